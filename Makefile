@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make demo` (the main job end to end) and `make test`.
+# Both create the virtualenv and install everything first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MODEL := models/default
+DATA := training-data
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test lint venv corpus data model evaluate detect build clean
+
+venv: $(STAMP)
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## The main job: corpus -> training data -> train -> evaluate -> detect on example recordings.
+demo: $(STAMP)
+	$(BIN)/sounddetect synth audio --skip-existing
+	$(BIN)/sounddetect generate --target-path $(DATA) --types mel --overwrite
+	$(BIN)/sounddetect train $(DATA) --type mel --out $(MODEL) --overwrite
+	$(BIN)/sounddetect evaluate $(MODEL) $(DATA) --out $(MODEL)/evaluation
+	$(BIN)/sounddetect evaluate $(MODEL) audio/holdout --out $(MODEL)/holdout
+	-$(BIN)/sounddetect detect audio/examples --model $(MODEL) --plot $(MODEL)/plots
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests util inference benchmarks
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests util inference benchmarks
+	$(BIN)/ruff format --check src tests util inference benchmarks
+
+## The SAM artifact (no Docker: BuildMethod makefile in inference/).
+build: $(STAMP)
+	$(BIN)/sam validate --lint
+	$(BIN)/sam build
+
+clean:
+	rm -rf .aws-sam $(DATA) build

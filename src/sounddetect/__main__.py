@@ -1,0 +1,3 @@
+from sounddetect.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""The ``sounddetect`` command line: one module per subcommand.
+
+Each subcommand module defines ``add_parser(subparsers)`` (which registers its parser and
+``set_defaults(run=...)``) and a ``run(args) -> int`` returning the exit code:
+0 every input processed, 1 at least one input failed, 2 usage or configuration error.
+Logs and warnings go to stderr; results (``--format json``) go to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+import warnings
+
+from sounddetect import __version__
+from sounddetect.exceptions import ParameterError, SoundDetectError, SoundDetectWarning
+
+#: Subcommand modules under ``sounddetect.cli``, in the order ``--help`` lists them.
+SUBCOMMANDS = ("synth", "generate", "preview", "train", "evaluate", "compare", "detect")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Show defaults and keep the description's line breaks."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sounddetect",
+        description="Detect smoke alarms in recordings through spectrogram images.",
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"sounddetect {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"sounddetect.cli.{name}").add_parser(subparsers)
+    return parser
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    # One clean line per skipped input instead of Python's two-line warning format.
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``sounddetect`` command line and return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    warnings.simplefilter("always", SoundDetectWarning)
+    warnings.showwarning = _show_warning
+    try:
+        return args.run(args)
+    except ParameterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SoundDetectError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
