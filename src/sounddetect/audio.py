@@ -1,17 +1,34 @@
-"""Audio input: loading, validation, resampling and mono mix-down.
+"""Audio input: decoding, validation, resampling and mono mix-down.
 
 Only numpy, soundfile and soxr: this module runs inside the Lambda.
 
-    load_audio      -- a whole file as mono float32 at a target rate
-    valid_audio     -- check an array is finite, 1-D float audio
-    to_mono         -- average channels
-    resample        -- soxr high-quality resampling
+Decoding
+    audio_info          -- sample rate, length and format of a file, or a clear AudioError
+    iter_audio_blocks   -- a file as consecutive mono float32 blocks at a target rate
+                           (bounded memory: hours of audio never sit in memory at once)
+    load_audio          -- a whole file as mono float32 at a target rate
+Arrays
+    valid_audio         -- check an array is finite, 1-D float audio
+    to_mono             -- average channels
+    resample            -- soxr high-quality resampling
+Paths
+    is_audio_path       -- does a file name look like audio?
+
+Every :class:`~sounddetect.exceptions.AudioError` message starts with the file's name and
+says why it is not usable: empty file, not audio, unsupported codec, truncated, no samples,
+NaN or infinite samples.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import re
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -21,6 +38,63 @@ from sounddetect.exceptions import AudioError, ParameterError
 
 #: File suffixes treated as audio when a folder is scanned; decoding decides in the end.
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".au")
+
+#: Suffixes of common audio formats libsndfile cannot decode. A folder scan includes them so
+#: each one is reported ("unsupported codec") instead of being skipped without a word.
+UNSUPPORTED_AUDIO_SUFFIXES = (".m4a", ".aac", ".mp4", ".wma", ".amr", ".3gp", ".webm")
+
+#: Default decoding block in seconds: ~3.5 MB per channel at 44.1 kHz, large enough that
+#: per-block overhead is negligible and small enough that memory stays flat.
+DEFAULT_BLOCK_SECONDS = 30.0
+
+#: WAV format tags libsndfile decodes (PCM, ADPCM, float, A-law, mu-law, GSM, G.72x, ...).
+_WAV_SUPPORTED_TAGS = {0x0001, 0x0002, 0x0003, 0x0006, 0x0007, 0x0011, 0x0031, 0x0040, 0xFFFE}
+#: Names for WAV format tags seen in the wild that libsndfile does not decode.
+_WAV_TAG_NAMES = {
+    0x0050: "MPEG-1 audio",
+    0x0055: "MPEG Layer 3",
+    0x00FF: "AAC",
+    0x0160: "WMA v1",
+    0x0161: "WMA v2",
+    0x0162: "WMA Pro",
+    0x1610: "HE-AAC",
+    0x2000: "Dolby AC-3",
+}
+
+#: Integer subtypes: the integer type to read them as and the scale to [-1, 1).
+_INTEGER_READS = {
+    **dict.fromkeys(("PCM_S8", "PCM_U8", "PCM_16", "ALAW", "ULAW"), ("int16", np.float32(2**-15))),
+    **dict.fromkeys(("PCM_24", "PCM_32"), ("int32", np.float32(2**-31))),
+}
+
+AudioSource = str | os.PathLike | BinaryIO
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a file's header says.
+
+    Attributes
+    ----------
+    sr : int
+        Native sample rate in Hz.
+    frames : int
+        Samples per channel the header declares (an estimate for MP3).
+    channels : int
+    format, subtype : str
+        libsndfile's names, e.g. ``"WAV"``, ``"PCM_16"``.
+    """
+
+    sr: int
+    frames: int
+    channels: int
+    format: str
+    subtype: str
+
+    @property
+    def duration(self) -> float:
+        """Declared length in seconds."""
+        return self.frames / self.sr
 
 
 def is_audio_path(path: str | os.PathLike) -> bool:
@@ -44,7 +118,11 @@ def valid_audio(y: np.ndarray, *, name: str = "audio") -> None:
 
 def to_mono(y: np.ndarray) -> np.ndarray:
     """Average the channels of a ``(n, channels)`` array; 1-D input is returned as is."""
-    return y if y.ndim == 1 else y.mean(axis=1, dtype=np.float32)
+    if y.ndim == 1:
+        return y
+    if y.shape[1] == 1:
+        return y[:, 0]
+    return y.mean(axis=1, dtype=np.float32)
 
 
 def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
@@ -54,15 +132,158 @@ def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
     return soxr.resample(y, orig_sr, target_sr, quality="HQ").astype(np.float32, copy=False)
 
 
-def load_audio(path: str | os.PathLike, *, sr: int | None = 16000) -> tuple[np.ndarray, int]:
+def source_name(source: AudioSource) -> str:
+    """The name error messages use for a path or an open file."""
+    if isinstance(source, str | os.PathLike):
+        return str(source)
+    return str(getattr(source, "name", "<stream>"))
+
+
+def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
+    """Read a file's header, or explain why it is not usable audio.
+
+    Parameters
+    ----------
+    source : path-like or binary file object
+        WAV, FLAC, OGG/Vorbis/Opus, MP3, AIFF or anything else libsndfile decodes. A file
+        object is left at the position it had.
+    name : str or None
+        Name used in error messages; default the path or the file object's ``name``.
+
+    Returns
+    -------
+    AudioInfo
+
+    Raises
+    ------
+    AudioError
+        The file is missing, empty (0 bytes), not audio, or in a codec libsndfile cannot
+        decode (MP4/AAC, WMA, MP3-in-WAV, ...).
+    """
+    name = name or source_name(source)
+    head = _read_head(source, name=name)
+    try:
+        with _open(source) as sound:
+            return AudioInfo(
+                sr=int(sound.samplerate),
+                frames=int(sound.frames),
+                channels=int(sound.channels),
+                format=sound.format,
+                subtype=sound.subtype,
+            )
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        raise AudioError(f"{name}: {_open_failure(head, exc)}") from exc
+
+
+def iter_audio_blocks(
+    source: AudioSource,
+    *,
+    sr: int | None = 16000,
+    block_seconds: float = DEFAULT_BLOCK_SECONDS,
+    name: str | None = None,
+) -> Iterator[np.ndarray]:
+    """Decode a file block by block as mono float32 at ``sr``.
+
+    Memory stays bounded by one block whatever the file's length: each block of
+    ``block_seconds`` at the native rate is mixed to mono and pushed through one streaming
+    soxr resampler, so the concatenated blocks equal a one-shot resampling of the whole
+    file (to float rounding).
+
+    Parameters
+    ----------
+    source : path-like or binary file object
+    sr : int or None
+        Target rate in Hz; ``None`` keeps the native rate.
+    block_seconds : float > 0
+        Decoding block length in seconds of native audio.
+    name : str or None
+        Name used in error messages.
+
+    Yields
+    ------
+    y : np.ndarray [shape=(n,), dtype=float32]
+        Consecutive non-empty blocks of about ``block_seconds`` (resampling shifts the
+        boundaries by a few samples).
+
+    Raises
+    ------
+    AudioError
+        As :func:`audio_info`, and while decoding: NaN or infinite samples (with the time
+        they start), a truncated or corrupt stream, no samples at all.
+    ParameterError
+        ``block_seconds`` or ``sr`` is not positive.
+
+    Examples
+    --------
+    >>> import io
+    >>> buf = io.BytesIO()
+    >>> sf.write(buf, np.zeros(44100, dtype=np.float32), 44100, format="WAV")
+    >>> _ = buf.seek(0)
+    >>> sum(len(b) for b in iter_audio_blocks(buf, sr=16000, block_seconds=0.25))
+    16000
+    """
+    if block_seconds <= 0:
+        raise ParameterError(f"block_seconds must be positive, got {block_seconds}")
+    if sr is not None and sr <= 0:
+        raise ParameterError(f"sr must be a positive rate in Hz, got {sr}")
+    name = name or source_name(source)
+    info = audio_info(source, name=name)
+    target_sr = info.sr if sr is None else int(sr)
+    stream = None
+    if target_sr != info.sr:
+        stream = soxr.ResampleStream(info.sr, target_sr, 1, dtype="float32", quality="HQ")
+    block_frames = max(1, int(round(block_seconds * info.sr)))
+    # Integer PCM cannot hold NaN or infinity, and numpy scales it to [-1, 1) several times
+    # faster than libsndfile's float conversion (same values).
+    read_dtype, scale = _INTEGER_READS.get(info.subtype, ("float32", None))
+    n_read = 0
+    try:
+        with _open(source) as sound:
+            log = sound.extra_info
+            _check_declared_size(log, name=name)
+            # Not SoundFile.blocks(): it pads a file shorter than its header with stale data.
+            while len(block := sound.read(block_frames, dtype=read_dtype, always_2d=True)):
+                y = to_mono(block).astype(np.float32, copy=scale is None)
+                if scale is not None:
+                    y *= scale
+                elif not np.isfinite(y).all():
+                    first_s = (n_read + int(np.argmin(np.isfinite(y)))) / info.sr
+                    raise AudioError(
+                        f"{name}: contains NaN or infinite samples (first at {first_s:.3f} s)"
+                    )
+                n_read += len(y)
+                if stream is not None:
+                    y = stream.resample_chunk(y)
+                if len(y):
+                    yield np.ascontiguousarray(y, dtype=np.float32)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise AudioError(
+            f"{name}: truncated or corrupt after {n_read / info.sr:.3f} s ({_reason(exc)})"
+        ) from exc
+    if n_read == 0:
+        if "ended unexpectedly" in log:
+            raise AudioError(f"{name}: truncated (the stream ends before its first samples)")
+        raise AudioError(f"{name}: no samples")
+    _check_complete(log, info, n_read, name=name)
+    if stream is not None:
+        tail = stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+        if len(tail):
+            yield np.ascontiguousarray(tail, dtype=np.float32)
+
+
+def load_audio(
+    path: AudioSource, *, sr: int | None = 16000, name: str | None = None
+) -> tuple[np.ndarray, int]:
     """Load a whole audio file as mono float32.
 
     Parameters
     ----------
-    path : path-like
+    path : path-like or binary file object
         WAV, FLAC, OGG/Vorbis, MP3 or anything else libsndfile decodes.
     sr : int or None
         Target sample rate in Hz; ``None`` keeps the file's rate.
+    name : str or None
+        Name used in error messages.
 
     Returns
     -------
@@ -72,26 +293,117 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = 16000) -> tuple[np.n
     Raises
     ------
     AudioError
-        The file is missing, empty, not decodable audio, or holds NaN/inf samples.
+        The file is missing, empty, not decodable audio, truncated, or holds NaN/inf samples.
+
+    See Also
+    --------
+    iter_audio_blocks : the same decoding with bounded memory, for long files.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise AudioError(f"{path}: no such file")
-    if path.stat().st_size == 0:
-        raise AudioError(f"{path}: empty file (0 bytes)")
+    name = name or source_name(path)
+    target_sr = audio_info(path, name=name).sr if sr is None else sr
+    blocks = list(iter_audio_blocks(path, sr=target_sr, name=name))
+    return np.concatenate(blocks), target_sr
+
+
+def _open(source: AudioSource) -> sf.SoundFile:
+    if not isinstance(source, str | os.PathLike):
+        source.seek(0)
+    return sf.SoundFile(source)
+
+
+def _read_head(source: AudioSource, *, name: str, size: int = 64) -> bytes:
+    """The first bytes of the file (for format sniffing), after the missing/empty checks."""
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        if not path.exists():
+            raise AudioError(f"{name}: no such file")
+        if not path.is_file():
+            raise AudioError(f"{name}: not a regular file")
+        if path.stat().st_size == 0:
+            raise AudioError(f"{name}: empty file (0 bytes)")
+        with path.open("rb") as handle:
+            return handle.read(size)
     try:
-        data, file_sr = sf.read(path, dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        raise AudioError(f"{path}: not readable audio ({_reason(exc)})") from exc
-    if data.shape[0] == 0:
-        raise AudioError(f"{path}: no samples")
-    y = to_mono(data)
-    if not np.all(np.isfinite(y)):
-        raise AudioError(f"{path}: contains NaN or infinite samples")
-    target = file_sr if sr is None else sr
-    return resample(y, orig_sr=file_sr, target_sr=target), target
+        source.seek(0)
+        head = source.read(size)
+        source.seek(0)
+    except (OSError, io.UnsupportedOperation) as exc:
+        raise ParameterError(f"{name}: need a seekable binary file object ({exc})") from exc
+    if not head:
+        raise AudioError(f"{name}: empty file (0 bytes)")
+    return head
+
+
+def _open_failure(head: bytes, exc: Exception) -> str:
+    """Why libsndfile could not open a file, in words a user can act on."""
+    codec = _unsupported_codec(head)
+    if codec:
+        return f"unsupported codec: {codec}; convert it to WAV, FLAC, OGG or MP3"
+    return f"not readable audio ({_reason(exc)})"
+
+
+def _unsupported_codec(head: bytes) -> str | None:
+    """Recognise containers and codecs libsndfile does not decode from the first bytes."""
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return "MP4/M4A container (AAC or ALAC)"
+    if head.startswith(b"\x30\x26\xb2\x75\x8e\x66\xcf\x11"):
+        return "ASF container (WMA)"
+    if head.startswith(b"#!AMR"):
+        return "AMR"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "Matroska/WebM container"
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
+        return "raw AAC (ADTS)"
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        tag = _wav_format_tag(head)
+        if tag is not None and tag not in _WAV_SUPPORTED_TAGS:
+            label = _WAV_TAG_NAMES.get(tag, "unknown")
+            return f"WAV format tag 0x{tag:04X} ({label})"
+    return None
+
+
+def _wav_format_tag(head: bytes) -> int | None:
+    """The format tag of the first ``fmt `` chunk within ``head``, if it is there."""
+    offset = 12
+    while offset + 10 <= len(head):
+        chunk_id = head[offset : offset + 4]
+        (chunk_size,) = struct.unpack("<I", head[offset + 4 : offset + 8])
+        if chunk_id == b"fmt ":
+            return struct.unpack("<H", head[offset + 8 : offset + 10])[0]
+        offset += 8 + chunk_size + (chunk_size & 1)
+    return None
+
+
+# libsndfile logs "data : 264600 (should be 132278)" when a WAV's data chunk is cut short.
+_DATA_TOO_LONG = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+# Recorders that stream WAV write these sizes before they know the length: not truncation.
+_UNKNOWN_DATA_SIZES = {0, 0xFFFFFFFF, 0x7FFFFFFF}
+
+
+def _check_declared_size(log: str, *, name: str) -> None:
+    """Raise AudioError when libsndfile's header log says the data chunk is cut short
+    (checked before decoding, so a truncated WAV costs nothing to refuse)."""
+    match = _DATA_TOO_LONG.search(log)
+    if match and int(match.group(1)) not in _UNKNOWN_DATA_SIZES:
+        declared, present = int(match.group(1)), int(match.group(2))
+        raise AudioError(
+            f"{name}: truncated (header declares {declared} bytes of audio, "
+            f"the file holds {present})"
+        )
+
+
+def _check_complete(log: str, info: AudioInfo, n_read: int, *, name: str) -> None:
+    """Raise AudioError when the file decoded to fewer samples than its header declares."""
+    # MP3 lengths come from a Xing/Info header or an estimate; allow 1 % slack there.
+    slack = int(0.01 * info.frames) + 2304 if info.format == "MP3" else 0
+    if n_read + slack < info.frames or "ended unexpectedly" in log:
+        raise AudioError(
+            f"{name}: truncated (header declares {info.duration:.3f} s, "
+            f"only {n_read / info.sr:.3f} s decodable)"
+        )
 
 
 def _reason(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-    return text.split(": ", 1)[-1] if "Error opening" in text else text
+    text = text.split(": ", 1)[-1] if "Error opening" in text else text
+    return text.removeprefix("Error : ").rstrip(".")

@@ -1,22 +1,40 @@
 """Spectrogram configs and rendering: the one code path that makes training images and
 the images inference classifies.
 
+numpy and Pillow only: this module runs inside the Lambda. The math follows librosa
+(``tests/unit/test_spectrum.py`` checks each type against it).
+
 Config
     SpectrogramConfig
-Computation (numpy only: this module runs inside the Lambda)
-    compute_spectrogram   -- 2-D float array in dB (or normalised units) for one window
+    SPECTROGRAM_TYPES, COLORMAPS
+Computation
+    compute_spectrogram   -- float32 array (rows, frames) for one window: dB or normalised units
+    row_frequencies       -- centre frequency in Hz of each row of a frequency-axis type
 Rendering
-    render_spectrogram    -- uint8 image array of the configured size
+    spectrogram_to_image  -- uint8 image of the configured size, low frequencies at the bottom
+    render_spectrogram    -- compute_spectrogram then spectrogram_to_image
+    render_windows        -- many windows of one recording, sharing the STFT between them
+Images
     encode_png            -- deterministic PNG bytes for an image array
+    decode_png            -- uint8 array from PNG bytes
+    image_to_tensor       -- the model input: float32 (n, C, H, W) in [0, 1]
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import io
 import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from PIL import Image, UnidentifiedImageError
+
+from sounddetect._colormaps import COLORMAP_HEX
+from sounddetect.audio import valid_audio
 from sounddetect.exceptions import ParameterError
 
 #: Every spectrogram type the renderer knows, in the order the generator writes them.
@@ -93,12 +111,15 @@ class SpectrogramConfig:
     def __post_init__(self) -> None:
         if self.kind not in SPECTROGRAM_TYPES:
             raise ParameterError(
-                f"unknown spectrogram type {self.kind!r}; choose from {', '.join(SPECTROGRAM_TYPES)}"
+                f"unknown spectrogram type {self.kind!r}; "
+                f"choose from {', '.join(SPECTROGRAM_TYPES)}"
             )
         if self.cmap not in COLORMAPS:
             raise ParameterError(f"unknown colour map {self.cmap!r}; choose from {COLORMAPS}")
         if self.sr <= 0 or self.duration <= 0:
-            raise ParameterError(f"sr and duration must be positive, got {self.sr}, {self.duration}")
+            raise ParameterError(
+                f"sr and duration must be positive, got {self.sr}, {self.duration}"
+            )
         if self.n_fft <= 0 or self.hop_length <= 0 or self.hop_length > self.n_fft:
             raise ParameterError(
                 f"need 0 < hop_length <= n_fft, got n_fft={self.n_fft}, hop={self.hop_length}"
@@ -109,7 +130,8 @@ class SpectrogramConfig:
             )
         if not 0 <= self.fmin < self.fmax <= self.sr / 2:
             raise ParameterError(
-                f"need 0 <= fmin < fmax <= sr/2, got fmin={self.fmin}, fmax={self.fmax}, sr={self.sr}"
+                f"need 0 <= fmin < fmax <= sr/2, "
+                f"got fmin={self.fmin}, fmax={self.fmax}, sr={self.sr}"
             )
         if self.width < 8 or self.height < 8:
             raise ParameterError(f"image size {self.width}x{self.height} is too small (min 8x8)")
@@ -149,3 +171,784 @@ class SpectrogramConfig:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
+
+
+#: Power floor for the dB conversion (librosa's ``amin``); a window whose loudest bin is not
+#: above it is digital silence and renders black.
+AMIN = 1e-10
+
+#: Median-filter length (frames for harmonic, bins for percussive) of the HPSS types, as
+#: ``librosa.decompose.hpss(kernel_size=31)``.
+HPSS_KERNEL = 31
+
+#: Types whose images are dB relative to the window's loudest bin.
+_DB_TYPES = ("mel", "linear", "cqt", "reassigned", "harmonic", "percussive")
+
+#: Frames per FFT call and per filterbank product: small blocks stay in cache, and a fixed
+#: product shape keeps every frame's result the same however many frames are computed.
+_BLOCK_FRAMES = 256
+
+#: Frames shared by one batch of windows in render_windows (bounds memory on long files).
+_SHARED_BATCH_FRAMES = 4096
+
+#: A row of MFCC image varying less than this (in dB units) is drawn as nearly flat
+#: rather than stretching rounding noise over the whole grey range.
+_MFCC_MIN_SPAN = 1.0
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+
+
+def compute_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    """The spectrogram of one window, before it becomes an image.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(config.window_samples,)], float
+        Mono audio at ``config.sr``.
+    config : SpectrogramConfig
+        ``config.kind`` chooses the representation. Frames are not centred: frame ``t``
+        covers ``y[t * hop_length : t * hop_length + n_fft]`` with a periodic Hann window.
+
+    Returns
+    -------
+    S : np.ndarray [shape=(rows, config.n_frames), dtype=float32]
+        Row 0 is the lowest frequency (or chroma C, or MFCC 0). Values by type:
+
+        - mel, linear, cqt, reassigned, harmonic, percussive: power in dB relative to the
+          window's loudest bin, clipped at ``-top_db`` (``librosa.power_to_db(S,
+          ref=np.max, amin=1e-10, top_db=top_db)``); all ``-top_db`` for digital silence.
+        - chroma: ``librosa.feature.chroma_stft`` with ``tuning=0``, each frame scaled to
+          a maximum of 1.
+        - mfcc: ``librosa.feature.mfcc`` (DCT-II ortho of ``power_to_db(mel, ref=1.0,
+          top_db=top_db)``).
+
+    Raises
+    ------
+    ParameterError
+        ``y`` is not 1-D float audio of exactly ``config.window_samples`` samples.
+    AudioError
+        ``y`` holds NaN or infinite samples.
+
+    See Also
+    --------
+    render_spectrogram, row_frequencies
+
+    Examples
+    --------
+    >>> config = SpectrogramConfig(kind="mel")
+    >>> t = np.arange(config.window_samples) / config.sr
+    >>> S = compute_spectrogram(np.sin(2 * np.pi * 3100 * t).astype(np.float32), config)
+    >>> S.shape, float(S.max())
+    ((128, 247), 0.0)
+    """
+    y = _check_window(y, config)
+    if config.kind == "cqt":
+        return np.ascontiguousarray(_power_to_db(_cqt_power(y, config), config.top_db).T)
+    return _window_spectrogram(_frame_features(y, config, n_frames=config.n_frames), config)
+
+
+def spectrogram_to_image(S: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    """Turn :func:`compute_spectrogram` output into an image.
+
+    Intensity is scaled so ``[-top_db, 0]`` dB (the window's loudest bin is 0 dB) maps to
+    ``[0, 255]``; chroma maps ``[0, 1]``; each MFCC row maps its own minimum to 0 and its
+    maximum to 255 (rows spanning less than 1 dB are not stretched). The array is resized
+    by area averaging to ``(height, width)`` and flipped so low frequencies are at the
+    bottom. Colour maps other than ``gray`` look up matplotlib's 256 colours.
+
+    Parameters
+    ----------
+    S : np.ndarray [shape=(rows, config.n_frames)]
+    config : SpectrogramConfig
+
+    Returns
+    -------
+    image : np.ndarray [shape=(height, width) or (height, width, 3), dtype=uint8]
+
+    Raises
+    ------
+    ParameterError
+        ``S`` does not have the shape ``config`` produces.
+    """
+    expected = (_n_rows(config), config.n_frames)
+    if not isinstance(S, np.ndarray) or S.shape != expected:
+        shape = getattr(S, "shape", type(S).__name__)
+        raise ParameterError(f"{config.kind} spectrogram must have shape {expected}, got {shape}")
+    level = _levels(np.asarray(S, dtype=np.float32), config)
+    resized = _resize(level, height=config.height, width=config.width)
+    pixels = np.rint(np.clip(resized, 0.0, 1.0) * np.float32(255)).astype(np.uint8)
+    if config.channels == 1:
+        return pixels
+    return _colormap_lut(config.cmap)[pixels]
+
+
+def render_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    """The image of one window: ``spectrogram_to_image(compute_spectrogram(y, config))``.
+
+    This is what the generator writes to disk and what inference classifies.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(config.window_samples,)], float
+    config : SpectrogramConfig
+
+    Returns
+    -------
+    image : np.ndarray [shape=(height, width) or (height, width, 3), dtype=uint8]
+
+    Raises
+    ------
+    ParameterError, AudioError
+        As :func:`compute_spectrogram`.
+    """
+    return spectrogram_to_image(compute_spectrogram(y, config), config)
+
+
+def render_windows(
+    y: np.ndarray, config: SpectrogramConfig, *, starts: np.ndarray | list[int]
+) -> np.ndarray:
+    """Render many windows of one recording.
+
+    The bytes equal rendering each window alone with :func:`render_spectrogram`. Windows
+    starting at a multiple of ``hop_length`` share their STFT frames (frames are not
+    centred, so a window's frames are a slice of the recording's): the frames are computed
+    once per batch of overlapping windows and sliced. Other starts, and ``cqt`` (whose long
+    filters reach past the window edges), are rendered one window at a time.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)], float
+        The whole recording at ``config.sr``.
+    config : SpectrogramConfig
+    starts : array-like of int
+        Sample offsets of the windows (see :func:`sounddetect.windows.window_starts`).
+
+    Returns
+    -------
+    images : np.ndarray [shape=(len(starts), height, width[, 3]), dtype=uint8]
+
+    Raises
+    ------
+    ParameterError
+        A start is not an integer, is negative, or its window runs past the end of ``y``.
+    AudioError
+        ``y`` holds NaN or infinite samples.
+    """
+    y = _check_audio(y, name="recording")
+    starts = _check_starts(starts, n_samples=y.size, window_samples=config.window_samples)
+    shape = (config.height, config.width) + ((3,) if config.channels == 3 else ())
+    images = np.empty((starts.size,) + shape, dtype=np.uint8)
+    hop, n_frames = config.hop_length, config.n_frames
+    on_grid = (starts % hop == 0) & (config.kind != "cqt")
+    for i in np.flatnonzero(~on_grid):
+        images[i] = render_spectrogram(y[starts[i] : starts[i] + config.window_samples], config)
+    grid_index = np.flatnonzero(on_grid)
+    for batch in _overlapping_batches(starts[grid_index] // hop, n_frames=n_frames):
+        first = int(starts[grid_index[batch[0]]] // hop)
+        last = int(starts[grid_index[batch[-1]]] // hop) + n_frames
+        segment = y[first * hop : (last - 1) * hop + config.n_fft]
+        features = _frame_features(segment, config, n_frames=last - first)
+        for i in grid_index[batch]:
+            offset = int(starts[i] // hop) - first
+            window = features[offset : offset + n_frames].copy()
+            images[i] = spectrogram_to_image(_window_spectrogram(window, config), config)
+    return images
+
+
+def row_frequencies(config: SpectrogramConfig) -> np.ndarray:
+    """Centre frequency in Hz of each row of :func:`compute_spectrogram` (row 0 lowest).
+
+    Raises
+    ------
+    ParameterError
+        For ``chroma`` and ``mfcc``, whose rows are not frequencies.
+    """
+    if config.kind in ("chroma", "mfcc"):
+        raise ParameterError(f"{config.kind} rows are not frequencies")
+    if config.kind == "mel":
+        return _mel_edges_hz(config.sr, config.n_mels, config.fmin, config.fmax)[1:-1]
+    if config.kind == "cqt":
+        return _cqt_frequencies(config.sr, config.bins_per_octave, config.fmin, config.fmax)
+    lo, hi = _linear_bins(config.sr, config.n_fft, config.fmin, config.fmax)
+    return np.arange(lo, hi) * config.sr / config.n_fft
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """PNG bytes of an image; identical input gives identical bytes (no metadata, no time).
+
+    Parameters
+    ----------
+    image : np.ndarray [shape=(height, width) or (height, width, 3), dtype=uint8]
+
+    Raises
+    ------
+    ParameterError
+        Not a uint8 gray or RGB image.
+    """
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise ParameterError(f"image must be a uint8 array, got {getattr(image, 'dtype', image)}")
+    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
+        raise ParameterError(f"image must be (H, W) or (H, W, 3), got shape {image.shape}")
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image)).save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """The uint8 array of PNG bytes: (H, W) for gray, (H, W, 3) for colour (alpha dropped).
+
+    Raises
+    ------
+    ParameterError
+        The bytes are not a PNG image with 8-bit samples.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "PNG":
+                raise ParameterError(f"not a PNG image (found {image.format})")
+            image.load()
+            if image.mode in ("LA", "RGBA", "P"):
+                image = image.convert("L" if image.mode == "LA" else "RGB")
+            if image.mode not in ("L", "RGB"):
+                raise ParameterError(f"unsupported PNG pixel mode {image.mode!r} (need 8-bit)")
+            return np.asarray(image, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ParameterError(f"not a readable PNG image ({exc})") from exc
+
+
+def image_to_tensor(images: np.ndarray) -> np.ndarray:
+    """The model input: images as float32 ``(n, C, H, W)`` with values ``pixel / 255``.
+
+    Parameters
+    ----------
+    images : np.ndarray [shape=(n, H, W) or (n, H, W, 3), dtype=uint8]
+        A batch as :func:`render_windows` returns it (3-D means gray, 4-D means colour).
+
+    Returns
+    -------
+    tensor : np.ndarray [shape=(n, C, H, W), dtype=float32], values in [0, 1]
+
+    Raises
+    ------
+    ParameterError
+        Not a uint8 batch of gray or RGB images.
+    """
+    if not isinstance(images, np.ndarray) or images.dtype != np.uint8:
+        raise ParameterError(
+            f"images must be a uint8 array, got {getattr(images, 'dtype', images)}"
+        )
+    if images.ndim == 3:
+        batch = images[:, np.newaxis]
+    elif images.ndim == 4 and images.shape[3] == 3:
+        batch = images.transpose(0, 3, 1, 2)
+    else:
+        raise ParameterError(f"images must be (n, H, W) or (n, H, W, 3), got shape {images.shape}")
+    return np.ascontiguousarray(batch, dtype=np.float32) / np.float32(255)
+
+
+# --------------------------------------------------------------------------------------
+# Validation
+
+
+def _check_audio(y: np.ndarray, *, name: str) -> np.ndarray:
+    valid_audio(y, name=name)
+    return y.astype(np.float32, copy=False)
+
+
+def _check_window(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    if isinstance(y, np.ndarray) and y.ndim == 1 and y.size != config.window_samples:
+        raise ParameterError(
+            f"window has {y.size} samples; {config.kind} config needs {config.window_samples}"
+            f" ({config.duration} s at {config.sr} Hz)"
+        )
+    return _check_audio(y, name="window")
+
+
+def _check_starts(starts: Any, *, n_samples: int, window_samples: int) -> np.ndarray:
+    starts = np.asarray(starts)
+    if starts.ndim != 1 or not (starts.size == 0 or np.issubdtype(starts.dtype, np.integer)):
+        raise ParameterError(f"starts must be a 1-D array of integers, got {starts!r:.80}")
+    starts = starts.astype(np.int64)
+    bad = (starts < 0) | (starts + window_samples > n_samples)
+    if np.any(bad):
+        raise ParameterError(
+            f"window start {int(starts[bad][0])} is outside the recording "
+            f"({n_samples} samples, windows of {window_samples})"
+        )
+    return starts
+
+
+def _overlapping_batches(first_frames: np.ndarray, *, n_frames: int) -> list[np.ndarray]:
+    """Group windows (by first frame) into batches whose frames overlap and stay bounded."""
+    order = np.argsort(first_frames, kind="stable")
+    batches: list[list[int]] = []
+    batch_first = batch_end = 0
+    for i in order:
+        first = int(first_frames[i])
+        end = first + n_frames
+        if batches and first <= batch_end and end - batch_first <= _SHARED_BATCH_FRAMES:
+            batches[-1].append(int(i))
+            batch_end = max(batch_end, end)
+        else:
+            batches.append([int(i)])
+            batch_first, batch_end = first, end
+    return [np.asarray(batch) for batch in batches]
+
+
+# --------------------------------------------------------------------------------------
+# Per-frame stage: everything that depends on one frame only, so that windows can share it.
+# Features are (frames, ...) float32. Each frame's values must not depend on which other
+# frames were computed with it (that makes render_windows byte-identical to rendering one
+# window): FFTs run row by row, and matrix products always see blocks of the same size.
+
+
+def _frame_features(y: np.ndarray, config: SpectrogramConfig, *, n_frames: int) -> np.ndarray:
+    """Features of the ``n_frames`` frames of ``y`` (frame ``t`` starts at ``t * hop``)."""
+    n_fft, kind = config.n_fft, config.kind
+    n_bins = n_fft // 2 + 1
+    # pocketfft runs about 3x faster in float64 than in float32 here.
+    frames = sliding_window_view(y.astype(np.float64), n_fft)[:: config.hop_length][:n_frames]
+    window = _hann(n_fft)
+    features = np.empty((n_frames, *_frame_feature_shape(config)), dtype=np.float32)
+    lo, hi = _linear_bins(config.sr, n_fft, config.fmin, config.fmax)
+    # Buffers reused by every block (fresh megabyte arrays cost page faults each time).
+    # Filterbank products always take a full block: zero rows after the last frame.
+    windowed = np.empty((_BLOCK_FRAMES, n_fft))
+    spectrum = np.empty((_BLOCK_FRAMES, n_bins), dtype=np.complex128)
+    squares = np.empty((_BLOCK_FRAMES, 2 * n_bins))
+    power = np.zeros((_BLOCK_FRAMES, n_bins), dtype=np.float32)
+    for begin in range(0, n_frames, _BLOCK_FRAMES):
+        block = frames[begin : begin + _BLOCK_FRAMES]
+        n, end = block.shape[0], begin + block.shape[0]
+        np.multiply(block, window, out=windowed[:n])
+        np.fft.rfft(windowed[:n], axis=1, out=spectrum[:n])
+        if kind == "reassigned":
+            features[begin:end] = _reassignment(block, spectrum[:n], config)
+            continue
+        np.square(spectrum[:n].view(np.float64), out=squares[:n])
+        np.add(squares[:n, 0::2], squares[:n, 1::2], out=power[:n], casting="same_kind")
+        power[n:] = 0
+        if kind == "linear":
+            features[begin:end] = power[:n, lo:hi]
+        elif kind in ("harmonic", "percussive"):  # median filters need neighbouring frames
+            features[begin:end] = np.sqrt(power[:n])
+        elif kind in ("mel", "mfcc"):
+            features[begin:end] = _mel_product(power, config)[:n]
+        else:  # chroma, normalised per frame like librosa's norm=inf
+            chroma = power @ _chroma_basis(config.sr, n_fft, config.n_chroma)
+            peak = chroma.max(axis=1, keepdims=True)
+            peak[peak < np.finfo(np.float32).tiny] = 1
+            features[begin:end] = (chroma / peak)[:n]
+    return features
+
+
+def _frame_feature_shape(config: SpectrogramConfig) -> tuple[int, ...]:
+    n_bins = config.n_fft // 2 + 1
+    shapes = {
+        "mel": (config.n_mels,),
+        "mfcc": (config.n_mels,),
+        "chroma": (config.n_chroma,),
+        "linear": (_n_rows(config),),
+        "reassigned": (3, n_bins),
+    }
+    return shapes.get(config.kind, (n_bins,))
+
+
+def _power(spectrum: np.ndarray) -> np.ndarray:
+    """``abs(spectrum) ** 2`` (squares of the interleaved real and imaginary parts)."""
+    squares = np.square(spectrum.view(np.float64))
+    return squares[:, 0::2] + squares[:, 1::2]
+
+
+def _mel_product(power: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    """Mel power of (frames, bins) power: one product per group of adjacent filters.
+
+    The basis is banded (each filter spans a few bins), so products over each group's bins
+    do about a seventh of the multiplications of one dense product.
+    """
+    groups = _mel_basis(config.sr, config.n_fft, config.n_mels, config.fmin, config.fmax)
+    mel = np.empty((power.shape[0], config.n_mels), dtype=np.float32)
+    for group in groups:
+        mel[:, group.filters] = power[:, group.bins] @ group.basis
+    return mel
+
+
+def _reassignment(block: np.ndarray, spectrum: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    """(power, reassigned bin, time shift in hops) of each frame and bin.
+
+    Frequency: ``k - imag(X_dh / X_h) * n_fft / 2 pi`` bins, with the cyclic derivative of
+    the window; time: ``real(X_th / X_h)`` samples, with the time-ramped window (Flandrin,
+    Auger & Chassande-Mottin 2002, as ``librosa.reassigned_spectrogram``). Bins without
+    power keep their own place.
+    """
+    n_fft = config.n_fft
+    derivative, ramped = _reassignment_windows(n_fft)
+    x_dh = np.fft.rfft(block * derivative, axis=1)
+    x_th = np.fft.rfft(block * ramped, axis=1)
+    power = _power(spectrum)
+    nonzero = power > 0
+    safe_power = np.where(nonzero, power, 1.0)
+    cross_d = x_dh.imag * spectrum.real - x_dh.real * spectrum.imag
+    cross_t = x_th.real * spectrum.real + x_th.imag * spectrum.imag
+    frequency = np.arange(n_fft // 2 + 1) - np.where(nonzero, cross_d / safe_power, 0) * (
+        n_fft / (2 * np.pi)
+    )
+    shift = np.where(nonzero, cross_t / safe_power, 0) / config.hop_length
+    return np.stack([power, frequency, shift], axis=1).astype(np.float32)
+
+
+# --------------------------------------------------------------------------------------
+# Per-window stage: from one window's frame features to its (rows, frames) spectrogram.
+
+
+def _window_spectrogram(features: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    kind = config.kind
+    if kind in ("mel", "linear"):
+        spectrogram = _power_to_db(features, config.top_db)
+    elif kind == "mfcc":
+        spectrogram = _mfcc(features, config)
+    elif kind == "chroma":
+        spectrogram = features
+    elif kind in ("harmonic", "percussive"):
+        spectrogram = _power_to_db(_hpss_power(features, config), config.top_db)
+    else:
+        spectrogram = _power_to_db(_reassigned_power(features, config), config.top_db)
+    return np.ascontiguousarray(spectrogram.T)
+
+
+def _power_to_db(power: np.ndarray, top_db: float) -> np.ndarray:
+    """``librosa.power_to_db(power, ref=np.max, amin=AMIN, top_db=top_db)``, silence-safe."""
+    if not float(power.max()) > AMIN:
+        return np.full(power.shape, -top_db, dtype=np.float32)
+    db = np.log10(np.maximum(power, np.float32(AMIN)))
+    db *= np.float32(10)
+    db -= db.max()
+    return np.maximum(db, np.float32(-top_db))
+
+
+def _mfcc(mel: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    """``librosa.feature.mfcc``: DCT-II (ortho) of ``power_to_db(mel, ref=1.0, top_db)``."""
+    log_mel = np.float32(10) * np.log10(np.maximum(mel, np.float32(AMIN)))
+    log_mel = np.maximum(log_mel, log_mel.max() - np.float32(config.top_db))
+    return log_mel @ _dct_basis(config.n_mels, config.n_mfcc)
+
+
+def _hpss_power(magnitude: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    """Harmonic or percussive power of the displayed bins (``librosa.decompose.hpss``).
+
+    Median filters of the magnitude along time (harmonic) and frequency (percussive) with
+    scipy's ``reflect`` edges (numpy's ``symmetric``), then a soft mask with power 2.
+    """
+    lo, hi = _linear_bins(config.sr, config.n_fft, config.fmin, config.fmax)
+    half = HPSS_KERNEL // 2
+    along_time = np.pad(magnitude[:, lo:hi], ((half, half), (0, 0)), mode="symmetric")
+    harmonic = _median(sliding_window_view(along_time, HPSS_KERNEL, axis=0))
+    along_freq = np.pad(magnitude, ((0, 0), (half, half)), mode="symmetric")
+    percussive = _median(sliding_window_view(along_freq, HPSS_KERNEL, axis=1)[:, lo:hi])
+    if config.kind == "harmonic":
+        mask = _softmask(harmonic, percussive)
+    else:
+        mask = _softmask(percussive, harmonic)
+    return np.square(magnitude[:, lo:hi] * mask)
+
+
+def _median(windows: np.ndarray) -> np.ndarray:
+    """Median over the last axis (odd length); np.partition is ~5x faster than np.median."""
+    values = np.ascontiguousarray(windows)
+    middle = values.shape[-1] // 2
+    values.partition(middle, axis=-1)
+    return values[..., middle]
+
+
+def _softmask(x: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """``librosa.util.softmask(x, other, power=2, split_zeros=True)``."""
+    peak = np.maximum(x, other)
+    empty = peak < np.finfo(np.float32).tiny
+    peak[empty] = 1
+    mask = np.square(x / peak)
+    total = mask + np.square(other / peak)
+    total[empty] = 1
+    mask /= total
+    mask[empty] = 0.5
+    return mask
+
+
+def _reassigned_power(features: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    """Reassigned power accumulated into a (frames, displayed bins) grid.
+
+    Bins more than ``top_db`` below the window's loudest bin are not reassigned (their
+    estimates are noise), like ``librosa.reassigned_spectrogram(ref_power=..., fill_nan=True,
+    clip=True)``. Points outside fmin..fmax are dropped; times are clipped to the window.
+    """
+    power, frequency, shift = features[:, 0], features[:, 1], features[:, 2]
+    lo, hi = _linear_bins(config.sr, config.n_fft, config.fmin, config.fmax)
+    n_frames, n_bins = power.shape
+    keep_place = power < power.max() * np.float32(10 ** (-config.top_db / 10))
+    bins = np.arange(n_bins, dtype=np.float32)[np.newaxis, :]
+    frames = np.arange(n_frames, dtype=np.float32)[:, np.newaxis]
+    row = np.rint(np.clip(np.where(keep_place, bins, frequency), 0, n_bins - 1))
+    column = np.clip(np.rint(np.where(keep_place, frames, frames + shift)), 0, n_frames - 1)
+    inside = (row >= lo) & (row < hi)
+    cells = column[inside].astype(np.int64) * (hi - lo) + (row[inside].astype(np.int64) - lo)
+    grid = np.bincount(cells, weights=power[inside], minlength=n_frames * (hi - lo))
+    return grid.reshape(n_frames, hi - lo).astype(np.float32)
+
+
+def _cqt_power(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    """Constant-Q power (frames, bins) at the STFT frame centres of one window.
+
+    One frequency-domain kernel (Brown & Puckette 1992) built like librosa's CQT filters
+    (Hann-windowed complex exponentials of ``Q * sr / f`` samples, L1-normalised, scaled by
+    ``1 / sqrt(length)``), applied to the FFT of frames as long as the longest filter and
+    centred at ``t * hop_length + n_fft // 2``; the window is zero-padded at its edges.
+    librosa instead filters octave by octave on downsampled audio.
+    """
+    kernel = _cqt_kernel(config.sr, config.bins_per_octave, config.fmin, config.fmax)
+    half = kernel.n_fft // 2
+    padded = np.pad(y.astype(np.float64), (half, half))
+    frames = sliding_window_view(padded, kernel.n_fft)[config.n_fft // 2 :: config.hop_length]
+    spectrum = np.fft.rfft(frames[: config.n_frames], axis=1)[:, kernel.lo : kernel.hi]
+    response = spectrum.astype(np.complex64) @ kernel.basis
+    return _power(response.astype(np.complex128)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------------------
+# Image stage
+
+
+def _levels(S: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    """Spectrogram values as intensities in [0, 1]."""
+    if config.kind in _DB_TYPES:
+        return (S + np.float32(config.top_db)) / np.float32(config.top_db)
+    if config.kind == "chroma":
+        return np.clip(S, 0, 1)
+    low = S.min(axis=1, keepdims=True)
+    span = np.maximum(S.max(axis=1, keepdims=True) - low, np.float32(_MFCC_MIN_SPAN))
+    return (S - low) / span
+
+
+def _resize(level: np.ndarray, *, height: int, width: int) -> np.ndarray:
+    """Area-average (rows, frames) to (height, width), highest row first."""
+    rows, frames = level.shape
+    vertical = _area_matrix(rows, height, flip=True)
+    horizontal = _area_matrix(frames, width).T
+    if rows == height:
+        return np.ascontiguousarray(level[::-1]) @ horizontal
+    if (
+        height * rows * frames + height * frames * width
+        <= rows * frames * width + height * rows * width
+    ):
+        return (vertical @ level) @ horizontal
+    return vertical @ (level @ horizontal)
+
+
+# --------------------------------------------------------------------------------------
+# Cached constants (per configuration value; configs are frozen, so their fields are keys)
+
+
+@functools.lru_cache(maxsize=8)
+def _hann(n_fft: int) -> np.ndarray:
+    """Periodic Hann window, as ``scipy.signal.get_window("hann", n_fft)``."""
+    return _frozen(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft))
+
+
+@functools.lru_cache(maxsize=8)
+def _reassignment_windows(n_fft: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cyclic derivative and time-ramped (samples from the centre) Hann windows."""
+    window = _hann(n_fft)
+    derivative = (np.roll(window, -1) - np.roll(window, 1)) / 2
+    return _frozen(derivative), _frozen(window * (np.arange(n_fft) - (n_fft - 1) / 2))
+
+
+@functools.lru_cache(maxsize=32)
+def _linear_bins(sr: int, n_fft: int, fmin: float, fmax: float) -> tuple[int, int]:
+    """FFT bins ``lo:hi`` with ``fmin <= frequency <= fmax``."""
+    inside = np.flatnonzero(
+        (np.fft.rfftfreq(n_fft, 1 / sr) >= fmin) & (np.fft.rfftfreq(n_fft, 1 / sr) <= fmax)
+    )
+    if inside.size == 0:
+        raise ParameterError(f"no FFT bin between {fmin} and {fmax} Hz with n_fft={n_fft}")
+    return int(inside[0]), int(inside[-1]) + 1
+
+
+def _hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
+    """Slaney's mel scale (librosa's default): linear below 1 kHz, logarithmic above."""
+    hz = np.asarray(hz, dtype=np.float64)
+    log_step = np.log(6.4) / 27.0
+    linear = hz / (200.0 / 3)
+    logarithmic = 15.0 + np.log(np.maximum(hz, 1000.0) / 1000.0) / log_step
+    return np.where(hz >= 1000.0, logarithmic, linear)
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    log_step = np.log(6.4) / 27.0
+    linear = mel * (200.0 / 3)
+    logarithmic = 1000.0 * np.exp(log_step * (np.maximum(mel, 15.0) - 15.0))
+    return np.where(mel >= 15.0, logarithmic, linear)
+
+
+@functools.lru_cache(maxsize=8)
+def _mel_edges_hz(sr: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
+    """The ``n_mels + 2`` band edges/centres of ``librosa.mel_frequencies(htk=False)``."""
+    return _frozen(_mel_to_hz(np.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n_mels + 2)))
+
+
+@dataclass(frozen=True)
+class _MelGroup:
+    filters: slice  # mel bands of the group
+    bins: slice  # FFT bins where any of them is nonzero
+    basis: np.ndarray  # float32 (bins, filters)
+
+
+#: Mel filters per product in _mel_product.
+_MEL_GROUP_SIZE = 16
+
+
+@functools.lru_cache(maxsize=8)
+def _mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> tuple[_MelGroup, ...]:
+    """``librosa.filters.mel(norm="slaney", htk=False)``, transposed, in groups of bands."""
+    edges = _mel_edges_hz(sr, n_mels, fmin, fmax)
+    ramps = edges[:, np.newaxis] - np.fft.rfftfreq(n_fft, 1 / sr)[np.newaxis, :]
+    widths = np.diff(edges)[:, np.newaxis]
+    weights = np.maximum(0, np.minimum(-ramps[:-2] / widths[:-1], ramps[2:] / widths[1:]))
+    weights *= (2.0 / (edges[2:] - edges[:-2]))[:, np.newaxis]
+    groups = []
+    for first in range(0, n_mels, _MEL_GROUP_SIZE):
+        filters = slice(first, min(first + _MEL_GROUP_SIZE, n_mels))
+        used = np.flatnonzero(weights[filters].any(axis=0))
+        if used.size == 0:  # bands narrower than an FFT bin: empty, like librosa's
+            used = np.array([0])
+        bins = slice(int(used[0]), int(used[-1]) + 1)
+        basis = np.ascontiguousarray(weights[filters, bins].T, dtype=np.float32)
+        groups.append(_MelGroup(filters=filters, bins=bins, basis=_frozen(basis)))
+    return tuple(groups)
+
+
+@functools.lru_cache(maxsize=8)
+def _dct_basis(n_mels: int, n_mfcc: int) -> np.ndarray:
+    """(n_mels, n_mfcc) orthonormal DCT-II (``scipy.fft.dct(type=2, norm="ortho")``)."""
+    n = np.arange(n_mels)[:, np.newaxis]
+    k = np.arange(n_mfcc)[np.newaxis, :]
+    basis = np.cos(np.pi * k * (2 * n + 1) / (2 * n_mels)) * np.sqrt(2.0 / n_mels)
+    basis[:, 0] /= np.sqrt(2.0)
+    return _frozen(basis.astype(np.float32))
+
+
+@functools.lru_cache(maxsize=8)
+def _chroma_basis(sr: int, n_fft: int, n_chroma: int) -> np.ndarray:
+    """``librosa.filters.chroma(tuning=0, ctroct=5, octwidth=2, norm=2, base_c=True)``.
+
+    Transposed to float32 (1 + n_fft / 2, n_chroma) for frames @ basis.
+    """
+    frequencies = np.linspace(0, sr, n_fft, endpoint=False)[1:]
+    chroma_bins = n_chroma * np.log2(frequencies / (440.0 / 16))
+    chroma_bins = np.concatenate(([chroma_bins[0] - 1.5 * n_chroma], chroma_bins))
+    bin_widths = np.concatenate((np.maximum(np.diff(chroma_bins), 1.0), [1]))
+    distance = np.subtract.outer(chroma_bins, np.arange(n_chroma, dtype="d")).T
+    half = np.round(n_chroma / 2)
+    distance = np.remainder(distance + half + 10 * n_chroma, n_chroma) - half
+    weights = np.exp(-0.5 * (2 * distance / bin_widths[np.newaxis, :]) ** 2)
+    weights /= np.sqrt(np.sum(weights**2, axis=0, keepdims=True))
+    weights *= np.exp(-0.5 * ((chroma_bins / n_chroma - 5.0) / 2.0) ** 2)[np.newaxis, :]
+    weights = np.roll(weights, -3 * (n_chroma // 12), axis=0)
+    return _frozen(np.ascontiguousarray(weights[:, : n_fft // 2 + 1].T, dtype=np.float32))
+
+
+def _cqt_frequencies(sr: int, bins_per_octave: int, fmin: float, fmax: float) -> np.ndarray:
+    """Geometric bins from fmin, up to fmax, whose Hann filters stay below Nyquist."""
+    n_bins = int(np.floor(bins_per_octave * np.log2(fmax / fmin) + 1e-9)) + 1
+    freqs = fmin * 2.0 ** (np.arange(n_bins) / bins_per_octave)
+    quality = 1 / _cqt_relative_bandwidth(bins_per_octave)
+    # librosa's cut-off: centre plus half the Hann main lobe (1.5 bins of the filter length)
+    return freqs[freqs * (1 + 0.5 * 1.50018310546875 / quality) <= sr / 2]
+
+
+def _cqt_relative_bandwidth(bins_per_octave: int) -> float:
+    ratio = 2.0 ** (2 / bins_per_octave)
+    return (ratio - 1) / (ratio + 1)
+
+
+@dataclass(frozen=True)
+class _CqtKernel:
+    n_fft: int  # frame length: the longest filter rounded up to a power of 2
+    lo: int  # FFT bins lo:hi are the only ones any filter uses
+    hi: int
+    basis: np.ndarray  # complex64 (hi - lo, n_bins)
+
+
+@functools.lru_cache(maxsize=8)
+def _cqt_kernel(sr: int, bins_per_octave: int, fmin: float, fmax: float) -> _CqtKernel:
+    freqs = _cqt_frequencies(sr, bins_per_octave, fmin, fmax)
+    if freqs.size == 0:
+        raise ParameterError(f"no constant-Q bin fits between {fmin} Hz and Nyquist ({sr / 2} Hz)")
+    lengths = sr / (_cqt_relative_bandwidth(bins_per_octave) * freqs)
+    n_fft = int(2 ** np.ceil(np.log2(lengths.max())))
+    filters = np.zeros((freqs.size, n_fft), dtype=np.complex128)
+    for k, (length, freq) in enumerate(zip(lengths, freqs, strict=True)):
+        n = np.arange(-length // 2, length // 2, dtype=np.float64)
+        taper = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n.size) / n.size)
+        wavelet = np.exp(2j * np.pi * freq * n / sr) * taper
+        wavelet /= np.abs(wavelet).sum()
+        start = (n_fft - n.size) // 2
+        filters[k, start : start + n.size] = wavelet * length / n_fft
+    basis = np.fft.fft(filters, axis=1)[:, : n_fft // 2 + 1] / np.sqrt(lengths)[:, np.newaxis]
+    # Like librosa's sparsify_rows(quantile=0.01): drop the smallest 1% of each filter's mass.
+    magnitude = np.abs(basis)
+    order = np.sort(magnitude, axis=1)
+    cutoff_index = np.argmax(
+        np.cumsum(order, axis=1) >= 0.01 * order.sum(axis=1, keepdims=True), axis=1
+    )
+    threshold = order[np.arange(freqs.size), cutoff_index][:, np.newaxis]
+    basis[magnitude < threshold] = 0
+    used = np.flatnonzero(np.any(basis != 0, axis=0))
+    lo, hi = int(used[0]), int(used[-1]) + 1
+    return _CqtKernel(
+        n_fft=n_fft,
+        lo=lo,
+        hi=hi,
+        basis=_frozen(np.ascontiguousarray(basis[:, lo:hi].T, dtype=np.complex64)),
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _area_matrix(n_in: int, n_out: int, *, flip: bool = False) -> np.ndarray:
+    """(n_out, n_in) weights averaging the input cells each output cell covers.
+
+    ``flip`` reverses the output order (image rows run from the top, spectrogram rows from
+    the lowest frequency).
+    """
+    scale = n_in / n_out
+    edges = np.arange(n_out + 1) * scale
+    cells = np.arange(n_in)
+    overlap = np.minimum(edges[1:, None], cells[None, :] + 1) - np.maximum(
+        edges[:-1, None], cells[None, :]
+    )
+    weights = np.maximum(overlap, 0) / scale
+    if flip:
+        weights = weights[::-1]
+    return _frozen(np.ascontiguousarray(weights, dtype=np.float32))
+
+
+@functools.lru_cache(maxsize=4)
+def _colormap_lut(cmap: str) -> np.ndarray:
+    return _frozen(np.frombuffer(bytes.fromhex(COLORMAP_HEX[cmap]), dtype=np.uint8).reshape(256, 3))
+
+
+@functools.lru_cache(maxsize=64)
+def _n_rows(config: SpectrogramConfig) -> int:
+    if config.kind == "chroma":
+        return config.n_chroma
+    if config.kind == "mfcc":
+        return config.n_mfcc
+    if config.kind in ("linear", "reassigned", "harmonic", "percussive"):
+        lo, hi = _linear_bins(config.sr, config.n_fft, config.fmin, config.fmax)
+        return hi - lo
+    return row_frequencies(config).size
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """Make a cached array read-only so no caller can corrupt the cache."""
+    array.flags.writeable = False
+    return array

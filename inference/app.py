@@ -1,0 +1,130 @@
+"""AWS Lambda entry point: a recording put under uploads/ -> smoke alarm detection.
+
+A thin Powertools handler. The work is in the library: ``sounddetect.lambda_config`` reads
+the settings template.yaml puts in the environment and builds the classifier (at cold
+start, so a configuration error fails early and clearly); ``sounddetect.s3_detect``
+downloads, detects, alerts and stores each upload. Here: one log line per file carrying
+its result object, one WARNING line per alarm event, EMF metrics, and the retry decision.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote_plus
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
+from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sounddetect.exceptions import SoundDetectError
+from sounddetect.lambda_config import make_classifier, read_settings
+from sounddetect.result import error_result
+from sounddetect.s3_detect import (
+    FailedRecordsError,
+    RecordOutcome,
+    S3Upload,
+    process_upload,
+    result_for_log,
+)
+
+logger = Logger()
+metrics = Metrics()
+
+try:
+    SETTINGS = read_settings()
+    CLASSIFIER = make_classifier(SETTINGS)
+except SoundDetectError:
+    logger.exception("configuration error: the function cannot start")
+    raise
+S3 = boto3.client("s3")
+SNS = boto3.client("sns") if SETTINGS.topic_arn else None
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@event_source(data_class=S3Event)
+def lambda_handler(event: S3Event, context: LambdaContext) -> dict:
+    """Handle every record of an S3 event on its own, then fail if any must be retried.
+
+    Raises
+    ------
+    FailedRecordsError
+        After all records: some failed for a reason a retry or a configuration fix may cure
+        (the model not running, throttling, permissions). Lambda retries the event; stored
+        results make the retry skip the records that succeeded.
+    """
+    outcomes = [handle_record(record) for record in event.records]
+    failed = [outcome.result["error"]["message"] for outcome in outcomes if outcome.retry]
+    if failed:
+        raise FailedRecordsError(
+            f"{len(failed)} of {len(outcomes)} uploads failed and will be retried: "
+            + "; ".join(failed)
+        )
+    return {
+        "results": [
+            {"file": o.result["file"], "status": o.status, "location": o.result_uri}
+            for o in outcomes
+        ]
+    }
+
+
+def handle_record(record: S3EventRecord) -> RecordOutcome:
+    """Process one record; failures are logged and returned, never raised, so the other
+    records of the event still run."""
+    obj = record.s3.get_object
+    upload = S3Upload(
+        bucket=record.s3.bucket.name,
+        key=unquote_plus(obj.key),
+        version_id=obj.version_id,
+        etag=obj.etag,
+        size=obj.get("size"),
+    )
+    logger.append_keys(bucket=upload.bucket, key=upload.key)
+    try:
+        outcome = process_upload(upload, classifier=CLASSIFIER, settings=SETTINGS, s3=S3, sns=SNS)
+    except Exception as exc:  # an S3/SNS fault: this record is retried, the others go on
+        logger.exception("upload not processed; the event will be retried")
+        result = error_result(upload.uri, exc, classifier=CLASSIFIER.describe())
+        outcome = RecordOutcome(result, "failed")
+    report(outcome)
+    logger.remove_keys(["bucket", "key"])
+    return outcome
+
+
+def report(outcome: RecordOutcome) -> None:
+    """The file's log lines and metrics."""
+    result = outcome.result
+    details = {
+        "status": outcome.status,
+        "result": result_for_log(result),
+        "result_location": outcome.result_uri,
+        "alert_id": outcome.alert_id,
+        "seconds": round(outcome.seconds, 3),
+    }
+    for message in outcome.warnings:
+        logger.warning(message, extra={"status": outcome.status})
+    if outcome.retry:
+        logger.error(f"failed, will be retried: {result['error']['message']}", extra=details)
+        metrics.add_metric(name="FilesFailed", unit=MetricUnit.Count, value=1)
+        return
+    if outcome.status == "duplicate":
+        logger.info("repeated delivery: result already stored, no new alert", extra=details)
+        metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=1)
+        return
+    if result["error"] is not None:
+        logger.info(f"rejected: {result['error']['message']}", extra=details)
+        metrics.add_metric(name="FilesRejected", unit=MetricUnit.Count, value=1)
+        return
+    logger.info(f"{'ALARM' if result['alarm'] else 'no alarm'}: {result['file']}", extra=details)
+    for alarm_event in result["events"]:
+        logger.warning(
+            f"smoke alarm {alarm_event['start']:g}-{alarm_event['end']:g} s in {result['file']}",
+            extra={"alarm_event": alarm_event},
+        )
+    count = MetricUnit.Count
+    metrics.add_metric(name="FilesProcessed", unit=count, value=1)
+    metrics.add_metric(name="WindowsClassified", unit=count, value=len(result["windows"]))
+    metrics.add_metric(name="AlarmsDetected", unit=count, value=len(result["events"]))
+    metrics.add_metric(name="ProcessingSeconds", unit=MetricUnit.Seconds, value=outcome.seconds)

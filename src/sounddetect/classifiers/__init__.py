@@ -1,0 +1,97 @@
+"""Image classifiers that turn rendered spectrogram windows into alarm probabilities.
+
+    Classifier              -- the protocol every backend follows (base.py)
+    OnnxClassifier          -- a local ONNX model and its model.json (onnx.py)
+    RekognitionClassifier   -- an Amazon Rekognition Custom Labels project version
+                               (rekognition.py; needs boto3)
+    load_classifier         -- a model directory or a Rekognition ARN -> a classifier
+
+Backends are imported when first used, so the ONNX path never imports boto3.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from sounddetect.classifiers.base import LABELS, Classifier, is_rekognition_arn
+
+if TYPE_CHECKING:
+    from sounddetect.classifiers.onnx import OnnxClassifier
+    from sounddetect.classifiers.rekognition import RekognitionClassifier
+    from sounddetect.spectrum import SpectrogramConfig
+
+__all__ = [
+    "LABELS",
+    "Classifier",
+    "OnnxClassifier",
+    "RekognitionClassifier",
+    "is_rekognition_arn",
+    "load_classifier",
+]
+
+_BACKENDS = {
+    "OnnxClassifier": "sounddetect.classifiers.onnx",
+    "RekognitionClassifier": "sounddetect.classifiers.rekognition",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BACKENDS:
+        return getattr(importlib.import_module(_BACKENDS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def load_classifier(
+    model: str,
+    *,
+    config: SpectrogramConfig | None = None,
+    threshold: float | None = None,
+    threads: int | None = None,
+) -> Classifier:
+    """A classifier for a model directory or a Rekognition project version ARN.
+
+    Parameters
+    ----------
+    model : str
+        ``models/NAME`` (holding ``model.onnx`` and ``model.json``), or an
+        ``arn:aws:rekognition:...:project/.../version/...`` ARN.
+    config : SpectrogramConfig or None
+        The renderer's config. Required for Rekognition (the images must be rendered as
+        the project's training images were); for ONNX, checked against ``model.json``.
+    threshold : float or None
+        Decision threshold; default the model's own (ONNX) or 0.5 (Rekognition).
+    threads : int or None
+        onnxruntime intra-op threads (ONNX) or concurrent requests (Rekognition); ``None``
+        lets each backend choose its default.
+
+    Raises
+    ------
+    ParameterError
+        A Rekognition ARN without a config, or a malformed ARN.
+    ModelError
+        The model directory is missing or malformed, or its config differs from ``config``.
+    """
+    from sounddetect.exceptions import ParameterError
+
+    if model.startswith("arn:") or model == "CHANGE_ME":
+        from sounddetect.classifiers.rekognition import RekognitionClassifier, check_model_arn
+
+        check_model_arn(model)
+        if config is None:
+            raise ParameterError(
+                f"{model}: a Rekognition model needs the spectrogram config its training "
+                "images were rendered with (the CLI's --config FILE)"
+            )
+        options: dict[str, Any] = {"config": config}
+        if threshold is not None:
+            options["threshold"] = threshold
+        if threads:
+            options["max_workers"] = threads
+        return RekognitionClassifier(model, **options)
+    from sounddetect.classifiers.onnx import OnnxClassifier
+
+    classifier = OnnxClassifier.from_dir(model, config=config, threads=threads or 0)
+    if threshold is not None:
+        classifier.threshold = float(threshold)
+    return classifier

@@ -1,0 +1,82 @@
+"""The classifier protocol shared by every backend.
+
+A classifier takes rendered spectrogram images (:func:`sounddetect.spectrum.render_windows`)
+and returns one alarm probability per image. It also carries the
+:class:`~sounddetect.spectrum.SpectrogramConfig` its images must be rendered with, so the
+detector renders exactly what the model was trained on.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from sounddetect.spectrum import SpectrogramConfig
+
+#: Class labels, in the order of ``model.json``'s ``labels``: index 1 is the alarm.
+LABELS = ("no_alarm", "alarm")
+
+#: A Rekognition Custom Labels project version ARN.
+REKOGNITION_ARN = re.compile(
+    r"^arn:aws[a-z-]*:rekognition:(?P<region>[a-z]{2}(-[a-z]+)+-\d):(?P<account>\d{12}):"
+    r"project/(?P<project>[A-Za-z0-9_.\-]{1,255})/version/(?P<version>[A-Za-z0-9_.\-]{1,255})"
+    r"/(?P<created>\d{13})$"
+)
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    """What :func:`sounddetect.detect.detect_file` needs from a backend.
+
+    Attributes
+    ----------
+    backend : str
+        ``"onnx"`` or ``"rekognition"``.
+    model : str
+        The model's name or ARN, for the result's ``classifier`` field.
+    config : SpectrogramConfig
+        How windows must be rendered for this model.
+    threshold : float
+        Default decision threshold on the alarm probability.
+    """
+
+    backend: str
+    model: str
+    config: SpectrogramConfig
+    threshold: float
+
+    def classify(self, images: np.ndarray) -> np.ndarray:
+        """Alarm probabilities, float32 ``(n,)`` in [0, 1], for uint8 images
+        ``(n, height, width)`` (gray) or ``(n, height, width, 3)``."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """``{"backend", "model", "config", "threshold"}`` for the result JSON."""
+        ...
+
+
+def is_rekognition_arn(text: str) -> bool:
+    """True for a well-formed Rekognition project version ARN."""
+    return REKOGNITION_ARN.match(text) is not None
+
+
+def check_images(images: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    """Validate a batch of rendered images against ``config`` and return it.
+
+    Raises
+    ------
+    ParameterError
+        Not uint8, or not ``(n, height, width[, 3])`` as ``config`` renders them.
+    """
+    from sounddetect.exceptions import ParameterError
+
+    images = np.asarray(images)
+    expected = (config.height, config.width) + ((3,) if config.channels == 3 else ())
+    if images.dtype != np.uint8 or images.ndim != 1 + len(expected) or images.shape[1:] != expected:
+        raise ParameterError(
+            f"expected uint8 images of shape (n, {', '.join(map(str, expected))}), "
+            f"got {images.dtype} {images.shape}"
+        )
+    return images

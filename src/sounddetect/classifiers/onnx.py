@@ -1,0 +1,235 @@
+"""A local ONNX model: ``models/<name>/model.onnx`` with its ``model.json`` sidecar.
+
+The ONNX graph takes ``image`` float32 ``(N, C, H, W)``
+(:func:`sounddetect.spectrum.image_to_tensor` of the rendered images) and returns
+``alarm_probability`` float32 ``(N,)``. ``model.json`` holds the labels, the decision
+threshold and the spectrogram config the model was trained on; a config that differs from
+the renderer's is refused, since the model would see images unlike those it learned from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+
+from sounddetect import spectrum
+from sounddetect.classifiers.base import LABELS, check_images
+from sounddetect.exceptions import ModelError, SoundDetectError
+from sounddetect.spectrum import SpectrogramConfig
+
+#: ``model.json`` format this reader understands.
+MODEL_FORMAT = "sounddetect-model/1"
+
+
+class OnnxClassifier:
+    """Classify spectrogram images with an ONNX model on the CPU.
+
+    Parameters
+    ----------
+    model_path : path-like
+        The ``.onnx`` file.
+    config : SpectrogramConfig
+        The config the model was trained on (images must be rendered with it).
+    threshold : float in [0, 1]
+        Default decision threshold.
+    name : str or None
+        Name reported in results; default the file's parent directory name.
+    input_name, output_name : str
+        Graph input and output names.
+    threads : int >= 0
+        onnxruntime intra-op threads; 0 lets onnxruntime use one per core. One thread per
+        process is the efficient choice when many processes (Lambda, a benchmark) share cores.
+
+    Raises
+    ------
+    ModelError
+        The file is missing or not a loadable ONNX model, or its input/output names or
+        input shape do not match.
+
+    See Also
+    --------
+    OnnxClassifier.from_dir : the usual way, from a model directory.
+    """
+
+    backend = "onnx"
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike,
+        *,
+        config: SpectrogramConfig,
+        threshold: float = 0.5,
+        name: str | None = None,
+        input_name: str = "image",
+        output_name: str = "alarm_probability",
+        threads: int = 1,
+    ) -> None:
+        model_path = Path(model_path)
+        if not model_path.is_file():
+            raise ModelError(f"{model_path}: no such ONNX model file")
+        if not 0.0 <= threshold <= 1.0:
+            raise ModelError(f"{model_path}: threshold must be in [0, 1], got {threshold}")
+        if threads < 0:
+            raise ModelError(f"threads must be >= 0, got {threads}")
+        self.config = config
+        self.threshold = float(threshold)
+        self.model = name or model_path.parent.name
+        self.path = model_path
+        self.threads = threads
+        self.input_name, self.output_name = input_name, output_name
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(
+                str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"{model_path}: not a loadable ONNX model ({exc})") from exc
+        self._check_graph()
+
+    @classmethod
+    def from_dir(
+        cls,
+        model_dir: str | os.PathLike,
+        *,
+        config: SpectrogramConfig | None = None,
+        threads: int = 1,
+    ) -> OnnxClassifier:
+        """Load ``model_dir/model.onnx`` as ``model_dir/model.json`` describes it.
+
+        Parameters
+        ----------
+        model_dir : path-like
+            A directory written by ``sounddetect train``.
+        config : SpectrogramConfig or None
+            The config the caller renders with; a model trained on a different one is
+            refused. ``None`` adopts the model's config.
+        threads : int >= 0
+            onnxruntime intra-op threads (0: one per core).
+
+        Raises
+        ------
+        ModelError
+            Missing files, malformed ``model.json``, or a config mismatch (naming each
+            differing field).
+        """
+        model_dir = Path(model_dir)
+        meta = read_model_json(model_dir)
+        model_config = meta["config"]
+        if config is not None and config != model_config:
+            raise ModelError(
+                f"{model_dir}: the model was trained on a different spectrogram config "
+                f"({config_difference(model_config, config)}); render with the model's config "
+                "or train a model for this one"
+            )
+        return cls(
+            model_dir / "model.onnx",
+            config=model_config,
+            threshold=meta["threshold"],
+            name=meta.get("name") or model_dir.name,
+            input_name=meta.get("input", "image"),
+            output_name=meta.get("output", "alarm_probability"),
+            threads=threads,
+        )
+
+    def classify(self, images: np.ndarray) -> np.ndarray:
+        """Alarm probabilities, float32 ``(n,)``, for uint8 images ``(n, H, W[, 3])``."""
+        images = check_images(images, self.config)
+        if len(images) == 0:
+            return np.zeros(0, dtype=np.float32)
+        tensor = spectrum.image_to_tensor(images)
+        try:
+            (output,) = self._session.run([self.output_name], {self.input_name: tensor})
+        except Exception as exc:
+            raise ModelError(f"{self.path}: inference failed ({exc})") from exc
+        probabilities = np.asarray(output, dtype=np.float32).reshape(len(images), -1)[:, -1]
+        if not np.all(np.isfinite(probabilities)):
+            raise ModelError(f"{self.path}: the model returned NaN or infinite probabilities")
+        return np.clip(probabilities, 0.0, 1.0)
+
+    def describe(self) -> dict[str, Any]:
+        """``{"backend", "model", "config", "threshold"}`` for the result JSON."""
+        return {
+            "backend": self.backend,
+            "model": self.model,
+            "config": self.config.to_dict(),
+            "threshold": self.threshold,
+        }
+
+    def __repr__(self) -> str:
+        return f"OnnxClassifier({str(self.path)!r}, threads={self.threads})"
+
+    def _check_graph(self) -> None:
+        inputs = {node.name: node for node in self._session.get_inputs()}
+        outputs = {node.name for node in self._session.get_outputs()}
+        if self.input_name not in inputs or self.output_name not in outputs:
+            raise ModelError(
+                f"{self.path}: expected input {self.input_name!r} and output "
+                f"{self.output_name!r}, the graph has inputs {sorted(inputs)} and outputs "
+                f"{sorted(outputs)}"
+            )
+        shape = inputs[self.input_name].shape
+        expected = [None, self.config.channels, self.config.height, self.config.width]
+        if len(shape) != 4 or any(
+            isinstance(got, int) and want is not None and got != want
+            for got, want in zip(shape, expected, strict=True)
+        ):
+            raise ModelError(
+                f"{self.path}: input {self.input_name!r} has shape {shape}, but the config "
+                f"renders (N, {expected[1]}, {expected[2]}, {expected[3]}) images"
+            )
+
+
+def read_model_json(model_dir: str | os.PathLike) -> dict[str, Any]:
+    """Read and check ``model_dir/model.json``; ``config`` comes back as a SpectrogramConfig.
+
+    Raises
+    ------
+    ModelError
+        The directory, ``model.onnx`` or ``model.json`` is missing, or ``model.json`` is
+        not a ``sounddetect-model/1`` document with labels ``["no_alarm", "alarm"]``, a
+        threshold in [0, 1] and a valid config.
+    """
+    model_dir = Path(model_dir)
+    missing = [f for f in ("model.onnx", "model.json") if not (model_dir / f).is_file()]
+    if missing:
+        raise ModelError(
+            f"{model_dir}: no model there (missing {' and '.join(missing)}); train one with "
+            f"`sounddetect train DATA --out {model_dir}` or pass another --model"
+        )
+    try:
+        meta = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{model_dir / 'model.json'}: not readable JSON ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
+        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise ModelError(f"{model_dir / 'model.json'}: format {found!r}, expected {MODEL_FORMAT!r}")
+    if list(meta.get("labels", [])) != list(LABELS):
+        raise ModelError(
+            f"{model_dir / 'model.json'}: labels {meta.get('labels')!r}, expected {list(LABELS)}"
+        )
+    threshold = meta.get("threshold")
+    if not isinstance(threshold, int | float) or not 0.0 <= threshold <= 1.0:
+        raise ModelError(f"{model_dir / 'model.json'}: threshold {threshold!r} is not in [0, 1]")
+    try:
+        meta["config"] = SpectrogramConfig.from_dict(meta["config"])
+    except (KeyError, TypeError, SoundDetectError) as exc:
+        raise ModelError(f"{model_dir / 'model.json'}: bad spectrogram config ({exc})") from exc
+    return meta
+
+
+def config_difference(expected: SpectrogramConfig, actual: SpectrogramConfig) -> str:
+    """``"n_mels: 128 != 64, fmax: 8000.0 != 4000.0"`` for the fields that differ."""
+    want, got = expected.to_dict(), actual.to_dict()
+    return ", ".join(
+        f"{key}: {want[key]!r} != {got[key]!r}" for key in want if want[key] != got[key]
+    )

@@ -1,0 +1,215 @@
+"""An Amazon Rekognition Custom Labels project version as a classifier.
+
+Each window's PNG goes to ``DetectCustomLabels``; the ``alarm`` label's confidence (or one
+minus the ``no_alarm`` label's) is the window's alarm probability. Requests run
+concurrently on a bounded thread pool; botocore's adaptive retry mode paces them when the
+model throttles. Errors map to the project's types:
+
+- ``ResourceNotReadyException`` (the model is not running) -> TransientError saying how to
+  start it;
+- throttling that outlasts the retries, 5xx, network faults -> TransientError;
+- ``AccessDeniedException``, ``ResourceNotFoundException``, ``InvalidParameterException``,
+  image errors -> ModelError (a retry will not help).
+"""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+import numpy as np
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from sounddetect import spectrum
+from sounddetect.classifiers.base import REKOGNITION_ARN, check_images
+from sounddetect.exceptions import ModelError, ParameterError, TransientError
+from sounddetect.spectrum import SpectrogramConfig
+
+#: Error codes a retry may fix (after botocore's own retries are spent).
+TRANSIENT_CODES = {
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "LimitExceededException",
+    "InternalServerError",
+    "ServiceUnavailableException",
+    "RequestTimeout",
+}
+#: The placeholder a template ships with before a real ARN is configured.
+PLACEHOLDER_ARN = "CHANGE_ME"
+
+
+class RekognitionClassifier:
+    """Classify spectrogram images with a Rekognition Custom Labels model.
+
+    Parameters
+    ----------
+    model_arn : str
+        The project version ARN,
+        ``arn:aws:rekognition:REGION:ACCOUNT:project/NAME/version/VERSION/TIMESTAMP``.
+    config : SpectrogramConfig
+        The config the project's training images were rendered with.
+    threshold : float in [0, 1]
+        Default decision threshold on the alarm probability.
+    min_confidence : float in [0, 100]
+        ``MinConfidence`` of each request, in percent. 0 (default) returns both labels, so
+        every window gets a probability; with a higher value a window whose labels are all
+        below it counts as probability 0.
+    client : botocore client or None
+        A ``rekognition`` client (tests pass a stubbed one); default one for the ARN's
+        region with adaptive retries.
+    max_workers : int >= 1
+        Concurrent requests. Rekognition's throughput per inference unit is limited, and
+        adaptive retries slow down when it throttles.
+    max_attempts : int >= 0
+        botocore's ``max_attempts``: retries of a request after its first try (adaptive
+        mode, client-side rate limiting), so at most ``max_attempts + 1`` calls.
+
+    Raises
+    ------
+    ParameterError
+        ``model_arn`` is the ``CHANGE_ME`` placeholder or not a project version ARN, or an
+        option is out of range.
+    """
+
+    backend = "rekognition"
+
+    def __init__(
+        self,
+        model_arn: str,
+        *,
+        config: SpectrogramConfig,
+        threshold: float = 0.5,
+        min_confidence: float = 0.0,
+        client: Any = None,
+        max_workers: int = 8,
+        max_attempts: int = 8,
+    ) -> None:
+        match = check_model_arn(model_arn)
+        if not 0.0 <= threshold <= 1.0:
+            raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
+        if not 0.0 <= min_confidence <= 100.0:
+            raise ParameterError(f"min_confidence must be in [0, 100] %, got {min_confidence}")
+        if max_workers < 1 or max_attempts < 0:
+            raise ParameterError(
+                f"need max_workers >= 1 and max_attempts >= 0, got {max_workers}, {max_attempts}"
+            )
+        self.model = model_arn
+        self.region = match.group("region")
+        self.config = config
+        self.threshold = float(threshold)
+        self.min_confidence = float(min_confidence)
+        self.max_workers = max_workers
+        self.client = client or boto3.client(
+            "rekognition",
+            region_name=self.region,
+            config=Config(retries={"mode": "adaptive", "max_attempts": max_attempts}),
+        )
+
+    def classify(self, images: np.ndarray) -> np.ndarray:
+        """Alarm probabilities, float32 ``(n,)``, one request per image.
+
+        Raises
+        ------
+        TransientError
+            The model is not running, or throttling/service faults outlasted the retries.
+        ModelError
+            Access denied, no such model, or a request Rekognition refuses.
+        """
+        images = check_images(images, self.config)
+        if len(images) == 0:
+            return np.zeros(0, dtype=np.float32)
+        pngs = [spectrum.encode_png(image) for image in images]
+        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(pngs))) as pool:
+            futures = [pool.submit(self._classify_png, png) for png in pngs]
+            try:
+                probabilities = [future.result() for future in futures]
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+        return np.asarray(probabilities, dtype=np.float32)
+
+    def describe(self) -> dict[str, Any]:
+        """``{"backend", "model", "config", "threshold"}`` for the result JSON."""
+        return {
+            "backend": self.backend,
+            "model": self.model,
+            "config": self.config.to_dict(),
+            "threshold": self.threshold,
+        }
+
+    def __repr__(self) -> str:
+        return f"RekognitionClassifier({self.model!r}, max_workers={self.max_workers})"
+
+    def _classify_png(self, png: bytes) -> float:
+        try:
+            response = self.client.detect_custom_labels(
+                ProjectVersionArn=self.model,
+                Image={"Bytes": png},
+                MinConfidence=self.min_confidence,
+            )
+        except ClientError as exc:
+            raise self._translate(exc) from exc
+        except NoCredentialsError as exc:
+            raise ModelError(f"{self.model}: no AWS credentials to call Rekognition") from exc
+        except BotoCoreError as exc:  # connection and timeout faults
+            raise TransientError(f"{self.model}: cannot reach Rekognition ({exc})") from exc
+        return label_probability(response.get("CustomLabels", []))
+
+    def _translate(self, exc: ClientError) -> Exception:
+        code = exc.response.get("Error", {}).get("Code", "")
+        message = exc.response.get("Error", {}).get("Message", "")
+        if code == "ResourceNotReadyException":
+            return TransientError(
+                f"Rekognition model {self.model} is not running ({message or code}); start "
+                f"it with `aws rekognition start-project-version --project-version-arn "
+                f"{self.model} --min-inference-units 1` and retry when its status is RUNNING"
+            )
+        if code in TRANSIENT_CODES:
+            return TransientError(
+                f"Rekognition model {self.model}: {code} after retries ({message}); retry "
+                "later or add inference units"
+            )
+        return ModelError(f"Rekognition model {self.model}: {code} ({message})")
+
+
+def check_model_arn(model_arn: str) -> re.Match:
+    """Match a project version ARN, or raise ParameterError saying what is wrong with it."""
+    if not model_arn or model_arn.strip() == PLACEHOLDER_ARN:
+        raise ParameterError(
+            f"Rekognition model ARN is {model_arn!r}: set it to your project version ARN "
+            "(arn:aws:rekognition:REGION:ACCOUNT:project/NAME/version/VERSION/TIMESTAMP)"
+        )
+    match = REKOGNITION_ARN.match(model_arn)
+    if match is None:
+        raise ParameterError(
+            f"{model_arn!r} is not a Rekognition project version ARN (expected "
+            "arn:aws:rekognition:REGION:ACCOUNT:project/NAME/version/VERSION/TIMESTAMP)"
+        )
+    return match
+
+
+def label_probability(custom_labels: list[dict[str, Any]]) -> float:
+    """Alarm probability from a ``DetectCustomLabels`` ``CustomLabels`` list.
+
+    ``alarm``'s confidence / 100 when present, else 1 - ``no_alarm``'s confidence / 100,
+    else 0 (no label reached ``MinConfidence``).
+
+    Examples
+    --------
+    >>> label_probability([{"Name": "no_alarm", "Confidence": 92.0}])
+    0.08
+    """
+    confidences = {
+        label.get("Name"): float(label.get("Confidence", 0.0)) for label in custom_labels
+    }
+    if "alarm" in confidences:
+        probability = confidences["alarm"] / 100.0
+    elif "no_alarm" in confidences:
+        probability = 1.0 - confidences["no_alarm"] / 100.0
+    else:
+        probability = 0.0
+    return round(min(max(probability, 0.0), 1.0), 6)

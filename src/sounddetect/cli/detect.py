@@ -1,0 +1,248 @@
+"""``sounddetect detect``: find alarms in recordings with a trained model.
+
+Every FILE is processed; every DIR is searched recursively (hidden entries skipped) for
+files with an audio suffix (:data:`sounddetect.audio.AUDIO_SUFFIXES`, plus common formats
+that cannot be decoded, so they are reported rather than skipped). Results go to stdout, a
+readable table by default or one JSON object per line per file (``--format json``);
+logs, warnings and one ``error: FILE: reason`` line per failed input go to stderr.
+
+Exit codes: 0 every input processed, 1 at least one input failed (its result says why),
+2 usage or configuration error (bad option, missing or mismatched model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from sounddetect.audio import AUDIO_SUFFIXES, UNSUPPORTED_AUDIO_SUFFIXES
+from sounddetect.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpFormatter
+from sounddetect.exceptions import AudioError, ModelError, ParameterError
+
+logger = logging.getLogger(__name__)
+
+#: Suffixes a folder scan picks up.
+SCANNED_SUFFIXES = AUDIO_SUFFIXES + UNSUPPORTED_AUDIO_SUFFIXES
+#: Widest file column of the table before names are shortened from the left.
+MAX_NAME_WIDTH = 60
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def probability(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "detect",
+        help="find alarms in recordings (files or folders)",
+        description=__doc__,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("inputs", nargs="+", metavar="FILE|DIR", help="audio files or folders")
+    parser.add_argument(
+        "--model",
+        default="models/default",
+        help="model directory (model.onnx + model.json) or a Rekognition project version ARN",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="JSON with the spectrogram config (a config dict or a model.json); required "
+        "with a Rekognition ARN, checked against model.json for an ONNX model",
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--plot", type=Path, metavar="DIR", help="write a timeline PNG per file")
+    parser.add_argument(
+        "--hop",
+        type=positive_float,
+        metavar="S",
+        help="seconds between windows (default: half a window)",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=probability,
+        metavar="P",
+        help="alarm probability threshold (default: the model's)",
+    )
+    parser.add_argument(
+        "--min-event", type=non_negative_float, default=0.0, metavar="S", help="drop shorter events"
+    )
+    parser.add_argument(
+        "--merge-gap",
+        type=non_negative_float,
+        default=0.0,
+        metavar="S",
+        help="join alarm windows at most this far apart",
+    )
+    parser.add_argument(
+        "--threads",
+        type=non_negative_int,
+        default=0,
+        metavar="N",
+        help="onnxruntime threads (0: one per core) or concurrent Rekognition requests (0: 8)",
+    )
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from sounddetect.classifiers import load_classifier
+    from sounddetect.detect import detect_file
+    from sounddetect.result import error_result, to_json
+
+    try:
+        config = read_config(args.config) if args.config else None
+        classifier = load_classifier(
+            args.model, config=config, threshold=args.threshold, threads=args.threads or None
+        )
+    except (ModelError, ParameterError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    logger.info("model %s (%s)", classifier.model, classifier.backend)
+
+    inputs = collect_inputs(args.inputs)
+    writer = TableWriter(inputs) if args.format == "table" else None
+    plot_names: set[str] = set()
+    n_failed = n_alarm = 0
+    for path, problem in inputs:
+        if problem is not None:
+            result = error_result(path, problem, classifier=classifier.describe())
+        else:
+            result = detect_file(
+                path,
+                classifier,
+                hop_s=args.hop,
+                threshold=args.threshold,
+                min_event_s=args.min_event,
+                merge_gap_s=args.merge_gap,
+            )
+        if result["error"]:
+            n_failed += 1
+            print(f"error: {result['error']['message']}", file=sys.stderr)
+        elif result["alarm"]:
+            n_alarm += 1
+        if writer is None:
+            print(to_json(result), flush=True)
+        else:
+            writer.write(result)
+        if args.plot and not result["error"]:
+            write_plot(result, path, args.plot, plot_names)
+    logger.info(
+        "%d input(s): %d with alarms, %d without, %d failed",
+        len(inputs),
+        n_alarm,
+        len(inputs) - n_alarm - n_failed,
+        n_failed,
+    )
+    return EXIT_FAILED if n_failed else EXIT_OK
+
+
+def collect_inputs(arguments: list[str]) -> list[tuple[str, Exception | None]]:
+    """Expand FILE|DIR arguments into ``(path, problem)``: problem is None for a file to run,
+    else the AudioError to report (missing path, folder without audio)."""
+    inputs: list[tuple[str, Exception | None]] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in SCANNED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                problem = AudioError(
+                    f"{argument}: no audio files in this folder (looked recursively for "
+                    f"{', '.join(SCANNED_SUFFIXES)})"
+                )
+                inputs.append((argument, problem))
+            inputs.extend((str(p), None) for p in found)
+        elif path.exists():
+            inputs.append((argument, None))
+        else:
+            inputs.append((argument, AudioError(f"{argument}: no such file or directory")))
+    return inputs
+
+
+def read_config(path: Path):
+    """A SpectrogramConfig from a JSON file holding a config, or a ``"config"`` key."""
+    from sounddetect.spectrum import SpectrogramConfig
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParameterError(f"--config {path}: not a readable JSON file ({exc})") from exc
+    if isinstance(data, dict) and isinstance(data.get("config"), dict):
+        data = data["config"]
+    if not isinstance(data, dict):
+        raise ParameterError(f"--config {path}: expected a JSON object with a spectrogram config")
+    return SpectrogramConfig.from_dict(data)
+
+
+def write_plot(result: dict[str, Any], path: str, out_dir: Path, used: set[str]) -> None:
+    """Write ``out_dir/<stem>.png`` (``<stem>-2.png`` ... when two inputs share a stem)."""
+    from sounddetect.plots import plot_detection
+
+    stem = Path(path).stem
+    name, n = f"{stem}.png", 1
+    while name in used:
+        n += 1
+        name = f"{stem}-{n}.png"
+    used.add(name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plot_detection(result, path, out_dir / name)
+    logger.info("plot %s", out_dir / name)
+
+
+class TableWriter:
+    """Print one table row per result as it arrives: file, duration, verdict, events."""
+
+    def __init__(self, inputs: list[tuple[str, Exception | None]]) -> None:
+        widest = max((len(path) for path, _ in inputs), default=4)
+        self.width = min(max(widest, 4), MAX_NAME_WIDTH)
+        header = f"{'FILE':<{self.width}}  {'DURATION':>9}  {'ALARM':<5}  EVENTS"
+        print(f"{header} (start-end s, confidence)", flush=True)
+
+    def write(self, result: dict[str, Any]) -> None:
+        name = result["file"]
+        if len(name) > self.width:
+            name = "..." + name[-(self.width - 3) :]
+        if result["error"]:
+            duration, verdict = "-", "ERROR"
+            detail = result["error"]["message"].removeprefix(f"{result['file']}: ")
+        else:
+            duration = f"{result['duration_s']:.1f} s"
+            verdict = "yes" if result["alarm"] else "no"
+            detail = "; ".join(
+                f"{e['start']:.1f}-{e['end']:.1f} ({e['confidence']:.2f})" for e in result["events"]
+            )
+        print(f"{name:<{self.width}}  {duration:>9}  {verdict:<5}  {detail}".rstrip(), flush=True)

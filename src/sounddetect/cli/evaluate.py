@@ -1,0 +1,72 @@
+"""``sounddetect evaluate``: score an exported model on a dataset split.
+
+Runs MODEL/model.onnx (onnxruntime, as detection does) on the PNG images of one split of
+TARGET_PATH and prints precision, recall, F1, ROC-AUC, the confusion matrix, and breakdowns
+by alarm SNR and background kind (from samples.csv). Writes report.json and plots
+(pr_curve.png, confusion_matrix.png, f1_by_snr.png) into --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sounddetect.cli import EXIT_OK, EXIT_USAGE, HelpFormatter
+from sounddetect.exceptions import ModelError
+from sounddetect.spectrum import SPECTROGRAM_TYPES
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="score a trained model on a dataset split (metrics, breakdowns, plots)",
+        description=__doc__,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("model", type=Path, metavar="MODEL", help="model folder")
+    parser.add_argument("target_path", type=Path, metavar="TARGET_PATH", help="dataset folder")
+    parser.add_argument(
+        "--type",
+        dest="kind",
+        choices=SPECTROGRAM_TYPES,
+        help="spectrogram type to read (default: the model's)",
+    )
+    parser.add_argument(
+        "--split", choices=("train", "validate", "test"), default="test", help="split to score"
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="report folder (default: MODEL/evaluation)"
+    )
+    parser.add_argument("--no-plots", action="store_true", help="write report.json only")
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="what goes to stdout"
+    )
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here: scikit-learn is part of the optional train extra.
+    from sounddetect.evaluate import evaluate, format_summary
+
+    out_dir = args.out or args.model / "evaluation"
+    try:
+        report = evaluate(
+            args.model,
+            args.target_path,
+            kind=args.kind,
+            split=args.split,
+            out_dir=out_dir,
+            plots=not args.no_plots,
+        )
+    except ModelError as exc:  # a missing or mismatched model is a configuration error
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "json":
+        print(json.dumps(report), file=sys.stdout)
+    else:
+        print(format_summary(report), file=sys.stdout)
+        print(f"\nreport and plots: {out_dir}", file=sys.stdout)
+    return EXIT_OK

@@ -1,0 +1,199 @@
+"""``sounddetect generate``: mix the corpus into labelled spectrogram images.
+
+Every setting has a flag; the seed's environment variables ALARM_AUDIO_SOURCE,
+BACKGROUND_AUDIO_SOURCE, TARGET_PATH, SAMPLE_DURATION and MAX_BACKGROUND_LAYERS are read when
+the flag is not given (flags win).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sounddetect.cli import HelpFormatter
+from sounddetect.dataset import GeneratorSettings, format_summary, generate_dataset
+from sounddetect.exceptions import ParameterError
+from sounddetect.spectrum import SPECTROGRAM_TYPES
+
+#: Settings that may come from the environment: setting -> (variable, default, type).
+ENVIRONMENT: dict[str, tuple[str, Any, Callable[[str], Any]]] = {
+    "alarm_source": ("ALARM_AUDIO_SOURCE", "audio/alarms", Path),
+    "background_source": ("BACKGROUND_AUDIO_SOURCE", "audio/background", Path),
+    "target_path": ("TARGET_PATH", "training-data", Path),
+    "sample_duration": ("SAMPLE_DURATION", 4.0, float),
+    "max_background_layers": ("MAX_BACKGROUND_LAYERS", 3, int),
+}
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def parse_types(values: list[str]) -> tuple[str, ...]:
+    """``["mel,cqt", "chroma"]`` or ``["all"]`` -> a tuple of spectrogram types."""
+    kinds = [kind.strip() for value in values for kind in value.split(",") if kind.strip()]
+    if kinds == ["all"]:
+        return SPECTROGRAM_TYPES
+    unknown = [kind for kind in kinds if kind not in SPECTROGRAM_TYPES]
+    if unknown or not kinds:
+        raise ParameterError(
+            f"unknown spectrogram type(s) {', '.join(unknown) or '(none)'}; choose from "
+            f"{', '.join(SPECTROGRAM_TYPES)} or all"
+        )
+    return tuple(dict.fromkeys(kinds))
+
+
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags shared with ``sounddetect preview``: sources and window length."""
+    for setting, flag, what in (
+        ("alarm_source", "--alarm-source", "folder of alarm recordings"),
+        ("background_source", "--background-source", "folder of background recordings"),
+    ):
+        variable, default, _ = ENVIRONMENT[setting]
+        parser.add_argument(
+            flag, type=Path, metavar="DIR", help=f"{what} (default: ${variable} or {default})"
+        )
+    parser.add_argument(
+        "--sample-duration",
+        type=positive_float,
+        metavar="S",
+        help="window length in seconds (default: $SAMPLE_DURATION or 4.0)",
+    )
+    parser.add_argument(
+        "--sr", type=positive_int, default=16000, help="sample rate in Hz of mixes and images"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of every random choice")
+
+
+def from_environment(
+    args: argparse.Namespace, setting: str, environ: Mapping[str, str] | None = None
+) -> Any:
+    """A setting's value: its flag, else its environment variable, else the default."""
+    value = getattr(args, setting, None)
+    if value is not None:
+        return value
+    variable, default, convert = ENVIRONMENT[setting]
+    environ = os.environ if environ is None else environ
+    text = environ.get(variable, "").strip()
+    if not text:
+        return convert(default) if convert is Path else default
+    try:
+        return convert(text)
+    except ValueError:
+        raise ParameterError(f"${variable}={text!r} is not a valid {convert.__name__}") from None
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "generate",
+        help="mix the corpus into labelled spectrogram images",
+        description=__doc__,
+        formatter_class=HelpFormatter,
+    )
+    add_source_arguments(parser)
+    parser.add_argument(
+        "--target-path",
+        type=Path,
+        metavar="DIR",
+        help="output folder (default: $TARGET_PATH or training-data)",
+    )
+    parser.add_argument(
+        "--max-background-layers",
+        type=positive_int,
+        metavar="N",
+        help="samples have 1..N background layers (default: $MAX_BACKGROUND_LAYERS or 3)",
+    )
+    parser.add_argument(
+        "--samples-per-layer",
+        type=positive_int,
+        default=600,
+        metavar="N",
+        help="samples per layer count, over all splits; half hold an alarm",
+    )
+    parser.add_argument(
+        "--snr-db",
+        type=float,
+        nargs=2,
+        default=(-10.0, 20.0),
+        metavar=("MIN", "MAX"),
+        help="range of the alarm-to-background ratio in dB (over the alarm's active part)",
+    )
+    parser.add_argument(
+        "--types",
+        nargs="+",
+        default=["mel"],
+        metavar="TYPE",
+        help=f"spectrogram types, or all: {', '.join(SPECTROGRAM_TYPES)}",
+    )
+    parser.add_argument(
+        "--split",
+        type=float,
+        nargs=3,
+        default=(0.7, 0.15, 0.15),
+        metavar=("TRAIN", "VALIDATE", "TEST"),
+        help="fractions of source clips per split (0 0 1: a test-only dataset)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=os.cpu_count() or 1,
+        help="processes that mix and render (the output does not depend on it)",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing dataset at the target path (never other folders)",
+    )
+    parser.add_argument(
+        "--s3-prefix", metavar="S3URI", help="s3://bucket/prefix for the manifests' source-ref"
+    )
+    parser.add_argument(
+        "--min-active-s",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="least active alarm sound in seconds in an alarm window",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def settings_from_args(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> GeneratorSettings:
+    """Generator settings from parsed flags, falling back on the environment."""
+    return GeneratorSettings(
+        **{setting: from_environment(args, setting, environ) for setting in ENVIRONMENT},
+        seed=args.seed,
+        sr=args.sr,
+        samples_per_layer=args.samples_per_layer,
+        snr_db=tuple(args.snr_db),
+        types=parse_types(args.types),
+        split=tuple(args.split),
+        workers=args.workers,
+        overwrite=args.overwrite,
+        s3_prefix=args.s3_prefix,
+        min_active_s=args.min_active_s,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    summary = generate_dataset(settings, progress=not args.no_progress)
+    print(format_summary(summary), file=sys.stdout)
+    return 0

@@ -1,0 +1,132 @@
+"""``sounddetect preview``: example images of every spectrogram type.
+
+Mixes one alarm sample and one no-alarm sample from the corpus (one background layer each),
+renders both as every type, writes the PNGs exactly as the generator would, and draws a
+contact sheet (rows: alarm, no alarm; columns: types) for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from sounddetect.cli import HelpFormatter
+from sounddetect.cli.generate import add_source_arguments, from_environment, parse_types
+from sounddetect.dataset import load_sources
+from sounddetect.mixing import draw_sample_specs, mix_sample
+from sounddetect.spectrum import SpectrogramConfig, encode_png, render_spectrogram
+
+#: Column titles of the contact sheet.
+TYPE_TITLES = {
+    "mel": "mel",
+    "linear": "linear STFT (Std)",
+    "cqt": "constant-Q",
+    "reassigned": "reassigned",
+    "harmonic": "harmonic (HPSS)",
+    "percussive": "percussive (HPSS)",
+    "chroma": "chroma",
+    "mfcc": "MFCC",
+}
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "preview",
+        help="write example images of every spectrogram type",
+        description=__doc__,
+        formatter_class=HelpFormatter,
+    )
+    add_source_arguments(parser)
+    parser.add_argument(
+        "--out", type=Path, default=Path("img/preview"), help="folder for the example PNGs"
+    )
+    parser.add_argument(
+        "--sheet",
+        type=Path,
+        default=Path("img/spectrogram-types.png"),
+        help="contact sheet of all examples",
+    )
+    parser.add_argument("--types", nargs="+", default=["all"], metavar="TYPE", help="types")
+    parser.add_argument(
+        "--snr-db", type=float, default=10.0, help="alarm-to-background ratio of the example"
+    )
+    parser.set_defaults(run=run)
+    return parser
+
+
+def write_contact_sheet(
+    images: Mapping[str, Mapping[str, np.ndarray]], path: Path, *, kinds: Sequence[str]
+) -> None:
+    """Draw ``images[label][kind]`` as a grid (rows: labels, columns: kinds) into a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = list(images)
+    figure, axes = plt.subplots(
+        len(labels),
+        len(kinds),
+        figsize=(1.9 * len(kinds), 2.1 * len(labels)),
+        squeeze=False,
+        layout="constrained",
+    )
+    for row, label in enumerate(labels):
+        for column, kind in enumerate(kinds):
+            axis = axes[row, column]
+            image = images[label][kind]
+            # The PNG's own pixels, shown as the classifier sees them (row 0 at the top).
+            axis.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255)
+            axis.set_xticks([])
+            axis.set_yticks([])
+            if row == 0:
+                axis.set_title(TYPE_TITLES.get(kind, kind), fontsize=9)
+            if column == 0:
+                axis.set_ylabel(label.replace("_", " "), fontsize=10)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
+def run(args: argparse.Namespace) -> int:
+    kinds = parse_types(args.types)
+    duration = from_environment(args, "sample_duration")
+    sources = load_sources(
+        from_environment(args, "alarm_source"),
+        from_environment(args, "background_source"),
+        sr=args.sr,
+        sample_duration=duration,
+    )
+    specs = draw_sample_specs(
+        sources.clips["alarm"],
+        sources.clips["background"],
+        seed=args.seed,
+        sr=args.sr,
+        duration_s=duration,
+        samples_per_layer=2,
+        max_background_layers=1,
+        snr_db=("const", args.snr_db),
+        background_gain_db=("const", 0.0),
+        level_db=("const", -20.0),
+        partial_alarm_probability=0.0,
+        id_prefix="preview",
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    images: dict[str, dict[str, np.ndarray]] = {}
+    for spec in specs:
+        y = mix_sample(spec, sources=sources.audio, sr=args.sr)
+        images[spec.label] = {}
+        for kind in kinds:
+            config = SpectrogramConfig(kind=kind, sr=args.sr, duration=duration)
+            image = render_spectrogram(y, config)
+            images[spec.label][kind] = image
+            (args.out / f"{kind}_{spec.label}.png").write_bytes(encode_png(image))
+        sounds = ", ".join(filter(None, [spec.alarm_file, *spec.background_files]))
+        print(f"{spec.label}: {sounds}", file=sys.stdout)
+    write_contact_sheet(images, args.sheet, kinds=kinds)
+    print(f"wrote {2 * len(kinds)} images to {args.out} and {args.sheet}", file=sys.stdout)
+    return 0

@@ -1,0 +1,107 @@
+"""``sounddetect train``: fit the local CNN on a generated dataset and export it to ONNX.
+
+Trains on TARGET_PATH/<type>/train, stops early on validate/, chooses the decision threshold
+on validate/ and writes OUT/model.onnx with OUT/model.json beside it. One progress line per
+epoch goes to stderr; the summary goes to stdout. Needs the ``train`` extra (PyTorch, CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sounddetect.cli import EXIT_OK, HelpFormatter
+from sounddetect.spectrum import SPECTROGRAM_TYPES
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags shared with ``sounddetect compare``."""
+    parser.add_argument("--epochs", type=positive_int, default=40, help="most epochs to train")
+    parser.add_argument(
+        "--patience",
+        type=positive_int,
+        default=8,
+        help="stop after this many epochs without a better validate loss",
+    )
+    parser.add_argument("--batch-size", type=positive_int, default=32, help="images per step")
+    parser.add_argument(
+        "--learning-rate", type=positive_float, default=3e-3, help="peak AdamW learning rate"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of weights, order, augmentation")
+    parser.add_argument(
+        "--threads", type=positive_int, default=2, help="PyTorch threads for training"
+    )
+    parser.add_argument("--no-augment", action="store_true", help="train on the images as they are")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "train",
+        help="train the local CNN on a generated dataset, export ONNX",
+        description=__doc__,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("target_path", type=Path, metavar="TARGET_PATH", help="dataset folder")
+    parser.add_argument(
+        "--type", dest="kind", choices=SPECTROGRAM_TYPES, default="mel", help="spectrogram type"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("models/default"), metavar="DIR", help="model folder"
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
+    add_training_arguments(parser)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def training_options(args: argparse.Namespace) -> dict:
+    """Keyword arguments of :func:`sounddetect.train.train` from the shared flags."""
+    from sounddetect.train import Augmentation
+
+    return {
+        "epochs": args.epochs,
+        "patience": args.patience,
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "seed": args.seed,
+        "num_threads": args.threads,
+        "augmentation": None if args.no_augment else Augmentation(),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here: torch is an optional extra, and detection must not need it.
+    from sounddetect.train import train
+
+    card = train(
+        args.target_path,
+        args.out,
+        kind=args.kind,
+        overwrite=args.overwrite,
+        **training_options(args),
+    )
+    m = card["metrics"]
+    v = m["validate"]
+    print(
+        f"{args.out}: {card['config']['kind']} model, best epoch {m['best_epoch']} of "
+        f"{m['epochs_run']}, {m['training_seconds']:.0f} s\n"
+        f"validate: threshold {card['threshold']:.3f}  precision {v['precision']:.4f}  "
+        f"recall {v['recall']:.4f}  F1 {v['f1']:.4f}  ROC-AUC {v['roc_auc']:.4f}",
+        file=sys.stdout,
+    )
+    return EXIT_OK

@@ -1,0 +1,913 @@
+"""Training datasets: source scanning, splits by source clip, images, side files and readers.
+
+Layout written under ``TARGET_PATH``::
+
+    dataset.json                               settings, sources, configs per type, counts
+    samples.csv                                one row per sample: its complete recipe
+    run.json                                   seconds and images per second of the run
+    <type>/{train,validate,test}/{alarm,no_alarm}/<sample_id>.png
+    <type>/manifests/{train,validate,test}.manifest   Ground Truth JSON lines
+
+Everything but ``run.json`` is byte-identical for the same sources, settings and seed,
+whatever the number of workers.
+
+Settings
+    GeneratorSettings
+Sources
+    load_sources
+    assign_splits
+Generation
+    generate_dataset
+    format_summary
+Readers
+    read_dataset_info
+    read_samples
+    image_path
+    spec_from_row
+    rebuild_sample
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import json
+import logging
+import math
+import multiprocessing
+import os
+import shutil
+import time
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from sounddetect import __version__
+from sounddetect.audio import is_audio_path, load_audio
+from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
+from sounddetect.mixing import (
+    LABELS,
+    SampleSpec,
+    SourceClip,
+    active_frames,
+    draw_sample_specs,
+    mix_stems,
+    source_kind,
+)
+from sounddetect.spectrum import (
+    SPECTROGRAM_TYPES,
+    SpectrogramConfig,
+    encode_png,
+    render_spectrogram,
+)
+
+logger = logging.getLogger(__name__)
+
+#: The ``format`` of a dataset.json this module writes and reads.
+DATASET_FORMAT = "sounddetect-dataset/1"
+
+SPLITS = ("train", "validate", "test")
+
+ROLES = ("alarm", "background")
+
+#: samples.csv columns, in order.
+SAMPLE_COLUMNS = (
+    "sample_id",
+    "split",
+    "label",
+    "n_layers",
+    "snr_db",
+    "alarm_file",
+    "alarm_kind",
+    "alarm_offset_s",
+    "alarm_onset_s",
+    "alarm_duration_s",
+    "alarm_gain_db",
+    "background_files",
+    "background_kinds",
+    "background_offsets_s",
+    "background_gains_db",
+    "level_db",
+    "output_gain_db",
+    "seed",
+)
+
+#: Samples handed to a worker at a time: large enough to amortise the inter-process
+#: transfer, small enough for a smooth progress bar.
+CHUNK_SIZE = 16
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GeneratorSettings:
+    """Everything a generator run depends on.
+
+    Parameters
+    ----------
+    alarm_source, background_source : Path
+        Folders of alarm and background recordings (searched recursively).
+    target_path : Path
+        Output folder (TARGET_PATH).
+    seed : int
+        Seed of every random choice: the same seed gives byte-identical output.
+    sr : int
+        Sample rate in Hz of the mixes and spectrograms.
+    sample_duration : float
+        Window length in seconds (SAMPLE_DURATION), also the spectrogram config's duration.
+    max_background_layers : int
+        Samples are made with 1, 2, ... up to this many background layers.
+    samples_per_layer : int
+        Samples per layer count over all splits; half hold an alarm.
+    snr_db : (float, float)
+        Range of the alarm-to-background ratio in dB, measured over the alarm's active part.
+    types : tuple of str
+        Spectrogram types to render (see :data:`~sounddetect.spectrum.SPECTROGRAM_TYPES`).
+    split : (float, float, float)
+        Fractions of source clips for train, validate and test; they sum to 1.
+    workers : int
+        Processes that mix and render. Does not change the output.
+    overwrite : bool
+        Replace an existing dataset at ``target_path``.
+    s3_prefix : str or None
+        ``s3://bucket/prefix`` for the manifests' ``source-ref``; None writes paths relative
+        to ``target_path``.
+    min_active_s : float
+        Least active alarm sound, in seconds, in an alarm window (or all that the clip's most
+        active window holds, when that is less).
+    """
+
+    alarm_source: Path
+    background_source: Path
+    target_path: Path
+    seed: int = 0
+    sr: int = 16000
+    sample_duration: float = 4.0
+    max_background_layers: int = 3
+    samples_per_layer: int = 600
+    snr_db: tuple[float, float] = (-10.0, 20.0)
+    types: tuple[str, ...] = ("mel",)
+    split: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    workers: int = 1
+    overwrite: bool = False
+    s3_prefix: str | None = None
+    min_active_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("alarm_source", "background_source", "target_path"):
+            object.__setattr__(self, name, Path(getattr(self, name)))
+        object.__setattr__(self, "types", tuple(self.types))
+        object.__setattr__(self, "snr_db", tuple(float(v) for v in self.snr_db))
+        object.__setattr__(self, "split", tuple(float(v) for v in self.split))
+        unknown = [kind for kind in self.types if kind not in SPECTROGRAM_TYPES]
+        if unknown or not self.types or len(set(self.types)) != len(self.types):
+            raise ParameterError(
+                f"spectrogram types {list(self.types)}: need distinct types from "
+                f"{', '.join(SPECTROGRAM_TYPES)}"
+            )
+        if len(self.split) != 3 or min(self.split) < 0 or abs(sum(self.split) - 1) > 1e-6:
+            raise ParameterError(
+                f"split fractions {list(self.split)}: need three non-negative numbers "
+                "(train, validate, test) summing to 1"
+            )
+        if len(self.snr_db) != 2 or not self.snr_db[0] <= self.snr_db[1]:
+            raise ParameterError(f"snr_db range {list(self.snr_db)}: need MIN <= MAX")
+        if not all(math.isfinite(v) for v in self.snr_db):
+            raise ParameterError(f"snr_db range {list(self.snr_db)}: need finite numbers")
+        for name, low in (("samples_per_layer", 1), ("max_background_layers", 1), ("workers", 1)):
+            if getattr(self, name) < low:
+                raise ParameterError(f"{name} must be at least {low}, got {getattr(self, name)}")
+        if not self.sample_duration > 0 or not self.min_active_s >= 0:
+            raise ParameterError(
+                f"need sample_duration > 0 and min_active_s >= 0, got {self.sample_duration} "
+                f"and {self.min_active_s}"
+            )
+        self.configs()  # validates sr and duration against the spectrogram config
+        if self.min_active_s > self.sample_duration:
+            raise ParameterError(
+                f"min_active_s {self.min_active_s} s is longer than the window "
+                f"({self.sample_duration} s)"
+            )
+        if self.s3_prefix is not None and not self.s3_prefix.startswith("s3://"):
+            raise ParameterError(f"--s3-prefix must start with s3://, got {self.s3_prefix!r}")
+
+    def configs(self) -> dict[str, SpectrogramConfig]:
+        """The spectrogram config of each type, built from these settings."""
+        return {
+            kind: SpectrogramConfig(kind=kind, sr=self.sr, duration=self.sample_duration)
+            for kind in self.types
+        }
+
+    def recorded(self) -> dict[str, Any]:
+        """The settings that decide the output, as written to dataset.json."""
+        return {
+            "alarm_source": str(self.alarm_source.resolve()),
+            "background_source": str(self.background_source.resolve()),
+            "seed": self.seed,
+            "sr": self.sr,
+            "sample_duration": self.sample_duration,
+            "max_background_layers": self.max_background_layers,
+            "samples_per_layer": self.samples_per_layer,
+            "snr_db": list(self.snr_db),
+            "types": list(self.types),
+            "split": dict(zip(SPLITS, self.split, strict=True)),
+            "s3_prefix": self.s3_prefix,
+            "min_active_s": self.min_active_s,
+        }
+
+
+# -- sources ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Sources:
+    """Decoded, usable source files and what was skipped.
+
+    Attributes
+    ----------
+    root : Path
+        Common folder of both sources; source names are paths relative to it.
+    audio : dict of str to np.ndarray
+        Mono float32 audio at the generator's rate, by source name.
+    clips : dict of str to list of SourceClip
+        Usable clips per role (``alarm``, ``background``), sorted by name.
+    files : list of dict
+        One entry per usable file: ``file``, ``role``, ``kind``, ``duration_s``, ``sha256``.
+    skipped : list of dict
+        One entry per skipped file: ``file`` and ``reason``.
+    """
+
+    root: Path
+    audio: dict[str, np.ndarray] = field(default_factory=dict)
+    clips: dict[str, list[SourceClip]] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _skip(sources: Sources, path: Path, reason: str) -> None:
+    warnings.warn(f"{path}: skipped: {reason}", SoundDetectWarning, stacklevel=3)
+    sources.skipped.append({"file": str(path), "reason": reason})
+
+
+def _visible_files(folder: Path) -> list[Path]:
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+
+
+def load_sources(
+    alarm_source: str | os.PathLike,
+    background_source: str | os.PathLike,
+    *,
+    sr: int = 16000,
+    sample_duration: float = 4.0,
+) -> Sources:
+    """Scan, decode and check both source folders.
+
+    Files are decoded once, mixed down to mono and resampled to ``sr``, whatever their rate
+    and channel count. Unusable files are skipped with a :class:`SoundDetectWarning` naming
+    the file and the reason: a name that is not audio, an empty, corrupt or truncated file,
+    silence, a background shorter than ``sample_duration``. Hidden files (``.name``) are
+    ignored.
+
+    Raises
+    ------
+    ParameterError
+        A folder is missing, not a folder, holds no files, or the two folders overlap.
+    AudioError
+        Nothing usable is left in a folder.
+    """
+    folders = {"alarm": Path(alarm_source), "background": Path(background_source)}
+    for role, folder in folders.items():
+        if not folder.exists():
+            raise ParameterError(f"{folder}: {role} source folder does not exist")
+        if not folder.is_dir():
+            raise ParameterError(f"{folder}: {role} source is not a folder")
+    resolved = {role: folder.resolve() for role, folder in folders.items()}
+    if (
+        resolved["alarm"] == resolved["background"]
+        or resolved["alarm"].is_relative_to(resolved["background"])
+        or resolved["background"].is_relative_to(resolved["alarm"])
+    ):
+        raise ParameterError(
+            f"alarm source {folders['alarm']} and background source {folders['background']} "
+            "overlap; keep them in separate folders"
+        )
+    root = Path(os.path.commonpath([resolved["alarm"], resolved["background"]]))
+    sources = Sources(root=root)
+    window = int(round(sample_duration * sr))
+    for role, folder in folders.items():
+        paths = _visible_files(folder)
+        if not paths:
+            raise ParameterError(f"{folder}: {role} source folder is empty")
+        clips = []
+        for path in paths:
+            if not is_audio_path(path):
+                _skip(sources, path, f"not an audio file name ({path.suffix or 'no suffix'})")
+                continue
+            if ";" in path.name:
+                # samples.csv joins file lists with ";".
+                _skip(sources, path, "';' in the file name")
+                continue
+            try:
+                y, _ = load_audio(path, sr=sr)
+            except AudioError as exc:
+                reason = str(exc).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
+                _skip(sources, path, reason)
+                continue
+            if not np.any(y):
+                _skip(sources, path, "silent")
+                continue
+            active = None
+            if role == "background" and len(y) < window:
+                _skip(
+                    sources,
+                    path,
+                    f"shorter than SAMPLE_DURATION ({len(y) / sr:.2f} s < {sample_duration:g} s)",
+                )
+                continue
+            if role == "alarm":
+                active = active_frames(y)
+            name = path.resolve().relative_to(root).as_posix()
+            sources.audio[name] = y
+            clips.append(SourceClip(name=name, n_samples=len(y), active=active))
+            sources.files.append(
+                {
+                    "file": name,
+                    "role": role,
+                    "kind": source_kind(name),
+                    "duration_s": round(len(y) / sr, 6),
+                    "sha256": _sha256(path),
+                }
+            )
+        if not clips:
+            raise AudioError(f"{folder}: no usable {role} audio ({len(paths)} files, all skipped)")
+        sources.clips[role] = clips
+    return sources
+
+
+def _largest_remainder(total: int, fractions: Sequence[float]) -> list[int]:
+    """Split ``total`` into integer parts proportional to ``fractions`` (ties: lower index)."""
+    exact = [total * f for f in fractions]
+    counts = [math.floor(x) for x in exact]
+    order = sorted(range(len(fractions)), key=lambda i: (-(exact[i] - counts[i]), i))
+    for i in order[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def assign_splits(
+    names: Sequence[str],
+    *,
+    fractions: Sequence[float],
+    seed: int,
+    role: str = "source",
+) -> dict[str, str]:
+    """Assign whole source files to splits, stratified by kind.
+
+    Within each kind (see :func:`~sounddetect.mixing.source_kind`) the files are shuffled
+    with a seeded generator; a kind with at least one file per used split gets one file in
+    every used split and the rest in proportion, smaller kinds go where the overall counts
+    lag behind their fractions most. A file sits in exactly one split, so no recording is
+    heard in two splits.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Source names.
+    fractions : (float, float, float)
+        Train, validate and test fractions; a zero fraction gets no files.
+    seed : int
+    role : str
+        Named in errors; also seeds the shuffle, so alarms and backgrounds shuffle differently.
+
+    Returns
+    -------
+    dict of str to str
+        Split of each name.
+
+    Raises
+    ------
+    ParameterError
+        Fewer files than used splits.
+    """
+    used = [i for i, fraction in enumerate(fractions) if fraction > 0]
+    if len(names) < len(used):
+        raise ParameterError(
+            f"{len(names)} usable {role} file(s) cannot fill {len(used)} splits "
+            f"({', '.join(SPLITS[i] for i in used)}); add files or set fewer non-zero --split "
+            "fractions"
+        )
+    role_code = int.from_bytes(hashlib.sha256(role.encode()).digest()[:4], "big")
+    rng = np.random.default_rng([seed, role_code])
+    by_kind: dict[str, list[str]] = {}
+    for name in sorted(names):
+        by_kind.setdefault(source_kind(name), []).append(name)
+    counts = [0, 0, 0]
+    assigned: dict[str, str] = {}
+
+    def lagging() -> int:
+        total = sum(counts) + 1
+        return max(used, key=lambda i: (fractions[i] * total - counts[i], -i))
+
+    for kind in sorted(by_kind):
+        files = [by_kind[kind][i] for i in rng.permutation(len(by_kind[kind]))]
+        if len(files) >= len(used):
+            parts = _largest_remainder(len(files) - len(used), [fractions[i] for i in used])
+            splits = [i for i, extra in zip(used, parts, strict=True) for _ in range(1 + extra)]
+            for name, i in zip(files, splits, strict=True):
+                assigned[name] = SPLITS[i]
+                counts[i] += 1
+        else:
+            for name in files:
+                i = lagging()
+                assigned[name] = SPLITS[i]
+                counts[i] += 1
+    # A split that got nothing takes a file from the fullest split.
+    for i in used:
+        if counts[i] == 0:
+            donor = max(used, key=lambda j: (counts[j], -j))
+            name = max(n for n, s in assigned.items() if s == SPLITS[donor])
+            assigned[name] = SPLITS[i]
+            counts[donor] -= 1
+            counts[i] += 1
+    return assigned
+
+
+# -- workers ----------------------------------------------------------------------------------
+
+_worker_state: dict[str, Any] = {}
+
+
+def _init_worker(
+    audio: Mapping[str, np.ndarray], configs: Mapping[str, SpectrogramConfig], sr: int
+) -> None:
+    # Forked workers inherit the decoded sources without a copy; spawned ones get them once.
+    _worker_state.update(audio=audio, configs=configs, sr=sr)
+
+
+#: What a worker returns per sample: PNG bytes per type, alarm gain, output gain.
+Rendered = tuple[dict[str, bytes], float | None, float]
+
+
+def _render_chunk(specs: Sequence[SampleSpec]) -> list[Rendered]:
+    results = []
+    for spec in specs:
+        mixture = mix_stems(spec, sources=_worker_state["audio"], sr=_worker_state["sr"])
+        images = {
+            kind: encode_png(render_spectrogram(mixture.y, config))
+            for kind, config in _worker_state["configs"].items()
+        }
+        results.append((images, mixture.alarm_gain_db, mixture.output_gain_db))
+    return results
+
+
+def _render_all(
+    specs: Sequence[SampleSpec],
+    *,
+    audio: Mapping[str, np.ndarray],
+    configs: Mapping[str, SpectrogramConfig],
+    sr: int,
+    workers: int,
+) -> Iterator[list[Rendered]]:
+    """Rendered chunks in spec order, from ``workers`` processes (1: this process)."""
+    chunks = [specs[i : i + CHUNK_SIZE] for i in range(0, len(specs), CHUNK_SIZE)]
+    if workers == 1:
+        _init_worker(audio, configs, sr)
+        try:
+            yield from map(_render_chunk, chunks)
+        finally:
+            _worker_state.clear()
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with context.Pool(workers, initializer=_init_worker, initargs=(audio, configs, sr)) as pool:
+        yield from pool.imap(_render_chunk, chunks)
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def _format_float(value: float | None) -> str:
+    # repr round-trips exactly, so a rebuilt sample uses the very same numbers.
+    return "" if value is None else repr(float(value))
+
+
+def _spec_row(
+    spec: SampleSpec, split: str, alarm_gain_db: float | None, output_gain_db: float
+) -> dict[str, str]:
+    alarm = spec.alarm_file is not None
+    return {
+        "sample_id": spec.sample_id,
+        "split": split,
+        "label": spec.label,
+        "n_layers": str(spec.n_layers),
+        "snr_db": _format_float(spec.snr_db),
+        "alarm_file": spec.alarm_file or "",
+        "alarm_kind": source_kind(spec.alarm_file) if alarm else "",
+        "alarm_offset_s": _format_float(spec.alarm_offset_s) if alarm else "",
+        "alarm_onset_s": _format_float(spec.alarm_onset_s) if alarm else "",
+        "alarm_duration_s": _format_float(spec.alarm_duration_s) if alarm else "",
+        "alarm_gain_db": _format_float(alarm_gain_db),
+        "background_files": ";".join(spec.background_files),
+        "background_kinds": ";".join(spec.background_kinds),
+        "background_offsets_s": ";".join(map(_format_float, spec.background_offsets_s)),
+        "background_gains_db": ";".join(map(_format_float, spec.background_gains_db)),
+        "level_db": _format_float(spec.level_db),
+        "output_gain_db": _format_float(output_gain_db),
+        "seed": str(spec.seed),
+    }
+
+
+def _creation_date(seed: int) -> str:
+    # Ground Truth wants a date; the clock would break byte-identical output, so it is
+    # derived from the seed.
+    base = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    return (base + datetime.timedelta(seconds=seed % (366 * 86400))).strftime(
+        "%Y-%m-%dT%H:%M:%S.000000"
+    )
+
+
+def _manifest_line(
+    row: Mapping[str, str], kind: str, *, s3_prefix: str | None, creation_date: str
+) -> str:
+    relative = f"{kind}/{row['split']}/{row['label']}/{row['sample_id']}.png"
+    source_ref = f"{s3_prefix.rstrip('/')}/{relative}" if s3_prefix else relative
+    entry = {
+        "source-ref": source_ref,
+        "sound-label": LABELS.index(row["label"]),
+        "sound-label-metadata": {
+            "class-name": row["label"],
+            "confidence": 1,
+            "type": "groundtruth/image-classification",
+            "job-name": "labeling-job/sounddetect",
+            "human-annotated": "yes",
+            "creation-date": creation_date,
+        },
+    }
+    return json.dumps(entry)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> list[Path]:
+    """What must be removed before writing to ``target``; refuse anything that is not ours.
+
+    Returns the generator's own files and folders of an earlier dataset at ``target`` (empty
+    when ``target`` is missing or empty). Nothing is deleted here, so a refusal (or a bad
+    source folder found later) leaves ``target`` as it was.
+    """
+    if target.exists() and not target.is_dir():
+        raise ParameterError(f"{target}: TARGET_PATH exists and is not a folder")
+    if not target.exists() or not any(target.iterdir()):
+        return []
+    if not overwrite:
+        raise ParameterError(
+            f"{target}: TARGET_PATH exists and is not empty; use --overwrite to replace a "
+            "dataset written by sounddetect"
+        )
+    try:
+        old = read_dataset_info(target)
+    except ParameterError:
+        raise ParameterError(
+            f"{target}: not a sounddetect dataset (no valid dataset.json); refusing to delete "
+            "it even with --overwrite"
+        ) from None
+    # Only what the generator writes, so files a user put beside it survive.
+    old_types = [k for k in old.get("settings", {}).get("types", []) if k in SPECTROGRAM_TYPES]
+    clashes = [kind for kind in types if kind not in old_types and (target / kind).exists()]
+    if clashes:
+        raise ParameterError(
+            f"{target}: {', '.join(clashes)} exist(s) but the old dataset.json does not list "
+            "them; move them away first"
+        )
+    return [target / kind for kind in old_types] + [
+        target / name for name in ("samples.csv", "run.json", "dataset.json")
+    ]
+
+
+def _clear(paths: Sequence[Path]) -> None:
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> dict[str, Any]:
+    """Generate a training dataset: mix, render, write images, side files and manifests.
+
+    Parameters
+    ----------
+    settings : GeneratorSettings
+    progress : bool
+        Show a tqdm progress bar on stderr.
+
+    Returns
+    -------
+    dict
+        ``counts`` (as in dataset.json), ``seconds``, ``images``, ``images_per_second``,
+        ``target_path``.
+
+    Raises
+    ------
+    ParameterError
+        Bad settings, missing or empty source folders, or a TARGET_PATH that is not empty
+        (without ``overwrite``) or not a sounddetect dataset.
+    AudioError
+        No usable audio left in a source folder.
+    """
+    started = time.perf_counter()
+    target = settings.target_path
+    configs = settings.configs()
+    # Check the target before the (slower) source scan, so a refusal comes at once.
+    stale = _check_target(target, overwrite=settings.overwrite, types=settings.types)
+    sources = load_sources(
+        settings.alarm_source,
+        settings.background_source,
+        sr=settings.sr,
+        sample_duration=settings.sample_duration,
+    )
+    split_of = {}
+    for role in ROLES:
+        split_of.update(
+            assign_splits(
+                [clip.name for clip in sources.clips[role]],
+                fractions=settings.split,
+                seed=settings.seed,
+                role=role,
+            )
+        )
+    for entry in sources.files:
+        entry["split"] = split_of[entry["file"]]
+
+    # Whole alarm/no_alarm pairs per split keep every split balanced; an odd sample goes to
+    # the first used split.
+    pairs = _largest_remainder(settings.samples_per_layer // 2, settings.split)
+    per_split = [2 * n for n in pairs]
+    per_split[next(i for i, f in enumerate(settings.split) if f > 0)] += (
+        settings.samples_per_layer % 2
+    )
+    specs: list[SampleSpec] = []
+    split_names: list[str] = []
+    for index, (split, n_samples) in enumerate(zip(SPLITS, per_split, strict=True)):
+        if n_samples == 0:
+            continue
+        split_seed = int(np.random.SeedSequence([settings.seed, index]).generate_state(1)[0])
+        drawn = draw_sample_specs(
+            [clip for clip in sources.clips["alarm"] if split_of[clip.name] == split],
+            [clip for clip in sources.clips["background"] if split_of[clip.name] == split],
+            seed=split_seed,
+            sr=settings.sr,
+            duration_s=settings.sample_duration,
+            samples_per_layer=n_samples,
+            max_background_layers=settings.max_background_layers,
+            snr_db=("uniform", *settings.snr_db),
+            min_active_s=settings.min_active_s,
+            id_prefix=split,
+        )
+        specs.extend(drawn)
+        split_names.extend([split] * len(drawn))
+
+    _clear(stale)
+    target.mkdir(parents=True, exist_ok=True)
+    info: dict[str, Any] = {
+        "format": DATASET_FORMAT,
+        "version": __version__,
+        "complete": False,
+        "seed": settings.seed,
+        "settings": settings.recorded(),
+        "source_root": str(sources.root),
+        "sources": sources.files,
+        "skipped": sources.skipped,
+        "configs": {kind: config.to_dict() for kind, config in configs.items()},
+        "creation_date": _creation_date(settings.seed),
+    }
+    # Written first, so an interrupted run still marks the folder as ours for --overwrite.
+    _write_json(target / "dataset.json", info)
+    for kind in settings.types:
+        for split in SPLITS:
+            for label in LABELS:
+                (target / kind / split / label).mkdir(parents=True, exist_ok=True)
+        (target / kind / "manifests").mkdir(exist_ok=True)
+
+    rows: list[dict[str, str]] = []
+    bar = tqdm(total=len(specs), desc="samples", unit="sample", disable=not progress)
+    with bar:
+        chunks = _render_all(
+            specs,
+            audio=sources.audio,
+            configs=configs,
+            sr=settings.sr,
+            workers=min(settings.workers, max(1, math.ceil(len(specs) / CHUNK_SIZE))),
+        )
+        position = 0
+        for chunk in chunks:
+            for images, alarm_gain_db, output_gain_db in chunk:
+                spec, split = specs[position], split_names[position]
+                row = _spec_row(spec, split, alarm_gain_db, output_gain_db)
+                for kind, png in images.items():
+                    image_path(target, kind, row).write_bytes(png)
+                rows.append(row)
+                position += 1
+            bar.update(len(chunk))
+
+    with open(target / "samples.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=SAMPLE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    creation_date = _creation_date(settings.seed)
+    for kind in settings.types:
+        for split in SPLITS:
+            lines = [
+                _manifest_line(row, kind, s3_prefix=settings.s3_prefix, creation_date=creation_date)
+                for row in rows
+                if row["split"] == split
+            ]
+            manifest = target / kind / "manifests" / f"{split}.manifest"
+            manifest.write_text("".join(line + "\n" for line in lines))
+
+    counts = _count(rows, settings.types)
+    info.update(complete=True, counts=counts)
+    _write_json(target / "dataset.json", info)
+    seconds = time.perf_counter() - started
+    n_images = len(rows) * len(settings.types)
+    summary = {
+        "target_path": str(target),
+        "counts": counts,
+        "samples": len(rows),
+        "images": n_images,
+        "seconds": round(seconds, 3),
+        "images_per_second": round(n_images / seconds, 1) if seconds > 0 else None,
+        "workers": settings.workers,
+    }
+    _write_json(target / "run.json", summary)
+    return summary
+
+
+def _count(rows: Sequence[Mapping[str, str]], types: Sequence[str]) -> dict[str, Any]:
+    by_split = {split: {label: 0 for label in LABELS} for split in SPLITS}
+    for row in rows:
+        by_split[row["split"]][row["label"]] += 1
+    return {
+        "samples": len(rows),
+        "by_split": by_split,
+        "images_per_type": {kind: len(rows) for kind in types},
+    }
+
+
+def format_summary(summary: Mapping[str, Any]) -> str:
+    """A generator summary as a short text table: counts per split and label, per type."""
+    counts = summary["counts"]
+    lines = [f"{'split':<10}{'alarm':>8}{'no_alarm':>10}{'total':>8}"]
+    for split in SPLITS:
+        alarm = counts["by_split"][split]["alarm"]
+        no_alarm = counts["by_split"][split]["no_alarm"]
+        lines.append(f"{split:<10}{alarm:>8}{no_alarm:>10}{alarm + no_alarm:>8}")
+    types = ", ".join(f"{kind} {n}" for kind, n in counts["images_per_type"].items())
+    lines.append(f"images per type: {types}")
+    rate = summary["images_per_second"]
+    lines.append(
+        f"{summary['images']} images in {summary['seconds']:.1f} s "
+        f"({rate if rate is not None else '-'} images/s, {summary['workers']} worker(s)) "
+        f"-> {summary['target_path']}"
+    )
+    return "\n".join(lines)
+
+
+# -- readers ----------------------------------------------------------------------------------
+
+
+def read_dataset_info(target_path: str | os.PathLike) -> dict[str, Any]:
+    """The dataset.json of a generated dataset.
+
+    Raises
+    ------
+    ParameterError
+        It is missing, not JSON, or not a sounddetect dataset.
+    """
+    path = Path(target_path) / "dataset.json"
+    try:
+        info = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ParameterError(f"{path}: not a readable dataset.json ({exc})") from exc
+    if not isinstance(info, dict) or info.get("format") != DATASET_FORMAT:
+        raise ParameterError(f"{path}: not a sounddetect dataset (format {DATASET_FORMAT})")
+    return info
+
+
+def read_samples(target_path: str | os.PathLike) -> list[dict[str, str]]:
+    """The rows of samples.csv, as strings exactly as written (see :data:`SAMPLE_COLUMNS`).
+
+    Empty strings stand for "none" (``snr_db``, ``alarm_*`` of no_alarm samples); lists
+    (``background_*``) are ``;``-joined. :func:`spec_from_row` turns a row into a spec.
+
+    Raises
+    ------
+    ParameterError
+        samples.csv is missing or lacks columns.
+    """
+    path = Path(target_path) / "samples.csv"
+    try:
+        with open(path, newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = set(SAMPLE_COLUMNS) - set(reader.fieldnames or ())
+            if missing:
+                raise ParameterError(f"{path}: missing columns {', '.join(sorted(missing))}")
+            return list(reader)
+    except OSError as exc:
+        raise ParameterError(f"{path}: not readable ({exc})") from exc
+
+
+def image_path(target_path: str | os.PathLike, kind: str, row: Mapping[str, str]) -> Path:
+    """Where the ``kind`` image of a samples.csv row lives."""
+    if kind not in SPECTROGRAM_TYPES:
+        raise ParameterError(
+            f"unknown spectrogram type {kind!r}; choose from {', '.join(SPECTROGRAM_TYPES)}"
+        )
+    return Path(target_path) / kind / row["split"] / row["label"] / f"{row['sample_id']}.png"
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    return tuple(float(value) for value in text.split(";")) if text else ()
+
+
+def spec_from_row(row: Mapping[str, str], *, duration_s: float) -> SampleSpec:
+    """The :class:`~sounddetect.mixing.SampleSpec` a samples.csv row records.
+
+    ``duration_s`` is the dataset's SAMPLE_DURATION (``settings.sample_duration`` in
+    dataset.json).
+    """
+    alarm = bool(row["alarm_file"])
+    return SampleSpec(
+        sample_id=row["sample_id"],
+        seed=int(row["seed"]),
+        label=row["label"],
+        duration_s=float(duration_s),
+        background_files=tuple(row["background_files"].split(";")),
+        background_offsets_s=_floats(row["background_offsets_s"]),
+        background_gains_db=_floats(row["background_gains_db"]),
+        level_db=float(row["level_db"]),
+        alarm_file=row["alarm_file"] if alarm else None,
+        alarm_offset_s=float(row["alarm_offset_s"]) if alarm else 0.0,
+        alarm_onset_s=float(row["alarm_onset_s"]) if alarm else 0.0,
+        alarm_duration_s=float(row["alarm_duration_s"]) if alarm else 0.0,
+        snr_db=float(row["snr_db"]) if row["snr_db"] else None,
+    )
+
+
+def rebuild_sample(target_path: str | os.PathLike, sample_id: str) -> np.ndarray:
+    """Mix one sample of a dataset again, from its samples.csv row and the source files.
+
+    Parameters
+    ----------
+    target_path : path-like
+        The dataset folder.
+    sample_id : str
+
+    Returns
+    -------
+    np.ndarray [shape=(window,), dtype=float32]
+        Bit-identical to the mixture the generator rendered.
+
+    Raises
+    ------
+    ParameterError
+        Not a dataset, or no such sample.
+    AudioError
+        A source file is gone, unreadable, or changed since generation (sha256 differs).
+    """
+    info = read_dataset_info(target_path)
+    rows = [row for row in read_samples(target_path) if row["sample_id"] == sample_id]
+    if not rows:
+        raise ParameterError(f"{target_path}: no sample {sample_id!r} in samples.csv")
+    settings = info["settings"]
+    sr = int(settings["sr"])
+    spec = spec_from_row(rows[0], duration_s=settings["sample_duration"])
+    root = Path(info["source_root"])
+    recorded = {entry["file"]: entry["sha256"] for entry in info["sources"]}
+    audio = {}
+    for name in (*spec.background_files, *filter(None, [spec.alarm_file])):
+        path = root / name
+        if not path.is_file():
+            raise AudioError(f"{path}: source file of {sample_id} is missing")
+        if name in recorded and _sha256(path) != recorded[name]:
+            raise AudioError(f"{path}: changed since the dataset was generated (sha256 differs)")
+        audio[name], _ = load_audio(path, sr=sr)
+    return mix_stems(spec, sources=audio, sr=sr).y

@@ -1,0 +1,306 @@
+"""Detect alarms in a recording: decode in blocks, slice windows, render, classify, merge.
+
+    detect_file       -- one file (path or file object) -> the result dict of DESIGN.md
+    classify_stream   -- audio blocks -> window times and alarm probabilities
+
+Memory is bounded whatever the recording's length: audio is decoded
+(:func:`sounddetect.audio.iter_audio_blocks`) and classified ``batch_size`` windows at a
+time, and only the samples the next windows need are kept. A one-hour 44.1 kHz file peaks
+at a few tens of MB of audio buffers (``benchmarks/bench_detect.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from sounddetect import spectrum, windows
+from sounddetect.audio import DEFAULT_BLOCK_SECONDS, audio_info, iter_audio_blocks, source_name
+from sounddetect.classifiers.base import Classifier
+from sounddetect.events import windows_to_events
+from sounddetect.exceptions import ParameterError, SoundDetectError, SoundDetectWarning
+from sounddetect.result import error_result, make_result, window_records
+
+logger = logging.getLogger(__name__)
+
+#: Windows rendered and classified together: large enough to share STFT frames between
+#: overlapping windows and amortise the model call, small enough to stay a few MB.
+DEFAULT_BATCH_SIZE = 64
+
+
+@dataclass(frozen=True)
+class WindowScores:
+    """Per-window output of :func:`classify_stream`.
+
+    Attributes
+    ----------
+    starts : np.ndarray [shape=(n,), dtype=int64]
+        Window start offsets in samples at the analysis rate, ascending.
+    probabilities : np.ndarray [shape=(n,), dtype=float32]
+        Alarm probability of each window.
+    n_samples : int
+        Length of the decoded audio in samples at the analysis rate.
+    sr : int
+        Analysis rate in Hz.
+    window_samples : int
+    """
+
+    starts: np.ndarray
+    probabilities: np.ndarray
+    n_samples: int
+    sr: int
+    window_samples: int
+
+    @property
+    def starts_s(self) -> np.ndarray:
+        return self.starts / self.sr
+
+    @property
+    def ends_s(self) -> np.ndarray:
+        return (self.starts + self.window_samples) / self.sr
+
+
+def classify_stream(
+    blocks: Iterable[np.ndarray],
+    classifier: Classifier,
+    *,
+    hop_samples: int,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> WindowScores:
+    """Classify every window of a recording that arrives in consecutive blocks.
+
+    Windows start at :func:`sounddetect.windows.window_starts` offsets (0, hop, 2 hop, ...
+    and a last one ending at the end of the audio). Each batch of windows is rendered with
+    :func:`sounddetect.spectrum.render_windows` from the one stretch of audio it spans and
+    classified in one call.
+
+    Parameters
+    ----------
+    blocks : iterable of np.ndarray [shape=(n_i,), dtype=float32]
+        Consecutive mono blocks at ``classifier.config.sr``.
+    classifier : Classifier
+    hop_samples : int > 0
+        Samples between window starts.
+    batch_size : int > 0
+        Windows per render/classify call.
+
+    Returns
+    -------
+    WindowScores
+
+    Raises
+    ------
+    AudioError
+        The audio is shorter than one window (from ``window_starts``) or a block fails to
+        decode.
+    ModelError, TransientError
+        From the classifier.
+    """
+    config = classifier.config
+    window = config.window_samples
+    audio = _BlockBuffer()
+    next_start = 0
+    pending: list[int] = []
+    scored: dict[int, float] = {}
+
+    def run(starts: list[int]) -> None:
+        segment = audio.span(starts[0], starts[-1] + window)
+        relative = np.asarray(starts, dtype=np.int64) - starts[0]
+        images = spectrum.render_windows(segment, config, starts=relative)
+        probabilities = classifier.classify(images)
+        scored.update(
+            zip(starts, np.asarray(probabilities, dtype=np.float32).tolist(), strict=True)
+        )
+
+    for block in blocks:
+        audio.append(block)
+        while next_start + window <= audio.end:
+            pending.append(next_start)
+            next_start += hop_samples
+        while len(pending) >= batch_size:
+            run(pending[:batch_size])
+            pending = pending[batch_size:]
+        # Keep what the pending windows, the next regular window and a final window ending
+        # at the end of the audio (window_starts' tail) may still need.
+        audio.drop_before(min([next_start, audio.end - window, *pending[:1]]))
+
+    all_starts = windows.window_starts(
+        audio.end, window_samples=window, hop_samples=hop_samples, sr=config.sr
+    )
+    pending = [int(s) for s in all_starts if int(s) not in scored]
+    for i in range(0, len(pending), batch_size):
+        run(pending[i : i + batch_size])
+
+    starts = np.asarray([int(s) for s in all_starts], dtype=np.int64)
+    probabilities = np.asarray([scored[int(s)] for s in starts], dtype=np.float32)
+    return WindowScores(starts, probabilities, audio.end, config.sr, window)
+
+
+class _BlockBuffer:
+    """The recent part of a stream of audio blocks, addressed by absolute sample index.
+
+    Blocks are kept as they come and joined only for the span a batch renders, so each
+    sample is copied about once however many blocks a batch spans.
+    """
+
+    def __init__(self) -> None:
+        self._blocks: list[np.ndarray] = []
+        self._starts: list[int] = []
+        self.end = 0  # absolute index one past the last sample received
+
+    def append(self, block: np.ndarray) -> None:
+        if len(block):
+            self._blocks.append(np.asarray(block, dtype=np.float32))
+            self._starts.append(self.end)
+            self.end += len(block)
+
+    def span(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``[start, stop)``; SoundDetectError if some were already dropped."""
+        if not self._starts or start < self._starts[0] or stop > self.end:
+            first = self._starts[0] if self._starts else self.end
+            raise SoundDetectError(  # a bug, not an input problem
+                f"samples {start}:{stop} are not buffered (buffer holds {first}:{self.end})"
+            )
+        parts = [
+            block[max(start - first, 0) : stop - first]
+            for first, block in zip(self._starts, self._blocks, strict=True)
+            if first < stop and first + len(block) > start
+        ]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def drop_before(self, index: int) -> None:
+        """Forget the blocks that end at or before ``index``."""
+        while self._blocks and self._starts[0] + len(self._blocks[0]) <= index:
+            self._blocks.pop(0)
+            self._starts.pop(0)
+
+
+def detect_file(
+    source: str | os.PathLike | BinaryIO,
+    classifier: Classifier,
+    *,
+    hop_s: float | None = None,
+    threshold: float | None = None,
+    min_event_s: float = 0.0,
+    merge_gap_s: float = 0.0,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    block_seconds: float = DEFAULT_BLOCK_SECONDS,
+    name: str | None = None,
+) -> dict[str, Any]:
+    """Find alarm events in one audio file.
+
+    Parameters
+    ----------
+    source : path-like or binary file object
+        WAV, FLAC, OGG, MP3, ... at any sample rate and channel count; channels are
+        averaged and audio is resampled to ``classifier.config.sr``.
+    classifier : Classifier
+        :class:`~sounddetect.classifiers.OnnxClassifier` or
+        :class:`~sounddetect.classifiers.RekognitionClassifier`; windows are rendered with
+        its ``config``.
+    hop_s : float or None
+        Seconds between window starts, in (0, window duration]; default half a window,
+        so every sound lies wholly inside some window.
+    threshold : float or None
+        Alarm probability threshold; default the classifier's (``model.json``'s).
+    min_event_s : float >= 0
+        Events shorter than this (s) are dropped; 0 keeps a single alarm window.
+    merge_gap_s : float >= 0
+        Alarm windows at most this far apart (s) form one event.
+    batch_size : int > 0
+        Windows rendered and classified per call.
+    block_seconds : float > 0
+        Decoding block (s): memory is bounded by it and ``batch_size`` windows.
+    name : str or None
+        What the result's ``file`` and error messages call the input (e.g. an S3 URL);
+        default the path or the file object's name.
+
+    Returns
+    -------
+    result : dict
+        The result object of DESIGN.md (keys :data:`sounddetect.result.RESULT_KEYS`).
+        Input, model and service failures (any :class:`SoundDetectError`) do not raise:
+        they come back with ``alarm`` null and ``error`` = ``{"type", "message"}``, the
+        message naming the file and the reason; see
+        :func:`sounddetect.result.is_transient` for the ones worth retrying.
+
+    Raises
+    ------
+    ParameterError
+        An argument is out of range (checked before the file is touched).
+
+    Warns
+    -----
+    SoundDetectWarning
+        The file's rate is too low to hold the model's whole frequency range (e.g. 8 kHz
+        audio for a model that shows up to 8 kHz): the missing band is rendered empty.
+
+    Examples
+    --------
+    >>> from sounddetect.classifiers import OnnxClassifier
+    >>> classifier = OnnxClassifier.from_dir("models/default")  # doctest: +SKIP
+    >>> detect_file("audio/examples/alarm_kitchen.wav", classifier)["alarm"]  # doctest: +SKIP
+    True
+    """
+    config = classifier.config
+    name = name or source_name(source)
+    hop_s = config.duration / 2 if hop_s is None else float(hop_s)
+    threshold = classifier.threshold if threshold is None else float(threshold)
+    if not 0 < hop_s <= config.duration:
+        raise ParameterError(
+            f"hop_s must be in (0, {config.duration}] s (the window length), got {hop_s}"
+        )
+    hop_samples = int(round(hop_s * config.sr))
+    if hop_samples < 1:
+        raise ParameterError(f"hop_s {hop_s} s is shorter than one sample at {config.sr} Hz")
+    if not 0.0 <= threshold <= 1.0:
+        raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
+    if min_event_s < 0 or merge_gap_s < 0:
+        raise ParameterError(
+            f"min_event_s and merge_gap_s must be >= 0, got {min_event_s}, {merge_gap_s}"
+        )
+    if batch_size < 1 or block_seconds <= 0:
+        raise ParameterError(
+            f"batch_size must be >= 1 and block_seconds > 0, got {batch_size}, {block_seconds}"
+        )
+    described = {**classifier.describe(), "threshold": threshold}
+
+    try:
+        info = audio_info(source, name=name)
+        if info.sr / 2 < config.fmax:
+            warnings.warn(
+                f"{name}: sample rate {info.sr} Hz holds nothing above {info.sr / 2:g} Hz; "
+                f"the model's images show up to {config.fmax:g} Hz",
+                SoundDetectWarning,
+                stacklevel=2,
+            )
+        blocks = iter_audio_blocks(source, sr=config.sr, block_seconds=block_seconds, name=name)
+        scores = classify_stream(blocks, classifier, hop_samples=hop_samples, batch_size=batch_size)
+    except SoundDetectError as exc:
+        logger.debug("%s: %s: %s", name, type(exc).__name__, exc)
+        return error_result(name, exc, classifier=described)
+
+    events = windows_to_events(
+        scores.starts_s,
+        scores.ends_s,
+        scores.probabilities,
+        threshold=threshold,
+        min_duration_s=min_event_s,
+        merge_gap_s=merge_gap_s,
+    )
+    return make_result(
+        name,
+        duration_s=scores.n_samples / config.sr,
+        sample_rate=info.sr,
+        events=events,
+        windows=window_records(
+            scores.starts_s, scores.ends_s, scores.probabilities, threshold=threshold
+        ),
+        classifier=described,
+    )

@@ -1,0 +1,559 @@
+"""Evaluating an exported ONNX model on a dataset split: metrics, breakdowns, report, plots.
+
+What is evaluated is the exported ``model.onnx`` run by onnxruntime on the PNG images
+(``decode_png`` -> ``image_to_tensor``), exactly what detection runs, not the PyTorch model.
+
+Data
+    load_split             -- one split of one spectrogram type as uint8 images and labels
+    dataset_config         -- the SpectrogramConfig the generator wrote for a type
+Inference
+    predict_probabilities  -- onnxruntime alarm probabilities for uint8 images
+    measure_ms_per_window  -- onnxruntime latency per window, batched
+Metrics
+    classification_metrics -- precision, recall, F1, ROC-AUC, confusion matrix
+    breakdown_by_snr       -- the same per SNR bin of the alarm samples
+    breakdown_by_background -- the same per background kind
+Whole job
+    evaluate               -- model + dataset -> report dict (+ report.json and plots)
+    format_summary         -- the report as a short text table
+Plots
+    plot_report            -- PR curve, confusion matrix, F1 by SNR (matplotlib)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sounddetect import dataset
+from sounddetect.classifiers.onnx import OnnxClassifier, read_model_json
+from sounddetect.exceptions import ModelError, ParameterError
+from sounddetect.spectrum import SpectrogramConfig, decode_png
+
+logger = logging.getLogger(__name__)
+
+#: Class names in index order: index 1 (alarm) is the positive class.
+LABELS = ("no_alarm", "alarm")
+
+#: The dataset's splits, in the order the generator writes them.
+SPLITS = dataset.SPLITS
+
+#: Default SNR bin edges in dB for the breakdown of alarm samples; the outer bins are open.
+SNR_BIN_EDGES_DB = (-10.0, -5.0, 0.0, 5.0, 10.0, 20.0)
+
+
+@dataclass(frozen=True)
+class LabelledImages:
+    """One split of one spectrogram type held in memory.
+
+    Attributes
+    ----------
+    images : np.ndarray [shape=(n, height, width) or (n, height, width, 3)], uint8
+        The decoded PNGs.
+    labels : np.ndarray [shape=(n,)], int64
+        1 for ``alarm``, 0 for ``no_alarm``.
+    rows : list of dict
+        The samples.csv row of each image, in the same order.
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
+    rows: list[dict[str, str]]
+
+
+def dataset_config(target_path: str | Path, *, kind: str = "mel") -> SpectrogramConfig:
+    """The :class:`SpectrogramConfig` the generator used for one type of a dataset.
+
+    Parameters
+    ----------
+    target_path : str or Path
+        The generator's output folder (holding ``dataset.json``).
+    kind : str
+        Spectrogram type.
+
+    Raises
+    ------
+    ParameterError
+        If ``dataset.json`` is missing, not a dataset's, or holds no config for ``kind``.
+    """
+    configs = dataset.read_dataset_info(target_path).get("configs", {})
+    if kind not in configs:
+        raise ParameterError(
+            f"{target_path} has no {kind!r} images; types present: {', '.join(configs) or 'none'}"
+        )
+    return SpectrogramConfig.from_dict(configs[kind])
+
+
+def load_split(
+    target_path: str | Path, *, kind: str = "mel", split: str = "test"
+) -> LabelledImages:
+    """Read one split of one spectrogram type: its images, labels and samples.csv rows.
+
+    Parameters
+    ----------
+    target_path : str or Path
+        The generator's output folder (``samples.csv``, ``dataset.json``, ``<kind>/...``).
+    kind : str
+        Spectrogram type, a sub-folder of ``target_path``.
+    split : str
+        One of :data:`SPLITS`.
+
+    Returns
+    -------
+    LabelledImages
+
+    Raises
+    ------
+    ParameterError
+        If the split is unknown or holds no samples, or an image is missing or unreadable.
+    """
+    if split not in SPLITS:
+        raise ParameterError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
+    rows = [row for row in dataset.read_samples(target_path) if row["split"] == split]
+    if not rows:
+        raise ParameterError(f"{target_path} has no {split!r} samples")
+    images = []
+    for row in rows:
+        path = dataset.image_path(target_path, kind, row)
+        try:
+            images.append(decode_png(path.read_bytes()))
+        except OSError as exc:
+            raise ParameterError(f"cannot read training image {path}: {exc}") from exc
+    labels = np.array([LABELS.index(row["label"]) for row in rows], dtype=np.int64)
+    return LabelledImages(images=np.stack(images), labels=labels, rows=rows)
+
+
+def predict_probabilities(
+    model_dir: str | Path,
+    images: np.ndarray,
+    *,
+    batch_size: int = 256,
+    num_threads: int = 1,
+) -> np.ndarray:
+    """Alarm probabilities of the exported model for rendered images.
+
+    Runs :class:`~sounddetect.classifiers.onnx.OnnxClassifier`, the classifier detection
+    uses, so the figures are those of the shipped ``model.onnx``.
+
+    Parameters
+    ----------
+    model_dir : str or Path
+        Folder with ``model.onnx`` and ``model.json``.
+    images : np.ndarray [shape=(n, height, width[, 3])], uint8
+        Rendered spectrogram images.
+    batch_size : int
+        Images per onnxruntime call.
+    num_threads : int
+        onnxruntime intra-op threads.
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)], float32
+    """
+    classifier = OnnxClassifier.from_dir(model_dir, threads=num_threads)
+    chunks = [
+        classifier.classify(images[i : i + batch_size]) for i in range(0, len(images), batch_size)
+    ]
+    return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+
+
+def measure_ms_per_window(
+    model_dir: str | Path,
+    *,
+    batch_size: int = 64,
+    num_threads: int = 1,
+    min_seconds: float = 1.0,
+    seed: int = 0,
+) -> float:
+    """Milliseconds the classifier takes per window, batched, on ``num_threads`` threads.
+
+    Includes the uint8-to-tensor conversion, as in detection. The images are random
+    noise of the model's configured size: the CNN's cost does not depend on pixel values.
+    One warm-up batch is excluded.
+    """
+    classifier = OnnxClassifier.from_dir(model_dir, threads=num_threads)
+    config = classifier.config
+    shape = (batch_size, config.height, config.width) + ((3,) if config.channels == 3 else ())
+    images = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+    classifier.classify(images)
+    n_windows, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < min_seconds:
+        classifier.classify(images)
+        n_windows += batch_size
+    return 1000.0 * elapsed / n_windows
+
+
+def _safe_ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def classification_metrics(
+    labels: np.ndarray, probabilities: np.ndarray, *, threshold: float = 0.5
+) -> dict[str, Any]:
+    """Precision, recall, F1, accuracy, ROC-AUC and the confusion matrix at a threshold.
+
+    A sample is called an alarm when its probability is ``>= threshold``.
+
+    Parameters
+    ----------
+    labels : np.ndarray [shape=(n,)]
+        1 for alarm, 0 for no alarm.
+    probabilities : np.ndarray [shape=(n,)]
+        Alarm probabilities.
+    threshold : float
+        Decision threshold in [0, 1].
+
+    Returns
+    -------
+    dict
+        ``n``, ``n_alarm``, ``n_no_alarm``, ``precision``, ``recall``, ``f1``, ``accuracy``,
+        ``roc_auc`` (None when only one class is present), ``average_precision`` (None without
+        alarms), ``false_positive_rate`` (None without non-alarms), ``confusion_matrix``
+        ``[[tn, fp], [fn, tp]]`` (rows true, columns predicted, in :data:`LABELS` order) and
+        ``threshold``. Precision is None when nothing is predicted an alarm, recall when
+        there are no alarms.
+
+    Examples
+    --------
+    >>> m = classification_metrics(np.array([0, 0, 1, 1]), np.array([0.1, 0.6, 0.4, 0.9]))
+    >>> m["precision"], m["recall"], m["roc_auc"]
+    (0.5, 0.5, 0.75)
+    """
+    from sklearn.metrics import (
+        average_precision_score,
+        confusion_matrix,
+        f1_score,
+        precision_score,
+        recall_score,
+        roc_auc_score,
+    )
+
+    labels = np.asarray(labels, dtype=np.int64)
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if labels.shape != probabilities.shape or labels.ndim != 1:
+        raise ParameterError(
+            f"labels and probabilities must be 1-D of one length, got {labels.shape} "
+            f"and {probabilities.shape}"
+        )
+    if not 0.0 <= threshold <= 1.0:
+        raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
+    predicted = (probabilities >= threshold).astype(np.int64)
+    (tn, fp), (fn, tp) = confusion_matrix(labels, predicted, labels=[0, 1]).tolist()
+    both_classes = 0 < labels.sum() < len(labels)
+    return {
+        "n": int(len(labels)),
+        "n_alarm": int(labels.sum()),
+        "n_no_alarm": int(len(labels) - labels.sum()),
+        "threshold": float(threshold),
+        "precision": (
+            float(precision_score(labels, predicted, zero_division=0)) if tp + fp else None
+        ),
+        "recall": float(recall_score(labels, predicted, zero_division=0)) if tp + fn else None,
+        "f1": float(f1_score(labels, predicted, zero_division=0)) if tp + fp + fn else None,
+        "accuracy": float((tp + tn) / len(labels)) if len(labels) else None,
+        "false_positive_rate": _safe_ratio(fp, fp + tn),
+        "roc_auc": float(roc_auc_score(labels, probabilities)) if both_classes else None,
+        "average_precision": (
+            float(average_precision_score(labels, probabilities)) if labels.sum() else None
+        ),
+        "confusion_matrix": [[tn, fp], [fn, tp]],
+    }
+
+
+def _snr_db(row: dict[str, str]) -> float:
+    value = row.get("snr_db", "")
+    return float(value) if value not in ("", None) else math.nan
+
+
+def breakdown_by_snr(
+    rows: Sequence[dict[str, str]],
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    *,
+    threshold: float,
+    edges_db: Sequence[float] = SNR_BIN_EDGES_DB,
+) -> list[dict[str, Any]]:
+    """Metrics per SNR bin of the alarm samples.
+
+    SNR is a property of alarm samples only, so each bin holds that bin's alarms plus
+    *all* no-alarm samples: its recall is the bin's detection rate and its F1 is the F1
+    the test split would have if every alarm were at that SNR.
+
+    Returns
+    -------
+    list of dict
+        One entry per non-empty bin: ``bin`` (a label such as ``"0..5 dB"``), ``low_db``,
+        ``high_db`` (None for open ends) and the :func:`classification_metrics` keys.
+    """
+    labels = np.asarray(labels)
+    probabilities = np.asarray(probabilities)
+    snr_db = np.array([_snr_db(row) for row in rows])
+    negatives = labels == 0
+    bounds = [-math.inf, *edges_db, math.inf]
+    result = []
+    for low, high in zip(bounds[:-1], bounds[1:], strict=True):
+        in_bin = (labels == 1) & (snr_db >= low) & (snr_db < high)
+        if not in_bin.any():
+            continue
+        chosen = in_bin | negatives
+        name = (
+            f"< {high:g} dB"
+            if math.isinf(low)
+            else f">= {low:g} dB"
+            if math.isinf(high)
+            else f"{low:g}..{high:g} dB"
+        )
+        result.append(
+            {
+                "bin": name,
+                "low_db": None if math.isinf(low) else low,
+                "high_db": None if math.isinf(high) else high,
+                **classification_metrics(
+                    labels[chosen], probabilities[chosen], threshold=threshold
+                ),
+            }
+        )
+    return result
+
+
+def breakdown_by_background(
+    rows: Sequence[dict[str, str]],
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    *,
+    threshold: float,
+) -> list[dict[str, Any]]:
+    """Metrics per background kind: the samples whose mix contains that kind.
+
+    A sample with several background layers counts towards each of its kinds. For kinds
+    that are hard non-alarm sounds (chirps, microwaves) the telling figure is the
+    ``false_positive_rate`` of their no-alarm samples.
+
+    Returns
+    -------
+    list of dict
+        One entry per kind, sorted by name: ``kind`` and the :func:`classification_metrics`
+        keys.
+    """
+    labels = np.asarray(labels)
+    probabilities = np.asarray(probabilities)
+    kinds_per_row = [
+        {kind for kind in row.get("background_kinds", "").split(";") if kind} or {"none"}
+        for row in rows
+    ]
+    result = []
+    for kind in sorted(set().union(*kinds_per_row)):
+        chosen = np.array([kind in kinds for kinds in kinds_per_row])
+        result.append(
+            {
+                "kind": kind,
+                **classification_metrics(
+                    labels[chosen], probabilities[chosen], threshold=threshold
+                ),
+            }
+        )
+    return result
+
+
+def evaluate(
+    model_dir: str | Path,
+    target_path: str | Path,
+    *,
+    kind: str | None = None,
+    split: str = "test",
+    out_dir: str | Path | None = None,
+    plots: bool = True,
+    num_threads: int = 1,
+) -> dict[str, Any]:
+    """Evaluate an exported model on one split of a generated dataset.
+
+    Parameters
+    ----------
+    model_dir : str or Path
+        Folder with ``model.onnx`` and ``model.json``.
+    target_path : str or Path
+        The generator's output folder.
+    kind : str or None
+        Spectrogram type to read; None takes the model's own ``config.kind``.
+    split : str
+        Split to evaluate (``test``; ``validate`` or ``train`` for diagnosis).
+    out_dir : str, Path or None
+        Where ``report.json`` and the plots go; None writes nothing.
+    plots : bool
+        Whether to draw the plots into ``out_dir``.
+    num_threads : int
+        onnxruntime threads; 1 matches detection's per-core budget.
+
+    Returns
+    -------
+    dict
+        ``model``, ``target_path``, ``kind``, ``split``, ``threshold``, ``metrics`` (see
+        :func:`classification_metrics`), ``by_snr``, ``by_background``, ``ms_per_window``
+        and ``errors`` (the misclassified samples: id, label, probability, kinds, SNR).
+
+    Raises
+    ------
+    ModelError
+        If the model's spectrogram config differs from the dataset's for that type.
+    """
+    model_dir, target_path = Path(model_dir), Path(target_path)
+    card = read_model_json(model_dir)
+    model_config = card["config"]
+    kind = kind or model_config.kind
+    data_config = dataset_config(target_path, kind=kind)
+    if data_config != model_config:
+        raise ModelError(
+            f"model {model_dir} was trained on images rendered with {model_config.to_json()} "
+            f"but {target_path}/{kind} holds {data_config.to_json()}"
+        )
+    data = load_split(target_path, kind=kind, split=split)
+    threshold = float(card["threshold"])
+    start = time.perf_counter()
+    probabilities = predict_probabilities(model_dir, data.images, num_threads=num_threads)
+    logger.info(
+        "classified %d %s images in %.1f s", len(probabilities), split, time.perf_counter() - start
+    )
+    predicted = probabilities >= threshold
+    errors = [
+        {
+            "sample_id": row["sample_id"],
+            "label": row["label"],
+            "alarm_probability": round(float(p), 4),
+            "background_kinds": row.get("background_kinds", ""),
+            "alarm_file": row.get("alarm_file", ""),
+            "snr_db": None if math.isnan(_snr_db(row)) else _snr_db(row),
+        }
+        for row, p, label, guess in zip(
+            data.rows, probabilities, data.labels, predicted, strict=True
+        )
+        if bool(label) != bool(guess)
+    ]
+    report = {
+        "model": str(model_dir),
+        "model_name": card.get("name"),
+        "target_path": str(target_path),
+        "kind": kind,
+        "split": split,
+        "threshold": threshold,
+        "metrics": classification_metrics(data.labels, probabilities, threshold=threshold),
+        "by_snr": breakdown_by_snr(data.rows, data.labels, probabilities, threshold=threshold),
+        "by_background": breakdown_by_background(
+            data.rows, data.labels, probabilities, threshold=threshold
+        ),
+        "ms_per_window": measure_ms_per_window(model_dir, num_threads=1),
+        "errors": errors,
+    }
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+        if plots:
+            plot_report(report, data.labels, probabilities, out_dir=out_dir)
+    return report
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def format_summary(report: dict[str, Any]) -> str:
+    """A short plain-text summary of an :func:`evaluate` report for the terminal."""
+    m = report["metrics"]
+    (tn, fp), (fn, tp) = m["confusion_matrix"]
+    lines = [
+        f"model {report['model']} on {report['target_path']} ({report['kind']}, "
+        f"{report['split']}: {m['n']} windows, {m['n_alarm']} alarm)",
+        f"threshold {report['threshold']:.3f}  precision {_fmt(m['precision'])}  "
+        f"recall {_fmt(m['recall'])}  F1 {_fmt(m['f1'])}  ROC-AUC {_fmt(m['roc_auc'])}",
+        f"confusion  tn {tn}  fp {fp}  fn {fn}  tp {tp}   "
+        f"{report['ms_per_window']:.3f} ms/window (onnxruntime, 1 thread)",
+        "",
+        f"{'SNR bin':<14}{'alarms':>7}{'recall':>8}{'F1':>7}",
+    ]
+    lines += [
+        f"{b['bin']:<14}{b['n_alarm']:>7}{_fmt(b['recall']):>8}{_fmt(b['f1']):>7}"
+        for b in report["by_snr"]
+    ]
+    lines += ["", f"{'background':<14}{'alarms':>7}{'recall':>8}{'others':>7}{'FPR':>7}"]
+    lines += [
+        f"{b['kind']:<14}{b['n_alarm']:>7}{_fmt(b['recall']):>8}{b['n_no_alarm']:>7}"
+        f"{_fmt(b['false_positive_rate']):>7}"
+        for b in report["by_background"]
+    ]
+    return "\n".join(lines)
+
+
+def plot_report(
+    report: dict[str, Any],
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    *,
+    out_dir: str | Path,
+) -> list[Path]:
+    """Draw ``pr_curve.png``, ``confusion_matrix.png`` and ``f1_by_snr.png`` into ``out_dir``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay
+
+    out_dir = Path(out_dir)
+    title = f"{report.get('model_name') or report['model']}: {report['kind']} {report['split']}"
+    written = []
+
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    if labels.sum():
+        PrecisionRecallDisplay.from_predictions(labels, probabilities, ax=ax, name="model")
+        m = report["metrics"]
+        if m["precision"] is not None and m["recall"] is not None:
+            ax.plot(
+                m["recall"],
+                m["precision"],
+                "o",
+                color="C3",
+                label=f"threshold {report['threshold']:.2f}",
+            )
+        ax.legend(loc="lower left")
+    ax.set_title(title)
+    written.append(out_dir / "pr_curve.png")
+    fig.savefig(written[-1], dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(4.5, 4))
+    ConfusionMatrixDisplay(
+        np.array(report["metrics"]["confusion_matrix"]), display_labels=list(LABELS)
+    ).plot(ax=ax, colorbar=False, cmap="Blues")
+    ax.set_title(title)
+    written.append(out_dir / "confusion_matrix.png")
+    fig.savefig(written[-1], dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    bins = report["by_snr"]
+    positions = np.arange(len(bins))
+    ax.bar(positions - 0.2, [b["f1"] or 0 for b in bins], width=0.4, label="F1")
+    ax.bar(positions + 0.2, [b["recall"] or 0 for b in bins], width=0.4, label="recall")
+    ax.set_xticks(positions, [f"{b['bin']}\n(n={b['n_alarm']})" for b in bins], fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("alarm SNR")
+    ax.set_ylabel("score")
+    ax.legend(loc="lower right")
+    ax.set_title(title)
+    written.append(out_dir / "f1_by_snr.png")
+    fig.savefig(written[-1], dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return written

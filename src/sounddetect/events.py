@@ -1,0 +1,108 @@
+"""From per-window alarm probabilities to alarm events.
+
+    windows_to_events   -- merge overlapping/adjacent alarm windows, drop short events
+
+Pure numpy over window times: no audio, no model. Event bounds are window bounds, so
+their resolution is the hop between windows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sounddetect.exceptions import ParameterError
+
+#: Label of the positive class, in events and windows.
+ALARM = "alarm"
+#: Label of the negative class.
+NO_ALARM = "no_alarm"
+
+
+def windows_to_events(
+    starts_s,
+    ends_s,
+    probabilities,
+    *,
+    threshold: float = 0.5,
+    min_duration_s: float = 0.0,
+    merge_gap_s: float = 0.0,
+    label: str = ALARM,
+) -> list[dict]:
+    """Merge the windows classified as alarm into events.
+
+    A window is an alarm window when its probability is at least ``threshold``. Alarm
+    windows that overlap, touch, or are separated by at most ``merge_gap_s`` form one event
+    from the first window's start to the last window's end. Events shorter than
+    ``min_duration_s`` are dropped.
+
+    Parameters
+    ----------
+    starts_s, ends_s : array-like [shape=(n,)]
+        Window start and end times in seconds (any order; ``ends_s > starts_s``).
+    probabilities : array-like [shape=(n,)]
+        Alarm probability of each window, in [0, 1].
+    threshold : float in [0, 1]
+        Decision threshold; the model's own (``model.json``) is the usual choice.
+    min_duration_s : float >= 0
+        Shortest event kept, in seconds. 0 keeps a single alarm window.
+    merge_gap_s : float >= 0
+        Largest silence in seconds between two alarm windows that still joins them: the
+        pauses of a temporal-three pattern (1.5 s) are shorter than a window, so 0 suffices
+        for overlapping windows.
+    label : str
+        Label written into each event.
+
+    Returns
+    -------
+    events : list of dict
+        ``{"label", "start", "end", "confidence"}`` in time order, times in seconds.
+        ``confidence`` is the **maximum** alarm probability of the event's windows: an
+        event is as certain as its clearest window, and the maximum does not fall when a
+        long alarm's edges (windows only partly covering the sound) are merged in.
+
+    Raises
+    ------
+    ParameterError
+        Mismatched lengths, probabilities outside [0, 1] or NaN, a window that ends before
+        it starts, or a negative duration/gap.
+
+    Examples
+    --------
+    >>> windows_to_events([0, 2, 4, 6], [4, 6, 8, 10], [0.1, 0.9, 0.8, 0.2], threshold=0.5)
+    [{'label': 'alarm', 'start': 2.0, 'end': 8.0, 'confidence': 0.9}]
+    """
+    starts = np.asarray(starts_s, dtype=np.float64).reshape(-1)
+    ends = np.asarray(ends_s, dtype=np.float64).reshape(-1)
+    probs = np.asarray(probabilities, dtype=np.float64).reshape(-1)
+    if not starts.shape == ends.shape == probs.shape:
+        raise ParameterError(
+            f"starts_s, ends_s and probabilities differ in length: "
+            f"{starts.size}, {ends.size}, {probs.size}"
+        )
+    if not 0.0 <= threshold <= 1.0:
+        raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
+    if min_duration_s < 0 or merge_gap_s < 0:
+        raise ParameterError(
+            f"min_duration_s and merge_gap_s must be >= 0, got {min_duration_s}, {merge_gap_s}"
+        )
+    if np.any(~np.isfinite(probs)) or np.any((probs < 0) | (probs > 1)):
+        raise ParameterError("probabilities must be finite and in [0, 1]")
+    if np.any(ends <= starts):
+        bad = int(np.argmax(ends <= starts))
+        raise ParameterError(
+            f"window {bad} ends ({ends[bad]} s) before it starts ({starts[bad]} s)"
+        )
+
+    alarm = probs >= threshold
+    order = np.argsort(starts[alarm], kind="stable")
+    starts, ends, probs = starts[alarm][order], ends[alarm][order], probs[alarm][order]
+
+    events: list[dict] = []
+    for start, end, prob in zip(starts.tolist(), ends.tolist(), probs.tolist(), strict=True):
+        if events and start <= events[-1]["end"] + merge_gap_s:
+            last = events[-1]
+            last["end"] = max(last["end"], end)
+            last["confidence"] = max(last["confidence"], prob)
+        else:
+            events.append({"label": label, "start": start, "end": end, "confidence": prob})
+    return [event for event in events if event["end"] - event["start"] >= min_duration_s]

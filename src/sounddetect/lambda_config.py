@@ -1,0 +1,335 @@
+"""Settings of the Lambda function, read from the environment that ``template.yaml`` sets.
+
+    LambdaSettings      -- every setting of the function, validated
+    read_settings       -- an environment mapping -> LambdaSettings
+    make_classifier     -- LambdaSettings -> the configured classifier (Rekognition or ONNX)
+
+Everything here runs at cold start: a wrong setting (the ``CHANGE_ME`` ARN, a malformed
+ARN, a spectrogram config the ONNX model was not trained on) fails the function's
+initialisation with one message naming the variable, the SAM parameter and the fix,
+instead of failing every file later. No AWS call is made here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sounddetect.classifiers.base import REKOGNITION_ARN, Classifier
+from sounddetect.exceptions import ModelError, ParameterError
+from sounddetect.spectrum import SpectrogramConfig
+
+#: Backends the ``Classifier`` SAM parameter accepts.
+BACKENDS = ("rekognition", "onnx")
+#: The ``ModelArn`` default in template.yaml, meaning "not configured yet".
+PLACEHOLDER_ARN = "CHANGE_ME"
+
+#: Environment variable -> the SAM parameter that sets it, for error messages.
+SAM_PARAMETERS = {
+    "CLASSIFIER": "Classifier",
+    "MODEL_ARN": "ModelArn",
+    "MIN_CONFIDENCE": "MinConfidence",
+    "SAMPLE_DURATION": "SampleDuration",
+    "WINDOW_HOP": "WindowHop",
+    "MIN_EVENT_DURATION": "MinEventDuration",
+    "SPECTROGRAM_CONFIG": "SpectrogramConfig",
+    "MAX_UPLOAD_MB": "MaxUploadSizeMB",
+}
+
+
+@dataclass(frozen=True)
+class LambdaSettings:
+    """The function's configuration.
+
+    Parameters
+    ----------
+    classifier : {"rekognition", "onnx"}
+        Which backend classifies the windows.
+    model_arn : str
+        Rekognition Custom Labels project version ARN (``rekognition`` only).
+    model_dir : Path
+        Directory with ``model.onnx`` and ``model.json`` (``onnx`` only); a relative path
+        is taken from the function's code root (``LAMBDA_TASK_ROOT``).
+    min_confidence : float
+        Rekognition ``MinConfidence`` in percent, (0, 100]. It is also the decision
+        threshold: a window is an alarm when the ``alarm`` label reaches it.
+    spectrogram_fields : Mapping
+        :class:`SpectrogramConfig` fields given by the deployment (``SPECTROGRAM_CONFIG``
+        plus ``duration`` from ``SAMPLE_DURATION``); the rest take the library defaults
+        (Rekognition) or must agree with ``model.json`` (ONNX).
+    hop_s : float
+        Seconds between window starts.
+    min_event_s : float
+        Shortest alarm event kept, in seconds.
+    upload_prefix, results_prefix : str
+        Key prefixes of uploads (the S3 notification's filter) and results. Neither may
+        contain the other, so a result can never trigger the function.
+    topic_arn : str or None
+        SNS topic for alarm alerts; ``None`` sends none.
+    max_upload_bytes : int
+        Larger objects are refused without being downloaded.
+    rekognition_max_workers : int
+        Concurrent ``DetectCustomLabels`` requests per invocation.
+    """
+
+    classifier: str = "rekognition"
+    model_arn: str = PLACEHOLDER_ARN
+    model_dir: Path = Path("model")
+    min_confidence: float = 50.0
+    spectrogram_fields: Mapping[str, Any] = field(default_factory=dict)
+    hop_s: float = 2.0
+    min_event_s: float = 0.0
+    upload_prefix: str = "uploads/"
+    results_prefix: str = "results/"
+    topic_arn: str | None = None
+    max_upload_bytes: int = 1024 * 1024 * 1024
+    rekognition_max_workers: int = 4
+
+    def spectrogram_config(self) -> SpectrogramConfig:
+        """The config the deployment asks for (library defaults for fields not given)."""
+        return SpectrogramConfig.from_dict(dict(self.spectrogram_fields))
+
+
+def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
+    """Read and validate the function's settings.
+
+    Parameters
+    ----------
+    environ : Mapping or None
+        The environment; default ``os.environ``. Unset variables take the defaults of
+        :class:`LambdaSettings` (the same as template.yaml's parameter defaults).
+
+    Returns
+    -------
+    LambdaSettings
+
+    Raises
+    ------
+    ParameterError
+        An unknown backend, the ``CHANGE_ME`` or a malformed model ARN (Rekognition), a
+        value that is not a number or out of range, ``SPECTROGRAM_CONFIG`` that is not a
+        JSON object of config fields or disagrees with ``SAMPLE_DURATION``, or overlapping
+        upload and results prefixes.
+
+    Examples
+    --------
+    >>> settings = read_settings({"CLASSIFIER": "onnx", "WINDOW_HOP": "1.5"})
+    >>> settings.hop_s, settings.spectrogram_fields["duration"]
+    (1.5, 4.0)
+    """
+    env = os.environ if environ is None else environ
+    defaults = LambdaSettings()
+
+    classifier = env.get("CLASSIFIER", defaults.classifier).strip().lower()
+    if classifier not in BACKENDS:
+        raise ParameterError(
+            f"CLASSIFIER={classifier!r} (SAM parameter Classifier): choose one of "
+            f"{', '.join(BACKENDS)}"
+        )
+    model_arn = env.get("MODEL_ARN", defaults.model_arn).strip()
+    if classifier == "rekognition":
+        check_model_arn(model_arn)
+
+    min_confidence = _number(env, "MIN_CONFIDENCE", defaults.min_confidence)
+    if not 0.0 < min_confidence <= 100.0:
+        raise ParameterError(
+            f"MIN_CONFIDENCE={min_confidence} (SAM parameter MinConfidence) must be in (0, 100] %"
+        )
+    duration = _number(env, "SAMPLE_DURATION", 4.0)
+    hop_s = _number(env, "WINDOW_HOP", defaults.hop_s)
+    min_event_s = _number(env, "MIN_EVENT_DURATION", defaults.min_event_s)
+    if duration <= 0 or hop_s <= 0 or min_event_s < 0:
+        raise ParameterError(
+            f"need SAMPLE_DURATION > 0, WINDOW_HOP > 0 and MIN_EVENT_DURATION >= 0 s, got "
+            f"{duration}, {hop_s}, {min_event_s}"
+        )
+    if hop_s > duration:
+        raise ParameterError(
+            f"WINDOW_HOP={hop_s} s is longer than SAMPLE_DURATION={duration} s: parts of the "
+            "recording would fall between windows"
+        )
+    fields = _spectrogram_fields(env.get("SPECTROGRAM_CONFIG", ""), duration=duration)
+    if classifier == "rekognition":
+        # Rekognition has no model.json to take the rest from: the config must be complete
+        # and valid now, not at the first upload.
+        SpectrogramConfig.from_dict(fields)
+
+    upload_prefix = env.get("UPLOAD_PREFIX", defaults.upload_prefix)
+    results_prefix = env.get("RESULTS_PREFIX", defaults.results_prefix)
+    check_prefixes(upload_prefix, results_prefix)
+
+    max_upload_mb = _number(env, "MAX_UPLOAD_MB", defaults.max_upload_bytes / 2**20)
+    workers = _number(env, "REKOGNITION_MAX_WORKERS", defaults.rekognition_max_workers)
+    if max_upload_mb <= 0 or workers < 1 or workers != int(workers):
+        raise ParameterError(
+            f"need MAX_UPLOAD_MB > 0 and an integer REKOGNITION_MAX_WORKERS >= 1, got "
+            f"{max_upload_mb}, {workers}"
+        )
+
+    model_dir = Path(env.get("ONNX_MODEL_DIR", str(defaults.model_dir)))
+    if not model_dir.is_absolute() and env.get("LAMBDA_TASK_ROOT"):
+        model_dir = Path(env["LAMBDA_TASK_ROOT"]) / model_dir
+
+    return LambdaSettings(
+        classifier=classifier,
+        model_arn=model_arn,
+        model_dir=model_dir,
+        min_confidence=min_confidence,
+        spectrogram_fields=fields,
+        hop_s=hop_s,
+        min_event_s=min_event_s,
+        upload_prefix=upload_prefix,
+        results_prefix=results_prefix,
+        topic_arn=env.get("ALERT_TOPIC_ARN") or None,
+        max_upload_bytes=int(max_upload_mb * 2**20),
+        rekognition_max_workers=int(workers),
+    )
+
+
+def make_classifier(settings: LambdaSettings, *, rekognition_client: Any = None) -> Classifier:
+    """The classifier the settings describe.
+
+    Parameters
+    ----------
+    settings : LambdaSettings
+    rekognition_client : botocore client or None
+        The ``rekognition`` client to use (the handler's, or a stubbed one in tests);
+        default one for the ARN's region.
+
+    Returns
+    -------
+    Classifier
+        A :class:`~sounddetect.classifiers.RekognitionClassifier` rendering with
+        :meth:`LambdaSettings.spectrogram_config`, or an
+        :class:`~sounddetect.classifiers.OnnxClassifier` rendering with its model's config.
+
+    Raises
+    ------
+    ModelError
+        The ONNX model is missing from the artifact or malformed, or a spectrogram field the
+        deployment sets differs from the model's.
+    """
+    if settings.classifier == "rekognition":
+        from sounddetect.classifiers.rekognition import RekognitionClassifier
+
+        return RekognitionClassifier(
+            settings.model_arn,
+            config=settings.spectrogram_config(),
+            threshold=settings.min_confidence / 100.0,
+            min_confidence=settings.min_confidence,
+            client=rekognition_client,
+            max_workers=settings.rekognition_max_workers,
+        )
+
+    from sounddetect.classifiers.onnx import OnnxClassifier
+
+    if not (settings.model_dir / "model.onnx").is_file():
+        raise ModelError(
+            f"Classifier=onnx but the artifact has no model at {settings.model_dir}: run "
+            "`make demo` (or put model.onnx and model.json in models/default) before "
+            "`sam build`, or deploy with Classifier=rekognition"
+        )
+    # threads=0: one onnxruntime thread per vCPU the function's memory size grants.
+    classifier = OnnxClassifier.from_dir(settings.model_dir, threads=0)
+    model_fields = classifier.config.to_dict()
+    differences = {
+        key: (model_fields.get(key), value)
+        for key, value in settings.spectrogram_fields.items()
+        if model_fields.get(key) != value
+    }
+    if differences:
+        listed = ", ".join(
+            f"{key}: model {model!r}, deployment {given!r}"
+            for key, (model, given) in differences.items()
+        )
+        raise ModelError(
+            f"{settings.model_dir / 'model.json'}: the model was trained on a different "
+            f"spectrogram config ({listed}); set SampleDuration/SpectrogramConfig to the "
+            "model's values or bundle a model trained on yours"
+        )
+    return classifier
+
+
+def check_model_arn(arn: str) -> None:
+    """Raise :class:`ParameterError` unless ``arn`` is a Rekognition project version ARN.
+
+    The message tells the placeholder, a project ARN (a common mix-up) and anything else
+    apart, and says where the ARN goes.
+    """
+    where = "(SAM parameter ModelArn: `sam deploy --guided`, or samconfig.toml)"
+    if not arn or arn == PLACEHOLDER_ARN:
+        raise ParameterError(
+            f"MODEL_ARN is {arn or 'empty'!r} {where}: set it to your Rekognition Custom "
+            "Labels model version ARN, arn:aws:rekognition:REGION:ACCOUNT:project/NAME/"
+            "version/VERSION/TIMESTAMP"
+        )
+    if REKOGNITION_ARN.match(arn) is None:
+        hint = (
+            " (that is a project ARN: DetectCustomLabels needs the ARN of a model version, "
+            "with /version/ in it)"
+            if ":project/" in arn and "/version/" not in arn
+            else ""
+        )
+        raise ParameterError(
+            f"MODEL_ARN={arn!r} {where} is not a Rekognition project version ARN "
+            f"(arn:aws:rekognition:REGION:ACCOUNT:project/NAME/version/VERSION/TIMESTAMP){hint}"
+        )
+
+
+def check_prefixes(upload_prefix: str, results_prefix: str) -> None:
+    """Raise :class:`ParameterError` unless the prefixes are folder-like and disjoint.
+
+    A results prefix inside the upload prefix (or the reverse) would let the function's
+    own output trigger it again, forever.
+    """
+    for name, prefix in (("UPLOAD_PREFIX", upload_prefix), ("RESULTS_PREFIX", results_prefix)):
+        if not prefix.endswith("/") or prefix.startswith("/") or prefix == "/":
+            raise ParameterError(f"{name}={prefix!r} must look like 'folder/' (ending in '/')")
+    if upload_prefix.startswith(results_prefix) or results_prefix.startswith(upload_prefix):
+        raise ParameterError(
+            f"UPLOAD_PREFIX={upload_prefix!r} and RESULTS_PREFIX={results_prefix!r} overlap: "
+            "results written there would trigger the function again"
+        )
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "")
+    if not text.strip():
+        return float(default)
+    try:
+        value = float(text)
+    except ValueError:
+        raise ParameterError(f"{name}={text!r}{_parameter(name)} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ParameterError(f"{name}={text!r}{_parameter(name)} is not a finite number")
+    return value
+
+
+def _parameter(name: str) -> str:
+    return f" (SAM parameter {SAM_PARAMETERS[name]})" if name in SAM_PARAMETERS else ""
+
+
+def _spectrogram_fields(text: str, *, duration: float) -> dict[str, Any]:
+    where = "SPECTROGRAM_CONFIG (SAM parameter SpectrogramConfig)"
+    try:
+        fields = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise ParameterError(f"{where} is not valid JSON ({exc}): {text!r}") from None
+    if not isinstance(fields, dict):
+        raise ParameterError(f"{where} must be a JSON object of config fields, got {text!r}")
+    known = SpectrogramConfig().to_dict()
+    unknown = sorted(set(fields) - set(known))
+    if unknown:
+        raise ParameterError(
+            f"{where} has unknown fields {', '.join(unknown)}; known: {', '.join(known)}"
+        )
+    if "duration" in fields and float(fields["duration"]) != duration:
+        raise ParameterError(
+            f"{where} says duration={fields['duration']} but SAMPLE_DURATION (SAM parameter "
+            f"SampleDuration) is {duration}; set one value"
+        )
+    return {**fields, "duration": duration}

@@ -1,0 +1,120 @@
+"""Pictures of detection results.
+
+    plot_detection  -- a recording's timeline: spectrogram with events shaded, window
+                       confidences below
+
+matplotlib is imported inside the function, so importing this module costs nothing and the
+inference path never loads matplotlib.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from sounddetect.audio import audio_info, iter_audio_blocks
+from sounddetect.events import ALARM
+
+#: FFT size (samples) of the overview spectrogram.
+OVERVIEW_N_FFT = 1024
+
+
+def plot_detection(
+    result: dict[str, Any],
+    source: str | os.PathLike | BinaryIO,
+    path: str | os.PathLike,
+    *,
+    max_columns: int = 2000,
+    dpi: int = 100,
+) -> None:
+    """Save a timeline of one detection result as a PNG.
+
+    Top: the recording's spectrogram (0 Hz to half the analysis rate, dB), with detected
+    events shaded. Bottom: each window's alarm probability at its centre, the threshold
+    dashed.
+
+    Parameters
+    ----------
+    result : dict
+        A successful :func:`sounddetect.detect.detect_file` result.
+    source : path-like or binary file object
+        The recording the result is about (decoded again, in blocks: memory stays bounded
+        for long files).
+    path : path-like
+        Where to write the PNG.
+    max_columns : int
+        Most spectrogram columns drawn; long recordings use a longer hop so a one-hour
+        overview stays light.
+    dpi : int
+        Resolution of the PNG.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    config = result["classifier"]["config"]
+    sr = int(config["sr"])
+    threshold = float(result["classifier"]["threshold"])
+    times, spectrogram_db = _overview_spectrogram(source, sr=sr, max_columns=max_columns)
+
+    figure = Figure(figsize=(12, 5), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(figure)
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
+    duration = float(result["duration_s"])
+    top.imshow(
+        spectrogram_db,
+        origin="lower",
+        aspect="auto",
+        cmap="magma",
+        extent=(0.0, duration, 0.0, sr / 2000),
+        vmin=spectrogram_db.max() - 80.0,
+    )
+    top.set_ylabel("frequency (kHz)")
+    verdict = "ALARM" if result["alarm"] else "no alarm"
+    top.set_title(f"{result['file']}: {verdict} ({result['classifier']['model']})")
+    for event in result["events"]:
+        for axis in (top, bottom):
+            axis.axvspan(event["start"], event["end"], color="tab:cyan", alpha=0.3, lw=0)
+        top.text(event["start"], sr / 2000 * 0.95, f"{event['confidence']:.2f}", color="white")
+
+    windows = result["windows"]
+    centres = [(w["start"] + w["end"]) / 2 for w in windows]
+    probabilities = [
+        w["confidence"] if w["label"] == ALARM else 1.0 - w["confidence"] for w in windows
+    ]
+    bottom.plot(centres, probabilities, marker=".", lw=1, color="tab:red")
+    bottom.axhline(threshold, ls="--", color="gray", lw=1)
+    bottom.set_ylim(-0.05, 1.05)
+    bottom.set_xlim(0.0, duration)
+    bottom.set_ylabel("P(alarm)")
+    bottom.set_xlabel("time (s)")
+    figure.savefig(path, dpi=dpi)
+
+
+def _overview_spectrogram(source, *, sr: int, max_columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Power spectrogram in dB, ``(n_fft // 2 + 1, columns)``, decoded block by block."""
+    info = audio_info(source)
+    expected = info.frames * sr / info.sr
+    hop = max(OVERVIEW_N_FFT // 4, int(expected // max_columns))
+    window = np.hanning(OVERVIEW_N_FFT).astype(np.float32)
+    columns, starts = [], []
+    carry = np.zeros(0, dtype=np.float32)
+    carry_offset = next_frame = 0
+    for block in iter_audio_blocks(source, sr=sr):
+        buffer = np.concatenate([carry, block])
+        offsets = np.arange(next_frame, carry_offset + len(buffer) - OVERVIEW_N_FFT + 1, hop)
+        if len(offsets):
+            frames = np.stack(
+                [buffer[o - carry_offset : o - carry_offset + OVERVIEW_N_FFT] for o in offsets]
+            )
+            columns.append(np.abs(np.fft.rfft(frames * window, axis=1)) ** 2)
+            starts.extend(offsets.tolist())
+            next_frame = int(offsets[-1]) + hop
+        keep = min(next_frame, carry_offset + len(buffer)) - carry_offset
+        carry, carry_offset = buffer[keep:], carry_offset + keep
+    if not columns:
+        return np.zeros(1), np.zeros((OVERVIEW_N_FFT // 2 + 1, 1))
+    power = np.concatenate(columns).T
+    times = (np.asarray(starts) + OVERVIEW_N_FFT / 2) / sr
+    return times, 10.0 * np.log10(np.maximum(power, 1e-12))

@@ -1,0 +1,422 @@
+"""Detection for recordings uploaded to S3: the library half of the Lambda handler.
+
+    S3Upload          -- one uploaded object of an S3 event record
+    process_upload    -- refuse, download, detect, alert and store one upload, idempotently
+    RecordOutcome     -- what happened to one upload, for the handler's logs and metrics
+    FailedRecordsError -- raised after a batch in which some uploads must be retried
+    result_key        -- uploads/<path> -> results/<path>.json
+    download_upload   -- stream an object to a local file, refusing more than a size limit
+    alert_message     -- SNS subject and text for a result with alarms
+    result_for_log    -- the result object, trimmed to fit one CloudWatch log event
+
+Errors follow DESIGN.md. A permanent input error (a folder marker, a key that is not audio,
+an object too large, deleted, not decodable or too short) becomes a result object with
+``error`` set: it is stored (except for keys that are not files under the upload prefix)
+and never retried. Anything else (a model not running, throttling, a network fault, a
+wrong ARN or permission) leaves no result behind and is reported as ``failed``, so the
+handler can raise after the other records and Lambda's retries and the on-failure
+destination keep the event.
+
+Idempotency: a stored result carries the upload's ETag and version id in its S3 metadata.
+A repeated delivery of the same event finds it, returns the stored object unchanged and
+sends no second alert. The alert is published before the result is stored, so a crash
+between the two repeats the alert rather than losing it (alerts are at least once).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from sounddetect.audio import AUDIO_SUFFIXES, UNSUPPORTED_AUDIO_SUFFIXES
+from sounddetect.classifiers.base import Classifier
+from sounddetect.detect import detect_file
+from sounddetect.exceptions import (
+    AudioError,
+    SoundDetectError,
+    SoundDetectWarning,
+    TransientError,
+)
+from sounddetect.lambda_config import LambdaSettings
+from sounddetect.result import error_result, to_json
+
+#: S3 error codes a retry may fix.
+TRANSIENT_S3_CODES = {
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "InternalError",
+    "ServiceUnavailable",
+    "503",
+    "500",
+}
+#: S3 error codes saying the uploaded object (or the version the event names) is gone.
+MISSING_CODES = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
+#: Metadata keys of a stored result naming the upload it was computed from.
+ETAG_METADATA, VERSION_METADATA = "source-etag", "source-version-id"
+#: Bytes per read while streaming an upload to disk.
+CHUNK_BYTES = 1 << 20
+#: Largest log line CloudWatch keeps whole is 256 KB; leave room for the logger's own keys.
+LOG_RESULT_MAX_CHARS = 200_000
+#: SNS limits: subject under 100 ASCII characters.
+SUBJECT_MAX_CHARS = 99
+
+
+class FailedRecordsError(SoundDetectError):
+    """Some records of an event failed in a way a retry (or a fixed configuration) may cure.
+
+    The handler raises it after every record was handled, so Lambda retries the event and,
+    after ``MaximumRetryAttempts``, hands it to the on-failure destination. Records already
+    stored are recognised on the retry (same ETag) and not redone.
+    """
+
+
+@dataclass(frozen=True)
+class S3Upload:
+    """One uploaded object, as an S3 event record names it.
+
+    Attributes
+    ----------
+    bucket : str
+    key : str
+        The object key, already URL-decoded (S3 events send it ``quote_plus``-encoded).
+    version_id : str or None
+        The version the event is about (versioned buckets).
+    etag : str
+        The object's ETag without quotes; ``""`` when the event has none.
+    size : int or None
+        Bytes, as the event reports them.
+    """
+
+    bucket: str
+    key: str
+    version_id: str | None = None
+    etag: str = ""
+    size: int | None = None
+
+    @property
+    def uri(self) -> str:
+        """``s3://bucket/key``: the result's ``file``."""
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    """What :func:`process_upload` did with one upload.
+
+    Attributes
+    ----------
+    result : dict
+        The result object (DESIGN.md); on failure ``error`` is set.
+    status : {"processed", "duplicate", "rejected", "failed"}
+        ``processed``: detection ran (or the input was refused permanently) and the result
+        was stored. ``duplicate``: a result for the same ETag was already stored; nothing
+        was redone. ``rejected``: not a file under the upload prefix (a folder marker);
+        nothing stored. ``failed``: a retry or a configuration fix may help; nothing stored.
+    result_uri : str or None
+        Where the result is stored.
+    alert_id : str or None
+        The SNS message id of the alert this delivery sent.
+    seconds : float
+        Wall-clock seconds spent on the upload.
+    warnings : tuple of str
+        :class:`~sounddetect.exceptions.SoundDetectWarning` messages raised while
+        detecting (e.g. a sample rate too low for the model's frequency range).
+    """
+
+    result: dict[str, Any]
+    status: str
+    result_uri: str | None = None
+    alert_id: str | None = None
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def retry(self) -> bool:
+        """True when the event must fail so that Lambda retries it."""
+        return self.status == "failed"
+
+
+def result_key(key: str, *, upload_prefix: str, results_prefix: str) -> str:
+    """Where the result of an upload is stored: ``uploads/a/b.wav`` -> ``results/a/b.wav.json``.
+
+    Raises
+    ------
+    AudioError
+        ``key`` is not under ``upload_prefix`` or is a folder marker (ends in ``/``).
+    """
+    if not key.startswith(upload_prefix):
+        raise AudioError(
+            f"s3 key {key!r} is outside the upload prefix {upload_prefix!r}; not processed"
+        )
+    if key.endswith("/"):
+        raise AudioError(f"s3 key {key!r} is a folder marker, not a recording")
+    return f"{results_prefix}{key[len(upload_prefix) :]}.json"
+
+
+def process_upload(
+    upload: S3Upload,
+    *,
+    classifier: Classifier,
+    settings: LambdaSettings,
+    s3: Any,
+    sns: Any = None,
+    work_dir: str | os.PathLike | None = None,
+) -> RecordOutcome:
+    """Run detection on one uploaded recording, store the result and alert on alarms.
+
+    Parameters
+    ----------
+    upload : S3Upload
+    classifier : Classifier
+    settings : LambdaSettings
+        Prefixes, window hop, minimum event length, size limit, topic.
+    s3, sns : botocore clients
+        ``sns`` may be ``None`` when ``settings.topic_arn`` is.
+    work_dir : path-like or None
+        Where the upload is downloaded (a private temporary folder inside it, removed
+        afterwards); default the system's temporary directory (``/tmp`` on Lambda).
+
+    Returns
+    -------
+    RecordOutcome
+
+    Raises
+    ------
+    TransientError
+        S3 or SNS throttled or could not be reached.
+    botocore.exceptions.ClientError
+        Any other S3 or SNS refusal (permissions, a missing bucket or topic).
+    """
+    started = time.monotonic()
+    described = classifier.describe()
+    name = upload.uri
+
+    caught: list[warnings.WarningMessage] = []
+
+    def outcome(result, status, **extra) -> RecordOutcome:
+        messages = tuple(str(w.message) for w in caught if w.category is SoundDetectWarning)
+        return RecordOutcome(
+            result, status, seconds=time.monotonic() - started, warnings=messages, **extra
+        )
+
+    try:
+        stored_key = result_key(
+            upload.key,
+            upload_prefix=settings.upload_prefix,
+            results_prefix=settings.results_prefix,
+        )
+    except AudioError as exc:
+        return outcome(error_result(name, exc, classifier=described), "rejected")
+    result_uri = f"s3://{upload.bucket}/{stored_key}"
+
+    if not upload.etag:
+        upload = _with_current_etag(s3, upload)
+    stored = _stored_result(s3, upload, stored_key)
+    if stored is not None:
+        return outcome(stored, "duplicate", result_uri=result_uri)
+
+    with tempfile.TemporaryDirectory(prefix="sounddetect-", dir=work_dir) as tmp:
+        suffix = PurePosixPath(upload.key).suffix.lower()
+        try:
+            check_audio_key(upload.key)
+            path = download_upload(
+                s3, upload, Path(tmp) / f"upload{suffix}", max_bytes=settings.max_upload_bytes
+            )
+        except AudioError as exc:
+            result = error_result(name, exc, classifier=described)
+        else:
+            with warnings.catch_warnings(record=True) as recorded:
+                warnings.simplefilter("always", SoundDetectWarning)
+                result = detect_file(
+                    path,
+                    classifier,
+                    hop_s=settings.hop_s,
+                    min_event_s=settings.min_event_s,
+                    name=name,
+                )
+            caught.extend(recorded)
+
+    if result["error"] is not None and result["error"]["type"] != "AudioError":
+        return outcome(result, "failed")
+
+    alert_id = None
+    if result["alarm"] and settings.topic_arn:
+        subject, message = alert_message(result, result_uri=result_uri)
+        response = _call(sns.publish, TopicArn=settings.topic_arn, Subject=subject, Message=message)
+        alert_id = response["MessageId"]
+    _call(
+        s3.put_object,
+        Bucket=upload.bucket,
+        Key=stored_key,
+        Body=to_json(result).encode("utf-8"),
+        ContentType="application/json",
+        Metadata={ETAG_METADATA: upload.etag, VERSION_METADATA: upload.version_id or "null"},
+    )
+    return outcome(result, "processed", result_uri=result_uri, alert_id=alert_id)
+
+
+def check_audio_key(key: str) -> None:
+    """Raise :class:`AudioError` unless the key ends in one of the decodable suffixes."""
+    suffix = PurePosixPath(key).suffix.lower()
+    if suffix in AUDIO_SUFFIXES:
+        return
+    if suffix in UNSUPPORTED_AUDIO_SUFFIXES:
+        reason = f"{suffix} audio is not supported"
+    else:
+        reason = f"not an audio file ({f'suffix {suffix}' if suffix else 'no suffix'})"
+    formats = ", ".join(s.lstrip(".").upper() for s in AUDIO_SUFFIXES)
+    raise AudioError(f"{reason}; upload one of {formats}")
+
+
+def download_upload(s3: Any, upload: S3Upload, path: Path, *, max_bytes: int) -> Path:
+    """Stream the upload (the event's version) to ``path``, refusing more than ``max_bytes``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    AudioError
+        The object is larger than ``max_bytes``, empty, or no longer exists.
+    TransientError
+        S3 throttled or the connection failed.
+    """
+    limit = f"the {max_bytes / 2**20:.4g} MB upload limit (SAM parameter MaxUploadSizeMB)"
+    if upload.size is not None and upload.size > max_bytes:
+        raise AudioError(f"{upload.size / 2**20:.1f} MB is larger than {limit}")
+    request = {"Bucket": upload.bucket, "Key": upload.key}
+    if upload.version_id:
+        request["VersionId"] = upload.version_id
+    try:
+        response = _call(s3.get_object, **request)
+    except ClientError as exc:
+        if _code(exc) in MISSING_CODES:
+            raise AudioError("no longer exists (deleted before it was processed)") from exc
+        raise
+    body = response["Body"]
+    if response.get("ContentLength", 0) > max_bytes:
+        body.close()
+        raise AudioError(f"{response['ContentLength'] / 2**20:.1f} MB is larger than {limit}")
+    written = 0
+    try:
+        with open(path, "wb") as out:
+            for chunk in body.iter_chunks(CHUNK_BYTES):
+                written += len(chunk)
+                if written > max_bytes:
+                    raise AudioError(f"more than {limit}")
+                out.write(chunk)
+    except BotoCoreError as exc:
+        raise TransientError(f"download interrupted ({exc})") from exc
+    finally:
+        body.close()
+    if written == 0:
+        raise AudioError("empty file (0 bytes)")
+    return path
+
+
+def alert_message(result: dict[str, Any], *, result_uri: str | None = None) -> tuple[str, str]:
+    """SNS ``Subject`` and ``Message`` for a result with alarm events.
+
+    The subject is ASCII and shorter than 100 characters, as SNS requires; the text lists
+    every event and points to the stored result.
+    """
+    file = result["file"]
+    base = PurePosixPath(file).name or file
+    events = result["events"]
+    subject = f"Smoke alarm detected in {base}".encode("ascii", "replace").decode("ascii")
+    if len(subject) > SUBJECT_MAX_CHARS:
+        subject = subject[: SUBJECT_MAX_CHARS - 3] + "..."
+    lines = [
+        f"{len(events)} smoke alarm event{'s' if len(events) != 1 else ''} in {file} "
+        f"({result['duration_s']:g} s recording):",
+        "",
+    ]
+    lines += [
+        f"  {event['start']:9.1f} s - {event['end']:9.1f} s   confidence {event['confidence']:.2f}"
+        for event in events
+    ]
+    classifier = result.get("classifier") or {}
+    lines += ["", f"Classifier: {classifier.get('backend', '?')} {classifier.get('model', '')}"]
+    if result_uri:
+        lines.append(f"Full result: {result_uri}")
+    return subject, "\n".join(lines) + "\n"
+
+
+def result_for_log(result: dict[str, Any], *, max_chars: int = LOG_RESULT_MAX_CHARS) -> dict:
+    """The result object, without its ``windows`` list if the whole would not fit one log
+    event (a recording of several hours); ``windows_omitted`` then says how many were left
+    out. The stored result always has them all."""
+    if len(to_json(result)) <= max_chars:
+        return result
+    return {**result, "windows": [], "windows_omitted": len(result["windows"])}
+
+
+def _with_current_etag(s3: Any, upload: S3Upload) -> S3Upload:
+    # Hand-made events may lack the ETag the idempotency check needs: ask S3.
+    request = {"Bucket": upload.bucket, "Key": upload.key}
+    if upload.version_id:
+        request["VersionId"] = upload.version_id
+    try:
+        head = _call(s3.head_object, **request)
+    except ClientError as exc:
+        if _code(exc) in MISSING_CODES:
+            return upload  # download_upload reports it as a permanent error
+        raise
+    return S3Upload(
+        upload.bucket,
+        upload.key,
+        version_id=upload.version_id or head.get("VersionId"),
+        etag=head["ETag"].strip('"'),
+        size=head.get("ContentLength", upload.size),
+    )
+
+
+def _stored_result(s3: Any, upload: S3Upload, key: str) -> dict[str, Any] | None:
+    """The result stored earlier for this very upload (same ETag and version), else None."""
+    try:
+        response = _call(s3.get_object, Bucket=upload.bucket, Key=key)
+    except ClientError as exc:
+        if _code(exc) in MISSING_CODES:
+            return None
+        raise
+    with response["Body"] as body:
+        data = body.read()
+    metadata = response.get("Metadata", {})
+    same = metadata.get(ETAG_METADATA) == upload.etag and metadata.get(VERSION_METADATA) == (
+        upload.version_id or "null"
+    )
+    return json.loads(data) if same and upload.etag else None
+
+
+def _call(method, **kwargs) -> dict[str, Any]:
+    """Call a boto3 client method, raising TransientError for throttling and network faults."""
+    try:
+        return method(**kwargs)
+    except ClientError as exc:
+        if (
+            _code(exc) in TRANSIENT_S3_CODES
+            or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+        ):
+            operation = getattr(exc, "operation_name", method.__name__)
+            raise TransientError(f"{operation}: {_code(exc)}, retry later") from exc
+        raise
+    except BotoCoreError as exc:
+        raise TransientError(f"{method.__name__}: {exc}") from exc
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))

@@ -1,0 +1,844 @@
+"""Training the local alarm classifier: a small CNN, fitted with PyTorch, exported to ONNX.
+
+The model reads the generator's images (``image_to_tensor``: float32 [N, C, H, W] in [0, 1])
+and outputs the alarm probability. It is kept small so that detection classifies a window
+in a fraction of a millisecond on one core.
+
+Model
+    AlarmNet              -- 2-D conv front end, frequency pooling, dilated 1-D convs in time
+Augmentation
+    Augmentation          -- settings
+    augment_batch         -- time/frequency shift, contrast, SpecAugment masks, background mixes
+    mix_images_db         -- the dB-domain mixture of two rendered images
+Training
+    fit                   -- train on train/, early-stop on validate/
+    choose_threshold      -- max-F1 decision threshold, centred in its margin
+Export
+    export_onnx           -- model.onnx with the sigmoid inside the graph
+    data_hash             -- sha256 over samples.csv and dataset.json
+    library_versions
+Whole job
+    train                 -- dataset folder -> model folder (model.onnx + model.json)
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime
+import hashlib
+import json
+import logging
+import math
+import platform
+import shutil
+import tempfile
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from sounddetect import __version__
+from sounddetect.classifiers.onnx import MODEL_FORMAT
+from sounddetect.evaluate import (
+    LABELS,
+    LabelledImages,
+    classification_metrics,
+    dataset_config,
+    load_split,
+)
+from sounddetect.exceptions import ModelError, ParameterError
+from sounddetect.spectrum import SpectrogramConfig, image_to_tensor
+
+logger = logging.getLogger(__name__)
+
+#: Types whose pixels are dB of a power spectrogram, so that two images can be mixed in dB
+#: and their frequency axis shifted. MFCC and chroma pixels are not, and get neither.
+POWER_SPECTROGRAM_TYPES = ("mel", "linear", "cqt", "reassigned", "harmonic", "percussive")
+
+
+class AlarmNet(nn.Module):
+    """A small CNN that sees a whole window's temporal pattern.
+
+    Four 3x3 conv blocks (stride 2 then frequency-only strides) turn the image into a
+    feature map of ``height / 16`` rows by ``width / 2`` time steps; a max over frequency
+    leaves a sequence in time, which dilated 1-D convs (residual) read over the whole
+    window, so that the model can tell three beeps then a pause (a temporal-three smoke
+    alarm) from one chirp, a reversing beeper or a microwave's beeps, not just "a tone
+    near 3 kHz". Mean and max over time feed a small head that outputs one logit.
+
+    Parameters
+    ----------
+    channels : int
+        Image channels (1 for ``gray``, 3 for colour maps).
+    widths : sequence of 4 int
+        Output channels of the four 2-D conv blocks.
+    temporal_channels : int
+        Channels of the 1-D temporal convs.
+    dilations : sequence of int
+        Dilation of each temporal conv (kernel 3). The default (1, 2, 4, ..., 32) reaches
+        63 steps either way, so every one of the 64 time steps sees the whole window.
+    dropout : float
+        Dropout before the last layer.
+    """
+
+    def __init__(
+        self,
+        channels: int = 1,
+        *,
+        widths: Sequence[int] = (8, 16, 32, 32),
+        temporal_channels: int = 32,
+        dilations: Sequence[int] = (1, 2, 4, 8, 16, 32),
+        dropout: float = 0.2,
+    ) -> None:
+        super().__init__()
+        strides = ((2, 2), (2, 1), (2, 1), (2, 1))
+        blocks, in_channels = [], channels
+        for out_channels, stride in zip(widths, strides, strict=True):
+            blocks += [
+                nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False),
+                nn.BatchNorm2d(out_channels),
+                nn.ReLU(),
+            ]
+            in_channels = out_channels
+        self.features = nn.Sequential(*blocks)
+        self.project = nn.Conv1d(in_channels, temporal_channels, 1)
+        self.temporal = nn.ModuleList(
+            nn.Sequential(
+                nn.Conv1d(
+                    temporal_channels,
+                    temporal_channels,
+                    3,
+                    padding=dilation,
+                    dilation=dilation,
+                    bias=False,
+                ),
+                nn.BatchNorm1d(temporal_channels),
+                nn.ReLU(),
+            )
+            for dilation in dilations
+        )
+        self.head = nn.Sequential(
+            nn.Linear(2 * temporal_channels, 32),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(32, 1),
+        )
+
+    def sequence(self, image: torch.Tensor) -> torch.Tensor:
+        """Temporal features, shape (N, temporal_channels, W / 2), before pooling over time."""
+        # Max over frequency: where in frequency a tone sits matters less than its pattern
+        # in time, and this keeps the model from memorising our corpus's alarm pitches.
+        sequence = self.project(self.features(image).amax(dim=2))
+        for layer in self.temporal:
+            sequence = sequence + layer(sequence)
+        return sequence
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        """Alarm logits, shape (N,), for images of shape (N, C, H, W) in [0, 1]."""
+        sequence = self.sequence(image)
+        pooled = torch.cat([sequence.mean(dim=2), sequence.amax(dim=2)], dim=1)
+        return self.head(pooled).flatten()
+
+
+class _ProbabilityModel(nn.Module):
+    """AlarmNet with the sigmoid inside, the graph that is exported."""
+
+    def __init__(self, net: AlarmNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.net(image))
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """What :func:`augment_batch` does to each training image (values in image units).
+
+    Images are max-normalised (the loudest pixel is 255, ``top_db`` below it is 0), so a
+    plain gain of the recording does not change them; what changes between recordings is
+    the dynamic range and how loud the alarm is *relative to* the other sounds. Contrast
+    and the background mix model exactly that.
+
+    Parameters
+    ----------
+    time_shift : bool
+        Roll each image by a random number of columns: the alarm starts anywhere in a
+        window (a temporal-three cycle is 4 s, one window, so a roll is a true shift).
+    max_frequency_shift : int
+        Shift by up to this many rows up or down (the vacated rows are silent): about
+        +-500 Hz near 3 kHz on the mel scale, so pitches between and beyond our alarms'.
+    contrast : (float, float)
+        Range of the contrast factor about the top of the scale, which is a change of the
+        shown dynamic range (top_db / factor) and of the noise floor.
+    time_masks, max_time_mask : int
+        SpecAugment: number of time masks and their maximum width in columns. The width
+        stays below a half-second beep (16 columns), so a mask never deletes a whole beep.
+    frequency_masks, max_frequency_mask : int
+        SpecAugment: number of frequency masks and their maximum height in rows.
+    mix_probability : float
+        Chance to mix a random ``no_alarm`` training image into an image (label kept).
+    mix_gain_db : (float, float)
+        Range of the mixed-in image's level relative to the image, in dB.
+    """
+
+    time_shift: bool = True
+    max_frequency_shift: int = 10
+    contrast: tuple[float, float] = (0.75, 1.3)
+    time_masks: int = 2
+    max_time_mask: int = 10
+    frequency_masks: int = 2
+    max_frequency_mask: int = 12
+    mix_probability: float = 0.5
+    mix_gain_db: tuple[float, float] = (-20.0, 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def mix_images_db(
+    image: torch.Tensor, other: torch.Tensor, *, gain_db: torch.Tensor, top_db: float
+) -> torch.Tensor:
+    """Mix two rendered power-spectrogram images as their sounds would mix.
+
+    Pixels map linearly to dB below each image's maximum, so adding the powers
+    (``10 log10(10^(a/10) + 10^((b + gain)/10))``) and normalising the result to its new
+    maximum and ``top_db`` range is what rendering the sum of the two sounds gives, up to
+    the phase cross-terms within a band and what lay below each image's floor.
+
+    Parameters
+    ----------
+    image, other : torch.Tensor [shape=(N, 1, H, W)]
+        Images in [0, 1].
+    gain_db : torch.Tensor [shape=(N,)]
+        Level of ``other`` relative to ``image`` (their maxima), in dB.
+    top_db : float
+        The images' dynamic range in dB (``SpectrogramConfig.top_db``).
+
+    Returns
+    -------
+    torch.Tensor [shape=(N, 1, H, W)]
+    """
+    to_nepers = math.log(10.0) / 10.0
+    level_a = (image - 1.0) * top_db
+    level_b = (other - 1.0) * top_db + gain_db.view(-1, 1, 1, 1)
+    mixed = torch.logaddexp(level_a * to_nepers, level_b * to_nepers) / to_nepers
+    mixed = mixed - mixed.amax(dim=(1, 2, 3), keepdim=True)
+    return (mixed.clamp(min=-top_db) + top_db) / top_db
+
+
+def augment_batch(
+    images: torch.Tensor,
+    *,
+    generator: torch.Generator,
+    augmentation: Augmentation = Augmentation(),
+    background_pool: torch.Tensor | None = None,
+    top_db: float = 80.0,
+    power_spectrogram: bool = True,
+) -> torch.Tensor:
+    """A randomly augmented copy of a training batch (labels unchanged).
+
+    Parameters
+    ----------
+    images : torch.Tensor [shape=(N, C, H, W)]
+        Images in [0, 1]; row 0 is the highest frequency (image convention).
+    generator : torch.Generator
+        Source of randomness (seeded by the caller).
+    augmentation : Augmentation
+        What to do.
+    background_pool : torch.Tensor [shape=(M, C, H, W)] or None
+        ``no_alarm`` training images to mix in; None or ``power_spectrogram=False``
+        disables mixing.
+    top_db : float
+        The images' dynamic range in dB.
+    power_spectrogram : bool
+        Whether pixels are dB of power along a frequency axis; False (MFCC, chroma) skips
+        the background mix and the frequency shift, which would not be physical there.
+
+    Returns
+    -------
+    torch.Tensor [shape=(N, C, H, W)]
+    """
+    a = augmentation
+    n, _, height, width = images.shape
+    out = images.clone()
+
+    def uniform(low: float, high: float, size: int) -> torch.Tensor:
+        return low + (high - low) * torch.rand(size, generator=generator)
+
+    def integers(low: int, high: int, size: int) -> list[int]:
+        return torch.randint(low, high + 1, (size,), generator=generator).tolist()
+
+    can_mix = power_spectrogram and background_pool is not None and images.shape[1] == 1
+    if can_mix and a.mix_probability > 0:
+        chosen = torch.rand(n, generator=generator) < a.mix_probability
+        if chosen.any():
+            k = int(chosen.sum())
+            others = background_pool[torch.randint(len(background_pool), (k,), generator=generator)]
+            out[chosen] = mix_images_db(
+                out[chosen], others, gain_db=uniform(*a.mix_gain_db, k), top_db=top_db
+            )
+    if a.time_shift:
+        for i, shift in enumerate(integers(0, width - 1, n)):
+            out[i] = torch.roll(out[i], shifts=shift, dims=-1)
+    if power_spectrogram and a.max_frequency_shift:
+        for i, shift in enumerate(integers(-a.max_frequency_shift, a.max_frequency_shift, n)):
+            if shift > 0:  # up: towards row 0
+                out[i, :, :-shift] = out[i, :, shift:].clone()
+                out[i, :, -shift:] = 0.0
+            elif shift < 0:
+                out[i, :, -shift:] = out[i, :, :shift].clone()
+                out[i, :, :-shift] = 0.0
+    factor = uniform(*a.contrast, n).view(-1, 1, 1, 1)
+    out = (1.0 - (1.0 - out) * factor).clamp(0.0, 1.0)
+    means = out.mean(dim=(1, 2, 3))
+    for count, size, axis_length, dim in (
+        (a.time_masks, a.max_time_mask, width, 3),
+        (a.frequency_masks, a.max_frequency_mask, height, 2),
+    ):
+        for _ in range(count):
+            for i, (length, start) in enumerate(
+                zip(integers(0, size, n), integers(0, axis_length - 1, n), strict=True)
+            ):
+                index = slice(start, min(start + length, axis_length))
+                if dim == 3:
+                    out[i, :, :, index] = means[i]
+                else:
+                    out[i, :, index, :] = means[i]
+    return out
+
+
+def choose_threshold(labels: np.ndarray, probabilities: np.ndarray) -> float:
+    """The decision threshold with the best F1, placed mid-way in its margin.
+
+    Every cut between two consecutive distinct scores is a candidate; the one with the
+    highest F1 wins (ties: the middle one) and the threshold is the midpoint *in logit
+    space* between the scores on either side of it. On a validate split that is
+    separated cleanly that is the middle of the gap between the highest non-alarm and the
+    lowest alarm score, the choice with the most room for scores to drift on unseen
+    recordings in either direction; misses and false alarms count alike in the product,
+    hence F1 rather than a recall-weighted score.
+
+    Parameters
+    ----------
+    labels : np.ndarray [shape=(n,)]
+        1 for alarm, 0 for no alarm; both must be present.
+    probabilities : np.ndarray [shape=(n,)]
+        Alarm probabilities.
+
+    Returns
+    -------
+    float
+        Threshold in (0, 1); a window is an alarm when its probability is ``>=`` it.
+
+    Examples
+    --------
+    >>> round(choose_threshold(np.array([0, 0, 1, 1]), np.array([0.1, 0.2, 0.8, 0.9])), 3)
+    0.5
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    if not 0 < labels.sum() < len(labels):
+        raise ParameterError("choosing a threshold needs both alarm and no_alarm samples")
+    eps = 1e-6
+    logits = np.log(np.clip(probabilities, eps, 1 - eps) / np.clip(1 - probabilities, eps, 1))
+    scores = np.unique(logits)
+    cuts = np.concatenate([[scores[0] - 1.0], (scores[:-1] + scores[1:]) / 2, [scores[-1] + 1.0]])
+    predicted = logits[None, :] > cuts[:, None]
+    tp = (predicted & (labels == 1)).sum(axis=1)
+    fp = (predicted & (labels == 0)).sum(axis=1)
+    fn = labels.sum() - tp
+    f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+    best = np.flatnonzero(f1 == f1.max())
+    cut = cuts[best[len(best) // 2]]
+    return float(1.0 / (1.0 + math.exp(-cut)))
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit` returns.
+
+    Attributes
+    ----------
+    model : AlarmNet
+        The weights of the best validate epoch, in eval mode.
+    history : list of dict
+        Per epoch: ``epoch``, ``train_loss``, ``train_accuracy``, ``validate_loss``,
+        ``validate_f1`` (at 0.5), ``validate_roc_auc``, ``seconds``.
+    best_epoch : int
+        1-based epoch whose weights were kept (lowest validate loss).
+    seconds : float
+        Wall-clock training time.
+    validate_probabilities : np.ndarray
+        The kept model's validate probabilities.
+    """
+
+    model: AlarmNet
+    history: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int = 0
+    seconds: float = 0.0
+    validate_probabilities: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+def _predict_logits(model: nn.Module, tensor: torch.Tensor, *, batch_size: int) -> torch.Tensor:
+    model.eval()
+    with torch.no_grad():
+        return torch.cat(
+            [model(tensor[i : i + batch_size]) for i in range(0, len(tensor), batch_size)]
+        )
+
+
+def fit(
+    train_data: LabelledImages,
+    validate_data: LabelledImages,
+    *,
+    config: SpectrogramConfig,
+    epochs: int = 40,
+    batch_size: int = 32,
+    learning_rate: float = 3e-3,
+    patience: int = 8,
+    augmentation: Augmentation | None = Augmentation(),
+    seed: int = 0,
+    num_threads: int = 2,
+) -> FitResult:
+    """Train an :class:`AlarmNet` on ``train_data``, early-stopped on ``validate_data``.
+
+    AdamW with a cosine learning-rate schedule over ``epochs``; the loss is binary cross
+    entropy weighted so both classes count alike. After each epoch the validate loss is
+    measured; training stops once it has not improved for ``patience`` epochs, and the
+    weights of its best epoch are kept. One log line per epoch reports progress.
+
+    Parameters
+    ----------
+    train_data, validate_data : LabelledImages
+        From :func:`sounddetect.evaluate.load_split`.
+    config : SpectrogramConfig
+        The images' config (channels, ``top_db``, kind).
+    epochs : int
+        Maximum number of epochs.
+    batch_size : int
+        Images per optimiser step.
+    learning_rate : float
+        Peak AdamW learning rate.
+    patience : int
+        Epochs without a better validate loss before stopping.
+    augmentation : Augmentation or None
+        None trains on the images as they are.
+    seed : int
+        Seeds weights, batch order and augmentation: the same seed gives the same model.
+    num_threads : int
+        PyTorch intra-op threads.
+
+    Returns
+    -------
+    FitResult
+    """
+    if epochs < 1 or batch_size < 1 or patience < 1:
+        raise ParameterError(
+            f"epochs, batch_size and patience must be >= 1, got {epochs}, {batch_size}, {patience}"
+        )
+    torch.set_num_threads(num_threads)
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    train_x = torch.from_numpy(image_to_tensor(train_data.images))
+    train_y = torch.from_numpy(train_data.labels).float()
+    validate_x = torch.from_numpy(image_to_tensor(validate_data.images))
+    validate_y = torch.from_numpy(validate_data.labels).float()
+    if train_x.shape[1] != config.channels:
+        raise ParameterError(
+            f"images have {train_x.shape[1]} channels but the config says {config.channels}"
+        )
+    n_alarm = float(train_y.sum())
+    if not 0 < n_alarm < len(train_y):
+        raise ParameterError("the train split needs both alarm and no_alarm samples")
+    if not 0 < float(validate_y.sum()) < len(validate_y):
+        raise ParameterError("the validate split needs both alarm and no_alarm samples")
+    background_pool = train_x[train_y == 0]
+    power = config.kind in POWER_SPECTROGRAM_TYPES
+
+    model = AlarmNet(config.channels)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=1e-4)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=epochs)
+    loss_function = nn.BCEWithLogitsLoss(
+        pos_weight=torch.tensor((len(train_y) - n_alarm) / n_alarm)
+    )
+    result = FitResult(model=model)
+    best_loss, best_state, stale = math.inf, None, 0
+    start = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        epoch_start = time.perf_counter()
+        model.train()
+        order = torch.randperm(len(train_x), generator=generator)
+        total_loss, correct = 0.0, 0
+        for i in range(0, len(order), batch_size):
+            index = order[i : i + batch_size]
+            if len(index) < 2:  # batch norm needs two samples
+                continue
+            x = train_x[index]
+            if augmentation is not None:
+                x = augment_batch(
+                    x,
+                    generator=generator,
+                    augmentation=augmentation,
+                    background_pool=background_pool,
+                    top_db=config.top_db,
+                    power_spectrogram=power,
+                )
+            logits = model(x)
+            loss = loss_function(logits, train_y[index])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total_loss += loss.item() * len(index)
+            correct += int(((logits > 0).float() == train_y[index]).sum())
+        scheduler.step()
+        validate_logits = _predict_logits(model, validate_x, batch_size=256)
+        validate_loss = float(loss_function(validate_logits, validate_y))
+        probabilities = torch.sigmoid(validate_logits).numpy()
+        metrics = classification_metrics(validate_data.labels, probabilities, threshold=0.5)
+        entry = {
+            "epoch": epoch,
+            "train_loss": total_loss / len(train_x),
+            "train_accuracy": correct / len(train_x),
+            "validate_loss": validate_loss,
+            "validate_f1": metrics["f1"] or 0.0,
+            "validate_roc_auc": metrics["roc_auc"],
+            "seconds": time.perf_counter() - epoch_start,
+        }
+        result.history.append(entry)
+        improved = validate_loss < best_loss - 1e-4
+        logger.info(
+            "epoch %2d/%d  train loss %.4f acc %.3f  validate loss %.4f F1 %.3f AUC %.4f  %.1f s%s",
+            epoch,
+            epochs,
+            entry["train_loss"],
+            entry["train_accuracy"],
+            validate_loss,
+            entry["validate_f1"],
+            entry["validate_roc_auc"],
+            entry["seconds"],
+            "  *" if improved else "",
+        )
+        if improved:
+            best_loss, best_state, stale = validate_loss, copy.deepcopy(model.state_dict()), 0
+            result.best_epoch = epoch
+            result.validate_probabilities = probabilities
+        else:
+            stale += 1
+            if stale >= patience:
+                logger.info("validate loss has not improved for %d epochs: stopping", patience)
+                break
+    model.load_state_dict(best_state)
+    model.eval()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def export_onnx(
+    model: AlarmNet, path: str | Path, *, config: SpectrogramConfig, opset: int = 17
+) -> Path:
+    """Write ``model`` as ONNX: input ``image`` [N, C, H, W], output ``alarm_probability`` [N].
+
+    The sigmoid is part of the graph, and the batch dimension is dynamic.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    import onnx
+
+    path = Path(path)
+    # Both in eval mode: the exporter restores the wrapper's mode afterwards, recursively.
+    wrapper = _ProbabilityModel(model).eval()
+    example = torch.zeros(2, config.channels, config.height, config.width)
+    with warnings.catch_warnings():
+        # The TorchScript exporter is deprecated in favour of the dynamo one, which needs
+        # onnxscript; it still exports this plain conv net exactly.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            wrapper,
+            (example,),
+            str(path),
+            input_names=["image"],
+            output_names=["alarm_probability"],
+            dynamic_axes={"image": {0: "batch"}, "alarm_probability": {0: "batch"}},
+            opset_version=opset,
+            dynamo=False,
+        )
+    onnx.checker.check_model(onnx.load(str(path)))
+    return path
+
+
+def data_hash(target_path: str | Path) -> str:
+    """``sha256:<hex>`` over ``samples.csv`` then ``dataset.json``: which data made a model."""
+    digest = hashlib.sha256()
+    for name in ("samples.csv", "dataset.json"):
+        path = Path(target_path) / name
+        try:
+            digest.update(path.read_bytes())
+        except OSError as exc:
+            raise ParameterError(f"cannot hash {path}: {exc}") from exc
+    return f"sha256:{digest.hexdigest()}"
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of what made the model (Python, sounddetect, torch, onnx, onnxruntime, ...)."""
+    import onnx
+    import onnxruntime
+    import sklearn
+
+    return {
+        "python": platform.python_version(),
+        "sounddetect": __version__,
+        "torch": torch.__version__,
+        "onnx": onnx.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
+
+
+def _check_onnx_matches(path: Path, model: AlarmNet, tensor: torch.Tensor) -> float:
+    """Largest |onnxruntime - PyTorch| probability on ``tensor``; ModelError above 1e-4."""
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    exported = session.run(["alarm_probability"], {"image": tensor.numpy()})[0]
+    model.eval()
+    with torch.no_grad():
+        reference = torch.sigmoid(model(tensor)).numpy()
+    difference = float(np.max(np.abs(exported - reference))) if len(tensor) else 0.0
+    if difference > 1e-4:
+        raise ModelError(f"exported model differs from PyTorch by {difference:.2g}")
+    return difference
+
+
+def train(
+    target_path: str | Path,
+    out_dir: str | Path,
+    *,
+    kind: str = "mel",
+    epochs: int = 40,
+    batch_size: int = 32,
+    learning_rate: float = 3e-3,
+    patience: int = 8,
+    augmentation: Augmentation | None = Augmentation(),
+    seed: int = 0,
+    num_threads: int = 2,
+    overwrite: bool = False,
+    name: str | None = None,
+) -> dict[str, Any]:
+    """Train on a generated dataset and write ``out_dir/model.onnx`` and ``model.json``.
+
+    Parameters
+    ----------
+    target_path : str or Path
+        The generator's output folder.
+    out_dir : str or Path
+        Model folder to create, e.g. ``models/default``.
+    kind : str
+        Spectrogram type to train on.
+    epochs, batch_size, learning_rate, patience, augmentation, seed, num_threads
+        See :func:`fit`.
+    overwrite : bool
+        Replace an existing ``out_dir``; without it an existing folder is an error.
+    name : str or None
+        Model name for ``model.json``; None uses the folder name.
+
+    Returns
+    -------
+    dict
+        The ``model.json`` content.
+
+    Raises
+    ------
+    ParameterError
+        If ``out_dir`` exists and ``overwrite`` is False, or the data is unusable.
+    """
+    target_path, out_dir = Path(target_path), Path(out_dir)
+    if out_dir.exists() and not overwrite:
+        raise ParameterError(f"{out_dir} exists; pass --overwrite to replace it")
+    config = dataset_config(target_path, kind=kind)
+    hash_before = data_hash(target_path)
+    train_data = load_split(target_path, kind=kind, split="train")
+    validate_data = load_split(target_path, kind=kind, split="validate")
+    logger.info(
+        "training on %d %s images (%d alarm), validating on %d",
+        len(train_data.labels),
+        kind,
+        int(train_data.labels.sum()),
+        len(validate_data.labels),
+    )
+    result = fit(
+        train_data,
+        validate_data,
+        config=config,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        patience=patience,
+        augmentation=augmentation,
+        seed=seed,
+        num_threads=num_threads,
+    )
+    threshold = choose_threshold(validate_data.labels, result.validate_probabilities)
+    validate_metrics = classification_metrics(
+        validate_data.labels, result.validate_probabilities, threshold=threshold
+    )
+    best = result.history[result.best_epoch - 1]
+    card = {
+        "format": MODEL_FORMAT,
+        "name": name or out_dir.name,
+        "labels": list(LABELS),
+        "threshold": threshold,
+        "config": config.to_dict(),
+        "input": "image",
+        "output": "alarm_probability",
+        "metrics": {
+            "validate": validate_metrics,
+            "train": {"loss": best["train_loss"], "accuracy": best["train_accuracy"]},
+            "best_epoch": result.best_epoch,
+            "epochs_run": len(result.history),
+            "training_seconds": round(result.seconds, 2),
+            "history": result.history,
+        },
+        "data_hash": hash_before,
+        "versions": library_versions(),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "training": {
+            "target_path": str(target_path),
+            "kind": kind,
+            "counts": {
+                "train": len(train_data.labels),
+                "train_alarm": int(train_data.labels.sum()),
+                "validate": len(validate_data.labels),
+                "validate_alarm": int(validate_data.labels.sum()),
+            },
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "learning_rate": learning_rate,
+            "patience": patience,
+            "seed": seed,
+            "augmentation": augmentation.to_dict() if augmentation else None,
+            "architecture": repr(result.model),
+        },
+    }
+    if data_hash(target_path) != hash_before:
+        raise ParameterError(f"{target_path} changed while training; train again")
+    # Write into a fresh sibling folder and swap it in, so a failed export never leaves a
+    # half-written model where the old one was.
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        onnx_path = export_onnx(result.model, staging / "model.onnx", config=config)
+        check = torch.from_numpy(image_to_tensor(validate_data.images[:64]))
+        card["metrics"]["onnx_max_abs_difference"] = _check_onnx_matches(
+            onnx_path, result.model, check
+        )
+        (staging / "model.json").write_text(json.dumps(card, indent=2) + "\n")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        staging.rename(out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    logger.info(
+        "wrote %s (best epoch %d, threshold %.3f, validate F1 %.4f, %.0f s)",
+        out_dir,
+        result.best_epoch,
+        threshold,
+        validate_metrics["f1"] or 0.0,
+        result.seconds,
+    )
+    return card
+
+
+def compare_types(
+    target_path: str | Path,
+    out_dir: str | Path,
+    *,
+    types: Sequence[str] | None = None,
+    overwrite: bool = False,
+    **options: Any,
+) -> list[dict[str, Any]]:
+    """Train and evaluate one model per spectrogram type, for :func:`format_comparison`.
+
+    Parameters
+    ----------
+    target_path : str or Path
+        A dataset with several types (``sounddetect generate --types ...``).
+    out_dir : str or Path
+        Models go to ``out_dir/<type>``, each with its ``evaluation/`` report.
+    types : sequence of str or None
+        Types to compare; None takes every type the dataset holds.
+    overwrite : bool
+        Replace existing models in ``out_dir``.
+    **options
+        Passed to :func:`train` (``epochs``, ``seed``, ...).
+
+    Returns
+    -------
+    list of dict
+        Per type: ``type``, ``f1``, ``roc_auc``, ``precision``, ``recall``, ``threshold``,
+        ``training_seconds``, ``epochs_run``, ``ms_per_window``, ``model``.
+    """
+    from sounddetect.dataset import read_dataset_info
+    from sounddetect.evaluate import evaluate
+
+    target_path, out_dir = Path(target_path), Path(out_dir)
+    present = list(read_dataset_info(target_path).get("configs", {}))
+    types = list(types or present)
+    missing = [kind for kind in types if kind not in present]
+    if missing:
+        raise ParameterError(
+            f"{target_path} has no {', '.join(missing)} images; it holds {', '.join(present)}"
+        )
+    rows = []
+    for kind in types:
+        logger.info("-- %s --", kind)
+        model_dir = out_dir / kind
+        card = train(target_path, model_dir, kind=kind, overwrite=overwrite, **options)
+        report = evaluate(model_dir, target_path, kind=kind, out_dir=model_dir / "evaluation")
+        m = report["metrics"]
+        rows.append(
+            {
+                "type": kind,
+                "f1": m["f1"],
+                "roc_auc": m["roc_auc"],
+                "precision": m["precision"],
+                "recall": m["recall"],
+                "threshold": card["threshold"],
+                "training_seconds": card["metrics"]["training_seconds"],
+                "epochs_run": card["metrics"]["epochs_run"],
+                "ms_per_window": report["ms_per_window"],
+                "model": str(model_dir),
+            }
+        )
+    return rows
+
+
+def format_comparison(rows: Sequence[dict[str, Any]]) -> str:
+    """A Markdown table of :func:`compare_types` rows, best F1 (then ROC-AUC) first."""
+
+    def number(value: float | None, digits: int) -> str:
+        return "-" if value is None else f"{value:.{digits}f}"
+
+    ranked = sorted(rows, key=lambda row: (-(row["f1"] or 0.0), -(row["roc_auc"] or 0.0)))
+    lines = [
+        "| type | F1 | ROC-AUC | precision | recall | training s | ms/window |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for rank, row in enumerate(ranked):
+        name = f"**{row['type']}**" if rank == 0 else row["type"]
+        lines.append(
+            f"| {name} | {number(row['f1'], 4)} | {number(row['roc_auc'], 4)} | "
+            f"{number(row['precision'], 4)} | {number(row['recall'], 4)} | "
+            f"{row['training_seconds']:.0f} | {row['ms_per_window']:.3f} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,229 @@
+"""The Lambda handler end to end against moto S3, SNS and SQS.
+
+Rekognition answers from the image content (lambda_helpers.ContentRekognition): a
+recording with a smoke alarm must come out as an alarm and one without as no alarm,
+whatever order the windows are sent in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+from helpers.signals import noise, t3_alarm, tone, write_wav
+from lambda_helpers import (
+    ContentRekognition,
+    emitted_metrics,
+    event_for,
+    handler_environment,
+    load_event,
+)
+
+SR = 16000
+
+
+@pytest.fixture
+def app(aws, load_app):
+    """The handler with the Rekognition backend answering from image content."""
+    loaded = load_app(handler_environment(aws))
+    loaded.rekognition = ContentRekognition(loaded.CLASSIFIER.client)
+    return loaded
+
+
+@pytest.fixture
+def alarm_wav(tmp_path, rng):
+    """12 s: quiet noise, a temporal-three alarm from 4 s to 10 s."""
+    y = noise(12.0, sr=SR, rng=rng, amplitude=0.003)
+    y[4 * SR : 10 * SR] += t3_alarm(6.0, sr=SR)
+    return write_wav(tmp_path / "alarm.wav", y, SR)
+
+
+@pytest.fixture
+def quiet_wav(tmp_path, rng):
+    """12 s of broadband noise: no alarm."""
+    return write_wav(tmp_path / "quiet.wav", noise(12.0, sr=SR, rng=rng, amplitude=0.2), SR)
+
+
+def invoke(app, event, context):
+    return app.lambda_handler(event, context)
+
+
+def test_alarm_and_quiet_files_are_told_apart(aws, app, alarm_wav, quiet_wav, lambda_context):
+    # GIVEN one recording with an alarm and one without, delivered in one event
+    aws.upload("uploads/kitchen.wav", alarm_wav)
+    aws.upload("uploads/lounge.wav", quiet_wav)
+    event = event_for(aws, "s3-put-two-records.json", "uploads/kitchen.wav", "uploads/lounge.wav")
+
+    # WHEN the handler runs
+    response = invoke(app, event, lambda_context)
+
+    # THEN each file has its own stored result, judged by content
+    assert [r["status"] for r in response["results"]] == ["processed", "processed"]
+    kitchen = aws.stored_result("results/kitchen.wav.json")
+    lounge = aws.stored_result("results/lounge.wav.json")
+    assert kitchen["file"] == f"s3://{aws.bucket}/uploads/kitchen.wav"
+    assert kitchen["alarm"] is True and kitchen["error"] is None
+    assert lounge["alarm"] is False and lounge["events"] == []
+    (event_,) = kitchen["events"]
+    assert event_["start"] <= 4.0 and event_["end"] >= 10.0
+    alarm_windows = [w for w in kitchen["windows"] if w["label"] == "alarm"]
+    assert all(w["end"] > 4.0 and w["start"] < 10.0 for w in alarm_windows)
+    assert kitchen["classifier"]["backend"] == "rekognition"
+    # one request per window of both files, each validated by botocore
+    windows = len(kitchen["windows"]) + len(lounge["windows"])
+    assert len(app.rekognition.requests) == windows == 2 * 5
+
+
+def test_alarm_and_quiet_in_reverse_order_give_the_same_results(
+    aws, app, alarm_wav, quiet_wav, lambda_context
+):
+    aws.upload("uploads/lounge.wav", quiet_wav)
+    aws.upload("uploads/kitchen.wav", alarm_wav)
+    event = event_for(aws, "s3-put-two-records.json", "uploads/lounge.wav", "uploads/kitchen.wav")
+
+    invoke(app, event, lambda_context)
+
+    assert aws.stored_result("results/kitchen.wav.json")["alarm"] is True
+    assert aws.stored_result("results/lounge.wav.json")["alarm"] is False
+
+
+def test_one_alert_per_file_with_alarms_not_per_window(
+    aws, app, alarm_wav, quiet_wav, lambda_context
+):
+    aws.upload("uploads/kitchen.wav", alarm_wav)
+    aws.upload("uploads/lounge.wav", quiet_wav)
+    event = event_for(aws, "s3-put-two-records.json", "uploads/kitchen.wav", "uploads/lounge.wav")
+
+    invoke(app, event, lambda_context)
+
+    (alert,) = aws.alerts()
+    assert alert["Subject"] == "Smoke alarm detected in kitchen.wav"
+    assert f"s3://{aws.bucket}/uploads/kitchen.wav" in alert["Message"]
+    assert f"s3://{aws.bucket}/results/kitchen.wav.json" in alert["Message"]
+
+
+def test_log_lines_carry_result_bucket_key_and_request_id(
+    aws, app, alarm_wav, quiet_wav, lambda_context
+):
+    aws.upload("uploads/kitchen.wav", alarm_wav)
+    aws.upload("uploads/lounge.wav", quiet_wav)
+    event = event_for(aws, "s3-put-two-records.json", "uploads/kitchen.wav", "uploads/lounge.wav")
+
+    invoke(app, event, lambda_context)
+
+    logs = app.logs()
+    per_file = [line for line in logs if "result" in line]
+    assert [line["level"] for line in per_file] == ["INFO", "INFO"]
+    assert [line["key"] for line in per_file] == ["uploads/kitchen.wav", "uploads/lounge.wav"]
+    assert per_file[0]["result"] == aws.stored_result("results/kitchen.wav.json")
+    warnings = [line for line in logs if line["level"] == "WARNING"]
+    assert len(warnings) == 1 and warnings[0]["alarm_event"]["label"] == "alarm"
+    for line in per_file + warnings:
+        assert line["bucket"] == aws.bucket
+        assert line["function_request_id"] == lambda_context.aws_request_id
+
+
+def test_metrics_are_emitted_as_emf(aws, app, alarm_wav, quiet_wav, lambda_context, capsys):
+    aws.upload("uploads/kitchen.wav", alarm_wav)
+    aws.upload("uploads/lounge.wav", quiet_wav)
+    event = event_for(aws, "s3-put-two-records.json", "uploads/kitchen.wav", "uploads/lounge.wav")
+
+    invoke(app, event, lambda_context)
+
+    metrics = emitted_metrics(capsys.readouterr().out)
+    assert metrics["FilesProcessed"] == 2
+    assert metrics["WindowsClassified"] == 10
+    assert metrics["AlarmsDetected"] == 1
+    assert metrics["ProcessingSeconds"] > 0
+    assert metrics["ColdStart"] == 1
+
+
+def test_same_event_twice_gives_same_result_and_one_alert(aws, app, alarm_wav, lambda_context):
+    aws.upload("uploads/kitchen.wav", alarm_wav)
+    event = event_for(aws, "s3-put-wav.json", "uploads/kitchen.wav")
+
+    first = invoke(app, event, lambda_context)
+    stored_first = aws.s3.get_object(Bucket=aws.bucket, Key="results/kitchen.wav.json")
+    requests_first = len(app.rekognition.requests)
+    second = invoke(app, event, lambda_context)
+
+    assert first["results"][0]["status"] == "processed"
+    assert second["results"][0]["status"] == "duplicate"
+    stored_second = aws.s3.get_object(Bucket=aws.bucket, Key="results/kitchen.wav.json")
+    assert stored_second["VersionId"] == stored_first["VersionId"]  # not rewritten
+    assert len(app.rekognition.requests) == requests_first  # not classified again
+    assert len(aws.alerts()) == 1
+    duplicate_line = [line for line in app.logs() if line.get("status") == "duplicate"]
+    assert duplicate_line[0]["result"] == aws.stored_result("results/kitchen.wav.json")
+
+
+def test_a_new_upload_under_the_same_key_is_processed_again(
+    aws, app, alarm_wav, quiet_wav, lambda_context
+):
+    aws.upload("uploads/room.wav", alarm_wav)
+    invoke(app, event_for(aws, "s3-put-wav.json", "uploads/room.wav"), lambda_context)
+    aws.upload("uploads/room.wav", quiet_wav)  # overwritten: new ETag and version
+    response = invoke(app, event_for(aws, "s3-put-wav.json", "uploads/room.wav"), lambda_context)
+
+    assert response["results"][0]["status"] == "processed"
+    assert aws.stored_result("results/room.wav.json")["alarm"] is False
+    versions = aws.s3.list_object_versions(Bucket=aws.bucket, Prefix="results/room.wav.json")
+    assert len(versions["Versions"]) == 2  # the first result is kept as an older version
+
+
+def test_encoded_key_with_spaces_plus_and_non_ascii(aws, app, alarm_wav, lambda_context):
+    event = load_event("s3-put-encoded-key.json")
+    key = "uploads/Küche Alarm+Test (1).wav"
+    assert (
+        event["Records"][0]["s3"]["object"]["key"] == "uploads/K%C3%BCche+Alarm%2BTest+%281%29.wav"
+    )
+    aws.upload(key, alarm_wav)
+
+    invoke(app, event_for(aws, "s3-put-encoded-key.json"), lambda_context)
+
+    result = aws.stored_result("results/Küche Alarm+Test (1).wav.json")
+    assert result["file"] == f"s3://{aws.bucket}/{key}"
+    assert result["alarm"] is True
+    (alert,) = aws.alerts()
+    assert alert["Subject"] == "Smoke alarm detected in K?che Alarm+Test (1).wav"  # ASCII only
+
+
+@pytest.mark.parametrize(
+    ("name", "write"),
+    [
+        ("stereo.wav", lambda p, y: sf.write(p, np.stack([y, 0.5 * y], axis=1), SR)),
+        ("rate8k.wav", lambda p, y: sf.write(p, y[::2], SR // 2)),
+        ("rate96k.flac", lambda p, y: sf.write(p, np.repeat(y, 6), 6 * SR)),
+        ("clipped.wav", lambda p, y: sf.write(p, np.clip(8 * y, -1, 1), SR)),
+        ("alarm.ogg", lambda p, y: sf.write(p, y, SR, format="OGG", subtype="VORBIS")),
+        ("alarm.mp3", lambda p, y: sf.write(p, y, SR, format="MP3", subtype="MPEG_LAYER_III")),
+    ],
+)
+def test_formats_rates_and_channels_are_decoded(
+    aws, app, tmp_path, rng, lambda_context, name, write
+):
+    y = noise(10.0, sr=SR, rng=rng, amplitude=0.003) + tone(10.0, sr=SR, amplitude=0.1)
+    write(tmp_path / name, y)
+    aws.upload(f"uploads/{name}", tmp_path / name)
+
+    response = invoke(app, event_for(aws, "s3-put-mp3.json", f"uploads/{name}"), lambda_context)
+
+    result = aws.stored_result(f"results/{name}.json")
+    assert response["results"][0]["status"] == "processed"
+    assert result["error"] is None
+    assert result["alarm"] is True  # the steady tone is in every window
+    assert abs(result["duration_s"] - 10.0) < 0.1
+
+
+def test_a_rate_too_low_for_the_model_is_logged_as_a_warning(
+    aws, app, tmp_path, rng, lambda_context
+):
+    sf.write(tmp_path / "phone.wav", noise(6.0, sr=8000, rng=rng), 8000)
+    aws.upload("uploads/phone.wav", tmp_path / "phone.wav")
+
+    invoke(app, event_for(aws, "s3-put-wav.json", "uploads/phone.wav"), lambda_context)
+
+    (warning,) = [line for line in app.logs() if "sample rate" in line["message"]]
+    assert warning["level"] == "WARNING"
+    assert "sample rate 8000 Hz holds nothing above 4000 Hz" in warning["message"]
+    assert warning["key"] == "uploads/phone.wav"

@@ -1,0 +1,182 @@
+"""Every bad input of DESIGN.md that can reach the Lambda: one clear result line naming the
+upload and the reason, no retry for permanent errors, and the rest of the batch goes on."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import soundfile as sf
+from helpers.signals import noise, t3_alarm, tone
+from lambda_helpers import ContentRekognition, emitted_metrics, event_for, handler_environment
+
+SR = 16000
+
+
+@pytest.fixture
+def app(aws, load_app):
+    loaded = load_app(handler_environment(aws))
+    loaded.rekognition = ContentRekognition(loaded.CLASSIFIER.client)
+    return loaded
+
+
+def wav_bytes(y, sr=SR, subtype=None) -> bytes:
+    buffer = io.BytesIO()
+    sf.write(buffer, y, sr, format="WAV", subtype=subtype)
+    return buffer.getvalue()
+
+
+def alarm_bytes(rng) -> bytes:
+    y = noise(8.0, sr=SR, rng=rng, amplitude=0.003) + t3_alarm(8.0, sr=SR)
+    return wav_bytes(y)
+
+
+def nan_wav() -> bytes:
+    y = tone(6.0, sr=SR, amplitude=0.1)
+    y[3 * SR] = np.nan
+    return wav_bytes(y, subtype="FLOAT")
+
+
+def truncated_wav() -> bytes:
+    return wav_bytes(tone(6.0, sr=SR, amplitude=0.1))[: 2 * SR]
+
+
+def m4a_header() -> bytes:
+    return b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00M4A mp42isom" + bytes(200)
+
+
+@pytest.mark.parametrize(
+    ("key", "body", "reason"),
+    [
+        ("uploads/empty.wav", b"", "empty"),
+        ("uploads/text.wav", b"this is not audio\n" * 100, "not"),
+        ("uploads/notes.txt", b"meeting notes\n", "not an audio file (suffix .txt)"),
+        ("uploads/README", b"no suffix\n", "not an audio file (no suffix)"),
+        ("uploads/voice.m4a", m4a_header(), ".m4a audio is not supported"),
+        ("uploads/cut.wav", truncated_wav(), "truncated"),
+        ("uploads/short.wav", wav_bytes(tone(2.0, sr=SR)), "shorter than one window"),
+        ("uploads/nan.wav", nan_wav(), "NaN"),
+    ],
+)
+def test_permanent_input_errors_are_stored_and_not_retried(
+    aws, app, lambda_context, capsys, key, body, reason
+):
+    # GIVEN an upload that no retry can fix
+    aws.upload(key, body)
+
+    # WHEN it is delivered, the handler returns normally (no retry)
+    response = app.lambda_handler(event_for(aws, "s3-put-wav.json", key), lambda_context)
+
+    # THEN the stored result says why, naming the upload, and nothing was classified
+    assert response["results"][0]["status"] == "processed"
+    result = aws.stored_result(f"results/{key.removeprefix('uploads/')}.json")
+    assert result["alarm"] is None and result["events"] == []
+    assert result["error"]["type"] == "AudioError"
+    assert reason in result["error"]["message"]
+    assert result["error"]["message"].startswith(f"s3://{aws.bucket}/{key}")
+    assert app.rekognition.requests == []
+    assert aws.alerts() == []
+    (line,) = [line for line in app.logs() if "result" in line]
+    assert line["level"] == "INFO" and line["message"].startswith("rejected: s3://")
+    assert emitted_metrics(capsys.readouterr().out)["FilesRejected"] == 1
+
+
+def test_silence_is_processed_as_no_alarm(aws, app, lambda_context):
+    aws.upload("uploads/silent.wav", wav_bytes(np.zeros(6 * SR, dtype=np.float32)))
+
+    app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/silent.wav"), lambda_context)
+
+    result = aws.stored_result("results/silent.wav.json")
+    assert result["error"] is None and result["alarm"] is False
+
+
+def test_folder_marker_is_skipped_without_a_result(aws, app, lambda_context):
+    aws.upload("uploads/2026-11-25/", b"")
+
+    response = app.lambda_handler(event_for(aws, "s3-put-folder-marker.json"), lambda_context)
+
+    assert response["results"][0]["status"] == "rejected"
+    assert aws.result_keys() == []
+    (line,) = [line for line in app.logs() if "result" in line]
+    assert "folder marker" in line["result"]["error"]["message"]
+
+
+def test_key_outside_the_upload_prefix_is_never_processed(aws, app, lambda_context, rng):
+    # A result key (or anything outside uploads/) reaching the function must not loop.
+    aws.upload("results/kitchen.wav", alarm_bytes(rng))
+
+    response = app.lambda_handler(
+        event_for(aws, "s3-put-wav.json", "results/kitchen.wav"), lambda_context
+    )
+
+    assert response["results"][0]["status"] == "rejected"
+    assert aws.result_keys() == ["results/kitchen.wav"]  # no results/kitchen.wav.json
+    assert app.rekognition.requests == []
+
+
+def test_upload_over_the_size_limit_is_refused_unread(aws, load_app, lambda_context, rng):
+    app = load_app(handler_environment(aws, MAX_UPLOAD_MB="0.1"))
+    aws.upload("uploads/long.wav", alarm_bytes(rng))  # 256 kB
+
+    app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/long.wav"), lambda_context)
+
+    result = aws.stored_result("results/long.wav.json")
+    assert result["error"]["type"] == "AudioError"
+    assert (
+        "larger than the 0.1 MB upload limit (SAM parameter MaxUploadSizeMB)"
+        in (result["error"]["message"])
+    )
+
+
+def test_object_deleted_before_processing(aws, app, lambda_context, rng):
+    aws.upload("uploads/gone.wav", alarm_bytes(rng))
+    event = event_for(aws, "s3-put-wav.json", "uploads/gone.wav")
+    aws.s3.delete_object(
+        Bucket=aws.bucket,
+        Key="uploads/gone.wav",
+        VersionId=event["Records"][0]["s3"]["object"]["versionId"],
+    )
+
+    app.lambda_handler(event, lambda_context)
+
+    result = aws.stored_result("results/gone.wav.json")
+    assert "no longer exists" in result["error"]["message"]
+
+
+def test_one_bad_record_does_not_stop_the_others(aws, app, lambda_context, rng):
+    aws.upload("uploads/empty.wav", b"")
+    aws.upload("uploads/kitchen.wav", alarm_bytes(rng))
+    event = event_for(aws, "s3-put-two-records.json", "uploads/empty.wav", "uploads/kitchen.wav")
+
+    response = app.lambda_handler(event, lambda_context)
+
+    assert [r["status"] for r in response["results"]] == ["processed", "processed"]
+    assert aws.stored_result("results/empty.wav.json")["error"]["type"] == "AudioError"
+    assert aws.stored_result("results/kitchen.wav.json")["alarm"] is True
+    assert len(aws.alerts()) == 1
+
+
+def test_s3_throttling_is_retried_after_the_other_records(aws, app, lambda_context, rng):
+    # GIVEN S3 refuses the second download with SlowDown
+    from botocore.exceptions import ClientError
+
+    aws.upload("uploads/a.wav", alarm_bytes(rng))
+    aws.upload("uploads/b.wav", alarm_bytes(rng))
+    event = event_for(aws, "s3-put-two-records.json", "uploads/b.wav", "uploads/a.wav")
+    real_get = app.S3.get_object
+
+    def get_object(**kwargs):
+        if kwargs["Key"] == "uploads/b.wav":
+            error = {"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}
+            raise ClientError(error, "GetObject")
+        return real_get(**kwargs)
+
+    app.S3.get_object = get_object
+
+    # WHEN the event is handled, THEN the good record is done first and the call fails after
+    from sounddetect.s3_detect import FailedRecordsError
+
+    with pytest.raises(FailedRecordsError, match="GetObject: SlowDown, retry later"):
+        app.lambda_handler(event, lambda_context)
+    assert aws.result_keys() == ["results/a.wav.json"]

@@ -1,0 +1,62 @@
+"""The handler with Classifier=onnx: a real (tiny) ONNX model from the artifact's model
+directory, its config checked against the deployment's at cold start."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from helpers.signals import noise, tone, write_wav
+from lambda_helpers import event_for, handler_environment
+
+from sounddetect.exceptions import ModelError
+
+SR = 16000
+
+
+def onnx_environment(aws, model_dir, **overrides):
+    return handler_environment(
+        aws, CLASSIFIER="onnx", MODEL_ARN="CHANGE_ME", ONNX_MODEL_DIR=str(model_dir), **overrides
+    )
+
+
+def test_tone_is_an_alarm_and_noise_is_not(
+    aws, load_app, tiny_model_dir, tmp_path, rng, lambda_context
+):
+    app = load_app(onnx_environment(aws, tiny_model_dir))
+    aws.upload("uploads/tone.wav", write_wav(tmp_path / "t.wav", tone(8.0, sr=SR), SR))
+    aws.upload("uploads/noise.wav", write_wav(tmp_path / "n.wav", noise(8.0, sr=SR, rng=rng), SR))
+    event = event_for(aws, "s3-put-two-records.json", "uploads/tone.wav", "uploads/noise.wav")
+
+    app.lambda_handler(event, lambda_context)
+
+    tone_result = aws.stored_result("results/tone.wav.json")
+    assert tone_result["alarm"] is True
+    assert tone_result["classifier"]["backend"] == "onnx"
+    assert tone_result["classifier"]["model"] == "tiny"
+    assert aws.stored_result("results/noise.wav.json")["alarm"] is False
+    assert len(aws.alerts()) == 1
+
+
+def test_relative_model_dir_is_taken_from_the_task_root(aws, load_app, tiny_model_dir, tmp_path):
+    shutil.copytree(tiny_model_dir, tmp_path / "model")
+    app = load_app(onnx_environment(aws, "model", LAMBDA_TASK_ROOT=str(tmp_path)))
+    assert app.SETTINGS.model_dir == tmp_path / "model"
+    assert app.CLASSIFIER.backend == "onnx"
+
+
+def test_missing_model_says_to_run_make_demo(aws, load_app, tmp_path):
+    with pytest.raises(ModelError, match=r"run `make demo` .* before `sam build`"):
+        load_app(onnx_environment(aws, tmp_path / "model"))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "match"),
+    [
+        ({"SAMPLE_DURATION": "2", "WINDOW_HOP": "1"}, r"duration: model 4.0, deployment 2.0"),
+        ({"SPECTROGRAM_CONFIG": '{"n_mels": 64}'}, r"n_mels: model 128, deployment 64"),
+    ],
+)
+def test_deployment_config_must_match_the_model(aws, load_app, tiny_model_dir, overrides, match):
+    with pytest.raises(ModelError, match=match):
+        load_app(onnx_environment(aws, tiny_model_dir, **overrides))

@@ -1,0 +1,94 @@
+"""sounddetect.lambda_config: the function's settings, validated at cold start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lambda_helpers import MODEL_ARN
+
+from sounddetect.exceptions import ParameterError
+from sounddetect.lambda_config import LambdaSettings, check_prefixes, read_settings
+from sounddetect.s3_detect import result_key
+
+
+def test_defaults_match_the_template_defaults():
+    settings = read_settings({"MODEL_ARN": MODEL_ARN})
+    assert settings == LambdaSettings(
+        model_arn=MODEL_ARN, spectrogram_fields={"duration": 4.0}, model_dir=Path("model")
+    )
+    assert settings.spectrogram_config().duration == 4.0
+    assert settings.max_upload_bytes == 1024 * 2**20
+
+
+def test_values_are_read():
+    settings = read_settings(
+        {
+            "CLASSIFIER": "ONNX",
+            "MIN_CONFIDENCE": "70",
+            "SAMPLE_DURATION": "2.5",
+            "WINDOW_HOP": "0.5",
+            "MIN_EVENT_DURATION": "3",
+            "SPECTROGRAM_CONFIG": '{"kind": "linear", "duration": 2.5}',
+            "ONNX_MODEL_DIR": "/opt/model",
+            "ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:alerts",
+            "MAX_UPLOAD_MB": "10",
+            "REKOGNITION_MAX_WORKERS": "2",
+        }
+    )
+    assert settings.classifier == "onnx"
+    assert (settings.min_confidence, settings.hop_s, settings.min_event_s) == (70.0, 0.5, 3.0)
+    assert settings.spectrogram_fields == {"kind": "linear", "duration": 2.5}
+    assert settings.model_dir == Path("/opt/model")
+    assert settings.topic_arn == "arn:aws:sns:us-east-1:123456789012:alerts"
+    assert (settings.max_upload_bytes, settings.rekognition_max_workers) == (10 * 2**20, 2)
+
+
+@pytest.mark.parametrize(
+    ("env", "match"),
+    [
+        ({"CLASSIFIER": "sagemaker"}, "CLASSIFIER='sagemaker' .*choose one of rekognition, onnx"),
+        ({"MODEL_ARN": ""}, "MODEL_ARN is 'empty'"),
+        ({"MIN_CONFIDENCE": "0"}, r"MIN_CONFIDENCE=0.0 .* must be in \(0, 100\]"),
+        ({"MIN_CONFIDENCE": "high"}, "MIN_CONFIDENCE='high' .*MinConfidence.* is not a number"),
+        ({"WINDOW_HOP": "nan"}, "not a finite number"),
+        ({"WINDOW_HOP": "0"}, "WINDOW_HOP > 0"),
+        ({"WINDOW_HOP": "5"}, "longer than SAMPLE_DURATION=4.0 s"),
+        ({"SPECTROGRAM_CONFIG": "{kind: mel}"}, "SPECTROGRAM_CONFIG .* is not valid JSON"),
+        ({"SPECTROGRAM_CONFIG": '["mel"]'}, "must be a JSON object"),
+        ({"SPECTROGRAM_CONFIG": '{"nmels": 64}'}, "unknown fields nmels"),
+        ({"SPECTROGRAM_CONFIG": '{"duration": 2}'}, "duration=2 but SAMPLE_DURATION"),
+        ({"SPECTROGRAM_CONFIG": '{"kind": "spectral"}'}, "unknown spectrogram type 'spectral'"),
+        ({"MAX_UPLOAD_MB": "-1"}, "MAX_UPLOAD_MB > 0"),
+        ({"REKOGNITION_MAX_WORKERS": "1.5"}, "integer REKOGNITION_MAX_WORKERS"),
+        ({"RESULTS_PREFIX": "uploads/results/"}, "overlap: results written there would trigger"),
+        ({"UPLOAD_PREFIX": "uploads"}, "UPLOAD_PREFIX='uploads' must look like 'folder/'"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_variable_named(env, match):
+    with pytest.raises(ParameterError, match=match):
+        read_settings({"MODEL_ARN": MODEL_ARN, **env})
+
+
+def test_onnx_does_not_need_a_model_arn():
+    assert read_settings({"CLASSIFIER": "onnx"}).model_arn == "CHANGE_ME"
+
+
+@pytest.mark.parametrize(("upload", "results"), [("a/", "a/b/"), ("a/b/", "a/"), ("x/", "x/")])
+def test_overlapping_prefixes_are_refused(upload, results):
+    with pytest.raises(ParameterError, match="overlap"):
+        check_prefixes(upload, results)
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("uploads/kitchen.wav", "results/kitchen.wav.json"),
+        (
+            "uploads/2026/11/Küche Alarm+Test (1).wav",
+            "results/2026/11/Küche Alarm+Test (1).wav.json",
+        ),
+    ],
+)
+def test_result_key_mirrors_the_upload_path(key, expected):
+    assert result_key(key, upload_prefix="uploads/", results_prefix="results/") == expected

@@ -1,0 +1,198 @@
+"""template.yaml and events/: the deployed resources, translated by the SAM translator as
+`sam deploy` would, checked for what the function relies on (its environment, the upload
+and results prefixes) and for least privilege."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from urllib.parse import unquote_plus
+
+import pytest
+from aws_lambda_powertools.utilities.data_classes import S3Event
+from lambda_helpers import EVENTS, MODEL_ARN, ROOT
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+from sounddetect.exceptions import ParameterError
+from sounddetect.lambda_config import read_settings
+
+
+class _ManagedPolicies:
+    def load(self):
+        arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+        return {"AWSLambdaBasicExecutionRole": arn}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return yaml_parse((ROOT / "template.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def deployed(template) -> dict:
+    """The CloudFormation the SAM transform makes (CodeUri as after `sam package`)."""
+    source = json.loads(json.dumps(template))
+    source["Resources"]["DetectFunction"]["Properties"]["CodeUri"] = "s3://artifacts/detect.zip"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        return transform(source, {}, _ManagedPolicies())
+
+
+def function_environment(template, **parameters) -> dict[str, str]:
+    """The function's environment with parameter defaults (or ``parameters``) filled in."""
+    values = {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
+    values.update(parameters)
+    env = template["Resources"]["DetectFunction"]["Properties"]["Environment"]["Variables"]
+    resolved = {}
+    for name, value in env.items():
+        if isinstance(value, dict):
+            (ref,) = value.values()
+            value = values.get(ref, f"arn:aws:sns:us-east-1:123456789012:{ref}")
+        resolved[name] = str(value)
+    return resolved
+
+
+def role_statements(deployed) -> list[dict]:
+    """Every statement of the function's role; a conditional one (Fn::If) as it is."""
+    role = deployed["Resources"]["DetectFunctionRole"]["Properties"]
+    return [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+
+
+def test_template_defaults_give_valid_settings_once_the_arn_is_set(template):
+    settings = read_settings(function_environment(template, ModelArn=MODEL_ARN))
+    assert settings.classifier == "rekognition"
+    assert (settings.hop_s, settings.spectrogram_fields["duration"]) == (2.0, 4.0)
+    with pytest.raises(ParameterError, match="CHANGE_ME"):
+        read_settings(function_environment(template))  # as the template's Rules refuse it
+    assert read_settings(function_environment(template, Classifier="onnx")).classifier == "onnx"
+
+
+def test_rules_refuse_rekognition_without_a_model_arn(template):
+    rule = template["Rules"]["RekognitionNeedsModelArn"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Classifier"}, "rekognition"]}
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ModelArn"}, "CHANGE_ME"]}]
+    }
+
+
+def test_model_arn_pattern_accepts_version_arns_only(template):
+    pattern = re.compile(template["Parameters"]["ModelArn"]["AllowedPattern"])
+    assert pattern.match(MODEL_ARN) and pattern.match("CHANGE_ME")
+    assert not pattern.match(
+        "arn:aws:rekognition:us-east-1:123456789012:project/smoke/1690000000000"
+    )
+
+
+def test_notification_fires_on_uploads_only_and_results_cannot_trigger(template, deployed):
+    env = function_environment(template)
+    bucket = deployed["Resources"]["AudioBucket"]["Properties"]
+    (config,) = bucket["NotificationConfiguration"]["LambdaConfigurations"]
+    assert config["Event"] == "s3:ObjectCreated:*"
+    (rule,) = config["Filter"]["S3Key"]["Rules"]
+    assert rule == {"Name": "prefix", "Value": env["UPLOAD_PREFIX"]}
+    assert not env["RESULTS_PREFIX"].startswith(env["UPLOAD_PREFIX"])
+
+
+def test_bucket_is_private_encrypted_versioned_and_tls_only(deployed):
+    bucket = deployed["Resources"]["AudioBucket"]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    (encryption,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    (statement,) = deployed["Resources"]["AudioBucketPolicy"]["Properties"]["PolicyDocument"][
+        "Statement"
+    ]
+    assert statement["Effect"] == "Deny" and statement["Action"] == "s3:*"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_function_runtime_build_and_failure_destination(template, deployed):
+    function = template["Resources"]["DetectFunction"]
+    assert function["Metadata"]["BuildMethod"] == "makefile"
+    assert template["Globals"]["Function"]["Runtime"] == "python3.12"
+    invoke = deployed["Resources"]["DetectFunctionEventInvokeConfig"]["Properties"]
+    assert invoke["MaximumRetryAttempts"] == 2
+    assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["FailedEventsQueue", "Arn"]
+    }
+    logs = deployed["Resources"]["DetectFunctionLogGroup"]["Properties"]
+    assert logs["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert logs["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${DetectFunction}"}
+
+
+def test_role_is_least_privilege(deployed):
+    statements = [s for s in role_statements(deployed) if "Fn::If" not in s]
+    granted = {}
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            assert "*" not in action
+            granted.setdefault(action, []).append(json.dumps(statement["Resource"]))
+    assert set(granted) == {
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:PutObject",
+        "s3:ListBucket",
+        "sns:Publish",
+        "sqs:SendMessage",
+    }
+    assert all("/uploads/*" in r or "/results/*" in r for r in granted["s3:GetObject"])
+    assert ["/uploads/*" in r for r in granted["s3:GetObjectVersion"]] == [True]
+    assert ["/results/*" in r for r in granted["s3:PutObject"]] == [True]
+    assert granted["sns:Publish"] == [json.dumps({"Ref": "AlertTopic"})]
+    assert granted["sqs:SendMessage"] == [json.dumps({"Fn::GetAtt": ["FailedEventsQueue", "Arn"]})]
+
+
+def test_rekognition_is_allowed_on_exactly_the_model_arn(deployed):
+    policy = deployed["Resources"]["DetectFunctionRole"]["Properties"]["Policies"]
+    conditional = [s for p in policy for s in p["PolicyDocument"]["Statement"] if "Fn::If" in s]
+    (statement,) = conditional
+    condition, allowed, otherwise = statement["Fn::If"]
+    assert condition == "UseRekognition"
+    assert allowed["Action"] == "rekognition:DetectCustomLabels"
+    assert allowed["Resource"] == {"Ref": "ModelArn"}
+    assert otherwise == {"Ref": "AWS::NoValue"}
+
+
+def test_outputs_tell_where_to_upload_and_read(template):
+    outputs = template["Outputs"]
+    assert {"AudioBucketName", "UploadPrefix", "ResultsLocation", "AlertTopicArn"} <= set(outputs)
+    assert outputs["UploadCommand"]["Value"] == {
+        "Fn::Sub": "aws s3 cp recording.wav s3://${AudioBucket}/uploads/recording.wav"
+    }
+
+
+EXPECTED_KEYS = {
+    "s3-put-wav.json": ["uploads/kitchen_alarm.wav"],
+    "s3-put-mp3.json": ["uploads/hallway/night.mp3"],
+    "s3-put-encoded-key.json": ["uploads/Küche Alarm+Test (1).wav"],
+    "s3-put-not-audio.json": ["uploads/notes.txt"],
+    "s3-put-folder-marker.json": ["uploads/2026-11-25/"],
+    "s3-put-two-records.json": ["uploads/bedroom.flac", "uploads/garage.ogg"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_KEYS))
+def test_sample_events_are_s3_put_events(name):
+    event = S3Event(json.loads((EVENTS / name).read_text(encoding="utf-8")))
+    keys = [unquote_plus(record.s3.get_object.key) for record in event.records]
+    assert keys == EXPECTED_KEYS[name]
+    for record in event.records:
+        assert record.event_name == "ObjectCreated:Put"
+        assert record.s3.get_object.etag and record.s3.get_object.version_id
+
+
+def test_every_sample_event_is_tested():
+    assert {p.name for p in EVENTS.glob("*.json")} == set(EXPECTED_KEYS)
+
+
+def test_samconfig_overrides_name_template_parameters(template):
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    overrides = config["default"]["deploy"]["parameters"]["parameter_overrides"]
+    names = re.findall(r'(\w+)="', overrides)
+    assert names and set(names) <= set(template["Parameters"])
+    assert config["default"]["deploy"]["parameters"]["capabilities"] == "CAPABILITY_IAM"

@@ -1,0 +1,1 @@
+"""Shared test helpers: analytic signals and a tiny real ONNX model (no torch)."""

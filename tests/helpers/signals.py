@@ -1,0 +1,36 @@
+"""Analytic test signals: T3 smoke-alarm tones, noise, silence; and WAV writing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+
+def tone(duration_s: float, *, sr: int, freq_hz: float = 3100.0, amplitude: float = 0.5):
+    """A sine, float32."""
+    t = np.arange(int(round(duration_s * sr))) / sr
+    return (amplitude * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
+
+
+def t3_alarm(duration_s: float, *, sr: int, freq_hz: float = 3100.0, amplitude: float = 0.5):
+    """A temporal-three smoke alarm: three 0.5 s beeps 0.5 s apart, then 1.5 s pause."""
+    y = tone(duration_s, sr=sr, freq_hz=freq_hz, amplitude=amplitude)
+    t = np.arange(len(y)) / sr
+    phase = t % 4.0
+    on = (phase < 2.5) & ((phase % 1.0) < 0.5)
+    return (y * on).astype(np.float32)
+
+
+def noise(duration_s: float, *, sr: int, rng: np.random.Generator, amplitude: float = 0.1):
+    """White Gaussian noise, float32."""
+    return (amplitude * rng.standard_normal(int(round(duration_s * sr)))).astype(np.float32)
+
+
+def write_wav(path, y, sr: int, *, subtype: str | None = None) -> Path:
+    """Write ``y`` (``(n,)`` or ``(n, channels)``) as WAV and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, y, sr, subtype=subtype, format="WAV")
+    return path

@@ -1,0 +1,205 @@
+"""Audio decoding: block decoding, formats, and every bad file of DESIGN.md."""
+
+import io
+import struct
+
+import numpy as np
+import pytest
+import soundfile as sf
+import soxr
+from helpers.signals import noise, tone, write_wav
+
+from sounddetect.audio import (
+    audio_info,
+    iter_audio_blocks,
+    load_audio,
+    resample,
+    to_mono,
+    valid_audio,
+)
+from sounddetect.exceptions import AudioError, ParameterError
+
+
+def wav_with_format_tag(tag: int) -> bytes:
+    """A RIFF/WAVE file whose fmt chunk declares codec ``tag`` (18-byte fmt, cbSize 0)."""
+    fmt = struct.pack("<HHIIHHH", tag, 1, 16000, 32000, 2, 16, 0)
+    data = bytes(1000)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+    body += b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def dominant_frequency(y, sr):
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    return np.fft.rfftfreq(len(y), 1 / sr)[np.argmax(spectrum)]
+
+
+def test_block_decode_equals_whole_file_decode(tmp_path, rng):
+    # GIVEN a 95 s stereo 44.1 kHz recording (many blocks and a partial last one)
+    sr = 44100
+    stereo = np.stack([noise(95, sr=sr, rng=rng), tone(95, sr=sr, amplitude=0.3)], axis=1)
+    path = write_wav(tmp_path / "long.wav", stereo, sr, subtype="FLOAT")
+    # WHEN it is decoded in 7 s blocks and, separately, in one piece
+    blocks = list(iter_audio_blocks(path, sr=16000, block_seconds=7.0))
+    whole, _ = sf.read(path, dtype="float32")
+    reference = soxr.resample(whole.mean(axis=1), sr, 16000, quality="HQ")
+    # THEN the blocks are bounded and their concatenation equals the one-shot decode
+    assert len(blocks) >= 13
+    assert max(len(b) for b in blocks) <= 7.0 * 16000 + 1024  # + resampler latency
+    streamed = np.concatenate(blocks)
+    assert streamed.dtype == np.float32
+    assert len(streamed) == len(reference)
+    np.testing.assert_allclose(streamed, reference, atol=1e-5)
+
+
+def test_native_rate_blocks_are_the_exact_samples(tmp_path, rng):
+    y = noise(10, sr=8000, rng=rng)
+    path = write_wav(tmp_path / "n.wav", y, 8000, subtype="FLOAT")
+    streamed = np.concatenate(list(iter_audio_blocks(path, sr=None, block_seconds=1.5)))
+    np.testing.assert_array_equal(streamed, y)
+
+
+@pytest.mark.parametrize("fmt", ["FLAC", "OGG", "MP3", "WAV"])
+def test_formats_decode_to_the_right_length_and_pitch(tmp_path, fmt):
+    sr = 44100
+    path = tmp_path / f"tone.{fmt.lower()}"
+    sf.write(path, tone(3.0, sr=sr, freq_hz=3100.0), sr, format=fmt)
+    y, out_sr = load_audio(path, sr=16000)
+    assert out_sr == 16000
+    assert abs(len(y) - 48000) <= 16000 * 0.06  # MP3 encoder delay and padding
+    assert dominant_frequency(y, out_sr) == pytest.approx(3100.0, abs=10.0)
+
+
+@pytest.mark.parametrize(("file_sr", "n_out"), [(8000, 32000), (96000, 32000), (16000, 32000)])
+def test_any_rate_resamples_to_the_target(tmp_path, file_sr, n_out):
+    path = write_wav(tmp_path / "t.wav", tone(2.0, sr=file_sr, freq_hz=1000.0), file_sr)
+    y, sr = load_audio(path, sr=16000)
+    assert (sr, len(y)) == (16000, n_out)
+    assert dominant_frequency(y, sr) == pytest.approx(1000.0, abs=5.0)
+
+
+def test_multichannel_is_averaged(tmp_path):
+    # 4 channels: constant 0.4, -0.4, 0.2, 0.2 -> mean 0.1
+    y = np.tile(np.array([0.4, -0.4, 0.2, 0.2], dtype=np.float32), (16000, 1))
+    path = write_wav(tmp_path / "quad.wav", y, 16000, subtype="FLOAT")
+    assert audio_info(path).channels == 4
+    mono, _ = load_audio(path, sr=None)
+    np.testing.assert_allclose(mono, 0.1, atol=1e-6)
+
+
+def test_file_objects_decode_like_paths(tmp_path, rng):
+    y = noise(2.0, sr=16000, rng=rng)
+    path = write_wav(tmp_path / "n.wav", y, 16000, subtype="FLOAT")
+    stream = io.BytesIO(path.read_bytes())
+    from_stream, _ = load_audio(stream, sr=None)
+    np.testing.assert_array_equal(from_stream, y)
+
+
+def test_info_reports_header(tmp_path):
+    path = write_wav(tmp_path / "t.wav", np.zeros((44100, 2), np.float32), 44100)
+    info = audio_info(path)
+    assert (info.sr, info.frames, info.channels, info.format) == (44100, 44100, 2, "WAV")
+    assert info.duration == 1.0
+
+
+# --- bad inputs: one AudioError each, naming the file and the reason -------------------
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(AudioError, match=r"nope\.wav: no such file"):
+        load_audio(tmp_path / "nope.wav")
+
+
+def test_zero_byte_file(tmp_path):
+    path = tmp_path / "empty.wav"
+    path.touch()
+    with pytest.raises(AudioError, match=r"empty\.wav: empty file \(0 bytes\)"):
+        load_audio(path)
+
+
+def test_zero_byte_stream():
+    with pytest.raises(AudioError, match=r"upload: empty file"):
+        load_audio(io.BytesIO(b""), name="upload")
+
+
+def test_non_audio_file(tmp_path):
+    path = tmp_path / "notes.wav"
+    path.write_text("these are meeting notes, not audio\n" * 20)
+    with pytest.raises(AudioError, match=r"notes\.wav: not readable audio \(Format not recognised"):
+        load_audio(path)
+
+
+def test_truncated_wav(tmp_path):
+    full = write_wav(tmp_path / "full.wav", tone(4.0, sr=16000), 16000).read_bytes()
+    path = tmp_path / "cut.wav"
+    path.write_bytes(full[: len(full) // 2])
+    with pytest.raises(AudioError, match=r"cut\.wav: truncated \(header declares 128000 bytes"):
+        load_audio(path)
+
+
+@pytest.mark.parametrize("fmt", ["FLAC", "MP3", "OGG"])
+def test_truncated_compressed_files(tmp_path, fmt):
+    full = tmp_path / f"full.{fmt.lower()}"
+    sf.write(full, tone(6.0, sr=44100), 44100, format=fmt)
+    data = full.read_bytes()
+    path = tmp_path / f"cut.{fmt.lower()}"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(AudioError, match=rf"cut\.{fmt.lower()}: truncated"):
+        load_audio(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        ("mp3_in.wav", wav_with_format_tag(0x0055), r"WAV format tag 0x0055 \(MPEG Layer 3\)"),
+        ("aac_in.wav", wav_with_format_tag(0x00FF), r"WAV format tag 0x00FF \(AAC\)"),
+        ("voice.m4a", b"\x00\x00\x00\x20ftypM4A " + bytes(200), r"MP4/M4A container"),
+        ("voice.wma", b"\x30\x26\xb2\x75\x8e\x66\xcf\x11" + bytes(200), r"ASF container \(WMA\)"),
+    ],
+)
+def test_unsupported_codecs(tmp_path, name, content, match):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(AudioError, match=rf"{name}: unsupported codec: {match}"):
+        load_audio(path)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_or_inf_samples(tmp_path, bad):
+    y = tone(3.0, sr=16000)
+    y[16000] = bad
+    path = write_wav(tmp_path / "bad.wav", y, 16000, subtype="FLOAT")
+    with pytest.raises(
+        AudioError, match=r"bad\.wav: contains NaN or infinite samples \(first at 1\.000 s\)"
+    ):
+        list(iter_audio_blocks(path, sr=16000, block_seconds=0.7))
+
+
+def test_header_only_wav_has_no_samples(tmp_path):
+    path = write_wav(tmp_path / "hollow.wav", np.zeros(0, np.float32), 16000)
+    with pytest.raises(AudioError, match=r"hollow\.wav: no samples"):
+        load_audio(path)
+
+
+def test_bad_block_length():
+    with pytest.raises(ParameterError, match="block_seconds"):
+        next(iter_audio_blocks("x.wav", block_seconds=0))
+
+
+# --- array helpers ---------------------------------------------------------------------
+
+
+def test_valid_audio_rejects_nan_int_and_2d():
+    with pytest.raises(AudioError, match="NaN"):
+        valid_audio(np.array([0.0, np.nan], dtype=np.float32))
+    with pytest.raises(ParameterError, match="floating"):
+        valid_audio(np.zeros(4, dtype=np.int16))
+    with pytest.raises(ParameterError, match="mono"):
+        valid_audio(np.zeros((4, 2), dtype=np.float32))
+    with pytest.raises(AudioError, match="no samples"):
+        valid_audio(np.zeros(0, dtype=np.float32))
+
+
+def test_to_mono_and_resample_shapes():
+    assert to_mono(np.ones((10, 3), np.float32)).shape == (10,)
+    assert resample(np.zeros(44100, np.float32), orig_sr=44100, target_sr=16000).shape == (16000,)

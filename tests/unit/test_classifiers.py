@@ -1,0 +1,281 @@
+"""Classifier backends: the ONNX model directory and Rekognition Custom Labels (stubbed)."""
+
+import json
+
+import boto3
+import numpy as np
+import pytest
+from botocore.stub import Stubber
+from helpers.signals import noise, tone
+from helpers.tiny_model import write_tiny_model
+
+from sounddetect import spectrum
+from sounddetect.classifiers import (
+    Classifier,
+    OnnxClassifier,
+    RekognitionClassifier,
+    load_classifier,
+)
+from sounddetect.exceptions import ModelError, ParameterError, TransientError
+from sounddetect.spectrum import SpectrogramConfig
+
+ARN = (
+    "arn:aws:rekognition:eu-west-1:123456789012:"
+    "project/smoke/version/smoke.2026-01-01/1767225600000"
+)
+CONFIG = SpectrogramConfig()
+
+
+@pytest.fixture
+def images(rng):
+    """Two rendered windows: a loud 3.1 kHz tone, then white noise."""
+    sr = CONFIG.sr
+    return np.stack(
+        [
+            spectrum.render_spectrogram(tone(CONFIG.duration, sr=sr), CONFIG),
+            spectrum.render_spectrogram(noise(CONFIG.duration, sr=sr, rng=rng), CONFIG),
+        ]
+    )
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch):
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def rekognition(aws_credentials):
+    """A stubbed Rekognition client and a classifier using it one request at a time."""
+    client = boto3.client("rekognition", region_name="eu-west-1")
+    with Stubber(client) as stubber:
+        yield stubber, RekognitionClassifier(ARN, config=CONFIG, client=client, max_workers=1)
+        stubber.assert_no_pending_responses()
+
+
+# --- ONNX -------------------------------------------------------------------------------
+
+
+def test_onnx_probabilities_follow_image_content(tiny_model_dir, images):
+    classifier = OnnxClassifier.from_dir(tiny_model_dir)
+    probabilities = classifier.classify(images)
+    assert probabilities.dtype == np.float32 and probabilities.shape == (2,)
+    assert probabilities[0] > 0.99
+    assert probabilities[1] < 0.01
+
+
+def test_onnx_reads_model_json(tiny_model_dir):
+    classifier = OnnxClassifier.from_dir(tiny_model_dir, threads=1)
+    assert isinstance(classifier, Classifier)
+    assert classifier.config == CONFIG
+    assert (classifier.backend, classifier.model, classifier.threshold) == ("onnx", "tiny", 0.5)
+    assert classifier.describe() == {
+        "backend": "onnx",
+        "model": "tiny",
+        "config": CONFIG.to_dict(),
+        "threshold": 0.5,
+    }
+    assert classifier._session.get_session_options().intra_op_num_threads == 1
+
+
+def test_onnx_empty_batch(tiny_model_dir):
+    empty = np.zeros((0, CONFIG.height, CONFIG.width), np.uint8)
+    assert OnnxClassifier.from_dir(tiny_model_dir).classify(empty).shape == (0,)
+
+
+def test_onnx_refuses_images_of_another_size(tiny_model_dir):
+    with pytest.raises(ParameterError, match=r"shape \(n, 128, 128\)"):
+        OnnxClassifier.from_dir(tiny_model_dir).classify(np.zeros((1, 64, 64), np.uint8))
+
+
+def test_onnx_missing_model_dir(tmp_path):
+    with pytest.raises(
+        ModelError, match=r"nothing: no model there \(missing model.onnx and model.json\)"
+    ):
+        OnnxClassifier.from_dir(tmp_path / "nothing")
+
+
+def test_onnx_refuses_a_config_mismatch_naming_the_fields(tiny_model_dir):
+    other = CONFIG.replace(n_mels=64, fmax=4000.0)
+    with pytest.raises(ModelError, match=r"different spectrogram config \(n_mels: 128 != 64, fmax"):
+        OnnxClassifier.from_dir(tiny_model_dir, config=other)
+
+
+def test_onnx_accepts_the_matching_config(tiny_model_dir):
+    assert OnnxClassifier.from_dir(tiny_model_dir, config=SpectrogramConfig()).config == CONFIG
+
+
+def test_onnx_model_for_colour_images(tmp_path, rng):
+    config = CONFIG.replace(cmap="magma")
+    classifier = OnnxClassifier.from_dir(write_tiny_model(tmp_path / "rgb", config=config))
+    rendered = spectrum.render_spectrogram(tone(config.duration, sr=config.sr), config)
+    assert classifier.classify(rendered[np.newaxis]).shape == (1,)
+
+
+def test_onnx_graph_shape_must_match_the_config(tmp_path):
+    model_dir = write_tiny_model(tmp_path / "m", config=CONFIG.replace(width=64))
+    meta = json.loads((model_dir / "model.json").read_text())
+    meta["config"] = CONFIG.to_dict()  # the sidecar lies about the image size
+    (model_dir / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(
+        ModelError, match=r"input 'image' has shape .*64.* renders \(N, 1, 128, 128\)"
+    ):
+        OnnxClassifier.from_dir(model_dir)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"format": "other/2"}, "format 'other/2'"),
+        ({"labels": ["alarm", "no_alarm"]}, "labels"),
+        ({"threshold": 1.5}, "threshold 1.5"),
+        ({"config": {"kind": "mel", "n_bands": 3}}, "bad spectrogram config"),
+    ],
+)
+def test_onnx_malformed_model_json(tmp_path, change, match):
+    model_dir = write_tiny_model(tmp_path / "m")
+    meta = json.loads((model_dir / "model.json").read_text())
+    meta.update(change)
+    (model_dir / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=match):
+        OnnxClassifier.from_dir(model_dir)
+
+
+def test_onnx_file_that_is_not_a_model(tmp_path):
+    model_dir = write_tiny_model(tmp_path / "m")
+    (model_dir / "model.onnx").write_bytes(b"not a protobuf")
+    with pytest.raises(ModelError, match="not a loadable ONNX model"):
+        OnnxClassifier.from_dir(model_dir)
+
+
+def test_load_classifier_picks_the_backend(tiny_model_dir):
+    classifier = load_classifier(str(tiny_model_dir), threshold=0.7, threads=1)
+    assert isinstance(classifier, OnnxClassifier) and classifier.threshold == 0.7
+    rekognition = load_classifier(ARN, config=CONFIG, threads=3)
+    assert isinstance(rekognition, RekognitionClassifier) and rekognition.max_workers == 3
+    with pytest.raises(ParameterError, match="needs the spectrogram config"):
+        load_classifier(ARN)
+
+
+# --- Rekognition ------------------------------------------------------------------------
+
+
+def test_rekognition_sends_the_exact_request(rekognition, images):
+    stubber, classifier = rekognition
+    for image, confidence in zip(images, (97.5, 3.0), strict=True):
+        png = spectrum.encode_png(image)
+        assert spectrum.decode_png(png).shape == (CONFIG.height, CONFIG.width)
+        stubber.add_response(
+            "detect_custom_labels",
+            {
+                "CustomLabels": [
+                    {"Name": "alarm", "Confidence": confidence},
+                    {"Name": "no_alarm", "Confidence": 100.0 - confidence},
+                ]
+            },
+            {"ProjectVersionArn": ARN, "Image": {"Bytes": png}, "MinConfidence": 0.0},
+        )
+    np.testing.assert_allclose(classifier.classify(images), [0.975, 0.03], atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("labels", "probability"),
+    [
+        ([{"Name": "no_alarm", "Confidence": 92.0}], 0.08),
+        ([{"Name": "alarm", "Confidence": 61.25}], 0.6125),
+        ([], 0.0),
+    ],
+)
+def test_rekognition_probability_from_either_label(rekognition, images, labels, probability):
+    stubber, classifier = rekognition
+    stubber.add_response("detect_custom_labels", {"CustomLabels": labels})
+    assert classifier.classify(images[:1])[0] == pytest.approx(probability)
+
+
+def test_rekognition_min_confidence_is_sent(aws_credentials, images):
+    client = boto3.client("rekognition", region_name="eu-west-1")
+    classifier = RekognitionClassifier(ARN, config=CONFIG, client=client, min_confidence=55.0)
+    with Stubber(client) as stubber:
+        png = spectrum.encode_png(images[0])
+        expected = {"ProjectVersionArn": ARN, "Image": {"Bytes": png}, "MinConfidence": 55.0}
+        stubber.add_response("detect_custom_labels", {"CustomLabels": []}, expected)
+        assert classifier.classify(images[:1])[0] == 0.0
+
+
+def test_rekognition_runs_requests_concurrently(aws_credentials, images):
+    client = boto3.client("rekognition", region_name="eu-west-1")
+    classifier = RekognitionClassifier(ARN, config=CONFIG, client=client, max_workers=4)
+    batch = np.repeat(images[:1], 8, axis=0)  # identical requests: any order matches
+    with Stubber(client) as stubber:
+        for _ in batch:
+            stubber.add_response(
+                "detect_custom_labels", {"CustomLabels": [{"Name": "alarm", "Confidence": 90.0}]}
+            )
+        np.testing.assert_allclose(classifier.classify(batch), 0.9)
+        stubber.assert_no_pending_responses()
+
+
+def test_rekognition_model_not_running_says_how_to_start_it(rekognition, images):
+    stubber, classifier = rekognition
+    stubber.add_client_error(
+        "detect_custom_labels",
+        service_error_code="ResourceNotReadyException",
+        service_message="The project version is not running",
+        http_status_code=400,
+    )
+    with pytest.raises(TransientError) as caught:
+        classifier.classify(images[:1])
+    assert (
+        f"aws rekognition start-project-version --project-version-arn {ARN} "
+        "--min-inference-units 1" in str(caught.value)
+    )
+
+
+@pytest.mark.parametrize(
+    "code", ["ThrottlingException", "ProvisionedThroughputExceededException", "InternalServerError"]
+)
+def test_rekognition_throttling_is_transient(rekognition, images, code):
+    stubber, classifier = rekognition
+    stubber.add_client_error("detect_custom_labels", service_error_code=code, http_status_code=400)
+    with pytest.raises(TransientError, match=rf"{code} after retries"):
+        classifier.classify(images[:1])
+
+
+@pytest.mark.parametrize(
+    "code", ["AccessDeniedException", "ResourceNotFoundException", "InvalidParameterException"]
+)
+def test_rekognition_permanent_errors_are_model_errors(rekognition, images, code):
+    stubber, classifier = rekognition
+    stubber.add_client_error("detect_custom_labels", service_error_code=code, http_status_code=400)
+    with pytest.raises(ModelError, match=code):
+        classifier.classify(images[:1])
+
+
+@pytest.mark.parametrize(
+    ("arn", "match"),
+    [
+        ("CHANGE_ME", "placeholder|is 'CHANGE_ME'"),
+        ("", "is ''"),
+        ("arn:aws:s3:::my-bucket", "not a Rekognition project version ARN"),
+        (ARN.replace("/version/", "/versions/"), "not a Rekognition project version ARN"),
+        (ARN.replace("123456789012", "1234"), "not a Rekognition project version ARN"),
+    ],
+)
+def test_rekognition_wrong_arn_is_refused_at_construction(arn, match):
+    with pytest.raises(ParameterError, match=match):
+        RekognitionClassifier(arn, config=CONFIG)
+
+
+def test_rekognition_default_client_uses_the_arn_region_and_adaptive_retries(aws_credentials):
+    classifier = RekognitionClassifier(ARN, config=CONFIG, max_attempts=5)
+    assert classifier.client.meta.region_name == "eu-west-1"
+    retries = classifier.client.meta.config.retries
+    # botocore's max_attempts counts retries: 5 retries = 6 calls in all
+    assert retries == {"mode": "adaptive", "total_max_attempts": 6}
+    assert classifier.describe()["backend"] == "rekognition"
+    assert classifier.describe()["model"] == ARN

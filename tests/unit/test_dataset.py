@@ -1,0 +1,363 @@
+"""Datasets: layout, side files, manifests, splits, determinism, rebuilding, bad input."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from sounddetect.dataset import (
+    DATASET_FORMAT,
+    SAMPLE_COLUMNS,
+    SPLITS,
+    GeneratorSettings,
+    assign_splits,
+    generate_dataset,
+    image_path,
+    load_sources,
+    read_dataset_info,
+    read_samples,
+    rebuild_sample,
+)
+from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
+from sounddetect.mixing import source_kind
+from sounddetect.spectrum import SpectrogramConfig, decode_png, encode_png, render_spectrogram
+
+SR = 16000
+TYPES = ("mel", "mfcc")
+
+
+def write_beeps(path: Path, *, seconds: float, freq: float, sr: int = SR, channels: int = 1):
+    t = np.arange(int(seconds * sr)) / sr
+    y = 0.3 * np.sin(2 * np.pi * freq * t) * ((t % 1.0) < 0.5)
+    sf.write(path, np.repeat(y[:, None], channels, axis=1), sr)
+
+
+def write_noise(path: Path, *, seconds: float, seed: int, sr: int = SR, channels: int = 1):
+    rng = np.random.default_rng(seed)
+    sf.write(path, rng.normal(0, 0.05, (int(seconds * sr), channels)), sr)
+
+
+def write_corpus(root: Path) -> tuple[Path, Path]:
+    """Four beeping alarms and three background kinds of three recordings each."""
+    alarms, backgrounds = root / "alarms", root / "background"
+    alarms.mkdir(parents=True)
+    backgrounds.mkdir(parents=True)
+    for i in range(4):
+        write_beeps(alarms / f"piezo_{i:02d}.wav", seconds=5.0, freq=2800 + 150 * i)
+    for k, kind in enumerate(("noise", "fan", "tv")):
+        for i in range(3):
+            write_noise(backgrounds / f"{kind}_{i:02d}.wav", seconds=5.0, seed=10 * k + i)
+    return alarms, backgrounds
+
+
+def settings(alarms, backgrounds, target, **changes):
+    values = {
+        "alarm_source": alarms,
+        "background_source": backgrounds,
+        "target_path": target,
+        "seed": 3,
+        "samples_per_layer": 10,
+        "max_background_layers": 2,
+        "types": TYPES,
+        "workers": 1,
+    }
+    return GeneratorSettings(**{**values, **changes})
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return write_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="module")
+def dataset(corpus, tmp_path_factory):
+    target = tmp_path_factory.mktemp("data") / "training-data"
+    summary = generate_dataset(settings(*corpus, target), progress=False)
+    return target, summary
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != "run.json"
+    }
+
+
+def test_layout_has_an_image_per_sample_and_type(dataset):
+    target, summary = dataset
+    rows = read_samples(target)
+    assert len(rows) == summary["samples"] == 20
+    for kind in TYPES:
+        pngs = sorted(target.glob(f"{kind}/*/*/*.png"))
+        assert len(pngs) == len(rows)
+        for row in rows:
+            path = image_path(target, kind, row)
+            assert path == target / kind / row["split"] / row["label"] / f"{row['sample_id']}.png"
+            image = decode_png(path.read_bytes())
+            assert image.shape == (128, 128)
+    assert {p.name for p in target.iterdir()} == {*TYPES, "dataset.json", "samples.csv", "run.json"}
+
+
+def test_samples_csv_has_the_documented_columns_and_balanced_labels(dataset):
+    target, _ = dataset
+    rows = read_samples(target)
+    assert tuple(rows[0]) == SAMPLE_COLUMNS
+    assert sum(row["label"] == "alarm" for row in rows) == 10
+    for row in rows:
+        assert row["background_kinds"].split(";") == [
+            source_kind(name) for name in row["background_files"].split(";")
+        ]
+        assert (row["snr_db"] != "") == (row["label"] == "alarm") == (row["alarm_file"] != "")
+        assert int(row["n_layers"]) == len(row["background_files"].split(";"))
+
+
+def test_dataset_json_records_configs_sources_and_counts(dataset, corpus):
+    target, summary = dataset
+    info = read_dataset_info(target)
+    assert info["format"] == DATASET_FORMAT and info["complete"] is True
+    assert info["seed"] == 3
+    for kind in TYPES:
+        config = SpectrogramConfig.from_dict(info["configs"][kind])
+        assert config == SpectrogramConfig(kind=kind, sr=SR, duration=4.0)
+    assert len(info["sources"]) == 13
+    assert all(len(entry["sha256"]) == 64 for entry in info["sources"])
+    assert info["counts"] == summary["counts"]
+    assert sum(sum(c.values()) for c in info["counts"]["by_split"].values()) == 20
+    assert info["settings"]["alarm_source"] == str(corpus[0].resolve())
+    run = json.loads((target / "run.json").read_text())
+    assert run["images"] == 40 and run["images_per_second"] > 0
+
+
+def test_manifests_list_every_image_of_their_split(dataset):
+    target, _ = dataset
+    rows = read_samples(target)
+    for kind in TYPES:
+        for split in SPLITS:
+            lines = (target / kind / "manifests" / f"{split}.manifest").read_text().splitlines()
+            expected = [row for row in rows if row["split"] == split]
+            assert len(lines) == len(expected)
+            for line, row in zip(lines, expected, strict=True):
+                entry = json.loads(line)
+                assert (target / entry["source-ref"]) == image_path(target, kind, row)
+                assert entry["sound-label"] == (row["label"] == "alarm")
+                metadata = entry["sound-label-metadata"]
+                assert metadata["class-name"] == row["label"]
+                assert metadata["type"] == "groundtruth/image-classification"
+                assert metadata["human-annotated"] == "yes"
+
+
+def test_no_recording_sits_in_two_splits(dataset):
+    target, _ = dataset
+    info = read_dataset_info(target)
+    split_of = {entry["file"]: entry["split"] for entry in info["sources"]}
+    used_in = {}
+    for row in read_samples(target):
+        for name in [row["alarm_file"], *row["background_files"].split(";")]:
+            if name:
+                used_in.setdefault(name, set()).add(row["split"])
+    assert used_in
+    for name, splits in used_in.items():
+        assert splits == {split_of[name]}, name
+    for split in SPLITS:
+        roles = {e["role"] for e in info["sources"] if e["split"] == split}
+        assert roles == {"alarm", "background"}, split
+
+
+def test_same_seed_gives_byte_identical_output_whatever_the_workers(dataset, corpus, tmp_path):
+    target, _ = dataset
+    again = tmp_path / "again"
+    generate_dataset(settings(*corpus, again, workers=2), progress=False)
+    assert files_of(again) == files_of(target)
+    other = tmp_path / "other-seed"
+    generate_dataset(settings(*corpus, other, seed=4), progress=False)
+    assert files_of(other)["samples.csv"] != files_of(target)["samples.csv"]
+
+
+def test_rebuilt_samples_render_to_the_same_bytes(dataset):
+    target, _ = dataset
+    config = SpectrogramConfig(kind="mel", sr=SR, duration=4.0)
+    rows = read_samples(target)
+    for row in [rows[0], rows[1], rows[-1]]:
+        y = rebuild_sample(target, row["sample_id"])
+        png = encode_png(render_spectrogram(y, config))
+        assert png == image_path(target, "mel", row).read_bytes()
+    with pytest.raises(ParameterError, match="no sample 'nope'"):
+        rebuild_sample(target, "nope")
+
+
+def test_rebuild_refuses_a_changed_source(corpus, tmp_path):
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    target = tmp_path / "data"
+    generate_dataset(settings(alarms, backgrounds, target, types=("mel",)), progress=False)
+    row = next(row for row in read_samples(target) if row["label"] == "alarm")
+    write_beeps(tmp_path / "corpus" / row["alarm_file"], seconds=5.0, freq=1000)
+    with pytest.raises(AudioError, match="changed since the dataset was generated"):
+        rebuild_sample(target, row["sample_id"])
+
+
+def test_manifests_use_the_s3_prefix_and_a_test_only_split(corpus, tmp_path):
+    target = tmp_path / "holdout"
+    prefix = "s3://bucket/data/"
+    generate_dataset(
+        settings(*corpus, target, types=("mel",), split=(0, 0, 1), s3_prefix=prefix),
+        progress=False,
+    )
+    assert {row["split"] for row in read_samples(target)} == {"test"}
+    assert (target / "mel" / "manifests" / "train.manifest").read_text() == ""
+    entry = json.loads((target / "mel" / "manifests" / "test.manifest").read_text().split("\n")[0])
+    assert entry["source-ref"].startswith("s3://bucket/data/mel/test/")
+
+
+# -- splits -----------------------------------------------------------------------------------
+
+
+def test_splits_are_stratified_by_kind_and_deterministic():
+    names = [f"{kind}_{i}.wav" for kind in ("fan", "tv", "rain") for i in range(5)]
+    names += ["chirp_0.wav"]
+    splits = assign_splits(names, fractions=(0.7, 0.15, 0.15), seed=1)
+    assert splits == assign_splits(list(reversed(names)), fractions=(0.7, 0.15, 0.15), seed=1)
+    assert set(splits) == set(names)
+    for kind in ("fan", "tv", "rain"):
+        assert {splits[f"{kind}_{i}.wav"] for i in range(5)} == set(SPLITS)
+    assert sum(split == "train" for split in splits.values()) >= 10
+
+
+def test_splits_fill_every_used_split_or_refuse():
+    splits = assign_splits(["a_1.wav", "a_2.wav", "a_3.wav"], fractions=(0.9, 0.05, 0.05), seed=0)
+    assert sorted(splits.values()) == sorted(SPLITS)
+    assert set(assign_splits(["a_1.wav"], fractions=(0, 0, 1), seed=0).values()) == {"test"}
+    with pytest.raises(ParameterError, match="2 usable alarm file"):
+        assign_splits(["a_1.wav", "b_1.wav"], fractions=(0.7, 0.15, 0.15), seed=0, role="alarm")
+
+
+# -- bad input --------------------------------------------------------------------------------
+
+
+def test_missing_and_empty_source_folders_are_usage_errors(tmp_path):
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    with pytest.raises(ParameterError, match="missing.*alarm source folder does not exist"):
+        load_sources(tmp_path / "missing", backgrounds)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ParameterError, match="empty: background source folder is empty"):
+        load_sources(alarms, tmp_path / "empty")
+    with pytest.raises(ParameterError, match="overlap"):
+        load_sources(alarms, tmp_path / "corpus")
+
+
+def test_unusable_files_are_skipped_with_a_warning_naming_them(tmp_path):
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    (alarms / "notes.txt").write_text("not audio")
+    (alarms / "empty_0.wav").write_bytes(b"")
+    (alarms / "garbage_0.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunkjunk" * 10)
+    whole = (alarms / "piezo_00.wav").read_bytes()
+    (alarms / "truncated_0.wav").write_bytes(whole[:44] + b"\x00")
+    sf.write(alarms / "silent_0.wav", np.zeros(SR * 3), SR)
+    write_noise(backgrounds / "short_0.wav", seconds=2.0, seed=1)
+    (alarms / ".hidden.wav").write_bytes(b"")
+    with pytest.warns(SoundDetectWarning) as caught:
+        sources = load_sources(alarms, backgrounds, sample_duration=4.0)
+    messages = "\n".join(str(w.message) for w in caught)
+    for name, reason in [
+        ("notes.txt", "not an audio file name"),
+        ("empty_0.wav", "empty"),
+        ("garbage_0.wav", ""),
+        ("truncated_0.wav", ""),
+        ("silent_0.wav", "silent"),
+        ("short_0.wav", "shorter than SAMPLE_DURATION (2.00 s < 4 s)"),
+    ]:
+        assert f"{name}: skipped: {reason}" in messages, name
+    assert ".hidden" not in messages
+    assert len(caught) == 6
+    assert len(sources.clips["alarm"]) == 4 and len(sources.clips["background"]) == 9
+    assert {entry["file"].split("/")[-1] for entry in sources.skipped} == {
+        "notes.txt",
+        "empty_0.wav",
+        "garbage_0.wav",
+        "truncated_0.wav",
+        "silent_0.wav",
+        "short_0.wav",
+    }
+
+
+def test_a_folder_with_nothing_usable_fails(tmp_path):
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    shutil.rmtree(alarms)
+    alarms.mkdir()
+    (alarms / "a.txt").write_text("x")
+    (alarms / "b_0.wav").write_bytes(b"not a wav")
+    with pytest.warns(SoundDetectWarning), pytest.raises(AudioError, match="no usable alarm"):
+        load_sources(alarms, backgrounds)
+
+
+def test_mixed_rates_and_channels_are_resampled_and_mixed_down(tmp_path):
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    write_beeps(alarms / "piezo_8k.wav", seconds=5.0, freq=2000, sr=8000, channels=2)
+    write_noise(backgrounds / "fan_96k.wav", seconds=5.0, seed=5, sr=96000, channels=3)
+    sources = load_sources(alarms, backgrounds, sr=SR)
+    assert sources.audio["alarms/piezo_8k.wav"].shape == (5 * SR,)
+    assert sources.audio["background/fan_96k.wav"].shape == (5 * SR,)
+    target = tmp_path / "data"
+    generate_dataset(settings(alarms, backgrounds, target, types=("mel",)), progress=False)
+    assert len(read_samples(target)) == 20
+
+
+def test_an_existing_target_is_refused_without_overwrite(dataset, corpus):
+    target, _ = dataset
+    before = files_of(target)
+    with pytest.raises(ParameterError, match="exists and is not empty; use --overwrite"):
+        generate_dataset(settings(*corpus, target), progress=False)
+    assert files_of(target) == before
+
+
+def test_overwrite_replaces_our_dataset_and_keeps_other_files(corpus, tmp_path):
+    target = tmp_path / "data"
+    generate_dataset(settings(*corpus, target, types=("mfcc",)), progress=False)
+    (target / "notes.md").write_text("mine")
+    generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
+    assert (target / "notes.md").read_text() == "mine"
+    assert not (target / "mfcc").exists() and (target / "mel").is_dir()
+    assert read_dataset_info(target)["settings"]["types"] == ["mel"]
+
+
+def test_overwrite_never_deletes_a_folder_that_is_not_a_dataset(corpus, tmp_path):
+    target = tmp_path / "photos"
+    target.mkdir()
+    (target / "holiday.png").write_bytes(b"precious")
+    with pytest.raises(ParameterError, match="not a sounddetect dataset.*even with --overwrite"):
+        generate_dataset(settings(*corpus, target, overwrite=True), progress=False)
+    assert (target / "holiday.png").read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"types": ("mel", "spectral")}, "need distinct types"),
+        ({"split": (0.5, 0.5, 0.5)}, "summing to 1"),
+        ({"snr_db": (10, -10)}, "MIN <= MAX"),
+        ({"samples_per_layer": 0}, "samples_per_layer must be at least 1"),
+        ({"s3_prefix": "bucket/x"}, "must start with s3://"),
+        ({"sample_duration": 0.01}, "shorter than one FFT frame"),
+    ],
+)
+def test_bad_settings_are_refused(changes, match, tmp_path):
+    with pytest.raises(ParameterError, match=match):
+        settings(tmp_path, tmp_path, tmp_path / "out", **changes)
+
+
+def test_readers_refuse_a_folder_that_is_not_a_dataset(tmp_path):
+    with pytest.raises(ParameterError, match="samples.csv: not readable"):
+        read_samples(tmp_path)
+    with pytest.raises(ParameterError, match="dataset.json: not a readable"):
+        read_dataset_info(tmp_path)
+
+
+def test_a_target_that_is_a_file_is_refused(corpus, tmp_path):
+    target = tmp_path / "data.txt"
+    target.write_text("keep")
+    with pytest.raises(ParameterError, match="data.txt: TARGET_PATH exists and is not a folder"):
+        generate_dataset(settings(*corpus, target, overwrite=True), progress=False)
+    assert target.read_text() == "keep"

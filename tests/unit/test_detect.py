@@ -1,0 +1,273 @@
+"""detect_file end to end with the tiny ONNX model: result schema, events, every bad input."""
+
+import io
+import json
+import re
+import warnings
+
+import numpy as np
+import pytest
+import soundfile as sf
+from helpers.signals import noise, tone, write_wav
+
+from sounddetect import spectrum, windows
+from sounddetect.classifiers import OnnxClassifier
+from sounddetect.detect import classify_stream, detect_file
+from sounddetect.exceptions import ParameterError, SoundDetectWarning, TransientError
+from sounddetect.result import RESULT_KEYS, is_transient, to_json
+
+SR = 44100
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory):
+    from helpers.tiny_model import write_tiny_model
+
+    return OnnxClassifier.from_dir(write_tiny_model(tmp_path_factory.mktemp("m") / "tiny"))
+
+
+def alarm_in_noise(rng, *, sr=SR, before=10.0, alarm=12.0, after=10.0):
+    """Quiet noise with a loud steady 3.1 kHz tone from ``before`` for ``alarm`` seconds."""
+    y = noise(before + alarm + after, sr=sr, rng=rng, amplitude=0.01)
+    start = int(before * sr)
+    y[start : start + int(alarm * sr)] += tone(alarm, sr=sr)
+    return y
+
+
+def assert_schema(result):
+    assert tuple(result) == RESULT_KEYS
+    assert isinstance(result["file"], str)
+    assert isinstance(result["events"], list) and isinstance(result["windows"], list)
+    assert set(result["classifier"]) == {"backend", "model", "config", "threshold"}
+    json.loads(to_json(result))  # strict JSON: no NaN
+    if result["error"] is None:
+        assert isinstance(result["duration_s"], float)
+        assert isinstance(result["sample_rate"], int)
+        assert isinstance(result["alarm"], bool)
+        assert result["alarm"] == bool(result["events"])
+        for event in result["events"]:
+            assert set(event) == {"label", "start", "end", "confidence"}
+            assert event["label"] == "alarm" and event["start"] < event["end"]
+            assert 0.0 <= event["confidence"] <= 1.0
+        for window in result["windows"]:
+            assert set(window) == {"start", "end", "label", "confidence"}
+            assert window["label"] in ("alarm", "no_alarm")
+            assert 0.0 <= window["confidence"] <= 1.0
+    else:
+        assert set(result["error"]) == {"type", "message"}
+        assert result["alarm"] is None and result["events"] == [] and result["windows"] == []
+        assert result["duration_s"] is None and result["sample_rate"] is None
+        assert result["file"] in result["error"]["message"]
+
+
+def test_alarm_in_noise_gives_one_event_over_the_alarm(tmp_path, rng, classifier):
+    path = write_wav(tmp_path / "kitchen.wav", alarm_in_noise(rng), SR)
+    result = detect_file(path, classifier)
+    assert_schema(result)
+    assert result["error"] is None and result["alarm"] is True
+    assert (result["file"], result["duration_s"], result["sample_rate"]) == (str(path), 32.0, SR)
+    (event,) = result["events"]
+    assert 6.0 <= event["start"] <= 12.0 and 20.0 <= event["end"] <= 26.0
+    assert event["confidence"] > 0.99
+    # 4 s windows every 2 s, plus none extra: 32 s is covered exactly
+    assert [w["start"] for w in result["windows"]] == [2.0 * i for i in range(15)]
+    labels = {w["start"]: w["label"] for w in result["windows"]}
+    assert labels[0.0] == labels[28.0] == "no_alarm" and labels[14.0] == "alarm"
+    assert result["classifier"]["backend"] == "onnx" and result["classifier"]["threshold"] == 0.5
+
+
+def test_result_is_one_json_line(tmp_path, rng, classifier):
+    path = write_wav(tmp_path / "a.wav", alarm_in_noise(rng), SR)
+    line = to_json(detect_file(path, classifier))
+    assert "\n" not in line and json.loads(line)["alarm"] is True
+
+
+def test_tail_window_ends_at_the_end(tmp_path, rng, classifier):
+    path = write_wav(tmp_path / "odd.wav", noise(9.5, sr=16000, rng=rng), 16000)
+    result = detect_file(path, classifier)
+    assert [(w["start"], w["end"]) for w in result["windows"]] == [
+        (0.0, 4.0),
+        (2.0, 6.0),
+        (4.0, 8.0),
+        (5.5, 9.5),
+    ]
+
+
+def test_silence_is_no_alarm(tmp_path, classifier):
+    result = detect_file(write_wav(tmp_path / "quiet.wav", np.zeros(10 * SR), SR), classifier)
+    assert_schema(result)
+    assert result["alarm"] is False
+    assert all(w["label"] == "no_alarm" for w in result["windows"])
+
+
+def test_clipped_alarm_is_still_found(tmp_path, rng, classifier):
+    y = np.clip(alarm_in_noise(rng) * 8.0, -1.0, 1.0)
+    path = write_wav(tmp_path / "clipped.wav", y, SR)
+    result = detect_file(path, classifier)
+    assert_schema(result)
+    assert result["alarm"] is True
+
+
+def test_multichannel_alarm_on_one_channel(tmp_path, rng, classifier):
+    quiet = noise(32.0, sr=SR, rng=rng, amplitude=0.01)
+    y = np.stack([quiet, quiet, alarm_in_noise(rng), quiet, quiet, quiet], axis=1)
+    result = detect_file(write_wav(tmp_path / "5.1.wav", y, SR), classifier)
+    assert_schema(result)
+    assert result["alarm"] is True and result["sample_rate"] == SR
+
+
+def test_8khz_file_works_and_warns_about_the_missing_band(tmp_path, rng, classifier):
+    path = write_wav(tmp_path / "phone.wav", alarm_in_noise(rng, sr=8000), 8000)
+    with pytest.warns(
+        SoundDetectWarning, match=r"phone\.wav: sample rate 8000 Hz .* above 4000 Hz"
+    ):
+        result = detect_file(path, classifier)
+    assert_schema(result)
+    assert (result["alarm"], result["sample_rate"], result["duration_s"]) == (True, 8000, 32.0)
+
+
+def test_96khz_file(tmp_path, rng, classifier):
+    path = write_wav(tmp_path / "studio.wav", alarm_in_noise(rng, sr=96000), 96000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SoundDetectWarning)
+        result = detect_file(path, classifier)
+    assert (result["alarm"], result["sample_rate"], result["duration_s"]) == (True, 96000, 32.0)
+
+
+def test_small_blocks_and_batches_give_the_same_result(tmp_path, rng, classifier):
+    """The streaming path (many blocks, small batches) equals one block and one batch."""
+    path = write_wav(tmp_path / "long.wav", alarm_in_noise(rng, before=40.0, after=27.3), SR)
+    streamed = detect_file(path, classifier, block_seconds=3.3, batch_size=4)
+    whole = detect_file(path, classifier, block_seconds=1000.0, batch_size=1000)
+    assert streamed == whole
+    n_samples = int(round(streamed["duration_s"] * 16000))
+    expected = windows.window_starts(n_samples, window_samples=64000, hop_samples=32000) / 16000
+    assert [w["start"] for w in streamed["windows"]] == pytest.approx(expected.tolist())
+
+
+def test_memory_is_bounded_by_the_batch(monkeypatch, rng, classifier):
+    """Each render call sees at most one batch of windows' audio, whatever the length."""
+    seen = []
+    real = spectrum.render_windows
+
+    def spy(y, config, *, starts):
+        seen.append(len(y))
+        return real(y, config, starts=starts)
+
+    monkeypatch.setattr(spectrum, "render_windows", spy)
+    blocks = (noise(5.0, sr=16000, rng=rng) for _ in range(60))  # 300 s in 5 s blocks
+    scores = classify_stream(blocks, classifier, hop_samples=32000, batch_size=8)
+    assert len(scores.starts) == 149
+    assert max(seen) <= 7 * 32000 + 64000
+
+
+def test_file_object_and_name(rng, classifier):
+    buffer = io.BytesIO()
+    sf.write(buffer, alarm_in_noise(rng), SR, format="FLAC")
+    name = "s3://bucket/uploads/caf\u00e9 + kitchen.flac"
+    result = detect_file(buffer, classifier, name=name)
+    assert (result["file"], result["alarm"]) == (name, True)
+
+
+def test_options_hop_threshold_and_min_event(tmp_path, rng, classifier):
+    path = write_wav(tmp_path / "a.wav", alarm_in_noise(rng), SR)
+    fine = detect_file(path, classifier, hop_s=1.0)
+    assert len(fine["windows"]) == 29
+    strict = detect_file(path, classifier, threshold=1.0)
+    assert strict["alarm"] is False and strict["classifier"]["threshold"] == 1.0
+    assert detect_file(path, classifier, min_event_s=30.0)["events"] == []
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"hop_s": 0.0}, "hop_s"),
+        ({"hop_s": 5.0}, "hop_s"),
+        ({"threshold": 1.5}, "threshold"),
+        ({"min_event_s": -1.0}, "min_event_s"),
+        ({"batch_size": 0}, "batch_size"),
+    ],
+)
+def test_bad_options_raise_before_reading(classifier, options, match):
+    with pytest.raises(ParameterError, match=match):
+        detect_file("never-read.wav", classifier, **options)
+
+
+# --- bad inputs: an error result naming the file and the reason ---------------------------
+
+
+def wav_bytes(y, sr, subtype=None):
+    buffer = io.BytesIO()
+    sf.write(buffer, y, sr, format="WAV", subtype=subtype)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("zero.wav", b"", r"empty file \(0 bytes\)"),
+        ("text.wav", b"not audio at all\n" * 64, "not readable audio"),
+        ("cut.wav", wav_bytes(np.zeros(80000, np.float32), 16000)[:60000], "truncated"),
+        ("voice.m4a", b"\x00\x00\x00\x20ftypM4A " + bytes(300), "unsupported codec"),
+        (
+            "short.wav",
+            wav_bytes(np.zeros(3 * SR, np.float32), SR),
+            r"shorter than one window \(3 s < 4 s\)",
+        ),
+    ],
+)
+def test_bad_inputs_become_error_results(tmp_path, classifier, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = detect_file(path, classifier)
+    assert_schema(result)
+    assert result["error"]["type"] == "AudioError"
+    assert result["error"]["message"].startswith(f"{path}: ")
+    assert len(re.findall(reason, result["error"]["message"])) == 1
+
+
+def test_nan_samples_become_an_error_result(tmp_path, rng, classifier):
+    y = alarm_in_noise(rng)
+    y[20 * SR] = np.nan
+    path = write_wav(tmp_path / "nan.wav", y, SR, subtype="FLOAT")
+    result = detect_file(path, classifier)
+    assert_schema(result)
+    assert result["error"] == {
+        "type": "AudioError",
+        "message": f"{path}: contains NaN or infinite samples (first at 20.000 s)",
+    }
+
+
+def test_transient_classifier_failure_is_marked_for_retry(tmp_path, rng, classifier):
+    class NotRunning:
+        backend, model, config, threshold = "rekognition", "arn", classifier.config, 0.5
+
+        def classify(self, images):
+            raise TransientError("model arn is not running")
+
+        def describe(self):
+            return {"backend": "rekognition", "model": "arn", "config": {}, "threshold": 0.5}
+
+    path = write_wav(tmp_path / "a.wav", alarm_in_noise(rng), SR)
+    result = detect_file(path, NotRunning())
+    assert_schema(result)
+    assert result["error"]["type"] == "TransientError" and is_transient(result)
+    assert result["error"]["message"] == f"{path}: model arn is not running"
+    assert not is_transient(detect_file(path, classifier))
+
+
+def test_inference_path_imports_no_heavy_libraries():
+    """CONTRACTS.md: detection imports numpy, soundfile, soxr, Pillow, onnxruntime, boto3."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sounddetect.detect, sounddetect.classifiers.onnx, sounddetect.plots, "
+        "sounddetect.result, sounddetect.events; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'matplotlib', 'scipy', 'librosa', 'torch', 'sklearn', 'boto3'}))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert output.stdout.strip() == "[]"

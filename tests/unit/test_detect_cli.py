@@ -1,0 +1,150 @@
+"""``sounddetect detect``: outputs, exit codes 0/1/2, one stderr line per failed input."""
+
+import json
+
+import numpy as np
+import pytest
+from helpers.signals import noise, tone, write_wav
+from helpers.tiny_model import write_tiny_model
+
+from sounddetect.cli import main
+from sounddetect.result import RESULT_KEYS
+from sounddetect.spectrum import SpectrogramConfig
+
+SR = 16000
+ARN = "arn:aws:rekognition:us-east-1:123456789012:project/p/version/v/1767225600000"
+
+
+@pytest.fixture
+def recordings(tmp_path, rng):
+    """A folder with an alarm, a quiet recording in a subfolder, and a hidden file."""
+    folder = tmp_path / "recordings"
+    alarm = noise(12.0, sr=SR, rng=rng, amplitude=0.01)
+    alarm[4 * SR : 10 * SR] += tone(6.0, sr=SR)
+    write_wav(folder / "alarm_kitchen.wav", alarm, SR)
+    write_wav(folder / "sub" / "no_alarm_hall.wav", noise(8.0, sr=SR, rng=rng), SR)
+    write_wav(folder / ".hidden" / "skipped.wav", noise(8.0, sr=SR, rng=rng), SR)
+    (folder / "notes.txt").write_text("not scanned")
+    return folder
+
+
+def run_cli(capsys, *argv):
+    code = main(["detect", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_folder_is_searched_recursively_one_json_line_per_file(capsys, recordings, tiny_model_dir):
+    code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--format", "json")
+    assert code == 0
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["file"] for r in results] == [
+        str(recordings / "alarm_kitchen.wav"),
+        str(recordings / "sub" / "no_alarm_hall.wav"),
+    ]
+    assert all(tuple(r) == RESULT_KEYS for r in results)
+    assert [r["alarm"] for r in results] == [True, False]
+    assert "error:" not in err
+
+
+def test_table_is_the_default(capsys, recordings, tiny_model_dir):
+    code, out, _ = run_cli(capsys, recordings, "--model", tiny_model_dir)
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].split()[:4] == ["FILE", "DURATION", "ALARM", "EVENTS"]
+    assert "alarm_kitchen.wav" in lines[1] and " yes " in lines[1] and "12.0 s" in lines[1]
+    assert "no_alarm_hall.wav" in lines[2] and " no" in lines[2]
+
+
+def test_failed_inputs_get_one_stderr_line_and_the_rest_goes_on(
+    capsys, tmp_path, recordings, tiny_model_dir
+):
+    (recordings / "zero.wav").touch()
+    (recordings / "text.mp3").write_text("not audio\n" * 50)
+    write_wav(recordings / "short.wav", np.zeros(SR, np.float32), SR)
+    (tmp_path / "empty").mkdir()
+    argv = [recordings, tmp_path / "empty", tmp_path / "missing.wav"]
+    code, out, err = run_cli(capsys, *argv, "--model", tiny_model_dir, "--format", "json")
+    assert code == 1
+    results = {r["file"]: r for r in map(json.loads, out.splitlines())}
+    assert len(results) == 7
+    assert results[str(recordings / "alarm_kitchen.wav")]["alarm"] is True
+    errors = err.splitlines()
+    expected = {
+        "zero.wav": "empty file (0 bytes)",
+        "text.mp3": "not readable audio",
+        "short.wav": "shorter than one window (1 s < 4 s)",
+        "empty": "no audio files in this folder",
+        "missing.wav": "no such file or directory",
+    }
+    assert len([line for line in errors if line.startswith("error: ")]) == len(expected)
+    for name, reason in expected.items():
+        (line,) = [line for line in errors if line.startswith("error: ") and name + ":" in line]
+        assert reason in line
+        failed = [r for f, r in results.items() if f.endswith(name)]
+        assert failed[0]["error"]["type"] == "AudioError" and failed[0]["alarm"] is None
+
+
+def test_missing_model_is_a_usage_error(capsys, recordings, tmp_path):
+    code, out, err = run_cli(capsys, recordings, "--model", tmp_path / "no-model")
+    assert code == 2 and out == ""
+    assert "no-model: no model there" in err
+
+
+def test_config_mismatch_is_a_usage_error(capsys, recordings, tiny_model_dir, tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(SpectrogramConfig(n_mels=64).to_dict()))
+    code, _, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--config", config)
+    assert code == 2 and "n_mels: 128 != 64" in err
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ("CHANGE_ME", "is 'CHANGE_ME'"),
+        ("arn:aws:rekognition:nowhere", "not a Rekognition project version ARN"),
+        (ARN, "needs the spectrogram config"),
+    ],
+)
+def test_bad_rekognition_model_is_a_usage_error(capsys, recordings, model, message):
+    code, _, err = run_cli(capsys, recordings, "--model", model)
+    assert code == 2 and message in err
+
+
+@pytest.mark.parametrize("option", [["--threshold", "1.5"], ["--hop", "0"], ["--format", "xml"]])
+def test_bad_options_exit_2(capsys, recordings, tiny_model_dir, option):
+    with pytest.raises(SystemExit) as caught:
+        main(["detect", str(recordings), "--model", str(tiny_model_dir), *option])
+    assert caught.value.code == 2
+
+
+def test_options_reach_detection(capsys, recordings, tiny_model_dir):
+    argv = ["--model", tiny_model_dir, "--format", "json", "--hop", "1", "--threshold", "0.9"]
+    code, out, _ = run_cli(capsys, recordings / "alarm_kitchen.wav", *argv, "--min-event", "100")
+    result = json.loads(out)
+    assert code == 0 and len(result["windows"]) == 9
+    assert result["classifier"]["threshold"] == 0.9 and result["alarm"] is False
+
+
+def test_plots_one_png_per_processed_file(capsys, recordings, tiny_model_dir, tmp_path):
+    (recordings / "zero.wav").touch()
+    plots = tmp_path / "plots"
+    code, _, _ = run_cli(capsys, recordings, "--model", tiny_model_dir, "--plot", plots)
+    assert code == 1
+    pngs = sorted(p.name for p in plots.iterdir())
+    assert pngs == ["alarm_kitchen.png", "no_alarm_hall.png"]
+    assert all((plots / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+
+
+def test_plot_names_do_not_overwrite(capsys, tmp_path, rng, tiny_model_dir):
+    for sub in ("a", "b"):
+        write_wav(tmp_path / "in" / sub / "same.wav", noise(5.0, sr=SR, rng=rng), SR)
+    plots = tmp_path / "plots"
+    run_cli(capsys, tmp_path / "in", "--model", tiny_model_dir, "--plot", plots)
+    assert sorted(p.name for p in plots.iterdir()) == ["same-2.png", "same.png"]
+
+
+def test_rgb_model_runs_from_the_cli(capsys, recordings, tmp_path):
+    model = write_tiny_model(tmp_path / "rgb", config=SpectrogramConfig(cmap="magma"))
+    code, out, _ = run_cli(capsys, recordings, "--model", model, "--format", "json")
+    assert code == 0 and len(out.splitlines()) == 2

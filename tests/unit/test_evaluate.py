@@ -1,0 +1,145 @@
+"""Evaluation: hand-checked metrics and breakdowns, the report, plots and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from helpers.tiny_dataset import write_tiny_dataset
+
+from sounddetect.classifiers.onnx import OnnxClassifier
+from sounddetect.cli import main
+from sounddetect.evaluate import (
+    breakdown_by_background,
+    breakdown_by_snr,
+    classification_metrics,
+    evaluate,
+    load_split,
+)
+from sounddetect.exceptions import ModelError, ParameterError
+
+# A hand-checked case. At threshold 0.5 the alarms 0.9, 0.8, 0.6 are found and 0.3 is
+# missed; the non-alarm 0.7 is a false alarm: tp 3, fp 1, fn 1, tn 5.
+# ROC-AUC: of the 4 x 6 alarm/non-alarm pairs, 0.9 and 0.8 beat all 6, 0.6 beats 5 (not
+# 0.7), 0.3 beats 4 (not 0.7 or 0.4): 21 / 24 = 0.875.
+LABELS = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+PROBABILITIES = np.array([0.9, 0.8, 0.6, 0.3, 0.7, 0.2, 0.1, 0.1, 0.05, 0.4])
+SNR_DB = ["-8", "2", "12", "2", "", "", "", "", "", ""]
+KINDS = ["noise", "chirp;noise", "speech", "chirp", "chirp", "noise", "noise", "speech"]
+KINDS += ["chirp", "noise"]
+ROWS = [
+    {"sample_id": f"s{i}", "snr_db": snr, "background_kinds": kinds}
+    for i, (snr, kinds) in enumerate(zip(SNR_DB, KINDS, strict=True))
+]
+
+
+def test_classification_metrics_hand_checked():
+    m = classification_metrics(LABELS, PROBABILITIES, threshold=0.5)
+    assert m["confusion_matrix"] == [[5, 1], [1, 3]]
+    assert m["precision"] == pytest.approx(0.75)
+    assert m["recall"] == pytest.approx(0.75)
+    assert m["f1"] == pytest.approx(0.75)
+    assert m["accuracy"] == pytest.approx(0.8)
+    assert m["false_positive_rate"] == pytest.approx(1 / 6)
+    assert m["roc_auc"] == pytest.approx(21 / 24)
+    assert (m["n"], m["n_alarm"], m["n_no_alarm"]) == (10, 4, 6)
+
+
+def test_classification_metrics_threshold_is_inclusive():
+    # 0.6 is an alarm at threshold 0.6; at 0.65 only 0.9 and 0.8 remain, and 0.7 is still
+    # a false alarm: tp 2, fp 1 -> precision 2/3, recall 1/2, F1 4/7.
+    assert classification_metrics(LABELS, PROBABILITIES, threshold=0.6)["recall"] == 0.75
+    m = classification_metrics(LABELS, PROBABILITIES, threshold=0.65)
+    assert m["precision"] == pytest.approx(2 / 3)
+    assert m["f1"] == pytest.approx(4 / 7)
+
+
+def test_classification_metrics_undefined_values_are_none():
+    m = classification_metrics(np.array([0, 0]), np.array([0.1, 0.2]), threshold=0.5)
+    assert m["precision"] is None and m["recall"] is None and m["roc_auc"] is None
+    assert m["false_positive_rate"] == 0.0
+    with pytest.raises(ParameterError, match="threshold"):
+        classification_metrics(LABELS, PROBABILITIES, threshold=1.5)
+    with pytest.raises(ParameterError, match="one length"):
+        classification_metrics(LABELS, PROBABILITIES[:3])
+
+
+def test_breakdown_by_snr_pairs_each_bin_with_all_non_alarms():
+    bins = {b["bin"]: b for b in breakdown_by_snr(ROWS, LABELS, PROBABILITIES, threshold=0.5)}
+    assert list(bins) == ["-10..-5 dB", "0..5 dB", "10..20 dB"]
+    middle = bins["0..5 dB"]  # alarms 0.8 (found) and 0.3 (missed), 6 non-alarms, 1 fp
+    assert (middle["n_alarm"], middle["n_no_alarm"]) == (2, 6)
+    assert middle["recall"] == pytest.approx(0.5)
+    assert middle["precision"] == pytest.approx(0.5)
+    assert (middle["low_db"], middle["high_db"]) == (0.0, 5.0)
+    assert bins["-10..-5 dB"]["recall"] == 1.0
+
+
+def test_breakdown_by_background_counts_every_kind_of_a_mix():
+    kinds = {
+        b["kind"]: b for b in breakdown_by_background(ROWS, LABELS, PROBABILITIES, threshold=0.5)
+    }
+    assert sorted(kinds) == ["chirp", "noise", "speech"]
+    chirp = kinds["chirp"]  # alarms 0.8 (found), 0.3 (missed); non-alarms 0.7 (fp), 0.05
+    assert (chirp["n_alarm"], chirp["n_no_alarm"]) == (2, 2)
+    assert chirp["recall"] == pytest.approx(0.5)
+    assert chirp["false_positive_rate"] == pytest.approx(0.5)
+    assert kinds["noise"]["n"] == 5
+
+
+@pytest.fixture(scope="module")
+def tiny_dataset(tmp_path_factory):
+    return write_tiny_dataset(tmp_path_factory.mktemp("data"))
+
+
+def test_evaluate_scores_the_onnx_model_and_writes_report_and_plots(
+    tiny_model_dir, tiny_dataset, tmp_path
+):
+    # GIVEN a model directory and a dataset WHEN evaluated on test/
+    out = tmp_path / "evaluation"
+    report = evaluate(tiny_model_dir, tiny_dataset, out_dir=out)
+    # THEN the metrics are those of the classifier detection uses, at the model's threshold
+    test = load_split(tiny_dataset, split="test")
+    probabilities = OnnxClassifier.from_dir(tiny_model_dir).classify(test.images)
+    expected = classification_metrics(test.labels, probabilities, threshold=report["threshold"])
+    assert report["metrics"] == expected
+    assert report["metrics"]["n"] == len(test.labels) == 12
+    assert report["split"] == "test" and report["kind"] == "mel"
+    assert sum(b["n_alarm"] for b in report["by_snr"]) == int(test.labels.sum())
+    assert {b["kind"] for b in report["by_background"]} == {"noise", "chirp", "speech"}
+    n_errors = expected["confusion_matrix"][0][1] + expected["confusion_matrix"][1][0]
+    assert len(report["errors"]) == n_errors
+    assert report["ms_per_window"] > 0
+    assert json.loads((out / "report.json").read_text()) == json.loads(json.dumps(report))
+    for name in ("pr_curve.png", "confusion_matrix.png", "f1_by_snr.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_refuses_a_dataset_rendered_differently(tiny_model_dir, tmp_path):
+    data = write_tiny_dataset(tmp_path / "data")
+    info = json.loads((data / "dataset.json").read_text())
+    info["configs"]["mel"]["n_mels"] = 64
+    (data / "dataset.json").write_text(json.dumps(info))
+    with pytest.raises(ModelError, match="trained on images rendered with"):
+        evaluate(tiny_model_dir, data)
+
+
+def test_evaluate_refuses_an_unknown_split_and_a_missing_type(tiny_model_dir, tiny_dataset):
+    with pytest.raises(ParameterError, match="unknown split"):
+        load_split(tiny_dataset, split="holdout")
+    with pytest.raises(ParameterError, match="has no 'cqt' images"):
+        evaluate(tiny_model_dir, tiny_dataset, kind="cqt")
+
+
+def test_evaluate_cli_prints_a_summary_and_json(tiny_model_dir, tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "cli"
+    assert main(["evaluate", str(tiny_model_dir), str(tiny_dataset), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "ROC-AUC" in text and "SNR bin" in text and "background" in text
+    assert (out / "report.json").is_file() and (out / "pr_curve.png").is_file()
+    argv = ["evaluate", str(tiny_model_dir), str(tiny_dataset), "--out", str(out)]
+    assert main([*argv, "--format", "json", "--no-plots", "--split", "validate"]) == 0
+    assert json.loads(capsys.readouterr().out)["split"] == "validate"
+    assert main(["evaluate", str(tmp_path / "nothing"), str(tiny_dataset)]) == 2
+    assert "no model there" in capsys.readouterr().err

@@ -1,0 +1,83 @@
+"""windows_to_events on hand-made window sequences."""
+
+import numpy as np
+import pytest
+
+from sounddetect.events import windows_to_events
+from sounddetect.exceptions import ParameterError
+
+
+def events_of(probabilities, *, hop=2.0, window=4.0, **options):
+    starts = np.arange(len(probabilities)) * hop
+    return windows_to_events(starts, starts + window, probabilities, **options)
+
+
+def test_no_windows_no_events():
+    assert windows_to_events([], [], [], threshold=0.5) == []
+
+
+def test_all_below_threshold_no_events():
+    assert events_of([0.1, 0.49, 0.2], threshold=0.5) == []
+
+
+def test_single_window_is_an_event_with_its_bounds_and_probability():
+    assert events_of([0.1, 0.8, 0.1], threshold=0.5) == [
+        {"label": "alarm", "start": 2.0, "end": 6.0, "confidence": 0.8}
+    ]
+
+
+def test_overlapping_windows_merge_and_confidence_is_the_maximum():
+    events = events_of([0.1, 0.7, 0.95, 0.6, 0.2], threshold=0.5)
+    assert events == [{"label": "alarm", "start": 2.0, "end": 10.0, "confidence": 0.95}]
+
+
+def test_threshold_is_inclusive():
+    assert len(events_of([0.5], threshold=0.5)) == 1
+
+
+def test_adjacent_windows_merge_without_gap():
+    events = windows_to_events([0, 4, 8], [4, 8, 12], [0.9, 0.9, 0.9], threshold=0.5)
+    assert [(e["start"], e["end"]) for e in events] == [(0.0, 12.0)]
+
+
+def test_separated_windows_stay_apart_unless_within_merge_gap():
+    starts, ends, probs = [0, 5, 20], [4, 9, 24], [0.9, 0.8, 0.7]
+    apart = windows_to_events(starts, ends, probs, threshold=0.5)
+    assert [(e["start"], e["end"]) for e in apart] == [(0, 4), (5, 9), (20, 24)]
+    joined = windows_to_events(starts, ends, probs, threshold=0.5, merge_gap_s=1.0)
+    assert [(e["start"], e["end"], e["confidence"]) for e in joined] == [
+        (0, 9, 0.9),
+        (20, 24, 0.7),
+    ]
+
+
+def test_min_duration_drops_short_events_only():
+    # one lone window (4 s) and a run of three windows (8 s)
+    probs = [0.9, 0.1, 0.1, 0.1, 0.9, 0.9, 0.9, 0.1]
+    events = events_of(probs, threshold=0.5, min_duration_s=6.0)
+    assert [(e["start"], e["end"]) for e in events] == [(8.0, 16.0)]
+    assert len(events_of(probs, threshold=0.5, min_duration_s=4.0)) == 2
+
+
+def test_unsorted_windows_give_the_same_events():
+    starts = np.array([6.0, 0.0, 4.0, 2.0])
+    probs = np.array([0.1, 0.1, 0.9, 0.8])
+    events = windows_to_events(starts, starts + 4.0, probs, threshold=0.5)
+    assert events == [{"label": "alarm", "start": 2.0, "end": 8.0, "confidence": 0.9}]
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "probs", "options", "match"),
+    [
+        ([0, 2], [4], [0.1, 0.2], {}, "differ in length"),
+        ([0], [4], [1.5], {}, r"in \[0, 1\]"),
+        ([0], [4], [np.nan], {}, "finite"),
+        ([0], [4], [0.5], {"threshold": 1.2}, "threshold"),
+        ([4], [4], [0.5], {}, "ends"),
+        ([0], [4], [0.5], {"min_duration_s": -1.0}, ">= 0"),
+        ([0], [4], [0.5], {"merge_gap_s": -0.5}, ">= 0"),
+    ],
+)
+def test_bad_arguments_raise_parameter_error(starts, ends, probs, options, match):
+    with pytest.raises(ParameterError, match=match):
+        windows_to_events(starts, ends, probs, **options)

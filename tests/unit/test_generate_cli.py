@@ -1,0 +1,176 @@
+"""``sounddetect generate``, ``sounddetect preview`` and util/create_training_data.py."""
+
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PIL import Image
+
+from sounddetect.cli import build_parser, main
+from sounddetect.cli.generate import parse_types, settings_from_args
+from sounddetect.dataset import read_dataset_info, read_samples
+from sounddetect.exceptions import ParameterError
+from sounddetect.spectrum import SPECTROGRAM_TYPES
+
+SR = 16000
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = REPO_ROOT / "util" / "create_training_data.py"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Three beeping alarms and three noise backgrounds of three kinds, 5 s each."""
+    root = tmp_path_factory.mktemp("corpus")
+    rng = np.random.default_rng(0)
+    t = np.arange(5 * SR) / SR
+    (root / "alarms").mkdir()
+    (root / "background").mkdir()
+    for i in range(3):
+        beeps = 0.3 * np.sin(2 * np.pi * (3000 + 100 * i) * t) * ((t % 1.0) < 0.5)
+        sf.write(root / "alarms" / f"piezo_{i}.wav", beeps, SR)
+    for kind in ("fan", "tv", "rain"):
+        sf.write(root / "background" / f"{kind}_0.wav", rng.normal(0, 0.05, len(t)), SR)
+    return root / "alarms", root / "background"
+
+
+def generate_argv(corpus, target, *extra):
+    alarms, backgrounds = corpus
+    return [
+        "generate",
+        "--alarm-source",
+        str(alarms),
+        "--background-source",
+        str(backgrounds),
+        "--target-path",
+        str(target),
+        "--samples-per-layer",
+        "4",
+        "--max-background-layers",
+        "2",
+        "--workers",
+        "1",
+        "--no-progress",
+        *extra,
+    ]
+
+
+def test_generate_writes_a_dataset_and_prints_a_summary(corpus, tmp_path, capsys):
+    target = tmp_path / "data"
+    assert main(generate_argv(corpus, target, "--seed", "5", "--snr-db", "0", "6")) == 0
+    out = capsys.readouterr().out
+    assert "train" in out and "images per type: mel 8" in out and "images/s" in out
+    rows = read_samples(target)
+    assert len(rows) == 8
+    assert all(0 <= float(row["snr_db"]) <= 6 for row in rows if row["label"] == "alarm")
+    assert read_dataset_info(target)["seed"] == 5
+
+
+def test_environment_variables_are_read_and_flags_win(tmp_path):
+    environ = {
+        "ALARM_AUDIO_SOURCE": "env/alarms",
+        "BACKGROUND_AUDIO_SOURCE": "env/background",
+        "TARGET_PATH": "env/out",
+        "SAMPLE_DURATION": "2.5",
+        "MAX_BACKGROUND_LAYERS": "2",
+    }
+    parser = build_parser()
+    from_env = settings_from_args(parser.parse_args(["generate"]), environ)
+    assert from_env.alarm_source == Path("env/alarms")
+    assert from_env.background_source == Path("env/background")
+    assert from_env.target_path == Path("env/out")
+    assert from_env.sample_duration == 2.5 and from_env.max_background_layers == 2
+    args = parser.parse_args(
+        ["generate", "--target-path", "flag/out", "--sample-duration", "3", "--types", "all"]
+    )
+    from_flags = settings_from_args(args, environ)
+    assert from_flags.target_path == Path("flag/out") and from_flags.sample_duration == 3.0
+    assert from_flags.types == SPECTROGRAM_TYPES
+    defaults = settings_from_args(parser.parse_args(["generate"]), {})
+    assert defaults.alarm_source == Path("audio/alarms")
+    assert (defaults.sample_duration, defaults.max_background_layers) == (4.0, 3)
+
+
+def test_a_bad_environment_variable_is_a_usage_error(corpus, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SAMPLE_DURATION", "four")
+    argv = generate_argv(corpus, tmp_path / "data")
+    argv.remove("--max-background-layers")
+    argv.remove("2")
+    assert main(argv) == 2
+    assert "$SAMPLE_DURATION='four' is not a valid float" in capsys.readouterr().err
+
+
+def test_an_existing_target_is_refused_without_overwrite(corpus, tmp_path, capsys):
+    target = tmp_path / "data"
+    assert main(generate_argv(corpus, target)) == 0
+    capsys.readouterr()
+    assert main(generate_argv(corpus, target)) == 2
+    assert f"{target}: TARGET_PATH exists" in capsys.readouterr().err
+    assert main(generate_argv(corpus, target, "--overwrite", "--seed", "1")) == 0
+    assert read_dataset_info(target)["seed"] == 1
+
+
+def test_missing_sources_and_unknown_types_are_usage_errors(corpus, tmp_path, capsys):
+    argv = generate_argv(corpus, tmp_path / "data")
+    argv[argv.index("--alarm-source") + 1] = str(tmp_path / "nowhere")
+    assert main(argv) == 2
+    assert "nowhere: alarm source folder does not exist" in capsys.readouterr().err
+    assert main(generate_argv(corpus, tmp_path / "data2", "--types", "mel,sonogram")) == 2
+    assert "unknown spectrogram type(s) sonogram" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["generate", "--workers", "0"])
+
+
+def test_types_accept_commas_spaces_and_all():
+    assert parse_types(["mel,cqt", "chroma"]) == ("mel", "cqt", "chroma")
+    assert parse_types(["all"]) == SPECTROGRAM_TYPES
+    with pytest.raises(ParameterError):
+        parse_types([","])
+
+
+def test_util_script_defaults_to_the_repository_folders():
+    script = runpy.run_path(str(SCRIPT), run_name="util")
+    assert script["DEFAULTS"]["ALARM_AUDIO_SOURCE"] == REPO_ROOT / "audio" / "alarms"
+    assert script["DEFAULTS"]["BACKGROUND_AUDIO_SOURCE"] == REPO_ROOT / "audio" / "background"
+    assert script["DEFAULTS"]["TARGET_PATH"] == REPO_ROOT / "training-data"
+
+
+def test_util_script_reads_the_environment_and_passes_flags(corpus, tmp_path):
+    alarms, backgrounds = corpus
+    env = {
+        **os.environ,
+        "ALARM_AUDIO_SOURCE": str(alarms),
+        "BACKGROUND_AUDIO_SOURCE": str(backgrounds),
+        "TARGET_PATH": str(tmp_path / "env-target"),
+        "MAX_BACKGROUND_LAYERS": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--samples-per-layer", "2", "--workers", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = read_samples(tmp_path / "env-target")
+    assert len(rows) == 2 and {row["n_layers"] for row in rows} == {"1"}
+
+
+def test_preview_writes_every_type_and_a_contact_sheet(corpus, tmp_path, capsys):
+    alarms, backgrounds = corpus
+    out, sheet = tmp_path / "preview", tmp_path / "types.png"
+    argv = ["preview", "--alarm-source", str(alarms), "--background-source", str(backgrounds)]
+    assert main([*argv, "--out", str(out), "--sheet", str(sheet)]) == 0
+    written = sorted(path.name for path in out.glob("*.png"))
+    expected = sorted(
+        f"{kind}_{label}.png" for kind in SPECTROGRAM_TYPES for label in ("alarm", "no_alarm")
+    )
+    assert written == expected
+    with Image.open(sheet) as image:
+        assert image.format == "PNG" and image.width > 3 * image.height
+    assert "alarm: alarms/piezo_" in capsys.readouterr().out

@@ -1,0 +1,249 @@
+"""Mixing: distributions, spec drawing, the measured alarm-to-background ratio, levels."""
+
+import math
+
+import numpy as np
+import pytest
+
+from sounddetect.exceptions import AudioError, ParameterError
+from sounddetect.mixing import (
+    FRAME_LENGTH,
+    PEAK_LIMIT,
+    SampleSpec,
+    SourceClip,
+    active_frames,
+    active_snr_db,
+    draw_sample_specs,
+    mix_sample,
+    mix_stems,
+    sample_distribution,
+    source_kind,
+    validate_distribution,
+)
+
+SR = 16000
+WINDOW = 4 * SR
+
+
+def beep_gate(n_samples: int) -> np.ndarray:
+    """Temporal-three-like on/off pattern: 0.5 s on, 0.5 s off, 0.5 s on, 0.5 s off."""
+    t = np.arange(n_samples) / SR
+    return (t % 1.0) < 0.5
+
+
+@pytest.fixture(scope="module")
+def sources():
+    rng = np.random.default_rng(0)
+    audio = {}
+    for i, seconds in enumerate((6.0, 3.0, 2.4)):
+        n = int(seconds * SR)
+        tone = 0.3 * np.sin(2 * np.pi * (3000 + 200 * i) * np.arange(n) / SR)
+        audio[f"alarms/piezo_{i}.wav"] = (tone * beep_gate(n)).astype(np.float32)
+    for kind, scale in (("noise", 0.05), ("babble", 0.2)):
+        for i in range(2):
+            n = int(7 * SR)
+            audio[f"background/{kind}_{i}.wav"] = rng.normal(0, scale, n).astype(np.float32)
+    return audio
+
+
+@pytest.fixture(scope="module")
+def clips(sources):
+    alarms = [
+        SourceClip(name, len(y), active_frames(y))
+        for name, y in sources.items()
+        if name.startswith("alarms/")
+    ]
+    backgrounds = [
+        SourceClip(name, len(y)) for name, y in sources.items() if name.startswith("background/")
+    ]
+    return alarms, backgrounds
+
+
+def draw(clips, **options):
+    alarms, backgrounds = clips
+    settings = {"seed": 7, "sr": SR, "samples_per_layer": 20, "max_background_layers": 3}
+    return draw_sample_specs(alarms, backgrounds, **{**settings, **options})
+
+
+@pytest.mark.parametrize(
+    ("dist", "match"),
+    [
+        (("normal", 0, 1), "distribution tuple"),
+        ("uniform", "distribution tuple"),
+        (("uniform", 1), "takes 2 values"),
+        (("uniform", 5, 1), "low <= high, got 5 > 1"),
+        (("choose", []), "at least one value"),
+        (("const", math.nan), "finite numbers"),
+    ],
+)
+def test_bad_distributions_are_refused(dist, match):
+    with pytest.raises(ParameterError, match=match):
+        validate_distribution(dist, name="snr_db")
+
+
+def test_distributions_draw_inside_their_support():
+    rng = np.random.default_rng(0)
+    assert sample_distribution(("const", 3), rng) == 3.0
+    uniform = [sample_distribution(("uniform", -10, 20), rng) for _ in range(200)]
+    assert min(uniform) >= -10 and max(uniform) <= 20 and np.ptp(uniform) > 20
+    assert {sample_distribution(("choose", [1, 2]), rng) for _ in range(50)} == {1.0, 2.0}
+
+
+def test_source_kind_is_the_stem_up_to_the_first_underscore():
+    assert source_kind("background/chirp_003.wav") == "chirp"
+    assert source_kind("tv.wav") == "tv"
+
+
+def test_active_frames_follow_the_beeps():
+    y = np.sin(np.arange(2 * SR)).astype(np.float32) * beep_gate(2 * SR)
+    active = active_frames(y)
+    expected = beep_gate(2 * SR)[::FRAME_LENGTH]
+    # Frames straddling an edge may go either way; all others match the gate.
+    assert np.mean(active == expected) > 0.95
+    assert not active_frames(np.zeros(1000, dtype=np.float32)).any()
+
+
+def test_active_snr_ignores_the_gaps_between_beeps():
+    rng = np.random.default_rng(1)
+    background = rng.normal(0, 0.1, WINDOW)
+    gate = beep_gate(WINDOW)
+    alarm = np.where(gate, 0.1, 0.0) * np.sign(np.sin(np.arange(WINDOW)))
+    expected = 10 * np.log10(np.mean(alarm[gate] ** 2) / np.mean(background[gate] ** 2))
+    assert active_snr_db(alarm, background) == pytest.approx(expected, abs=0.2)
+    # Over the whole window the same beeps would look 3 dB quieter.
+    assert active_snr_db(alarm, background) - 10 * np.log10(
+        np.mean(alarm**2) / np.mean(background**2)
+    ) == pytest.approx(3.0, abs=0.2)
+    with pytest.raises(AudioError, match="silent"):
+        active_snr_db(np.zeros(WINDOW), background)
+
+
+def test_specs_are_balanced_over_layers_and_labels(clips):
+    specs = draw(clips)
+    assert len(specs) == 60
+    for n_layers in (1, 2, 3):
+        layer = [spec for spec in specs if spec.n_layers == n_layers]
+        assert len(layer) == 20
+        assert sum(spec.label == "alarm" for spec in layer) == 10
+    assert len({spec.sample_id for spec in specs}) == 60
+    # Layers use different recordings while there are enough of them.
+    assert all(len(set(spec.background_files)) == spec.n_layers for spec in specs)
+
+
+def test_same_seed_same_specs_and_each_spec_independent_of_the_count(clips):
+    assert draw(clips) == draw(clips)
+    assert draw(clips, seed=8) != draw(clips)
+    few = draw(clips, samples_per_layer=4)
+    many = draw(clips, samples_per_layer=8)
+    assert few == [spec for spec in many if int(spec.sample_id[-4:]) < 4]
+
+
+def test_every_alarm_window_holds_a_second_of_beeping(clips, sources):
+    specs = draw(clips, partial_alarm_probability=1.0, samples_per_layer=40)
+    alarm_specs = [spec for spec in specs if spec.label == "alarm"]
+    partial = 0
+    for spec in alarm_specs:
+        offset = round(spec.alarm_offset_s * SR)
+        length = round(spec.alarm_duration_s * SR)
+        onset = round(spec.alarm_onset_s * SR)
+        assert 0 <= onset and onset + length <= WINDOW
+        assert offset + length <= len(sources[spec.alarm_file])
+        on = beep_gate(len(sources[spec.alarm_file]))[offset : offset + length]
+        assert on.sum() / SR >= 1.0 - 2 * FRAME_LENGTH / SR
+        partial += length < WINDOW
+    assert partial > len(alarm_specs) / 2
+
+
+@pytest.mark.parametrize("n_layers", [1, 2, 3])
+def test_measured_ratio_is_within_half_a_db_of_the_drawn_one(clips, sources, n_layers):
+    specs = [
+        spec
+        for spec in draw(clips, snr_db=("uniform", -10, 20), partial_alarm_probability=0.5)
+        if spec.label == "alarm" and spec.n_layers == n_layers
+    ]
+    for spec in specs:
+        mixture = mix_stems(spec, sources=sources, sr=SR)
+        # Independent of the library's frame logic: the samples where the source beeps.
+        onset = round(spec.alarm_onset_s * SR)
+        length = round(spec.alarm_duration_s * SR)
+        offset = round(spec.alarm_offset_s * SR)
+        on = np.zeros(WINDOW, dtype=bool)
+        on[onset : onset + length] = beep_gate(len(sources[spec.alarm_file]))[
+            offset : offset + length
+        ]
+        measured = 10 * np.log10(
+            np.mean(mixture.alarm[on].astype(np.float64) ** 2)
+            / np.mean(mixture.background[on].astype(np.float64) ** 2)
+        )
+        assert abs(measured - spec.snr_db) < 0.5, spec.sample_id
+
+
+def test_mix_is_the_sum_of_its_stems_and_deterministic(clips, sources):
+    spec = next(spec for spec in draw(clips) if spec.label == "alarm" and spec.n_layers == 3)
+    first = mix_stems(spec, sources=sources, sr=SR)
+    again = mix_sample(spec, sources=sources, sr=SR)
+    assert first.y.dtype == np.float32 and first.y.shape == (WINDOW,)
+    assert np.array_equal(first.y, first.alarm + first.background)
+    assert first.y.tobytes() == again.tobytes()
+
+
+def test_no_alarm_sample_has_a_silent_alarm_stem(clips, sources):
+    spec = next(spec for spec in draw(clips) if spec.label == "no_alarm")
+    mixture = mix_stems(spec, sources=sources, sr=SR)
+    assert not mixture.alarm.any() and mixture.alarm_gain_db is None
+
+
+def test_level_is_reached_and_loud_mixes_are_limited_not_clipped(clips, sources):
+    specs = draw(clips, level_db=("const", -26.0))
+    for spec in specs[:6]:
+        y = mix_sample(spec, sources=sources, sr=SR)
+        assert 20 * np.log10(np.sqrt(np.mean(y.astype(np.float64) ** 2))) == pytest.approx(
+            -26.0, abs=0.01
+        )
+    for spec in draw(clips, level_db=("const", 0.0))[:6]:
+        mixture = mix_stems(spec, sources=sources, sr=SR)
+        assert np.max(np.abs(mixture.y)) <= PEAK_LIMIT + 1e-6
+        assert np.max(np.abs(mixture.y)) > 0.9 * PEAK_LIMIT
+        # The 0 dBFS level asked for is given up for the peak limit.
+        assert np.sqrt(np.mean(mixture.y.astype(np.float64) ** 2)) < 0.5
+
+
+def test_mixing_refuses_missing_or_short_sources(clips, sources):
+    spec = next(spec for spec in draw(clips) if spec.label == "alarm")
+    missing = {name: y for name, y in sources.items() if name != spec.alarm_file}
+    with pytest.raises(AudioError, match="source not available"):
+        mix_sample(spec, sources=missing, sr=SR)
+    short = {**sources, spec.background_files[0]: np.zeros(SR, dtype=np.float32)}
+    with pytest.raises(AudioError, match="outside the file"):
+        mix_sample(spec, sources=short, sr=SR)
+
+
+def test_spec_validation_names_the_sample():
+    with pytest.raises(ParameterError, match="s-1: label 'alarm' needs alarm_file"):
+        SampleSpec("s-1", 0, "alarm", 4.0, ("a_1.wav",), (0.0,), (0.0,), -20.0, snr_db=0.0)
+    with pytest.raises(ParameterError, match="one offset and gain per background"):
+        SampleSpec("s-2", 0, "no_alarm", 4.0, ("a_1.wav",), (), (0.0,), -20.0)
+
+
+def test_drawing_refuses_short_backgrounds_and_empty_sources(clips):
+    alarms, backgrounds = clips
+    with pytest.raises(ParameterError, match="background shorter than the window"):
+        draw_sample_specs(alarms, [SourceClip("background/x_1.wav", SR)], seed=0, sr=SR)
+    with pytest.raises(ParameterError, match="need alarm and background clips"):
+        draw_sample_specs([], backgrounds, seed=0, sr=SR)
+
+
+def test_a_sparse_alarm_window_holds_all_the_beeping_the_clip_can_give(clips):
+    # A CO alarm: four 0.1 s beeps, then 5 s of silence; no window can hold 1 s of beeping.
+    n = 12 * SR
+    t = np.arange(n) / SR
+    gate = ((t % 5.8) < 0.8) & ((t % 0.2) < 0.1)
+    y = (0.3 * np.sin(2 * np.pi * 3200 * t) * gate).astype(np.float32)
+    sparse = SourceClip("alarms/co_1.wav", n, active_frames(y))
+    specs = draw_sample_specs([sparse], clips[1], seed=0, sr=SR, samples_per_layer=40)
+    for spec in specs:
+        if spec.label == "alarm":
+            offset = round(spec.alarm_offset_s * SR)
+            length = round(spec.alarm_duration_s * SR)
+            beeping = gate[offset : offset + length].sum() / SR
+            assert beeping >= 0.4 - 2 * FRAME_LENGTH / SR, spec.sample_id

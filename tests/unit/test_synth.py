@@ -1,0 +1,379 @@
+"""The synthetic corpus: patterns, tones, backgrounds, rooms and the corpus layout."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from sounddetect import synth
+from sounddetect.cli import synth as synth_cli
+from sounddetect.exceptions import ParameterError
+
+SR = 16000
+
+
+def frame_envelope(y, *, sr, frame_s=0.005):
+    """RMS per frame, and the frame rate."""
+    hop = round(frame_s * sr)
+    frames = y[: len(y) // hop * hop].reshape(-1, hop)
+    return np.sqrt(np.mean(frames**2, axis=1)), 1.0 / frame_s
+
+
+def on_runs(envelope, rate, *, threshold):
+    """Onset and offset times (s) of runs where ``envelope`` exceeds ``threshold``."""
+    above = np.concatenate([[False], envelope > threshold, [False]]).astype(int)
+    edges = np.diff(above)
+    return np.flatnonzero(edges == 1) / rate, np.flatnonzero(edges == -1) / rate
+
+
+def band_envelope(y, *, sr, low_hz, high_hz, frame_s=0.01):
+    """Energy per frame between ``low_hz`` and ``high_hz``."""
+    hop = round(frame_s * sr)
+    frames = y[: len(y) // hop * hop].reshape(-1, hop) * np.hanning(hop)
+    spectrum = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    freqs = np.fft.rfftfreq(hop, 1.0 / sr)
+    band = (freqs >= low_hz) & (freqs <= high_hz)
+    return spectrum[:, band].sum(axis=1), 1.0 / frame_s
+
+
+def peak_frequency(y, *, sr):
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    return np.fft.rfftfreq(len(y), 1.0 / sr)[np.argmax(spectrum)]
+
+
+def level_at(y, frequency_hz, *, sr):
+    """Spectral magnitude (dB) at a frequency (max over +-10 Hz)."""
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    freqs = np.fft.rfftfreq(len(y), 1.0 / sr)
+    near = np.abs(freqs - frequency_hz) <= 10
+    return 20 * np.log10(spectrum[near].max() + 1e-12)
+
+
+def file_hashes(root):
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# Patterns -------------------------------------------------------------------------------
+
+
+def test_t3_pattern_is_three_half_second_beeps_then_a_long_gap():
+    intervals = synth.t3_pattern(duration=8.0)
+    np.testing.assert_allclose(intervals, [[0, 0.5], [1, 1.5], [2, 2.5],
+                                           [4, 4.5], [5, 5.5], [6, 6.5]])
+
+
+def test_t4_pattern_is_four_short_beeps_then_five_seconds_off():
+    intervals = synth.t4_pattern(duration=5.6)
+    np.testing.assert_allclose(intervals, [[0, 0.1], [0.2, 0.3], [0.4, 0.5], [0.6, 0.7]])
+
+
+def test_jittered_pattern_stays_near_nominal_and_is_seeded():
+    a = synth.t3_pattern(duration=40.0, jitter_s=0.02, seed=3)
+    b = synth.t3_pattern(duration=40.0, jitter_s=0.02, seed=3)
+    c = synth.t3_pattern(duration=40.0, jitter_s=0.02, seed=4)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    on = a[:-1, 1] - a[:-1, 0]
+    assert np.all(np.abs(on - 0.5) <= 0.06) and np.std(on) > 0.005
+
+
+def test_pattern_starting_before_the_clip_is_cropped():
+    intervals = synth.t3_pattern(duration=4.0, start_s=-0.25)
+    np.testing.assert_allclose(intervals, [[0, 0.25], [0.75, 1.25], [1.75, 2.25], [3.75, 4.0]])
+
+
+def test_beep_pattern_rejects_nonsense():
+    with pytest.raises(ParameterError, match="on_s"):
+        synth.beep_pattern(duration=4.0, on_s=0.0, off_s=0.5, n_beeps=3, gap_s=1.5)
+
+
+# Alarms ---------------------------------------------------------------------------------
+
+
+def test_rendered_t3_envelope_has_t3_timing():
+    spec = synth.AlarmSpec(f0_hz=3100.0, duration_s=8.0, start_s=0.25)
+    y = synth.render_alarm(spec, sr=SR, seed=1)
+    envelope, rate = frame_envelope(y, sr=SR)
+    onsets, offsets = on_runs(envelope, rate, threshold=0.5 * envelope.max())
+    np.testing.assert_allclose(offsets - onsets, 0.5, atol=0.02)
+    gaps = onsets[1:] - offsets[:-1]
+    np.testing.assert_allclose(gaps, [0.5, 0.5, 1.5, 0.5, 0.5], atol=0.02)
+
+
+def test_rendered_t4_envelope_has_t4_timing():
+    spec = synth.AlarmSpec(kind="t4piezo", pattern="t4", f0_hz=3300.0, on_s=0.1, off_s=0.1,
+                           gap_s=5.0, duration_s=11.5, start_s=0.5, attack_s=0.003,
+                           release_s=0.003)
+    y = synth.render_alarm(spec, sr=SR, seed=1)
+    envelope, rate = frame_envelope(y, sr=SR)
+    onsets, offsets = on_runs(envelope, rate, threshold=0.5 * envelope.max())
+    assert len(onsets) == 8
+    np.testing.assert_allclose(offsets - onsets, 0.1, atol=0.01)
+    np.testing.assert_allclose(onsets[1:] - offsets[:-1], [0.1, 0.1, 0.1, 5.0, 0.1, 0.1, 0.1],
+                               atol=0.01)
+
+
+def test_render_alarm_is_deterministic():
+    spec = synth.AlarmSpec(jitter_s=0.01, drift=0.004, message_s=1.0, duration_s=6.0)
+    a = synth.render_alarm(spec, sr=SR, seed=5)
+    np.testing.assert_array_equal(a, synth.render_alarm(spec, sr=SR, seed=5))
+    assert not np.array_equal(a, synth.render_alarm(spec, sr=SR, seed=6))
+
+
+@pytest.mark.parametrize("f0_hz", [2800.0, 3150.0, 3600.0])
+def test_piezo_fundamental_is_where_requested(f0_hz):
+    spec = synth.AlarmSpec(pattern="continuous", f0_hz=f0_hz, drift=0.003,
+                           partials_db=(0.0, -12.0, -8.0))
+    y = synth.render_alarm(spec, sr=32000, seed=2)
+    assert abs(peak_frequency(y, sr=32000) - f0_hz) < 0.01 * f0_hz
+
+
+def test_planned_piezo_alarms_sound_at_their_drawn_frequency():
+    alarms = [f for f in synth.plan_corpus(seed=0, scale=0.05)
+              if f.kind == "t3piezo" and f.section == "alarms"]
+    assert alarms
+    for item in alarms:
+        assert 2850 <= item.alarm.f0_hz <= 3550
+        continuous = dataclasses.replace(item.alarm, pattern="continuous", warble_depth=0,
+                                               sweep=0)
+        y = synth.render_alarm(continuous, sr=SR, seed=item.seed)
+        assert abs(peak_frequency(y, sr=SR) - item.alarm.f0_hz) < 0.02 * item.alarm.f0_hz
+
+
+def test_square_wave_alarm_has_odd_harmonics():
+    square = [f for f in synth.plan_corpus(seed=0, scale=0.05) if f.kind == "t3square"][0]
+    spec = dataclasses.replace(square.alarm, pattern="continuous", f0_hz=520.0)
+    y = synth.render_alarm(spec, sr=SR, seed=0)
+    odd = [level_at(y, k * 520.0, sr=SR) for k in (1, 3, 5)]
+    even = [level_at(y, k * 520.0, sr=SR) for k in (2, 4)]
+    assert min(odd) > max(even) + 6.0
+    assert level_at(y, 3 * 520.0, sr=SR) > level_at(y, 520.0, sr=SR) - 15.0
+
+
+def test_voice_message_fills_the_gap_between_beep_groups():
+    spec = synth.AlarmSpec(f0_hz=3000.0, duration_s=10.0, message_s=1.5)
+    beeps, messages = synth.alarm_intervals(spec)
+    assert len(messages) >= 1
+    for onset, offset in messages:
+        assert not np.any((beeps[:, 0] < offset) & (beeps[:, 1] > onset))
+    y = synth.render_alarm(spec, sr=SR, seed=0)
+    start, stop = (round(t * SR) for t in messages[0])
+    assert np.sqrt(np.mean(y[start:stop] ** 2)) > 0.01
+
+
+def test_alarm_spec_rejects_unknown_pattern():
+    with pytest.raises(ParameterError, match="pattern"):
+        synth.AlarmSpec(pattern="t5")
+
+
+# Backgrounds ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(synth.BACKGROUND_KINDS))
+def test_background_has_requested_duration_and_is_finite(kind):
+    y = synth.render_background(kind, duration=9.5, sr=SR, seed=1)
+    assert y.shape == (round(9.5 * SR),)
+    assert np.all(np.isfinite(y))
+    assert np.sqrt(np.mean(y**2)) == pytest.approx(0.1, rel=0.01)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_low_battery_chirp_is_a_single_short_burst(seed):
+    y = synth.render_background("lowbattery", duration=20.0, sr=SR, seed=seed)
+    energy, rate = band_envelope(y, sr=SR, low_hz=2700, high_hz=3700)
+    onsets, offsets = on_runs(energy, rate, threshold=0.05 * energy.max())
+    assert len(onsets) == 1
+    assert 0.03 <= offsets[0] - onsets[0] <= 0.25
+
+
+def test_reversing_beeper_repeats_without_a_group_gap():
+    y = synth.render_background("reversing", duration=20.0, sr=SR, seed=4)
+    energy, rate = band_envelope(y, sr=SR, low_hz=900, high_hz=1300)
+    onsets, _ = on_runs(energy, rate, threshold=0.2 * energy.max())
+    periods = np.diff(onsets)
+    assert len(periods) >= 8
+    np.testing.assert_allclose(periods, np.median(periods), atol=0.05)
+    assert 0.85 <= np.median(periods) <= 1.15
+
+
+def test_training_and_holdout_background_kinds_are_disjoint():
+    assert not set(synth.TRAINING_BACKGROUND_KINDS) & set(synth.HOLDOUT_BACKGROUND_KINDS)
+    assert set(synth.BACKGROUND_COUNTS) == set(synth.TRAINING_BACKGROUND_KINDS)
+
+
+def test_unknown_background_kind_is_a_parameter_error():
+    with pytest.raises(ParameterError, match="unknown background kind 'siren'"):
+        synth.render_background("siren", duration=5.0, sr=SR)
+
+
+# Rooms and microphones ------------------------------------------------------------------
+
+
+def test_room_impulse_response_has_the_requested_direct_to_reverberant_ratio():
+    h = synth.room_impulse_response(sr=SR, rt60_s=0.6, drr_db=-3.0, seed=1)
+    assert h[0] == pytest.approx(1.0, abs=0.05)
+    drr = 10 * np.log10(h[0] ** 2 / np.sum(h[1:] ** 2))
+    assert drr == pytest.approx(-3.0, abs=0.5)
+
+
+def test_room_reverberation_decays_at_the_requested_rate():
+    h = synth.room_impulse_response(sr=SR, rt60_s=1.0, drr_db=0.0, hf_damping=1.0, seed=2)
+    energy = np.cumsum(h[::-1] ** 2)[::-1]  # Schroeder backward integration
+    decay_db = 10 * np.log10(energy / energy[0])
+    t_20 = np.argmax(decay_db < -25.0) / SR - np.argmax(decay_db < -5.0) / SR
+    assert 3 * t_20 == pytest.approx(1.0, rel=0.2)
+
+
+def test_phone_microphone_removes_low_frequencies():
+    t = np.arange(2 * SR) / SR
+    low, mid = np.sin(2 * np.pi * 100 * t), np.sin(2 * np.pi * 1000 * t)
+    kwargs = {"sr": SR, "mic": "phone", "level_dbfs": -20.0}
+    out = synth.apply_microphone(np.stack([low, mid], axis=1), **kwargs)
+    rms = np.sqrt(np.mean(out[SR:] ** 2, axis=0))
+    assert 20 * np.log10(rms[0] / rms[1]) < -20.0
+
+
+def test_clipping_microphone_clips():
+    y = np.sin(2 * np.pi * 3000 * np.arange(SR) / SR)
+    out = synth.apply_microphone(y, sr=SR, mic="studio", level_dbfs=-20.0, clip_db=6.0)
+    assert np.abs(out).max() == 1.0 and np.mean(np.abs(out) == 1.0) > 0.1
+
+
+# The corpus -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpus")
+    summary = synth.make_corpus(root, seed=0, scale=0.01)
+    return root, summary
+
+
+def test_corpus_layout_has_every_section(corpus):
+    root, summary = corpus
+    for section in ("alarms", "background", "holdout/alarms", "holdout/background",
+                    "examples"):
+        assert list((root / section).glob("*.wav")), section
+    assert summary["written"] == len(list(root.rglob("*.wav")))
+    assert (root / "corpus.json").is_file() and (root / "examples/truth.json").is_file()
+
+
+def test_corpus_stems_start_with_their_kind(corpus):
+    root, _ = corpus
+    alarm_kinds = set(synth.ALARM_COUNTS)
+    expected = {
+        "alarms": alarm_kinds, "holdout/alarms": alarm_kinds,
+        "background": set(synth.TRAINING_BACKGROUND_KINDS),
+        "holdout/background": set(synth.HOLDOUT_BACKGROUND_KINDS),
+    }
+    for section, kinds in expected.items():
+        found = {p.stem.split("_")[0] for p in (root / section).glob("*.wav")}
+        assert found == kinds, section
+
+
+def test_corpus_files_are_valid_pcm_wavs(corpus):
+    root, _ = corpus
+    for path in root.rglob("*.wav"):
+        info = sf.info(path)
+        assert info.format == "WAV" and info.subtype == "PCM_16", path
+        assert info.samplerate in (16000, 22050, 32000, 44100, 48000) and info.channels in (1, 2)
+        y, _ = sf.read(path)
+        assert np.abs(y).max() > 0.001, path
+    for path in (root / "alarms").glob("*.wav"):
+        info = sf.info(path)
+        assert info.frames == 4 * info.samplerate or 8.0 <= info.duration <= 12.0, path
+    for path in (root / "background").glob("*.wav"):
+        assert sf.info(path).duration >= 12.0, path
+
+
+def test_corpus_manifest_and_truth_describe_the_files(corpus):
+    root, _ = corpus
+    manifest = json.loads((root / "corpus.json").read_text())
+    paths = {entry["path"] for entry in manifest["files"]}
+    assert paths == {p.relative_to(root).as_posix() for p in root.rglob("*.wav")}
+    for entry in manifest["files"]:
+        assert (entry["label"] == "alarm") == bool(entry["sounding"]), entry["path"]
+    truth = json.loads((root / "examples/truth.json").read_text())["files"]
+    assert set(truth) == {p.name for p in (root / "examples").glob("*.wav")}
+    for name, entry in truth.items():
+        assert entry["alarm"] == name.startswith("alarm_")
+        for event in entry["events"]:
+            assert 0 < event["start"] < event["end"] < entry["duration_s"]
+
+
+def test_skip_existing_does_not_rewrite(corpus):
+    root, _ = corpus
+    before = {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+    summary = synth.make_corpus(root, seed=0, scale=0.01, skip_existing=True)
+    assert summary["written"] == 0 and summary["skipped"] == len(list(root.rglob("*.wav")))
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_existing_corpus_is_not_overwritten_without_overwrite(corpus):
+    root, _ = corpus
+    with pytest.raises(ParameterError, match="exist already"):
+        synth.make_corpus(root, seed=0, scale=0.01)
+
+
+def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path):
+    synth.make_corpus(tmp_path / "a", seed=7, scale=0.01, sections=("alarms",))
+    synth.make_corpus(tmp_path / "b", seed=7, scale=0.01, sections=("alarms",))
+    synth.make_corpus(tmp_path / "c", seed=8, scale=0.01, sections=("alarms",))
+    a, b, c = (file_hashes(tmp_path / name) for name in "abc")
+    assert a == b
+    assert not set(a.values()) & set(c.values())
+
+
+def test_overwrite_replaces_files_with_identical_bytes(tmp_path):
+    synth.make_corpus(tmp_path, seed=3, scale=0.01, sections=("alarms",))
+    before = file_hashes(tmp_path)
+    summary = synth.make_corpus(tmp_path, seed=3, scale=0.01, sections=("alarms",),
+                                overwrite=True)
+    assert summary["written"] == len(before) - 1  # every WAV, not the manifest
+    assert file_hashes(tmp_path) == before
+
+
+def test_make_corpus_rejects_conflicting_flags_and_bad_scale(tmp_path):
+    with pytest.raises(ParameterError, match="not both"):
+        synth.make_corpus(tmp_path, skip_existing=True, overwrite=True)
+    with pytest.raises(ParameterError, match="scale"):
+        synth.make_corpus(tmp_path, scale=0.0)
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="sounddetect")
+    synth_cli.add_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(argv)
+
+
+def test_cli_parses_options():
+    args = parse(["synth", "out", "--seed", "2", "--scale", "0.5", "--overwrite"])
+    assert (str(args.dir), args.seed, args.scale, args.skip_existing, args.overwrite) == (
+        "out", 2, 0.5, False, True)
+    assert args.run is synth_cli.run
+
+
+def test_cli_skip_existing_keeps_a_corpus_made_with_other_settings(tmp_path):
+    synth.make_corpus(tmp_path, seed=2, scale=0.01, sections=("alarms",))
+    before = file_hashes(tmp_path)
+    args = parse(["synth", str(tmp_path), "--skip-existing"])
+    assert args.run(args) == 0
+    assert file_hashes(tmp_path) == before
+
+
+@pytest.mark.parametrize("argv", [
+    ["synth", "d", "--skip-existing", "--overwrite"],
+    ["synth", "d", "--scale", "-1"],
+    ["synth", "d", "--seed", "x"],
+])
+def test_cli_rejects_bad_arguments(argv):
+    with pytest.raises(SystemExit) as excinfo:
+        parse(argv)
+    assert excinfo.value.code == 2

@@ -1,0 +1,229 @@
+"""Training: the CNN, augmentation, threshold choice, ONNX export and the train/compare CLIs."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import onnxruntime
+import pytest
+import torch
+from helpers.tiny_dataset import write_tiny_dataset
+
+from sounddetect.cli import main
+from sounddetect.evaluate import dataset_config, load_split
+from sounddetect.exceptions import ParameterError
+from sounddetect.spectrum import SpectrogramConfig, image_to_tensor
+from sounddetect.train import (
+    AlarmNet,
+    Augmentation,
+    augment_batch,
+    choose_threshold,
+    data_hash,
+    export_onnx,
+    fit,
+    mix_images_db,
+    train,
+)
+
+CONTRACT_KEYS = {
+    "format",
+    "labels",
+    "threshold",
+    "config",
+    "input",
+    "output",
+    "metrics",
+    "data_hash",
+    "versions",
+    "created",
+    "name",
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_dataset(tmp_path_factory):
+    return write_tiny_dataset(tmp_path_factory.mktemp("data"), types=("mel", "linear"))
+
+
+@pytest.fixture(scope="module")
+def trained_model_dir(tiny_dataset, tmp_path_factory):
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    train(tiny_dataset, out, epochs=2, patience=2, num_threads=1)
+    return out
+
+
+def test_exported_onnx_matches_pytorch(tiny_dataset, tmp_path):
+    # GIVEN a model fitted for two epochs on the tiny dataset
+    config = dataset_config(tiny_dataset)
+    train_data = load_split(tiny_dataset, split="train")
+    validate_data = load_split(tiny_dataset, split="validate")
+    result = fit(train_data, validate_data, config=config, epochs=2, num_threads=1)
+    # WHEN it is exported and run by onnxruntime on test images, batch sizes 1 and 12
+    path = export_onnx(result.model, tmp_path / "model.onnx", config=config)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    tensor = image_to_tensor(load_split(tiny_dataset, split="test").images)
+    with torch.no_grad():
+        expected = torch.sigmoid(result.model(torch.from_numpy(tensor))).numpy()
+    for batch in (tensor[:1], tensor):
+        (exported,) = session.run(["alarm_probability"], {"image": batch})
+        # THEN the probabilities are PyTorch's, one per image
+        assert exported.shape == (len(batch),)
+        np.testing.assert_allclose(exported, expected[: len(batch)], atol=1e-4)
+    assert np.all((expected >= 0) & (expected <= 1))
+
+
+def test_train_writes_model_json_per_contract(trained_model_dir, tiny_dataset):
+    card = json.loads((trained_model_dir / "model.json").read_text())
+    assert CONTRACT_KEYS <= set(card)
+    assert card["format"] == "sounddetect-model/1"
+    assert card["labels"] == ["no_alarm", "alarm"]
+    assert (card["input"], card["output"]) == ("image", "alarm_probability")
+    assert 0.0 <= card["threshold"] <= 1.0
+    assert SpectrogramConfig.from_dict(card["config"]) == SpectrogramConfig(kind="mel")
+    assert card["data_hash"] == data_hash(tiny_dataset)
+    assert {"torch", "onnx", "onnxruntime", "numpy"} <= set(card["versions"])
+    assert card["name"] == "tiny"
+    validate = card["metrics"]["validate"]
+    assert {"precision", "recall", "f1", "roc_auc", "confusion_matrix"} <= set(validate)
+    assert len(card["metrics"]["history"]) == card["metrics"]["epochs_run"] <= 2
+    assert card["metrics"]["onnx_max_abs_difference"] <= 1e-4
+    assert (trained_model_dir / "model.onnx").stat().st_size > 1000
+
+
+def test_train_refuses_an_existing_model_dir(trained_model_dir, tiny_dataset):
+    before = (trained_model_dir / "model.json").read_text()
+    with pytest.raises(ParameterError, match="exists; pass --overwrite"):
+        train(tiny_dataset, trained_model_dir, epochs=1)
+    assert (trained_model_dir / "model.json").read_text() == before
+
+
+def test_train_cli_overwrite_and_refusal(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "cli-model"
+    (out / "evaluation").mkdir(parents=True)
+    argv = ["train", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    # GIVEN an existing folder, WHEN training without --overwrite THEN usage error, untouched
+    assert main(argv) == 2
+    assert "exists" in capsys.readouterr().err
+    assert not (out / "model.onnx").exists()
+    # WHEN training with --overwrite THEN the folder is replaced by the new model
+    assert main([*argv, "--overwrite", "--type", "linear"]) == 0
+    assert "validate: threshold" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["model.json", "model.onnx"]
+    assert json.loads((out / "model.json").read_text())["config"]["kind"] == "linear"
+
+
+def test_train_needs_both_labels_in_train(tiny_dataset, tmp_path):
+    data = load_split(tiny_dataset, split="train")
+    alarms_only = type(data)(data.images[::2], data.labels[::2], data.rows[::2])
+    with pytest.raises(ParameterError, match="both alarm and no_alarm"):
+        fit(alarms_only, data, config=SpectrogramConfig(), epochs=1)
+
+
+def test_choose_threshold_centres_a_clean_gap_in_logit_space():
+    labels = np.array([0, 0, 1, 1])
+    assert choose_threshold(labels, np.array([0.1, 0.2, 0.8, 0.9])) == pytest.approx(0.5)
+    # logit(0.2) = -1.386, logit(0.98) = 3.892: midpoint 1.253 -> 0.778
+    threshold = choose_threshold(labels, np.array([0.1, 0.2, 0.98, 0.99]))
+    assert threshold == pytest.approx(1 / (1 + math.exp(-(math.log(0.25) + math.log(49)) / 2)))
+
+
+def test_choose_threshold_maximises_f1():
+    # Cut between 0.1 and 0.3 gives tp 3, fp 1, fn 0: F1 6/7, the best of all cuts.
+    labels = np.array([0, 1, 0, 1, 1])
+    probabilities = np.array([0.1, 0.3, 0.4, 0.7, 0.9])
+    threshold = choose_threshold(labels, probabilities)
+    assert 0.1 < threshold < 0.3
+    predicted = probabilities >= threshold
+    assert (predicted & (labels == 1)).sum() == 3 and (predicted & (labels == 0)).sum() == 1
+
+
+def test_choose_threshold_needs_both_classes():
+    with pytest.raises(ParameterError, match="both alarm and no_alarm"):
+        choose_threshold(np.array([1, 1]), np.array([0.2, 0.9]))
+
+
+def test_mix_images_db_adds_powers():
+    # GIVEN two one-pixel sources at full level (0 dB) on silence
+    a, b = torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 4)
+    a[0, 0, 1, 1] = 1.0
+    b[0, 0, 2, 2] = 1.0
+    # WHEN b is mixed in 10 dB below a THEN a stays at the top, b shows 10/80 dB lower
+    mixed = mix_images_db(a, b, gain_db=torch.tensor([-10.0]), top_db=80.0)
+    assert mixed[0, 0, 1, 1] == pytest.approx(1.0, abs=1e-6)
+    assert mixed[0, 0, 2, 2] == pytest.approx(1 - 10 / 80, abs=1e-6)
+    # Equal sources on the same pixel add 3 dB there, and the image is normalised again.
+    same = mix_images_db(a, a, gain_db=torch.tensor([0.0]), top_db=80.0)
+    assert same[0, 0, 1, 1] == pytest.approx(1.0, abs=1e-6)
+    # An image mixed with itself at 0 dB is unchanged (+3 dB everywhere, renormalised).
+    x = 0.2 + 0.8 * torch.rand(2, 1, 8, 8, generator=torch.Generator().manual_seed(1))
+    x[:, :, 0, 0] = 1.0
+    torch.testing.assert_close(mix_images_db(x, x, gain_db=torch.zeros(2), top_db=80.0), x)
+
+
+def test_augment_batch_is_seeded_bounded_and_changes_images():
+    images = torch.rand(6, 1, 128, 128, generator=torch.Generator().manual_seed(2))
+    pool = torch.rand(4, 1, 128, 128, generator=torch.Generator().manual_seed(3))
+
+    def run(seed):
+        return augment_batch(
+            images, generator=torch.Generator().manual_seed(seed), background_pool=pool
+        )
+
+    first = run(0)
+    assert first.shape == images.shape
+    assert float(first.min()) >= 0.0 and float(first.max()) <= 1.0
+    torch.testing.assert_close(first, run(0))
+    assert not torch.allclose(first, run(1))
+    assert not torch.allclose(first, images)
+    # Nothing enabled: nothing changes.
+    off = Augmentation(
+        time_shift=False,
+        max_frequency_shift=0,
+        contrast=(1.0, 1.0),
+        time_masks=0,
+        frequency_masks=0,
+        mix_probability=0.0,
+    )
+    unchanged = augment_batch(images, generator=torch.Generator(), augmentation=off)
+    torch.testing.assert_close(unchanged, images)
+
+
+def test_alarm_net_sees_the_whole_window_in_time():
+    # The first time step's features must depend on the last columns of the image, so the
+    # model can relate three beeps to the pause after them.
+    net = AlarmNet(1).eval()
+    image = torch.rand(1, 1, 128, 128, requires_grad=True)
+    net.sequence(image)[:, :, 0].sum().backward()
+    assert float(image.grad[..., -8:].abs().sum()) > 0
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_alarm_net_takes_the_config_channels(channels):
+    logits = AlarmNet(channels).eval()(torch.zeros(5, channels, 128, 128))
+    assert logits.shape == (5,)
+
+
+def test_data_hash_follows_samples_csv(tiny_dataset, tmp_path):
+    copy = write_tiny_dataset(tmp_path / "copy", types=("mel", "linear"))
+    assert data_hash(copy) == data_hash(tiny_dataset)
+    with open(copy / "samples.csv", "a") as handle:
+        handle.write("\n")
+    assert data_hash(copy) != data_hash(tiny_dataset)
+
+
+def test_compare_cli_prints_one_row_per_type(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "compare"
+    argv = ["compare", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    assert main(argv) == 0
+    table = capsys.readouterr().out
+    assert table.splitlines()[0].startswith("| type | F1 | ROC-AUC")
+    assert {line.split("|")[1].strip(" *") for line in table.splitlines()[2:]} == {
+        "mel",
+        "linear",
+    }
+    rows = json.loads((out / "compare.json").read_text())
+    assert {row["type"] for row in rows} == {"mel", "linear"}
+    assert all(row["ms_per_window"] > 0 for row in rows)
+    assert (out / "mel" / "evaluation" / "report.json").is_file()
