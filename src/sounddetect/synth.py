@@ -113,8 +113,11 @@ def _colored_noise(n, *, color, rng):
     """
     y = _white(n, rng)
     if color == "pink":
-        y = signal.lfilter([0.049922035, -0.095993537, 0.050612699, -0.004408786],
-                           [1.0, -2.494956002, 2.017265875, -0.522189400], y)
+        y = signal.lfilter(
+            [0.049922035, -0.095993537, 0.050612699, -0.004408786],
+            [1.0, -2.494956002, 2.017265875, -0.522189400],
+            y,
+        )
     elif color == "brown":
         y = signal.lfilter([1.0], [1.0, -0.995], y)
     elif color != "white":
@@ -231,8 +234,9 @@ def harmonic_tone(frequency_hz, *, sr, duration=None, partials_db=(0.0,)):
 # --------------------------------------------------------------------------------------------
 
 
-def _pattern(*, duration, on_s, off_s, n_beeps, gap_s, start_s, jitter_s, message_s,
-             message_every, seed):
+def _pattern(
+    *, duration, on_s, off_s, n_beeps, gap_s, start_s, jitter_s, message_s, message_every, seed
+):
     """Beep intervals and message intervals of a grouped beep pattern (see beep_pattern)."""
     rng = _rng(seed)
 
@@ -302,8 +306,16 @@ def beep_pattern(*, duration, on_s, off_s, n_beeps, gap_s, start_s=0.0, jitter_s
     if on_s * n_beeps + off_s * (n_beeps - 1) + gap_s <= 0.01:
         raise ParameterError("a beep group must last longer than 10 ms")
     beeps, _ = _pattern(
-        duration=duration, on_s=on_s, off_s=off_s, n_beeps=n_beeps, gap_s=gap_s,
-        start_s=start_s, jitter_s=jitter_s, message_s=0.0, message_every=1, seed=seed,
+        duration=duration,
+        on_s=on_s,
+        off_s=off_s,
+        n_beeps=n_beeps,
+        gap_s=gap_s,
+        start_s=start_s,
+        jitter_s=jitter_s,
+        message_s=0.0,
+        message_every=1,
+        seed=seed,
     )
     return beeps
 
@@ -320,8 +332,16 @@ def t3_pattern(*, duration, on_s=0.5, off_s=0.5, gap_s=1.5, start_s=0.0, jitter_
            [1. , 1.5],
            [2. , 2.5]])
     """
-    return beep_pattern(duration=duration, on_s=on_s, off_s=off_s, n_beeps=3, gap_s=gap_s,
-                        start_s=start_s, jitter_s=jitter_s, seed=seed)
+    return beep_pattern(
+        duration=duration,
+        on_s=on_s,
+        off_s=off_s,
+        n_beeps=3,
+        gap_s=gap_s,
+        start_s=start_s,
+        jitter_s=jitter_s,
+        seed=seed,
+    )
 
 
 def t4_pattern(*, duration, on_s=0.1, off_s=0.1, gap_s=5.0, start_s=0.0, jitter_s=0.0, seed=0):
@@ -329,8 +349,16 @@ def t4_pattern(*, duration, on_s=0.1, off_s=0.1, gap_s=5.0, start_s=0.0, jitter_
 
     One cycle lasts 5.7 s. Parameters and return value as :func:`beep_pattern`.
     """
-    return beep_pattern(duration=duration, on_s=on_s, off_s=off_s, n_beeps=4, gap_s=gap_s,
-                        start_s=start_s, jitter_s=jitter_s, seed=seed)
+    return beep_pattern(
+        duration=duration,
+        on_s=on_s,
+        off_s=off_s,
+        n_beeps=4,
+        gap_s=gap_s,
+        start_s=start_s,
+        jitter_s=jitter_s,
+        seed=seed,
+    )
 
 
 def pattern_envelope(intervals, *, n_samples, sr, attack_s=0.005, release_s=0.01):
@@ -371,8 +399,7 @@ def pattern_envelope(intervals, *, n_samples, sr, attack_s=0.005, release_s=0.01
     return env
 
 
-def _beeps(n, *, sr, intervals, frequencies_hz, partials_db=(0.0,), attack_s=0.005,
-           release_s=0.01):
+def _beeps(n, *, sr, intervals, frequencies_hz, partials_db=(0.0,), attack_s=0.005, release_s=0.01):
     """Beeps of one or more simultaneous tones; tones are computed only where they sound."""
     env = pattern_envelope(intervals, n_samples=n, sr=sr, attack_s=attack_s, release_s=release_s)
     y = np.zeros(n)
@@ -573,8 +600,9 @@ class AlarmSpec:
             raise ParameterError("partials_db needs at least the fundamental's level")
 
     def to_dict(self) -> dict:
-        return {k: (list(v) if isinstance(v, tuple) else v)
-                for k, v in dataclasses.asdict(self).items()}
+        return {
+            k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(self).items()
+        }
 
 
 def alarm_intervals(spec: AlarmSpec, *, seed=0):
@@ -582,9 +610,15 @@ def alarm_intervals(spec: AlarmSpec, *, seed=0):
     if spec.pattern == "continuous":
         return np.array([[max(spec.start_s, 0.0), spec.duration_s]]), np.empty((0, 2))
     return _pattern(
-        duration=spec.duration_s, on_s=spec.on_s, off_s=spec.off_s,
-        n_beeps=PATTERN_BEEPS[spec.pattern], gap_s=spec.gap_s, start_s=spec.start_s,
-        jitter_s=spec.jitter_s, message_s=spec.message_s, message_every=spec.message_every,
+        duration=spec.duration_s,
+        on_s=spec.on_s,
+        off_s=spec.off_s,
+        n_beeps=PATTERN_BEEPS[spec.pattern],
+        gap_s=spec.gap_s,
+        start_s=spec.start_s,
+        jitter_s=spec.jitter_s,
+        message_s=spec.message_s,
+        message_every=spec.message_every,
         seed=[seed, 1],
     )
 
@@ -619,8 +653,9 @@ def render_alarm(spec: AlarmSpec, *, sr, seed=0):
     n = round(spec.duration_s * sr)
     rng = _rng([seed, 2])
     beeps, messages = alarm_intervals(spec, seed=seed)
-    env = pattern_envelope(beeps, n_samples=n, sr=sr, attack_s=spec.attack_s,
-                           release_s=spec.release_s)
+    env = pattern_envelope(
+        beeps, n_samples=n, sr=sr, attack_s=spec.attack_s, release_s=spec.release_s
+    )
     t = np.arange(n) / sr
     factor = 1.0 + spec.drift * _smooth_noise(n, sr=sr, rate_hz=0.7, rng=rng)
     if spec.warble_depth:
@@ -646,8 +681,13 @@ def render_alarm(spec: AlarmSpec, *, sr, seed=0):
         i0, i1 = round(onset * sr), round(offset * sr)
         if i1 - i0 < sr // 10:
             continue
-        voice = babble((i1 - i0) / sr, sr=sr, f0_hz=spec.voice_f0_hz,
-                       formant_scale=spec.voice_formant_scale, seed=[seed, 3, i])
+        voice = babble(
+            (i1 - i0) / sr,
+            sr=sr,
+            f0_hz=spec.voice_f0_hz,
+            formant_scale=spec.voice_formant_scale,
+            seed=[seed, 3, i],
+        )
         # The alarm's small loudspeaker passes little below 400 Hz.
         voice = _band_limit(voice, sr=sr, highpass_hz=400.0, lowpass_hz=5000.0)
         _add_at(y, 0.7 * voice / (np.abs(voice).max() + 1e-12), i0)
@@ -831,8 +871,9 @@ def apply_room(y, *, sr, room, distance_m, channels=1, seed=0):
     # Single precision halves the FFT cost; its -140 dB error is far below any noise floor.
     y32 = np.asarray(y, dtype=np.float32)
     for c in range(channels):
-        h = room_impulse_response(sr=sr, rt60_s=spec.rt60_s, drr_db=drr,
-                                  hf_damping=spec.hf_damping, seed=[seed, 7, c])
+        h = room_impulse_response(
+            sr=sr, rt60_s=spec.rt60_s, drr_db=drr, hf_damping=spec.hf_damping, seed=[seed, 7, c]
+        )
         out[:, c] = signal.fftconvolve(y32, h.astype(np.float32))[: len(y)]
     return out[:, 0] if channels == 1 else out
 
@@ -862,8 +903,13 @@ def apply_microphone(y, *, sr, mic, level_dbfs, clip_db=0.0, preroll_s=0.0, seed
     """
     response = MICROPHONES[mic]
     rng = _rng([seed, 11])
-    y = _band_limit(y, sr=sr, highpass_hz=response["highpass_hz"],
-                    lowpass_hz=response["lowpass_hz"], order=response["order"])
+    y = _band_limit(
+        y,
+        sr=sr,
+        highpass_hz=response["highpass_hz"],
+        lowpass_hz=response["lowpass_hz"],
+        order=response["order"],
+    )
     y = y[round(preroll_s * sr) :]
     first = y if y.ndim == 1 else y[:, 0]
     rms = np.sqrt(np.mean(first**2))
@@ -880,10 +926,23 @@ def apply_microphone(y, *, sr, mic, level_dbfs, clip_db=0.0, preroll_s=0.0, seed
 
 def record(y, *, sr, recording: Recording, preroll_s=0.0, seed=0):
     """:func:`apply_room` then :func:`apply_microphone` with a :class:`Recording`'s settings."""
-    wet = apply_room(y, sr=sr, room=recording.room, distance_m=recording.distance_m,
-                     channels=recording.channels, seed=seed)
-    return apply_microphone(wet, sr=sr, mic=recording.mic, level_dbfs=recording.level_dbfs,
-                            clip_db=recording.clip_db, preroll_s=preroll_s, seed=seed)
+    wet = apply_room(
+        y,
+        sr=sr,
+        room=recording.room,
+        distance_m=recording.distance_m,
+        channels=recording.channels,
+        seed=seed,
+    )
+    return apply_microphone(
+        wet,
+        sr=sr,
+        mic=recording.mic,
+        level_dbfs=recording.level_dbfs,
+        clip_db=recording.clip_db,
+        preroll_s=preroll_s,
+        seed=seed,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -893,8 +952,13 @@ def record(y, *, sr, recording: Recording, preroll_s=0.0, seed=0):
 
 def _piezo_partials_db(rng):
     """Partial levels of a piezo horn: odd and even partials vary from unit to unit."""
-    return (0.0, rng.uniform(-35, -10), rng.uniform(-30, -6), rng.uniform(-45, -18),
-            rng.uniform(-45, -15))
+    return (
+        0.0,
+        rng.uniform(-35, -10),
+        rng.uniform(-30, -6),
+        rng.uniform(-45, -18),
+        rng.uniform(-45, -15),
+    )
 
 
 def _square_partials_db(duty, n_partials=25, tilt_db_per_octave=0.0):
@@ -916,8 +980,7 @@ def _hum(n, sr, rng, mains_hz=None):
     mains = mains_hz or rng.choice((50.0, 60.0))
     levels = [0.0] + [rng.uniform(-40, -10) + (6.0 if k % 2 else 0.0) for k in range(1, 30)]
     t = np.arange(n) / sr
-    y = harmonic_tone(mains * (1 + 0.001 * np.sin(2 * np.pi * 0.05 * t)), sr=sr,
-                      partials_db=levels)
+    y = harmonic_tone(mains * (1 + 0.001 * np.sin(2 * np.pi * 0.05 * t)), sr=sr, partials_db=levels)
     return _normalize_rms(y)
 
 
@@ -959,8 +1022,9 @@ def _bg_noise(n, sr, rng):
     color = rng.choice(("white", "pink", "brown"))
     y = _colored_noise(n, color=color, rng=rng)
     if rng.random() < 0.3:
-        y = _band_limit(y, sr=sr, highpass_hz=rng.uniform(50, 400),
-                        lowpass_hz=rng.uniform(3000, 12000))
+        y = _band_limit(
+            y, sr=sr, highpass_hz=rng.uniform(50, 400), lowpass_hz=rng.uniform(3000, 12000)
+        )
     if rng.random() < 0.5:
         y *= _gain(3.0 * _smooth_noise(n, sr=sr, rate_hz=0.2, rng=rng))
     return _normalize_rms(y)
@@ -978,12 +1042,16 @@ def _bg_hum(n, sr, rng):
 
 
 def _bg_hvac(n, sr, rng):
-    air = _band_limit(_colored_noise(n, color="pink", rng=rng), sr=sr,
-                      lowpass_hz=rng.uniform(400, 2500))
+    air = _band_limit(
+        _colored_noise(n, color="pink", rng=rng), sr=sr, lowpass_hz=rng.uniform(400, 2500)
+    )
     rumble = _colored_noise(n, color="brown", rng=rng)
     blade_hz = rng.uniform(40, 250)
-    blade = harmonic_tone(blade_hz * (1 + 0.005 * _smooth_noise(n, sr=sr, rate_hz=0.3, rng=rng)),
-                          sr=sr, partials_db=[rng.uniform(-30, -10) for _ in range(6)])
+    blade = harmonic_tone(
+        blade_hz * (1 + 0.005 * _smooth_noise(n, sr=sr, rate_hz=0.3, rng=rng)),
+        sr=sr,
+        partials_db=[rng.uniform(-30, -10) for _ in range(6)],
+    )
     y = _normalize_rms(air) + rng.uniform(0.2, 1.0) * _normalize_rms(rumble)
     y += _gain(rng.uniform(-20, -6)) * _normalize_rms(blade)
     y *= _gain(1.5 * _smooth_noise(n, sr=sr, rate_hz=rng.uniform(0.05, 0.3), rng=rng))
@@ -1010,8 +1078,15 @@ def _bg_lowbattery(n, sr, rng):
     if second < duration - 0.5:
         times.append(second)
     intervals = np.array([[t, t + chirp_s] for t in times])
-    y += 0.5 * _beeps(n, sr=sr, intervals=intervals, frequencies_hz=f0, partials_db=partials,
-                      attack_s=0.002, release_s=0.008)
+    y += 0.5 * _beeps(
+        n,
+        sr=sr,
+        intervals=intervals,
+        frequencies_hz=f0,
+        partials_db=partials,
+        attack_s=0.002,
+        release_s=0.008,
+    )
     return _normalize_rms(y)
 
 
@@ -1033,18 +1108,25 @@ def _bg_microwave(n, sr, rng):
     y = _gain(rng.uniform(-45, -30)) * _roomtone(n, sr, rng)
     run_start = rng.uniform(1.5, 0.25 * duration)
     run_end = min(run_start + rng.uniform(0.3, 0.6) * duration, duration - 5.0)
-    fan = _normalize_rms(_band_limit(_colored_noise(n, color="pink", rng=rng), sr=sr,
-                                     lowpass_hz=rng.uniform(1500, 3500)))
+    fan = _normalize_rms(
+        _band_limit(
+            _colored_noise(n, color="pink", rng=rng), sr=sr, lowpass_hz=rng.uniform(1500, 3500)
+        )
+    )
     fan += _gain(rng.uniform(-15, -5)) * _hum(n, sr, rng)
-    running = np.clip(np.minimum((np.arange(n) / sr - run_start) / 0.1,
-                                 (run_end - np.arange(n) / sr) / 0.1), 0.0, 1.0)
+    running = np.clip(
+        np.minimum((np.arange(n) / sr - run_start) / 0.1, (run_end - np.arange(n) / sr) / 0.1),
+        0.0,
+        1.0,
+    )
     y += _gain(rng.uniform(-22, -10)) * fan * running
     timbre = _piezo_partials_db(rng) if rng.random() < 0.6 else (0.0,)
     # Keypad presses before it starts.
     presses = run_start - 0.3 - np.cumsum(rng.uniform(0.25, 0.7, size=int(rng.integers(2, 5))))
     keypad = np.stack([presses, presses + rng.uniform(0.05, 0.12)], axis=1)
-    y += 0.3 * _beeps(n, sr=sr, intervals=keypad, frequencies_hz=rng.uniform(2000, 4000),
-                      partials_db=timbre)
+    y += 0.3 * _beeps(
+        n, sr=sr, intervals=keypad, frequencies_hz=rng.uniform(2000, 4000), partials_db=timbre
+    )
     intervals, f = _appliance_beeps(rng, start_s=run_end + rng.uniform(0.2, 1.0))
     if rng.random() < 0.5:  # a reminder a while later, never 1.5 s later
         reminder = intervals + rng.uniform(15.0, 40.0)
@@ -1061,8 +1143,9 @@ def _marimba_melody(n, sr, rng, *, start_s, repeats, pause_s, low_hz=500.0):
     note_s = rng.uniform(0.1, 0.25)
     phrase = np.zeros(round((len(notes) * note_s + 0.6) * sr))
     for i, f in enumerate(notes):
-        bar = _modes([f, 3.9 * f, 9.2 * f], [1.0, 0.3, 0.1], [0.25, 0.08, 0.03], sr=sr,
-                     duration=0.6)
+        bar = _modes(
+            [f, 3.9 * f, 9.2 * f], [1.0, 0.3, 0.1], [0.25, 0.08, 0.03], sr=sr, duration=0.6
+        )
         _add_at(phrase, bar, round(i * note_s * sr))
     y = np.zeros(n)
     for r in range(repeats):
@@ -1078,32 +1161,40 @@ def _bg_phone(n, sr, rng):
     cycles = int(rng.integers(3, 9))
     variant = rng.choice(("us", "uk", "bell", "melody"))
     if variant == "melody":
-        ring = _marimba_melody(n, sr, rng, start_s=start, repeats=cycles,
-                               pause_s=rng.uniform(0.5, 1.5))
+        ring = _marimba_melody(
+            n, sr, rng, start_s=start, repeats=cycles, pause_s=rng.uniform(0.5, 1.5)
+        )
         cycle_s = 3.0
     else:
         if variant == "uk":
             cadence, freqs, cycle_s = dict(on_s=0.4, off_s=0.2, n_beeps=2, gap_s=2.0), (400, 450), 3
         else:
             cadence, freqs, cycle_s = dict(on_s=2.0, off_s=0.0, n_beeps=1, gap_s=4.0), (440, 480), 6
-        intervals = beep_pattern(duration=min(duration, start + cycles * cycle_s), **cadence,
-                                 start_s=start, jitter_s=0.003, seed=int(rng.integers(2**31)))
+        intervals = beep_pattern(
+            duration=min(duration, start + cycles * cycle_s),
+            **cadence,
+            start_s=start,
+            jitter_s=0.003,
+            seed=int(rng.integers(2**31)),
+        )
         if variant == "bell":  # an electromechanical bell: a clapper striking at 20 Hz
             env = pattern_envelope(intervals, n_samples=n, sr=sr)
             strikes = np.zeros(n)
             strikes[:: sr // 20] = 1.0
             strikes[sr // 40 :: sr // 20] = -1.0
             f = rng.uniform(900, 1300)
-            bell = _modes([f, 2.76 * f, 5.4 * f], [1.0, 0.5, 0.25], [0.3, 0.12, 0.05], sr=sr,
-                          duration=0.4)
+            bell = _modes(
+                [f, 2.76 * f, 5.4 * f], [1.0, 0.5, 0.25], [0.3, 0.12, 0.05], sr=sr, duration=0.4
+            )
             ring = signal.oaconvolve(strikes * env, bell)[:n]
         else:  # a telephone's small speaker distorts the dual tone a little
             ring = np.tanh(1.5 * _beeps(n, sr=sr, intervals=intervals, frequencies_hz=freqs))
     y += 0.5 * ring / (np.abs(ring).max() + 1e-12)
     answered = start + cycles * cycle_s + rng.uniform(0.5, 2.0)
     if rng.random() < 0.6 and answered < duration - 2.0:
-        talk = babble(duration - answered, sr=sr, f0_hz=rng.uniform(90, 230),
-                      seed=int(rng.integers(2**31)))
+        talk = babble(
+            duration - answered, sr=sr, f0_hz=rng.uniform(90, 230), seed=int(rng.integers(2**31))
+        )
         _add_at(y, 0.3 * talk, round(answered * sr))
     return _normalize_rms(y)
 
@@ -1116,8 +1207,11 @@ def _bg_kettle(n, sr, rng):
     y = _normalize_rms(boil) * np.clip(t / duration * 1.5, 0.2, 1.0)
     for onset in _clip_times(rng, duration, rng.uniform(5, 25)):
         f = rng.uniform(300, 1500)
-        _add_at(y, 0.2 * _modes([f], [1.0], [rng.uniform(0.004, 0.02)], sr=sr, duration=0.08),
-                round(onset * sr))
+        _add_at(
+            y,
+            0.2 * _modes([f], [1.0], [rng.uniform(0.004, 0.02)], sr=sr, duration=0.08),
+            round(onset * sr),
+        )
     y = _gain(rng.uniform(-25, -12)) * _normalize_rms(y)
     y += _gain(rng.uniform(-45, -30)) * _roomtone(n, sr, rng)
     whistle_start = rng.uniform(2.0, 0.6 * duration)
@@ -1129,9 +1223,11 @@ def _bg_kettle(n, sr, rng):
         f_start, f_end = rng.uniform(1400, 1900), rng.uniform(2200, 3000)
         f = f_start + (f_end - f_start) * (1 - np.exp(-tw / rng.uniform(1.0, 4.0)))
         f *= 1 + 0.004 * _smooth_noise(m, sr=sr, rate_hz=30.0, rng=rng)
-        amplitude = np.clip(tw / rng.uniform(0.5, 3.0), 0, 1) * _gain(
-            2.0 * _smooth_noise(m, sr=sr, rate_hz=8.0, rng=rng)
-        ) * _fade(m, sr=sr, attack_s=0.05, release_s=0.3)
+        amplitude = (
+            np.clip(tw / rng.uniform(0.5, 3.0), 0, 1)
+            * _gain(2.0 * _smooth_noise(m, sr=sr, rate_hz=8.0, rng=rng))
+            * _fade(m, sr=sr, attack_s=0.05, release_s=0.3)
+        )
         pipes = [1.0, rng.uniform(1.15, 1.3)] if rng.random() < 0.3 else [1.0]
         whistle = np.zeros(m)
         for ratio in pipes:
@@ -1148,17 +1244,33 @@ def _reversing_beeper(n, sr, rng, *, frequency_hz, broadband=False):
     on_s = rng.uniform(0.46, 0.54)
     start = rng.uniform(0.0, 4.0)
     end = duration if rng.random() < 0.6 else rng.uniform(start + 0.6 * duration, duration + 1)
-    intervals = beep_pattern(duration=min(duration, end), on_s=on_s, off_s=0.0, n_beeps=1,
-                             gap_s=on_s * rng.uniform(0.95, 1.05),
-                             start_s=start, jitter_s=0.002, seed=int(rng.integers(2**31)))
+    intervals = beep_pattern(
+        duration=min(duration, end),
+        on_s=on_s,
+        off_s=0.0,
+        n_beeps=1,
+        gap_s=on_s * rng.uniform(0.95, 1.05),
+        start_s=start,
+        jitter_s=0.002,
+        seed=int(rng.integers(2**31)),
+    )
     if broadband:  # "white sound" beepers: bursts of band-limited noise
         env = pattern_envelope(intervals, n_samples=n, sr=sr, attack_s=0.01, release_s=0.02)
-        return env * _band_limit(_white(n, rng), sr=sr, highpass_hz=500.0,
-                                 lowpass_hz=5000.0)
-    partials = (0.0,) if rng.random() < 0.4 else (0.0, -np.inf, rng.uniform(-20, -8), -np.inf,
-                                                  rng.uniform(-30, -14))
-    return _beeps(n, sr=sr, intervals=intervals, frequencies_hz=frequency_hz,
-                  partials_db=partials, attack_s=0.01, release_s=0.02)
+        return env * _band_limit(_white(n, rng), sr=sr, highpass_hz=500.0, lowpass_hz=5000.0)
+    partials = (
+        (0.0,)
+        if rng.random() < 0.4
+        else (0.0, -np.inf, rng.uniform(-20, -8), -np.inf, rng.uniform(-30, -14))
+    )
+    return _beeps(
+        n,
+        sr=sr,
+        intervals=intervals,
+        frequencies_hz=frequency_hz,
+        partials_db=partials,
+        attack_s=0.01,
+        release_s=0.02,
+    )
 
 
 def _bg_reversing(n, sr, rng):
@@ -1184,19 +1296,26 @@ def _bg_doorbell(n, sr, rng):
     sound = np.zeros(round((len(notes) * step + 5 * decay) * sr))
     for i, f in enumerate(notes):
         if variant == "electronic":
-            note = harmonic_tone(f, sr=sr, duration=5 * decay,
-                                 partials_db=_square_partials_db(0.5, n_partials=9))
+            note = harmonic_tone(
+                f, sr=sr, duration=5 * decay, partials_db=_square_partials_db(0.5, n_partials=9)
+            )
             note *= np.exp(-np.arange(note.size) / (decay * sr))
         else:
-            note = _modes(f * np.array([1.0, 2.0, 3.0, 4.2]), [1.0, 0.4, 0.2, 0.1],
-                          decay * np.array([1.0, 0.6, 0.4, 0.3]), sr=sr, duration=5 * decay)
+            note = _modes(
+                f * np.array([1.0, 2.0, 3.0, 4.2]),
+                [1.0, 0.4, 0.2, 0.1],
+                decay * np.array([1.0, 0.6, 0.4, 0.3]),
+                sr=sr,
+                duration=5 * decay,
+            )
         _add_at(sound, note, round(i * step * sr))
     sound /= np.abs(sound).max() + 1e-12
     for onset in rng.uniform(0.5, max(1.0, duration - 6.0), size=int(rng.integers(1, 4))):
         _add_at(y, 0.5 * sound, round(onset * sr))
     if rng.random() < 0.4:
-        y += 0.05 * babble(duration, sr=sr, f0_hz=rng.uniform(90, 230),
-                           seed=int(rng.integers(2**31)))
+        y += 0.05 * babble(
+            duration, sr=sr, f0_hz=rng.uniform(90, 230), seed=int(rng.integers(2**31))
+        )
     return _normalize_rms(y)
 
 
@@ -1211,8 +1330,9 @@ def _bird_song(sr, rng):
         durations = [element_s] * count
     else:
         count = int(rng.integers(3, 12))
-        sweeps = [(base * rng.uniform(0.8, 1.2), base * rng.uniform(0.6, 1.4))
-                  for _ in range(count)]
+        sweeps = [
+            (base * rng.uniform(0.8, 1.2), base * rng.uniform(0.6, 1.4)) for _ in range(count)
+        ]
         durations = rng.uniform(0.02, 0.15, size=count)
         gaps = rng.uniform(0.01, 0.08, size=count)
     song = np.zeros(round((sum(durations) + sum(gaps) + 0.1) * sr))
@@ -1237,8 +1357,11 @@ def _bg_birdsong(n, sr, rng):
         interval = rng.uniform(2.0, 8.0)
         for onset in np.arange(rng.uniform(0, interval), duration, interval):
             if rng.random() < 0.8:
-                _add_at(y, amplitude * rng.uniform(0.7, 1.0) * song,
-                        round((onset + rng.uniform(-0.3, 0.3)) * sr))
+                _add_at(
+                    y,
+                    amplitude * rng.uniform(0.7, 1.0) * song,
+                    round((onset + rng.uniform(-0.3, 0.3)) * sr),
+                )
     return _normalize_rms(y)
 
 
@@ -1261,8 +1384,14 @@ def _conversation(n, sr, rng):
     while position < duration - 0.5:
         f0, scale = talkers[int(rng.integers(len(talkers)))]
         turn = min(rng.uniform(1.0, 6.0), duration - position)
-        speech = babble(turn, sr=sr, f0_hz=f0, formant_scale=scale,
-                        syllable_rate_hz=rng.uniform(3.5, 6.0), seed=int(rng.integers(2**31)))
+        speech = babble(
+            turn,
+            sr=sr,
+            f0_hz=f0,
+            formant_scale=scale,
+            syllable_rate_hz=rng.uniform(3.5, 6.0),
+            seed=int(rng.integers(2**31)),
+        )
         _add_at(y, rng.uniform(0.5, 1.0) * speech, round(position * sr))
         position += turn + rng.uniform(-0.3, 1.2)
     return y
@@ -1277,9 +1406,8 @@ def _bg_speech(n, sr, rng):
 def _drum_kit(sr, rng):
     t = np.arange(round(0.4 * sr)) / sr
     kick = np.sin(2 * np.pi * np.cumsum(45 + 90 * np.exp(-t / 0.03)) / sr) * np.exp(-t / 0.12)
-    snare_noise = _band_limit(_white(t.size, rng), sr=sr, highpass_hz=1000.0,
-                              lowpass_hz=6000.0)
-    snare = (0.6 * snare_noise / np.abs(snare_noise).max() + 0.4 * np.sin(2 * np.pi * 190 * t))
+    snare_noise = _band_limit(_white(t.size, rng), sr=sr, highpass_hz=1000.0, lowpass_hz=6000.0)
+    snare = 0.6 * snare_noise / np.abs(snare_noise).max() + 0.4 * np.sin(2 * np.pi * 190 * t)
     snare *= np.exp(-t / 0.08)
     hat = _band_limit(_white(t.size, rng), sr=sr, highpass_hz=min(6000.0, 0.35 * sr))
     hat *= np.exp(-t / 0.03) / (np.abs(hat).max() + 1e-12)
@@ -1289,8 +1417,11 @@ def _drum_kit(sr, rng):
 def _note(f, duration, *, sr, partials_db, attack_s, decay_s):
     m = max(8, round(duration * sr))
     t = np.arange(m) / sr
-    env = (1 - np.exp(-t / attack_s)) * np.exp(-t / decay_s) * _fade(m, sr=sr, attack_s=0.001,
-                                                                     release_s=0.05)
+    env = (
+        (1 - np.exp(-t / attack_s))
+        * np.exp(-t / decay_s)
+        * _fade(m, sr=sr, attack_s=0.001, release_s=0.05)
+    )
     return env * harmonic_tone(f, sr=sr, duration=m / sr, partials_db=partials_db)[:m]
 
 
@@ -1315,21 +1446,51 @@ def _music(n, sr, rng):
             index = degree + step
             semitone = scale[index % 7] + 12 * (index // 7)
             partials, attack, decay = timbres[chord_timbre]
-            _add_at(y, 0.2 * _note(key_hz * 2 * 2 ** (semitone / 12), bar, sr=sr,
-                                   partials_db=partials, attack_s=attack, decay_s=decay),
-                    round(bar_start * sr))
-        _add_at(y, 0.3 * _note(key_hz / 2 * 2 ** (scale[degree] / 12), bar, sr=sr,
-                               partials_db=(0.0, -8.0, -16.0), attack_s=0.01, decay_s=1.0),
-                round(bar_start * sr))
+            _add_at(
+                y,
+                0.2
+                * _note(
+                    key_hz * 2 * 2 ** (semitone / 12),
+                    bar,
+                    sr=sr,
+                    partials_db=partials,
+                    attack_s=attack,
+                    decay_s=decay,
+                ),
+                round(bar_start * sr),
+            )
+        _add_at(
+            y,
+            0.3
+            * _note(
+                key_hz / 2 * 2 ** (scale[degree] / 12),
+                bar,
+                sr=sr,
+                partials_db=(0.0, -8.0, -16.0),
+                attack_s=0.01,
+                decay_s=1.0,
+            ),
+            round(bar_start * sr),
+        )
         for eighth in range(8):
             onset = bar_start + eighth * beat / 2 + rng.normal(0, 0.005)
             if rng.random() < 0.7:
                 index = int(rng.integers(0, 10))
                 semitone = scale[index % 7] + 12 * (index // 7)
                 partials, attack, decay = timbres[melody_timbre]
-                _add_at(y, 0.25 * _note(key_hz * 4 * 2 ** (semitone / 12), beat / 2 * 1.5,
-                                        sr=sr, partials_db=partials, attack_s=attack,
-                                        decay_s=decay), round(onset * sr))
+                _add_at(
+                    y,
+                    0.25
+                    * _note(
+                        key_hz * 4 * 2 ** (semitone / 12),
+                        beat / 2 * 1.5,
+                        sr=sr,
+                        partials_db=partials,
+                        attack_s=attack,
+                        decay_s=decay,
+                    ),
+                    round(onset * sr),
+                )
             if drums is not None:
                 kick, snare, hat = drums
                 _add_at(y, 0.3 * hat, round(onset * sr))
@@ -1355,20 +1516,29 @@ def _bg_kitchen(n, sr, rng):
         start = rng.uniform(0, duration)
         m = min(round(rng.uniform(3, 15) * sr), n - round(start * sr))
         if m > sr // 2:
-            water = _band_limit(_white(m, rng), sr=sr, highpass_hz=300.0,
-                                lowpass_hz=8000.0)
+            water = _band_limit(_white(m, rng), sr=sr, highpass_hz=300.0, lowpass_hz=8000.0)
             water *= 1 + 0.6 * _smooth_noise(m, sr=sr, rate_hz=30.0, rng=rng)
             water *= _fade(m, sr=sr, attack_s=0.3, release_s=0.3)
             _add_at(y, 0.05 * water, round(start * sr))
     for onset in _clip_times(rng, duration, rng.uniform(0.1, 0.8)):  # clatter
         count = int(rng.integers(2, 6))
-        clatter = _modes(rng.uniform(800, 9000, size=count), rng.uniform(0.2, 1.0, size=count),
-                         rng.uniform(0.005, 0.12, size=count), sr=sr, duration=0.4)
+        clatter = _modes(
+            rng.uniform(800, 9000, size=count),
+            rng.uniform(0.2, 1.0, size=count),
+            rng.uniform(0.005, 0.12, size=count),
+            sr=sr,
+            duration=0.4,
+        )
         _add_at(y, rng.uniform(0.05, 0.4) * clatter, round(onset * sr))
     if rng.random() < 0.4:  # chopping
         start, rate = rng.uniform(0, duration), rng.uniform(3, 6)
-        thud = _modes([rng.uniform(100, 300), rng.uniform(1500, 4000)], [1.0, 0.3],
-                      [0.03, 0.005], sr=sr, duration=0.15)
+        thud = _modes(
+            [rng.uniform(100, 300), rng.uniform(1500, 4000)],
+            [1.0, 0.3],
+            [0.03, 0.005],
+            sr=sr,
+            duration=0.15,
+        )
         for k in range(int(rng.integers(4, 16))):
             _add_at(y, 0.3 * thud, round((start + k / rate + rng.normal(0, 0.01)) * sr))
     if rng.random() < 0.3:  # sizzling: dense crackle
@@ -1384,8 +1554,9 @@ def _bg_street_bed(n, sr, rng):
     duration = n / sr
     rumble = _band_limit(_colored_noise(n, color="brown", rng=rng), sr=sr, lowpass_hz=300.0)
     y = _normalize_rms(rumble)
-    tyres = _band_limit(_colored_noise(n, color="pink", rng=rng), sr=sr, highpass_hz=300.0,
-                        lowpass_hz=4000.0)
+    tyres = _band_limit(
+        _colored_noise(n, color="pink", rng=rng), sr=sr, highpass_hz=300.0, lowpass_hz=4000.0
+    )
     swell = np.zeros(n)
     t = np.arange(n) / sr
     for onset in _clip_times(rng, duration, rng.uniform(0.1, 0.4)):
@@ -1401,8 +1572,13 @@ def _bg_street(n, sr, rng):
     for onset in _clip_times(rng, duration, rng.uniform(0.0, 0.08)):  # horns
         f = rng.uniform(350, 450)
         honk_s = rng.uniform(0.2, 0.9)
-        honk = _beeps(round(honk_s * sr) + 8, sr=sr, intervals=[[0.0, honk_s]],
-                      frequencies_hz=(f, f * 1.26), partials_db=_square_partials_db(0.4, 12))
+        honk = _beeps(
+            round(honk_s * sr) + 8,
+            sr=sr,
+            intervals=[[0.0, honk_s]],
+            frequencies_hz=(f, f * 1.26),
+            partials_db=_square_partials_db(0.4, 12),
+        )
         _add_at(y, 0.3 * honk / (np.abs(honk).max() + 1e-12), round(onset * sr))
     if rng.random() < 0.3:
         y += 0.3 * _bg_birdsong(n, sr, rng)
@@ -1419,8 +1595,14 @@ def _laughter(n, sr, rng):
     y = np.zeros(n)
     for _ in range(int(rng.integers(3, 8))):
         f0, scale = _voice(rng)
-        y += babble(n / sr, sr=sr, f0_hz=f0 * 1.4, formant_scale=scale, syllable_rate_hz=5.0,
-                    seed=int(rng.integers(2**31)))
+        y += babble(
+            n / sr,
+            sr=sr,
+            f0_hz=f0 * 1.4,
+            formant_scale=scale,
+            syllable_rate_hz=5.0,
+            seed=int(rng.integers(2**31)),
+        )
     return y
 
 
@@ -1443,12 +1625,14 @@ def _bg_tv(n, sr, rng):
             part = _normalize_rms(_laughter(m, sr, rng))
         else:
             part = _normalize_rms(_conversation(m, sr, rng)) + 0.5 * _normalize_rms(
-                _music(m, sr, rng))
+                _music(m, sr, rng)
+            )
         _add_at(y, part * _fade(m, sr=sr, attack_s=0.05, release_s=0.05), round(position * sr))
         position += scene_s
     # A television's small speakers.
-    y = _band_limit(y, sr=sr, highpass_hz=rng.uniform(100, 200),
-                    lowpass_hz=rng.uniform(6000, 10000))
+    y = _band_limit(
+        y, sr=sr, highpass_hz=rng.uniform(100, 200), lowpass_hz=rng.uniform(6000, 10000)
+    )
     return _normalize_rms(y + _gain(-40) * _roomtone(n, sr, rng))
 
 
@@ -1463,12 +1647,23 @@ def _bg_ovenmelody(n, sr, rng):
     notes = base * 2 ** (rng.choice((0, 2, 4, 5, 7, 9, 12), size=int(rng.integers(4, 9))) / 12)
     note_s = rng.uniform(0.15, 0.4)
     partials = _square_partials_db(0.5, n_partials=9, tilt_db_per_octave=-3.0)
-    for onset in rng.uniform(1.0, max(1.5, duration - len(notes) * note_s - 1),
-                             size=int(rng.integers(1, 3))):
+    for onset in rng.uniform(
+        1.0, max(1.5, duration - len(notes) * note_s - 1), size=int(rng.integers(1, 3))
+    ):
         for i, f in enumerate(notes):
             t0 = onset + i * note_s
-            _add_at(y, 0.4 * _beeps(round(note_s * sr), sr=sr, intervals=[[0.0, 0.9 * note_s]],
-                                    frequencies_hz=f, partials_db=partials), round(t0 * sr))
+            _add_at(
+                y,
+                0.4
+                * _beeps(
+                    round(note_s * sr),
+                    sr=sr,
+                    intervals=[[0.0, 0.9 * note_s]],
+                    frequencies_hz=f,
+                    partials_db=partials,
+                ),
+                round(t0 * sr),
+            )
     return _normalize_rms(y)
 
 
@@ -1496,9 +1691,12 @@ def _bg_whistle(n, sr, rng):
                 t = np.arange(m) / sr
                 f = f0 * (1 + 0.04 * np.sin(2 * np.pi * trill_hz * t))
                 blast = harmonic_tone(f, sr=sr, partials_db=(0.0, -15.0))
-                blast *= (1 - 0.5 * np.sin(2 * np.pi * trill_hz * t) ** 2)
-                _add_at(y, 0.5 * blast * _fade(m, sr=sr, attack_s=0.02, release_s=0.03),
-                        round(onset * sr))
+                blast *= 1 - 0.5 * np.sin(2 * np.pi * trill_hz * t) ** 2
+                _add_at(
+                    y,
+                    0.5 * blast * _fade(m, sr=sr, attack_s=0.02, release_s=0.03),
+                    round(onset * sr),
+                )
                 onset += blast_s + 0.15
     else:
         position = rng.uniform(0, 2)
@@ -1507,8 +1705,11 @@ def _bg_whistle(n, sr, rng):
             m = round(note_s * sr)
             t = np.arange(m) / sr
             f = rng.uniform(1000, 2500) * (1 + 0.01 * np.sin(2 * np.pi * 5.5 * t))
-            _add_at(y, 0.3 * harmonic_tone(f, sr=sr) * _fade(m, sr=sr, attack_s=0.03,
-                                                              release_s=0.05), round(position * sr))
+            _add_at(
+                y,
+                0.3 * harmonic_tone(f, sr=sr) * _fade(m, sr=sr, attack_s=0.03, release_s=0.05),
+                round(position * sr),
+            )
             position += note_s + (rng.uniform(1, 4) if rng.random() < 0.1 else 0.05)
     return _normalize_rms(y)
 
@@ -1520,11 +1721,23 @@ def _bg_alarmclock(n, sr, rng):
     on_s = rng.uniform(0.05, 0.09)
     start = rng.uniform(0.5, 0.4 * duration)
     stop = min(duration, start + rng.uniform(10, 40))
-    intervals = beep_pattern(duration=stop, on_s=on_s, off_s=on_s * rng.uniform(0.8, 1.2),
-                             n_beeps=4, gap_s=1.0 - on_s * 7, start_s=start, jitter_s=0.001,
-                             seed=int(rng.integers(2**31)))
-    y += 0.5 * _beeps(n, sr=sr, intervals=intervals, frequencies_hz=rng.uniform(2500, 4000),
-                      partials_db=_piezo_partials_db(rng))
+    intervals = beep_pattern(
+        duration=stop,
+        on_s=on_s,
+        off_s=on_s * rng.uniform(0.8, 1.2),
+        n_beeps=4,
+        gap_s=1.0 - on_s * 7,
+        start_s=start,
+        jitter_s=0.001,
+        seed=int(rng.integers(2**31)),
+    )
+    y += 0.5 * _beeps(
+        n,
+        sr=sr,
+        intervals=intervals,
+        frequencies_hz=rng.uniform(2500, 4000),
+        partials_db=_piezo_partials_db(rng),
+    )
     return _normalize_rms(y)
 
 
@@ -1543,7 +1756,8 @@ def _bg_metronome(n, sr, rng):
             click = _modes([pitch, 2.3 * pitch], [1.0, 0.3], [0.015, 0.006], sr=sr, duration=0.08)
         else:
             click = harmonic_tone(pitch, sr=sr, duration=0.03) * _fade(
-                round(0.03 * sr), sr=sr, attack_s=0.002, release_s=0.005)
+                round(0.03 * sr), sr=sr, attack_s=0.002, release_s=0.005
+            )
         _add_at(y, 0.5 * click, round(onset * sr))
     return _normalize_rms(y)
 
@@ -1560,16 +1774,24 @@ def _bg_intlphone(n, sr, rng):
         cadence, freqs = dict(on_s=1.0, off_s=0.0, n_beeps=1, gap_s=2.0), (400.0,)
     else:
         cadence, freqs = dict(on_s=1.5, off_s=0.0, n_beeps=1, gap_s=3.0), (1000.0, 1300.0)
-    intervals = beep_pattern(duration=min(duration, start + rng.uniform(15, 40)), **cadence,
-                             start_s=start, jitter_s=0.003, seed=int(rng.integers(2**31)))
+    intervals = beep_pattern(
+        duration=min(duration, start + rng.uniform(15, 40)),
+        **cadence,
+        start_s=start,
+        jitter_s=0.003,
+        seed=int(rng.integers(2**31)),
+    )
     t = np.arange(n) / sr
     if variant == "trill":  # two tones alternating 20 times a second
         gate = np.sin(2 * np.pi * 10.0 * t) > 0
-        ring = (_beeps(n, sr=sr, intervals=intervals, frequencies_hz=freqs[0]) * gate
-                + _beeps(n, sr=sr, intervals=intervals, frequencies_hz=freqs[1]) * ~gate)
+        ring = (
+            _beeps(n, sr=sr, intervals=intervals, frequencies_hz=freqs[0]) * gate
+            + _beeps(n, sr=sr, intervals=intervals, frequencies_hz=freqs[1]) * ~gate
+        )
     else:
-        ring = _beeps(n, sr=sr, intervals=intervals, frequencies_hz=freqs,
-                      partials_db=(0.0, -20.0, -25.0))
+        ring = _beeps(
+            n, sr=sr, intervals=intervals, frequencies_hz=freqs, partials_db=(0.0, -20.0, -25.0)
+        )
         if variant == "japan":  # 16 Hz amplitude modulation
             ring *= 0.5 + 0.5 * np.sin(2 * np.pi * 16.0 * t)
     return _normalize_rms(y + 0.5 * ring / (np.abs(ring).max() + 1e-12))
@@ -1597,49 +1819,75 @@ class BackgroundKind:
 
 
 BACKGROUND_KINDS = {
-    "lowbattery": BackgroundKind(_bg_lowbattery, "indoor", (-50, -30),
-                                 "a smoke detector's low-battery chirp, once or twice"),
-    "microwave": BackgroundKind(_bg_microwave, "indoor", (-40, -20),
-                                "microwave/oven: keypad, fan, 1-5 end beeps (never T3)"),
-    "phone": BackgroundKind(_bg_phone, "indoor", (-40, -20),
-                            "US/UK ring cadences, a bell ringer, ringtone melodies"),
-    "kettle": BackgroundKind(_bg_kettle, "indoor", (-35, -18),
-                             "boiling, then a rising 1.4-3 kHz whistle"),
-    "reversing": BackgroundKind(_bg_reversing, "outdoor", (-35, -15),
-                                "reversing beeper ~1 kHz, 0.5 s on/off with no group gap"),
+    "lowbattery": BackgroundKind(
+        _bg_lowbattery, "indoor", (-50, -30), "a smoke detector's low-battery chirp, once or twice"
+    ),
+    "microwave": BackgroundKind(
+        _bg_microwave, "indoor", (-40, -20), "microwave/oven: keypad, fan, 1-5 end beeps (never T3)"
+    ),
+    "phone": BackgroundKind(
+        _bg_phone, "indoor", (-40, -20), "US/UK ring cadences, a bell ringer, ringtone melodies"
+    ),
+    "kettle": BackgroundKind(
+        _bg_kettle, "indoor", (-35, -18), "boiling, then a rising 1.4-3 kHz whistle"
+    ),
+    "reversing": BackgroundKind(
+        _bg_reversing,
+        "outdoor",
+        (-35, -15),
+        "reversing beeper ~1 kHz, 0.5 s on/off with no group gap",
+    ),
     "doorbell": BackgroundKind(_bg_doorbell, "indoor", (-40, -20), "ding-dong, chime"),
-    "birdsong": BackgroundKind(_bg_birdsong, "outdoor", (-40, -20),
-                               "whistles and trills 2-6 kHz over wind"),
-    "speech": BackgroundKind(_bg_speech, "indoor", (-35, -18),
-                             "1-3 talkers, formant-synthesised babble"),
-    "music": BackgroundKind(_bg_music, "indoor", (-35, -15),
-                            "chords, bass, melody, drums"),
+    "birdsong": BackgroundKind(
+        _bg_birdsong, "outdoor", (-40, -20), "whistles and trills 2-6 kHz over wind"
+    ),
+    "speech": BackgroundKind(
+        _bg_speech, "indoor", (-35, -18), "1-3 talkers, formant-synthesised babble"
+    ),
+    "music": BackgroundKind(_bg_music, "indoor", (-35, -15), "chords, bass, melody, drums"),
     "noise": BackgroundKind(_bg_noise, "indoor", (-50, -20), "white, pink or brown noise"),
     "hum": BackgroundKind(_bg_hum, "indoor", (-55, -30), "50/60 Hz mains hum and buzz"),
     "hvac": BackgroundKind(_bg_hvac, "indoor", (-50, -25), "fans and air conditioning"),
-    "kitchen": BackgroundKind(_bg_kitchen, "indoor", (-40, -20),
-                              "clatter, chopping, running water, sizzling"),
-    "street": BackgroundKind(_bg_street, "outdoor", (-40, -18),
-                             "traffic rumble, passing cars, horns"),
-    "tv": BackgroundKind(_bg_tv, "indoor", (-40, -18),
-                         "dialogue, music, laughter and applause through TV speakers"),
+    "kitchen": BackgroundKind(
+        _bg_kitchen, "indoor", (-40, -20), "clatter, chopping, running water, sizzling"
+    ),
+    "street": BackgroundKind(
+        _bg_street, "outdoor", (-40, -18), "traffic rumble, passing cars, horns"
+    ),
+    "tv": BackgroundKind(
+        _bg_tv, "indoor", (-40, -18), "dialogue, music, laughter and applause through TV speakers"
+    ),
     "roomtone": BackgroundKind(_bg_roomtone, "indoor", (-65, -45), "a quiet room"),
-    "ovenmelody": BackgroundKind(_bg_ovenmelody, "indoor", (-40, -20),
-                                 "holdout: an appliance's melody of square-wave notes"),
-    "truckbeeper": BackgroundKind(_bg_truckbeeper, "outdoor", (-35, -15),
-                                  "holdout: reversing beeper at 600-800 or 1600-2600 Hz or "
-                                  "broadband"),
-    "whistle": BackgroundKind(_bg_whistle, "indoor", (-35, -18),
-                              "holdout: referee's whistle or someone whistling"),
-    "alarmclock": BackgroundKind(_bg_alarmclock, "indoor", (-40, -20),
-                                 "holdout: alarm clock, 4 short beeps every second"),
-    "metronome": BackgroundKind(_bg_metronome, "indoor", (-40, -20),
-                                "holdout: metronome ticks or blips, 40-208 bpm"),
-    "intlphone": BackgroundKind(_bg_intlphone, "indoor", (-40, -20),
-                                "holdout: European, Japanese and trill ring cadences"),
+    "ovenmelody": BackgroundKind(
+        _bg_ovenmelody, "indoor", (-40, -20), "holdout: an appliance's melody of square-wave notes"
+    ),
+    "truckbeeper": BackgroundKind(
+        _bg_truckbeeper,
+        "outdoor",
+        (-35, -15),
+        "holdout: reversing beeper at 600-800 or 1600-2600 Hz or broadband",
+    ),
+    "whistle": BackgroundKind(
+        _bg_whistle, "indoor", (-35, -18), "holdout: referee's whistle or someone whistling"
+    ),
+    "alarmclock": BackgroundKind(
+        _bg_alarmclock, "indoor", (-40, -20), "holdout: alarm clock, 4 short beeps every second"
+    ),
+    "metronome": BackgroundKind(
+        _bg_metronome, "indoor", (-40, -20), "holdout: metronome ticks or blips, 40-208 bpm"
+    ),
+    "intlphone": BackgroundKind(
+        _bg_intlphone, "indoor", (-40, -20), "holdout: European, Japanese and trill ring cadences"
+    ),
 }
-HOLDOUT_BACKGROUND_KINDS = ("ovenmelody", "truckbeeper", "whistle", "alarmclock", "metronome",
-                            "intlphone")
+HOLDOUT_BACKGROUND_KINDS = (
+    "ovenmelody",
+    "truckbeeper",
+    "whistle",
+    "alarmclock",
+    "metronome",
+    "intlphone",
+)
 TRAINING_BACKGROUND_KINDS = tuple(k for k in BACKGROUND_KINDS if k not in HOLDOUT_BACKGROUND_KINDS)
 
 
@@ -1672,8 +1920,9 @@ def render_background(kind, *, duration, sr, seed=0):
     (32000,)
     """
     if kind not in BACKGROUND_KINDS:
-        raise ParameterError(f"unknown background kind {kind!r}; choose from "
-                             f"{', '.join(BACKGROUND_KINDS)}")
+        raise ParameterError(
+            f"unknown background kind {kind!r}; choose from {', '.join(BACKGROUND_KINDS)}"
+        )
     sr = _check_sr(sr)
     n = round(_check_duration(duration) * sr)
     return BACKGROUND_KINDS[kind].render(n, sr, _rng([seed, 5]))
@@ -1684,24 +1933,62 @@ def render_background(kind, *, duration, sr, seed=0):
 # --------------------------------------------------------------------------------------------
 
 #: Training alarm clips per kind at scale 1.
-ALARM_COUNTS = {"t3piezo": 120, "t3square": 32, "t3speaker": 36, "t3voice": 28, "t4piezo": 44,
-                "continuous": 20}
+ALARM_COUNTS = {
+    "t3piezo": 120,
+    "t3square": 32,
+    "t3speaker": 36,
+    "t3voice": 28,
+    "t4piezo": 44,
+    "continuous": 20,
+}
 #: Holdout alarm clips per kind: other frequencies, timings, rooms, microphones and voices.
-HOLDOUT_ALARM_COUNTS = {"t3piezo": 24, "t3square": 10, "t3speaker": 8, "t3voice": 8,
-                        "t4piezo": 10, "continuous": 4}
+HOLDOUT_ALARM_COUNTS = {
+    "t3piezo": 24,
+    "t3square": 10,
+    "t3speaker": 8,
+    "t3voice": 8,
+    "t4piezo": 10,
+    "continuous": 4,
+}
 #: Training background clips per kind at scale 1.
-BACKGROUND_COUNTS = {"lowbattery": 14, "microwave": 12, "phone": 10, "kettle": 8,
-                     "reversing": 12, "doorbell": 7, "birdsong": 8, "speech": 12, "music": 10,
-                     "noise": 8, "hum": 6, "hvac": 8, "kitchen": 10, "street": 8, "tv": 10,
-                     "roomtone": 7}
+BACKGROUND_COUNTS = {
+    "lowbattery": 14,
+    "microwave": 12,
+    "phone": 10,
+    "kettle": 8,
+    "reversing": 12,
+    "doorbell": 7,
+    "birdsong": 8,
+    "speech": 12,
+    "music": 10,
+    "noise": 8,
+    "hum": 6,
+    "hvac": 8,
+    "kitchen": 10,
+    "street": 8,
+    "tv": 10,
+    "roomtone": 7,
+}
 HOLDOUT_BACKGROUND_COUNTS = dict.fromkeys(HOLDOUT_BACKGROUND_KINDS, 8)
 
 #: (sample rate, channels, probability) of the files, varied because real inputs vary.
 #: Backgrounds lean to lower rates to keep the corpus small: the model hears 16 kHz.
-ALARM_FORMATS = ((32000, 1, 0.45), (44100, 1, 0.30), (22050, 1, 0.08), (16000, 1, 0.12),
-                 (48000, 2, 0.03), (48000, 1, 0.02))
-BACKGROUND_FORMATS = ((16000, 1, 0.55), (22050, 1, 0.20), (32000, 1, 0.15), (44100, 1, 0.07),
-                      (48000, 2, 0.02), (48000, 1, 0.01))
+ALARM_FORMATS = (
+    (32000, 1, 0.45),
+    (44100, 1, 0.30),
+    (22050, 1, 0.08),
+    (16000, 1, 0.12),
+    (48000, 2, 0.03),
+    (48000, 1, 0.02),
+)
+BACKGROUND_FORMATS = (
+    (16000, 1, 0.55),
+    (22050, 1, 0.20),
+    (32000, 1, 0.15),
+    (44100, 1, 0.07),
+    (48000, 2, 0.02),
+    (48000, 1, 0.01),
+)
 #: Share of alarm clips longer than one window, and their length range in seconds.
 LONG_ALARM_SHARE = 0.2
 LONG_ALARM_S = (8.0, 12.0)
@@ -1709,8 +1996,13 @@ LONG_ALARM_S = (8.0, 12.0)
 BACKGROUND_S = (12.0, 22.0)
 LOWBATTERY_S = (30.0, 45.0)
 
-_SECTIONS = {"alarms": 1, "background": 2, "holdout/alarms": 3, "holdout/background": 4,
-             "examples": 5}
+_SECTIONS = {
+    "alarms": 1,
+    "background": 2,
+    "holdout/alarms": 3,
+    "holdout/background": 4,
+    "examples": 5,
+}
 
 
 @dataclass(frozen=True)
@@ -1775,17 +2067,27 @@ class CorpusFile:
         if self.alarm is None:
             return [], []
         beeps, messages = alarm_intervals(self.alarm, seed=self.seed)
-        return (np.round(beeps + self.alarm_at_s, 4).tolist(),
-                np.round(messages + self.alarm_at_s, 4).tolist())
+        return (
+            np.round(beeps + self.alarm_at_s, 4).tolist(),
+            np.round(messages + self.alarm_at_s, 4).tolist(),
+        )
 
     def to_dict(self) -> dict:
         return {
-            "path": self.path, "section": self.section, "kind": self.kind, "label": self.label,
-            "sr": self.sr, "channels": self.channels, "duration_s": self.duration_s,
-            "seed": self.seed, "recording": self.recording.to_dict(),
+            "path": self.path,
+            "section": self.section,
+            "kind": self.kind,
+            "label": self.label,
+            "sr": self.sr,
+            "channels": self.channels,
+            "duration_s": self.duration_s,
+            "seed": self.seed,
+            "recording": self.recording.to_dict(),
             "alarm": None if self.alarm is None else self.alarm.to_dict(),
-            "backgrounds": list(self.backgrounds), "ambience_db": self.ambience_db,
-            "sounding": self.sounding(), "messages": self.messages(),
+            "backgrounds": list(self.backgrounds),
+            "ambience_db": self.ambience_db,
+            "sounding": self.sounding(),
+            "messages": self.messages(),
         }
 
 
@@ -1809,29 +2111,44 @@ def _draw_alarm(kind, rng, *, holdout, duration_s) -> AlarmSpec:
         low, high = ranges[int(rng.integers(len(ranges)))]
         return float(rng.uniform(low, high))
 
-    spec = {"kind": kind, "duration_s": duration_s, "jitter_s": rng.uniform(0.002, 0.02),
-            "attack_s": rng.uniform(0.002, 0.02), "release_s": rng.uniform(0.005, 0.06),
-            "drift": rng.uniform(0.0005, 0.006), "noise_db": rng.uniform(-60, -35)}
+    spec = {
+        "kind": kind,
+        "duration_s": duration_s,
+        "jitter_s": rng.uniform(0.002, 0.02),
+        "attack_s": rng.uniform(0.002, 0.02),
+        "release_s": rng.uniform(0.005, 0.06),
+        "drift": rng.uniform(0.0005, 0.006),
+        "noise_db": rng.uniform(-60, -35),
+    }
     if kind == "t4piezo":
         spec["pattern"] = "t4"
         if holdout:
             on = either((0.06, 0.08), (0.13, 0.16))
-            spec.update(on_s=on, off_s=on * rng.uniform(0.9, 1.1),
-                        gap_s=either((3.8, 4.4), (5.6, 6.5)))
+            spec.update(
+                on_s=on, off_s=on * rng.uniform(0.9, 1.1), gap_s=either((3.8, 4.4), (5.6, 6.5))
+            )
         else:
-            spec.update(on_s=rng.uniform(0.085, 0.12), off_s=rng.uniform(0.085, 0.12),
-                        gap_s=rng.uniform(4.6, 5.4))
+            spec.update(
+                on_s=rng.uniform(0.085, 0.12),
+                off_s=rng.uniform(0.085, 0.12),
+                gap_s=rng.uniform(4.6, 5.4),
+            )
     elif kind == "continuous":
         spec["pattern"] = "continuous"
     else:
         spec["pattern"] = "t3"
         if holdout:
-            spec.update(on_s=either((0.34, 0.41), (0.6, 0.68)),
-                        off_s=either((0.34, 0.41), (0.6, 0.68)),
-                        gap_s=either((1.1, 1.3), (1.8, 2.2)))
+            spec.update(
+                on_s=either((0.34, 0.41), (0.6, 0.68)),
+                off_s=either((0.34, 0.41), (0.6, 0.68)),
+                gap_s=either((1.1, 1.3), (1.8, 2.2)),
+            )
         else:
-            spec.update(on_s=rng.uniform(0.42, 0.58), off_s=rng.uniform(0.42, 0.58),
-                        gap_s=rng.uniform(1.35, 1.75))
+            spec.update(
+                on_s=rng.uniform(0.42, 0.58),
+                off_s=rng.uniform(0.42, 0.58),
+                gap_s=rng.uniform(1.35, 1.75),
+            )
 
     if kind in ("t3piezo", "t4piezo"):
         source = "piezo"
@@ -1840,12 +2157,14 @@ def _draw_alarm(kind, rng, *, holdout, duration_s) -> AlarmSpec:
     elif kind == "t3speaker":
         source = "speaker"
     else:
-        source = str(rng.choice(("piezo", "speaker", "square") if kind == "continuous"
-                                else ("piezo", "speaker")))
+        source = str(
+            rng.choice(
+                ("piezo", "speaker", "square") if kind == "continuous" else ("piezo", "speaker")
+            )
+        )
     spec["source"] = source
     if source == "piezo":
-        spec["f0_hz"] = (either((2650, 2760), (3700, 3900)) if holdout
-                         else rng.uniform(2850, 3550))
+        spec["f0_hz"] = either((2650, 2760), (3700, 3900)) if holdout else rng.uniform(2850, 3550)
         spec["partials_db"] = _piezo_partials_db(rng)
         if rng.random() < 0.15:
             spec.update(warble_hz=rng.uniform(2, 12), warble_depth=rng.uniform(0.02, 0.08))
@@ -1856,11 +2175,11 @@ def _draw_alarm(kind, rng, *, holdout, duration_s) -> AlarmSpec:
     elif source == "square":
         nominal = float(rng.choice((440.0, 600.0))) if holdout else 520.0
         spec["f0_hz"] = nominal * rng.uniform(0.97, 1.03)
-        spec["partials_db"] = _square_partials_db(rng.uniform(0.46, 0.54), 25,
-                                                  rng.uniform(-4.0, 0.0))
+        spec["partials_db"] = _square_partials_db(
+            rng.uniform(0.46, 0.54), 25, rng.uniform(-4.0, 0.0)
+        )
     else:
-        spec["f0_hz"] = (either((300, 420), (1050, 1400)) if holdout
-                         else rng.uniform(450, 1000))
+        spec["f0_hz"] = either((300, 420), (1050, 1400)) if holdout else rng.uniform(450, 1000)
         levels = [0.0] + [rng.uniform(-14, 0) for _ in range(5)]
         levels += [rng.uniform(-28, -10) for _ in range(4)]
         levels[int(rng.integers(1, 6))] = rng.uniform(0, 4)  # the speaker's resonance
@@ -1872,11 +2191,19 @@ def _draw_alarm(kind, rng, *, holdout, duration_s) -> AlarmSpec:
     if kind == "t3voice":
         f0, scale = _voice(rng)
         if holdout:
-            spec.update(message_s=rng.uniform(2.0, 3.5), message_every=1,
-                        voice_f0_hz=f0 * rng.uniform(0.8, 1.25), voice_formant_scale=scale)
+            spec.update(
+                message_s=rng.uniform(2.0, 3.5),
+                message_every=1,
+                voice_f0_hz=f0 * rng.uniform(0.8, 1.25),
+                voice_formant_scale=scale,
+            )
         else:
-            spec.update(message_s=rng.uniform(1.0, 2.2), message_every=int(rng.integers(1, 3)),
-                        voice_f0_hz=f0, voice_formant_scale=scale)
+            spec.update(
+                message_s=rng.uniform(1.0, 2.2),
+                message_every=int(rng.integers(1, 3)),
+                voice_f0_hz=f0,
+                voice_formant_scale=scale,
+            )
 
     # Where the clip starts in the alarm's cycle.
     if spec["pattern"] == "continuous":
@@ -1905,9 +2232,14 @@ def _draw_recording(rng, *, holdout, place, channels, level_dbfs, may_clip) -> R
     else:
         mic = str(rng.choice(TRAINING_MICROPHONES, p=(0.2, 0.35, 0.15, 0.15, 0.15)))
     clip_db = rng.uniform(1.0, 8.0) if may_clip and distance < 1.5 and rng.random() < 0.3 else 0.0
-    return Recording(room=room, distance_m=round(distance, 2), mic=mic,
-                     level_dbfs=round(rng.uniform(*level_dbfs), 2), clip_db=round(clip_db, 2),
-                     channels=channels)
+    return Recording(
+        room=room,
+        distance_m=round(distance, 2),
+        mic=mic,
+        level_dbfs=round(rng.uniform(*level_dbfs), 2),
+        clip_db=round(clip_db, 2),
+        channels=channels,
+    )
 
 
 def _scaled_count(count, scale) -> int:
@@ -1922,17 +2254,38 @@ def _plan_alarms(seed, scale, *, section, counts, holdout):
             file_seed = _file_seed(seed, section, index)
             rng = _rng([file_seed, 0])
             sr, channels = _choose_format(rng, ALARM_FORMATS)
-            duration = (round(rng.uniform(*LONG_ALARM_S), 2) if rng.random() < LONG_ALARM_SHARE
-                        else SAMPLE_DURATION)
+            duration = (
+                round(rng.uniform(*LONG_ALARM_S), 2)
+                if rng.random() < LONG_ALARM_SHARE
+                else SAMPLE_DURATION
+            )
             alarm = _draw_alarm(kind, rng, holdout=holdout, duration_s=duration)
-            recording = _draw_recording(rng, holdout=holdout, place="indoor", channels=channels,
-                                        level_dbfs=(-32.0, -10.0), may_clip=True)
-            stem = (f"{kind}_{alarm.f0_hz:.0f}hz_{recording.room}_d{recording.distance_m:.1f}m_"
-                    f"{index:04d}")
-            files.append(CorpusFile(path=f"{section}/{stem}.wav", kind=kind, label="alarm",
-                                    sr=sr, channels=channels, duration_s=duration,
-                                    seed=file_seed, recording=recording, alarm=alarm,
-                                    ambience_db=round(rng.uniform(25.0, 50.0), 2)))
+            recording = _draw_recording(
+                rng,
+                holdout=holdout,
+                place="indoor",
+                channels=channels,
+                level_dbfs=(-32.0, -10.0),
+                may_clip=True,
+            )
+            stem = (
+                f"{kind}_{alarm.f0_hz:.0f}hz_{recording.room}_d{recording.distance_m:.1f}m_"
+                f"{index:04d}"
+            )
+            files.append(
+                CorpusFile(
+                    path=f"{section}/{stem}.wav",
+                    kind=kind,
+                    label="alarm",
+                    sr=sr,
+                    channels=channels,
+                    duration_s=duration,
+                    seed=file_seed,
+                    recording=recording,
+                    alarm=alarm,
+                    ambience_db=round(rng.uniform(25.0, 50.0), 2),
+                )
+            )
             index += 1
     return files
 
@@ -1946,15 +2299,30 @@ def _plan_backgrounds(seed, scale, *, section, counts, holdout):
             file_seed = _file_seed(seed, section, index)
             rng = _rng([file_seed, 0])
             sr, channels = _choose_format(rng, BACKGROUND_FORMATS)
-            duration = round(rng.uniform(*(LOWBATTERY_S if kind == "lowbattery"
-                                           else BACKGROUND_S)), 2)
-            recording = _draw_recording(rng, holdout=holdout, place=spec.place,
-                                        channels=channels, level_dbfs=spec.level_dbfs,
-                                        may_clip=False)
-            files.append(CorpusFile(path=f"{section}/{kind}_{index:04d}.wav", kind=kind,
-                                    label="no_alarm", sr=sr, channels=channels,
-                                    duration_s=duration, seed=file_seed, recording=recording,
-                                    backgrounds=(kind,)))
+            duration = round(
+                rng.uniform(*(LOWBATTERY_S if kind == "lowbattery" else BACKGROUND_S)), 2
+            )
+            recording = _draw_recording(
+                rng,
+                holdout=holdout,
+                place=spec.place,
+                channels=channels,
+                level_dbfs=spec.level_dbfs,
+                may_clip=False,
+            )
+            files.append(
+                CorpusFile(
+                    path=f"{section}/{kind}_{index:04d}.wav",
+                    kind=kind,
+                    label="no_alarm",
+                    sr=sr,
+                    channels=channels,
+                    duration_s=duration,
+                    seed=file_seed,
+                    recording=recording,
+                    backgrounds=(kind,),
+                )
+            )
             index += 1
     return files
 
@@ -1963,42 +2331,134 @@ def _plan_examples(seed):
     """Longer recordings for the demo's detect step, each with known alarm intervals."""
     rng = _rng([seed, _SECTIONS["examples"]])
     t3_timing = {"on_s": 0.5, "off_s": 0.5, "gap_s": 1.5, "jitter_s": 0.005}
-    t3 = AlarmSpec(kind="t3piezo", f0_hz=round(rng.uniform(3000, 3400)),
-                   partials_db=_piezo_partials_db(rng), duration_s=30.0, attack_s=0.005,
-                   release_s=0.02, drift=0.002, **t3_timing)
-    t4 = AlarmSpec(kind="t4piezo", pattern="t4", f0_hz=round(rng.uniform(3000, 3400)),
-                   partials_db=_piezo_partials_db(rng), duration_s=30.0, on_s=0.1, off_s=0.1,
-                   gap_s=5.0, jitter_s=0.003, attack_s=0.003, release_s=0.01, drift=0.002)
-    voice = AlarmSpec(kind="t3voice", source="speaker", f0_hz=round(rng.uniform(600, 900)),
-                      partials_db=(0.0, -4.0, -2.0, -8.0, -6.0, -12.0, -15.0, -20.0),
-                      duration_s=30.0, message_s=1.6, message_every=2, voice_f0_hz=190.0,
-                      voice_formant_scale=1.15, **t3_timing)
+    t3 = AlarmSpec(
+        kind="t3piezo",
+        f0_hz=round(rng.uniform(3000, 3400)),
+        partials_db=_piezo_partials_db(rng),
+        duration_s=30.0,
+        attack_s=0.005,
+        release_s=0.02,
+        drift=0.002,
+        **t3_timing,
+    )
+    t4 = AlarmSpec(
+        kind="t4piezo",
+        pattern="t4",
+        f0_hz=round(rng.uniform(3000, 3400)),
+        partials_db=_piezo_partials_db(rng),
+        duration_s=30.0,
+        on_s=0.1,
+        off_s=0.1,
+        gap_s=5.0,
+        jitter_s=0.003,
+        attack_s=0.003,
+        release_s=0.01,
+        drift=0.002,
+    )
+    voice = AlarmSpec(
+        kind="t3voice",
+        source="speaker",
+        f0_hz=round(rng.uniform(600, 900)),
+        partials_db=(0.0, -4.0, -2.0, -8.0, -6.0, -12.0, -15.0, -20.0),
+        duration_s=30.0,
+        message_s=1.6,
+        message_every=2,
+        voice_f0_hz=190.0,
+        voice_formant_scale=1.15,
+        **t3_timing,
+    )
     examples = (
         # name, duration, sr, channels, backgrounds, alarm, alarm at, room, alarm distance,
         # background distance, SNR
         ("alarm_kitchen", 70.0, 32000, 1, ("kitchen", "hvac"), t3, 20.0, "room02", 4.0, 2.0, 3.0),
-        ("alarm_co_bedroom", 55.0, 32000, 1, ("roomtone", "hvac"), t4, 15.0, "room00", 3.0, 2.0,
-         10.0),
+        (
+            "alarm_co_bedroom",
+            55.0,
+            32000,
+            1,
+            ("roomtone", "hvac"),
+            t4,
+            15.0,
+            "room00",
+            3.0,
+            2.0,
+            10.0,
+        ),
         ("alarm_livingroom_tv", 40.0, 48000, 2, ("tv",), voice, 8.0, "room01", 5.0, 2.5, 0.0),
-        ("no_alarm_microwave", 40.0, 44100, 1, ("microwave", "kitchen"), None, 0.0, "room02",
-         0.0, 1.5, 0.0),
-        ("no_alarm_reversing_truck", 40.0, 32000, 1, ("reversing", "street"), None, 0.0,
-         "outdoors", 0.0, 10.0, 0.0),
-        ("no_alarm_lowbattery_chirp", 50.0, 22050, 1, ("lowbattery", "roomtone"), None, 0.0,
-         "room03", 0.0, 3.0, 0.0),
+        (
+            "no_alarm_microwave",
+            40.0,
+            44100,
+            1,
+            ("microwave", "kitchen"),
+            None,
+            0.0,
+            "room02",
+            0.0,
+            1.5,
+            0.0,
+        ),
+        (
+            "no_alarm_reversing_truck",
+            40.0,
+            32000,
+            1,
+            ("reversing", "street"),
+            None,
+            0.0,
+            "outdoors",
+            0.0,
+            10.0,
+            0.0,
+        ),
+        (
+            "no_alarm_lowbattery_chirp",
+            50.0,
+            22050,
+            1,
+            ("lowbattery", "roomtone"),
+            None,
+            0.0,
+            "room03",
+            0.0,
+            3.0,
+            0.0,
+        ),
     )
     files = []
-    for index, (name, duration, sr, channels, backgrounds, alarm, at, room, alarm_distance,
-                distance, snr) in enumerate(examples):
-        recording = Recording(room=room, distance_m=distance, mic="smartphone",
-                              level_dbfs=-24.0, channels=channels)
-        files.append(CorpusFile(path=f"examples/{name}.wav",
-                                kind="alarm" if alarm else "no_alarm",
-                                label="alarm" if alarm else "no_alarm", sr=sr,
-                                channels=channels, duration_s=duration,
-                                seed=_file_seed(seed, "examples", index), recording=recording,
-                                alarm=alarm, backgrounds=backgrounds, alarm_at_s=at,
-                                alarm_distance_m=alarm_distance, snr_db=snr))
+    for index, (
+        name,
+        duration,
+        sr,
+        channels,
+        backgrounds,
+        alarm,
+        at,
+        room,
+        alarm_distance,
+        distance,
+        snr,
+    ) in enumerate(examples):
+        recording = Recording(
+            room=room, distance_m=distance, mic="smartphone", level_dbfs=-24.0, channels=channels
+        )
+        files.append(
+            CorpusFile(
+                path=f"examples/{name}.wav",
+                kind="alarm" if alarm else "no_alarm",
+                label="alarm" if alarm else "no_alarm",
+                sr=sr,
+                channels=channels,
+                duration_s=duration,
+                seed=_file_seed(seed, "examples", index),
+                recording=recording,
+                alarm=alarm,
+                backgrounds=backgrounds,
+                alarm_at_s=at,
+                alarm_distance_m=alarm_distance,
+                snr_db=snr,
+            )
+        )
     return files
 
 
@@ -2022,12 +2482,19 @@ def plan_corpus(*, seed=0, scale=1.0) -> list[CorpusFile]:
         raise ParameterError(f"scale must be a positive number, got {scale!r}")
     return [
         *_plan_alarms(seed, scale, section="alarms", counts=ALARM_COUNTS, holdout=False),
-        *_plan_backgrounds(seed, scale, section="background", counts=BACKGROUND_COUNTS,
-                           holdout=False),
-        *_plan_alarms(seed, scale, section="holdout/alarms", counts=HOLDOUT_ALARM_COUNTS,
-                      holdout=True),
-        *_plan_backgrounds(seed, scale, section="holdout/background",
-                           counts=HOLDOUT_BACKGROUND_COUNTS, holdout=True),
+        *_plan_backgrounds(
+            seed, scale, section="background", counts=BACKGROUND_COUNTS, holdout=False
+        ),
+        *_plan_alarms(
+            seed, scale, section="holdout/alarms", counts=HOLDOUT_ALARM_COUNTS, holdout=True
+        ),
+        *_plan_backgrounds(
+            seed,
+            scale,
+            section="holdout/background",
+            counts=HOLDOUT_BACKGROUND_COUNTS,
+            holdout=True,
+        ),
         *_plan_examples(seed),
     ]
 
@@ -2045,22 +2512,42 @@ def _render_example(item: CorpusFile):
     for layer, kind in enumerate(item.backgrounds):
         y = render_background(kind, duration=(n + n_pre) / sr, sr=sr, seed=item.seed + layer)
         scene += (1.0 if layer == 0 else _gain(-12.0)) * y
-    scene = apply_room(scene, sr=sr, room=rec.room, distance_m=rec.distance_m,
-                       channels=rec.channels, seed=item.seed)
+    scene = apply_room(
+        scene,
+        sr=sr,
+        room=rec.room,
+        distance_m=rec.distance_m,
+        channels=rec.channels,
+        seed=item.seed,
+    )
     if item.alarm is not None:
         # Reverberate only the stretch where the alarm sounds (plus its decay), not silence.
         start = n_pre + round(item.alarm_at_s * sr)
         dry = render_alarm(item.alarm, sr=sr, seed=item.seed)
-        dry = np.concatenate([dry, np.zeros(min(round(ROOMS[rec.room].rt60_s * sr),
-                                                n + n_pre - start - len(dry)))])
-        wet = apply_room(dry, sr=sr, room=rec.room, distance_m=item.alarm_distance_m,
-                         channels=rec.channels, seed=item.seed + 100)
+        dry = np.concatenate(
+            [dry, np.zeros(min(round(ROOMS[rec.room].rt60_s * sr), n + n_pre - start - len(dry)))]
+        )
+        wet = apply_room(
+            dry,
+            sr=sr,
+            room=rec.room,
+            distance_m=item.alarm_distance_m,
+            channels=rec.channels,
+            seed=item.seed + 100,
+        )
         sounding = np.abs(dry) > 1e-3
         alarm_rms = np.sqrt(np.mean(wet[sounding] ** 2))
         scene_rms = np.sqrt(np.mean(scene[start : start + len(dry)][sounding] ** 2))
         _add_at(scene, wet * (scene_rms / alarm_rms * _gain(item.snr_db)), start)
-    return apply_microphone(scene, sr=sr, mic=rec.mic, level_dbfs=rec.level_dbfs,
-                            clip_db=rec.clip_db, preroll_s=n_pre / sr, seed=item.seed)
+    return apply_microphone(
+        scene,
+        sr=sr,
+        mic=rec.mic,
+        level_dbfs=rec.level_dbfs,
+        clip_db=rec.clip_db,
+        preroll_s=n_pre / sr,
+        seed=item.seed,
+    )
 
 
 def render_corpus_file(item: CorpusFile):
@@ -2071,12 +2558,17 @@ def render_corpus_file(item: CorpusFile):
     # Rendered with a pre-roll, so the clip starts mid-recording with reverberation built up.
     total_s, preroll_s = (n + n_pre) / item.sr, n_pre / item.sr
     if item.alarm is not None:
-        spec = dataclasses.replace(item.alarm, duration_s=total_s,
-                                   start_s=item.alarm.start_s + preroll_s)
+        spec = dataclasses.replace(
+            item.alarm, duration_s=total_s, start_s=item.alarm.start_s + preroll_s
+        )
         dry = render_alarm(spec, sr=item.sr, seed=item.seed)
         # No room is silent: a quiet room tone, far below the alarm, as in any recording.
-        dry += (_gain(-item.ambience_db) * np.sqrt(np.mean(dry**2)) / 0.1
-                * _roomtone(len(dry), item.sr, _rng([item.seed, 13])))
+        dry += (
+            _gain(-item.ambience_db)
+            * np.sqrt(np.mean(dry**2))
+            / 0.1
+            * _roomtone(len(dry), item.sr, _rng([item.seed, 13]))
+        )
     else:
         dry = render_background(item.kind, duration=total_s, sr=item.sr, seed=item.seed)
     return record(dry, sr=item.sr, recording=item.recording, preroll_s=preroll_s, seed=item.seed)
@@ -2099,11 +2591,18 @@ def _truth(files) -> dict:
         events = []
         if item.alarm is not None:
             sounding = item.sounding()
-            events.append({"label": "alarm", "start": round(sounding[0][0], 2),
-                           "end": round(sounding[-1][1], 2)})
+            events.append(
+                {
+                    "label": "alarm",
+                    "start": round(sounding[0][0], 2),
+                    "end": round(sounding[-1][1], 2),
+                }
+            )
         truth[item.path.split("/")[-1]] = {
-            "alarm": bool(events), "events": events, "kind": item.alarm.kind if item.alarm
-            else item.backgrounds[0], "backgrounds": list(item.backgrounds),
+            "alarm": bool(events),
+            "events": events,
+            "kind": item.alarm.kind if item.alarm else item.backgrounds[0],
+            "backgrounds": list(item.backgrounds),
             "duration_s": item.duration_s,
         }
     return {"format": "sounddetect-truth/1", "files": truth}
@@ -2127,8 +2626,16 @@ TRUTH_PATH = "examples/truth.json"
 CORPUS_SECTIONS = ("alarms", "background", "holdout", "examples")
 
 
-def make_corpus(out_dir, *, seed=0, scale=1.0, skip_existing=False, overwrite=False,
-                sections=CORPUS_SECTIONS, progress=False) -> dict:
+def make_corpus(
+    out_dir,
+    *,
+    seed=0,
+    scale=1.0,
+    skip_existing=False,
+    overwrite=False,
+    sections=CORPUS_SECTIONS,
+    progress=False,
+) -> dict:
     """Render the whole corpus into ``out_dir``.
 
     Writes ``alarms/``, ``background/``, ``holdout/alarms/``, ``holdout/background/`` and
@@ -2170,16 +2677,28 @@ def make_corpus(out_dir, *, seed=0, scale=1.0, skip_existing=False, overwrite=Fa
     if unknown or not sections:
         raise ParameterError(f"sections must be some of {CORPUS_SECTIONS}, got {sections!r}")
     out = Path(out_dir)
-    files = [item for item in plan_corpus(seed=seed, scale=scale)
-             if item.section.split("/")[0] in sections]
+    files = [
+        item
+        for item in plan_corpus(seed=seed, scale=scale)
+        if item.section.split("/")[0] in sections
+    ]
     manifest_path = out / MANIFEST_NAME
     if skip_existing and manifest_path.exists():
         recorded = json.loads(manifest_path.read_text())
         if (recorded.get("seed"), recorded.get("scale")) != (seed, scale):
-            logger.info("keeping the existing corpus in %s (seed %s, scale %s)", out,
-                        recorded.get("seed"), recorded.get("scale"))
-            return {"dir": str(out), "written": 0, "skipped": len(recorded.get("files", [])),
-                    "counts": {}, "bytes": _tree_bytes(out)}
+            logger.info(
+                "keeping the existing corpus in %s (seed %s, scale %s)",
+                out,
+                recorded.get("seed"),
+                recorded.get("scale"),
+            )
+            return {
+                "dir": str(out),
+                "written": 0,
+                "skipped": len(recorded.get("files", [])),
+                "counts": {},
+                "bytes": _tree_bytes(out),
+            }
     outputs = [out / item.path for item in files] + [manifest_path]
     if "examples" in sections:
         outputs.append(out / TRUTH_PATH)
@@ -2200,18 +2719,30 @@ def make_corpus(out_dir, *, seed=0, scale=1.0, skip_existing=False, overwrite=Fa
         written += 1
     if "examples" in sections:
         _write_json_if_changed(out / TRUTH_PATH, _truth(files))
-    _write_json_if_changed(manifest_path, {
-        "format": "sounddetect-corpus/1", "generator": f"sounddetect {__version__}",
-        "seed": seed, "scale": scale, "sections": list(sections), "licence": "MIT-0",
-        "holdout_background_kinds": list(HOLDOUT_BACKGROUND_KINDS),
-        "files": [item.to_dict() for item in files],
-    })
+    _write_json_if_changed(
+        manifest_path,
+        {
+            "format": "sounddetect-corpus/1",
+            "generator": f"sounddetect {__version__}",
+            "seed": seed,
+            "scale": scale,
+            "sections": list(sections),
+            "licence": "MIT-0",
+            "holdout_background_kinds": list(HOLDOUT_BACKGROUND_KINDS),
+            "files": [item.to_dict() for item in files],
+        },
+    )
     counts = Counter((item.section, item.kind) for item in files)
     summary = {section: {} for section in _SECTIONS if section.split("/")[0] in sections}
     for (section, kind), count in counts.items():
         summary[section][kind] = count
-    return {"dir": str(out), "written": written, "skipped": skipped, "counts": summary,
-            "bytes": _tree_bytes(out)}
+    return {
+        "dir": str(out),
+        "written": written,
+        "skipped": skipped,
+        "counts": summary,
+        "bytes": _tree_bytes(out),
+    }
 
 
 def _tree_bytes(out: Path) -> int:

@@ -56,8 +56,11 @@ def level_at(y, frequency_hz, *, sr):
 
 
 def file_hashes(root):
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 # Patterns -------------------------------------------------------------------------------
@@ -65,8 +68,9 @@ def file_hashes(root):
 
 def test_t3_pattern_is_three_half_second_beeps_then_a_long_gap():
     intervals = synth.t3_pattern(duration=8.0)
-    np.testing.assert_allclose(intervals, [[0, 0.5], [1, 1.5], [2, 2.5],
-                                           [4, 4.5], [5, 5.5], [6, 6.5]])
+    np.testing.assert_allclose(
+        intervals, [[0, 0.5], [1, 1.5], [2, 2.5], [4, 4.5], [5, 5.5], [6, 6.5]]
+    )
 
 
 def test_t4_pattern_is_four_short_beeps_then_five_seconds_off():
@@ -108,16 +112,26 @@ def test_rendered_t3_envelope_has_t3_timing():
 
 
 def test_rendered_t4_envelope_has_t4_timing():
-    spec = synth.AlarmSpec(kind="t4piezo", pattern="t4", f0_hz=3300.0, on_s=0.1, off_s=0.1,
-                           gap_s=5.0, duration_s=11.5, start_s=0.5, attack_s=0.003,
-                           release_s=0.003)
+    spec = synth.AlarmSpec(
+        kind="t4piezo",
+        pattern="t4",
+        f0_hz=3300.0,
+        on_s=0.1,
+        off_s=0.1,
+        gap_s=5.0,
+        duration_s=11.5,
+        start_s=0.5,
+        attack_s=0.003,
+        release_s=0.003,
+    )
     y = synth.render_alarm(spec, sr=SR, seed=1)
     envelope, rate = frame_envelope(y, sr=SR)
     onsets, offsets = on_runs(envelope, rate, threshold=0.5 * envelope.max())
     assert len(onsets) == 8
     np.testing.assert_allclose(offsets - onsets, 0.1, atol=0.01)
-    np.testing.assert_allclose(onsets[1:] - offsets[:-1], [0.1, 0.1, 0.1, 5.0, 0.1, 0.1, 0.1],
-                               atol=0.01)
+    np.testing.assert_allclose(
+        onsets[1:] - offsets[:-1], [0.1, 0.1, 0.1, 5.0, 0.1, 0.1, 0.1], atol=0.01
+    )
 
 
 def test_render_alarm_is_deterministic():
@@ -129,20 +143,23 @@ def test_render_alarm_is_deterministic():
 
 @pytest.mark.parametrize("f0_hz", [2800.0, 3150.0, 3600.0])
 def test_piezo_fundamental_is_where_requested(f0_hz):
-    spec = synth.AlarmSpec(pattern="continuous", f0_hz=f0_hz, drift=0.003,
-                           partials_db=(0.0, -12.0, -8.0))
+    spec = synth.AlarmSpec(
+        pattern="continuous", f0_hz=f0_hz, drift=0.003, partials_db=(0.0, -12.0, -8.0)
+    )
     y = synth.render_alarm(spec, sr=32000, seed=2)
     assert abs(peak_frequency(y, sr=32000) - f0_hz) < 0.01 * f0_hz
 
 
 def test_planned_piezo_alarms_sound_at_their_drawn_frequency():
-    alarms = [f for f in synth.plan_corpus(seed=0, scale=0.05)
-              if f.kind == "t3piezo" and f.section == "alarms"]
+    alarms = [
+        f
+        for f in synth.plan_corpus(seed=0, scale=0.05)
+        if f.kind == "t3piezo" and f.section == "alarms"
+    ]
     assert alarms
     for item in alarms:
         assert 2850 <= item.alarm.f0_hz <= 3550
-        continuous = dataclasses.replace(item.alarm, pattern="continuous", warble_depth=0,
-                                               sweep=0)
+        continuous = dataclasses.replace(item.alarm, pattern="continuous", warble_depth=0, sweep=0)
         y = synth.render_alarm(continuous, sr=SR, seed=item.seed)
         assert abs(peak_frequency(y, sr=SR) - item.alarm.f0_hz) < 0.02 * item.alarm.f0_hz
 
@@ -258,8 +275,7 @@ def corpus(tmp_path_factory):
 
 def test_corpus_layout_has_every_section(corpus):
     root, summary = corpus
-    for section in ("alarms", "background", "holdout/alarms", "holdout/background",
-                    "examples"):
+    for section in ("alarms", "background", "holdout/alarms", "holdout/background", "examples"):
         assert list((root / section).glob("*.wav")), section
     assert summary["written"] == len(list(root.rglob("*.wav")))
     assert (root / "corpus.json").is_file() and (root / "examples/truth.json").is_file()
@@ -269,7 +285,8 @@ def test_corpus_stems_start_with_their_kind(corpus):
     root, _ = corpus
     alarm_kinds = set(synth.ALARM_COUNTS)
     expected = {
-        "alarms": alarm_kinds, "holdout/alarms": alarm_kinds,
+        "alarms": alarm_kinds,
+        "holdout/alarms": alarm_kinds,
         "background": set(synth.TRAINING_BACKGROUND_KINDS),
         "holdout/background": set(synth.HOLDOUT_BACKGROUND_KINDS),
     }
@@ -334,8 +351,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path):
 def test_overwrite_replaces_files_with_identical_bytes(tmp_path):
     synth.make_corpus(tmp_path, seed=3, scale=0.01, sections=("alarms",))
     before = file_hashes(tmp_path)
-    summary = synth.make_corpus(tmp_path, seed=3, scale=0.01, sections=("alarms",),
-                                overwrite=True)
+    summary = synth.make_corpus(tmp_path, seed=3, scale=0.01, sections=("alarms",), overwrite=True)
     assert summary["written"] == len(before) - 1  # every WAV, not the manifest
     assert file_hashes(tmp_path) == before
 
@@ -356,7 +372,12 @@ def parse(argv):
 def test_cli_parses_options():
     args = parse(["synth", "out", "--seed", "2", "--scale", "0.5", "--overwrite"])
     assert (str(args.dir), args.seed, args.scale, args.skip_existing, args.overwrite) == (
-        "out", 2, 0.5, False, True)
+        "out",
+        2,
+        0.5,
+        False,
+        True,
+    )
     assert args.run is synth_cli.run
 
 
@@ -368,11 +389,14 @@ def test_cli_skip_existing_keeps_a_corpus_made_with_other_settings(tmp_path):
     assert file_hashes(tmp_path) == before
 
 
-@pytest.mark.parametrize("argv", [
-    ["synth", "d", "--skip-existing", "--overwrite"],
-    ["synth", "d", "--scale", "-1"],
-    ["synth", "d", "--seed", "x"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["synth", "d", "--skip-existing", "--overwrite"],
+        ["synth", "d", "--scale", "-1"],
+        ["synth", "d", "--seed", "x"],
+    ],
+)
 def test_cli_rejects_bad_arguments(argv):
     with pytest.raises(SystemExit) as excinfo:
         parse(argv)

@@ -46,13 +46,24 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=HelpFormatter,
     )
     parser.add_argument("dir", type=Path, metavar="DIR", help="corpus directory to write")
-    parser.add_argument("--seed", type=_non_negative_int, default=0,
-                        help="random seed; the same seed gives byte-identical files")
-    parser.add_argument("--scale", type=_positive_float, default=1.0,
-                        help="multiplier on the number of clips per kind")
+    parser.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=0,
+        help="random seed; the same seed gives byte-identical files",
+    )
+    parser.add_argument(
+        "--scale",
+        type=_positive_float,
+        default=1.0,
+        help="multiplier on the number of clips per kind",
+    )
     existing = parser.add_mutually_exclusive_group()
-    existing.add_argument("--skip-existing", action="store_true",
-                          help="keep an existing corpus; render only missing files")
+    existing.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="keep an existing corpus; render only missing files",
+    )
     existing.add_argument("--overwrite", action="store_true", help="replace existing files")
     parser.set_defaults(run=run)
     return parser
@@ -63,13 +74,24 @@ def run(args: argparse.Namespace) -> int:
     from sounddetect.synth import make_corpus
 
     started = time.perf_counter()
-    summary = make_corpus(args.dir, seed=args.seed, scale=args.scale,
-                          skip_existing=args.skip_existing, overwrite=args.overwrite,
-                          progress=sys.stderr.isatty())
+    summary = make_corpus(
+        args.dir,
+        seed=args.seed,
+        scale=args.scale,
+        skip_existing=args.skip_existing,
+        overwrite=args.overwrite,
+        progress=sys.stderr.isatty(),
+    )
     for section, kinds in summary["counts"].items():
         if kinds:
             listing = ", ".join(f"{kind} {count}" for kind, count in kinds.items())
             logger.info("%s: %d files (%s)", section, sum(kinds.values()), listing)
-    logger.info("%s: %d written, %d kept, %.1f MB, %.1f s", summary["dir"], summary["written"],
-                summary["skipped"], summary["bytes"] / 1e6, time.perf_counter() - started)
+    logger.info(
+        "%s: %d written, %d kept, %.1f MB, %.1f s",
+        summary["dir"],
+        summary["written"],
+        summary["skipped"],
+        summary["bytes"] / 1e6,
+        time.perf_counter() - started,
+    )
     return EXIT_OK
