@@ -65,13 +65,18 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     ):
         variable, default, _ = ENVIRONMENT[setting]
         parser.add_argument(
-            flag, type=Path, metavar="DIR", help=f"{what} (default: ${variable} or {default})"
+            flag,
+            type=Path,
+            default=argparse.SUPPRESS,
+            metavar="DIR",
+            help=f"{what} (default: ${variable}, else {default})",
         )
     parser.add_argument(
         "--sample-duration",
         type=positive_float,
+        default=argparse.SUPPRESS,
         metavar="S",
-        help="window length in seconds (default: $SAMPLE_DURATION or 4.0)",
+        help="window length in seconds (default: $SAMPLE_DURATION, else 4.0)",
     )
     parser.add_argument(
         "--sr", type=positive_int, default=16000, help="sample rate in Hz of mixes and images"
@@ -108,14 +113,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--target-path",
         type=Path,
+        default=argparse.SUPPRESS,
         metavar="DIR",
-        help="output folder (default: $TARGET_PATH or training-data)",
+        help="output folder (default: $TARGET_PATH, else training-data)",
     )
     parser.add_argument(
         "--max-background-layers",
         type=positive_int,
+        default=argparse.SUPPRESS,
         metavar="N",
-        help="samples have 1..N background layers (default: $MAX_BACKGROUND_LAYERS or 3)",
+        help="samples have 1..N background layers (default: $MAX_BACKGROUND_LAYERS, else 3)",
     )
     parser.add_argument(
         "--samples-per-layer",
