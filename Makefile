@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MODEL := models/default
 DATA := training-data
+HOLDOUT := training-data-holdout
 PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint venv corpus data model evaluate detect build clean
@@ -21,10 +22,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/sounddetect synth audio --skip-existing
 	$(BIN)/sounddetect generate --target-path $(DATA) --types mel --overwrite
+	$(BIN)/sounddetect generate --alarm-source audio/holdout/alarms \
+	    --background-source audio/holdout/background --target-path $(HOLDOUT) \
+	    --split 0 0 1 --types mel --overwrite
 	$(BIN)/sounddetect train $(DATA) --type mel --out $(MODEL) --overwrite
 	$(BIN)/sounddetect evaluate $(MODEL) $(DATA) --out $(MODEL)/evaluation
-	$(BIN)/sounddetect evaluate $(MODEL) audio/holdout --out $(MODEL)/holdout
-	-$(BIN)/sounddetect detect audio/examples --model $(MODEL) --plot $(MODEL)/plots
+	$(BIN)/sounddetect evaluate $(MODEL) $(HOLDOUT) --out $(MODEL)/holdout
+	$(BIN)/sounddetect detect audio/examples --model $(MODEL) --plot $(MODEL)/plots
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests util inference benchmarks
@@ -40,4 +44,4 @@ build: $(STAMP)
 	$(BIN)/sam build
 
 clean:
-	rm -rf .aws-sam $(DATA) build
+	rm -rf .aws-sam $(DATA) $(HOLDOUT) build

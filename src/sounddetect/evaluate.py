@@ -5,6 +5,7 @@ What is evaluated is the exported ``model.onnx`` run by onnxruntime on the PNG i
 
 Data
     load_split             -- one split of one spectrogram type as uint8 images and labels
+    dataset_from_corpus    -- a test-only dataset from a corpus folder (held-out check)
     dataset_config         -- the SpectrogramConfig the generator wrote for a type
 Inference
     predict_probabilities  -- onnxruntime alarm probabilities for uint8 images
@@ -92,6 +93,55 @@ def dataset_config(target_path: str | Path, *, kind: str = "mel") -> Spectrogram
     return SpectrogramConfig.from_dict(configs[kind])
 
 
+def dataset_from_corpus(
+    corpus_dir: str | Path,
+    target_path: str | Path,
+    *,
+    config: SpectrogramConfig,
+    seed: int = 0,
+    samples_per_layer: int = 600,
+    workers: int = 2,
+) -> Path:
+    """Generate a test-only dataset from a corpus folder, for a model's held-out check.
+
+    ``corpus_dir`` holds ``alarms/`` and ``background/`` (e.g. ``audio/holdout``); all of
+    its clips go to the test split, rendered with the model's config. The other settings
+    are the generator's defaults, so the result is what ``sounddetect generate
+    --split 0 0 1`` makes of the same folders.
+
+    Returns
+    -------
+    Path
+        ``target_path``, now a dataset (replaced if it was one).
+    """
+    corpus_dir = Path(corpus_dir)
+    settings = dataset.GeneratorSettings(
+        alarm_source=corpus_dir / "alarms",
+        background_source=corpus_dir / "background",
+        target_path=Path(target_path),
+        seed=seed,
+        sr=config.sr,
+        sample_duration=config.duration,
+        types=(config.kind,),
+        samples_per_layer=samples_per_layer,
+        split=(0.0, 0.0, 1.0),
+        workers=workers,
+        overwrite=True,
+    )
+    dataset.generate_dataset(settings, progress=False)
+    return Path(target_path)
+
+
+def is_corpus(path: str | Path) -> bool:
+    """Whether ``path`` is a corpus folder (``alarms/`` and ``background/``), not a dataset."""
+    path = Path(path)
+    return (
+        not (path / "dataset.json").exists()
+        and (path / "alarms").is_dir()
+        and (path / "background").is_dir()
+    )
+
+
 def load_split(
     target_path: str | Path, *, kind: str = "mel", split: str = "test"
 ) -> LabelledImages:
@@ -173,19 +223,21 @@ def measure_ms_per_window(
     min_seconds: float = 1.0,
     seed: int = 0,
 ) -> float:
-    """Milliseconds the classifier takes per window, batched, on ``num_threads`` threads.
+    """CPU milliseconds the classifier takes per window, batched, on ``num_threads`` threads.
 
-    Includes the uint8-to-tensor conversion, as in detection. The images are random
-    noise of the model's configured size: the CNN's cost does not depend on pixel values.
-    One warm-up batch is excluded.
+    Includes the uint8-to-tensor conversion, as in detection. CPU time of this process
+    (``time.process_time``), so that other load on a shared machine inflates it less than
+    wall time would; with one thread it is the wall time of an idle core. The images are
+    random noise of the model's configured size: the CNN's cost does not depend on pixel
+    values. One warm-up batch is excluded.
     """
     classifier = OnnxClassifier.from_dir(model_dir, threads=num_threads)
     config = classifier.config
     shape = (batch_size, config.height, config.width) + ((3,) if config.channels == 3 else ())
     images = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
     classifier.classify(images)
-    n_windows, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < min_seconds:
+    n_windows, start = 0, time.process_time()
+    while (elapsed := time.process_time() - start) < min_seconds:
         classifier.classify(images)
         n_windows += batch_size
     return 1000.0 * elapsed / n_windows

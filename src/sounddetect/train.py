@@ -96,6 +96,7 @@ class AlarmNet(nn.Module):
         temporal_channels: int = 32,
         dilations: Sequence[int] = (1, 2, 4, 8, 16, 32),
         dropout: float = 0.2,
+        frequency_pooling: str = "max",
     ) -> None:
         super().__init__()
         strides = ((2, 2), (2, 1), (2, 1), (2, 1))
@@ -108,7 +109,9 @@ class AlarmNet(nn.Module):
             ]
             in_channels = out_channels
         self.features = nn.Sequential(*blocks)
-        self.project = nn.Conv1d(in_channels, temporal_channels, 1)
+        self.frequency_pooling = frequency_pooling
+        rows = 16 if frequency_pooling == "max" else 8
+        self.project = nn.Conv1d(in_channels * (1 if frequency_pooling == "max" else rows), temporal_channels, 1)
         self.temporal = nn.ModuleList(
             nn.Sequential(
                 nn.Conv1d(
@@ -135,7 +138,9 @@ class AlarmNet(nn.Module):
         """Temporal features, shape (N, temporal_channels, W / 2), before pooling over time."""
         # Max over frequency: where in frequency a tone sits matters less than its pattern
         # in time, and this keeps the model from memorising our corpus's alarm pitches.
-        sequence = self.project(self.features(image).amax(dim=2))
+        f = self.features(image)
+        f = f.amax(dim=2) if self.frequency_pooling == "max" else f.flatten(1, 2)
+        sequence = self.project(f)
         for layer in self.temporal:
             sequence = sequence + layer(sequence)
         return sequence

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from helpers.signals import noise, t3_alarm, write_wav
 from helpers.tiny_dataset import write_tiny_dataset
 
 from sounddetect.classifiers.onnx import OnnxClassifier
@@ -14,7 +15,9 @@ from sounddetect.evaluate import (
     breakdown_by_background,
     breakdown_by_snr,
     classification_metrics,
+    dataset_from_corpus,
     evaluate,
+    is_corpus,
     load_split,
 )
 from sounddetect.exceptions import ModelError, ParameterError
@@ -143,3 +146,23 @@ def test_evaluate_cli_prints_a_summary_and_json(tiny_model_dir, tiny_dataset, tm
     assert json.loads(capsys.readouterr().out)["split"] == "validate"
     assert main(["evaluate", str(tmp_path / "nothing"), str(tiny_dataset)]) == 2
     assert "no model there" in capsys.readouterr().err
+
+
+def test_dataset_from_corpus_renders_a_test_only_dataset(tiny_model_dir, tmp_path, rng):
+    # GIVEN a corpus folder of alarm and background clips (not a dataset)
+    corpus = tmp_path / "holdout"
+    for index, freq_hz in enumerate((2900.0, 3400.0)):
+        write_wav(
+            corpus / "alarms" / f"t3_{index}.wav", t3_alarm(8.0, sr=16000, freq_hz=freq_hz), 16000
+        )
+        write_wav(
+            corpus / "background" / f"noise_{index}.wav", noise(8.0, sr=16000, rng=rng), 16000
+        )
+    assert is_corpus(corpus) and not is_corpus(tmp_path)
+    # WHEN it is rendered with the model's config
+    config = OnnxClassifier.from_dir(tiny_model_dir).config
+    data = dataset_from_corpus(corpus, tmp_path / "data", config=config, samples_per_layer=4)
+    # THEN every sample is in test/, and the model can be evaluated on it
+    test = load_split(data, split="test")
+    assert len(test.labels) == 12 and int(test.labels.sum()) == 6
+    assert evaluate(tiny_model_dir, data)["metrics"]["n"] == 12

@@ -78,7 +78,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="JSON with the spectrogram config (a config dict or a model.json); required "
         "with a Rekognition ARN, checked against model.json for an ONNX model",
     )
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="what goes to stdout"
+    )
     parser.add_argument("--plot", type=Path, metavar="DIR", help="write a timeline PNG per file")
     parser.add_argument(
         "--hop",

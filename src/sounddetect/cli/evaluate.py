@@ -4,18 +4,25 @@ Runs MODEL/model.onnx (onnxruntime, as detection does) on the PNG images of one 
 TARGET_PATH and prints precision, recall, F1, ROC-AUC, the confusion matrix, and breakdowns
 by alarm SNR and background kind (from samples.csv). Writes report.json and plots
 (pr_curve.png, confusion_matrix.png, f1_by_snr.png) into --out.
+
+TARGET_PATH is a dataset folder, or a corpus folder with alarms/ and background/ (such as
+audio/holdout, the sounds never used in training): its clips are first rendered with the
+model's config into a test-only dataset in OUT/data.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
 from sounddetect.cli import EXIT_OK, EXIT_USAGE, HelpFormatter
 from sounddetect.exceptions import ModelError
 from sounddetect.spectrum import SPECTROGRAM_TYPES
+
+logger = logging.getLogger(__name__)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -26,7 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         formatter_class=HelpFormatter,
     )
     parser.add_argument("model", type=Path, metavar="MODEL", help="model folder")
-    parser.add_argument("target_path", type=Path, metavar="TARGET_PATH", help="dataset folder")
+    parser.add_argument(
+        "target_path", type=Path, metavar="TARGET_PATH", help="dataset folder or corpus folder"
+    )
     parser.add_argument(
         "--type",
         dest="kind",
@@ -49,13 +58,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: scikit-learn is part of the optional train extra.
-    from sounddetect.evaluate import evaluate, format_summary
+    from sounddetect.classifiers.onnx import read_model_json
+    from sounddetect.evaluate import dataset_from_corpus, evaluate, format_summary, is_corpus
 
     out_dir = args.out or args.model / "evaluation"
+    target_path = args.target_path
     try:
+        if is_corpus(target_path):
+            config = read_model_json(args.model)["config"]
+            if args.kind:
+                config = config.replace(kind=args.kind)
+            logger.info("%s is a corpus: generating its test images into %s", target_path, out_dir)
+            target_path = dataset_from_corpus(target_path, out_dir / "data", config=config)
         report = evaluate(
             args.model,
-            args.target_path,
+            target_path,
             kind=args.kind,
             split=args.split,
             out_dir=out_dir,
