@@ -5,10 +5,11 @@ and outputs the alarm probability. It is kept small so that detection classifies
 in a fraction of a millisecond on one core.
 
 Model
-    AlarmNet              -- 2-D conv front end, frequency pooling, dilated 1-D convs in time
+    AlarmNet              -- 2-D conv front end, dilated 1-D convs over the window's time
 Augmentation
     Augmentation          -- settings
     augment_batch         -- time/frequency shift, contrast, SpecAugment masks, background mixes
+    rhythm_negatives      -- no_alarm images from alarm images: the tones without the pause
     mix_images_db         -- the dB-domain mixture of two rendered images
 Training
     fit                   -- train on train/, early-stop on validate/
@@ -58,6 +59,10 @@ from sounddetect.spectrum import SpectrogramConfig, image_to_tensor
 
 logger = logging.getLogger(__name__)
 
+#: samples.csv ``alarm_kind`` prefixes of alarms whose meaning is their rhythm: temporal-three
+#: (smoke) and temporal-four (CO) patterns, three or four beeps and then a pause.
+RHYTHMIC_ALARM_KINDS = ("t3", "t4")
+
 #: Types whose pixels are dB of a power spectrogram, so that two images can be mixed in dB
 #: and their frequency axis shifted. MFCC and chroma pixels are not, and get neither.
 POWER_SPECTROGRAM_TYPES = ("mel", "linear", "cqt", "reassigned", "harmonic", "percussive")
@@ -66,17 +71,23 @@ POWER_SPECTROGRAM_TYPES = ("mel", "linear", "cqt", "reassigned", "harmonic", "pe
 class AlarmNet(nn.Module):
     """A small CNN that sees a whole window's temporal pattern.
 
-    Four 3x3 conv blocks (stride 2 then frequency-only strides) turn the image into a
-    feature map of ``height / 16`` rows by ``width / 2`` time steps; a max over frequency
-    leaves a sequence in time, which dilated 1-D convs (residual) read over the whole
-    window, so that the model can tell three beeps then a pause (a temporal-three smoke
-    alarm) from one chirp, a reversing beeper or a microwave's beeps, not just "a tone
-    near 3 kHz". Mean and max over time feed a small head that outputs one logit.
+    The image gets a second channel, each row minus its mean over time, which takes away
+    stationary sound (hum, fans, the colour of the noise) and leaves what changes: beeps.
+    Four 3x3 conv blocks (stride 2, then frequency-only strides) turn that into a feature
+    map of ``height / 16`` frequency bands by ``width / 2`` time steps (62 ms each by
+    default); the bands are stacked into channels, which keeps where in frequency a sound
+    is (a 3 kHz piezo, a 520 Hz square wave, a 2 kHz microwave), and dilated 1-D convs
+    (residual) read the sequence over the whole window, so the model can tell three beeps
+    then a pause (temporal-three) or four pips (temporal-four) from one chirp, a
+    reversing beeper or a microwave's beeps, not just "a tone near 3 kHz". Mean and max
+    over time feed a small head that outputs one logit.
 
     Parameters
     ----------
     channels : int
         Image channels (1 for ``gray``, 3 for colour maps).
+    height : int
+        Image height in pixels (a multiple of 16).
     widths : sequence of 4 int
         Output channels of the four 2-D conv blocks.
     temporal_channels : int
@@ -92,15 +103,17 @@ class AlarmNet(nn.Module):
         self,
         channels: int = 1,
         *,
-        widths: Sequence[int] = (8, 16, 32, 32),
-        temporal_channels: int = 32,
+        height: int = 128,
+        widths: Sequence[int] = (16, 32, 48, 64),
+        temporal_channels: int = 64,
         dilations: Sequence[int] = (1, 2, 4, 8, 16, 32),
         dropout: float = 0.2,
-        frequency_pooling: str = "max",
     ) -> None:
         super().__init__()
+        if height % 16:
+            raise ParameterError(f"AlarmNet needs an image height divisible by 16, got {height}")
         strides = ((2, 2), (2, 1), (2, 1), (2, 1))
-        blocks, in_channels = [], channels
+        blocks, in_channels = [], 2 * channels
         for out_channels, stride in zip(widths, strides, strict=True):
             blocks += [
                 nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False),
@@ -109,9 +122,7 @@ class AlarmNet(nn.Module):
             ]
             in_channels = out_channels
         self.features = nn.Sequential(*blocks)
-        self.frequency_pooling = frequency_pooling
-        rows = 16 if frequency_pooling == "max" else 8
-        self.project = nn.Conv1d(in_channels * (1 if frequency_pooling == "max" else rows), temporal_channels, 1)
+        self.project = nn.Conv1d(in_channels * (height // 16), temporal_channels, 1)
         self.temporal = nn.ModuleList(
             nn.Sequential(
                 nn.Conv1d(
@@ -136,11 +147,8 @@ class AlarmNet(nn.Module):
 
     def sequence(self, image: torch.Tensor) -> torch.Tensor:
         """Temporal features, shape (N, temporal_channels, W / 2), before pooling over time."""
-        # Max over frequency: where in frequency a tone sits matters less than its pattern
-        # in time, and this keeps the model from memorising our corpus's alarm pitches.
-        f = self.features(image)
-        f = f.amax(dim=2) if self.frequency_pooling == "max" else f.flatten(1, 2)
-        sequence = self.project(f)
+        image = torch.cat([image, image - image.mean(dim=3, keepdim=True)], dim=1)
+        sequence = self.project(self.features(image).flatten(1, 2))
         for layer in self.temporal:
             sequence = sequence + layer(sequence)
         return sequence
@@ -184,28 +192,79 @@ class Augmentation:
         Range of the contrast factor about the top of the scale, which is a change of the
         shown dynamic range (top_db / factor) and of the noise floor.
     time_masks, max_time_mask : int
-        SpecAugment: number of time masks and their maximum width in columns. The width
-        stays below a half-second beep (16 columns), so a mask never deletes a whole beep.
+        SpecAugment: number of time masks and their maximum width in columns. Masks are
+        kept small: a wider one deletes a half-second beep (16 columns) or the pips of a
+        temporal-four alarm, a narrower one a whole tone (1-2 rows), and an alarm image
+        without its alarm is a wrong label (it cost validate AUC in trials).
     frequency_masks, max_frequency_mask : int
         SpecAugment: number of frequency masks and their maximum height in rows.
     mix_probability : float
         Chance to mix a random ``no_alarm`` training image into an image (label kept).
     mix_gain_db : (float, float)
-        Range of the mixed-in image's level relative to the image, in dB.
+        Range of the mixed-in image's level relative to the image, in dB: up to -5 dB, so
+        that the mix adds a new background without burying a quiet alarm.
+    rhythm_negative_probability : float
+        Chance that an alarm image of a rhythmic kind (:data:`RHYTHMIC_ALARM_KINDS`) also
+        yields a ``no_alarm`` image, by :func:`rhythm_negatives` (the one augmentation
+        that adds samples instead of changing them).
     """
 
     time_shift: bool = True
     max_frequency_shift: int = 10
     contrast: tuple[float, float] = (0.75, 1.3)
-    time_masks: int = 2
-    max_time_mask: int = 10
-    frequency_masks: int = 2
-    max_frequency_mask: int = 12
+    time_masks: int = 1
+    max_time_mask: int = 6
+    frequency_masks: int = 1
+    max_frequency_mask: int = 6
     mix_probability: float = 0.5
-    mix_gain_db: tuple[float, float] = (-20.0, 0.0)
+    mix_gain_db: tuple[float, float] = (-25.0, -5.0)
+    rhythm_negative_probability: float = 0.3
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def rhythm_negatives(
+    images: torch.Tensor, *, period: int, generator: torch.Generator
+) -> torch.Tensor:
+    """``no_alarm`` images made from alarm images by repeating one stretch of time.
+
+    A random ``period``-column stretch of each image is tiled across the window and the
+    result normalised to its maximum again. From a temporal-three alarm this makes a beep
+    every second with no pause (a reversing beeper, a metronome); from a temporal-four one,
+    a group of pips every second (an alarm clock). A smoke or CO alarm never sounds like
+    that: its pattern pauses. Same tones, same room, wrong rhythm: the model must learn
+    the rhythm, not the tone, which is what it needs for beeping sounds it never heard.
+
+    Parameters
+    ----------
+    images : torch.Tensor [shape=(N, C, H, W)]
+        Alarm images in [0, 1].
+    period : int
+        Columns to repeat (one second of the window by default).
+    generator : torch.Generator
+        Source of randomness for the stretches' starts.
+
+    Returns
+    -------
+    torch.Tensor [shape=(N, C, H, W)]
+    """
+    width = images.shape[-1]
+    starts = torch.randint(0, width - period + 1, (len(images),), generator=generator)
+    repeats = -(-width // period)
+    tiled = (
+        torch.stack(
+            [
+                image[..., start : start + period].repeat(1, 1, repeats)[..., :width]
+                for image, start in zip(images, starts.tolist(), strict=True)
+            ]
+        )
+        if len(images)
+        else images.clone()
+    )
+    # Pixels are dB below the image's maximum: raising all by the same amount is the
+    # renormalisation the renderer would apply.
+    return (tiled + 1.0 - tiled.amax(dim=(1, 2, 3), keepdim=True)).clamp(0.0, 1.0)
 
 
 def mix_images_db(
@@ -404,10 +463,10 @@ def fit(
     validate_data: LabelledImages,
     *,
     config: SpectrogramConfig,
-    epochs: int = 40,
+    epochs: int = 50,
     batch_size: int = 32,
     learning_rate: float = 3e-3,
-    patience: int = 8,
+    patience: int = 10,
     augmentation: Augmentation | None = Augmentation(),
     seed: int = 0,
     num_threads: int = 2,
@@ -465,9 +524,13 @@ def fit(
     if not 0 < float(validate_y.sum()) < len(validate_y):
         raise ParameterError("the validate split needs both alarm and no_alarm samples")
     background_pool = train_x[train_y == 0]
+    rhythmic = torch.tensor(
+        [row.get("alarm_kind", "").startswith(RHYTHMIC_ALARM_KINDS) for row in train_data.rows]
+    ) & (train_y == 1)
+    one_second = max(2, round(config.width / config.duration))
     power = config.kind in POWER_SPECTROGRAM_TYPES
 
-    model = AlarmNet(config.channels)
+    model = AlarmNet(config.channels, height=config.height)
     optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=1e-4)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=epochs)
     loss_function = nn.BCEWithLogitsLoss(
@@ -485,7 +548,7 @@ def fit(
             index = order[i : i + batch_size]
             if len(index) < 2:  # batch norm needs two samples
                 continue
-            x = train_x[index]
+            x, y = train_x[index], train_y[index]
             if augmentation is not None:
                 x = augment_batch(
                     x,
@@ -495,13 +558,21 @@ def fit(
                     top_db=config.top_db,
                     power_spectrogram=power,
                 )
+                chosen = rhythmic[index] & (
+                    torch.rand(len(index), generator=generator)
+                    < augmentation.rhythm_negative_probability
+                )
+                if chosen.any():
+                    negatives = rhythm_negatives(x[chosen], period=one_second, generator=generator)
+                    x = torch.cat([x, negatives])
+                    y = torch.cat([y, torch.zeros(len(negatives))])
             logits = model(x)
-            loss = loss_function(logits, train_y[index])
+            loss = loss_function(logits, y)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
             total_loss += loss.item() * len(index)
-            correct += int(((logits > 0).float() == train_y[index]).sum())
+            correct += int(((logits[: len(index)] > 0).float() == y[: len(index)]).sum())
         scheduler.step()
         validate_logits = _predict_logits(model, validate_x, batch_size=256)
         validate_loss = float(loss_function(validate_logits, validate_y))
@@ -630,10 +701,10 @@ def train(
     out_dir: str | Path,
     *,
     kind: str = "mel",
-    epochs: int = 40,
+    epochs: int = 50,
     batch_size: int = 32,
     learning_rate: float = 3e-3,
-    patience: int = 8,
+    patience: int = 10,
     augmentation: Augmentation | None = Augmentation(),
     seed: int = 0,
     num_threads: int = 2,

@@ -24,6 +24,7 @@ from sounddetect.train import (
     export_onnx,
     fit,
     mix_images_db,
+    rhythm_negatives,
     train,
 )
 
@@ -188,6 +189,19 @@ def test_augment_batch_is_seeded_bounded_and_changes_images():
     )
     unchanged = augment_batch(images, generator=torch.Generator(), augmentation=off)
     torch.testing.assert_close(unchanged, images)
+
+
+def test_rhythm_negatives_repeat_one_second_without_the_pause():
+    # GIVEN a temporal-three image: beeps at columns 0-15, 32-47, 64-79, then a pause
+    image = torch.zeros(1, 1, 16, 128)
+    for start in (0, 32, 64):
+        image[0, 0, 5, start : start + 16] = 0.8
+    # WHEN one second (32 columns) is tiled
+    (tiled,) = rhythm_negatives(image, period=32, generator=torch.Generator().manual_seed(0))
+    # THEN the result repeats every second (four beeps, no pause) and is normalised again
+    torch.testing.assert_close(tiled[..., 32:], tiled[..., :-32])
+    assert float(tiled.max()) == pytest.approx(1.0)
+    assert float(tiled[0, 5].mean()) == pytest.approx(0.5 * 1.0 + 0.5 * 0.2)
 
 
 def test_alarm_net_sees_the_whole_window_in_time():

@@ -31,11 +31,11 @@ def positive_float(text: str) -> float:
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags shared with ``sounddetect compare``."""
-    parser.add_argument("--epochs", type=positive_int, default=40, help="most epochs to train")
+    parser.add_argument("--epochs", type=positive_int, default=50, help="most epochs to train")
     parser.add_argument(
         "--patience",
         type=positive_int,
-        default=8,
+        default=10,
         help="stop after this many epochs without a better validate loss",
     )
     parser.add_argument("--batch-size", type=positive_int, default=32, help="images per step")
