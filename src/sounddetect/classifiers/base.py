@@ -57,6 +57,24 @@ class Classifier(Protocol):
         ...
 
 
+class ClassifierBase:
+    """What every backend shares: the ``describe`` of the :class:`Classifier` protocol."""
+
+    backend: str
+    model: str
+    config: SpectrogramConfig
+    threshold: float
+
+    def describe(self) -> dict[str, Any]:
+        """``{"backend", "model", "config", "threshold"}`` for the result JSON."""
+        return {
+            "backend": self.backend,
+            "model": self.model,
+            "config": self.config.to_dict(),
+            "threshold": self.threshold,
+        }
+
+
 def is_rekognition_arn(text: str) -> bool:
     """True for a well-formed Rekognition project version ARN."""
     return REKOGNITION_ARN.match(text) is not None

@@ -18,7 +18,7 @@ import numpy as np
 import onnxruntime as ort
 
 from sounddetect import spectrum
-from sounddetect.classifiers.base import LABELS, check_images
+from sounddetect.classifiers.base import LABELS, ClassifierBase, check_images
 from sounddetect.exceptions import ModelError, SoundDetectError
 from sounddetect.spectrum import SpectrogramConfig
 
@@ -26,7 +26,7 @@ from sounddetect.spectrum import SpectrogramConfig
 MODEL_FORMAT = "sounddetect-model/1"
 
 
-class OnnxClassifier:
+class OnnxClassifier(ClassifierBase):
     """Classify spectrogram images with an ONNX model on the CPU.
 
     Parameters
@@ -155,15 +155,6 @@ class OnnxClassifier:
         if not np.all(np.isfinite(probabilities)):
             raise ModelError(f"{self.path}: the model returned NaN or infinite probabilities")
         return np.clip(probabilities, 0.0, 1.0)
-
-    def describe(self) -> dict[str, Any]:
-        """``{"backend", "model", "config", "threshold"}`` for the result JSON."""
-        return {
-            "backend": self.backend,
-            "model": self.model,
-            "config": self.config.to_dict(),
-            "threshold": self.threshold,
-        }
 
     def __repr__(self) -> str:
         return f"OnnxClassifier({str(self.path)!r}, threads={self.threads})"

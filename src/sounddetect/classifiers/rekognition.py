@@ -24,7 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from sounddetect import spectrum
-from sounddetect.classifiers.base import REKOGNITION_ARN, check_images
+from sounddetect.classifiers.base import REKOGNITION_ARN, ClassifierBase, check_images
 from sounddetect.exceptions import ModelError, ParameterError, TransientError
 from sounddetect.spectrum import SpectrogramConfig
 
@@ -41,7 +41,7 @@ TRANSIENT_CODES = {
 PLACEHOLDER_ARN = "CHANGE_ME"
 
 
-class RekognitionClassifier:
+class RekognitionClassifier(ClassifierBase):
     """Classify spectrogram images with a Rekognition Custom Labels model.
 
     Parameters
@@ -131,15 +131,6 @@ class RekognitionClassifier:
                     future.cancel()
                 raise
         return np.asarray(probabilities, dtype=np.float32)
-
-    def describe(self) -> dict[str, Any]:
-        """``{"backend", "model", "config", "threshold"}`` for the result JSON."""
-        return {
-            "backend": self.backend,
-            "model": self.model,
-            "config": self.config.to_dict(),
-            "threshold": self.threshold,
-        }
 
     def __repr__(self) -> str:
         return f"RekognitionClassifier({self.model!r}, max_workers={self.max_workers})"

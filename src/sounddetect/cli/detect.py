@@ -21,6 +21,12 @@ from typing import Any
 
 from sounddetect.audio import AUDIO_SUFFIXES, UNSUPPORTED_AUDIO_SUFFIXES
 from sounddetect.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpFormatter
+from sounddetect.cli.argtypes import (
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    probability,
+)
 from sounddetect.exceptions import AudioError, ModelError, ParameterError
 
 logger = logging.getLogger(__name__)
@@ -29,34 +35,6 @@ logger = logging.getLogger(__name__)
 SCANNED_SUFFIXES = AUDIO_SUFFIXES + UNSUPPORTED_AUDIO_SUFFIXES
 #: Widest file column of the table before names are shortened from the left.
 MAX_NAME_WIDTH = 60
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
-
-
-def probability(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sounddetect.cli import HelpFormatter
+from sounddetect.cli.argtypes import positive_float, positive_int
 from sounddetect.dataset import GeneratorSettings, format_summary, generate_dataset
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SPECTROGRAM_TYPES
@@ -27,20 +28,6 @@ ENVIRONMENT: dict[str, tuple[str, Any, Callable[[str], Any]]] = {
     "sample_duration": ("SAMPLE_DURATION", 4.0, float),
     "max_background_layers": ("MAX_BACKGROUND_LAYERS", 3, int),
 }
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return value
 
 
 def parse_types(values: list[str]) -> tuple[str, ...]:

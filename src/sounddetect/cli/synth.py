@@ -14,28 +14,9 @@ import time
 from pathlib import Path
 
 from sounddetect.cli import EXIT_OK, HelpFormatter
+from sounddetect.cli.argtypes import non_negative_int, positive_float
 
 logger = logging.getLogger(__name__)
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -48,13 +29,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("dir", type=Path, metavar="DIR", help="corpus directory to write")
     parser.add_argument(
         "--seed",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=0,
         help="random seed; the same seed gives byte-identical files",
     )
     parser.add_argument(
         "--scale",
-        type=_positive_float,
+        type=positive_float,
         default=1.0,
         help="multiplier on the number of clips per kind",
     )
