@@ -13,6 +13,7 @@ Inference
 Metrics
     classification_metrics -- precision, recall, F1, ROC-AUC, confusion matrix
     breakdown_by_snr       -- the same per SNR bin of the alarm samples
+    breakdown_by_alarm_kind -- the same per kind of alarm (t3piezo, t4piezo, ...)
     breakdown_by_background -- the same per background kind
 Whole job
     evaluate               -- model + dataset -> report dict (+ report.json and plots)
@@ -376,6 +377,38 @@ def breakdown_by_snr(
     return result
 
 
+def breakdown_by_alarm_kind(
+    rows: Sequence[dict[str, str]],
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    *,
+    threshold: float,
+) -> list[dict[str, Any]]:
+    """Metrics per alarm kind (samples.csv ``alarm_kind``: t3piezo, t4piezo, ...).
+
+    Like :func:`breakdown_by_snr`, each kind's alarms are paired with *all* no-alarm
+    samples: its recall is the detection rate of that kind of alarm.
+
+    Returns
+    -------
+    list of dict
+        One entry per kind, sorted by name: ``kind`` and the :func:`classification_metrics`
+        keys.
+    """
+    labels = np.asarray(labels)
+    probabilities = np.asarray(probabilities)
+    kinds = np.array([row.get("alarm_kind", "") or "" for row in rows])
+    negatives = labels == 0
+    return [
+        {
+            "kind": kind,
+            **classification_metrics(labels[chosen], probabilities[chosen], threshold=threshold),
+        }
+        for kind in sorted(set(kinds[labels == 1]))
+        for chosen in [((kinds == kind) & (labels == 1)) | negatives]
+    ]
+
+
 def breakdown_by_background(
     rows: Sequence[dict[str, str]],
     labels: np.ndarray,
@@ -448,7 +481,8 @@ def evaluate(
     -------
     dict
         ``model``, ``target_path``, ``kind``, ``split``, ``threshold``, ``metrics`` (see
-        :func:`classification_metrics`), ``by_snr``, ``by_background``, ``ms_per_window``
+        :func:`classification_metrics`), ``by_snr``, ``by_alarm_kind``, ``by_background``,
+        ``ms_per_window``
         and ``errors`` (the misclassified samples: id, label, probability, kinds, SNR).
 
     Raises
@@ -497,6 +531,9 @@ def evaluate(
         "threshold": threshold,
         "metrics": classification_metrics(data.labels, probabilities, threshold=threshold),
         "by_snr": breakdown_by_snr(data.rows, data.labels, probabilities, threshold=threshold),
+        "by_alarm_kind": breakdown_by_alarm_kind(
+            data.rows, data.labels, probabilities, threshold=threshold
+        ),
         "by_background": breakdown_by_background(
             data.rows, data.labels, probabilities, threshold=threshold
         ),
@@ -533,6 +570,11 @@ def format_summary(report: dict[str, Any]) -> str:
     lines += [
         f"{b['bin']:<14}{b['n_alarm']:>7}{_fmt(b['recall']):>8}{_fmt(b['f1']):>7}"
         for b in report["by_snr"]
+    ]
+    lines += ["", f"{'alarm kind':<14}{'alarms':>7}{'recall':>8}"]
+    lines += [
+        f"{b['kind']:<14}{b['n_alarm']:>7}{_fmt(b['recall']):>8}"
+        for b in report.get("by_alarm_kind", [])
     ]
     lines += ["", f"{'background':<14}{'alarms':>7}{'recall':>8}{'others':>7}{'FPR':>7}"]
     lines += [

@@ -10,14 +10,15 @@ same samples, and the same corpus seed gives byte-identical files.
 This module is generator-side (numpy + scipy); the inference path never imports it.
 
 Temporal patterns
-    beep_pattern, t3_pattern, t4_pattern, pattern_envelope
+    beep_pattern, t3_pattern, t4_pattern, pattern_envelope, is_alarm_like
 Sources
     harmonic_tone, babble, AlarmSpec, alarm_intervals, render_alarm
 Rooms and microphones
     Room, ROOMS, MICROPHONES, Recording, room_impulse_response, apply_room,
     apply_microphone, record
 Backgrounds
-    render_background, BACKGROUND_KINDS, TRAINING_BACKGROUND_KINDS, HOLDOUT_BACKGROUND_KINDS
+    render_background, BACKGROUND_KINDS, TRAINING_BACKGROUND_KINDS, HOLDOUT_BACKGROUND_KINDS,
+    draw_beep_sequence, BEEP_STYLES
 Corpus
     CorpusFile, plan_corpus, render_corpus_file, make_corpus
 """
@@ -397,6 +398,83 @@ def pattern_envelope(intervals, *, n_samples, sr, attack_s=0.005, release_s=0.01
         if hi > lo:
             env[lo:hi] = np.maximum(env[lo:hi], seg[lo - i0 : hi - i0])
     return env
+
+
+#: Beep and silence lengths (s) at which a 4 s window cannot tell a pattern from an alarm's:
+#: T3 beeps and gaps (real brands 0.34-0.68 s), the pause that sets a T3 group apart, T4 beeps
+#: and gaps, and the pause after a T4 group. Silences shorter than ``_MERGE_S`` join two tones
+#: into one sound (a two-tone or a trill is one beep to the ear).
+T3_ON_S = (0.3, 0.7)
+T3_PAUSE_S = 0.8
+T4_ON_S = (0.03, 0.2)
+T4_OFF_MAX_S = 0.25
+T4_PAUSE_S = 2.5
+_MERGE_S = 0.03
+
+
+def is_alarm_like(intervals, *, duration=None):
+    """Whether a beep sequence holds a stretch a 4 s window could not tell from T3 or T4.
+
+    The model sees one 4 s window at a time, so what it cannot see matters as much as what it
+    can: three T3-timed beeps next to a pause of at least 0.8 s look like a T3 alarm even when
+    a fourth beep lies just outside the window, and four short beeps next to a pause of at
+    least 2.5 s look like a T4 (CO) alarm even when the group has five or six.
+
+    Parameters
+    ----------
+    intervals : np.ndarray [shape=(n, 2)]
+        Beep onsets and offsets in seconds (any order).
+    duration : float, optional
+        Length of the clip in seconds. With it, silence before the first beep and after the
+        last one counts as a pause; without it, the clip's edges are not pauses.
+
+    Returns
+    -------
+    bool
+        True if any three consecutive beeps last 0.3-0.7 s with 0.3-0.7 s between them and a
+        pause of at least 0.8 s before or after (T3-like), or any four consecutive beeps last
+        0.03-0.2 s with at most 0.25 s between them and a pause of at least 2.5 s before or
+        after (T4-like).
+
+    Examples
+    --------
+    >>> is_alarm_like(t3_pattern(duration=12.0))
+    True
+    >>> is_alarm_like(beep_pattern(duration=12.0, on_s=0.5, off_s=0.5, n_beeps=2, gap_s=1.5))
+    False
+    """
+    iv = np.asarray(intervals, dtype=float).reshape(-1, 2)
+    iv = iv[np.argsort(iv[:, 0], kind="stable")]
+    merged = []
+    for onset, offset in iv:
+        if merged and onset - merged[-1][1] < _MERGE_S:
+            merged[-1][1] = max(merged[-1][1], offset)
+        else:
+            merged.append([onset, offset])
+    if not merged:
+        return False
+    iv = np.array(merged)
+    on = iv[:, 1] - iv[:, 0]
+    silence = iv[1:, 0] - iv[:-1, 1]
+    edge_before = iv[0, 0] if duration is not None else 0.0
+    edge_after = duration - iv[-1, 1] if duration is not None else 0.0
+    before = np.concatenate([[edge_before], silence])
+    after = np.concatenate([silence, [edge_after]])
+
+    def matches(run, on_range, off_range, pause_s):
+        for i in range(len(iv) - run + 1):
+            last = i + run - 1
+            if (
+                np.all((on[i : last + 1] >= on_range[0]) & (on[i : last + 1] <= on_range[1]))
+                and np.all((silence[i:last] >= off_range[0]) & (silence[i:last] <= off_range[1]))
+                and max(before[i], after[last]) >= pause_s
+            ):
+                return True
+        return False
+
+    return matches(3, T3_ON_S, T3_ON_S, T3_PAUSE_S) or matches(
+        4, T4_ON_S, (0.0, T4_OFF_MAX_S), T4_PAUSE_S
+    )
 
 
 def _beeps(n, *, sr, intervals, frequencies_hz, partials_db=(0.0,), attack_s=0.005, release_s=0.01):
@@ -1069,7 +1147,7 @@ def _bg_lowbattery(n, sr, rng):
     y = _gain(rng.uniform(-50, -30)) * _roomtone(n, sr, rng)
     if rng.random() < 0.4:
         y += _gain(rng.uniform(-50, -35)) * _bg_hvac(n, sr, rng)
-    f0 = rng.uniform(2850, 3550)
+    f0 = rng.uniform(2700, 3800)
     chirp_s = rng.uniform(0.05, 0.2)
     partials = _piezo_partials_db(rng)
     first = rng.uniform(1.0, max(1.5, min(30.0, duration - 1.0)))
@@ -1091,15 +1169,18 @@ def _bg_lowbattery(n, sr, rng):
 
 
 def _appliance_beeps(rng, *, start_s, frequency_range_hz=(1000.0, 4000.0)):
-    """1-5 appliance beeps whose timing is never a T3 group (0.5 s on/off three times)."""
+    """1-5 appliance beeps that no 4 s window can mistake for a T3 group (see is_alarm_like).
+
+    Four or five T3-timed beeps are redrawn too: a window starting at the second shows three.
+    """
     while True:
         count = int(rng.integers(1, 6))
         on_s, off_s = rng.uniform(0.2, 1.0), rng.uniform(0.15, 0.8)
-        t3_like = count == 3 and 0.35 < on_s < 0.65 and 0.35 < off_s < 0.65
-        if not t3_like:
+        onsets = start_s + np.arange(count) * (on_s + off_s)
+        intervals = np.stack([onsets, onsets + on_s], axis=1)
+        if not is_alarm_like(intervals, duration=np.inf):  # silence before and after
             break
-    onsets = start_s + np.arange(count) * (on_s + off_s)
-    return np.stack([onsets, onsets + on_s], axis=1), rng.uniform(*frequency_range_hz)
+    return intervals, rng.uniform(*frequency_range_hz)
 
 
 def _bg_microwave(n, sr, rng):
@@ -1238,12 +1319,18 @@ def _bg_kettle(n, sr, rng):
     return _normalize_rms(y)
 
 
-def _reversing_beeper(n, sr, rng, *, frequency_hz, broadband=False):
-    """A vehicle's reversing alarm: regular 0.5 s on / 0.5 s off with no group gap."""
+def _reversing_beeper(n, sr, rng, *, frequency_hz, broadband=False, whole_clip=False):
+    """A vehicle's reversing alarm: regular 0.5 s on / 0.5 s off with no group gap.
+
+    With ``whole_clip`` it beeps from before the clip to its end: a window at the beeper's
+    start or stop (silence, then three 0.5 s beeps) would look exactly like a T3 alarm.
+    """
     duration = n / sr
     on_s = rng.uniform(0.46, 0.54)
     start = rng.uniform(0.0, 4.0)
     end = duration if rng.random() < 0.6 else rng.uniform(start + 0.6 * duration, duration + 1)
+    if whole_clip:
+        start, end = start / 4.0 - 1.0, duration
     intervals = beep_pattern(
         duration=min(duration, end),
         on_s=on_s,
@@ -1274,7 +1361,7 @@ def _reversing_beeper(n, sr, rng, *, frequency_hz, broadband=False):
 
 
 def _bg_reversing(n, sr, rng):
-    beeper = _reversing_beeper(n, sr, rng, frequency_hz=rng.uniform(950, 1250))
+    beeper = _reversing_beeper(n, sr, rng, frequency_hz=rng.uniform(950, 1250), whole_clip=True)
     y = 0.5 * beeper / (np.abs(beeper).max() + 1e-12)
     y += _gain(rng.uniform(-20, -6)) * _engine(n, sr, rng)
     y += _gain(rng.uniform(-35, -20)) * _bg_street_bed(n, sr, rng)
@@ -1797,6 +1884,177 @@ def _bg_intlphone(n, sr, rng):
     return _normalize_rms(y + 0.5 * ring / (np.abs(ring).max() + 1e-12))
 
 
+#: Styles of :func:`draw_beep_sequence`: tonal beeping that is never a T3 or T4 pattern.
+BEEP_STYLES = ("regular", "reversing", "singles", "groups", "melody", "twotone", "trill")
+_MELODY_STEPS = np.array([0, 2, 4, 5, 7, 9, 11, 12, 14, 16])
+
+
+def _beep_frequency(rng, low_hz=400.0, high_hz=4500.0):
+    # A third in the piezo band: the hardest negatives sound where smoke alarms do.
+    if rng.random() < 0.35 and high_hz > 2500.0:
+        return float(rng.uniform(max(low_hz, 2500.0), min(high_hz, 4000.0)))
+    return _log_uniform(rng, low_hz, high_hz)
+
+
+def _pitch_pair(f, ratio):
+    """``f`` and ``f * ratio``, or ``f / ratio`` and ``f`` if that leaves 400-4500 Hz."""
+    return np.array([f, f * ratio] if 400.0 <= f * ratio <= 4500.0 else [f / ratio, f])
+
+
+def _continuous_onsets(rng, period_s, duration):
+    """Onsets every ``period_s`` (with a 3 ms wobble) from before the clip to its end."""
+    onsets = np.arange(-rng.uniform(0.0, period_s), duration, period_s)
+    return onsets + rng.normal(0.0, 0.003, size=len(onsets))
+
+
+def _grouped_onsets(rng, duration, *, group_s, gap_s):
+    """Onsets of groups separated by random gaps drawn from ``gap_s`` (low, high)."""
+    onsets, t = [], rng.uniform(0.2, 2.0)
+    while t < duration:
+        onsets.append(t)
+        t += group_s + rng.uniform(*gap_s)
+    return np.array(onsets)
+
+
+def _draw_beep_style(style, rng, duration):
+    """Beep intervals (s) and their frequencies (Hz) for one style; see draw_beep_sequence."""
+    f = _beep_frequency(rng)
+    if style == "regular":
+        period = 1.0 / rng.uniform(0.6, 3.0)
+        on = float(np.clip(rng.uniform(0.2, 0.7) * period, 0.05, 1.5))
+        onsets = _continuous_onsets(rng, period, duration)
+        return np.stack([onsets, onsets + on], axis=1), np.full(len(onsets), f)
+    if style == "reversing":
+        on = rng.uniform(0.4, 0.6)
+        onsets = _continuous_onsets(rng, on * (1.0 + rng.uniform(0.9, 1.1)), duration)
+        f = _beep_frequency(rng, 700.0, 3500.0)
+        return np.stack([onsets, onsets + on], axis=1), np.full(len(onsets), f)
+    if style == "singles":
+        onsets = _grouped_onsets(rng, duration, group_s=0.0, gap_s=(1.5, 6.0))
+        on = (
+            rng.uniform(0.05, 1.5, size=len(onsets))
+            if rng.random() < 0.5
+            else rng.uniform(0.05, 1.5)
+        )
+        return np.stack([onsets, onsets + on], axis=1), np.full(len(onsets), f)
+    if style == "groups":
+        count = int(rng.choice((1, 2, 4, 5, 6)))
+        on, off = _log_uniform(rng, 0.05, 0.8), rng.uniform(0.05, 0.6)
+        group_s = count * on + (count - 1) * off
+        starts = _grouped_onsets(rng, duration, group_s=group_s, gap_s=(0.8, 6.0))
+        onsets = (starts[:, None] + np.arange(count) * (on + off)).ravel()
+        return np.stack([onsets, onsets + on], axis=1), np.full(len(onsets), f)
+    if style == "melody":
+        count = int(rng.integers(3, 9))
+        steps = rng.choice(_MELODY_STEPS, size=count, replace=False)
+        notes = _log_uniform(rng, 400.0, 4500.0 / 2 ** (steps.max() / 12)) * 2 ** (steps / 12)
+        note_on, note_off = rng.uniform(0.08, 0.5), rng.uniform(0.0, 0.2)
+        group_s = count * (note_on + note_off)
+        starts = _grouped_onsets(rng, duration, group_s=group_s, gap_s=(1.0, 5.0))
+        onsets = (starts[:, None] + np.arange(count) * (note_on + note_off)).ravel()
+        return np.stack([onsets, onsets + note_on], axis=1), np.tile(notes, len(starts))
+    if style == "twotone":
+        pair = _pitch_pair(f, rng.uniform(0.6, 0.85))
+        tone_s = rng.uniform(0.15, 0.8)
+        step = tone_s + (0.0 if rng.random() < 0.5 else rng.uniform(0.05, 0.3))
+        if rng.random() < 0.5:  # hi-lo without end
+            onsets = _continuous_onsets(rng, step, duration)
+        else:  # bursts of 2-6 hi-lo pairs
+            count = 2 * int(rng.integers(2, 7))
+            starts = _grouped_onsets(rng, duration, group_s=count * step, gap_s=(1.0, 4.0))
+            onsets = (starts[:, None] + np.arange(count) * step).ravel()
+        return np.stack([onsets, onsets + tone_s], axis=1), pair[np.arange(len(onsets)) % 2]
+    # trill: bursts of rapid alternation between two pitches
+    pair = _pitch_pair(f, rng.uniform(1.1, 1.5))
+    note_s = 1.0 / rng.uniform(8.0, 25.0)
+    count = max(2, round(rng.uniform(0.3, 2.0) / note_s))
+    starts = _grouped_onsets(rng, duration, group_s=count * note_s, gap_s=(0.4, 3.0))
+    onsets = (starts[:, None] + np.arange(count) * note_s).ravel()
+    return np.stack([onsets, onsets + note_s], axis=1), pair[np.arange(len(onsets)) % 2]
+
+
+def draw_beep_sequence(*, duration, style=None, seed=0):
+    """A random sequence of tonal beeps that is never a smoke (T3) or CO (T4) alarm pattern.
+
+    Parameters
+    ----------
+    duration : float
+        Length of the clip in seconds; beeps are cropped to [0, duration].
+    style : str, optional
+        One of :data:`BEEP_STYLES` (drawn at random if omitted): ``regular`` (0.6-3 beeps/s,
+        20-70 % duty, no pause), ``reversing`` (0.4-0.6 s on/off at 700-3500 Hz, no pause),
+        ``singles`` (single 0.05-1.5 s beeps 1.5-6 s apart), ``groups`` (1, 2, 4, 5 or 6
+        beeps with random gaps), ``melody`` (3-8 different pitches, repeated), ``twotone``
+        (hi-lo alternation) or ``trill`` (bursts of rapid alternation).
+    seed : int
+
+    Returns
+    -------
+    style : str
+    intervals : np.ndarray [shape=(n, 2)]
+        Beep onsets and offsets in seconds.
+    frequencies_hz : np.ndarray [shape=(n,)]
+        Each beep's fundamental, 400-4500 Hz.
+
+    Notes
+    -----
+    A draw that :func:`is_alarm_like` flags (four T3-timed beeps then a pause, say) is drawn
+    again, so a window of a ``beeps`` background never shows an alarm's pattern.
+    """
+    duration = _check_duration(duration)
+    if style is not None and style not in BEEP_STYLES:
+        raise ParameterError(f"unknown beep style {style!r}; choose from {', '.join(BEEP_STYLES)}")
+    rng = _rng(seed)
+    while True:
+        chosen = style or str(rng.choice(BEEP_STYLES))
+        intervals, frequencies = _draw_beep_style(chosen, rng, duration)
+        intervals = np.clip(intervals, 0.0, duration)
+        keep = intervals[:, 1] - intervals[:, 0] >= 0.02
+        intervals, frequencies = intervals[keep], frequencies[keep]
+        if len(intervals) and not is_alarm_like(intervals, duration=duration):
+            return chosen, intervals, frequencies
+
+
+def _beep_timbre(rng):
+    """A pure sine, a tone with a few harmonics, or a square wave."""
+    choice = rng.random()
+    if choice < 0.4:
+        return (0.0,)
+    if choice < 0.75:
+        return (0.0, *(rng.uniform(-35, -6) for _ in range(int(rng.integers(1, 5)))))
+    return _square_partials_db(rng.uniform(0.3, 0.5), 15, rng.uniform(-6.0, 0.0))
+
+
+def _bg_beeps(n, sr, rng):
+    """Tonal beeping that is not an alarm pattern: appliances, beepers, melodies, trills."""
+    duration = n / sr
+    style, intervals, frequencies = draw_beep_sequence(
+        duration=duration, seed=int(rng.integers(2**31))
+    )
+    timbre = _beep_timbre(rng)
+    attack_s, release_s = rng.uniform(0.002, 0.02), rng.uniform(0.005, 0.06)
+    tones = np.zeros(n)
+    for f in np.unique(frequencies):
+        tones += _beeps(
+            n,
+            sr=sr,
+            intervals=intervals[frequencies == f],
+            frequencies_hz=f,
+            partials_db=timbre,
+            attack_s=attack_s,
+            release_s=release_s,
+        )
+    y = 0.5 * tones / (np.abs(tones).max() + 1e-12)
+    if style == "reversing":
+        y += _gain(rng.uniform(-20, -6)) * _engine(n, sr, rng)
+        y += _gain(rng.uniform(-35, -20)) * _bg_street_bed(n, sr, rng)
+    else:
+        y += _gain(rng.uniform(-45, -25)) * _roomtone(n, sr, rng)
+        if rng.random() < 0.3:
+            y += _gain(rng.uniform(-40, -25)) * _bg_hvac(n, sr, rng)
+    return _normalize_rms(y)
+
+
 @dataclass(frozen=True)
 class BackgroundKind:
     """A kind of background: how to render it and where and how loud it is heard.
@@ -1858,6 +2116,12 @@ BACKGROUND_KINDS = {
         _bg_tv, "indoor", (-40, -18), "dialogue, music, laughter and applause through TV speakers"
     ),
     "roomtone": BackgroundKind(_bg_roomtone, "indoor", (-65, -45), "a quiet room"),
+    "beeps": BackgroundKind(
+        _bg_beeps,
+        "indoor",
+        (-40, -15),
+        "tonal beeping that is never T3/T4: regular, groups, melodies, hi-lo, trills",
+    ),
     "ovenmelody": BackgroundKind(
         _bg_ovenmelody, "indoor", (-40, -20), "holdout: an appliance's melody of square-wave notes"
     ),
@@ -1953,10 +2217,10 @@ HOLDOUT_ALARM_COUNTS = {
 #: Training background clips per kind at scale 1.
 BACKGROUND_COUNTS = {
     "lowbattery": 14,
-    "microwave": 12,
+    "microwave": 24,
     "phone": 10,
     "kettle": 8,
-    "reversing": 12,
+    "reversing": 24,
     "doorbell": 7,
     "birdsong": 8,
     "speech": 12,
@@ -1968,6 +2232,7 @@ BACKGROUND_COUNTS = {
     "street": 8,
     "tv": 10,
     "roomtone": 7,
+    "beeps": 60,
 }
 HOLDOUT_BACKGROUND_COUNTS = dict.fromkeys(HOLDOUT_BACKGROUND_KINDS, 8)
 
@@ -1995,6 +2260,8 @@ LONG_ALARM_S = (8.0, 12.0)
 #: Background clip lengths in seconds (a low-battery clip is long enough for 1-2 chirps).
 BACKGROUND_S = (12.0, 22.0)
 LOWBATTERY_S = (30.0, 45.0)
+BEEPS_S = (12.0, 20.0)
+_BACKGROUND_LENGTHS_S = {"lowbattery": LOWBATTERY_S, "beeps": BEEPS_S}
 
 _SECTIONS = {
     "alarms": 1,
@@ -2164,7 +2431,7 @@ def _draw_alarm(kind, rng, *, holdout, duration_s) -> AlarmSpec:
         )
     spec["source"] = source
     if source == "piezo":
-        spec["f0_hz"] = either((2650, 2760), (3700, 3900)) if holdout else rng.uniform(2850, 3550)
+        spec["f0_hz"] = either((2650, 2760), (3700, 3900)) if holdout else rng.uniform(2700, 3800)
         spec["partials_db"] = _piezo_partials_db(rng)
         if rng.random() < 0.15:
             spec.update(warble_hz=rng.uniform(2, 12), warble_depth=rng.uniform(0.02, 0.08))
@@ -2299,9 +2566,7 @@ def _plan_backgrounds(seed, scale, *, section, counts, holdout):
             file_seed = _file_seed(seed, section, index)
             rng = _rng([file_seed, 0])
             sr, channels = _choose_format(rng, BACKGROUND_FORMATS)
-            duration = round(
-                rng.uniform(*(LOWBATTERY_S if kind == "lowbattery" else BACKGROUND_S)), 2
-            )
+            duration = round(rng.uniform(*_BACKGROUND_LENGTHS_S.get(kind, BACKGROUND_S)), 2)
             recording = _draw_recording(
                 rng,
                 holdout=holdout,

@@ -20,6 +20,8 @@ Export
     library_versions
 Whole job
     train                 -- dataset folder -> model folder (model.onnx + model.json)
+    compare_types         -- one model per spectrogram type, trained and evaluated
+    format_comparison     -- their figures as a Markdown table
 """
 
 from __future__ import annotations
@@ -812,6 +814,7 @@ def train(
     # half-written model where the old one was.
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a model folder is meant to be shared
     try:
         onnx_path = export_onnx(result.model, staging / "model.onnx", config=config)
         check = torch.from_numpy(image_to_tensor(validate_data.images[:64]))

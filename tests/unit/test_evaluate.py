@@ -12,6 +12,7 @@ from helpers.tiny_dataset import write_tiny_dataset
 from sounddetect.classifiers.onnx import OnnxClassifier
 from sounddetect.cli import main
 from sounddetect.evaluate import (
+    breakdown_by_alarm_kind,
     breakdown_by_background,
     breakdown_by_snr,
     classification_metrics,
@@ -31,9 +32,10 @@ PROBABILITIES = np.array([0.9, 0.8, 0.6, 0.3, 0.7, 0.2, 0.1, 0.1, 0.05, 0.4])
 SNR_DB = ["-8", "2", "12", "2", "", "", "", "", "", ""]
 KINDS = ["noise", "chirp;noise", "speech", "chirp", "chirp", "noise", "noise", "speech"]
 KINDS += ["chirp", "noise"]
+ALARM_KINDS = ["t3piezo", "t4piezo", "t3piezo", "t4piezo", "", "", "", "", "", ""]
 ROWS = [
-    {"sample_id": f"s{i}", "snr_db": snr, "background_kinds": kinds}
-    for i, (snr, kinds) in enumerate(zip(SNR_DB, KINDS, strict=True))
+    {"sample_id": f"s{i}", "snr_db": snr, "background_kinds": kinds, "alarm_kind": alarm}
+    for i, (snr, kinds, alarm) in enumerate(zip(SNR_DB, KINDS, ALARM_KINDS, strict=True))
 ]
 
 
@@ -79,6 +81,16 @@ def test_breakdown_by_snr_pairs_each_bin_with_all_non_alarms():
     assert bins["-10..-5 dB"]["recall"] == 1.0
 
 
+def test_breakdown_by_alarm_kind_gives_each_kind_its_recall():
+    kinds = {
+        b["kind"]: b for b in breakdown_by_alarm_kind(ROWS, LABELS, PROBABILITIES, threshold=0.5)
+    }
+    assert sorted(kinds) == ["t3piezo", "t4piezo"]
+    assert kinds["t3piezo"]["recall"] == 1.0  # 0.9 and 0.6
+    assert kinds["t4piezo"]["recall"] == 0.5  # 0.8 found, 0.3 missed
+    assert kinds["t4piezo"]["n_no_alarm"] == 6
+
+
 def test_breakdown_by_background_counts_every_kind_of_a_mix():
     kinds = {
         b["kind"]: b for b in breakdown_by_background(ROWS, LABELS, PROBABILITIES, threshold=0.5)
@@ -111,6 +123,7 @@ def test_evaluate_scores_the_onnx_model_and_writes_report_and_plots(
     assert report["split"] == "test" and report["kind"] == "mel"
     assert sum(b["n_alarm"] for b in report["by_snr"]) == int(test.labels.sum())
     assert {b["kind"] for b in report["by_background"]} == {"noise", "chirp", "speech"}
+    assert [b["kind"] for b in report["by_alarm_kind"]] == ["t3"]
     n_errors = expected["confusion_matrix"][0][1] + expected["confusion_matrix"][1][0]
     assert len(report["errors"]) == n_errors
     assert report["ms_per_window"] > 0

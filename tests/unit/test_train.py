@@ -91,6 +91,7 @@ def test_train_writes_model_json_per_contract(trained_model_dir, tiny_dataset):
     assert len(card["metrics"]["history"]) == card["metrics"]["epochs_run"] <= 2
     assert card["metrics"]["onnx_max_abs_difference"] <= 1e-4
     assert (trained_model_dir / "model.onnx").stat().st_size > 1000
+    assert trained_model_dir.stat().st_mode & 0o755 == 0o755
 
 
 def test_train_refuses_an_existing_model_dir(trained_model_dir, tiny_dataset):

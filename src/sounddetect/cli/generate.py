@@ -114,7 +114,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--samples-per-layer",
         type=positive_int,
-        default=600,
+        default=GeneratorSettings.samples_per_layer,
         metavar="N",
         help="samples per layer count, over all splits; half hold an alarm",
     )
@@ -122,7 +122,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--snr-db",
         type=float,
         nargs=2,
-        default=(-10.0, 20.0),
+        default=GeneratorSettings.snr_db,
         metavar=("MIN", "MAX"),
         help="range of the alarm-to-background ratio in dB (over the alarm's active part)",
     )
