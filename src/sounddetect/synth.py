@@ -2891,6 +2891,33 @@ TRUTH_PATH = "examples/truth.json"
 CORPUS_SECTIONS = ("alarms", "background", "holdout", "examples")
 
 
+def _remove_stale_files(out: Path, manifest_path: Path, *, keep: set[str]) -> None:
+    """Delete files an earlier corpus (its ``corpus.json``) wrote that this plan no longer has.
+
+    A newer corpus version or another scale renames files; left in place, stale files would
+    silently join the new corpus in the generator's folder scan. Only files listed in our
+    own manifest are touched, never anything else in ``out``.
+    """
+    if not manifest_path.exists():
+        return
+    try:
+        recorded = json.loads(manifest_path.read_text())
+    except (OSError, ValueError):
+        return
+    stale = [
+        out / entry["path"]
+        for entry in recorded.get("files", [])
+        if isinstance(entry, dict) and entry.get("path") not in keep
+    ]
+    stale = [path for path in stale if path.is_file()]
+    for path in stale:
+        path.unlink()
+    if stale:
+        logger.info(
+            "removed %d files of the earlier corpus that this one no longer has", len(stale)
+        )
+
+
 def make_corpus(
     out_dir,
     *,
@@ -2973,6 +3000,8 @@ def make_corpus(
             f"{out}: {len(existing)} corpus files exist already (e.g. {existing[0]}); pass "
             "--skip-existing to keep them or --overwrite to replace them"
         )
+    if skip_existing or overwrite:
+        _remove_stale_files(out, manifest_path, keep={item.path for item in files})
     written = skipped = 0
     for item in tqdm(files, desc="synth", unit="file", disable=not progress):
         path = out / item.path

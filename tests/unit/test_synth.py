@@ -357,6 +357,19 @@ def test_overwrite_replaces_files_with_identical_bytes(tmp_path):
     assert file_hashes(tmp_path) == before
 
 
+def test_overwrite_removes_files_of_the_earlier_corpus_only(tmp_path):
+    synth.make_corpus(tmp_path, seed=3, scale=0.02, sections=("alarms",))
+    users_file = tmp_path / "alarms" / "my_recording.wav"
+    users_file.write_bytes(b"not ours")
+    synth.make_corpus(tmp_path, seed=3, scale=0.01, sections=("alarms",), overwrite=True)
+    listed = {
+        entry["path"] for entry in json.loads((tmp_path / "corpus.json").read_text())["files"]
+    }
+    on_disk = {p.relative_to(tmp_path).as_posix() for p in (tmp_path / "alarms").glob("*.wav")}
+    assert on_disk == listed | {"alarms/my_recording.wav"}
+    assert users_file.read_bytes() == b"not ours"
+
+
 def test_make_corpus_rejects_conflicting_flags_and_bad_scale(tmp_path):
     with pytest.raises(ParameterError, match="not both"):
         synth.make_corpus(tmp_path, skip_existing=True, overwrite=True)

@@ -242,3 +242,12 @@ def test_compare_cli_prints_one_row_per_type(tiny_dataset, tmp_path, capsys):
     assert {row["type"] for row in rows} == {"mel", "linear"}
     assert all(row["ms_per_window"] > 0 for row in rows)
     assert (out / "mel" / "evaluation" / "report.json").is_file()
+
+
+def test_choose_threshold_keeps_the_recall_floor():
+    labels = np.array([0, 0, 0, 1, 1, 1, 1])
+    probabilities = np.array([0.1, 0.3, 0.6, 0.2, 0.7, 0.8, 0.9])
+    # Max F1 alone cuts between 0.6 and 0.7 and misses the alarm at 0.2 (recall 0.75).
+    assert 0.6 < choose_threshold(labels, probabilities, min_recall=0.0) < 0.7
+    # A floor of 1.0 must keep that alarm: the cut falls between 0.1 and 0.2.
+    assert 0.1 < choose_threshold(labels, probabilities, min_recall=1.0) < 0.2

@@ -12,21 +12,8 @@ import sys
 from pathlib import Path
 
 from sounddetect.cli import EXIT_OK, HelpFormatter
+from sounddetect.cli.argtypes import positive_float, positive_int, probability
 from sounddetect.spectrum import SPECTROGRAM_TYPES
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return value
 
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +34,12 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
         "--threads", type=positive_int, default=2, help="PyTorch threads for training"
     )
     parser.add_argument("--no-augment", action="store_true", help="train on the images as they are")
+    parser.add_argument(
+        "--min-recall",
+        type=probability,
+        default=0.97,
+        help="validate recall the decision threshold must keep (then the best F1)",
+    )
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -80,6 +73,7 @@ def training_options(args: argparse.Namespace) -> dict:
         "learning_rate": args.learning_rate,
         "seed": args.seed,
         "num_threads": args.threads,
+        "min_recall": args.min_recall,
         "augmentation": None if args.no_augment else Augmentation(),
     }
 
