@@ -530,11 +530,15 @@ def _frame_features(y: np.ndarray, config: SpectrogramConfig, *, n_frames: int) 
         np.square(spectrum[:n].view(np.float64), out=squares[:n])
         np.add(squares[:n, 0::2], squares[:n, 1::2], out=power[:n], casting="same_kind")
         power[n:] = 0
+        # mel and linear keep dB per frame: the log is then taken once per frame, not once
+        # per overlapping window (only the window's own maximum is subtracted later).
         if kind == "linear":
-            features[begin:end] = power[:n, lo:hi]
+            features[begin:end] = _to_db(power[:n, lo:hi])
         elif kind in ("harmonic", "percussive"):  # median filters need neighbouring frames
             features[begin:end] = np.sqrt(power[:n])
-        elif kind in ("mel", "mfcc"):
+        elif kind == "mel":
+            features[begin:end] = _to_db(_mel_product(power, config)[:n])
+        elif kind == "mfcc":
             features[begin:end] = _mel_product(power, config)[:n]
         else:  # chroma, normalised per frame like librosa's norm=inf
             chroma = power @ _chroma_basis(config.sr, n_fft, config.n_chroma)
@@ -606,7 +610,7 @@ def _reassignment(block: np.ndarray, spectrum: np.ndarray, config: SpectrogramCo
 def _window_spectrogram(features: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
     kind = config.kind
     if kind in ("mel", "linear"):
-        spectrogram = _power_to_db(features, config.top_db)
+        spectrogram = _relative_db(features, config.top_db)
     elif kind == "mfcc":
         spectrogram = _mfcc(features, config)
     elif kind == "chroma":
@@ -620,12 +624,24 @@ def _window_spectrogram(features: np.ndarray, config: SpectrogramConfig) -> np.n
 
 def _power_to_db(power: np.ndarray, top_db: float) -> np.ndarray:
     """``librosa.power_to_db(power, ref=np.max, amin=AMIN, top_db=top_db)``, silence-safe."""
-    if not float(power.max()) > AMIN:
-        return np.full(power.shape, -top_db, dtype=np.float32)
-    db = np.log10(np.maximum(power, np.float32(AMIN)))
-    db *= np.float32(10)
-    db -= db.max()
-    return np.maximum(db, np.float32(-top_db))
+    return _relative_db(_to_db(power), top_db)
+
+
+def _to_db(power: np.ndarray) -> np.ndarray:
+    """``10 log10(max(power, AMIN))`` in float32."""
+    return np.float32(10) * np.log10(np.maximum(power, np.float32(AMIN)))
+
+
+#: What :func:`_to_db` gives for digital silence (power at or below AMIN).
+_SILENCE_DB = float(_to_db(np.zeros(1, dtype=np.float32))[0])
+
+
+def _relative_db(db: np.ndarray, top_db: float) -> np.ndarray:
+    """dB relative to the loudest bin, clipped at ``-top_db``; all ``-top_db`` for silence."""
+    peak = db.max()
+    if not float(peak) > _SILENCE_DB:
+        return np.full(db.shape, -top_db, dtype=np.float32)
+    return np.maximum(db - peak, np.float32(-top_db))
 
 
 def _mfcc(mel: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
