@@ -352,7 +352,9 @@ def render_windows(
         features = _frame_features(segment, config, n_frames=last - first)
         for i in grid_index[batch]:
             offset = int(starts[i] // hop) - first
-            window = features[offset : offset + n_frames].copy()
+            # _window_spectrogram never writes to its input, so a view of the shared
+            # frames is enough.
+            window = features[offset : offset + n_frames]
             images[i] = spectrogram_to_image(_window_spectrogram(window, config), config)
     return images
 
@@ -646,7 +648,7 @@ def _relative_db(db: np.ndarray, top_db: float) -> np.ndarray:
 
 def _mfcc(mel: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
     """``librosa.feature.mfcc``: DCT-II (ortho) of ``power_to_db(mel, ref=1.0, top_db)``."""
-    log_mel = np.float32(10) * np.log10(np.maximum(mel, np.float32(AMIN)))
+    log_mel = _to_db(mel)
     log_mel = np.maximum(log_mel, log_mel.max() - np.float32(config.top_db))
     return log_mel @ _dct_basis(config.n_mels, config.n_mfcc)
 
