@@ -10,7 +10,8 @@ def test_defaults_cover_low_and_high_frequency_alarms():
     config = SpectrogramConfig()
     assert config.fmin < 520 < 3600 < config.fmax
     assert config.window_samples == 64000
-    assert config.n_frames == 1 + (64000 - 1024) // 256
+    assert config.n_frames == 1 + (64000 - 1024) // 500
+    assert (2 * config.sr) % config.hop_length == 0  # 2 s hops share STFT frames
 
 
 @pytest.mark.parametrize("kind", SPECTROGRAM_TYPES)
