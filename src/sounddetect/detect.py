@@ -23,7 +23,7 @@ import numpy as np
 from sounddetect import spectrum, windows
 from sounddetect.audio import DEFAULT_BLOCK_SECONDS, audio_info, iter_audio_blocks, source_name
 from sounddetect.classifiers.base import Classifier
-from sounddetect.events import windows_to_events
+from sounddetect.events import DEFAULT_MIN_EVENT_S, windows_to_events
 from sounddetect.exceptions import ParameterError, SoundDetectError, SoundDetectWarning
 from sounddetect.result import error_result, make_result, window_records
 
@@ -187,7 +187,7 @@ def detect_file(
     *,
     hop_s: float | None = None,
     threshold: float | None = None,
-    min_event_s: float = 0.0,
+    min_event_s: float = DEFAULT_MIN_EVENT_S,
     merge_gap_s: float = 0.0,
     batch_size: int = DEFAULT_BATCH_SIZE,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
@@ -210,7 +210,9 @@ def detect_file(
     threshold : float or None
         Alarm probability threshold; default the classifier's (``model.json``'s).
     min_event_s : float >= 0
-        Events shorter than this (s) are dropped; 0 keeps a single alarm window.
+        Events shorter than this (s) are dropped, unless one spans the whole recording;
+        0 keeps a single alarm window. The default asks for two consecutive windows
+        (:data:`sounddetect.events.DEFAULT_MIN_EVENT_S`).
     merge_gap_s : float >= 0
         Alarm windows at most this far apart (s) form one event.
     batch_size : int > 0
@@ -293,6 +295,7 @@ def detect_file(
         threshold=threshold,
         min_duration_s=min_event_s,
         merge_gap_s=merge_gap_s,
+        recording_s=scores.n_samples / config.sr,
     )
     return make_result(
         name,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sounddetect.classifiers.base import REKOGNITION_ARN, Classifier
+from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import ModelError, ParameterError
 from sounddetect.spectrum import SpectrogramConfig
 
@@ -82,7 +83,7 @@ class LambdaSettings:
     min_confidence: float = 50.0
     spectrogram_fields: Mapping[str, Any] = field(default_factory=dict)
     hop_s: float = 2.0
-    min_event_s: float = 0.0
+    min_event_s: float = DEFAULT_MIN_EVENT_S
     upload_prefix: str = "uploads/"
     results_prefix: str = "results/"
     topic_arn: str | None = None

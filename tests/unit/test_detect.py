@@ -178,6 +178,15 @@ def test_options_hop_threshold_and_min_event(tmp_path, rng, classifier):
     assert detect_file(path, classifier, min_event_s=30.0)["events"] == []
 
 
+def test_a_recording_shorter_than_the_min_event_keeps_its_whole_alarm(tmp_path, rng, classifier):
+    # 5 s of alarm: windows 0-4 and 1-5, one 5 s event, shorter than the default 6 s
+    # minimum but spanning the whole recording, so nothing contradicts it.
+    y = noise(5.0, sr=SR, rng=rng, amplitude=0.01) + tone(5.0, sr=SR)
+    result = detect_file(write_wav(tmp_path / "short.wav", y, SR), classifier)
+    assert [(e["start"], e["end"]) for e in result["events"]] == [(0.0, 5.0)]
+    assert result["alarm"] is True
+
+
 @pytest.mark.parametrize(
     ("options", "match"),
     [

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sounddetect.events import windows_to_events
+from sounddetect.events import DEFAULT_MIN_EVENT_S, windows_to_events
 from sounddetect.exceptions import ParameterError
 
 
@@ -59,6 +59,30 @@ def test_min_duration_drops_short_events_only():
     assert len(events_of(probs, threshold=0.5, min_duration_s=4.0)) == 2
 
 
+def test_default_min_duration_needs_two_consecutive_windows():
+    # A beeper starting or stopping: one alarm-like window between non-alarm ones.
+    assert events_of([0.1, 0.95, 0.1, 0.1], threshold=0.5, min_duration_s=DEFAULT_MIN_EVENT_S) == []
+    events = events_of([0.1, 0.9, 0.8, 0.1], threshold=0.5, min_duration_s=DEFAULT_MIN_EVENT_S)
+    assert [(e["start"], e["end"]) for e in events] == [(2.0, 8.0)]
+
+
+def test_an_event_spanning_the_whole_recording_is_kept_however_short():
+    # A 5 s recording: windows 0-4 and 1-5 (the tail window); nothing contradicts them.
+    whole = windows_to_events(
+        [0.0, 1.0], [4.0, 5.0], [0.9, 0.7], min_duration_s=6.0, recording_s=5.0
+    )
+    assert [(e["start"], e["end"], e["confidence"]) for e in whole] == [(0.0, 5.0, 0.9)]
+    # The same event in a longer recording, or one window of the two, is dropped.
+    longer = windows_to_events(
+        [0.0, 1.0], [4.0, 5.0], [0.9, 0.7], min_duration_s=6.0, recording_s=9.0
+    )
+    assert longer == []
+    part = windows_to_events(
+        [0.0, 1.0], [4.0, 5.0], [0.9, 0.1], min_duration_s=6.0, recording_s=5.0
+    )
+    assert part == []
+
+
 def test_unsorted_windows_give_the_same_events():
     starts = np.array([6.0, 0.0, 4.0, 2.0])
     probs = np.array([0.1, 0.1, 0.9, 0.8])
@@ -76,6 +100,7 @@ def test_unsorted_windows_give_the_same_events():
         ([4], [4], [0.5], {}, "ends"),
         ([0], [4], [0.5], {"min_duration_s": -1.0}, ">= 0"),
         ([0], [4], [0.5], {"merge_gap_s": -0.5}, ">= 0"),
+        ([0], [4], [0.5], {"recording_s": 0.0}, "recording_s must be positive"),
     ],
 )
 def test_bad_arguments_raise_parameter_error(starts, ends, probs, options, match):

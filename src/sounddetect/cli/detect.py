@@ -27,6 +27,7 @@ from sounddetect.cli.argtypes import (
     positive_float,
     probability,
 )
+from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import AudioError, ModelError, ParameterError
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="alarm probability threshold (default: the model's)",
     )
     parser.add_argument(
-        "--min-event", type=non_negative_float, default=0.0, metavar="S", help="drop shorter events"
+        "--min-event",
+        type=non_negative_float,
+        default=DEFAULT_MIN_EVENT_S,
+        metavar="S",
+        help="drop shorter events, unless one spans the whole recording (0 keeps single "
+        "alarm windows)",
     )
     parser.add_argument(
         "--merge-gap",
