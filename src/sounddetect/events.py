@@ -125,8 +125,9 @@ def windows_to_events(
         else:
             events.append({"label": label, "start": start, "end": end, "confidence": prob})
 
+    # Window times are sample counts over the rate, so a 6 s event may come out as
+    # 5.999999 s: both comparisons allow for that rounding.
     def whole_recording(event: dict) -> bool:
-        # Window times are sample counts over the rate: allow for their rounding.
         return (
             recording_s is not None
             and event["start"] <= 1e-6
