@@ -8,7 +8,7 @@ Model
     AlarmNet              -- 2-D conv front end, dilated 1-D convs over the window's time
 Augmentation
     Augmentation          -- settings
-    augment_batch         -- time/frequency shift, contrast, SpecAugment masks, background mixes
+    augment_batch         -- frequency shift, contrast, SpecAugment masks, background mixes
     rhythm_negatives      -- no_alarm images from alarm images: the tones without the pause
     mix_images_db         -- the dB-domain mixture of two rendered images
 Training
@@ -182,11 +182,13 @@ class Augmentation:
     the dynamic range and how loud the alarm is *relative to* the other sounds. Contrast
     and the background mix model exactly that.
 
+    There is no time shift: the generator already starts every alarm at a random point of
+    its cycle and of the window, and rolling an image is a true shift only for a pattern
+    whose cycle is exactly the window (a roll of a 4.6 s T3 cycle joins two beep groups into
+    a rhythm no alarm has, and can do the same to a non-alarm's beeps).
+
     Parameters
     ----------
-    time_shift : bool
-        Roll each image by a random number of columns: the alarm starts anywhere in a
-        window (a temporal-three cycle is 4 s, one window, so a roll is a true shift).
     max_frequency_shift : int
         Shift by up to this many rows up or down (the vacated rows are silent): about
         +-500 Hz near 3 kHz on the mel scale, so pitches between and beyond our alarms'.
@@ -211,7 +213,6 @@ class Augmentation:
         that adds samples instead of changing them).
     """
 
-    time_shift: bool = True
     max_frequency_shift: int = 10
     contrast: tuple[float, float] = (0.75, 1.3)
     time_masks: int = 1
@@ -351,9 +352,6 @@ def augment_batch(
             out[chosen] = mix_images_db(
                 out[chosen], others, gain_db=uniform(*a.mix_gain_db, k), top_db=top_db
             )
-    if a.time_shift:
-        for i, shift in enumerate(integers(0, width - 1, n)):
-            out[i] = torch.roll(out[i], shifts=shift, dims=-1)
     if power_spectrogram and a.max_frequency_shift:
         for i, shift in enumerate(integers(-a.max_frequency_shift, a.max_frequency_shift, n)):
             if shift > 0:  # up: towards row 0
@@ -382,7 +380,7 @@ def augment_batch(
 
 
 def choose_threshold(
-    labels: np.ndarray, probabilities: np.ndarray, *, min_recall: float = 0.97
+    labels: np.ndarray, probabilities: np.ndarray, *, min_recall: float = 0.9
 ) -> float:
     """The decision threshold with the best F1 among those that keep ``min_recall``,
     placed mid-way in its margin.
@@ -395,9 +393,12 @@ def choose_threshold(
     most room for scores to drift on unseen recordings in either direction.
 
     Why a recall floor: alarms the model never saw (other brands, rooms) score lower than
-    the validate alarms, so the plain max-F1 cut, tuned in distribution, misses many of
-    them; on our held-out sounds the floor of 0.97 raised F1 from 0.68 to 0.79. A missed
-    smoke alarm is the costlier error of this product.
+    the validate alarms, and a missed smoke alarm is the costlier error of this product, so
+    the cut must not be tuned for in-distribution F1 alone. Why not a higher one: validate
+    holds the faintest alarms (-5 dB under three backgrounds), and keeping 97 % of them
+    pushed the cut so low that 19 of 48 held-out distractor recordings raised an alarm;
+    a real alarm sounds for many windows and an event needs two, so a floor of 0.9 still
+    found 64 of 68 held-out alarm recordings with 7 false ones.
 
     Parameters
     ----------
@@ -477,7 +478,7 @@ def fit(
     validate_data: LabelledImages,
     *,
     config: SpectrogramConfig,
-    epochs: int = 50,
+    epochs: int = 40,
     batch_size: int = 32,
     learning_rate: float = 3e-3,
     patience: int = 10,
@@ -715,14 +716,14 @@ def train(
     out_dir: str | Path,
     *,
     kind: str = "mel",
-    epochs: int = 50,
+    epochs: int = 40,
     batch_size: int = 32,
     learning_rate: float = 3e-3,
     patience: int = 10,
     augmentation: Augmentation | None = Augmentation(),
     seed: int = 0,
     num_threads: int = 2,
-    min_recall: float = 0.97,
+    min_recall: float = 0.9,
     overwrite: bool = False,
     name: str | None = None,
 ) -> dict[str, Any]:

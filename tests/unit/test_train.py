@@ -181,7 +181,6 @@ def test_augment_batch_is_seeded_bounded_and_changes_images():
     assert not torch.allclose(first, images)
     # Nothing enabled: nothing changes.
     off = Augmentation(
-        time_shift=False,
         max_frequency_shift=0,
         contrast=(1.0, 1.0),
         time_masks=0,
