@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         per_epoch = [entry["seconds"] for entry in result.history]
         print(
             f"\ntrain: {len(train_data.labels)} images, {min(per_epoch):.1f} s per epoch "
-            f"(fastest of {len(per_epoch)}; 40 epochs would take {40 * min(per_epoch):.0f} s, "
+            f"(fastest of {len(per_epoch)}; 50 epochs would take {50 * min(per_epoch):.0f} s, "
             f"target <= {TARGET_TRAINING_S:.0f} s)"
         )
 

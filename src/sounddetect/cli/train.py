@@ -18,7 +18,7 @@ from sounddetect.spectrum import SPECTROGRAM_TYPES
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags shared with ``sounddetect compare``."""
-    parser.add_argument("--epochs", type=positive_int, default=40, help="most epochs to train")
+    parser.add_argument("--epochs", type=positive_int, default=50, help="most epochs to train")
     parser.add_argument(
         "--patience",
         type=positive_int,
