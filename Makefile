@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 MODEL := models/default
 DATA := training-data
 HOLDOUT := training-data-holdout
+# Of seeds 0, 1 and 2 of the default recipe, seed 1 has the best validate ROC-AUC (README,
+# "How good is the local model?").
+SEED ?= 1
 PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint venv corpus data model evaluate detect build clean
@@ -25,7 +28,7 @@ demo: $(STAMP)
 	$(BIN)/sounddetect generate --alarm-source audio/holdout/alarms \
 	    --background-source audio/holdout/background --target-path $(HOLDOUT) \
 	    --split 0 0 1 --types mel --overwrite
-	$(BIN)/sounddetect train $(DATA) --type mel --out $(MODEL) --overwrite
+	$(BIN)/sounddetect train $(DATA) --type mel --seed $(SEED) --out $(MODEL) --overwrite
 	$(BIN)/sounddetect evaluate $(MODEL) $(DATA) --out $(MODEL)/evaluation
 	$(BIN)/sounddetect evaluate $(MODEL) $(HOLDOUT) --out $(MODEL)/holdout
 	$(BIN)/sounddetect detect audio/examples --model $(MODEL) --plot $(MODEL)/plots

@@ -142,6 +142,10 @@ class GeneratorSettings:
     min_active_s : float
         Least active alarm sound, in seconds, in an alarm window (or all that the clip's most
         active window holds, when that is less).
+    alarm_snippets : float
+        Share of ``no_alarm`` samples that also hold one beep or pip of an alarm clip, too
+        little of it to be an alarm (``snippet_probability`` of
+        :func:`~sounddetect.mixing.draw_sample_specs`).
     """
 
     alarm_source: Path
@@ -163,6 +167,7 @@ class GeneratorSettings:
     overwrite: bool = False
     s3_prefix: str | None = None
     min_active_s: float = 1.0
+    alarm_snippets: float = 0.25
 
     def __post_init__(self) -> None:
         for name in ("alarm_source", "background_source", "target_path"):
@@ -199,6 +204,8 @@ class GeneratorSettings:
                 f"min_active_s {self.min_active_s} s is longer than the window "
                 f"({self.sample_duration} s)"
             )
+        if not 0.0 <= self.alarm_snippets <= 1.0:
+            raise ParameterError(f"alarm_snippets must be in [0, 1], got {self.alarm_snippets}")
         if self.s3_prefix is not None and not self.s3_prefix.startswith("s3://"):
             raise ParameterError(f"--s3-prefix must start with s3://, got {self.s3_prefix!r}")
 
@@ -224,6 +231,7 @@ class GeneratorSettings:
             "split": dict(zip(SPLITS, self.split, strict=True)),
             "s3_prefix": self.s3_prefix,
             "min_active_s": self.min_active_s,
+            "alarm_snippets": self.alarm_snippets,
         }
 
 
@@ -684,6 +692,7 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
             max_background_layers=settings.max_background_layers,
             snr_db=("uniform", *settings.snr_db),
             min_active_s=settings.min_active_s,
+            snippet_probability=settings.alarm_snippets,
             id_prefix=split,
         )
         specs.extend(drawn)

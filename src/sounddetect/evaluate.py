@@ -45,6 +45,10 @@ logger = logging.getLogger(__name__)
 #: Class names in index order: index 1 (alarm) is the positive class.
 LABELS = ("no_alarm", "alarm")
 
+#: The background kind :func:`breakdown_by_background` gives non-alarm samples that hold an
+#: alarm snippet (one beep of an alarm, samples.csv ``alarm_kind`` of a no_alarm row).
+ALARM_SNIPPET_KIND = "alarm snippet"
+
 #: The dataset's splits, in the order the generator writes them.
 SPLITS = dataset.SPLITS
 
@@ -434,6 +438,10 @@ def breakdown_by_background(
         {kind for kind in row.get("background_kinds", "").split(";") if kind} or {"none"}
         for row in rows
     ]
+    # An alarm's beep in a non-alarm sample is one more hard sound of that sample's mix.
+    for kinds, row, label in zip(kinds_per_row, rows, labels, strict=True):
+        if label == 0 and row.get("alarm_kind"):
+            kinds.add(ALARM_SNIPPET_KIND)
     result = []
     for kind in sorted(set().union(*kinds_per_row)):
         chosen = np.array([kind in kinds for kinds in kinds_per_row])

@@ -137,7 +137,9 @@ class SampleSpec:
     level_db : float
         RMS level of the mixture in dBFS before peak limiting.
     alarm_file : str or None
-        Source name of the alarm; None for ``no_alarm``.
+        Source name of the alarm. Every ``alarm`` sample has one; a ``no_alarm`` sample may
+        hold a *snippet* of one (a single beep or pip, too little alarm sound to be an
+        alarm: an alarm's sound without its pattern, like a low-battery chirp).
     alarm_offset_s : float
         Where the alarm excerpt starts in its file.
     alarm_onset_s : float
@@ -165,10 +167,10 @@ class SampleSpec:
     def __post_init__(self) -> None:
         if self.label not in LABELS:
             raise ParameterError(f"{self.sample_id}: unknown label {self.label!r}")
-        if (self.label == "alarm") != (self.alarm_file is not None):
+        if self.label == "alarm" and self.alarm_file is None:
             raise ParameterError(f"{self.sample_id}: label {self.label!r} needs alarm_file")
-        if self.label == "alarm" and self.snr_db is None:
-            raise ParameterError(f"{self.sample_id}: an alarm sample needs snr_db")
+        if self.alarm_file is not None and self.snr_db is None:
+            raise ParameterError(f"{self.sample_id}: an alarm excerpt needs snr_db")
         n = len(self.background_files)
         if n == 0 or n != len(self.background_offsets_s) or n != len(self.background_gains_db):
             raise ParameterError(
@@ -225,6 +227,7 @@ def draw_sample_specs(
     level_db: tuple = ("uniform", -32.0, -14.0),
     min_active_s: float = 1.0,
     partial_alarm_probability: float = 0.3,
+    snippet_probability: float = 0.25,
     id_prefix: str = "s",
 ) -> list[SampleSpec]:
     """Draw the specs of a balanced set of samples.
@@ -259,6 +262,13 @@ def draw_sample_specs(
     partial_alarm_probability : float
         Chance that the alarm excerpt is shorter than the window and so starts or stops
         inside it.
+    snippet_probability : float
+        Chance that a ``no_alarm`` sample also holds an alarm snippet (see
+        :func:`_place_snippet`): one beep or pip of an alarm clip, at most half the alarm
+        sound an alarm window needs. An alarm's tone without its pattern is what a
+        low-battery chirp or a test press sounds like, and it keeps the model from calling
+        every tone with an alarm's timbre an alarm. Drawn from the sample's own second
+        generator, so the rest of the spec is the same with or without it.
     id_prefix : str
         Start of every sample id (``<prefix>-<n>bg-<index>``).
 
@@ -280,10 +290,12 @@ def draw_sample_specs(
             f"need samples_per_layer >= 0 and max_background_layers >= 1, got "
             f"{samples_per_layer} and {max_background_layers}"
         )
-    if not 0.0 <= partial_alarm_probability <= 1.0:
-        raise ParameterError(
-            f"partial_alarm_probability must be in [0, 1], got {partial_alarm_probability}"
-        )
+    for name, probability in (
+        ("partial_alarm_probability", partial_alarm_probability),
+        ("snippet_probability", snippet_probability),
+    ):
+        if not 0.0 <= probability <= 1.0:
+            raise ParameterError(f"{name} must be in [0, 1], got {probability}")
     window = int(round(duration_s * sr))
     if samples_per_layer and (not alarms or not backgrounds):
         raise ParameterError(
@@ -330,6 +342,26 @@ def draw_sample_specs(
                     "alarm_duration_s": length / sr,
                     "snr_db": sample_distribution(snr_db, rng),
                 }
+            else:
+                snippet_rng = np.random.default_rng([sample_seed, 1])
+                if snippet_rng.random() < snippet_probability:
+                    clip = alarms[int(snippet_rng.integers(len(alarms)))]
+                    placed = _place_snippet(
+                        clip,
+                        snippet_rng,
+                        window=window,
+                        max_active_frames=min(min_active_frames, most_active[clip.name]) // 2,
+                        sr=sr,
+                    )
+                    if placed is not None:
+                        onset, offset, length = placed
+                        alarm = {
+                            "alarm_file": clip.name,
+                            "alarm_offset_s": offset / sr,
+                            "alarm_onset_s": onset / sr,
+                            "alarm_duration_s": length / sr,
+                            "snr_db": sample_distribution(snr_db, snippet_rng),
+                        }
             specs.append(
                 SampleSpec(
                     sample_id=f"{id_prefix}-{n_layers}bg-{index:04d}",
@@ -388,6 +420,37 @@ def _place_alarm(
         if n_active >= min_active_frames:
             break
     return best
+
+
+def _place_snippet(
+    clip: SourceClip,
+    rng: np.random.Generator,
+    *,
+    window: int,
+    max_active_frames: int,
+    sr: int,
+    attempts: int = 100,
+) -> tuple[int, int, int] | None:
+    """Draw (onset in window, offset in file, length) in samples for an alarm snippet.
+
+    A snippet is 0.05-1 s of the clip holding between one and ``max_active_frames`` active
+    frames: one beep, part of a tone, one or two pips. None if no draw finds one.
+    """
+    cumulative = np.concatenate([[0], np.cumsum(clip.active, dtype=np.int64)])
+    for _ in range(attempts):
+        length = min(int(rng.uniform(0.05, 1.0) * sr), clip.n_samples, window)
+        offset = int(rng.integers(0, clip.n_samples - length + 1))
+        first = -(-offset // FRAME_LENGTH)
+        last = (offset + length) // FRAME_LENGTH
+        n_active = int(cumulative[max(last, first)] - cumulative[first])
+        # Sound cut short at either end of the snippet still counts (partial frames).
+        touched = int(
+            cumulative[min(-(-(offset + length) // FRAME_LENGTH), len(clip.active))]
+            - cumulative[offset // FRAME_LENGTH]
+        )
+        if n_active >= 1 and touched <= max_active_frames:
+            return int(rng.integers(0, window - length + 1)), offset, length
+    return None
 
 
 # -- measurement ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from helpers.tiny_dataset import write_tiny_dataset
 from sounddetect.classifiers.onnx import OnnxClassifier
 from sounddetect.cli import main
 from sounddetect.evaluate import (
+    ALARM_SNIPPET_KIND,
     breakdown_by_alarm_kind,
     breakdown_by_background,
     breakdown_by_snr,
@@ -101,6 +102,19 @@ def test_breakdown_by_background_counts_every_kind_of_a_mix():
     assert chirp["recall"] == pytest.approx(0.5)
     assert chirp["false_positive_rate"] == pytest.approx(0.5)
     assert kinds["noise"]["n"] == 5
+
+
+def test_non_alarms_holding_an_alarm_snippet_get_their_own_row():
+    rows = [dict(row) for row in ROWS]
+    rows[4]["alarm_kind"] = "t3piezo"  # the non-alarm at 0.7, a false alarm
+    rows[5]["alarm_kind"] = "t4piezo"  # the non-alarm at 0.2
+    kinds = {
+        b["kind"]: b for b in breakdown_by_background(rows, LABELS, PROBABILITIES, threshold=0.5)
+    }
+    snippet = kinds[ALARM_SNIPPET_KIND]
+    assert (snippet["n_alarm"], snippet["n_no_alarm"]) == (0, 2)
+    assert snippet["false_positive_rate"] == pytest.approx(0.5)
+    assert kinds["chirp"]["n"] == 4
 
 
 @pytest.fixture(scope="module")

@@ -70,6 +70,16 @@ def test_generate_writes_a_dataset_and_prints_a_summary(corpus, tmp_path, capsys
     assert read_dataset_info(target)["seed"] == 5
 
 
+def test_alarm_snippets_flag_sets_the_share_of_non_alarms_with_a_beep(corpus, tmp_path):
+    every, none = tmp_path / "every", tmp_path / "none"
+    assert main(generate_argv(corpus, every, "--alarm-snippets", "1")) == 0
+    assert main(generate_argv(corpus, none, "--alarm-snippets", "0")) == 0
+    for target, expected in ((every, True), (none, False)):
+        assert read_dataset_info(target)["settings"]["alarm_snippets"] == float(expected)
+        no_alarm = [row for row in read_samples(target) if row["label"] == "no_alarm"]
+        assert no_alarm and all(bool(row["alarm_file"]) == expected for row in no_alarm)
+
+
 def test_environment_variables_are_read_and_flags_win(tmp_path):
     environ = {
         "ALARM_AUDIO_SOURCE": "env/alarms",

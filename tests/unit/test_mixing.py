@@ -1,5 +1,6 @@
 """Mixing: distributions, spec drawing, the measured alarm-to-background ratio, levels."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -188,7 +189,7 @@ def test_mix_is_the_sum_of_its_stems_and_deterministic(clips, sources):
 
 
 def test_no_alarm_sample_has_a_silent_alarm_stem(clips, sources):
-    spec = next(spec for spec in draw(clips) if spec.label == "no_alarm")
+    spec = next(spec for spec in draw(clips, snippet_probability=0.0) if spec.label == "no_alarm")
     mixture = mix_stems(spec, sources=sources, sr=SR)
     assert not mixture.alarm.any() and mixture.alarm_gain_db is None
 
@@ -233,13 +234,21 @@ def test_drawing_refuses_short_backgrounds_and_empty_sources(clips):
         draw_sample_specs([], backgrounds, seed=0, sr=SR)
 
 
-def test_a_sparse_alarm_window_holds_all_the_beeping_the_clip_can_give(clips):
-    # A CO alarm: four 0.1 s beeps, then 5 s of silence; no window can hold 1 s of beeping.
+@pytest.fixture(scope="module")
+def co_alarm():
+    """A CO alarm: four 0.1 s beeps, then 5 s of silence; no window can hold 1 s of beeping.
+
+    Returns the clip and its on/off gate per sample.
+    """
     n = 12 * SR
     t = np.arange(n) / SR
     gate = ((t % 5.8) < 0.8) & ((t % 0.2) < 0.1)
     y = (0.3 * np.sin(2 * np.pi * 3200 * t) * gate).astype(np.float32)
-    sparse = SourceClip("alarms/co_1.wav", n, active_frames(y))
+    return SourceClip("alarms/co_1.wav", n, active_frames(y)), gate
+
+
+def test_a_sparse_alarm_window_holds_all_the_beeping_the_clip_can_give(clips, co_alarm):
+    sparse, gate = co_alarm
     specs = draw_sample_specs([sparse], clips[1], seed=0, sr=SR, samples_per_layer=40)
     for spec in specs:
         if spec.label == "alarm":
@@ -247,3 +256,62 @@ def test_a_sparse_alarm_window_holds_all_the_beeping_the_clip_can_give(clips):
             length = round(spec.alarm_duration_s * SR)
             beeping = gate[offset : offset + length].sum() / SR
             assert beeping >= 0.4 - 2 * FRAME_LENGTH / SR, spec.sample_id
+
+
+def test_an_alarm_snippet_is_at_most_one_beep_and_is_mixed_at_its_ratio(clips, sources):
+    specs = draw(clips, snippet_probability=1.0, samples_per_layer=40)
+    snippets = [spec for spec in specs if spec.label == "no_alarm"]
+    assert snippets and all(spec.alarm_file is not None for spec in snippets)
+    for spec in snippets:
+        offset = round(spec.alarm_offset_s * SR)
+        length = round(spec.alarm_duration_s * SR)
+        onset = round(spec.alarm_onset_s * SR)
+        assert 0 <= onset and onset + length <= WINDOW
+        on = beep_gate(len(sources[spec.alarm_file]))[offset : offset + length]
+        # Some beeping, and no more than half the second an alarm window needs.
+        assert 0 < on.sum() / SR <= 0.5 + FRAME_LENGTH / SR, spec.sample_id
+        mixture = mix_stems(spec, sources=sources, sr=SR)
+        assert mixture.alarm.any()
+        assert active_snr_db(mixture.alarm, mixture.background) == pytest.approx(
+            spec.snr_db, abs=0.01
+        )
+
+
+def test_snippets_change_nothing_else_in_a_spec(clips):
+    plain = draw(clips, snippet_probability=0.0)
+    assert all(spec.alarm_file is None for spec in plain if spec.label == "no_alarm")
+    some = draw(clips, snippet_probability=0.5)
+    with_snippet = [spec for spec in some if spec.label == "no_alarm" and spec.alarm_file]
+    assert 0 < len(with_snippet) < 30
+    cleared = [
+        dataclasses.replace(
+            spec,
+            alarm_file=None,
+            alarm_offset_s=0.0,
+            alarm_onset_s=0.0,
+            alarm_duration_s=0.0,
+            snr_db=None,
+        )
+        if spec.label == "no_alarm"
+        else spec
+        for spec in some
+    ]
+    assert cleared == plain
+
+
+def test_a_co_alarm_snippet_holds_at_most_two_of_its_four_pips(clips, co_alarm):
+    sparse, gate = co_alarm
+    specs = draw_sample_specs(
+        [sparse], clips[1], seed=0, sr=SR, samples_per_layer=40, snippet_probability=1.0
+    )
+    snippets = [spec for spec in specs if spec.label == "no_alarm" and spec.alarm_file]
+    assert len(snippets) > 20
+    for spec in snippets:
+        offset = round(spec.alarm_offset_s * SR)
+        beeping = gate[offset : offset + round(spec.alarm_duration_s * SR)].sum() / SR
+        assert 0 < beeping <= 0.2 + FRAME_LENGTH / SR, spec.sample_id
+
+
+def test_snippet_probability_must_be_a_probability(clips):
+    with pytest.raises(ParameterError, match="snippet_probability must be in"):
+        draw(clips, snippet_probability=1.5)

@@ -162,6 +162,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         metavar="S",
         help="least active alarm sound in seconds in an alarm window",
     )
+    parser.add_argument(
+        "--alarm-snippets",
+        type=float,
+        default=0.25,
+        metavar="P",
+        help="share of no_alarm samples that also hold one beep of an alarm (its tone "
+        "without its pattern)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(run=run)
     return parser
@@ -183,6 +191,7 @@ def settings_from_args(
         overwrite=args.overwrite,
         s3_prefix=args.s3_prefix,
         min_active_s=args.min_active_s,
+        alarm_snippets=args.alarm_snippets,
     )
 
 
