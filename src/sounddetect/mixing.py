@@ -310,7 +310,9 @@ def draw_sample_specs(
             raise ParameterError(f"{clip.name}: alarm clip without active frames")
 
     min_active_frames = math.ceil(min_active_s * sr / FRAME_LENGTH)
-    most_active = {clip.name: _most_active_frames(clip.active, window) for clip in alarms}
+    # Prefix sums of each clip's active frames, so any excerpt's count is one subtraction.
+    cumulative = {clip.name: _cumulative_active(clip.active) for clip in alarms}
+    most_active = {name: _most_active_frames(c, window) for name, c in cumulative.items()}
     specs = []
     for n_layers in range(1, max_background_layers + 1):
         for index in range(samples_per_layer):
@@ -328,40 +330,30 @@ def draw_sample_specs(
             alarm: dict[str, Any] = {}
             if label == "alarm":
                 clip = alarms[int(rng.integers(len(alarms)))]
-                onset, offset, length = _place_alarm(
+                placed = _place_alarm(
                     clip,
+                    cumulative[clip.name],
                     rng,
                     window=window,
                     min_active_frames=min(min_active_frames, most_active[clip.name]),
                     partial_probability=partial_alarm_probability,
                 )
-                alarm = {
-                    "alarm_file": clip.name,
-                    "alarm_offset_s": offset / sr,
-                    "alarm_onset_s": onset / sr,
-                    "alarm_duration_s": length / sr,
-                    "snr_db": sample_distribution(snr_db, rng),
-                }
+                alarm = _alarm_fields(clip, placed, sample_distribution(snr_db, rng), sr=sr)
             else:
                 snippet_rng = np.random.default_rng([sample_seed, 1])
                 if snippet_rng.random() < snippet_probability:
                     clip = alarms[int(snippet_rng.integers(len(alarms)))]
                     placed = _place_snippet(
                         clip,
+                        cumulative[clip.name],
                         snippet_rng,
                         window=window,
                         max_active_frames=min(min_active_frames, most_active[clip.name]) // 2,
                         sr=sr,
                     )
                     if placed is not None:
-                        onset, offset, length = placed
-                        alarm = {
-                            "alarm_file": clip.name,
-                            "alarm_offset_s": offset / sr,
-                            "alarm_onset_s": onset / sr,
-                            "alarm_duration_s": length / sr,
-                            "snr_db": sample_distribution(snr_db, snippet_rng),
-                        }
+                        snr = sample_distribution(snr_db, snippet_rng)
+                        alarm = _alarm_fields(clip, placed, snr, sr=sr)
             specs.append(
                 SampleSpec(
                     sample_id=f"{id_prefix}-{n_layers}bg-{index:04d}",
@@ -378,17 +370,49 @@ def draw_sample_specs(
     return specs
 
 
-def _most_active_frames(active: np.ndarray, window: int) -> int:
+def _cumulative_active(active: np.ndarray) -> np.ndarray:
+    """Prefix sums of active frames: frames ``a`` to ``b - 1`` hold ``c[b] - c[a]``."""
+    return np.concatenate([[0], np.cumsum(active, dtype=np.int64)])
+
+
+def _active_inside(cumulative: np.ndarray, offset: int, length: int) -> int:
+    """Active frames lying wholly inside samples ``[offset, offset + length)``."""
+    first = -(-offset // FRAME_LENGTH)
+    last = (offset + length) // FRAME_LENGTH
+    return int(cumulative[max(last, first)] - cumulative[first])
+
+
+def _active_touched(cumulative: np.ndarray, offset: int, length: int) -> int:
+    """Active frames that samples ``[offset, offset + length)`` reach at all."""
+    last = min(-(-(offset + length) // FRAME_LENGTH), len(cumulative) - 1)
+    return int(cumulative[last] - cumulative[offset // FRAME_LENGTH])
+
+
+def _most_active_frames(cumulative: np.ndarray, window: int) -> int:
     """Most active frames any window-long excerpt of a clip holds."""
     span = window // FRAME_LENGTH
-    if len(active) <= span:
-        return int(active.sum())
-    cumulative = np.concatenate([[0], np.cumsum(active, dtype=np.int64)])
+    if len(cumulative) - 1 <= span:
+        return int(cumulative[-1])
     return int(np.max(cumulative[span:] - cumulative[:-span]))
+
+
+def _alarm_fields(
+    clip: SourceClip, placed: tuple[int, int, int], snr_db: float, *, sr: int
+) -> dict[str, Any]:
+    """The :class:`SampleSpec` fields of an alarm excerpt placed as (onset, offset, length)."""
+    onset, offset, length = placed
+    return {
+        "alarm_file": clip.name,
+        "alarm_offset_s": offset / sr,
+        "alarm_onset_s": onset / sr,
+        "alarm_duration_s": length / sr,
+        "snr_db": snr_db,
+    }
 
 
 def _place_alarm(
     clip: SourceClip,
+    cumulative: np.ndarray,
     rng: np.random.Generator,
     *,
     window: int,
@@ -402,7 +426,6 @@ def _place_alarm(
     draws the most active one is used (a clip with sparse activity cannot always satisfy it).
     """
     longest = min(clip.n_samples, window)
-    cumulative = np.concatenate([[0], np.cumsum(clip.active, dtype=np.int64)])
     best, best_active = None, -1
     for _ in range(attempts):
         length = longest
@@ -411,10 +434,7 @@ def _place_alarm(
             length = int(rng.integers(shortest, longest + 1))
         onset = int(rng.integers(0, window - length + 1))
         offset = int(rng.integers(0, clip.n_samples - length + 1))
-        # Frames lying wholly inside the excerpt.
-        first = -(-offset // FRAME_LENGTH)
-        last = (offset + length) // FRAME_LENGTH
-        n_active = int(cumulative[max(last, first)] - cumulative[first])
+        n_active = _active_inside(cumulative, offset, length)
         if n_active > best_active:
             best, best_active = (onset, offset, length), n_active
         if n_active >= min_active_frames:
@@ -424,6 +444,7 @@ def _place_alarm(
 
 def _place_snippet(
     clip: SourceClip,
+    cumulative: np.ndarray,
     rng: np.random.Generator,
     *,
     window: int,
@@ -436,19 +457,14 @@ def _place_snippet(
     A snippet is 0.05-1 s of the clip holding between one and ``max_active_frames`` active
     frames: one beep, part of a tone, one or two pips. None if no draw finds one.
     """
-    cumulative = np.concatenate([[0], np.cumsum(clip.active, dtype=np.int64)])
     for _ in range(attempts):
         length = min(int(rng.uniform(0.05, 1.0) * sr), clip.n_samples, window)
         offset = int(rng.integers(0, clip.n_samples - length + 1))
-        first = -(-offset // FRAME_LENGTH)
-        last = (offset + length) // FRAME_LENGTH
-        n_active = int(cumulative[max(last, first)] - cumulative[first])
-        # Sound cut short at either end of the snippet still counts (partial frames).
-        touched = int(
-            cumulative[min(-(-(offset + length) // FRAME_LENGTH), len(clip.active))]
-            - cumulative[offset // FRAME_LENGTH]
-        )
-        if n_active >= 1 and touched <= max_active_frames:
+        # Sound cut short at either end of the snippet still counts against the limit.
+        if (
+            _active_inside(cumulative, offset, length) >= 1
+            and _active_touched(cumulative, offset, length) <= max_active_frames
+        ):
             return int(rng.integers(0, window - length + 1)), offset, length
     return None
 
