@@ -3,7 +3,8 @@
 Layout written under ``TARGET_PATH``::
 
     dataset.json                               settings, sources, configs per type, counts
-    samples.csv                                one row per sample: its complete recipe
+    samples.csv                                one row per sample: its complete recipe and
+                                               where in the window the alarm sounds
     run.json                                   seconds and images per second of the run
     <type>/{train,validate,test}/{alarm,no_alarm}/<sample_id>.png
     <type>/manifests/{train,validate,test}.manifest   Ground Truth JSON lines
@@ -58,6 +59,7 @@ from sounddetect.mixing import (
     active_frames,
     draw_sample_specs,
     mix_stems,
+    sounding_intervals,
     source_kind,
 )
 from sounddetect.spectrum import (
@@ -88,6 +90,7 @@ SAMPLE_COLUMNS = (
     "alarm_offset_s",
     "alarm_onset_s",
     "alarm_duration_s",
+    "alarm_sounding_s",
     "alarm_gain_db",
     "background_files",
     "background_kinds",
@@ -520,9 +523,26 @@ def _format_float(value: float | None) -> str:
 
 
 def _spec_row(
-    spec: SampleSpec, split: str, alarm_gain_db: float | None, output_gain_db: float
+    spec: SampleSpec,
+    split: str,
+    alarm_gain_db: float | None,
+    output_gain_db: float,
+    *,
+    alarm_active: Mapping[str, np.ndarray],
+    sr: int,
 ) -> dict[str, str]:
     alarm = spec.alarm_file is not None
+    sounding = (
+        sounding_intervals(
+            alarm_active[spec.alarm_file],
+            offset_s=spec.alarm_offset_s,
+            onset_s=spec.alarm_onset_s,
+            duration_s=spec.alarm_duration_s,
+            sr=sr,
+        )
+        if alarm
+        else []
+    )
     return {
         "sample_id": spec.sample_id,
         "split": split,
@@ -534,6 +554,7 @@ def _spec_row(
         "alarm_offset_s": _format_float(spec.alarm_offset_s) if alarm else "",
         "alarm_onset_s": _format_float(spec.alarm_onset_s) if alarm else "",
         "alarm_duration_s": _format_float(spec.alarm_duration_s) if alarm else "",
+        "alarm_sounding_s": ";".join(f"{start:.3f}:{end:.3f}" for start, end in sounding),
         "alarm_gain_db": _format_float(alarm_gain_db),
         "background_files": ";".join(spec.background_files),
         "background_kinds": ";".join(spec.background_kinds),
@@ -720,6 +741,7 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
                 (target / kind / split / label).mkdir(parents=True, exist_ok=True)
         (target / kind / "manifests").mkdir(exist_ok=True)
 
+    alarm_active = {clip.name: clip.active for clip in sources.clips["alarm"]}
     rows: list[dict[str, str]] = []
     bar = tqdm(total=len(specs), desc="samples", unit="sample", disable=not progress)
     with bar:
@@ -734,7 +756,14 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
         for chunk in chunks:
             for images, alarm_gain_db, output_gain_db in chunk:
                 spec, split = specs[position], split_names[position]
-                row = _spec_row(spec, split, alarm_gain_db, output_gain_db)
+                row = _spec_row(
+                    spec,
+                    split,
+                    alarm_gain_db,
+                    output_gain_db,
+                    alarm_active=alarm_active,
+                    sr=settings.sr,
+                )
                 for kind, png in images.items():
                     image_path(target, kind, row).write_bytes(png)
                 rows.append(row)
@@ -829,7 +858,9 @@ def read_samples(target_path: str | os.PathLike) -> list[dict[str, str]]:
     """The rows of samples.csv, as strings exactly as written (see :data:`SAMPLE_COLUMNS`).
 
     Empty strings stand for "none" (``snr_db``, ``alarm_*`` of no_alarm samples); lists
-    (``background_*``) are ``;``-joined. :func:`spec_from_row` turns a row into a spec.
+    (``background_*``) are ``;``-joined, and ``alarm_sounding_s`` is ``;``-joined
+    ``start:end`` pairs in seconds of the window. :func:`spec_from_row` turns a row into a
+    spec.
 
     Raises
     ------
@@ -842,7 +873,10 @@ def read_samples(target_path: str | os.PathLike) -> list[dict[str, str]]:
             reader = csv.DictReader(handle)
             missing = set(SAMPLE_COLUMNS) - set(reader.fieldnames or ())
             if missing:
-                raise ParameterError(f"{path}: missing columns {', '.join(sorted(missing))}")
+                raise ParameterError(
+                    f"{path}: missing columns {', '.join(sorted(missing))} (made by an older "
+                    "sounddetect? generate the dataset again)"
+                )
             return list(reader)
     except OSError as exc:
         raise ParameterError(f"{path}: not readable ({exc})") from exc

@@ -20,6 +20,7 @@ Mixing
 Measurement
     active_frames
     active_snr_db
+    sounding_intervals
     source_kind
 """
 
@@ -560,6 +561,61 @@ def active_snr_db(
     if background_power <= 0:
         return math.inf
     return 10.0 * math.log10(alarm_power / background_power)
+
+
+def sounding_intervals(
+    active: np.ndarray,
+    *,
+    offset_s: float,
+    onset_s: float,
+    duration_s: float,
+    sr: int,
+    frame_length: int = FRAME_LENGTH,
+) -> list[tuple[float, float]]:
+    """Where in the window an alarm excerpt sounds: its clip's active frames, moved and cut.
+
+    The generator records these times next to each sample (samples.csv
+    ``alarm_sounding_s``) as a strong label: training can then ask the model not only
+    *whether* a window holds an alarm but *when* its beeps sound.
+
+    Parameters
+    ----------
+    active : np.ndarray [shape=(n_frames,), dtype=bool]
+        The clip's active frames (:func:`active_frames`).
+    offset_s : float
+        Where the excerpt starts in the clip, in seconds.
+    onset_s : float
+        Where the excerpt starts in the window, in seconds.
+    duration_s : float
+        Length of the excerpt in seconds.
+    sr : int
+        Sample rate in Hz the frames were measured at.
+    frame_length : int
+        Samples per frame.
+
+    Returns
+    -------
+    list of (float, float)
+        (start, end) in seconds of the window, in time order, each active run of frames one
+        interval; empty when the excerpt holds no active frame.
+
+    Examples
+    --------
+    >>> active = np.array([0, 1, 1, 0, 1], dtype=bool)  # frames of 0.25 s
+    >>> sounding_intervals(active, offset_s=0.25, onset_s=1.0, duration_s=0.75, sr=4,
+    ...                    frame_length=1)
+    [(1.0, 1.5)]
+    """
+    frame_s = frame_length / sr
+    end_s = offset_s + duration_s
+    padded = np.concatenate([[False], np.asarray(active, dtype=bool), [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    intervals = []
+    for first, stop in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        start, end = max(first * frame_s, offset_s), min(stop * frame_s, end_s)
+        if end > start:
+            intervals.append((start - offset_s + onset_s, end - offset_s + onset_s))
+    return intervals
 
 
 # -- mixing -----------------------------------------------------------------------------------

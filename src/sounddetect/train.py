@@ -8,10 +8,12 @@ Model
     AlarmNet              -- 2-D conv front end, dilated 1-D convs over the window's time
 Augmentation
     Augmentation          -- settings
-    augment_batch         -- frequency shift, contrast, SpecAugment masks, background mixes
+    augment_batch         -- frequency shift, contrast, SpecAugment masks
+    mix_backgrounds       -- fresh background mixes (sounding times follow)
     rhythm_negatives      -- no_alarm images from alarm images: the tones without the pause
     mix_images_db         -- the dB-domain mixture of two rendered images
 Training
+    sounding_targets      -- per image column, how much of it the alarm sounds (strong label)
     fit                   -- train on train/, early-stop on validate/
     choose_threshold      -- max-F1 decision threshold, centred in its margin
 Export
@@ -84,6 +86,12 @@ class AlarmNet(nn.Module):
     reversing beeper or a microwave's beeps, not just "a tone near 3 kHz". Mean and max
     over time feed a small head that outputs one logit.
 
+    A second head, used only in training (:meth:`forward_with_frames`), reads each time step
+    of the same sequence and says whether an alarm sounds there. Asking the network *where*
+    the alarm's beeps are, not only whether the window holds an alarm, gives it 64 targets
+    per image instead of one and ties its features to the alarm's own sound; the exported
+    model (:meth:`forward`) does not contain it.
+
     Parameters
     ----------
     channels : int
@@ -146,6 +154,7 @@ class AlarmNet(nn.Module):
             nn.Dropout(dropout),
             nn.Linear(32, 1),
         )
+        self.frame_head = nn.Conv1d(temporal_channels, 1, 1)
 
     def sequence(self, image: torch.Tensor) -> torch.Tensor:
         """Temporal features, shape (N, temporal_channels, W / 2), before pooling over time."""
@@ -155,11 +164,18 @@ class AlarmNet(nn.Module):
             sequence = sequence + layer(sequence)
         return sequence
 
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
-        """Alarm logits, shape (N,), for images of shape (N, C, H, W) in [0, 1]."""
-        sequence = self.sequence(image)
+    def _window_logits(self, sequence: torch.Tensor) -> torch.Tensor:
         pooled = torch.cat([sequence.mean(dim=2), sequence.amax(dim=2)], dim=1)
         return self.head(pooled).flatten()
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        """Alarm logits, shape (N,), for images of shape (N, C, H, W) in [0, 1]."""
+        return self._window_logits(self.sequence(image))
+
+    def forward_with_frames(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Alarm logits (N,) and alarm-sounding logits per time step (N, W / 2)."""
+        sequence = self.sequence(image)
+        return self._window_logits(sequence), self.frame_head(sequence).squeeze(1)
 
 
 class _ProbabilityModel(nn.Module):
@@ -175,7 +191,10 @@ class _ProbabilityModel(nn.Module):
 
 @dataclass(frozen=True)
 class Augmentation:
-    """What :func:`augment_batch` does to each training image (values in image units).
+    """How training images are augmented (values in image units).
+
+    :func:`mix_backgrounds`, :func:`augment_batch` and :func:`rhythm_negatives` apply it, in
+    that order.
 
     Images are max-normalised (the loudest pixel is 255, ``top_db`` below it is 0), so a
     plain gain of the recording does not change them; what changes between recordings is
@@ -228,8 +247,8 @@ class Augmentation:
 
 
 def rhythm_negatives(
-    images: torch.Tensor, *, period: int, generator: torch.Generator
-) -> torch.Tensor:
+    images: torch.Tensor, sounding: torch.Tensor, *, period: int, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``no_alarm`` images made from alarm images by repeating one stretch of time.
 
     A random ``period``-column stretch of each image is tiled across the window and the
@@ -243,6 +262,9 @@ def rhythm_negatives(
     ----------
     images : torch.Tensor [shape=(N, C, H, W)]
         Alarm images in [0, 1].
+    sounding : torch.Tensor [shape=(N, W)]
+        Where in each image the alarm sounds (:func:`sounding_targets`); it is tiled with
+        the image, as the alarm's tones are still there.
     period : int
         Columns to repeat (one second of the window by default).
     generator : torch.Generator
@@ -250,24 +272,31 @@ def rhythm_negatives(
 
     Returns
     -------
-    torch.Tensor [shape=(N, C, H, W)]
+    images : torch.Tensor [shape=(N, C, H, W)]
+    sounding : torch.Tensor [shape=(N, W)]
     """
     width = images.shape[-1]
-    starts = torch.randint(0, width - period + 1, (len(images),), generator=generator)
+    starts = torch.randint(0, width - period + 1, (len(images),), generator=generator).tolist()
     repeats = -(-width // period)
-    tiled = (
-        torch.stack(
+
+    def tile(tensor: torch.Tensor) -> torch.Tensor:
+        if not len(tensor):
+            return tensor.clone()
+        return torch.stack(
             [
-                image[..., start : start + period].repeat(1, 1, repeats)[..., :width]
-                for image, start in zip(images, starts.tolist(), strict=True)
+                row[..., start : start + period].repeat(*[1] * (row.dim() - 1), repeats)[
+                    ..., :width
+                ]
+                for row, start in zip(tensor, starts, strict=True)
             ]
         )
-        if len(images)
-        else images.clone()
-    )
+
+    tiled = tile(images)
     # Pixels are dB below the image's maximum: raising all by the same amount is the
     # renormalisation the renderer would apply.
-    return (tiled + 1.0 - tiled.amax(dim=(1, 2, 3), keepdim=True)).clamp(0.0, 1.0)
+    if len(tiled):
+        tiled = (tiled + 1.0 - tiled.amax(dim=(1, 2, 3), keepdim=True)).clamp(0.0, 1.0)
+    return tiled, tile(sounding)
 
 
 def mix_images_db(
@@ -301,16 +330,66 @@ def mix_images_db(
     return (mixed.clamp(min=-top_db) + top_db) / top_db
 
 
+def mix_backgrounds(
+    images: torch.Tensor,
+    sounding: torch.Tensor,
+    *,
+    pool: torch.Tensor,
+    pool_sounding: torch.Tensor,
+    generator: torch.Generator,
+    augmentation: Augmentation = Augmentation(),
+    top_db: float = 80.0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mix a random ``no_alarm`` image into a share of a batch, as a fresh background.
+
+    Labels are kept: a no_alarm image adds no alarm. It may add an alarm *snippet* (one beep
+    of an alarm, see :func:`sounddetect.mixing.draw_sample_specs`), so the sounding times
+    are the union of both images'.
+
+    Parameters
+    ----------
+    images : torch.Tensor [shape=(N, 1, H, W)]
+        Power-spectrogram images in [0, 1].
+    sounding : torch.Tensor [shape=(N, W)]
+        Where in each image an alarm sounds (:func:`sounding_targets`).
+    pool, pool_sounding : torch.Tensor [shape=(M, 1, H, W)], [shape=(M, W)]
+        ``no_alarm`` training images to mix in, and their sounding times.
+    generator : torch.Generator
+        Source of randomness.
+    augmentation : Augmentation
+        ``mix_probability`` and ``mix_gain_db``.
+    top_db : float
+        The images' dynamic range in dB.
+
+    Returns
+    -------
+    images : torch.Tensor [shape=(N, 1, H, W)]
+    sounding : torch.Tensor [shape=(N, W)]
+    """
+    a = augmentation
+    images, sounding = images.clone(), sounding.clone()
+    chosen = torch.rand(len(images), generator=generator) < a.mix_probability
+    if chosen.any() and len(pool):
+        k = int(chosen.sum())
+        picks = torch.randint(len(pool), (k,), generator=generator)
+        gain_db = a.mix_gain_db[0] + (a.mix_gain_db[1] - a.mix_gain_db[0]) * torch.rand(
+            k, generator=generator
+        )
+        images[chosen] = mix_images_db(images[chosen], pool[picks], gain_db=gain_db, top_db=top_db)
+        sounding[chosen] = torch.maximum(sounding[chosen], pool_sounding[picks])
+    return images, sounding
+
+
 def augment_batch(
     images: torch.Tensor,
     *,
     generator: torch.Generator,
     augmentation: Augmentation = Augmentation(),
-    background_pool: torch.Tensor | None = None,
-    top_db: float = 80.0,
     power_spectrogram: bool = True,
 ) -> torch.Tensor:
-    """A randomly augmented copy of a training batch (labels unchanged).
+    """A randomly augmented copy of a training batch: frequency shift, contrast, masks.
+
+    None of these moves sound in time, so labels and sounding times are unchanged.
 
     Parameters
     ----------
@@ -320,14 +399,9 @@ def augment_batch(
         Source of randomness (seeded by the caller).
     augmentation : Augmentation
         What to do.
-    background_pool : torch.Tensor [shape=(M, C, H, W)] or None
-        ``no_alarm`` training images to mix in; None or ``power_spectrogram=False``
-        disables mixing.
-    top_db : float
-        The images' dynamic range in dB.
     power_spectrogram : bool
         Whether pixels are dB of power along a frequency axis; False (MFCC, chroma) skips
-        the background mix and the frequency shift, which would not be physical there.
+        the frequency shift, which would not be physical there.
 
     Returns
     -------
@@ -343,15 +417,6 @@ def augment_batch(
     def integers(low: int, high: int, size: int) -> list[int]:
         return torch.randint(low, high + 1, (size,), generator=generator).tolist()
 
-    can_mix = power_spectrogram and background_pool is not None and images.shape[1] == 1
-    if can_mix and a.mix_probability > 0:
-        chosen = torch.rand(n, generator=generator) < a.mix_probability
-        if chosen.any():
-            k = int(chosen.sum())
-            others = background_pool[torch.randint(len(background_pool), (k,), generator=generator)]
-            out[chosen] = mix_images_db(
-                out[chosen], others, gain_db=uniform(*a.mix_gain_db, k), top_db=top_db
-            )
     if power_spectrogram and a.max_frequency_shift:
         for i, shift in enumerate(integers(-a.max_frequency_shift, a.max_frequency_shift, n)):
             if shift > 0:  # up: towards row 0
@@ -439,6 +504,56 @@ def choose_threshold(
     return float(1.0 / (1.0 + math.exp(-cut)))
 
 
+def sounding_targets(
+    rows: Sequence[dict[str, str]], *, width: int, duration_s: float
+) -> np.ndarray:
+    """How much of each image column's time an alarm sounds, from samples.csv.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        samples.csv rows (``alarm_sounding_s``: ``;``-joined ``start:end`` seconds).
+    width : int
+        Image width in columns; column ``j`` covers ``[j, j + 1) * duration_s / width``.
+    duration_s : float
+        Window length in seconds.
+
+    Returns
+    -------
+    np.ndarray [shape=(len(rows), width), dtype=float32]
+        Fractions in [0, 1]; all 0 for a window without alarm sound.
+
+    Raises
+    ------
+    ParameterError
+        A row without the column, or a malformed interval.
+
+    Examples
+    --------
+    >>> sounding_targets([{"alarm_sounding_s": "0.5:1.25"}], width=4, duration_s=4.0)
+    array([[0.5 , 0.25, 0.  , 0.  ]], dtype=float32)
+    """
+    edges = np.linspace(0.0, duration_s, width + 1)
+    targets = np.zeros((len(rows), width), dtype=np.float64)
+    for i, row in enumerate(rows):
+        text = row.get("alarm_sounding_s")
+        if text is None:
+            raise ParameterError(
+                f"{row.get('sample_id', 'a sample')}: samples.csv has no alarm_sounding_s "
+                "column (made by an older sounddetect? generate the dataset again)"
+            )
+        for pair in filter(None, text.split(";")):
+            try:
+                start, end = (float(value) for value in pair.split(":"))
+            except ValueError:
+                raise ParameterError(
+                    f"{row.get('sample_id', 'a sample')}: bad alarm_sounding_s {pair!r}"
+                ) from None
+            overlap = np.minimum(edges[1:], end) - np.maximum(edges[:-1], start)
+            targets[i] += np.clip(overlap, 0.0, None)
+    return np.clip(targets * (width / duration_s), 0.0, 1.0).astype(np.float32)
+
+
 @dataclass
 class FitResult:
     """What :func:`fit` returns.
@@ -478,20 +593,24 @@ def fit(
     validate_data: LabelledImages,
     *,
     config: SpectrogramConfig,
-    epochs: int = 50,
+    epochs: int = 30,
     batch_size: int = 32,
     learning_rate: float = 3e-3,
     patience: int = 10,
     augmentation: Augmentation | None = Augmentation(),
+    frame_loss_weight: float = 1.0,
     seed: int = 0,
     num_threads: int = 2,
 ) -> FitResult:
     """Train an :class:`AlarmNet` on ``train_data``, early-stopped on ``validate_data``.
 
     AdamW with a cosine learning-rate schedule over ``epochs``; the loss is binary cross
-    entropy weighted so both classes count alike. After each epoch the validate loss is
-    measured; training stops once it has not improved for ``patience`` epochs, and the
-    weights of its best epoch are kept. One log line per epoch reports progress.
+    entropy of the window label, weighted so both classes count alike, plus
+    ``frame_loss_weight`` times the binary cross entropy of the frame head against where
+    the alarm sounds (:func:`sounding_targets`). After each epoch the validate loss (window
+    labels only) is measured; training stops once it has not improved for ``patience``
+    epochs, and the weights of its best epoch are kept. One log line per epoch reports
+    progress.
 
     Parameters
     ----------
@@ -509,6 +628,8 @@ def fit(
         Epochs without a better validate loss before stopping.
     augmentation : Augmentation or None
         None trains on the images as they are.
+    frame_loss_weight : float >= 0
+        Weight of the frame (alarm sounding) loss; 0 trains on window labels alone.
     seed : int
         Seeds weights, batch order and augmentation: the same seed gives the same model.
     num_threads : int
@@ -522,6 +643,8 @@ def fit(
         raise ParameterError(
             f"epochs, batch_size and patience must be >= 1, got {epochs}, {batch_size}, {patience}"
         )
+    if frame_loss_weight < 0:
+        raise ParameterError(f"frame_loss_weight must be >= 0, got {frame_loss_weight}")
     torch.set_num_threads(num_threads)
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
@@ -538,7 +661,11 @@ def fit(
         raise ParameterError("the train split needs both alarm and no_alarm samples")
     if not 0 < float(validate_y.sum()) < len(validate_y):
         raise ParameterError("the validate split needs both alarm and no_alarm samples")
+    train_sounding = torch.from_numpy(
+        sounding_targets(train_data.rows, width=config.width, duration_s=config.duration)
+    )
     background_pool = train_x[train_y == 0]
+    pool_sounding = train_sounding[train_y == 0]
     rhythmic = torch.tensor(
         [row.get("alarm_kind", "").startswith(RHYTHMIC_ALARM_KINDS) for row in train_data.rows]
     ) & (train_y == 1)
@@ -551,6 +678,7 @@ def fit(
     loss_function = nn.BCEWithLogitsLoss(
         pos_weight=torch.tensor((len(train_y) - n_alarm) / n_alarm)
     )
+    frame_loss_function = nn.BCEWithLogitsLoss()
     result = FitResult(model=model)
     best_loss, best_state, stale = math.inf, None, 0
     start = time.perf_counter()
@@ -563,26 +691,40 @@ def fit(
             index = order[i : i + batch_size]
             if len(index) < 2:  # batch norm needs two samples
                 continue
-            x, y = train_x[index], train_y[index]
+            x, y, sounding = train_x[index], train_y[index], train_sounding[index]
             if augmentation is not None:
+                if power and config.channels == 1:
+                    x, sounding = mix_backgrounds(
+                        x,
+                        sounding,
+                        pool=background_pool,
+                        pool_sounding=pool_sounding,
+                        generator=generator,
+                        augmentation=augmentation,
+                        top_db=config.top_db,
+                    )
                 x = augment_batch(
-                    x,
-                    generator=generator,
-                    augmentation=augmentation,
-                    background_pool=background_pool,
-                    top_db=config.top_db,
-                    power_spectrogram=power,
+                    x, generator=generator, augmentation=augmentation, power_spectrogram=power
                 )
                 chosen = rhythmic[index] & (
                     torch.rand(len(index), generator=generator)
                     < augmentation.rhythm_negative_probability
                 )
                 if chosen.any():
-                    negatives = rhythm_negatives(x[chosen], period=one_second, generator=generator)
+                    negatives, negative_sounding = rhythm_negatives(
+                        x[chosen], sounding[chosen], period=one_second, generator=generator
+                    )
                     x = torch.cat([x, negatives])
                     y = torch.cat([y, torch.zeros(len(negatives))])
-            logits = model(x)
-            loss = loss_function(logits, y)
+                    sounding = torch.cat([sounding, negative_sounding])
+            logits, frame_logits = model.forward_with_frames(x)
+            # Image columns to the frame head's time steps (the first block halves time).
+            frame_targets = nn.functional.adaptive_avg_pool1d(
+                sounding.unsqueeze(1), frame_logits.shape[-1]
+            ).squeeze(1)
+            loss = loss_function(logits, y) + frame_loss_weight * frame_loss_function(
+                frame_logits, frame_targets
+            )
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -716,11 +858,12 @@ def train(
     out_dir: str | Path,
     *,
     kind: str = "mel",
-    epochs: int = 50,
+    epochs: int = 30,
     batch_size: int = 32,
     learning_rate: float = 3e-3,
     patience: int = 10,
     augmentation: Augmentation | None = Augmentation(),
+    frame_loss_weight: float = 1.0,
     seed: int = 0,
     num_threads: int = 2,
     min_recall: float = 0.9,
@@ -737,7 +880,9 @@ def train(
         Model folder to create, e.g. ``models/default``.
     kind : str
         Spectrogram type to train on.
-    epochs, batch_size, learning_rate, patience, augmentation, seed, num_threads
+    epochs, batch_size, learning_rate, patience, augmentation, frame_loss_weight
+        See :func:`fit`.
+    seed, num_threads
         See :func:`fit`.
     min_recall : float
         Recall on validate/ the decision threshold must keep (:func:`choose_threshold`).
@@ -779,6 +924,7 @@ def train(
         learning_rate=learning_rate,
         patience=patience,
         augmentation=augmentation,
+        frame_loss_weight=frame_loss_weight,
         seed=seed,
         num_threads=num_threads,
     )
@@ -826,6 +972,7 @@ def train(
             "patience": patience,
             "seed": seed,
             "augmentation": augmentation.to_dict() if augmentation else None,
+            "frame_loss_weight": frame_loss_weight,
             "architecture": repr(result.model),
         },
     }

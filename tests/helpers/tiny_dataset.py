@@ -20,15 +20,29 @@ from sounddetect.spectrum import SpectrogramConfig, encode_png
 KINDS = ("noise", "chirp", "speech")
 
 
-def alarm_image(rng: np.random.Generator, *, height: int = 128, width: int = 128) -> np.ndarray:
-    """uint8 (height, width): a T3 pattern at a random band and phase on a noise floor."""
+def alarm_image(
+    rng: np.random.Generator, *, height: int = 128, width: int = 128
+) -> tuple[np.ndarray, str]:
+    """A T3 pattern at a random band and phase on a noise floor.
+
+    Returns the uint8 (height, width) image and where its beeps sound, as samples.csv's
+    ``alarm_sounding_s`` for a 4 s window (a beep across the right edge wraps round).
+    """
     image = rng.integers(0, 70, (height, width)).astype(np.uint8)
     row = int(rng.integers(10, height - 20))
     phase = int(rng.integers(0, width))
+    sounding = np.zeros(width, dtype=bool)
     for beep in range(3):
         columns = (phase + 32 * beep + np.arange(16)) % width
         image[row : row + 3][:, columns] = 255
-    return image
+        sounding[columns] = True
+    edges = np.flatnonzero(np.diff(np.r_[0, sounding.astype(np.int8), 0]))
+    seconds = 4.0 / width
+    intervals = ";".join(
+        f"{start * seconds:.3f}:{stop * seconds:.3f}"
+        for start, stop in zip(edges[::2], edges[1::2], strict=True)
+    )
+    return image, intervals
 
 
 def no_alarm_image(rng: np.random.Generator, *, height: int = 128, width: int = 128) -> np.ndarray:
@@ -84,7 +98,9 @@ def write_tiny_dataset(
                     alarm_duration_s="4.0",
                     alarm_gain_db="0.0",
                 )
-            image = alarm_image(rng) if label == "alarm" else no_alarm_image(rng)
+                image, row["alarm_sounding_s"] = alarm_image(rng)
+            else:
+                image = no_alarm_image(rng)
             for spectrogram_type in types:
                 path = image_path(root, spectrogram_type, row)
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -117,6 +117,30 @@ def test_samples_csv_has_the_documented_columns_and_balanced_labels(dataset):
         assert int(row["n_layers"]) == len(row["background_files"].split(";"))
 
 
+def test_samples_csv_records_where_the_alarm_sounds(dataset, corpus):
+    # The corpus alarms beep 0.5 s on, 0.5 s off from 0 s: the recorded times must be those
+    # beeps, moved from the clip's time to the window's.
+    target, _ = dataset
+    rows = [row for row in read_samples(target) if row["alarm_file"]]
+    assert any(row["label"] == "alarm" for row in rows)
+    for row in rows:
+        intervals = [
+            tuple(map(float, pair.split(":"))) for pair in row["alarm_sounding_s"].split(";")
+        ]
+        offset, onset = float(row["alarm_offset_s"]), float(row["alarm_onset_s"])
+        end = onset + float(row["alarm_duration_s"])
+        assert intervals, row["sample_id"]
+        for start, stop in intervals:
+            assert onset - 1e-3 <= start < stop <= end + 1e-3
+            # In the clip, the interval is one beep or part of it, k to k + 0.5 s (frames of
+            # 16 ms round its edges outwards).
+            clip_start, clip_stop = start - onset + offset, stop - onset + offset
+            beep = round(clip_start)
+            assert beep - 0.016 <= clip_start and clip_stop <= beep + 0.5 + 0.016
+    others = [row for row in read_samples(target) if not row["alarm_file"]]
+    assert all(row["alarm_sounding_s"] == "" for row in others)
+
+
 def test_dataset_json_records_configs_sources_and_counts(dataset, corpus):
     target, summary = dataset
     info = read_dataset_info(target)

@@ -18,6 +18,7 @@ from sounddetect.mixing import (
     mix_sample,
     mix_stems,
     sample_distribution,
+    sounding_intervals,
     source_kind,
     validate_distribution,
 )
@@ -315,3 +316,32 @@ def test_a_co_alarm_snippet_holds_at_most_two_of_its_four_pips(clips, co_alarm):
 def test_snippet_probability_must_be_a_probability(clips):
     with pytest.raises(ParameterError, match="snippet_probability must be in"):
         draw(clips, snippet_probability=1.5)
+
+
+def test_sounding_intervals_move_and_cut_the_active_runs():
+    # Frames of 0.5 s: active runs at 0.5-1.5 s and 2.5-3.0 s of the clip.
+    active = np.array([0, 1, 1, 0, 0, 1, 0, 0], dtype=bool)
+
+    def intervals(offset_s, onset_s, duration_s):
+        return sounding_intervals(
+            active,
+            offset_s=offset_s,
+            onset_s=onset_s,
+            duration_s=duration_s,
+            sr=2,
+            frame_length=1,
+        )
+
+    # The whole clip at the window's start: both runs as they are.
+    assert intervals(0.0, 0.0, 4.0) == [(0.5, 1.5), (2.5, 3.0)]
+    # An excerpt 1.0-2.75 s of the clip placed at 0.25 s: the first run cut at its start,
+    # the second at its end, both moved by -0.75 s.
+    assert intervals(1.0, 0.25, 1.75) == [(0.25, 0.75), (1.75, 2.0)]
+    # An excerpt of silence, and a silent clip, sound nowhere.
+    assert intervals(3.0, 0.0, 1.0) == []
+    assert (
+        sounding_intervals(
+            np.zeros(8, dtype=bool), offset_s=0, onset_s=0, duration_s=4, sr=2, frame_length=1
+        )
+        == []
+    )

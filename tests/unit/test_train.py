@@ -23,8 +23,10 @@ from sounddetect.train import (
     data_hash,
     export_onnx,
     fit,
+    mix_backgrounds,
     mix_images_db,
     rhythm_negatives,
+    sounding_targets,
     train,
 )
 
@@ -166,12 +168,9 @@ def test_mix_images_db_adds_powers():
 
 def test_augment_batch_is_seeded_bounded_and_changes_images():
     images = torch.rand(6, 1, 128, 128, generator=torch.Generator().manual_seed(2))
-    pool = torch.rand(4, 1, 128, 128, generator=torch.Generator().manual_seed(3))
 
     def run(seed):
-        return augment_batch(
-            images, generator=torch.Generator().manual_seed(seed), background_pool=pool
-        )
+        return augment_batch(images, generator=torch.Generator().manual_seed(seed))
 
     first = run(0)
     assert first.shape == images.shape
@@ -185,23 +184,109 @@ def test_augment_batch_is_seeded_bounded_and_changes_images():
         contrast=(1.0, 1.0),
         time_masks=0,
         frequency_masks=0,
-        mix_probability=0.0,
     )
     unchanged = augment_batch(images, generator=torch.Generator(), augmentation=off)
     torch.testing.assert_close(unchanged, images)
 
 
+def test_mix_backgrounds_keeps_labels_and_joins_sounding_times():
+    # GIVEN an alarm image sounding in columns 0-15 and a pool image holding a snippet at
+    # columns 100-103, a quieter sound on other rows
+    image, other = torch.zeros(1, 1, 8, 128), torch.zeros(1, 1, 8, 128)
+    image[0, 0, 2, :16] = 1.0
+    other[0, 0, 6, 100:104] = 1.0
+    sounding, other_sounding = torch.zeros(1, 128), torch.zeros(1, 128)
+    sounding[0, :16] = 1.0
+    other_sounding[0, 100:104] = 1.0
+    always = Augmentation(mix_probability=1.0, mix_gain_db=(-10.0, -10.0))
+    # WHEN the pool image is mixed in
+    mixed, mixed_sounding = mix_backgrounds(
+        image,
+        sounding,
+        pool=other,
+        pool_sounding=other_sounding,
+        generator=torch.Generator().manual_seed(0),
+        augmentation=always,
+    )
+    # THEN both sounds are there, the pool's 10 dB down, and the sounding times are the union
+    assert float(mixed[0, 0, 2, 0]) == pytest.approx(1.0, abs=1e-6)
+    assert float(mixed[0, 0, 6, 101]) == pytest.approx(1 - 10 / 80, abs=1e-6)
+    assert mixed_sounding[0].nonzero().flatten().tolist() == [*range(16), *range(100, 104)]
+    # AND with no mixing nothing changes, the inputs are never modified in place
+    never = Augmentation(mix_probability=0.0)
+    kept, kept_sounding = mix_backgrounds(
+        image,
+        sounding,
+        pool=other,
+        pool_sounding=other_sounding,
+        generator=torch.Generator(),
+        augmentation=never,
+    )
+    torch.testing.assert_close(kept, image)
+    torch.testing.assert_close(kept_sounding, sounding)
+    assert float(sounding[0, 100]) == 0.0
+
+
 def test_rhythm_negatives_repeat_one_second_without_the_pause():
     # GIVEN a temporal-three image: beeps at columns 0-15, 32-47, 64-79, then a pause
     image = torch.zeros(1, 1, 16, 128)
+    sounding = torch.zeros(1, 128)
     for start in (0, 32, 64):
         image[0, 0, 5, start : start + 16] = 0.8
+        sounding[0, start : start + 16] = 1.0
     # WHEN one second (32 columns) is tiled
-    (tiled,) = rhythm_negatives(image, period=32, generator=torch.Generator().manual_seed(0))
+    tiled, tiled_sounding = rhythm_negatives(
+        image, sounding, period=32, generator=torch.Generator().manual_seed(0)
+    )
     # THEN the result repeats every second (four beeps, no pause) and is normalised again
     torch.testing.assert_close(tiled[..., 32:], tiled[..., :-32])
     assert float(tiled.max()) == pytest.approx(1.0)
-    assert float(tiled[0, 5].mean()) == pytest.approx(0.5 * 1.0 + 0.5 * 0.2)
+    assert float(tiled[0, 0, 5].mean()) == pytest.approx(0.5 * 1.0 + 0.5 * 0.2)
+    # AND the sounding times are tiled with it: sounding exactly where the beeps are bright
+    torch.testing.assert_close(tiled_sounding[0], (tiled[0, 0, 5] > 0.5).float())
+
+
+def test_sounding_targets_are_the_covered_share_of_each_column():
+    rows = [
+        {"sample_id": "a", "alarm_sounding_s": "0.0:0.5;1.0:1.25"},
+        {"sample_id": "b", "alarm_sounding_s": ""},
+        {"sample_id": "c", "alarm_sounding_s": "3.9:4.0"},
+    ]
+    # 8 columns of 0.5 s: the first full, the third half; the last one a fifth
+    targets = sounding_targets(rows, width=8, duration_s=4.0)
+    np.testing.assert_allclose(targets[0], [1.0, 0, 0.5, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(targets[1], np.zeros(8))
+    np.testing.assert_allclose(targets[2], [0, 0, 0, 0, 0, 0, 0, 0.2], atol=1e-6)
+    with pytest.raises(ParameterError, match="b: bad alarm_sounding_s '1.0'"):
+        sounding_targets([{"sample_id": "b", "alarm_sounding_s": "1.0"}], width=8, duration_s=4)
+    with pytest.raises(ParameterError, match="no alarm_sounding_s column"):
+        sounding_targets([{"sample_id": "old"}], width=8, duration_s=4.0)
+
+
+def test_frame_head_learns_where_the_alarm_sounds(tiny_dataset):
+    # GIVEN a model fitted on the tiny dataset with the frame loss
+    config = dataset_config(tiny_dataset)
+    train_data = load_split(tiny_dataset, split="train")
+    validate_data = load_split(tiny_dataset, split="validate")
+    result = fit(train_data, validate_data, config=config, epochs=10, batch_size=4, num_threads=1)
+    # WHEN it reads the test alarms
+    test = load_split(tiny_dataset, split="test")
+    alarms = [i for i, label in enumerate(test.labels) if label == 1]
+    with torch.no_grad():
+        _, frames = result.model.forward_with_frames(
+            torch.from_numpy(image_to_tensor(test.images[alarms]))
+        )
+    truth = sounding_targets([test.rows[i] for i in alarms], width=128, duration_s=4.0)
+    truth = truth.reshape(len(alarms), 64, 2).mean(axis=2)
+    # THEN its frame probabilities are higher where the beeps are than in the pauses
+    probabilities = torch.sigmoid(frames).numpy()
+    assert probabilities[truth == 1].mean() > probabilities[truth == 0].mean() + 0.5
+
+
+def test_fit_refuses_a_negative_frame_loss_weight(tiny_dataset):
+    data = load_split(tiny_dataset, split="train")
+    with pytest.raises(ParameterError, match="frame_loss_weight must be >= 0"):
+        fit(data, data, config=SpectrogramConfig(), epochs=1, frame_loss_weight=-1.0)
 
 
 def test_alarm_net_sees_the_whole_window_in_time():

@@ -12,13 +12,18 @@ import sys
 from pathlib import Path
 
 from sounddetect.cli import EXIT_OK, HelpFormatter
-from sounddetect.cli.argtypes import positive_float, positive_int, probability
+from sounddetect.cli.argtypes import (
+    non_negative_float,
+    positive_float,
+    positive_int,
+    probability,
+)
 from sounddetect.spectrum import SPECTROGRAM_TYPES
 
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags shared with ``sounddetect compare``."""
-    parser.add_argument("--epochs", type=positive_int, default=50, help="most epochs to train")
+    parser.add_argument("--epochs", type=positive_int, default=30, help="most epochs to train")
     parser.add_argument(
         "--patience",
         type=positive_int,
@@ -34,6 +39,13 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
         "--threads", type=positive_int, default=2, help="PyTorch threads for training"
     )
     parser.add_argument("--no-augment", action="store_true", help="train on the images as they are")
+    parser.add_argument(
+        "--frame-loss",
+        type=non_negative_float,
+        default=1.0,
+        metavar="WEIGHT",
+        help="weight of the loss on where in the window the alarm sounds (0: labels only)",
+    )
     parser.add_argument(
         "--min-recall",
         type=probability,
@@ -75,6 +87,7 @@ def training_options(args: argparse.Namespace) -> dict:
         "num_threads": args.threads,
         "min_recall": args.min_recall,
         "augmentation": None if args.no_augment else Augmentation(),
+        "frame_loss_weight": args.frame_loss,
     }
 
 
