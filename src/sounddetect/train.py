@@ -280,13 +280,12 @@ def rhythm_negatives(
     repeats = -(-width // period)
 
     def tile(tensor: torch.Tensor) -> torch.Tensor:
+        """Each row's stretch repeated along the last (time) axis."""
         if not len(tensor):
             return tensor.clone()
         return torch.stack(
             [
-                row[..., start : start + period].repeat(*[1] * (row.dim() - 1), repeats)[
-                    ..., :width
-                ]
+                torch.cat([row[..., start : start + period]] * repeats, dim=-1)[..., :width]
                 for row, start in zip(tensor, starts, strict=True)
             ]
         )
@@ -294,8 +293,7 @@ def rhythm_negatives(
     tiled = tile(images)
     # Pixels are dB below the image's maximum: raising all by the same amount is the
     # renormalisation the renderer would apply.
-    if len(tiled):
-        tiled = (tiled + 1.0 - tiled.amax(dim=(1, 2, 3), keepdim=True)).clamp(0.0, 1.0)
+    tiled = (tiled + 1.0 - tiled.amax(dim=(1, 2, 3), keepdim=True)).clamp(0.0, 1.0)
     return tiled, tile(sounding)
 
 
