@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import tempfile
@@ -26,6 +27,8 @@ from sounddetect.train import AlarmNet, export_onnx, fit
 
 TARGET_MS_PER_WINDOW = 1.0
 TARGET_TRAINING_S = 600.0
+#: Epochs of a default training run (``fit``'s default), for the whole-run estimate.
+FULL_EPOCHS = inspect.signature(fit).parameters["epochs"].default
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -76,7 +79,8 @@ def main(argv: list[str] | None = None) -> None:
         per_epoch = [entry["seconds"] for entry in result.history]
         print(
             f"\ntrain: {len(train_data.labels)} images, {min(per_epoch):.1f} s per epoch "
-            f"(fastest of {len(per_epoch)}; 50 epochs would take {50 * min(per_epoch):.0f} s, "
+            f"(fastest of {len(per_epoch)}; {FULL_EPOCHS} epochs would take "
+            f"{FULL_EPOCHS * min(per_epoch):.0f} s, "
             f"target <= {TARGET_TRAINING_S:.0f} s)"
         )
 
