@@ -328,6 +328,10 @@ def mix_images_db(
     return (mixed.clamp(min=-top_db) + top_db) / top_db
 
 
+def _uniform(low: float, high: float, size: int, *, generator: torch.Generator) -> torch.Tensor:
+    return low + (high - low) * torch.rand(size, generator=generator)
+
+
 def mix_backgrounds(
     images: torch.Tensor,
     sounding: torch.Tensor,
@@ -370,9 +374,7 @@ def mix_backgrounds(
     if chosen.any() and len(pool):
         k = int(chosen.sum())
         picks = torch.randint(len(pool), (k,), generator=generator)
-        gain_db = a.mix_gain_db[0] + (a.mix_gain_db[1] - a.mix_gain_db[0]) * torch.rand(
-            k, generator=generator
-        )
+        gain_db = _uniform(*a.mix_gain_db, k, generator=generator)
         images[chosen] = mix_images_db(images[chosen], pool[picks], gain_db=gain_db, top_db=top_db)
         sounding[chosen] = torch.maximum(sounding[chosen], pool_sounding[picks])
     return images, sounding
@@ -409,9 +411,6 @@ def augment_batch(
     n, _, height, width = images.shape
     out = images.clone()
 
-    def uniform(low: float, high: float, size: int) -> torch.Tensor:
-        return low + (high - low) * torch.rand(size, generator=generator)
-
     def integers(low: int, high: int, size: int) -> list[int]:
         return torch.randint(low, high + 1, (size,), generator=generator).tolist()
 
@@ -423,7 +422,7 @@ def augment_batch(
             elif shift < 0:
                 out[i, :, -shift:] = out[i, :, :shift].clone()
                 out[i, :, :-shift] = 0.0
-    factor = uniform(*a.contrast, n).view(-1, 1, 1, 1)
+    factor = _uniform(*a.contrast, n, generator=generator).view(-1, 1, 1, 1)
     out = (1.0 - (1.0 - out) * factor).clamp(0.0, 1.0)
     means = out.mean(dim=(1, 2, 3))
     for count, size, axis_length, dim in (
@@ -878,9 +877,7 @@ def train(
         Model folder to create, e.g. ``models/default``.
     kind : str
         Spectrogram type to train on.
-    epochs, batch_size, learning_rate, patience, augmentation, frame_loss_weight
-        See :func:`fit`.
-    seed, num_threads
+    epochs, batch_size, learning_rate, patience, augmentation, frame_loss_weight, seed, num_threads
         See :func:`fit`.
     min_recall : float
         Recall on validate/ the decision threshold must keep (:func:`choose_threshold`).
