@@ -37,6 +37,7 @@ import numpy as np
 
 from sounddetect import dataset
 from sounddetect.classifiers.onnx import OnnxClassifier, read_model_json
+from sounddetect.detect import detect_file
 from sounddetect.exceptions import ModelError, ParameterError
 from sounddetect.spectrum import SpectrogramConfig, decode_png
 
@@ -456,6 +457,91 @@ def breakdown_by_background(
     return result
 
 
+def split_recordings(target_path: str | Path, *, split: str) -> dict[str, list[str]]:
+    """The source clips behind one split of a dataset, by role.
+
+    Parameters
+    ----------
+    target_path : str or Path
+        The generator's output folder.
+    split : str
+
+    Returns
+    -------
+    dict
+        ``alarm`` and ``background``: the clips' paths relative to dataset.json's
+        ``source_root``, as dataset.json lists them.
+    """
+    info = dataset.read_dataset_info(target_path)
+    clips: dict[str, list[str]] = {"alarm": [], "background": []}
+    for entry in info.get("sources", []):
+        if entry.get("split") == split and entry.get("role") in clips:
+            clips[entry["role"]].append(entry["file"])
+    return clips
+
+
+def recording_outcomes(
+    model_dir: str | Path, target_path: str | Path, *, split: str = "test", threads: int = 1
+) -> dict[str, Any] | None:
+    """Each source clip of a split through the detect pipeline, as a whole recording.
+
+    Windows tell how well the model scores images; users see recordings: does an alarm clip
+    raise an alarm event, does a background clip stay quiet? The clips are the sources the
+    generator mixed (4-12 s each in the default corpus); events follow ``sounddetect
+    detect``'s default rule at the model's threshold.
+
+    Parameters
+    ----------
+    model_dir : str or Path
+        Folder with ``model.onnx`` and ``model.json``.
+    target_path : str or Path
+        The generator's output folder; its sources must still be where it read them.
+    split : str
+    threads : int
+        onnxruntime threads.
+
+    Returns
+    -------
+    dict or None
+        ``alarm_clips``, ``alarms_found``, ``missed`` (clips without an alarm event),
+        ``background_clips``, ``raising_an_alarm``, ``false_alarms`` (clips with one) and
+        ``failed`` (clips detect could not read, with the reason); None when the dataset
+        lists no sources for the split or a clip is gone (logged).
+    """
+    info = dataset.read_dataset_info(target_path)
+    root = Path(info.get("source_root", ""))
+    clips = split_recordings(target_path, split=split)
+    if not any(clips.values()):
+        return None
+    missing = [name for names in clips.values() for name in names if not (root / name).is_file()]
+    if missing:
+        logger.warning(
+            "%s: a source clip of the %s split is gone, recordings not scored",
+            root / missing[0],
+            split,
+        )
+        return None
+    classifier = OnnxClassifier.from_dir(model_dir, threads=threads)
+    raised: dict[str, list[str]] = {"alarm": [], "background": []}
+    failed: dict[str, str] = {}
+    for role, names in clips.items():
+        for name in names:
+            result = detect_file(root / name, classifier)
+            if result["error"]:
+                failed[name] = result["error"]["message"]
+            elif result["alarm"]:
+                raised[role].append(name)
+    return {
+        "alarm_clips": len(clips["alarm"]),
+        "alarms_found": len(raised["alarm"]),
+        "missed": sorted(set(clips["alarm"]) - set(raised["alarm"]) - set(failed)),
+        "background_clips": len(clips["background"]),
+        "raising_an_alarm": len(raised["background"]),
+        "false_alarms": sorted(raised["background"]),
+        "failed": [f"{name}: {message}" for name, message in failed.items()],
+    }
+
+
 def evaluate(
     model_dir: str | Path,
     target_path: str | Path,
@@ -464,6 +550,7 @@ def evaluate(
     split: str = "test",
     out_dir: str | Path | None = None,
     plots: bool = True,
+    recordings: bool = True,
     num_threads: int = 1,
 ) -> dict[str, Any]:
     """Evaluate an exported model on one split of a generated dataset.
@@ -482,6 +569,9 @@ def evaluate(
         Where ``report.json`` and the plots go; None writes nothing.
     plots : bool
         Whether to draw the plots into ``out_dir``.
+    recordings : bool
+        Whether to also run the split's source clips through detection as whole recordings
+        (:func:`recording_outcomes`).
     num_threads : int
         onnxruntime threads; 1 matches detection's per-core budget.
 
@@ -490,8 +580,8 @@ def evaluate(
     dict
         ``model``, ``target_path``, ``kind``, ``split``, ``threshold``, ``metrics`` (see
         :func:`classification_metrics`), ``by_snr``, ``by_alarm_kind``, ``by_background``,
-        ``ms_per_window``
-        and ``errors`` (the misclassified samples: id, label, probability, kinds, SNR).
+        ``ms_per_window``, ``errors`` (the misclassified samples: id, label, probability,
+        kinds, SNR) and ``recordings`` (:func:`recording_outcomes`, or None).
 
     Raises
     ------
@@ -547,6 +637,11 @@ def evaluate(
         ),
         "ms_per_window": measure_ms_per_window(model_dir, num_threads=1),
         "errors": errors,
+        "recordings": (
+            recording_outcomes(model_dir, target_path, split=split, threads=num_threads)
+            if recordings
+            else None
+        ),
     }
     if out_dir is not None:
         out_dir = Path(out_dir)
@@ -590,6 +685,15 @@ def format_summary(report: dict[str, Any]) -> str:
         f"{_fmt(b['false_positive_rate']):>7}"
         for b in report["by_background"]
     ]
+    r = report.get("recordings")
+    if r:
+        unreadable = f" ({len(r['failed'])} unreadable)" if r["failed"] else ""
+        lines += [
+            "",
+            f"source clips as recordings: {r['alarms_found']} of {r['alarm_clips']} alarm "
+            f"clips raise an alarm, {r['raising_an_alarm']} of {r['background_clips']} "
+            f"background clips do{unreadable}",
+        ]
     return "\n".join(lines)
 
 

@@ -6,11 +6,12 @@ import json
 
 import numpy as np
 import pytest
-from helpers.signals import noise, t3_alarm, write_wav
+from helpers.signals import noise, t3_alarm, tone, write_wav
 from helpers.tiny_dataset import write_tiny_dataset
 
 from sounddetect.classifiers.onnx import OnnxClassifier
 from sounddetect.cli import main
+from sounddetect.detect import detect_file
 from sounddetect.evaluate import (
     ALARM_SNIPPET_KIND,
     breakdown_by_alarm_kind,
@@ -21,6 +22,7 @@ from sounddetect.evaluate import (
     evaluate,
     is_corpus,
     load_split,
+    recording_outcomes,
 )
 from sounddetect.exceptions import ModelError, ParameterError
 
@@ -144,6 +146,8 @@ def test_evaluate_scores_the_onnx_model_and_writes_report_and_plots(
     assert json.loads((out / "report.json").read_text()) == json.loads(json.dumps(report))
     for name in ("pr_curve.png", "confusion_matrix.png", "f1_by_snr.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # AND a dataset drawn as images, without source audio, has no recordings to score
+    assert report["recordings"] is None
 
 
 def test_evaluate_refuses_a_dataset_rendered_differently(tiny_model_dir, tmp_path):
@@ -175,16 +179,21 @@ def test_evaluate_cli_prints_a_summary_and_json(tiny_model_dir, tiny_dataset, tm
     assert "no model there" in capsys.readouterr().err
 
 
-def test_dataset_from_corpus_renders_a_test_only_dataset(tiny_model_dir, tmp_path, rng):
-    # GIVEN a corpus folder of alarm and background clips (not a dataset)
-    corpus = tmp_path / "holdout"
+def write_corpus(corpus, *, alarm, rng):
+    """``alarms/`` with two 8 s clips of ``alarm`` (t3_alarm or tone, 2.9 and 3.4 kHz) and
+    ``background/`` with two of noise."""
     for index, freq_hz in enumerate((2900.0, 3400.0)):
-        write_wav(
-            corpus / "alarms" / f"t3_{index}.wav", t3_alarm(8.0, sr=16000, freq_hz=freq_hz), 16000
-        )
+        clip = alarm(8.0, sr=16000, freq_hz=freq_hz)
+        write_wav(corpus / "alarms" / f"{alarm.__name__}_{index}.wav", clip, 16000)
         write_wav(
             corpus / "background" / f"noise_{index}.wav", noise(8.0, sr=16000, rng=rng), 16000
         )
+    return corpus
+
+
+def test_dataset_from_corpus_renders_a_test_only_dataset(tiny_model_dir, tmp_path, rng):
+    # GIVEN a corpus folder of alarm and background clips (not a dataset)
+    corpus = write_corpus(tmp_path / "holdout", alarm=t3_alarm, rng=rng)
     assert is_corpus(corpus) and not is_corpus(tmp_path)
     # WHEN it is rendered with the model's config
     config = OnnxClassifier.from_dir(tiny_model_dir).config
@@ -193,3 +202,69 @@ def test_dataset_from_corpus_renders_a_test_only_dataset(tiny_model_dir, tmp_pat
     test = load_split(data, split="test")
     assert len(test.labels) == 12 and int(test.labels.sum()) == 6
     assert evaluate(tiny_model_dir, data)["metrics"]["n"] == 12
+
+
+@pytest.fixture
+def corpus_dataset(tiny_model_dir, tmp_path, rng):
+    """A dataset rendered from a corpus: steady-tone "alarms" the tiny model finds, noise."""
+    corpus = write_corpus(tmp_path / "holdout", alarm=tone, rng=rng)
+    config = OnnxClassifier.from_dir(tiny_model_dir).config
+    return corpus, dataset_from_corpus(
+        corpus, tmp_path / "data", config=config, samples_per_layer=4
+    )
+
+
+def test_evaluate_runs_the_source_clips_as_recordings(tiny_model_dir, corpus_dataset):
+    # GIVEN a dataset whose source clips are still where the generator read them
+    corpus, data = corpus_dataset
+    # WHEN evaluated
+    recordings = evaluate(tiny_model_dir, data)["recordings"]
+    # THEN every clip went through detection, as `sounddetect detect` sees it
+    classifier = OnnxClassifier.from_dir(tiny_model_dir)
+    raised = {
+        path.relative_to(corpus).as_posix(): detect_file(path, classifier)["alarm"]
+        for path in sorted(corpus.rglob("*.wav"))
+    }
+    assert raised == {
+        "alarms/tone_0.wav": True,
+        "alarms/tone_1.wav": True,
+        "background/noise_0.wav": False,
+        "background/noise_1.wav": False,
+    }
+    assert recordings == {
+        "alarm_clips": 2,
+        "alarms_found": 2,
+        "missed": [],
+        "background_clips": 2,
+        "raising_an_alarm": 0,
+        "false_alarms": [],
+        "failed": [],
+    }
+
+
+def test_recordings_name_misses_false_alarms_and_unreadable_clips(tiny_model_dir, corpus_dataset):
+    # GIVEN an alarm clip that became noise, a background that became a tone, a broken one
+    corpus, data = corpus_dataset
+    (corpus / "alarms" / "tone_0.wav").write_bytes(
+        (corpus / "background" / "noise_0.wav").read_bytes()
+    )
+    (corpus / "background" / "noise_1.wav").write_bytes(
+        (corpus / "alarms" / "tone_1.wav").read_bytes()
+    )
+    (corpus / "alarms" / "tone_1.wav").write_bytes(b"not audio")
+    # WHEN the recordings are scored
+    recordings = recording_outcomes(tiny_model_dir, data)
+    # THEN each outcome names its clip
+    assert (recordings["alarms_found"], recordings["missed"]) == (0, ["alarms/tone_0.wav"])
+    assert recordings["false_alarms"] == ["background/noise_1.wav"]
+    assert [line.split(": ")[0] for line in recordings["failed"]] == ["alarms/tone_1.wav"]
+
+
+def test_recordings_are_skipped_with_a_warning_when_a_source_is_gone(
+    tiny_model_dir, corpus_dataset, caplog
+):
+    corpus, data = corpus_dataset
+    (corpus / "background" / "noise_0.wav").unlink()
+    assert recording_outcomes(tiny_model_dir, data) is None
+    assert "noise_0.wav: a source clip of the test split is gone" in caplog.text
+    assert evaluate(tiny_model_dir, data, recordings=False)["recordings"] is None

@@ -5,6 +5,10 @@ TARGET_PATH and prints precision, recall, F1, ROC-AUC, the confusion matrix, and
 by alarm SNR and background kind (from samples.csv). Writes report.json and plots
 (pr_curve.png, confusion_matrix.png, f1_by_snr.png) into --out.
 
+It also runs the split's source clips (dataset.json lists them) through detection as
+whole recordings, as `sounddetect detect` does: how many alarm clips raise an alarm event,
+how many background clips do.
+
 TARGET_PATH is a dataset folder, or a corpus folder with alarms/ and background/ (such as
 audio/holdout, the sounds never used in training): its clips are first rendered with the
 model's config into a test-only dataset in OUT/data.
@@ -50,6 +54,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("--no-plots", action="store_true", help="write report.json only")
     parser.add_argument(
+        "--no-recordings",
+        action="store_true",
+        help="skip running the split's source clips through detection as whole recordings",
+    )
+    parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="what goes to stdout"
     )
     parser.set_defaults(run=run)
@@ -77,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
             split=args.split,
             out_dir=out_dir,
             plots=not args.no_plots,
+            recordings=not args.no_recordings,
         )
     except ModelError as exc:  # a missing or mismatched model is a configuration error
         print(f"error: {exc}", file=sys.stderr)
