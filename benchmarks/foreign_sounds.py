@@ -82,40 +82,19 @@ VOICES = (
     ("en-us", "+whisper"),
 )
 
-#: General MIDI programs of the melodies (0-based): flute, piccolo, recorder, whistle,
-#: ocarina, violin, oboe, clarinet, trumpet, soprano sax, square and sawtooth leads,
-#: glockenspiel, music box, celesta, xylophone, vibraphone, piano, electric piano, organ,
-#: accordion, harmonica, choir, nylon guitar.
+#: General MIDI programs (0-based) of the melodies.
 MELODY_PROGRAMS = (
-    73,
-    72,
-    74,
-    78,
-    79,
-    40,
-    68,
-    71,
-    56,
-    64,
-    80,
-    81,
-    9,
-    10,
-    8,
-    13,
-    11,
-    0,
-    4,
-    16,
-    21,
-    22,
-    52,
-    24,
+    *(73, 72, 74, 78, 79),  # flute, piccolo, recorder, whistle, ocarina
+    *(40, 68, 71, 56, 64),  # violin, oboe, clarinet, trumpet, soprano sax
+    *(80, 81),  # square and sawtooth synth leads
+    *(9, 10, 8, 13, 11),  # glockenspiel, music box, celesta, xylophone, vibraphone
+    *(0, 4, 16, 21),  # piano, electric piano, organ, accordion
+    *(22, 52, 24),  # harmonica, choir, nylon guitar
 )
 #: Chords: piano, strings, warm pad, organ; bass: finger and picked electric bass.
 CHORD_PROGRAMS = (0, 48, 89, 19)
 BASS_PROGRAMS = (33, 34)
-#: A major or minor scale over two octaves, in semitones above the tonic.
+#: Steps of a major and a minor scale, in semitones above the tonic.
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
 
 
