@@ -457,22 +457,9 @@ def breakdown_by_background(
     return result
 
 
-def split_recordings(target_path: str | Path, *, split: str) -> dict[str, list[str]]:
-    """The source clips behind one split of a dataset, by role.
-
-    Parameters
-    ----------
-    target_path : str or Path
-        The generator's output folder.
-    split : str
-
-    Returns
-    -------
-    dict
-        ``alarm`` and ``background``: the clips' paths relative to dataset.json's
-        ``source_root``, as dataset.json lists them.
-    """
-    info = dataset.read_dataset_info(target_path)
+def _split_sources(info: dict[str, Any], *, split: str) -> dict[str, list[str]]:
+    """A split's alarm and background clips, as dataset.json (``info``) lists them, relative
+    to its ``source_root``."""
     clips: dict[str, list[str]] = {"alarm": [], "background": []}
     for entry in info.get("sources", []):
         if entry.get("split") == split and entry.get("role") in clips:
@@ -510,7 +497,7 @@ def recording_outcomes(
     """
     info = dataset.read_dataset_info(target_path)
     root = Path(info.get("source_root", ""))
-    clips = split_recordings(target_path, split=split)
+    clips = _split_sources(info, split=split)
     if not any(clips.values()):
         return None
     missing = [name for names in clips.values() for name in names if not (root / name).is_file()]
@@ -523,22 +510,23 @@ def recording_outcomes(
         return None
     classifier = OnnxClassifier.from_dir(model_dir, threads=threads)
     raised: dict[str, list[str]] = {"alarm": [], "background": []}
-    failed: dict[str, str] = {}
+    quiet: dict[str, list[str]] = {"alarm": [], "background": []}
+    failed = []
     for role, names in clips.items():
         for name in names:
             result = detect_file(root / name, classifier)
             if result["error"]:
-                failed[name] = result["error"]["message"]
-            elif result["alarm"]:
-                raised[role].append(name)
+                failed.append(f"{name}: {result['error']['message']}")
+            else:
+                (raised if result["alarm"] else quiet)[role].append(name)
     return {
         "alarm_clips": len(clips["alarm"]),
         "alarms_found": len(raised["alarm"]),
-        "missed": sorted(set(clips["alarm"]) - set(raised["alarm"]) - set(failed)),
+        "missed": sorted(quiet["alarm"]),
         "background_clips": len(clips["background"]),
         "raising_an_alarm": len(raised["background"]),
         "false_alarms": sorted(raised["background"]),
-        "failed": [f"{name}: {message}" for name, message in failed.items()],
+        "failed": failed,
     }
 
 
