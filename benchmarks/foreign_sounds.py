@@ -254,27 +254,35 @@ def main(argv: list[str] | None = None) -> int:
         for index, (name, audio) in enumerate(pieces):
             paths.append(folder / f"{name}.wav")
             sf.write(paths[-1], record(audio, index=index, rng=rng), SR)
-        detect = subprocess.run(
-            [
-                str(Path(sys.executable).parent / "sounddetect"),
-                "detect",
-                *map(str, paths),
-                "--model",
-                str(args.model),
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-        )
-        results = [json.loads(line) for line in detect.stdout.splitlines()]
-        raised = [r for r in results if r["alarm"]]
-        for r in raised:
-            events = ", ".join(f"{e['start']:.0f}-{e['end']:.0f} s" for e in r["events"])
-            print(f"false alarm: {Path(r['file']).name} ({events})")
-        print(f"{args.model}: {len(raised)} of {len(results)} {kind} recordings raise an alarm")
-        status |= len(results) != len(paths)
+        status |= count_false_alarms(paths, model=args.model, kind=kind)
     return status
+
+
+def count_false_alarms(paths: list[Path], *, model: Path, kind: str) -> int:
+    """Run ``sounddetect detect`` on recordings that hold no alarm and print every event.
+
+    Returns 1 if a recording got no result (a failed run), else 0.
+    """
+    detect = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "sounddetect"),
+            "detect",
+            *map(str, paths),
+            "--model",
+            str(model),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    results = [json.loads(line) for line in detect.stdout.splitlines()]
+    raised = [r for r in results if r["alarm"]]
+    for r in raised:
+        events = ", ".join(f"{e['start']:.0f}-{e['end']:.0f} s" for e in r["events"])
+        print(f"false alarm: {Path(r['file']).name} ({events})")
+    print(f"{model}: {len(raised)} of {len(results)} {kind} recordings raise an alarm")
+    return int(len(results) != len(paths))
 
 
 if __name__ == "__main__":

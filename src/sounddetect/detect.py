@@ -210,8 +210,9 @@ def detect_file(
     threshold : float or None
         Alarm probability threshold; default the classifier's (``model.json``'s).
     min_event_s : float >= 0
-        Events shorter than this (s) are dropped, unless one spans the whole recording;
-        0 keeps a single alarm window. The default asks for two consecutive windows
+        Events shorter than this (s) are dropped, unless one spans the whole recording or
+        one at its start or end lasts two consecutive windows (window + hop, if shorter);
+        0 keeps a single alarm window. The default asks for three consecutive windows
         (:data:`sounddetect.events.DEFAULT_MIN_EVENT_S`).
     merge_gap_s : float >= 0
         Alarm windows at most this far apart (s) form one event.
@@ -294,6 +295,9 @@ def detect_file(
         scores.probabilities,
         threshold=threshold,
         min_duration_s=min_event_s,
+        # An alarm cut short by the recording shows in fewer windows; two consecutive
+        # windows still tell it from one beep.
+        min_edge_duration_s=min(min_event_s, config.duration + hop_s),
         merge_gap_s=merge_gap_s,
         recording_s=scores.n_samples / config.sr,
     )

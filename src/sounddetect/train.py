@@ -459,8 +459,8 @@ def choose_threshold(
     the cut must not be tuned for in-distribution F1 alone. Why not a higher one: validate
     holds the faintest alarms (-5 dB under three backgrounds), and keeping 97 % of them
     pushed the cut so low that 19 of 48 held-out distractor recordings raised an alarm;
-    a real alarm sounds for many windows and an event needs two, so a floor of 0.9 still
-    found 64 of 68 held-out alarm recordings with 7 false ones.
+    a real alarm sounds for many windows and an event needs several, so a floor of 0.9
+    still found 64 of 68 held-out alarm recordings with 7 false ones (two-window events).
 
     Parameters
     ----------

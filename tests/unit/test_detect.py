@@ -179,12 +179,29 @@ def test_options_hop_threshold_and_min_event(tmp_path, rng, classifier):
 
 
 def test_a_recording_shorter_than_the_min_event_keeps_its_whole_alarm(tmp_path, rng, classifier):
-    # 5 s of alarm: windows 0-4 and 1-5, one 5 s event, shorter than the default 6 s
+    # 5 s of alarm: windows 0-4 and 1-5, one 5 s event, shorter than the default 8 s
     # minimum but spanning the whole recording, so nothing contradicts it.
     y = noise(5.0, sr=SR, rng=rng, amplitude=0.01) + tone(5.0, sr=SR)
     result = detect_file(write_wav(tmp_path / "short.wav", y, SR), classifier)
     assert [(e["start"], e["end"]) for e in result["events"]] == [(0.0, 5.0)]
     assert result["alarm"] is True
+
+
+def test_an_alarm_cut_short_by_the_recording_needs_two_windows_not_three(tmp_path, rng, classifier):
+    # Two windows hear most of a tone at the end of a 16 s recording (10-14 and 12-16, tone
+    # from 11 s) and two in its middle (4-8 and 6-10, tone 5-9 s): at the end the recording
+    # may have cut the alarm short, in the middle the windows either side say it stopped.
+    at_end = alarm_in_noise(rng, before=11.0, alarm=5.0, after=0.0)
+    inside = alarm_in_noise(rng, before=5.0, alarm=4.0, after=7.0)
+    end_result = detect_file(write_wav(tmp_path / "end.wav", at_end, SR), classifier)
+    inside_result = detect_file(write_wav(tmp_path / "inside.wav", inside, SR), classifier)
+    assert [(e["start"], e["end"]) for e in end_result["events"]] == [(10.0, 16.0)]
+    assert [w["label"] for w in inside_result["windows"][2:5]] == ["alarm", "alarm", "no_alarm"]
+    assert inside_result["events"] == [] and inside_result["alarm"] is False
+    # Asked for longer events, the edge still needs only two windows (window + hop).
+    assert detect_file(write_wav(tmp_path / "e.wav", at_end, SR), classifier, min_event_s=12.0)[
+        "alarm"
+    ]
 
 
 @pytest.mark.parametrize(

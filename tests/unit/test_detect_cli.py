@@ -19,8 +19,8 @@ ARN = "arn:aws:rekognition:us-east-1:123456789012:project/p/version/v/1767225600
 def recordings(tmp_path, rng):
     """A folder with an alarm, a quiet recording in a subfolder, and a hidden file."""
     folder = tmp_path / "recordings"
-    alarm = noise(12.0, sr=SR, rng=rng, amplitude=0.01)
-    alarm[4 * SR : 10 * SR] += tone(6.0, sr=SR)
+    alarm = noise(14.0, sr=SR, rng=rng, amplitude=0.01)
+    alarm[4 * SR : 12 * SR] += tone(8.0, sr=SR)
     write_wav(folder / "alarm_kitchen.wav", alarm, SR)
     write_wav(folder / "sub" / "no_alarm_hall.wav", noise(8.0, sr=SR, rng=rng), SR)
     write_wav(folder / ".hidden" / "skipped.wav", noise(8.0, sr=SR, rng=rng), SR)
@@ -52,7 +52,7 @@ def test_table_is_the_default(capsys, recordings, tiny_model_dir):
     lines = out.splitlines()
     assert code == 0
     assert lines[0].split()[:4] == ["FILE", "DURATION", "ALARM", "EVENTS"]
-    assert "alarm_kitchen.wav" in lines[1] and " yes " in lines[1] and "12.0 s" in lines[1]
+    assert "alarm_kitchen.wav" in lines[1] and " yes " in lines[1] and "14.0 s" in lines[1]
     assert "no_alarm_hall.wav" in lines[2] and " no" in lines[2]
 
 
@@ -122,7 +122,7 @@ def test_options_reach_detection(capsys, recordings, tiny_model_dir):
     argv = ["--model", tiny_model_dir, "--format", "json", "--hop", "1", "--threshold", "0.9"]
     code, out, _ = run_cli(capsys, recordings / "alarm_kitchen.wav", *argv, "--min-event", "100")
     result = json.loads(out)
-    assert code == 0 and len(result["windows"]) == 9
+    assert code == 0 and len(result["windows"]) == 11
     assert result["classifier"]["threshold"] == 0.9 and result["alarm"] is False
 
 

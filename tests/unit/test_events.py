@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sounddetect.events import DEFAULT_MIN_EVENT_S, windows_to_events
+from sounddetect.events import DEFAULT_MIN_EDGE_EVENT_S, DEFAULT_MIN_EVENT_S, windows_to_events
 from sounddetect.exceptions import ParameterError
 
 
@@ -59,11 +59,42 @@ def test_min_duration_drops_short_events_only():
     assert len(events_of(probs, threshold=0.5, min_duration_s=4.0)) == 2
 
 
-def test_default_min_duration_needs_two_consecutive_windows():
-    # A beeper starting or stopping: one alarm-like window between non-alarm ones.
-    assert events_of([0.1, 0.95, 0.1, 0.1], threshold=0.5, min_duration_s=DEFAULT_MIN_EVENT_S) == []
-    events = events_of([0.1, 0.9, 0.8, 0.1], threshold=0.5, min_duration_s=DEFAULT_MIN_EVENT_S)
-    assert [(e["start"], e["end"]) for e in events] == [(2.0, 8.0)]
+def test_default_min_duration_needs_three_consecutive_windows():
+    # A beeper starting or stopping, or one group of beeps: one or two alarm-like windows.
+    for probabilities in ([0.1, 0.95, 0.1, 0.1, 0.1], [0.1, 0.9, 0.8, 0.1, 0.1]):
+        assert events_of(probabilities, threshold=0.5, min_duration_s=DEFAULT_MIN_EVENT_S) == []
+    events = events_of([0.1, 0.9, 0.8, 0.7, 0.1], threshold=0.5, min_duration_s=DEFAULT_MIN_EVENT_S)
+    assert [(e["start"], e["end"]) for e in events] == [(2.0, 10.0)]
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "kept"),
+    [
+        ([0.9, 0.8, 0.1, 0.1, 0.1], [(0.0, 6.0)]),  # cut short by the recording's start
+        ([0.1, 0.1, 0.1, 0.8, 0.9], [(6.0, 12.0)]),  # by its end
+        ([0.1, 0.8, 0.9, 0.1, 0.1], []),  # inside: the windows either side contradict it
+        ([0.9, 0.1, 0.1, 0.1, 0.1], []),  # one window at an edge is still one beep
+    ],
+)
+def test_events_at_the_recording_s_edges_need_only_the_edge_duration(probabilities, kept):
+    events = events_of(
+        probabilities,
+        threshold=0.5,
+        min_duration_s=DEFAULT_MIN_EVENT_S,
+        min_edge_duration_s=DEFAULT_MIN_EDGE_EVENT_S,
+        recording_s=12.0,
+    )
+    assert [(e["start"], e["end"]) for e in events] == kept
+    # Without the recording's length no event is known to touch an edge.
+    assert (
+        events_of(
+            probabilities,
+            threshold=0.5,
+            min_duration_s=DEFAULT_MIN_EVENT_S,
+            min_edge_duration_s=DEFAULT_MIN_EDGE_EVENT_S,
+        )
+        == []
+    )
 
 
 def test_an_event_spanning_the_whole_recording_is_kept_however_short():
@@ -100,6 +131,8 @@ def test_unsorted_windows_give_the_same_events():
         ([4], [4], [0.5], {}, "ends"),
         ([0], [4], [0.5], {"min_duration_s": -1.0}, ">= 0"),
         ([0], [4], [0.5], {"merge_gap_s": -0.5}, ">= 0"),
+        ([0], [4], [0.5], {"min_duration_s": 6.0, "min_edge_duration_s": 8.0}, "min_edge"),
+        ([0], [4], [0.5], {"min_edge_duration_s": -1.0}, "min_edge"),
         ([0], [4], [0.5], {"recording_s": 0.0}, "recording_s must be positive"),
     ],
 )

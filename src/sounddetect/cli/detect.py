@@ -78,8 +78,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         type=non_negative_float,
         default=DEFAULT_MIN_EVENT_S,
         metavar="S",
-        help="drop shorter events, unless one spans the whole recording (0 keeps single "
-        "alarm windows)",
+        help="drop shorter events, unless one spans the whole recording or one at its start "
+        "or end lasts two windows (0 keeps single alarm windows)",
     )
     parser.add_argument(
         "--merge-gap",
