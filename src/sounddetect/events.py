@@ -20,15 +20,11 @@ NO_ALARM = "no_alarm"
 #: smoke or CO alarm keeps sounding, so it shows in consecutive windows; one or two
 #: alarm-like windows between non-alarm ones are the start or end of a beeper, a melody, a
 #: microwave's three end beeps or the clink of dishes. Two windows (6 s) halved the held-out
-#: recordings with a false alarm (21 -> 12 of 48, an earlier model); three windows, with
-#: :data:`DEFAULT_MIN_EDGE_EVENT_S` at the recording's edges, halve them again on 40 s
-#: recordings of household sounds (42 -> 23 of 288) and find the same alarm recordings
-#: (README, "How good is the local model?").
+#: recordings with a false alarm (21 -> 12 of 48, an earlier model); three windows, with two
+#: allowed at the recording's edges (``detect_file``), halve them again on 40 s recordings
+#: of household sounds (42 -> 23 of 288) and find the same alarm recordings (README, "How
+#: good is the local model?").
 DEFAULT_MIN_EVENT_S = 8.0
-#: Shortest event kept by default at the start or end of a recording, in seconds: two
-#: windows. The recording cut such an event short; what it holds of the sound cannot show
-#: that the alarm went on.
-DEFAULT_MIN_EDGE_EVENT_S = 6.0
 
 
 def windows_to_events(
@@ -151,8 +147,10 @@ def windows_to_events(
     # 5.999999 s: every comparison allows for that rounding.
     def kept(event: dict) -> bool:
         length = event["end"] - event["start"]
-        if length >= min_duration_s - 1e-9 or recording_s is None:
-            return length >= min_duration_s - 1e-9
+        if length >= min_duration_s - 1e-9:
+            return True
+        if recording_s is None:
+            return False
         at_start, at_end = event["start"] <= 1e-6, event["end"] >= recording_s - 1e-6
         return (at_start and at_end) or (
             (at_start or at_end) and length >= min_edge_duration_s - 1e-9

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sounddetect.events import DEFAULT_MIN_EDGE_EVENT_S, DEFAULT_MIN_EVENT_S, windows_to_events
+from sounddetect.events import DEFAULT_MIN_EVENT_S, windows_to_events
 from sounddetect.exceptions import ParameterError
 
 
@@ -81,7 +81,7 @@ def test_events_at_the_recording_s_edges_need_only_the_edge_duration(probabiliti
         probabilities,
         threshold=0.5,
         min_duration_s=DEFAULT_MIN_EVENT_S,
-        min_edge_duration_s=DEFAULT_MIN_EDGE_EVENT_S,
+        min_edge_duration_s=6.0,
         recording_s=12.0,
     )
     assert [(e["start"], e["end"]) for e in events] == kept
@@ -91,7 +91,7 @@ def test_events_at_the_recording_s_edges_need_only_the_edge_duration(probabiliti
             probabilities,
             threshold=0.5,
             min_duration_s=DEFAULT_MIN_EVENT_S,
-            min_edge_duration_s=DEFAULT_MIN_EDGE_EVENT_S,
+            min_edge_duration_s=6.0,
         )
         == []
     )
