@@ -59,9 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         rng = np.random.default_rng([args.seed, KINDS.index(kind)])
         folder = args.work / kind
         folder.mkdir(parents=True, exist_ok=True)
+        seconds = SECONDS.get(kind, DEFAULT_SECONDS)
         paths = []
         for index, seed in enumerate(seeds.tolist()):
-            seconds = SECONDS.get(kind, DEFAULT_SECONDS)
             audio = synth.render_background(kind, duration=seconds, sr=SR, seed=seed)
             paths.append(folder / f"{kind}_{index:02d}.wav")
             sf.write(paths[-1], record(audio, index=index, rng=rng), SR)
