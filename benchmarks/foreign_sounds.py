@@ -258,11 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
-def count_false_alarms(paths: list[Path], *, model: Path, kind: str) -> int:
-    """Run ``sounddetect detect`` on recordings that hold no alarm and print every event.
-
-    Returns 1 if a recording got no result (a failed run), else 0.
-    """
+def run_detect(paths: list[Path], *, model: Path, options: tuple[str, ...] = ()) -> list[dict]:
+    """``sounddetect detect --format json`` on ``paths``: one result object per file."""
     detect = subprocess.run(
         [
             str(Path(sys.executable).parent / "sounddetect"),
@@ -272,11 +269,20 @@ def count_false_alarms(paths: list[Path], *, model: Path, kind: str) -> int:
             str(model),
             "--format",
             "json",
+            *options,
         ],
         capture_output=True,
         text=True,
     )
-    results = [json.loads(line) for line in detect.stdout.splitlines()]
+    return [json.loads(line) for line in detect.stdout.splitlines()]
+
+
+def count_false_alarms(paths: list[Path], *, model: Path, kind: str) -> int:
+    """Run ``sounddetect detect`` on recordings that hold no alarm and print every event.
+
+    Returns 1 if a recording got no result (a failed run), else 0.
+    """
+    results = run_detect(paths, model=model)
     raised = [r for r in results if r["alarm"]]
     for r in raised:
         events = ", ".join(f"{e['start']:.0f}-{e['end']:.0f} s" for e in r["events"])

@@ -23,7 +23,12 @@ import numpy as np
 from sounddetect import spectrum, windows
 from sounddetect.audio import DEFAULT_BLOCK_SECONDS, audio_info, iter_audio_blocks, source_name
 from sounddetect.classifiers.base import Classifier
-from sounddetect.events import DEFAULT_MIN_EVENT_S, windows_to_events
+from sounddetect.events import (
+    DEFAULT_MERGE_GAP_S,
+    DEFAULT_MIN_EVENT_S,
+    DEFAULT_MIN_WINDOWS,
+    windows_to_events,
+)
 from sounddetect.exceptions import ParameterError, SoundDetectError, SoundDetectWarning
 from sounddetect.result import error_result, make_result, window_records
 
@@ -188,7 +193,8 @@ def detect_file(
     hop_s: float | None = None,
     threshold: float | None = None,
     min_event_s: float = DEFAULT_MIN_EVENT_S,
-    merge_gap_s: float = 0.0,
+    min_windows: int = DEFAULT_MIN_WINDOWS,
+    merge_gap_s: float = DEFAULT_MERGE_GAP_S,
     batch_size: int = DEFAULT_BATCH_SIZE,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
     name: str | None = None,
@@ -212,10 +218,14 @@ def detect_file(
     min_event_s : float >= 0
         Events shorter than this (s) are dropped, unless one spans the whole recording or
         one at its start or end lasts two consecutive windows (window + hop, if shorter);
-        0 keeps a single alarm window. The default asks for three consecutive windows
+        0 keeps a single alarm window. The default is three consecutive windows' span
         (:data:`sounddetect.events.DEFAULT_MIN_EVENT_S`).
+    min_windows : int >= 1
+        Events with fewer alarm windows are dropped, with the same exceptions
+        (:data:`sounddetect.events.DEFAULT_MIN_WINDOWS`).
     merge_gap_s : float >= 0
-        Alarm windows at most this far apart (s) form one event.
+        Alarm windows at most this far apart (s) form one event; the default bridges the
+        pause of a CO alarm (:data:`sounddetect.events.DEFAULT_MERGE_GAP_S`).
     batch_size : int > 0
         Windows rendered and classified per call.
     block_seconds : float > 0
@@ -268,6 +278,8 @@ def detect_file(
         raise ParameterError(
             f"min_event_s and merge_gap_s must be >= 0, got {min_event_s}, {merge_gap_s}"
         )
+    if isinstance(min_windows, bool) or not isinstance(min_windows, int) or min_windows < 1:
+        raise ParameterError(f"min_windows must be an integer >= 1, got {min_windows!r}")
     if batch_size < 1 or block_seconds <= 0:
         raise ParameterError(
             f"batch_size must be >= 1 and block_seconds > 0, got {batch_size}, {block_seconds}"
@@ -298,6 +310,7 @@ def detect_file(
         # An alarm cut short by the recording shows in fewer windows; two consecutive
         # windows still tell it from one beep.
         min_edge_duration_s=min(min_event_s, config.duration + hop_s),
+        min_windows=min_windows,
         merge_gap_s=merge_gap_s,
         recording_s=scores.n_samples / config.sr,
     )

@@ -1,6 +1,6 @@
 """From per-window alarm probabilities to alarm events.
 
-    windows_to_events   -- merge overlapping/adjacent alarm windows, drop short events
+    windows_to_events   -- join alarm windows into events, drop short or sparse ones
 
 Pure numpy over window times: no audio, no model. Event bounds are window bounds, so
 their resolution is the hop between windows.
@@ -16,15 +16,26 @@ from sounddetect.exceptions import ParameterError
 ALARM = "alarm"
 #: Label of the negative class.
 NO_ALARM = "no_alarm"
-#: Shortest event kept by default, in seconds: three overlapping 4 s windows 2 s apart. A
-#: smoke or CO alarm keeps sounding, so it shows in consecutive windows; one or two
+#: Shortest event kept by default, in seconds: the span of three overlapping 4 s windows 2 s
+#: apart. A smoke or CO alarm keeps sounding, so it shows in many windows; one or two
 #: alarm-like windows between non-alarm ones are the start or end of a beeper, a melody, a
 #: microwave's three end beeps or the clink of dishes. Two windows (6 s) halved the held-out
-#: recordings with a false alarm (21 -> 12 of 48, an earlier model); three windows, with two
-#: allowed at the recording's edges (``detect_file``), halve them again on 40 s recordings
-#: of household sounds (42 -> 23 of 288) and find the same alarm recordings (README, "How
-#: good is the local model?").
+#: recordings with a false alarm (21 -> 12 of 48, an earlier model); three, with two allowed
+#: at the recording's edges (``detect_file``), halved them again on 40 s recordings of
+#: household sounds (42 -> 23 of 288) and found the same alarm recordings (README, "How good
+#: is the local model?").
 DEFAULT_MIN_EVENT_S = 8.0
+
+#: Alarm windows an event holds at least, by default: three, as :data:`DEFAULT_MIN_EVENT_S`
+#: asks of consecutive windows, and of windows that a merge gap joins.
+DEFAULT_MIN_WINDOWS = 3
+
+#: Largest gap, in seconds, between the alarm windows of one event by default. A CO alarm
+#: beeps four times and then pauses for 4-6.5 s, so only the one or two windows that hold a
+#: beep group look like an alarm, with one or two quiet windows between them; asking for
+#: three consecutive windows missed 20 of 40 CO alarms in 40 s recordings, and bridging two
+#: quiet windows finds 4 more (README, "Alarms in long recordings").
+DEFAULT_MERGE_GAP_S = 2.0
 
 
 def windows_to_events(
@@ -35,6 +46,7 @@ def windows_to_events(
     threshold: float = 0.5,
     min_duration_s: float = 0.0,
     min_edge_duration_s: float | None = None,
+    min_windows: int = 1,
     merge_gap_s: float = 0.0,
     recording_s: float | None = None,
     label: str = ALARM,
@@ -44,10 +56,11 @@ def windows_to_events(
     A window is an alarm window when its probability is at least ``threshold``. Alarm
     windows that overlap, touch, or are separated by at most ``merge_gap_s`` form one event
     from the first window's start to the last window's end. Events shorter than
-    ``min_duration_s`` are dropped, except (when ``recording_s`` is given) one that starts
-    at the start or ends at the end of the recording and lasts ``min_edge_duration_s``, and
-    one that spans the whole recording: the recording cut those short, and a recording too
-    short for a longer event has no other windows to contradict it.
+    ``min_duration_s``, or holding fewer than ``min_windows`` alarm windows, are dropped,
+    except (when ``recording_s`` is given) one that starts at the start or ends at the end
+    of the recording and lasts ``min_edge_duration_s``, and one that spans the whole
+    recording: the recording cut those short, and a recording too short for a longer event
+    has no other windows to contradict it.
 
     Parameters
     ----------
@@ -63,10 +76,14 @@ def windows_to_events(
     min_edge_duration_s : float >= 0 or None
         Shortest event kept at the start or end of the recording (needs ``recording_s``),
         in seconds; at most ``min_duration_s``. None: ``min_duration_s``.
+    min_windows : int >= 1
+        Fewest alarm windows an event holds (events at the recording's edges excepted);
+        :data:`DEFAULT_MIN_WINDOWS` with a merge gap asks for three windows that look like
+        an alarm, not necessarily in a row.
     merge_gap_s : float >= 0
-        Largest silence in seconds between two alarm windows that still joins them: the
-        pauses of a temporal-three pattern (1.5 s) are shorter than a window, so 0 suffices
-        for overlapping windows.
+        Largest gap in seconds between two alarm windows that still joins them: overlapping
+        windows join at 0; :data:`DEFAULT_MERGE_GAP_S` (two quiet 4 s windows at a 2 s hop)
+        bridges the pause of a CO alarm.
     recording_s : float or None
         Length of the recording in seconds; an event from 0 to it is kept whatever its
         length. None applies ``min_duration_s`` to every event.
@@ -98,6 +115,10 @@ def windows_to_events(
     >>> windows_to_events([0, 2, 4, 6], [4, 6, 8, 10], [0.1, 0.1, 0.8, 0.9], min_duration_s=8,
     ...                   min_edge_duration_s=6, recording_s=10.0)
     [{'label': 'alarm', 'start': 4.0, 'end': 10.0, 'confidence': 0.9}]
+    >>> co = [0.9, 0.1, 0.1, 0.9, 0.1, 0.1, 0.8, 0.1]  # a beep group every 6 s
+    >>> windows_to_events(range(0, 16, 2), range(4, 20, 2), co, min_duration_s=8,
+    ...                   min_windows=3, merge_gap_s=2.0)
+    [{'label': 'alarm', 'start': 0.0, 'end': 16.0, 'confidence': 0.9}]
     """
     starts = np.asarray(starts_s, dtype=np.float64).reshape(-1)
     ends = np.asarray(ends_s, dtype=np.float64).reshape(-1)
@@ -113,6 +134,8 @@ def windows_to_events(
         raise ParameterError(
             f"min_duration_s and merge_gap_s must be >= 0, got {min_duration_s}, {merge_gap_s}"
         )
+    if isinstance(min_windows, bool) or not isinstance(min_windows, int) or min_windows < 1:
+        raise ParameterError(f"min_windows must be an integer >= 1, got {min_windows!r}")
     if min_edge_duration_s is None:
         min_edge_duration_s = min_duration_s
     if not 0 <= min_edge_duration_s <= min_duration_s:
@@ -135,19 +158,22 @@ def windows_to_events(
     starts, ends, probs = starts[alarm][order], ends[alarm][order], probs[alarm][order]
 
     events: list[dict] = []
+    windows: list[int] = []  # alarm windows per event
     for start, end, prob in zip(starts.tolist(), ends.tolist(), probs.tolist(), strict=True):
         if events and start <= events[-1]["end"] + merge_gap_s:
             last = events[-1]
             last["end"] = max(last["end"], end)
             last["confidence"] = max(last["confidence"], prob)
+            windows[-1] += 1
         else:
             events.append({"label": label, "start": start, "end": end, "confidence": prob})
+            windows.append(1)
 
     # Window times are sample counts over the rate, so a 6 s event may come out as
     # 5.999999 s: every comparison allows for that rounding.
-    def kept(event: dict) -> bool:
+    def kept(event: dict, n_windows: int) -> bool:
         length = event["end"] - event["start"]
-        if length >= min_duration_s - 1e-9:
+        if length >= min_duration_s - 1e-9 and n_windows >= min_windows:
             return True
         if recording_s is None:
             return False
@@ -156,4 +182,4 @@ def windows_to_events(
             (at_start or at_end) and length >= min_edge_duration_s - 1e-9
         )
 
-    return [event for event in events if kept(event)]
+    return [event for event, n in zip(events, windows, strict=True) if kept(event, n)]

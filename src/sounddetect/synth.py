@@ -2444,8 +2444,24 @@ def _log_uniform(rng, low, high):
     return float(np.exp(rng.uniform(np.log(low), np.log(high))))
 
 
-def _draw_alarm(kind, rng, *, holdout, duration_s) -> AlarmSpec:
-    """A random alarm of ``kind``: a brand's timing, a sounder's tone, a unit's quirks."""
+def draw_alarm(kind, rng, *, holdout, duration_s) -> AlarmSpec:
+    """A random alarm of ``kind``: a brand's timing, a sounder's tone, a unit's quirks.
+
+    Parameters
+    ----------
+    kind : str
+        An alarm kind of :data:`ALARM_COUNTS` (``"t3piezo"``, ``"t4piezo"``, ...).
+    rng : np.random.Generator
+    holdout : bool
+        Draw as the holdout does: asymmetric square-wave drivers, speakers that barely
+        reproduce their fundamental, longer voice messages, interconnected units.
+    duration_s : float
+        Clip length in seconds.
+
+    Returns
+    -------
+    AlarmSpec
+    """
 
     spec = {
         "kind": kind,
@@ -2591,7 +2607,7 @@ def _plan_alarms(seed, scale, *, section, counts, holdout):
                 if rng.random() < LONG_ALARM_SHARE
                 else SAMPLE_DURATION
             )
-            alarm = _draw_alarm(kind, rng, holdout=holdout, duration_s=duration)
+            alarm = draw_alarm(kind, rng, holdout=holdout, duration_s=duration)
             recording = _draw_recording(
                 rng,
                 holdout=holdout,

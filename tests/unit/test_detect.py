@@ -204,6 +204,23 @@ def test_an_alarm_cut_short_by_the_recording_needs_two_windows_not_three(tmp_pat
     ]
 
 
+def test_beep_groups_each_in_one_window_make_one_event_across_the_pauses(tmp_path, rng, classifier):
+    # A CO alarm's beep groups come every ~6 s and fill only the window that holds them
+    # (4-8, 10-14, ...), with two quiet windows between: the default merge gap joins them,
+    # while without it each group is one window, which no event keeps. (3 s tones, so that
+    # the tiny model is sure of the windows that hold a whole one: threshold 0.8.)
+    y = noise(36.0, sr=SR, rng=rng, amplitude=0.01)
+    for onset in range(4, 32, 6):
+        y[onset * SR : (onset + 3) * SR] += tone(3.0, sr=SR)
+    path = write_wav(tmp_path / "groups.wav", y, SR)
+    result = detect_file(path, classifier, threshold=0.8)
+    assert [w["start"] for w in result["windows"] if w["label"] == "alarm"] == [4, 10, 16, 22, 28]
+    assert [(e["start"], e["end"]) for e in result["events"]] == [(4.0, 32.0)]
+    assert detect_file(path, classifier, threshold=0.8, merge_gap_s=0.0)["events"] == []
+    # Asked for six alarm windows, five groups are not enough.
+    assert detect_file(path, classifier, threshold=0.8, min_windows=6)["events"] == []
+
+
 @pytest.mark.parametrize(
     ("options", "match"),
     [
@@ -211,6 +228,8 @@ def test_an_alarm_cut_short_by_the_recording_needs_two_windows_not_three(tmp_pat
         ({"hop_s": 5.0}, "hop_s"),
         ({"threshold": 1.5}, "threshold"),
         ({"min_event_s": -1.0}, "min_event_s"),
+        ({"min_windows": 0}, "min_windows"),
+        ({"merge_gap_s": -1.0}, "merge_gap_s"),
         ({"batch_size": 0}, "batch_size"),
     ],
 )

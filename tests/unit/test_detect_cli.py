@@ -111,7 +111,16 @@ def test_bad_rekognition_model_is_a_usage_error(capsys, recordings, model, messa
     assert code == 2 and message in err
 
 
-@pytest.mark.parametrize("option", [["--threshold", "1.5"], ["--hop", "0"], ["--format", "xml"]])
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--threshold", "1.5"],
+        ["--hop", "0"],
+        ["--format", "xml"],
+        ["--min-windows", "0"],
+        ["--merge-gap", "-1"],
+    ],
+)
 def test_bad_options_exit_2(capsys, recordings, tiny_model_dir, option):
     with pytest.raises(SystemExit) as caught:
         main(["detect", str(recordings), "--model", str(tiny_model_dir), *option])
@@ -124,6 +133,10 @@ def test_options_reach_detection(capsys, recordings, tiny_model_dir):
     result = json.loads(out)
     assert code == 0 and len(result["windows"]) == 11
     assert result["classifier"]["threshold"] == 0.9 and result["alarm"] is False
+    _, out, _ = run_cli(capsys, recordings / "alarm_kitchen.wav", *argv[:4], "--min-windows", "99")
+    assert json.loads(out)["alarm"] is False
+    _, out, _ = run_cli(capsys, recordings / "alarm_kitchen.wav", *argv[:4], "--min-windows", "1")
+    assert json.loads(out)["alarm"] is True
 
 
 def test_plots_one_png_per_processed_file(capsys, recordings, tiny_model_dir, tmp_path):

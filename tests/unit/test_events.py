@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from sounddetect.events import DEFAULT_MIN_EVENT_S, windows_to_events
+from sounddetect.events import (
+    DEFAULT_MERGE_GAP_S,
+    DEFAULT_MIN_EVENT_S,
+    DEFAULT_MIN_WINDOWS,
+    windows_to_events,
+)
 from sounddetect.exceptions import ParameterError
 
 
@@ -67,6 +72,32 @@ def test_default_min_duration_needs_three_consecutive_windows():
     assert [(e["start"], e["end"]) for e in events] == [(2.0, 10.0)]
 
 
+def test_min_windows_counts_the_alarm_windows_of_an_event():
+    # Two windows that touch (0-4 and 4-8) span 8 s but are two windows, not three.
+    probs = [0.9, 0.1, 0.9, 0.1, 0.1]
+    assert len(events_of(probs, threshold=0.5, min_duration_s=8.0)) == 1
+    assert events_of(probs, threshold=0.5, min_duration_s=8.0, min_windows=3) == []
+    three = events_of([0.9, 0.1, 0.9, 0.9, 0.1], threshold=0.5, min_duration_s=8.0, min_windows=3)
+    assert [(e["start"], e["end"]) for e in three] == [(0.0, 10.0)]
+
+
+def test_the_default_gap_bridges_a_co_alarm_s_pause():
+    # A beep group every 6 s lights one window in three; two quiet windows between them.
+    co = [0.9, 0.1, 0.1, 0.95, 0.1, 0.1, 0.8, 0.1]
+    rule = {
+        "threshold": 0.5,
+        "min_duration_s": DEFAULT_MIN_EVENT_S,
+        "min_windows": DEFAULT_MIN_WINDOWS,
+    }
+    events = events_of(co, merge_gap_s=DEFAULT_MERGE_GAP_S, **rule)
+    assert events == [{"label": "alarm", "start": 0.0, "end": 16.0, "confidence": 0.95}]
+    assert events_of(co, merge_gap_s=0.0, **rule) == []
+    # Two groups are two windows; three quiet windows (a 4 s gap) are not bridged.
+    assert events_of([0.9, 0.1, 0.1, 0.9, 0.1, 0.1, 0.1], merge_gap_s=2.0, **rule) == []
+    sparse = [0.9, 0.1, 0.1, 0.1, 0.9, 0.1, 0.1, 0.1, 0.9]
+    assert events_of(sparse, merge_gap_s=2.0, **rule) == []
+
+
 @pytest.mark.parametrize(
     ("probabilities", "kept"),
     [
@@ -82,6 +113,7 @@ def test_events_at_the_recording_s_edges_need_only_the_edge_duration(probabiliti
         threshold=0.5,
         min_duration_s=DEFAULT_MIN_EVENT_S,
         min_edge_duration_s=6.0,
+        min_windows=DEFAULT_MIN_WINDOWS,
         recording_s=12.0,
     )
     assert [(e["start"], e["end"]) for e in events] == kept
@@ -134,6 +166,9 @@ def test_unsorted_windows_give_the_same_events():
         ([0], [4], [0.5], {"min_duration_s": 6.0, "min_edge_duration_s": 8.0}, "min_edge"),
         ([0], [4], [0.5], {"min_edge_duration_s": -1.0}, "min_edge"),
         ([0], [4], [0.5], {"recording_s": 0.0}, "recording_s must be positive"),
+        ([0], [4], [0.5], {"min_windows": 0}, "min_windows"),
+        ([0], [4], [0.5], {"min_windows": 1.5}, "min_windows"),
+        ([0], [4], [0.5], {"min_windows": True}, "min_windows"),
     ],
 )
 def test_bad_arguments_raise_parameter_error(starts, ends, probs, options, match):

@@ -25,9 +25,10 @@ from sounddetect.cli.argtypes import (
     non_negative_float,
     non_negative_int,
     positive_float,
+    positive_int,
     probability,
 )
-from sounddetect.events import DEFAULT_MIN_EVENT_S
+from sounddetect.events import DEFAULT_MERGE_GAP_S, DEFAULT_MIN_EVENT_S, DEFAULT_MIN_WINDOWS
 from sounddetect.exceptions import AudioError, ModelError, ParameterError
 
 logger = logging.getLogger(__name__)
@@ -82,11 +83,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "or end lasts two windows (0 keeps single alarm windows)",
     )
     parser.add_argument(
+        "--min-windows",
+        type=positive_int,
+        default=DEFAULT_MIN_WINDOWS,
+        metavar="N",
+        help="drop events with fewer alarm windows, with the same exceptions",
+    )
+    parser.add_argument(
         "--merge-gap",
         type=non_negative_float,
-        default=0.0,
+        default=DEFAULT_MERGE_GAP_S,
         metavar="S",
-        help="join alarm windows at most this far apart",
+        help="join alarm windows at most this far apart (the default bridges a CO alarm's pause)",
     )
     parser.add_argument(
         "--threads",
@@ -128,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
                 hop_s=args.hop,
                 threshold=args.threshold,
                 min_event_s=args.min_event,
+                min_windows=args.min_windows,
                 merge_gap_s=args.merge_gap,
             )
         if result["error"]:
