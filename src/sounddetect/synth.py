@@ -2268,14 +2268,18 @@ ALARM_F0_HZ = {"piezo": (2500.0, 4200.0), "square": (426.0, 614.0), "speaker": (
 #: Share of holdout alarms that sound as two interconnected units out of step.
 HOLDOUT_INTERCONNECTED_SHARE = 0.5
 
-#: Training alarm clips per kind at scale 1.
+#: Training alarm clips per kind at scale 1. CO (T4) alarms and continuous tones have more
+#: clips than the other kinds after the T3 piezo: in a 4 s window either is one steady tone
+#: (a T4 group's four pips smear into one in a room), as kettle whistles, appliance beeps and
+#: hum are, and with 44 and 36 clips models missed 12-16 of 40 CO alarms in long recordings
+#: and raised about twice the household false alarms (README, "What changed in this model").
 ALARM_COUNTS = {
     "t3piezo": 120,
     "t3square": 32,
     "t3speaker": 36,
     "t3voice": 28,
-    "t4piezo": 44,
-    "continuous": 36,
+    "t4piezo": 88,
+    "continuous": 72,
 }
 #: Holdout alarm clips per kind: interconnected units, other sounders, rooms, microphones and
 #: voices.
