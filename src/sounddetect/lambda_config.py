@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sounddetect.classifiers.base import REKOGNITION_ARN, Classifier
-from sounddetect.events import DEFAULT_MIN_EVENT_S
+from sounddetect.events import DEFAULT_MERGE_GAP_S, DEFAULT_MIN_EVENT_S, DEFAULT_MIN_WINDOWS
 from sounddetect.exceptions import ModelError, ParameterError
 from sounddetect.spectrum import SpectrogramConfig
 
@@ -37,6 +37,8 @@ SAM_PARAMETERS = {
     "SAMPLE_DURATION": "SampleDuration",
     "WINDOW_HOP": "WindowHop",
     "MIN_EVENT_DURATION": "MinEventDuration",
+    "MIN_EVENT_WINDOWS": "MinEventWindows",
+    "EVENT_MERGE_GAP": "EventMergeGap",
     "SPECTROGRAM_CONFIG": "SpectrogramConfig",
     "MAX_UPLOAD_MB": "MaxUploadSizeMB",
 }
@@ -66,6 +68,10 @@ class LambdaSettings:
         Seconds between window starts.
     min_event_s : float
         Shortest alarm event kept, in seconds.
+    min_windows : int
+        Fewest alarm windows an event holds.
+    merge_gap_s : float
+        Largest gap in seconds between the alarm windows of one event.
     upload_prefix, results_prefix : str
         Key prefixes of uploads (the S3 notification's filter) and results. Neither may
         contain the other, so a result can never trigger the function.
@@ -84,6 +90,8 @@ class LambdaSettings:
     spectrogram_fields: Mapping[str, Any] = field(default_factory=dict)
     hop_s: float = 2.0
     min_event_s: float = DEFAULT_MIN_EVENT_S
+    min_windows: int = DEFAULT_MIN_WINDOWS
+    merge_gap_s: float = DEFAULT_MERGE_GAP_S
     upload_prefix: str = "uploads/"
     results_prefix: str = "results/"
     topic_arn: str | None = None
@@ -163,6 +171,14 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     results_prefix = env.get("RESULTS_PREFIX", defaults.results_prefix)
     check_prefixes(upload_prefix, results_prefix)
 
+    min_windows = _number(env, "MIN_EVENT_WINDOWS", defaults.min_windows)
+    merge_gap_s = _number(env, "EVENT_MERGE_GAP", defaults.merge_gap_s)
+    if min_windows < 1 or min_windows != int(min_windows) or merge_gap_s < 0:
+        raise ParameterError(
+            f"need an integer MIN_EVENT_WINDOWS >= 1 and EVENT_MERGE_GAP >= 0 s, got "
+            f"{min_windows}, {merge_gap_s}"
+        )
+
     max_upload_mb = _number(env, "MAX_UPLOAD_MB", defaults.max_upload_bytes / 2**20)
     workers = _number(env, "REKOGNITION_MAX_WORKERS", defaults.rekognition_max_workers)
     if max_upload_mb <= 0 or workers < 1 or workers != int(workers):
@@ -183,6 +199,8 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
         spectrogram_fields=fields,
         hop_s=hop_s,
         min_event_s=min_event_s,
+        min_windows=int(min_windows),
+        merge_gap_s=merge_gap_s,
         upload_prefix=upload_prefix,
         results_prefix=results_prefix,
         topic_arn=env.get("ALERT_TOPIC_ARN") or None,

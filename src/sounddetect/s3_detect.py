@@ -244,6 +244,8 @@ def process_upload(
                     classifier,
                     hop_s=settings.hop_s,
                     min_event_s=settings.min_event_s,
+                    min_windows=settings.min_windows,
+                    merge_gap_s=settings.merge_gap_s,
                     name=name,
                 )
             caught.extend(recorded)

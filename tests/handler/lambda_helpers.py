@@ -117,6 +117,8 @@ def handler_environment(aws: Aws, **overrides) -> dict[str, str]:
         "SAMPLE_DURATION": "4",
         "WINDOW_HOP": "2",
         "MIN_EVENT_DURATION": "0",
+        "MIN_EVENT_WINDOWS": "1",
+        "EVENT_MERGE_GAP": "2",
         "SPECTROGRAM_CONFIG": "{}",
         "ONNX_MODEL_DIR": "model",
         "UPLOAD_PREFIX": "uploads/",
