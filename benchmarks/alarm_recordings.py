@@ -24,11 +24,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from foreign_sounds import SR, run_detect
+from foreign_sounds import SR, recordings_parser, run_detect
 
 from sounddetect import synth
 
@@ -43,14 +42,8 @@ SNR_BANDS_DB = ((-5.0, 0.0), (0.0, 5.0), (5.0, 15.0))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--model", type=Path, default=Path("models/default"))
-    parser.add_argument("--work", type=Path, default=Path("/tmp/sounddetect-alarm-recordings"))
-    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
+    parser = recordings_parser(__doc__, work="/tmp/sounddetect-alarm-recordings", kinds=KINDS)
     parser.add_argument("--count", type=int, default=8, help="recordings per alarm kind")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--detect-option",
         action="append",

@@ -98,16 +98,24 @@ BASS_PROGRAMS = (33, 34)
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def recordings_parser(
+    description: str, *, work: str, kinds: tuple[str, ...]
+) -> argparse.ArgumentParser:
+    """The options every benchmark that renders recordings and detects on them takes."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--model", type=Path, default=Path("models/default"))
-    parser.add_argument("--work", type=Path, default=Path("/tmp/sounddetect-foreign-sounds"))
-    parser.add_argument(
-        "--kinds", nargs="+", choices=("speech", "music"), default=["speech", "music"]
-    )
+    parser.add_argument("--work", type=Path, default=Path(work))
+    parser.add_argument("--kinds", nargs="+", choices=kinds, default=list(kinds))
     parser.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = recordings_parser(
+        __doc__, work="/tmp/sounddetect-foreign-sounds", kinds=("speech", "music")
+    )
     return parser.parse_args(argv)
 
 

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from foreign_sounds import SR, count_false_alarms, record
+from foreign_sounds import SR, count_false_alarms, record, recordings_parser
 
 from sounddetect import synth
 
@@ -37,14 +36,8 @@ DEFAULT_SECONDS = 40.0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--model", type=Path, default=Path("models/default"))
-    parser.add_argument("--work", type=Path, default=Path("/tmp/sounddetect-household-sounds"))
-    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
+    parser = recordings_parser(__doc__, work="/tmp/sounddetect-household-sounds", kinds=KINDS)
     parser.add_argument("--count", type=int, default=24, help="recordings per kind")
-    parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 
 

@@ -27,6 +27,7 @@ from sounddetect.events import (
     DEFAULT_MERGE_GAP_S,
     DEFAULT_MIN_EVENT_S,
     DEFAULT_MIN_WINDOWS,
+    check_min_windows,
     windows_to_events,
 )
 from sounddetect.exceptions import ParameterError, SoundDetectError, SoundDetectWarning
@@ -278,8 +279,7 @@ def detect_file(
         raise ParameterError(
             f"min_event_s and merge_gap_s must be >= 0, got {min_event_s}, {merge_gap_s}"
         )
-    if isinstance(min_windows, bool) or not isinstance(min_windows, int) or min_windows < 1:
-        raise ParameterError(f"min_windows must be an integer >= 1, got {min_windows!r}")
+    check_min_windows(min_windows)
     if batch_size < 1 or block_seconds <= 0:
         raise ParameterError(
             f"batch_size must be >= 1 and block_seconds > 0, got {batch_size}, {block_seconds}"

@@ -1,6 +1,7 @@
 """From per-window alarm probabilities to alarm events.
 
     windows_to_events   -- join alarm windows into events, drop short or sparse ones
+    check_min_windows   -- validate an event's window count (also checked by detect_file)
 
 Pure numpy over window times: no audio, no model. Event bounds are window bounds, so
 their resolution is the hop between windows.
@@ -36,6 +37,12 @@ DEFAULT_MIN_WINDOWS = 3
 #: three consecutive windows missed 20 of 40 CO alarms in 40 s recordings, and bridging two
 #: quiet windows finds 4 more (README, "Alarms in long recordings").
 DEFAULT_MERGE_GAP_S = 2.0
+
+
+def check_min_windows(min_windows) -> None:
+    """Raise :class:`ParameterError` unless ``min_windows`` is an integer >= 1."""
+    if isinstance(min_windows, bool) or not isinstance(min_windows, int) or min_windows < 1:
+        raise ParameterError(f"min_windows must be an integer >= 1, got {min_windows!r}")
 
 
 def windows_to_events(
@@ -134,8 +141,7 @@ def windows_to_events(
         raise ParameterError(
             f"min_duration_s and merge_gap_s must be >= 0, got {min_duration_s}, {merge_gap_s}"
         )
-    if isinstance(min_windows, bool) or not isinstance(min_windows, int) or min_windows < 1:
-        raise ParameterError(f"min_windows must be an integer >= 1, got {min_windows!r}")
+    check_min_windows(min_windows)
     if min_edge_duration_s is None:
         min_edge_duration_s = min_duration_s
     if not 0 <= min_edge_duration_s <= min_duration_s:
