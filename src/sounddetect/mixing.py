@@ -221,7 +221,7 @@ def draw_sample_specs(
     seed: int,
     sr: int = 16000,
     duration_s: float = 4.0,
-    samples_per_layer: int = 1600,
+    samples_per_layer: int = 8000,
     max_background_layers: int = 3,
     snr_db: tuple = ("uniform", -5.0, 25.0),
     background_gain_db: tuple = ("uniform", -12.0, 0.0),

@@ -67,6 +67,9 @@ logger = logging.getLogger(__name__)
 #: (smoke) and temporal-four (CO) patterns, three or four beeps and then a pause.
 RHYTHMIC_ALARM_KINDS = ("t3", "t4")
 
+#: Training precisions: ``auto`` is ``bfloat16`` where the CPU has bfloat16 instructions.
+PRECISIONS = ("auto", "bfloat16", "float32")
+
 #: Types whose pixels are dB of a power spectrogram, so that two images can be mixed in dB
 #: and their frequency axis shifted. MFCC and chroma pixels are not, and get neither.
 POWER_SPECTROGRAM_TYPES = ("mel", "linear", "cqt", "reassigned", "harmonic", "percussive")
@@ -568,6 +571,8 @@ class FitResult:
         Wall-clock training time.
     validate_probabilities : np.ndarray
         The kept model's validate probabilities.
+    precision : str
+        ``bfloat16`` or ``float32``: what the forward passes of training ran in.
     """
 
     model: AlarmNet
@@ -575,6 +580,25 @@ class FitResult:
     best_epoch: int = 0
     seconds: float = 0.0
     validate_probabilities: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    precision: str = "float32"
+
+
+def resolve_precision(precision: str) -> str:
+    """``bfloat16`` or ``float32`` for a :data:`PRECISIONS` value.
+
+    ``auto`` picks ``bfloat16`` where oneDNN has native bfloat16 kernels for this CPU
+    (AVX-512 BF16 or AMX), where it makes a training step about 1.7 times faster; elsewhere
+    it would be emulated and slower, so ``float32``.
+    """
+    if precision not in PRECISIONS:
+        raise ParameterError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if precision != "auto":
+        return precision
+    try:
+        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a build without oneDNN
+        native = False
+    return "bfloat16" if native else "float32"
 
 
 def _predict_logits(model: nn.Module, tensor: torch.Tensor, *, batch_size: int) -> torch.Tensor:
@@ -590,7 +614,7 @@ def fit(
     validate_data: LabelledImages,
     *,
     config: SpectrogramConfig,
-    epochs: int = 30,
+    epochs: int = 10,
     batch_size: int = 32,
     learning_rate: float = 3e-3,
     patience: int = 10,
@@ -598,6 +622,7 @@ def fit(
     frame_loss_weight: float = 1.0,
     seed: int = 0,
     num_threads: int = 2,
+    precision: str = "auto",
 ) -> FitResult:
     """Train an :class:`AlarmNet` on ``train_data``, early-stopped on ``validate_data``.
 
@@ -631,6 +656,10 @@ def fit(
         Seeds weights, batch order and augmentation: the same seed gives the same model.
     num_threads : int
         PyTorch intra-op threads.
+    precision : str
+        One of :data:`PRECISIONS` (:func:`resolve_precision`): the forward passes of
+        training run under bfloat16 autocast or in float32. Weights, optimiser, losses and
+        the exported model are float32 either way.
 
     Returns
     -------
@@ -642,6 +671,8 @@ def fit(
         )
     if frame_loss_weight < 0:
         raise ParameterError(f"frame_loss_weight must be >= 0, got {frame_loss_weight}")
+    precision = resolve_precision(precision)
+    bfloat16 = precision == "bfloat16"
     torch.set_num_threads(num_threads)
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
@@ -676,7 +707,7 @@ def fit(
         pos_weight=torch.tensor((len(train_y) - n_alarm) / n_alarm)
     )
     frame_loss_function = nn.BCEWithLogitsLoss()
-    result = FitResult(model=model)
+    result = FitResult(model=model, precision=precision)
     best_loss, best_state, stale = math.inf, None, 0
     start = time.perf_counter()
     for epoch in range(1, epochs + 1):
@@ -714,7 +745,10 @@ def fit(
                     x = torch.cat([x, negatives])
                     y = torch.cat([y, torch.zeros(len(negatives))])
                     sounding = torch.cat([sounding, negative_sounding])
-            logits, frame_logits = model.forward_with_frames(x)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
+                logits, frame_logits = model.forward_with_frames(x)
+            # The losses in float32: bfloat16 keeps 8 bits of mantissa.
+            logits, frame_logits = logits.float(), frame_logits.float()
             # Image columns to the frame head's time steps (the first block halves time).
             frame_targets = nn.functional.adaptive_avg_pool1d(
                 sounding.unsqueeze(1), frame_logits.shape[-1]
@@ -855,7 +889,7 @@ def train(
     out_dir: str | Path,
     *,
     kind: str = "mel",
-    epochs: int = 30,
+    epochs: int = 10,
     batch_size: int = 32,
     learning_rate: float = 3e-3,
     patience: int = 10,
@@ -863,6 +897,7 @@ def train(
     frame_loss_weight: float = 1.0,
     seed: int = 0,
     num_threads: int = 2,
+    precision: str = "auto",
     min_recall: float = 0.9,
     overwrite: bool = False,
     name: str | None = None,
@@ -877,7 +912,9 @@ def train(
         Model folder to create, e.g. ``models/default``.
     kind : str
         Spectrogram type to train on.
-    epochs, batch_size, learning_rate, patience, augmentation, frame_loss_weight, seed, num_threads
+    epochs, batch_size, learning_rate, patience, augmentation, frame_loss_weight, seed
+        See :func:`fit`.
+    num_threads, precision
         See :func:`fit`.
     min_recall : float
         Recall on validate/ the decision threshold must keep (:func:`choose_threshold`).
@@ -922,6 +959,7 @@ def train(
         frame_loss_weight=frame_loss_weight,
         seed=seed,
         num_threads=num_threads,
+        precision=precision,
     )
     if not 0.0 <= min_recall <= 1.0:
         raise ParameterError(f"min_recall must be in [0, 1], got {min_recall}")
@@ -968,6 +1006,7 @@ def train(
             "seed": seed,
             "augmentation": augmentation.to_dict() if augmentation else None,
             "frame_loss_weight": frame_loss_weight,
+            "precision": result.precision,
             "architecture": repr(result.model),
         },
     }

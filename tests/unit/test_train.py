@@ -16,6 +16,7 @@ from sounddetect.evaluate import dataset_config, load_split
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SpectrogramConfig, image_to_tensor
 from sounddetect.train import (
+    PRECISIONS,
     AlarmNet,
     Augmentation,
     augment_batch,
@@ -25,6 +26,7 @@ from sounddetect.train import (
     fit,
     mix_backgrounds,
     mix_images_db,
+    resolve_precision,
     rhythm_negatives,
     sounding_targets,
     train,
@@ -92,6 +94,7 @@ def test_train_writes_model_json_per_contract(trained_model_dir, tiny_dataset):
     assert {"precision", "recall", "f1", "roc_auc", "confusion_matrix"} <= set(validate)
     assert len(card["metrics"]["history"]) == card["metrics"]["epochs_run"] <= 2
     assert card["metrics"]["onnx_max_abs_difference"] <= 1e-4
+    assert card["training"]["precision"] in ("bfloat16", "float32")
     assert (trained_model_dir / "model.onnx").stat().st_size > 1000
     assert trained_model_dir.stat().st_mode & 0o755 == 0o755
 
@@ -287,6 +290,59 @@ def test_fit_refuses_a_negative_frame_loss_weight(tiny_dataset):
     data = load_split(tiny_dataset, split="train")
     with pytest.raises(ParameterError, match="frame_loss_weight must be >= 0"):
         fit(data, data, config=SpectrogramConfig(), epochs=1, frame_loss_weight=-1.0)
+
+
+def test_resolve_precision_names_what_training_runs_in():
+    assert resolve_precision("float32") == "float32"
+    assert resolve_precision("bfloat16") == "bfloat16"
+    assert resolve_precision("auto") in ("bfloat16", "float32")
+    with pytest.raises(ParameterError, match="precision must be one of auto, bfloat16"):
+        resolve_precision("float16")
+
+
+@pytest.mark.parametrize("precision", ["bfloat16", "float32"])
+def test_fit_in_either_precision_is_seeded_and_exports_float32(tiny_dataset, tmp_path, precision):
+    # GIVEN the tiny dataset, WHEN fitted twice with the same seed in one precision
+    config = dataset_config(tiny_dataset)
+    train_data = load_split(tiny_dataset, split="train")
+    validate_data = load_split(tiny_dataset, split="validate")
+    runs = [
+        fit(train_data, validate_data, config=config, epochs=2, num_threads=1, precision=precision)
+        for _ in range(2)
+    ]
+    # THEN both runs give the same weights, float32, and say what they ran in
+    first, second = (run.model.state_dict() for run in runs)
+    assert all(torch.equal(first[key], second[key]) for key in first)
+    assert all(v.dtype != torch.bfloat16 for v in first.values())
+    assert runs[0].precision == precision
+    # AND the exported model gives PyTorch's float32 probabilities
+    path = export_onnx(runs[0].model, tmp_path / "model.onnx", config=config)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    tensor = image_to_tensor(load_split(tiny_dataset, split="test").images)
+    (exported,) = session.run(["alarm_probability"], {"image": tensor})
+    with torch.no_grad():
+        expected = torch.sigmoid(runs[0].model(torch.from_numpy(tensor))).numpy()
+    assert exported.dtype == np.float32
+    np.testing.assert_allclose(exported, expected, atol=1e-4)
+
+
+def test_train_cli_offers_every_precision(tiny_dataset, tmp_path, capsys):
+    from sounddetect.cli import build_parser
+
+    # GIVEN the train command line, THEN it takes every precision of the library, auto first
+    parser = build_parser()
+    assert parser.parse_args(["train", str(tiny_dataset)]).precision == "auto"
+    for precision in PRECISIONS:
+        assert parser.parse_args(["train", "x", "--precision", precision]).precision == precision
+    # WHEN training in float32 THEN model.json says so; an unknown precision is a usage error
+    out = tmp_path / "fp32"
+    argv = ["train", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    assert main([*argv, "--precision", "float32"]) == 0
+    assert json.loads((out / "model.json").read_text())["training"]["precision"] == "float32"
+    with pytest.raises(SystemExit) as caught:
+        main([*argv, "--overwrite", "--precision", "half"])
+    assert caught.value.code == 2
+    assert "invalid choice: 'half'" in capsys.readouterr().err
 
 
 def test_alarm_net_sees_the_whole_window_in_time():

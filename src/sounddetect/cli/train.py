@@ -23,7 +23,13 @@ from sounddetect.spectrum import SPECTROGRAM_TYPES
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags shared with ``sounddetect compare``."""
-    parser.add_argument("--epochs", type=positive_int, default=30, help="most epochs to train")
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=10,
+        help="most epochs to train (10 suit the default 16,800 training images; a smaller "
+        "dataset needs more)",
+    )
     parser.add_argument(
         "--patience",
         type=positive_int,
@@ -45,6 +51,13 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
         default=1.0,
         metavar="WEIGHT",
         help="weight of the loss on where in the window the alarm sounds (0: labels only)",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=("auto", "bfloat16", "float32"),
+        default="auto",
+        help="forward passes of training under bfloat16 autocast or in float32; auto: "
+        "bfloat16 where the CPU has bfloat16 instructions (the model is float32 either way)",
     )
     parser.add_argument(
         "--min-recall",
@@ -85,6 +98,7 @@ def training_options(args: argparse.Namespace) -> dict:
         "learning_rate": args.learning_rate,
         "seed": args.seed,
         "num_threads": args.threads,
+        "precision": args.precision,
         "min_recall": args.min_recall,
         "augmentation": None if args.no_augment else Augmentation(),
         "frame_loss_weight": args.frame_loss,
