@@ -53,6 +53,7 @@ from sounddetect import __version__
 from sounddetect.audio import is_audio_path, load_audio
 from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
 from sounddetect.mixing import (
+    DEFAULT_SAMPLES_PER_LAYER,
     LABELS,
     SampleSpec,
     SourceClip,
@@ -158,10 +159,7 @@ class GeneratorSettings:
     sr: int = 16000
     sample_duration: float = 4.0
     max_background_layers: int = 3
-    # 24,000 samples: five times 4,800 at the same training compute raised held-out ROC-AUC
-    # from 0.913 to 0.928 (more mixes of the same clips, fewer mixes learnt by heart), and
-    # more so with the longer training bfloat16 allows (docs/model-trials.md).
-    samples_per_layer: int = 8000
+    samples_per_layer: int = DEFAULT_SAMPLES_PER_LAYER
     # A smoke alarm is loud (85 dB at 3 m); below -5 dB over its active part, several of our
     # mixes hide it completely under three layers, which teaches label noise, not alarms.
     snr_db: tuple[float, float] = (-5.0, 25.0)

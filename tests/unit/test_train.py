@@ -59,6 +59,16 @@ def trained_model_dir(tiny_dataset, tmp_path_factory):
     return out
 
 
+def export_and_reference(model, config, dataset, tmp_path):
+    """An onnxruntime session of the exported model, the test images, PyTorch's probabilities."""
+    path = export_onnx(model, tmp_path / "model.onnx", config=config)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    tensor = image_to_tensor(load_split(dataset, split="test").images)
+    with torch.no_grad():
+        expected = torch.sigmoid(model(torch.from_numpy(tensor))).numpy()
+    return session, tensor, expected
+
+
 def test_exported_onnx_matches_pytorch(tiny_dataset, tmp_path):
     # GIVEN a model fitted for two epochs on the tiny dataset
     config = dataset_config(tiny_dataset)
@@ -66,11 +76,7 @@ def test_exported_onnx_matches_pytorch(tiny_dataset, tmp_path):
     validate_data = load_split(tiny_dataset, split="validate")
     result = fit(train_data, validate_data, config=config, epochs=2, num_threads=1)
     # WHEN it is exported and run by onnxruntime on test images, batch sizes 1 and 12
-    path = export_onnx(result.model, tmp_path / "model.onnx", config=config)
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    tensor = image_to_tensor(load_split(tiny_dataset, split="test").images)
-    with torch.no_grad():
-        expected = torch.sigmoid(result.model(torch.from_numpy(tensor))).numpy()
+    session, tensor, expected = export_and_reference(result.model, config, tiny_dataset, tmp_path)
     for batch in (tensor[:1], tensor):
         (exported,) = session.run(["alarm_probability"], {"image": batch})
         # THEN the probabilities are PyTorch's, one per image
@@ -316,12 +322,8 @@ def test_fit_in_either_precision_is_seeded_and_exports_float32(tiny_dataset, tmp
     assert all(v.dtype != torch.bfloat16 for v in first.values())
     assert runs[0].precision == precision
     # AND the exported model gives PyTorch's float32 probabilities
-    path = export_onnx(runs[0].model, tmp_path / "model.onnx", config=config)
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    tensor = image_to_tensor(load_split(tiny_dataset, split="test").images)
+    session, tensor, expected = export_and_reference(runs[0].model, config, tiny_dataset, tmp_path)
     (exported,) = session.run(["alarm_probability"], {"image": tensor})
-    with torch.no_grad():
-        expected = torch.sigmoid(runs[0].model(torch.from_numpy(tensor))).numpy()
     assert exported.dtype == np.float32
     np.testing.assert_allclose(exported, expected, atol=1e-4)
 

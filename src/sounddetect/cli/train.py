@@ -54,6 +54,7 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--precision",
+        # sounddetect.train.PRECISIONS, spelled out: that module imports torch, an extra.
         choices=("auto", "bfloat16", "float32"),
         default="auto",
         help="forward passes of training under bfloat16 autocast or in float32; auto: "
