@@ -17,6 +17,7 @@ Rendering
 Images
     encode_png            -- deterministic PNG bytes for an image array
     decode_png            -- uint8 array from PNG bytes
+    image_to_pixels       -- the model input's layout: uint8 (n, C, H, W)
     image_to_tensor       -- the model input: float32 (n, C, H, W) in [0, 1]
 """
 
@@ -423,8 +424,11 @@ def decode_png(data: bytes) -> np.ndarray:
         raise ParameterError(f"not a readable PNG image ({exc})") from exc
 
 
-def image_to_tensor(images: np.ndarray) -> np.ndarray:
-    """The model input: images as float32 ``(n, C, H, W)`` with values ``pixel / 255``.
+def image_to_pixels(images: np.ndarray) -> np.ndarray:
+    """Images in the model input's layout, ``(n, C, H, W)``, still uint8.
+
+    Training keeps its images this way, a quarter of the memory of float32, and converts
+    each batch as :func:`image_to_tensor` does.
 
     Parameters
     ----------
@@ -433,7 +437,8 @@ def image_to_tensor(images: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    tensor : np.ndarray [shape=(n, C, H, W), dtype=float32], values in [0, 1]
+    pixels : np.ndarray [shape=(n, C, H, W), dtype=uint8]
+        A view of ``images`` where the layout allows it.
 
     Raises
     ------
@@ -445,12 +450,30 @@ def image_to_tensor(images: np.ndarray) -> np.ndarray:
             f"images must be a uint8 array, got {getattr(images, 'dtype', images)}"
         )
     if images.ndim == 3:
-        batch = images[:, np.newaxis]
-    elif images.ndim == 4 and images.shape[3] == 3:
-        batch = images.transpose(0, 3, 1, 2)
-    else:
-        raise ParameterError(f"images must be (n, H, W) or (n, H, W, 3), got shape {images.shape}")
-    return np.ascontiguousarray(batch, dtype=np.float32) / np.float32(255)
+        return images[:, np.newaxis]
+    if images.ndim == 4 and images.shape[3] == 3:
+        return images.transpose(0, 3, 1, 2)
+    raise ParameterError(f"images must be (n, H, W) or (n, H, W, 3), got shape {images.shape}")
+
+
+def image_to_tensor(images: np.ndarray) -> np.ndarray:
+    """The model input: images as float32 ``(n, C, H, W)`` with values ``pixel / 255``.
+
+    Parameters
+    ----------
+    images : np.ndarray [dtype=uint8]
+        A gray or colour batch, as :func:`image_to_pixels` takes it.
+
+    Returns
+    -------
+    tensor : np.ndarray [shape=(n, C, H, W), dtype=float32], values in [0, 1]
+
+    Raises
+    ------
+    ParameterError
+        As :func:`image_to_pixels`.
+    """
+    return np.ascontiguousarray(image_to_pixels(images), dtype=np.float32) / np.float32(255)
 
 
 # --------------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ from sounddetect.evaluate import (
     load_split,
 )
 from sounddetect.exceptions import ModelError, ParameterError
-from sounddetect.spectrum import SpectrogramConfig, image_to_tensor
+from sounddetect.spectrum import SpectrogramConfig, image_to_pixels, image_to_tensor
 
 logger = logging.getLogger(__name__)
 
@@ -358,7 +358,8 @@ def mix_backgrounds(
     sounding : torch.Tensor [shape=(N, W)]
         Where in each image an alarm sounds (:func:`sounding_targets`).
     pool, pool_sounding : torch.Tensor [shape=(M, 1, H, W)], [shape=(M, W)]
-        ``no_alarm`` training images to mix in, and their sounding times.
+        ``no_alarm`` training images to mix in (in [0, 1], or uint8 pixels converted as they
+        are drawn), and their sounding times.
     generator : torch.Generator
         Source of randomness.
     augmentation : Augmentation
@@ -378,7 +379,8 @@ def mix_backgrounds(
         k = int(chosen.sum())
         picks = torch.randint(len(pool), (k,), generator=generator)
         gain_db = _uniform(*a.mix_gain_db, k, generator=generator)
-        images[chosen] = mix_images_db(images[chosen], pool[picks], gain_db=gain_db, top_db=top_db)
+        background = _unit(pool[picks])
+        images[chosen] = mix_images_db(images[chosen], background, gain_db=gain_db, top_db=top_db)
         sounding[chosen] = torch.maximum(sounding[chosen], pool_sounding[picks])
     return images, sounding
 
@@ -601,11 +603,16 @@ def resolve_precision(precision: str) -> str:
     return "bfloat16" if native else "float32"
 
 
-def _predict_logits(model: nn.Module, tensor: torch.Tensor, *, batch_size: int) -> torch.Tensor:
+def _unit(images: torch.Tensor) -> torch.Tensor:
+    """The model input from uint8 pixels (as :func:`image_to_tensor`); float images as they are."""
+    return images if images.is_floating_point() else images.float() / 255
+
+
+def _predict_logits(model: nn.Module, images: torch.Tensor, *, batch_size: int) -> torch.Tensor:
     model.eval()
     with torch.no_grad():
         return torch.cat(
-            [model(tensor[i : i + batch_size]) for i in range(0, len(tensor), batch_size)]
+            [model(_unit(images[i : i + batch_size])) for i in range(0, len(images), batch_size)]
         )
 
 
@@ -676,9 +683,10 @@ def fit(
     torch.set_num_threads(num_threads)
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    train_x = torch.from_numpy(image_to_tensor(train_data.images))
+    # uint8 until a batch is drawn: float32 copies of a large dataset would take gigabytes.
+    train_x = torch.from_numpy(image_to_pixels(train_data.images))
     train_y = torch.from_numpy(train_data.labels).float()
-    validate_x = torch.from_numpy(image_to_tensor(validate_data.images))
+    validate_x = torch.from_numpy(image_to_pixels(validate_data.images))
     validate_y = torch.from_numpy(validate_data.labels).float()
     if train_x.shape[1] != config.channels:
         raise ParameterError(
@@ -719,7 +727,7 @@ def fit(
             index = order[i : i + batch_size]
             if len(index) < 2:  # batch norm needs two samples
                 continue
-            x, y, sounding = train_x[index], train_y[index], train_sounding[index]
+            x, y, sounding = _unit(train_x[index]), train_y[index], train_sounding[index]
             if augmentation is not None:
                 if power and config.channels == 1:
                     x, sounding = mix_backgrounds(

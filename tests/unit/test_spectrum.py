@@ -21,6 +21,7 @@ from sounddetect.spectrum import (
     compute_spectrogram,
     decode_png,
     encode_png,
+    image_to_pixels,
     image_to_tensor,
     render_spectrogram,
     render_windows,
@@ -362,6 +363,19 @@ def test_image_to_tensor_is_pixels_over_255():
     assert np.all(tensor[:, 2] == 1) and np.all(tensor[:, :2] == 0)
     with pytest.raises(ParameterError, match="shape"):
         image_to_tensor(np.zeros((4, 5), dtype=np.uint8))
+
+
+def test_image_to_pixels_is_the_tensor_layout_in_uint8():
+    rng = np.random.default_rng(0)
+    for images in (
+        rng.integers(0, 256, size=(3, 4, 5), dtype=np.uint8),
+        rng.integers(0, 256, size=(3, 4, 5, 3), dtype=np.uint8),
+    ):
+        pixels = image_to_pixels(images)
+        assert pixels.dtype == np.uint8 and np.shares_memory(pixels, images)
+        np.testing.assert_array_equal(pixels / np.float32(255), image_to_tensor(images))
+    with pytest.raises(ParameterError, match="uint8"):
+        image_to_pixels(np.zeros((1, 4, 5), dtype=np.float32))
 
 
 def test_row_frequencies_follow_the_config():

@@ -236,6 +236,29 @@ def test_mix_backgrounds_keeps_labels_and_joins_sounding_times():
     assert float(sounding[0, 100]) == 0.0
 
 
+def test_mix_backgrounds_draws_the_same_mixture_from_a_uint8_pool():
+    # GIVEN a pool of no_alarm images as float32 in [0, 1] and the same pool as uint8 pixels,
+    # the way training holds it
+    rng = np.random.default_rng(1)
+    pixels = torch.from_numpy(rng.integers(0, 256, size=(6, 1, 8, 16), dtype=np.uint8))
+    images = torch.from_numpy(rng.random((4, 1, 8, 16), dtype=np.float32))
+    sounding, pool_sounding = torch.zeros(4, 16), torch.zeros(6, 16)
+    mixed = {}
+    for name, pool in (("float", pixels.float() / 255), ("uint8", pixels)):
+        # WHEN the same draws mix each into a batch
+        mixed[name], _ = mix_backgrounds(
+            images,
+            sounding,
+            pool=pool,
+            pool_sounding=pool_sounding,
+            generator=torch.Generator().manual_seed(3),
+            augmentation=Augmentation(mix_probability=1.0),
+        )
+    # THEN the mixtures are the same to the bit, and they did mix something in
+    assert torch.equal(mixed["float"], mixed["uint8"])
+    assert not torch.equal(mixed["uint8"], images)
+
+
 def test_rhythm_negatives_repeat_one_second_without_the_pause():
     # GIVEN a temporal-three image: beeps at columns 0-15, 32-47, 64-79, then a pause
     image = torch.zeros(1, 1, 16, 128)
