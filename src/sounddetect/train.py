@@ -684,13 +684,13 @@ def fit(
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     # uint8 until a batch is drawn: float32 copies of a large dataset would take gigabytes.
-    train_x = torch.from_numpy(image_to_pixels(train_data.images))
+    train_pixels = torch.from_numpy(image_to_pixels(train_data.images))
     train_y = torch.from_numpy(train_data.labels).float()
-    validate_x = torch.from_numpy(image_to_pixels(validate_data.images))
+    validate_pixels = torch.from_numpy(image_to_pixels(validate_data.images))
     validate_y = torch.from_numpy(validate_data.labels).float()
-    if train_x.shape[1] != config.channels:
+    if train_pixels.shape[1] != config.channels:
         raise ParameterError(
-            f"images have {train_x.shape[1]} channels but the config says {config.channels}"
+            f"images have {train_pixels.shape[1]} channels but the config says {config.channels}"
         )
     n_alarm = float(train_y.sum())
     if not 0 < n_alarm < len(train_y):
@@ -700,7 +700,7 @@ def fit(
     train_sounding = torch.from_numpy(
         sounding_targets(train_data.rows, width=config.width, duration_s=config.duration)
     )
-    background_pool = train_x[train_y == 0]
+    background_pool = train_pixels[train_y == 0]
     pool_sounding = train_sounding[train_y == 0]
     rhythmic = torch.tensor(
         [row.get("alarm_kind", "").startswith(RHYTHMIC_ALARM_KINDS) for row in train_data.rows]
@@ -721,13 +721,13 @@ def fit(
     for epoch in range(1, epochs + 1):
         epoch_start = time.perf_counter()
         model.train()
-        order = torch.randperm(len(train_x), generator=generator)
+        order = torch.randperm(len(train_pixels), generator=generator)
         total_loss, correct = 0.0, 0
         for i in range(0, len(order), batch_size):
             index = order[i : i + batch_size]
             if len(index) < 2:  # batch norm needs two samples
                 continue
-            x, y, sounding = _unit(train_x[index]), train_y[index], train_sounding[index]
+            x, y, sounding = _unit(train_pixels[index]), train_y[index], train_sounding[index]
             if augmentation is not None:
                 if power and config.channels == 1:
                     x, sounding = mix_backgrounds(
@@ -770,14 +770,14 @@ def fit(
             total_loss += loss.item() * len(index)
             correct += int(((logits[: len(index)] > 0).float() == y[: len(index)]).sum())
         scheduler.step()
-        validate_logits = _predict_logits(model, validate_x, batch_size=256)
+        validate_logits = _predict_logits(model, validate_pixels, batch_size=256)
         validate_loss = float(loss_function(validate_logits, validate_y))
         probabilities = torch.sigmoid(validate_logits).numpy()
         metrics = classification_metrics(validate_data.labels, probabilities, threshold=0.5)
         entry = {
             "epoch": epoch,
-            "train_loss": total_loss / len(train_x),
-            "train_accuracy": correct / len(train_x),
+            "train_loss": total_loss / len(train_pixels),
+            "train_accuracy": correct / len(train_pixels),
             "validate_loss": validate_loss,
             "validate_f1": metrics["f1"] or 0.0,
             "validate_roc_auc": metrics["roc_auc"],
