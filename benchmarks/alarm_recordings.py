@@ -26,8 +26,7 @@ import json
 import sys
 
 import numpy as np
-import soundfile as sf
-from foreign_sounds import SR, recordings_parser, run_detect
+from foreign_sounds import SR, recordings_parser, run_detect, write_recording
 
 from sounddetect import synth
 
@@ -129,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         for index, seed in enumerate(seeds.tolist()):
             audio, truth = render(kind, index=index, seed=seed)
             paths.append(folder / f"{kind}_{index:02d}.wav")
-            sf.write(paths[-1], audio, SR)
+            write_recording(paths[-1], audio, sample_rate=args.sample_rate)
             truths.append(truth)
     # The truth goes next to the recordings, so other event rules can be scored on them.
     (args.work / "truth.json").write_text(

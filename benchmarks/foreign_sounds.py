@@ -109,7 +109,21 @@ def recordings_parser(
     parser.add_argument("--work", type=Path, default=Path(work))
     parser.add_argument("--kinds", nargs="+", choices=kinds, default=list(kinds))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--sample-rate",
+        type=int,
+        default=SR,
+        help=f"write the recordings at this rate in Hz (default {SR}); 8000 is an IP camera's, "
+        "an intercom's or a phone's: nothing above 4 kHz",
+    )
     return parser
+
+
+def write_recording(path: Path, audio: np.ndarray, *, sample_rate: int) -> None:
+    """A 16 kHz recording written as a WAV file at ``sample_rate`` (resampled by soxr)."""
+    if sample_rate != SR:
+        audio = soxr.resample(audio, SR, sample_rate)
+    sf.write(path, np.clip(audio, -1.0, 1.0), sample_rate)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -261,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
         paths = []
         for index, (name, audio) in enumerate(pieces):
             paths.append(folder / f"{name}.wav")
-            sf.write(paths[-1], record(audio, index=index, rng=rng), SR)
+            write_recording(
+                paths[-1], record(audio, index=index, rng=rng), sample_rate=args.sample_rate
+            )
         status |= count_false_alarms(paths, model=args.model, kind=kind)
     return status
 

@@ -23,8 +23,7 @@ import argparse
 import sys
 
 import numpy as np
-import soundfile as sf
-from foreign_sounds import SR, count_false_alarms, record, recordings_parser
+from foreign_sounds import SR, count_false_alarms, record, recordings_parser, write_recording
 
 from sounddetect import synth
 
@@ -57,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         for index, seed in enumerate(seeds.tolist()):
             audio = synth.render_background(kind, duration=seconds, sr=SR, seed=seed)
             paths.append(folder / f"{kind}_{index:02d}.wav")
-            sf.write(paths[-1], record(audio, index=index, rng=rng), SR)
+            write_recording(
+                paths[-1], record(audio, index=index, rng=rng), sample_rate=args.sample_rate
+            )
         status |= count_false_alarms(paths, model=args.model, kind=kind)
     return status
 
