@@ -944,6 +944,9 @@ def train(
     target_path, out_dir = Path(target_path), Path(out_dir)
     if out_dir.exists() and not overwrite:
         raise ParameterError(f"{out_dir} exists; pass --overwrite to replace it")
+    # Checked before training, not after minutes of it.
+    if not 0.0 <= min_recall <= 1.0:
+        raise ParameterError(f"min_recall must be in [0, 1], got {min_recall}")
     config = dataset_config(target_path, kind=kind)
     hash_before = data_hash(target_path)
     train_data = load_split(target_path, kind=kind, split="train")
@@ -969,8 +972,6 @@ def train(
         num_threads=num_threads,
         precision=precision,
     )
-    if not 0.0 <= min_recall <= 1.0:
-        raise ParameterError(f"min_recall must be in [0, 1], got {min_recall}")
     threshold = choose_threshold(
         validate_data.labels, result.validate_probabilities, min_recall=min_recall
     )
