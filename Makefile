@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 MODEL := models/default
 DATA := training-data
 HOLDOUT := training-data-holdout
-# Of seeds 0, 1 and 2 of the default recipe whose example recordings all come out right, seed
-# 2 makes the fewest mistakes on the validate split's source clips played as whole recordings
-# (README, "Which seed ships").
-SEED ?= 2
+# Of seeds 0, 1 and 2 of the default recipe whose example recordings all come out right, seeds
+# 1 and 2 make the fewest mistakes on the validate split's source clips played as whole
+# recordings, and seed 1 has the higher validate ROC-AUC (README, "Which seed ships").
+SEED ?= 1
 PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint venv corpus data model evaluate detect build clean

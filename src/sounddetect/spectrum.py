@@ -10,6 +10,7 @@ Config
 Computation
     compute_spectrogram   -- float32 array (rows, frames) for one window: dB or normalised units
     row_frequencies       -- centre frequency in Hz of each row of a frequency-axis type
+    image_row_frequencies -- the same for each row of a rendered image (top row first)
 Rendering
     spectrogram_to_image  -- uint8 image of the configured size, low frequencies at the bottom
     render_spectrogram    -- compute_spectrogram then spectrogram_to_image
@@ -379,6 +380,19 @@ def row_frequencies(config: SpectrogramConfig) -> np.ndarray:
         return _cqt_frequencies(config.sr, config.bins_per_octave, config.fmin, config.fmax)
     lo, hi = _linear_bins(config.sr, config.n_fft, config.fmin, config.fmax)
     return np.arange(lo, hi) * config.sr / config.n_fft
+
+
+def image_row_frequencies(config: SpectrogramConfig) -> np.ndarray:
+    """Frequency in Hz of each row of a rendered image (row 0 at the top: the highest).
+
+    Raises
+    ------
+    ParameterError
+        For ``chroma`` and ``mfcc``, whose rows are not frequencies.
+    """
+    rows_hz = row_frequencies(config)
+    positions = np.linspace(len(rows_hz) - 1, 0, config.height)
+    return np.interp(positions, np.arange(len(rows_hz)), rows_hz)
 
 
 def encode_png(image: np.ndarray) -> bytes:

@@ -21,6 +21,7 @@ from sounddetect.spectrum import (
     compute_spectrogram,
     decode_png,
     encode_png,
+    image_row_frequencies,
     image_to_pixels,
     image_to_tensor,
     render_spectrogram,
@@ -376,6 +377,15 @@ def test_image_to_pixels_is_the_tensor_layout_in_uint8():
         np.testing.assert_array_equal(pixels / np.float32(255), image_to_tensor(images))
     with pytest.raises(ParameterError, match="uint8"):
         image_to_pixels(np.zeros((1, 4, 5), dtype=np.float32))
+
+
+def test_image_row_frequencies_put_the_highest_at_the_top():
+    rows_hz = row_frequencies(CONFIG)
+    image_hz = image_row_frequencies(CONFIG)
+    assert len(image_hz) == CONFIG.height and np.all(np.diff(image_hz) < 0)
+    assert image_hz[0] == pytest.approx(rows_hz[-1]) and image_hz[-1] == pytest.approx(rows_hz[0])
+    half = image_row_frequencies(CONFIG.replace(height=CONFIG.height // 2))
+    assert len(half) == CONFIG.height // 2 and half[0] == pytest.approx(rows_hz[-1])
 
 
 def test_row_frequencies_follow_the_config():
