@@ -2272,7 +2272,8 @@ HOLDOUT_INTERCONNECTED_SHARE = 0.5
 #: clips than the other kinds after the T3 piezo: in a 4 s window either is one steady tone
 #: (a T4 group's four pips smear into one in a room), as kettle whistles, appliance beeps and
 #: hum are, and with 44 and 36 clips models missed 12-16 of 40 CO alarms in long recordings
-#: and raised about twice the household false alarms (README, "What changed in this model").
+#: and raised about twice the household false alarms (docs/model-trials.md, "Twice the CO
+#: and continuous alarm clips").
 ALARM_COUNTS = {
     "t3piezo": 120,
     "t3square": 32,
