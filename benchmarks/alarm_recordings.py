@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         for index, seed in enumerate(seeds.tolist()):
             audio, truth = render(kind, index=index, seed=seed)
-            paths.append(folder / f"{kind}_{index:02d}.wav")
+            paths.append(folder / f"{kind}_{index:02d}.{args.file_format}")
             write_recording(paths[-1], audio, sample_rate=args.sample_rate)
             truths.append(truth)
     # The truth goes next to the recordings, so other event rules can be scored on them.

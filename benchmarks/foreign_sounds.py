@@ -116,14 +116,37 @@ def recordings_parser(
         help=f"write the recordings at this rate in Hz (default {SR}); 8000 is an IP camera's, "
         "an intercom's or a phone's: nothing above 4 kHz",
     )
+    parser.add_argument(
+        "--file-format",
+        choices=("wav", "mp3"),
+        default="wav",
+        help="write the recordings as WAV (default) or as MP3 at a constant bitrate "
+        "(libsndfile's encoder; 48 kbit/s at 16 kHz), as recordings are often uploaded",
+    )
     return parser
 
 
+#: libsndfile's MP3 compression level (0 best, 1 smallest) for ``--file-format mp3``.
+MP3_COMPRESSION_LEVEL = 0.75
+
+
 def write_recording(path: Path, audio: np.ndarray, *, sample_rate: int) -> None:
-    """A 16 kHz recording written as a WAV file at ``sample_rate`` (resampled by soxr)."""
+    """A 16 kHz recording written at ``sample_rate`` (resampled by soxr), as WAV, or as MP3
+    when ``path`` ends in ``.mp3``."""
     if sample_rate != SR:
         audio = soxr.resample(audio, SR, sample_rate)
-    sf.write(path, np.clip(audio, -1.0, 1.0), sample_rate)
+    audio = np.clip(audio, -1.0, 1.0)
+    if path.suffix == ".mp3":
+        sf.write(
+            path,
+            audio,
+            sample_rate,
+            format="MP3",
+            compression_level=MP3_COMPRESSION_LEVEL,
+            bitrate_mode="CONSTANT",
+        )
+    else:
+        sf.write(path, audio, sample_rate)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -274,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         pieces = speech_pieces(rng) if kind == "speech" else music_pieces(rng, folder)
         paths = []
         for index, (name, audio) in enumerate(pieces):
-            paths.append(folder / f"{name}.wav")
+            paths.append(folder / f"{name}.{args.file_format}")
             write_recording(
                 paths[-1], record(audio, index=index, rng=rng), sample_rate=args.sample_rate
             )

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = []
         for index, seed in enumerate(seeds.tolist()):
             audio = synth.render_background(kind, duration=seconds, sr=SR, seed=seed)
-            paths.append(folder / f"{kind}_{index:02d}.wav")
+            paths.append(folder / f"{kind}_{index:02d}.{args.file_format}")
             write_recording(
                 paths[-1], record(audio, index=index, rng=rng), sample_rate=args.sample_rate
             )
