@@ -135,18 +135,8 @@ def write_recording(path: Path, audio: np.ndarray, *, sample_rate: int) -> None:
     when ``path`` ends in ``.mp3``."""
     if sample_rate != SR:
         audio = soxr.resample(audio, SR, sample_rate)
-    audio = np.clip(audio, -1.0, 1.0)
-    if path.suffix == ".mp3":
-        sf.write(
-            path,
-            audio,
-            sample_rate,
-            format="MP3",
-            compression_level=MP3_COMPRESSION_LEVEL,
-            bitrate_mode="CONSTANT",
-        )
-    else:
-        sf.write(path, audio, sample_rate)
+    mp3 = {"format": "MP3", "compression_level": MP3_COMPRESSION_LEVEL, "bitrate_mode": "CONSTANT"}
+    sf.write(path, np.clip(audio, -1.0, 1.0), sample_rate, **(mp3 if path.suffix == ".mp3" else {}))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
