@@ -16,7 +16,9 @@ background 1-3 m, in a held-out room, through a held-out microphone, at -5 to 15
 
 An alarm is found when an event overlaps the time it sounds; an event more than a window
 away from it is a false alarm. The script prints, per alarm kind and per SNR band, how many
-recordings were found, and every miss and false event.
+recordings were found, and every miss and false event; then how far the found alarms'
+events start and end from the alarm's first and last sound (its first beep or message, and
+its last one or the end of the recording).
 """
 
 from __future__ import annotations
@@ -103,16 +105,23 @@ def render(kind: str, *, index: int, seed: int) -> tuple[np.ndarray, dict]:
     return audio, truth
 
 
-def score(result: dict, truth: dict) -> tuple[bool, list[dict]]:
-    """Whether an event overlaps the alarm, and the events away from it (false alarms)."""
+def score(result: dict, truth: dict) -> tuple[bool, list[dict], tuple[float, float] | None]:
+    """Whether an event overlaps the alarm, the events away from it (false alarms), and
+    how far (s) the overlapping events' first start and last end are from the alarm's."""
     events = result["events"]
-    found = any(e["start"] < truth["end"] and e["end"] > truth["start"] for e in events)
+    overlapping = [e for e in events if e["start"] < truth["end"] and e["end"] > truth["start"]]
     false = [
         e
         for e in events
         if e["end"] < truth["start"] - TOLERANCE_S or e["start"] > truth["end"] + TOLERANCE_S
     ]
-    return found, false
+    bounds = None
+    if overlapping:
+        bounds = (
+            min(e["start"] for e in overlapping) - truth["start"],
+            max(e["end"] for e in overlapping) - truth["end"],
+        )
+    return bool(overlapping), false, bounds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,10 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     if len(results) != len(paths):
         print(f"detect returned {len(results)} results for {len(paths)} recordings")
         return 1
-    outcomes = []
+    outcomes, errors = [], []
     for path, truth in zip(paths, truths, strict=True):
-        found, false = score(results[str(path)], truth)
+        found, false, bounds = score(results[str(path)], truth)
         outcomes.append((truth, found, bool(false)))
+        if bounds is not None:
+            errors.append(bounds)
         where = f"{truth['background']}, {truth['snr_db']:+.1f} dB"
         sounds = f"alarm {truth['start']:.0f}-{truth['end']:.0f} s"
         if not found:
@@ -162,6 +173,15 @@ def main(argv: list[str] | None = None) -> int:
         band = [o for o in outcomes if low <= o[0]["snr_db"] < high]
         print(line(f"{low:+.0f}..{high:+.0f} dB", band))
     print(line("all", outcomes))
+    if errors:
+        print(f"event bounds of the {len(errors)} found, event minus alarm:")
+        for name, error in zip(("start", "end"), np.array(errors).T, strict=True):
+            size = np.abs(error)
+            print(
+                f"  {name:<5} median {np.median(error):+.2f} s, |error| median "
+                f"{np.median(size):.2f} s, 90th percentile {np.percentile(size, 90):.2f} s, "
+                f"within 0.5 s {np.mean(size <= 0.5):.0%}, within 1 s {np.mean(size <= 1.0):.0%}"
+            )
     return 0
 
 

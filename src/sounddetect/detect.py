@@ -1,7 +1,8 @@
 """Detect alarms in a recording: decode in blocks, slice windows, render, classify, merge.
 
     detect_file       -- one file (path or file object) -> the result dict of DESIGN.md
-    classify_stream   -- audio blocks -> window times and alarm probabilities
+    classify_stream   -- audio blocks -> window times, alarm probabilities (and when the
+                         alarm sounds in each window, if the model says)
 
 Memory is bounded whatever the recording's length: audio is decoded
 (:func:`sounddetect.audio.iter_audio_blocks`) and classified ``batch_size`` windows at a
@@ -28,6 +29,8 @@ from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
     DEFAULT_MIN_WINDOWS,
     check_min_windows,
+    refine_event_bounds,
+    sounding_timeline,
     windows_to_events,
 )
 from sounddetect.exceptions import ParameterError, SoundDetectError, SoundDetectWarning
@@ -55,6 +58,9 @@ class WindowScores:
     sr : int
         Analysis rate in Hz.
     window_samples : int
+    sounding : np.ndarray [shape=(n, steps), dtype=float32] or None
+        Probability that the alarm sounds in each of a window's equal time steps, from a
+        classifier that says (``classify_with_sounding``); None otherwise.
     """
 
     starts: np.ndarray
@@ -62,6 +68,7 @@ class WindowScores:
     n_samples: int
     sr: int
     window_samples: int
+    sounding: np.ndarray | None = None
 
     @property
     def starts_s(self) -> np.ndarray:
@@ -84,7 +91,8 @@ def classify_stream(
     Windows start at :func:`sounddetect.windows.window_starts` offsets (0, hop, 2 hop, ...
     and a last one ending at the end of the audio). Each batch of windows is rendered with
     :func:`sounddetect.spectrum.render_windows` from the one stretch of audio it spans and
-    classified in one call.
+    classified in one call; a classifier with a ``classify_with_sounding`` method (an ONNX
+    model from ``sounddetect train``) also says when in each window the alarm sounds.
 
     Parameters
     ----------
@@ -114,15 +122,22 @@ def classify_stream(
     next_start = 0
     pending: list[int] = []
     scored: dict[int, float] = {}
+    sounding: dict[int, np.ndarray] = {}
+    classify_with_sounding = getattr(classifier, "classify_with_sounding", None)
 
     def run(starts: list[int]) -> None:
         segment = audio.span(starts[0], starts[-1] + window)
         relative = np.asarray(starts, dtype=np.int64) - starts[0]
         images = spectrum.render_windows(segment, config, starts=relative)
-        probabilities = classifier.classify(images)
+        if classify_with_sounding is None:
+            probabilities, steps = classifier.classify(images), None
+        else:
+            probabilities, steps = classify_with_sounding(images)
         scored.update(
             zip(starts, np.asarray(probabilities, dtype=np.float32).tolist(), strict=True)
         )
+        if steps is not None:
+            sounding.update(zip(starts, steps, strict=True))
 
     for block in blocks:
         audio.append(block)
@@ -145,7 +160,8 @@ def classify_stream(
 
     starts = np.asarray([int(s) for s in all_starts], dtype=np.int64)
     probabilities = np.asarray([scored[int(s)] for s in starts], dtype=np.float32)
-    return WindowScores(starts, probabilities, audio.end, config.sr, window)
+    steps = np.stack([sounding[int(s)] for s in starts]) if sounding else None
+    return WindowScores(starts, probabilities, audio.end, config.sr, window, steps)
 
 
 class _BlockBuffer:
@@ -201,6 +217,13 @@ def detect_file(
     name: str | None = None,
 ) -> dict[str, Any]:
     """Find alarm events in one audio file.
+
+    Windows at or above the threshold are joined into events by the event rule
+    (:func:`sounddetect.events.windows_to_events`). When the classifier also says when in
+    each window the alarm sounds (an ONNX model from ``sounddetect train``), each event's
+    bounds then move to the first and last moment the alarm is heard, up to a hop outside
+    its windows (:func:`sounddetect.events.refine_event_bounds`); otherwise they are the
+    bounds of its first and last alarm window.
 
     Parameters
     ----------
@@ -314,6 +337,16 @@ def detect_file(
         merge_gap_s=merge_gap_s,
         recording_s=scores.n_samples / config.sr,
     )
+    if scores.sounding is not None:
+        timeline, step_s = sounding_timeline(
+            scores.starts_s, scores.sounding, duration_s=config.duration
+        )
+        events = [
+            {**event, "end": min(event["end"], scores.n_samples / config.sr)}
+            for event in refine_event_bounds(
+                events, timeline, step_s=step_s, window_s=config.duration, reach_s=hop_s
+            )
+        ]
     return make_result(
         name,
         duration_s=scores.n_samples / config.sr,

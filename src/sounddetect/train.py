@@ -50,7 +50,7 @@ import torch
 from torch import nn
 
 from sounddetect import __version__
-from sounddetect.classifiers.onnx import MODEL_FORMAT
+from sounddetect.classifiers.onnx import ALARM_PROBABILITY, ALARM_SOUNDING, MODEL_FORMAT
 from sounddetect.evaluate import (
     LABELS,
     LabelledImages,
@@ -187,14 +187,18 @@ class AlarmNet(nn.Module):
 
 
 class _ProbabilityModel(nn.Module):
-    """AlarmNet with the sigmoid inside, the graph that is exported."""
+    """AlarmNet with the sigmoids inside, the graph that is exported."""
 
-    def __init__(self, net: AlarmNet) -> None:
+    def __init__(self, net: AlarmNet, *, sounding: bool) -> None:
         super().__init__()
         self.net = net
+        self.sounding = sounding
 
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.net(image))
+    def forward(self, image: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        if not self.sounding:
+            return torch.sigmoid(self.net(image))
+        logits, frame_logits = self.net.forward_with_frames(image)
+        return torch.sigmoid(logits), torch.sigmoid(frame_logits)
 
 
 @dataclass(frozen=True)
@@ -848,11 +852,20 @@ def fit(
 
 
 def export_onnx(
-    model: AlarmNet, path: str | Path, *, config: SpectrogramConfig, opset: int = 17
+    model: AlarmNet,
+    path: str | Path,
+    *,
+    config: SpectrogramConfig,
+    sounding: bool = True,
+    opset: int = 17,
 ) -> Path:
     """Write ``model`` as ONNX: input ``image`` [N, C, H, W], output ``alarm_probability`` [N].
 
-    The sigmoid is part of the graph, and the batch dimension is dynamic.
+    The sigmoids are part of the graph, and the batch dimension is dynamic. With
+    ``sounding``, the frame head's output comes too, as ``alarm_sounding`` [N, W / 2]: the
+    probability that the alarm sounds in each time step of the window (what detection uses
+    to place an event's start and end); leave it out for a model trained without the frame
+    loss, whose frame head learnt nothing.
 
     Returns
     -------
@@ -863,7 +876,8 @@ def export_onnx(
 
     path = Path(path)
     # Both in eval mode: the exporter restores the wrapper's mode afterwards, recursively.
-    wrapper = _ProbabilityModel(model).eval()
+    wrapper = _ProbabilityModel(model, sounding=sounding).eval()
+    outputs = [ALARM_PROBABILITY, *([ALARM_SOUNDING] if sounding else [])]
     example = torch.zeros(2, config.channels, config.height, config.width)
     with warnings.catch_warnings():
         # The TorchScript exporter is deprecated in favour of the dynamo one, which needs
@@ -874,8 +888,8 @@ def export_onnx(
             (example,),
             str(path),
             input_names=["image"],
-            output_names=["alarm_probability"],
-            dynamic_axes={"image": {0: "batch"}, "alarm_probability": {0: "batch"}},
+            output_names=outputs,
+            dynamic_axes={name: {0: "batch"} for name in ["image", *outputs]},
             opset_version=opset,
             dynamo=False,
         )
@@ -912,16 +926,28 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def _check_onnx_matches(path: Path, model: AlarmNet, tensor: torch.Tensor) -> float:
-    """Largest |onnxruntime - PyTorch| probability on ``tensor``; ModelError above 1e-4."""
+def _check_onnx_matches(
+    path: Path, model: AlarmNet, tensor: torch.Tensor, *, sounding: bool
+) -> float:
+    """Largest |onnxruntime - PyTorch| probability on ``tensor`` (window and, with
+    ``sounding``, time-step outputs); ModelError above 1e-4."""
     import onnxruntime
 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    exported = session.run(["alarm_probability"], {"image": tensor.numpy()})[0]
+    names = [ALARM_PROBABILITY, *([ALARM_SOUNDING] if sounding else [])]
+    exported = session.run(names, {"image": tensor.numpy()})
     model.eval()
     with torch.no_grad():
-        reference = torch.sigmoid(model(tensor)).numpy()
-    difference = float(np.max(np.abs(exported - reference))) if len(tensor) else 0.0
+        logits, frame_logits = model.forward_with_frames(tensor)
+    reference = [torch.sigmoid(logits).numpy(), torch.sigmoid(frame_logits).numpy()]
+    difference = max(
+        (
+            float(np.max(np.abs(got - want)))
+            for got, want in zip(exported, reference[: len(names)], strict=True)
+            if got.size
+        ),
+        default=0.0,
+    )
     if difference > 1e-4:
         raise ModelError(f"exported model differs from PyTorch by {difference:.2g}")
     return difference
@@ -1014,6 +1040,8 @@ def train(
         validate_data.labels, result.validate_probabilities, threshold=threshold
     )
     best = result.history[result.best_epoch - 1]
+    # The frame head learns when the alarm sounds only from the frame loss.
+    sounding = frame_loss_weight > 0
     card = {
         "format": MODEL_FORMAT,
         "name": name or out_dir.name,
@@ -1022,7 +1050,8 @@ def train(
         "threshold_rule": {"split": "validate", "max": "f1", "min_recall": min_recall},
         "config": config.to_dict(),
         "input": "image",
-        "output": "alarm_probability",
+        "output": ALARM_PROBABILITY,
+        **({"sounding_output": ALARM_SOUNDING} if sounding else {}),
         "metrics": {
             "validate": validate_metrics,
             "train": {"loss": best["train_loss"], "accuracy": best["train_accuracy"]},
@@ -1062,10 +1091,12 @@ def train(
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; a model folder is meant to be shared
     try:
-        onnx_path = export_onnx(result.model, staging / "model.onnx", config=config)
+        onnx_path = export_onnx(
+            result.model, staging / "model.onnx", config=config, sounding=sounding
+        )
         check = torch.from_numpy(image_to_tensor(validate_data.images[:64]))
         card["metrics"]["onnx_max_abs_difference"] = _check_onnx_matches(
-            onnx_path, result.model, check
+            onnx_path, result.model, check, sounding=sounding
         )
         (staging / "model.json").write_text(json.dumps(card, indent=2) + "\n")
         if out_dir.exists():

@@ -88,6 +88,42 @@ def test_onnx_empty_batch(tiny_model_dir):
     assert OnnxClassifier.from_dir(tiny_model_dir).classify(empty).shape == (0,)
 
 
+def test_onnx_sounding_output_says_where_in_the_window_the_tone_is(tmp_path, rng):
+    # GIVEN the tiny model with its per-time-step output, and a window whose second half
+    # holds a tone over quiet noise
+    classifier = OnnxClassifier.from_dir(write_tiny_model(tmp_path / "m", sounding=True))
+    y = noise(CONFIG.duration, sr=CONFIG.sr, rng=rng, amplitude=0.001)
+    y[len(y) // 2 :] += tone(CONFIG.duration / 2, sr=CONFIG.sr)
+    windows = np.stack([spectrum.render_spectrogram(y, CONFIG)] * 3)
+    # WHEN it classifies them with the sounding output
+    probabilities, sounding = classifier.classify_with_sounding(windows)
+    # THEN it gives the window probabilities classify gives, and one value per time step
+    np.testing.assert_array_equal(probabilities, classifier.classify(windows))
+    assert sounding.dtype == np.float32 and sounding.shape == (3, CONFIG.width // 2)
+    steps = sounding[0]
+    assert np.all(steps[2:30] < 0.5) and np.all(steps[34:62] > 0.5)
+    empty = np.zeros((0, CONFIG.height, CONFIG.width), np.uint8)
+    assert [a.shape for a in classifier.classify_with_sounding(empty)] == [(0,), (0, 0)]
+
+
+def test_onnx_without_sounding_output_gives_none(tiny_model_dir, images):
+    probabilities, sounding = OnnxClassifier.from_dir(tiny_model_dir).classify_with_sounding(images)
+    assert probabilities.shape == (2,) and sounding is None
+
+
+def test_onnx_refuses_a_sounding_output_the_graph_lacks(tmp_path):
+    model_dir = write_tiny_model(tmp_path / "m")
+    meta = json.loads((model_dir / "model.json").read_text())
+    meta["sounding_output"] = "alarm_sounding"
+    (model_dir / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(
+        ModelError,
+        match=r"outputs \['alarm_probability', 'alarm_sounding'\], the graph has .* outputs "
+        r"\['alarm_probability'\]",
+    ):
+        OnnxClassifier.from_dir(model_dir)
+
+
 def test_onnx_refuses_images_of_another_size(tiny_model_dir):
     with pytest.raises(ParameterError, match=r"shape \(n, 128, 128\)"):
         OnnxClassifier.from_dir(tiny_model_dir).classify(np.zeros((1, 64, 64), np.uint8))

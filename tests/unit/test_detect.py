@@ -76,6 +76,40 @@ def test_alarm_in_noise_gives_one_event_over_the_alarm(tmp_path, rng, classifier
     assert result["classifier"]["backend"] == "onnx" and result["classifier"]["threshold"] == 0.5
 
 
+def test_a_model_that_says_when_the_alarm_sounds_places_the_event_on_it(tmp_path, rng):
+    # GIVEN the tiny model with a per-time-step output, and a tone from 10.3 s to 22.3 s
+    from helpers.tiny_model import write_tiny_model
+
+    model_dir = write_tiny_model(tmp_path / "tiny-sounding", sounding=True)
+    classifier = OnnxClassifier.from_dir(model_dir)
+    path = write_wav(tmp_path / "kitchen.wav", alarm_in_noise(rng, before=10.3), SR)
+    # WHEN detect runs
+    result = detect_file(path, classifier)
+    # THEN the windows are those of the model without that output
+    assert_schema(result)
+    plain = detect_file(path, OnnxClassifier.from_dir(write_tiny_model(tmp_path / "plain")))
+    assert result["windows"] == plain["windows"]
+    # AND the event starts and ends with the tone (0.0625 s steps), not with its windows
+    (event,) = result["events"]
+    assert event["start"] == pytest.approx(10.3, abs=0.1)
+    assert event["end"] == pytest.approx(22.3, abs=0.1)
+    (window_event,) = plain["events"]
+    assert (window_event["start"], window_event["end"]) == (10.0, 24.0)
+    assert event["confidence"] == window_event["confidence"]
+
+
+def test_an_event_refined_to_the_end_of_the_recording_ends_there(tmp_path, rng):
+    from helpers.tiny_model import write_tiny_model
+
+    classifier = OnnxClassifier.from_dir(write_tiny_model(tmp_path / "t", sounding=True))
+    # The tone lasts to the end; the last window starts 17.3 s in, between 0.0625 s steps.
+    path = write_wav(tmp_path / "a.wav", alarm_in_noise(rng, before=9.0, alarm=12.3, after=0), SR)
+    result = detect_file(path, classifier)
+    (event,) = result["events"]
+    assert result["windows"][-1]["start"] == 17.3
+    assert event["start"] == pytest.approx(9.0, abs=0.1) and event["end"] == 21.3
+
+
 def test_result_is_one_json_line(tmp_path, rng, classifier):
     path = write_wav(tmp_path / "a.wav", alarm_in_noise(rng), SR)
     line = to_json(detect_file(path, classifier))

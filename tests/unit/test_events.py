@@ -1,4 +1,4 @@
-"""windows_to_events on hand-made window sequences."""
+"""windows_to_events, sounding_timeline and refine_event_bounds on hand-made sequences."""
 
 import numpy as np
 import pytest
@@ -7,6 +7,8 @@ from sounddetect.events import (
     DEFAULT_MERGE_GAP_S,
     DEFAULT_MIN_EVENT_S,
     DEFAULT_MIN_WINDOWS,
+    refine_event_bounds,
+    sounding_timeline,
     windows_to_events,
 )
 from sounddetect.exceptions import ParameterError
@@ -174,3 +176,118 @@ def test_unsorted_windows_give_the_same_events():
 def test_bad_arguments_raise_parameter_error(starts, ends, probs, options, match):
     with pytest.raises(ParameterError, match=match):
         windows_to_events(starts, ends, probs, **options)
+
+
+def alarm_event(start, end, confidence=0.9):
+    return {"label": "alarm", "start": start, "end": end, "confidence": confidence}
+
+
+def test_sounding_timeline_averages_overlapping_windows_on_one_grid():
+    # GIVEN two 4 s windows 2 s apart, eight 0.5 s steps each
+    first = [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]
+    second = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    timeline, step = sounding_timeline([0.0, 2.0], [first, second], duration_s=4.0)
+    # THEN the grid has 0.5 s steps over 0-6 s and the shared 2-4 s is their mean
+    assert step == 0.5
+    np.testing.assert_allclose(timeline, [0, 0, 0, 0, 0.5, 0.5, 0.5, 0.5, 0, 0, 0, 0])
+
+
+def test_sounding_timeline_puts_an_unaligned_last_window_on_the_nearest_steps():
+    # A recording's last window ends at its end, so it may start between grid steps.
+    timeline, step = sounding_timeline([0.0, 1.3], [[1, 0, 0, 0], [0, 0, 0, 1]], duration_s=4.0)
+    assert step == 1.0 and timeline.tolist() == [1.0, 0.0, 0.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("starts", "sounding", "duration", "message"),
+    [
+        ([0.0, 2.0], [[0.1, 0.2]], 4.0, "shape"),
+        ([0.0], [0.1, 0.2], 4.0, "shape"),
+        ([0.0], [[0.1, np.nan]], 4.0, "finite"),
+        ([0.0], [[0.1, 1.5]], 4.0, "in \\[0, 1\\]"),
+        ([0.0], [[0.1, 0.2]], 0.0, "duration_s must be positive"),
+    ],
+)
+def test_sounding_timeline_rejects_bad_input(starts, sounding, duration, message):
+    with pytest.raises(ParameterError, match=message):
+        sounding_timeline(starts, sounding, duration_s=duration)
+
+
+def test_refine_moves_the_start_back_to_beeps_in_a_window_below_the_threshold():
+    # GIVEN alarm windows from 22 s to 42 s, while the alarm is heard from 20.25 s (its
+    # first window scored under the threshold) to 40 s, on a 0.25 s grid
+    timeline = np.zeros(200)
+    timeline[81:160] = 0.9
+    (event,) = refine_event_bounds(
+        [alarm_event(22.0, 42.0)], timeline, step_s=0.25, window_s=4.0, reach_s=2.0
+    )
+    # THEN the event runs from the first to the last step where it sounds
+    assert (event["start"], event["end"]) == (20.25, 40.0)
+    assert event["confidence"] == 0.9 and event["label"] == "alarm"
+
+
+def test_refine_reaches_no_further_than_reach():
+    timeline = np.zeros(100)
+    timeline[10:90] = 0.9  # heard from 1 s to 9 s on a 0.1 s grid
+    (event,) = refine_event_bounds(
+        [alarm_event(4.0, 6.0)], timeline, step_s=0.1, window_s=2.0, reach_s=1.0
+    )
+    assert event["start"] == pytest.approx(3.0) and event["end"] == pytest.approx(7.0)
+    (event,) = refine_event_bounds(
+        [alarm_event(4.0, 6.0)], timeline, step_s=0.1, window_s=2.0, reach_s=0.0
+    )
+    assert event["start"] == pytest.approx(4.0) and event["end"] == pytest.approx(6.0)
+
+
+def test_refine_moves_a_bound_no_further_in_than_its_window():
+    # GIVEN an event of 4 s windows from 4 s to 16 s, heard only from 9 s to 11 s: the
+    # time steps missed what the first and last windows saw
+    timeline = np.zeros(40)
+    timeline[18:22] = 0.9
+    events = [alarm_event(4.0, 16.0)]
+    # THEN both bounds stay at the windows'
+    assert refine_event_bounds(events, timeline, step_s=0.5, window_s=4.0, reach_s=2.0) == events
+
+
+def test_refine_keeps_window_bounds_when_nothing_sounds_near_them():
+    timeline = np.zeros(40)
+    timeline[2:4] = 0.9  # heard only 1-2 s, further back than reach
+    events = [alarm_event(4.0, 16.0)]
+    assert refine_event_bounds(events, timeline, step_s=0.5, window_s=4.0, reach_s=2.0) == events
+
+
+def test_refine_uses_the_sounding_threshold():
+    timeline = np.full(40, 0.6)
+    (event,) = refine_event_bounds(
+        [alarm_event(4.0, 16.0)], timeline, step_s=0.5, window_s=4.0, reach_s=2.0, threshold=0.7
+    )
+    assert (event["start"], event["end"]) == (4.0, 16.0)
+    (event,) = refine_event_bounds(
+        [alarm_event(4.0, 16.0)], timeline, step_s=0.5, window_s=4.0, reach_s=2.0
+    )
+    assert (event["start"], event["end"]) == (2.0, 18.0)
+
+
+def test_refine_joins_events_that_come_to_overlap():
+    # GIVEN two events 3 s apart whose sound fills the gap between them
+    timeline = np.zeros(60)
+    timeline[8:52] = 0.9  # 4-26 s on a 0.5 s grid
+    events = [alarm_event(4.0, 12.0, 0.8), alarm_event(15.0, 26.0, 0.95)]
+    # THEN they become one event with the higher confidence
+    assert refine_event_bounds(events, timeline, step_s=0.5, window_s=4.0, reach_s=2.0) == [
+        alarm_event(4.0, 26.0, 0.95)
+    ]
+
+
+def test_refine_leaves_its_input_alone_and_rejects_bad_parameters():
+    events = [alarm_event(4.0, 16.0)]
+    refine_event_bounds(events, np.ones(40), step_s=0.5, window_s=4.0, reach_s=2.0)
+    assert events == [alarm_event(4.0, 16.0)]
+    for bad in ({"step_s": 0.0}, {"window_s": -1.0}, {"reach_s": -1.0}):
+        options = {"step_s": 0.5, "window_s": 4.0, "reach_s": 2.0, **bad}
+        with pytest.raises(ParameterError, match="step_s and window_s must be > 0"):
+            refine_event_bounds(events, np.ones(40), **options)
+    with pytest.raises(ParameterError, match="threshold must be in"):
+        refine_event_bounds(
+            events, np.ones(40), step_s=0.5, window_s=4.0, reach_s=2.0, threshold=2.0
+        )

@@ -11,6 +11,7 @@ import pytest
 import torch
 from helpers.tiny_dataset import write_tiny_dataset
 
+from sounddetect.classifiers import OnnxClassifier
 from sounddetect.cli import main
 from sounddetect.evaluate import dataset_config, load_split
 from sounddetect.exceptions import ParameterError
@@ -77,12 +78,42 @@ def test_exported_onnx_matches_pytorch(tiny_dataset, tmp_path):
     result = fit(train_data, validate_data, config=config, epochs=2, num_threads=1)
     # WHEN it is exported and run by onnxruntime on test images, batch sizes 1 and 12
     session, tensor, expected = export_and_reference(result.model, config, tiny_dataset, tmp_path)
+    with torch.no_grad():
+        _, frame_logits = result.model.forward_with_frames(torch.from_numpy(tensor))
+    expected_sounding = torch.sigmoid(frame_logits).numpy()
     for batch in (tensor[:1], tensor):
-        (exported,) = session.run(["alarm_probability"], {"image": batch})
+        exported, sounding = session.run(["alarm_probability", "alarm_sounding"], {"image": batch})
         # THEN the probabilities are PyTorch's, one per image
         assert exported.shape == (len(batch),)
         np.testing.assert_allclose(exported, expected[: len(batch)], atol=1e-4)
+        # AND so are the frame head's, one per time step (half the image's columns)
+        assert sounding.shape == (len(batch), config.width // 2)
+        np.testing.assert_allclose(sounding, expected_sounding[: len(batch)], atol=1e-4)
     assert np.all((expected >= 0) & (expected <= 1))
+
+
+def test_export_without_sounding_has_one_output(tiny_dataset, tmp_path):
+    config = dataset_config(tiny_dataset)
+    path = export_onnx(AlarmNet().eval(), tmp_path / "model.onnx", config=config, sounding=False)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [output.name for output in session.get_outputs()] == ["alarm_probability"]
+
+
+def test_train_without_the_frame_loss_exports_no_sounding(tiny_dataset, tmp_path):
+    # GIVEN training with the frame loss off, whose frame head learns nothing
+    out = tmp_path / "m"
+    card = train(tiny_dataset, out, epochs=1, num_threads=1, frame_loss_weight=0.0)
+    # THEN model.json names no sounding output and the graph has none
+    assert "sounding_output" not in card
+    assert "sounding_output" not in json.loads((out / "model.json").read_text())
+    session = onnxruntime.InferenceSession(
+        str(out / "model.onnx"), providers=["CPUExecutionProvider"]
+    )
+    assert [output.name for output in session.get_outputs()] == ["alarm_probability"]
+    # AND detection falls back to window bounds
+    images = load_split(tiny_dataset, split="test").images[:2]
+    probabilities, sounding = OnnxClassifier.from_dir(out).classify_with_sounding(images)
+    assert probabilities.shape == (2,) and sounding is None
 
 
 def test_train_writes_model_json_per_contract(trained_model_dir, tiny_dataset):
@@ -91,6 +122,7 @@ def test_train_writes_model_json_per_contract(trained_model_dir, tiny_dataset):
     assert card["format"] == "sounddetect-model/1"
     assert card["labels"] == ["no_alarm", "alarm"]
     assert (card["input"], card["output"]) == ("image", "alarm_probability")
+    assert card["sounding_output"] == "alarm_sounding"
     assert 0.0 <= card["threshold"] <= 1.0
     assert SpectrogramConfig.from_dict(card["config"]) == SpectrogramConfig(kind="mel")
     assert card["data_hash"] == data_hash(tiny_dataset)

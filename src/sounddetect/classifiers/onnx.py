@@ -2,9 +2,12 @@
 
 The ONNX graph takes ``image`` float32 ``(N, C, H, W)``
 (:func:`sounddetect.spectrum.image_to_tensor` of the rendered images) and returns
-``alarm_probability`` float32 ``(N,)``. ``model.json`` holds the labels, the decision
-threshold and the spectrogram config the model was trained on; a config that differs from
-the renderer's is refused, since the model would see images unlike those it learned from.
+``alarm_probability`` float32 ``(N,)``; models from ``sounddetect train`` also return
+``alarm_sounding`` float32 ``(N, steps)``, the probability that the alarm sounds in each of
+``steps`` equal time steps of the window (``model.json``'s ``sounding_output``). ``model.json``
+holds the labels, the decision threshold and the spectrogram config the model was trained
+on; a config that differs from the renderer's is refused, since the model would see images
+unlike those it learned from.
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ from sounddetect.spectrum import SpectrogramConfig
 
 #: ``model.json`` format this reader understands.
 MODEL_FORMAT = "sounddetect-model/1"
+#: Graph output names that ``sounddetect train`` writes (``model.json``'s ``output`` and
+#: ``sounding_output``).
+ALARM_PROBABILITY = "alarm_probability"
+ALARM_SOUNDING = "alarm_sounding"
 
 
 class OnnxClassifier(ClassifierBase):
@@ -41,6 +48,8 @@ class OnnxClassifier(ClassifierBase):
         Name reported in results; default the file's parent directory name.
     input_name, output_name : str
         Graph input and output names.
+    sounding_output : str or None
+        Name of the graph's alarm-sounding output (N, steps), if it has one.
     threads : int >= 0
         onnxruntime intra-op threads; 0 lets onnxruntime use one per core. One thread per
         process is the efficient choice when many processes (Lambda, a benchmark) share cores.
@@ -66,7 +75,8 @@ class OnnxClassifier(ClassifierBase):
         threshold: float = 0.5,
         name: str | None = None,
         input_name: str = "image",
-        output_name: str = "alarm_probability",
+        output_name: str = ALARM_PROBABILITY,
+        sounding_output: str | None = None,
         threads: int = 1,
     ) -> None:
         model_path = Path(model_path)
@@ -82,6 +92,7 @@ class OnnxClassifier(ClassifierBase):
         self.path = model_path
         self.threads = threads
         self.input_name, self.output_name = input_name, output_name
+        self.sounding_output = sounding_output
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -137,24 +148,35 @@ class OnnxClassifier(ClassifierBase):
             threshold=meta["threshold"],
             name=meta.get("name") or model_dir.name,
             input_name=meta.get("input", "image"),
-            output_name=meta.get("output", "alarm_probability"),
+            output_name=meta.get("output", ALARM_PROBABILITY),
+            sounding_output=meta.get("sounding_output"),
             threads=threads,
         )
 
     def classify(self, images: np.ndarray) -> np.ndarray:
         """Alarm probabilities, float32 ``(n,)``, for uint8 images ``(n, H, W[, 3])``."""
+        return self._run(images, sounding=False)[0]
+
+    def classify_with_sounding(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Alarm probabilities ``(n,)`` and, if the model has them, alarm-sounding
+        probabilities float32 ``(n, steps)`` (else None), from one run of the model."""
+        return self._run(images, sounding=self.sounding_output is not None)
+
+    def _run(self, images: np.ndarray, *, sounding: bool) -> tuple[np.ndarray, np.ndarray | None]:
         images = check_images(images, self.config)
+        names = [self.output_name, *([self.sounding_output] if sounding else [])]
         if len(images) == 0:
-            return np.zeros(0, dtype=np.float32)
-        tensor = spectrum.image_to_tensor(images)
+            empty = np.zeros(0, dtype=np.float32)
+            return empty, (empty.reshape(0, 0) if sounding else None)
         try:
-            (output,) = self._session.run([self.output_name], {self.input_name: tensor})
+            outputs = self._session.run(names, {self.input_name: spectrum.image_to_tensor(images)})
         except Exception as exc:
             raise ModelError(f"{self.path}: inference failed ({exc})") from exc
-        probabilities = np.asarray(output, dtype=np.float32).reshape(len(images), -1)[:, -1]
-        if not np.all(np.isfinite(probabilities)):
+        outputs = [np.asarray(o, dtype=np.float32).reshape(len(images), -1) for o in outputs]
+        if not all(np.all(np.isfinite(o)) for o in outputs):
             raise ModelError(f"{self.path}: the model returned NaN or infinite probabilities")
-        return np.clip(probabilities, 0.0, 1.0)
+        probabilities = np.clip(outputs[0][:, -1], 0.0, 1.0)
+        return probabilities, (np.clip(outputs[1], 0.0, 1.0) if sounding else None)
 
     def __repr__(self) -> str:
         return f"OnnxClassifier({str(self.path)!r}, threads={self.threads})"
@@ -162,10 +184,11 @@ class OnnxClassifier(ClassifierBase):
     def _check_graph(self) -> None:
         inputs = {node.name: node for node in self._session.get_inputs()}
         outputs = {node.name for node in self._session.get_outputs()}
-        if self.input_name not in inputs or self.output_name not in outputs:
+        wanted = [self.output_name, *([self.sounding_output] if self.sounding_output else [])]
+        if self.input_name not in inputs or not set(wanted) <= outputs:
             raise ModelError(
-                f"{self.path}: expected input {self.input_name!r} and output "
-                f"{self.output_name!r}, the graph has inputs {sorted(inputs)} and outputs "
+                f"{self.path}: expected input {self.input_name!r} and outputs "
+                f"{wanted}, the graph has inputs {sorted(inputs)} and outputs "
                 f"{sorted(outputs)}"
             )
         shape = inputs[self.input_name].shape
