@@ -44,10 +44,15 @@ DEFAULT_MERGE_GAP_S = 2.0
 
 #: Alarm-sounding probability from which a time step counts as the alarm sounding. Chosen
 #: on alarm recordings the README does not report (``benchmarks/alarm_recordings.py --seed
-#: 5..7``): at 0.3, 78 % of the found alarms' events start within 1 s of the first beep,
-#: against 75-76 % at 0.4-0.5 and 72 % at 0.2 (window bounds: 20 %); ends alike from 0.2 to
-#: 0.5 (72 % within 1 s).
+#: 5..7``): at 0.3, 76 % of the found alarms' events start within 1 s of the alarm's first
+#: sound, against 75 % at 0.4 and 0.5 and 72 % at 0.2 (window bounds: 20 %); their ends come
+#: out alike from 0.2 to 0.5 (71-72 % within 1 s, window bounds 43 %).
 DEFAULT_SOUNDING_THRESHOLD = 0.3
+
+#: Longest silence (s) within one alarm's sound when an event's bound moves out of its
+#: windows: a temporal-three alarm pauses 1.5 s between beep groups; a further sound is
+#: something else (a clink after the alarm stopped).
+DEFAULT_SOUNDING_GAP_S = 1.6
 
 
 def check_min_windows(min_windows) -> None:
@@ -268,18 +273,20 @@ def refine_event_bounds(
     window_s: float,
     reach_s: float,
     threshold: float = DEFAULT_SOUNDING_THRESHOLD,
+    max_gap_s: float = DEFAULT_SOUNDING_GAP_S,
 ) -> list[dict]:
     """Move each event's bounds to the first and last time step where the alarm sounds.
 
     :func:`windows_to_events` bounds an event by its alarm windows, which start before the
     first beep and end after the last (by up to a window), or start a hop late when the
     window holding the first beeps scored below the threshold. Here an event starts at the
-    first step of ``timeline`` at or above ``threshold`` from ``reach_s`` before it to the
-    end of its first window, and ends with the last such step from the start of its last
-    window to ``reach_s`` after it: the classifier heard the alarm in those windows, so its
-    first and last sounds lie there or just outside. A bound without such a step stays
-    where it was (the time steps missed what the window saw, as in loud noise); events that
-    come to overlap are joined. Confidences are kept.
+    first step of ``timeline`` at or above ``threshold`` in its first window, and ends with
+    the last such step in its last window: the classifier heard the alarm in those windows.
+    From there a bound moves on out of the event, up to ``reach_s``, over sounding steps
+    no more than ``max_gap_s`` apart: the beeps of a window that scored just below the
+    threshold, but not a sound after a longer silence. A bound whose window has no
+    sounding step stays where it was (the time steps missed what the window saw, as in
+    loud noise); events that come to overlap are joined. Confidences are kept.
 
     Parameters
     ----------
@@ -296,6 +303,8 @@ def refine_event_bounds(
         lets it reach the beeps of a window that scored just below the threshold.
     threshold : float in [0, 1]
         Sounding probability from which a step counts.
+    max_gap_s : float >= 0
+        Longest silence (s) a bound crosses on its way out of the event.
 
     Returns
     -------
@@ -310,25 +319,36 @@ def refine_event_bounds(
     [{'label': 'alarm', 'start': 2.0, 'end': 4.0, 'confidence': 0.9}]
     """
     timeline = np.asarray(timeline, dtype=np.float64).reshape(-1)
-    if not step_s > 0 or not window_s > 0 or reach_s < 0:
+    if not step_s > 0 or not window_s > 0 or reach_s < 0 or max_gap_s < 0:
         raise ParameterError(
-            f"step_s and window_s must be > 0 and reach_s >= 0, got {step_s}, {window_s}, {reach_s}"
+            f"step_s and window_s must be > 0, reach_s and max_gap_s >= 0, got {step_s}, "
+            f"{window_s}, {reach_s}, {max_gap_s}"
         )
     if not 0.0 <= threshold <= 1.0:
         raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
-    step_starts = np.flatnonzero(timeline >= threshold) * step_s
-    # A step counts for a span when its middle lies inside it.
-    middles = step_starts + step_s / 2
+    # A sounding step counts for a span when its middle lies inside it.
+    middles = (np.flatnonzero(timeline >= threshold) + 0.5) * step_s
+    half = step_s / 2
     refined: list[dict] = []
     for event in sorted(events, key=lambda e: e["start"]):
         start, end = float(event["start"]), float(event["end"])
         event = dict(event)
-        first = np.flatnonzero((middles > start - reach_s) & (middles < min(start + window_s, end)))
+        first = middles[(middles > start) & (middles < min(start + window_s, end))]
         if first.size:
-            event["start"] = float(step_starts[first[0]])
-        last = np.flatnonzero((middles > max(end - window_s, start)) & (middles < end + reach_s))
+            bound = first[0]
+            for earlier in middles[(middles > start - reach_s) & (middles < bound)][::-1]:
+                if bound - earlier - step_s > max_gap_s:
+                    break
+                bound = earlier
+            event["start"] = float(bound - half)
+        last = middles[(middles > max(end - window_s, start)) & (middles < end)]
         if last.size:
-            event["end"] = float(step_starts[last[-1]] + step_s)
+            bound = last[-1]
+            for later in middles[(middles > bound) & (middles < end + reach_s)]:
+                if later - bound - step_s > max_gap_s:
+                    break
+                bound = later
+            event["end"] = float(bound + half)
         if refined and event["start"] <= refined[-1]["end"]:
             last_event = refined[-1]
             last_event["end"] = max(last_event["end"], event["end"])

@@ -94,11 +94,11 @@ class AlarmNet(nn.Module):
     reversing beeper or a microwave's beeps, not just "a tone near 3 kHz". Mean and max
     over time feed a small head that outputs one logit.
 
-    A second head, used only in training (:meth:`forward_with_frames`), reads each time step
-    of the same sequence and says whether an alarm sounds there. Asking the network *where*
-    the alarm's beeps are, not only whether the window holds an alarm, gives it 64 targets
-    per image instead of one and ties its features to the alarm's own sound; the exported
-    model (:meth:`forward`) does not contain it.
+    A second head (:meth:`forward_with_frames`) reads each time step of the same sequence
+    and says whether an alarm sounds there. Asking the network *where* the alarm's beeps
+    are, not only whether the window holds an alarm, gives it 64 targets per image instead
+    of one and ties its features to the alarm's own sound; the exported model also returns
+    it (``alarm_sounding``), and detection uses it to place events' starts and ends.
 
     Parameters
     ----------

@@ -226,6 +226,23 @@ def test_refine_moves_the_start_back_to_beeps_in_a_window_below_the_threshold():
     assert event["confidence"] == 0.9 and event["label"] == "alarm"
 
 
+def test_refine_crosses_no_longer_silence_than_max_gap_on_its_way_out():
+    # GIVEN an alarm heard from 20 s to 40 s and a clink at 43 s, after 3 s of silence,
+    # inside the reach of the event's last window (38-42 s)
+    timeline = np.zeros(200)
+    timeline[80:160] = 0.9
+    timeline[172] = 0.9
+    events = [alarm_event(22.0, 42.0)]
+    (event,) = refine_event_bounds(events, timeline, step_s=0.25, window_s=4.0, reach_s=2.0)
+    # THEN the event ends with the alarm
+    assert (event["start"], event["end"]) == (20.0, 40.0)
+    # AND a longer allowed gap takes the clink in
+    (event,) = refine_event_bounds(
+        events, timeline, step_s=0.25, window_s=4.0, reach_s=2.0, max_gap_s=3.5
+    )
+    assert event["end"] == 43.25
+
+
 def test_refine_reaches_no_further_than_reach():
     timeline = np.zeros(100)
     timeline[10:90] = 0.9  # heard from 1 s to 9 s on a 0.1 s grid
@@ -283,7 +300,7 @@ def test_refine_leaves_its_input_alone_and_rejects_bad_parameters():
     events = [alarm_event(4.0, 16.0)]
     refine_event_bounds(events, np.ones(40), step_s=0.5, window_s=4.0, reach_s=2.0)
     assert events == [alarm_event(4.0, 16.0)]
-    for bad in ({"step_s": 0.0}, {"window_s": -1.0}, {"reach_s": -1.0}):
+    for bad in ({"step_s": 0.0}, {"window_s": -1.0}, {"reach_s": -1.0}, {"max_gap_s": -1.0}):
         options = {"step_s": 0.5, "window_s": 4.0, "reach_s": 2.0, **bad}
         with pytest.raises(ParameterError, match="step_s and window_s must be > 0"):
             refine_event_bounds(events, np.ones(40), **options)

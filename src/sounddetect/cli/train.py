@@ -50,7 +50,8 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
         type=non_negative_float,
         default=1.0,
         metavar="WEIGHT",
-        help="weight of the loss on where in the window the alarm sounds (0: labels only)",
+        help="weight of the loss on where in the window the alarm sounds (0: labels only, "
+        "and the model has no alarm_sounding output to place events' bounds)",
     )
     parser.add_argument(
         "--precision",
