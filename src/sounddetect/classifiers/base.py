@@ -30,6 +30,12 @@ REKOGNITION_ARN = re.compile(
 class Classifier(Protocol):
     """What :func:`sounddetect.detect.detect_file` needs from a backend.
 
+    A backend may also offer ``classify_with_sounding(images)``, returning the alarm
+    probabilities and, per window, the probability that the alarm sounds in each of its
+    equal time steps (``(n, steps)``, or None); ``detect_file`` then places events' bounds
+    by them (:class:`~sounddetect.classifiers.OnnxClassifier` does, for models that have
+    that output).
+
     Attributes
     ----------
     backend : str
