@@ -38,6 +38,26 @@ def test_tone_is_an_alarm_and_noise_is_not(
     assert len(aws.alerts()) == 1
 
 
+def test_a_model_with_a_sounding_output_places_the_event_on_the_alarm(
+    aws, load_app, tmp_path, rng, lambda_context
+):
+    from helpers.tiny_model import write_tiny_model
+
+    # GIVEN the tiny model with its per-time-step output, and quiet noise with a tone
+    # from 10.3 s to 22.3 s
+    model_dir = write_tiny_model(tmp_path / "tiny-sounding", sounding=True)
+    app = load_app(onnx_environment(aws, model_dir))
+    y = noise(32.0, sr=SR, rng=rng, amplitude=0.01)
+    y[int(10.3 * SR) : int(22.3 * SR)] += tone(12.0, sr=SR)
+    aws.upload("uploads/kitchen.wav", write_wav(tmp_path / "k.wav", y, SR))
+    # WHEN the upload is processed
+    app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/kitchen.wav"), lambda_context)
+    # THEN the stored result's event starts and ends with the tone, as the CLI's does
+    (event,) = aws.stored_result("results/kitchen.wav.json")["events"]
+    assert event["start"] == pytest.approx(10.3, abs=0.1)
+    assert event["end"] == pytest.approx(22.3, abs=0.1)
+
+
 def test_relative_model_dir_is_taken_from_the_task_root(aws, load_app, tiny_model_dir, tmp_path):
     shutil.copytree(tiny_model_dir, tmp_path / "model")
     app = load_app(onnx_environment(aws, "model", LAMBDA_TASK_ROOT=str(tmp_path)))
