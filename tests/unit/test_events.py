@@ -1,5 +1,7 @@
 """windows_to_events, sounding_timeline and refine_event_bounds on hand-made sequences."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -308,3 +310,29 @@ def test_refine_leaves_its_input_alone_and_rejects_bad_parameters():
         refine_event_bounds(
             events, np.ones(40), step_s=0.5, window_s=4.0, reach_s=2.0, threshold=2.0
         )
+
+
+def test_refined_events_stay_ordered_disjoint_and_near_their_windows():
+    # Many random recordings: window probabilities and sounding steps drawn at random.
+    rng = np.random.default_rng(7)
+    step, window, hop = 0.0625, 4.0, 2.0
+    for _ in range(300):
+        n = int(rng.integers(1, 30))
+        starts = np.arange(n) * hop
+        events = windows_to_events(
+            starts, starts + window, rng.random(n), threshold=0.6, merge_gap_s=2.0
+        )
+        timeline = (rng.random(int((starts[-1] + window) / step)) < rng.random()) * 0.9
+        refined = refine_event_bounds(events, timeline, step_s=step, window_s=window, reach_s=hop)
+        for event in refined:
+            assert event["start"] < event["end"]
+            # each refined event holds the originals it overlaps, each moved at most reach_s
+            inside = [e for e in events if e["start"] < event["end"] and e["end"] > event["start"]]
+            assert inside
+            assert event["start"] >= min(e["start"] for e in inside) - hop - 1e-9
+            assert event["end"] <= max(e["end"] for e in inside) + hop + 1e-9
+        for before, after in itertools.pairwise(refined):
+            assert before["end"] < after["start"]
+        # every original event went into exactly one refined event
+        for e in events:
+            assert sum(r["start"] < e["end"] and r["end"] > e["start"] for r in refined) == 1
