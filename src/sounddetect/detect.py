@@ -324,6 +324,7 @@ def detect_file(
         logger.debug("%s: %s: %s", name, type(exc).__name__, exc)
         return error_result(name, exc, classifier=described)
 
+    recording_s = scores.n_samples / config.sr
     events = windows_to_events(
         scores.starts_s,
         scores.ends_s,
@@ -335,21 +336,22 @@ def detect_file(
         min_edge_duration_s=min(min_event_s, config.duration + hop_s),
         min_windows=min_windows,
         merge_gap_s=merge_gap_s,
-        recording_s=scores.n_samples / config.sr,
+        recording_s=recording_s,
     )
     if scores.sounding is not None:
         timeline, step_s = sounding_timeline(
             scores.starts_s, scores.sounding, duration_s=config.duration
         )
+        # The last window's steps sit on the grid up to half a step past the recording.
         events = [
-            {**event, "end": min(event["end"], scores.n_samples / config.sr)}
+            {**event, "end": min(event["end"], recording_s)}
             for event in refine_event_bounds(
                 events, timeline, step_s=step_s, window_s=config.duration, reach_s=hop_s
             )
         ]
     return make_result(
         name,
-        duration_s=scores.n_samples / config.sr,
+        duration_s=recording_s,
         sample_rate=info.sr,
         events=events,
         windows=window_records(
