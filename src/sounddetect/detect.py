@@ -25,10 +25,10 @@ from sounddetect import spectrum, windows
 from sounddetect.audio import DEFAULT_BLOCK_SECONDS, audio_info, iter_audio_blocks, source_name
 from sounddetect.classifiers.base import Classifier
 from sounddetect.events import (
-    DEFAULT_MERGE_GAP_S,
     DEFAULT_MIN_EVENT_S,
-    DEFAULT_MIN_WINDOWS,
     check_min_windows,
+    default_merge_gap_s,
+    default_min_windows,
     refine_event_bounds,
     sounding_timeline,
     windows_to_events,
@@ -210,8 +210,8 @@ def detect_file(
     hop_s: float | None = None,
     threshold: float | None = None,
     min_event_s: float = DEFAULT_MIN_EVENT_S,
-    min_windows: int = DEFAULT_MIN_WINDOWS,
-    merge_gap_s: float = DEFAULT_MERGE_GAP_S,
+    min_windows: int | None = None,
+    merge_gap_s: float | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
     name: str | None = None,
@@ -244,12 +244,14 @@ def detect_file(
         one at its start or end lasts two consecutive windows (window + hop, if shorter);
         0 keeps a single alarm window. The default is three consecutive windows' span
         (:data:`sounddetect.events.DEFAULT_MIN_EVENT_S`).
-    min_windows : int >= 1
-        Events with fewer alarm windows are dropped, with the same exceptions
-        (:data:`sounddetect.events.DEFAULT_MIN_WINDOWS`).
-    merge_gap_s : float >= 0
-        Alarm windows at most this far apart (s) form one event; the default bridges the
-        pause of a CO alarm (:data:`sounddetect.events.DEFAULT_MERGE_GAP_S`).
+    min_windows : int >= 1 or None
+        Events with fewer alarm windows are dropped, with the same exceptions; default as
+        many as cover two windows' length at ``hop_s``, three at the default hop
+        (:func:`sounddetect.events.default_min_windows`).
+    merge_gap_s : float >= 0 or None
+        Alarm windows at most this far apart (s) form one event; the default, 2 s or one
+        hop if longer, bridges the pause of a CO alarm
+        (:func:`sounddetect.events.default_merge_gap_s`).
     batch_size : int > 0
         Windows rendered and classified per call.
     block_seconds : float > 0
@@ -298,6 +300,10 @@ def detect_file(
         raise ParameterError(f"hop_s {hop_s} s is shorter than one sample at {config.sr} Hz")
     if not 0.0 <= threshold <= 1.0:
         raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
+    if min_windows is None:
+        min_windows = default_min_windows(window_s=config.duration, hop_s=hop_s)
+    if merge_gap_s is None:
+        merge_gap_s = default_merge_gap_s(hop_s=hop_s)
     if min_event_s < 0 or merge_gap_s < 0:
         raise ParameterError(
             f"min_event_s and merge_gap_s must be >= 0, got {min_event_s}, {merge_gap_s}"

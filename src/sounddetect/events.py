@@ -3,6 +3,8 @@
     windows_to_events   -- join alarm windows into events, drop short or sparse ones
     sounding_timeline   -- per-window alarm-sounding probabilities on one time grid
     refine_event_bounds -- move event bounds to where the alarm is heard to start and stop
+    default_min_windows -- the alarm windows an event needs by default, at any hop
+    default_merge_gap_s -- the gap between alarm windows bridged by default, at any hop
     check_min_windows   -- validate an event's window count (also checked by detect_file)
 
 Pure numpy over window times: no audio, no model. :func:`windows_to_events` gives window
@@ -31,15 +33,12 @@ NO_ALARM = "no_alarm"
 #: is the local model?").
 DEFAULT_MIN_EVENT_S = 8.0
 
-#: Alarm windows an event holds at least, by default: three, as :data:`DEFAULT_MIN_EVENT_S`
-#: asks of consecutive windows, and of windows that a merge gap joins.
-DEFAULT_MIN_WINDOWS = 3
-
-#: Largest gap, in seconds, between the alarm windows of one event by default. A CO alarm
-#: beeps four times and then pauses for 4-6.5 s, so only the one or two windows that hold a
-#: beep group look like an alarm, with one or two quiet windows between them; asking for
-#: three consecutive windows missed 20 of 40 CO alarms in 40 s recordings, and bridging two
-#: quiet windows finds 4 more (README, "Alarms in long recordings").
+#: Largest gap, in seconds, between the alarm windows of one event by default, at a hop of
+#: 2 s or less (:func:`default_merge_gap_s`). A CO alarm beeps four times and then pauses
+#: for 4-6.5 s, so only the one or two windows that hold a beep group look like an alarm,
+#: with one or two quiet windows between them; asking for three consecutive windows missed
+#: 20 of 40 CO alarms in 40 s recordings, and bridging two quiet windows finds 4 more
+#: (README, "Alarms in long recordings").
 DEFAULT_MERGE_GAP_S = 2.0
 
 #: Alarm-sounding probability from which a time step counts as the alarm sounding. Chosen
@@ -53,6 +52,66 @@ DEFAULT_SOUNDING_THRESHOLD = 0.3
 #: windows: a temporal-three alarm pauses 1.5 s between beep groups; a further sound is
 #: something else (a clink after the alarm stopped).
 DEFAULT_SOUNDING_GAP_S = 1.6
+
+
+def default_min_windows(*, window_s: float, hop_s: float) -> int:
+    """Alarm windows an event holds at least by default: as many as cover two windows' length.
+
+    ``1 + floor(window_s / hop_s)``: three at the default hop of half a window, two at a hop
+    of a whole window, five at a quarter, so the rule asks for about the same seconds of
+    alarm-like sound at any hop. Three windows at every hop asked for more at a longer hop and
+    less at a shorter one: at a 4 s hop (with a 2 s gap) they found 12 of 40 CO alarms in
+    40 s recordings, where this rule with :func:`default_merge_gap_s` finds 30; at a 1 s hop
+    40 of 432 household recordings raised an alarm, with five windows 34 (README, "From
+    windows to events").
+
+    Parameters
+    ----------
+    window_s : float > 0
+        Window length in seconds.
+    hop_s : float in (0, window_s]
+        Seconds between window starts.
+
+    Returns
+    -------
+    int >= 2
+
+    Examples
+    --------
+    >>> default_min_windows(window_s=4.0, hop_s=2.0), default_min_windows(window_s=4.0, hop_s=4.0)
+    (3, 2)
+    """
+    if not 0 < hop_s <= window_s:
+        raise ParameterError(f"hop_s must be in (0, window_s = {window_s}] s, got {hop_s}")
+    # A hop that divides the window up to rounding (4 / 1.3333) counts as dividing it.
+    return 1 + int(np.floor(window_s / hop_s + 1e-9))
+
+
+def default_merge_gap_s(*, hop_s: float) -> float:
+    """Largest gap (s) between the alarm windows of one event by default.
+
+    :data:`DEFAULT_MERGE_GAP_S`, or one hop when that is longer: at a hop of a whole window
+    a CO alarm's pause leaves one quiet window between its beep groups' windows, a gap of
+    one hop (at a 4 s hop, with two windows, bridging it finds 223 instead of 215 of 240
+    alarm recordings, CO 30 instead of 26 of 40).
+
+    Parameters
+    ----------
+    hop_s : float > 0
+        Seconds between window starts.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> default_merge_gap_s(hop_s=2.0), default_merge_gap_s(hop_s=4.0)
+    (2.0, 4.0)
+    """
+    if not hop_s > 0:
+        raise ParameterError(f"hop_s must be positive, got {hop_s}")
+    return max(DEFAULT_MERGE_GAP_S, float(hop_s))
 
 
 def check_min_windows(min_windows) -> None:
@@ -101,11 +160,11 @@ def windows_to_events(
         in seconds; at most ``min_duration_s``. None: ``min_duration_s``.
     min_windows : int >= 1
         Fewest alarm windows an event holds (events at the recording's edges excepted);
-        :data:`DEFAULT_MIN_WINDOWS` with a merge gap asks for three windows that look like
-        an alarm, not necessarily in a row.
+        :func:`default_min_windows` with a merge gap asks for three windows at a 2 s hop
+        that look like an alarm, not necessarily in a row.
     merge_gap_s : float >= 0
         Largest gap in seconds between two alarm windows that still joins them: overlapping
-        windows join at 0; :data:`DEFAULT_MERGE_GAP_S` (two quiet 4 s windows at a 2 s hop)
+        windows join at 0; :func:`default_merge_gap_s` (two quiet 4 s windows at a 2 s hop)
         bridges the pause of a CO alarm.
     recording_s : float or None
         Length of the recording in seconds; an event from 0 to it is kept whatever its

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sounddetect.classifiers.base import REKOGNITION_ARN, Classifier
-from sounddetect.events import DEFAULT_MERGE_GAP_S, DEFAULT_MIN_EVENT_S, DEFAULT_MIN_WINDOWS
+from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import ModelError, ParameterError
 from sounddetect.spectrum import SpectrogramConfig
 
@@ -68,10 +68,12 @@ class LambdaSettings:
         Seconds between window starts.
     min_event_s : float
         Shortest alarm event kept, in seconds.
-    min_windows : int
-        Fewest alarm windows an event holds.
-    merge_gap_s : float
-        Largest gap in seconds between the alarm windows of one event.
+    min_windows : int or None
+        Fewest alarm windows an event holds; None (``auto``) derives it from the hop
+        (:func:`sounddetect.events.default_min_windows`).
+    merge_gap_s : float or None
+        Largest gap in seconds between the alarm windows of one event; None (``auto``)
+        derives it from the hop (:func:`sounddetect.events.default_merge_gap_s`).
     upload_prefix, results_prefix : str
         Key prefixes of uploads (the S3 notification's filter) and results. Neither may
         contain the other, so a result can never trigger the function.
@@ -90,8 +92,8 @@ class LambdaSettings:
     spectrogram_fields: Mapping[str, Any] = field(default_factory=dict)
     hop_s: float = 2.0
     min_event_s: float = DEFAULT_MIN_EVENT_S
-    min_windows: int = DEFAULT_MIN_WINDOWS
-    merge_gap_s: float = DEFAULT_MERGE_GAP_S
+    min_windows: int | None = None
+    merge_gap_s: float | None = None
     upload_prefix: str = "uploads/"
     results_prefix: str = "results/"
     topic_arn: str | None = None
@@ -171,11 +173,13 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     results_prefix = env.get("RESULTS_PREFIX", defaults.results_prefix)
     check_prefixes(upload_prefix, results_prefix)
 
-    min_windows = _number(env, "MIN_EVENT_WINDOWS", defaults.min_windows)
-    merge_gap_s = _number(env, "EVENT_MERGE_GAP", defaults.merge_gap_s)
-    if min_windows < 1 or min_windows != int(min_windows) or merge_gap_s < 0:
+    min_windows = _number_or_auto(env, "MIN_EVENT_WINDOWS")
+    merge_gap_s = _number_or_auto(env, "EVENT_MERGE_GAP")
+    if (min_windows is not None and (min_windows < 1 or min_windows != int(min_windows))) or (
+        merge_gap_s is not None and merge_gap_s < 0
+    ):
         raise ParameterError(
-            f"need an integer MIN_EVENT_WINDOWS >= 1 and EVENT_MERGE_GAP >= 0 s, got "
+            f"need an integer MIN_EVENT_WINDOWS >= 1 and EVENT_MERGE_GAP >= 0 s (or auto), got "
             f"{min_windows}, {merge_gap_s}"
         )
 
@@ -199,7 +203,7 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
         spectrogram_fields=fields,
         hop_s=hop_s,
         min_event_s=min_event_s,
-        min_windows=int(min_windows),
+        min_windows=None if min_windows is None else int(min_windows),
         merge_gap_s=merge_gap_s,
         upload_prefix=upload_prefix,
         results_prefix=results_prefix,
@@ -326,6 +330,13 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     if value != value or value in (float("inf"), float("-inf")):
         raise ParameterError(f"{name}={text!r}{_parameter(name)} is not a finite number")
     return value
+
+
+def _number_or_auto(env: Mapping[str, str], name: str) -> float | None:
+    """A number, or None when the setting is empty or ``auto`` (derived from the hop)."""
+    if env.get(name, "").strip().lower() in ("", "auto"):
+        return None
+    return _number(env, name, 0.0)
 
 
 def _parameter(name: str) -> str:

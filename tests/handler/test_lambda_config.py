@@ -77,6 +77,14 @@ def test_bad_settings_are_refused_with_the_variable_named(env, match):
         read_settings({"MODEL_ARN": MODEL_ARN, **env})
 
 
+@pytest.mark.parametrize("value", ["auto", "AUTO", " ", ""])
+def test_event_rule_auto_leaves_it_to_the_hop(value):
+    settings = read_settings(
+        {"MODEL_ARN": MODEL_ARN, "MIN_EVENT_WINDOWS": value, "EVENT_MERGE_GAP": value}
+    )
+    assert (settings.min_windows, settings.merge_gap_s) == (None, None)
+
+
 def test_onnx_does_not_need_a_model_arn():
     assert read_settings({"CLASSIFIER": "onnx"}).model_arn == "CHANGE_ME"
 

@@ -64,9 +64,33 @@ def test_template_defaults_give_valid_settings_once_the_arn_is_set(template):
     settings = read_settings(function_environment(template, ModelArn=MODEL_ARN))
     assert settings.classifier == "rekognition"
     assert (settings.hop_s, settings.spectrogram_fields["duration"]) == (2.0, 4.0)
+    # The event rule follows the hop unless the deployment sets it (detect_file derives it).
+    assert (settings.min_windows, settings.merge_gap_s) == (None, None)
     with pytest.raises(ParameterError, match="CHANGE_ME"):
         read_settings(function_environment(template))  # as the template's Rules refuse it
     assert read_settings(function_environment(template, Classifier="onnx")).classifier == "onnx"
+
+
+@pytest.mark.parametrize(
+    ("parameter", "accepted", "refused"),
+    [
+        ("MinEventWindows", ["auto", "1", "3", "12"], ["0", "2.5", "-1", "three", ""]),
+        ("EventMergeGap", ["auto", "0", "2", "4.5"], ["-2", "2.", "soon", ""]),
+    ],
+)
+def test_event_rule_parameters_take_auto_or_a_number(template, parameter, accepted, refused):
+    spec = template["Parameters"][parameter]
+    assert spec["Default"] == "auto"
+    for value in accepted:
+        assert re.fullmatch(spec["AllowedPattern"], value), value
+        settings = read_settings(
+            function_environment(template, ModelArn=MODEL_ARN, **{parameter: value})
+        )
+        expected = None if value == "auto" else float(value)
+        field = "min_windows" if parameter == "MinEventWindows" else "merge_gap_s"
+        assert getattr(settings, field) == expected
+    for value in refused:
+        assert not re.fullmatch(spec["AllowedPattern"], value), value
 
 
 def test_rules_refuse_rekognition_without_a_model_arn(template):

@@ -255,6 +255,28 @@ def test_beep_groups_each_in_one_window_make_one_event_across_the_pauses(tmp_pat
     assert detect_file(path, classifier, threshold=0.8, min_windows=6)["events"] == []
 
 
+def test_at_a_4_s_hop_the_default_rule_follows_the_hop(tmp_path, rng, classifier):
+    # Beep groups every 8 s fill the windows 4-8, 12-16, 20-24 and 28-32 of a 4 s hop, each
+    # with one quiet window between: the rule for that hop (two windows, a 4 s gap) makes
+    # one event of them, where the 2 s hop's rule (three windows, a 2 s gap) would keep none.
+    y = noise(36.0, sr=SR, rng=rng, amplitude=0.01)
+    for onset in range(4, 32, 8):
+        y[onset * SR : (onset + 3) * SR] += tone(3.0, sr=SR)
+    path = write_wav(tmp_path / "groups.wav", y, SR)
+    result = detect_file(path, classifier, hop_s=4.0, threshold=0.8)
+    assert [w["start"] for w in result["windows"] if w["label"] == "alarm"] == [4, 12, 20, 28]
+    assert [(e["start"], e["end"]) for e in result["events"]] == [(4.0, 32.0)]
+    assert not detect_file(path, classifier, hop_s=4.0, threshold=0.8, merge_gap_s=2.0)["alarm"]
+    # Two groups cover two windows' length at this hop: enough, as three windows are at 2 s.
+    y = noise(36.0, sr=SR, rng=rng, amplitude=0.01)
+    for onset in (12, 20):
+        y[onset * SR : (onset + 3) * SR] += tone(3.0, sr=SR)
+    path = write_wav(tmp_path / "two.wav", y, SR)
+    two = detect_file(path, classifier, hop_s=4.0, threshold=0.8)
+    assert [(e["start"], e["end"]) for e in two["events"]] == [(12.0, 24.0)]
+    assert not detect_file(path, classifier, hop_s=4.0, threshold=0.8, min_windows=3)["alarm"]
+
+
 @pytest.mark.parametrize(
     ("options", "match"),
     [

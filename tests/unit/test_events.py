@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from sounddetect.events import (
-    DEFAULT_MERGE_GAP_S,
     DEFAULT_MIN_EVENT_S,
-    DEFAULT_MIN_WINDOWS,
+    default_merge_gap_s,
+    default_min_windows,
     refine_event_bounds,
     sounding_timeline,
     windows_to_events,
@@ -91,15 +91,58 @@ def test_the_default_gap_bridges_a_co_alarm_s_pause():
     rule = {
         "threshold": 0.5,
         "min_duration_s": DEFAULT_MIN_EVENT_S,
-        "min_windows": DEFAULT_MIN_WINDOWS,
+        "min_windows": default_min_windows(window_s=4.0, hop_s=2.0),
     }
-    events = events_of(co, merge_gap_s=DEFAULT_MERGE_GAP_S, **rule)
+    events = events_of(co, merge_gap_s=default_merge_gap_s(hop_s=2.0), **rule)
     assert events == [{"label": "alarm", "start": 0.0, "end": 16.0, "confidence": 0.95}]
     assert events_of(co, merge_gap_s=0.0, **rule) == []
     # Two groups are two windows; three quiet windows (a 4 s gap) are not bridged.
     assert events_of([0.9, 0.1, 0.1, 0.9, 0.1, 0.1, 0.1], merge_gap_s=2.0, **rule) == []
     sparse = [0.9, 0.1, 0.1, 0.1, 0.9, 0.1, 0.1, 0.1, 0.9]
     assert events_of(sparse, merge_gap_s=2.0, **rule) == []
+
+
+@pytest.mark.parametrize(
+    ("window", "hop", "windows", "gap"),
+    [
+        (4.0, 2.0, 3, 2.0),  # the default hop: the rule the README's figures use
+        (4.0, 4.0, 2, 4.0),  # no overlap: two windows cover 8 s, one quiet window is a 4 s gap
+        (4.0, 1.0, 5, 2.0),
+        (4.0, 3.0, 2, 3.0),
+        (4.0, 4.0 / 3.0, 4, 2.0),  # a hop that divides the window up to rounding
+        (8.0, 4.0, 3, 4.0),
+    ],
+)
+def test_default_rule_asks_for_the_same_seconds_of_alarm_at_any_hop(window, hop, windows, gap):
+    assert default_min_windows(window_s=window, hop_s=hop) == windows
+    assert default_merge_gap_s(hop_s=hop) == gap
+
+
+def test_at_a_4_s_hop_the_default_rule_keeps_a_co_alarm_the_2_s_rule_drops():
+    # Windows 4 s apart: beep groups light alternate windows, a 4 s gap apart.
+    co = [0.9, 0.1, 0.9, 0.1, 0.9, 0.1]
+    hop_rule = {
+        "min_windows": default_min_windows(window_s=4.0, hop_s=4.0),
+        "merge_gap_s": default_merge_gap_s(hop_s=4.0),
+    }
+    two_s_rule = {
+        "min_windows": default_min_windows(window_s=4.0, hop_s=2.0),
+        "merge_gap_s": default_merge_gap_s(hop_s=2.0),
+    }
+    options = {"hop": 4.0, "threshold": 0.5, "min_duration_s": DEFAULT_MIN_EVENT_S}
+    assert [(e["start"], e["end"]) for e in events_of(co, **options, **hop_rule)] == [(0.0, 20.0)]
+    assert events_of(co, **options, **two_s_rule) == []
+    # One lit window is still one beep group, at any hop.
+    assert events_of([0.1, 0.9, 0.1, 0.1], **options, **hop_rule) == []
+
+
+@pytest.mark.parametrize(("window", "hop"), [(4.0, 0.0), (4.0, 5.0), (4.0, -1.0)])
+def test_default_rule_refuses_a_hop_outside_the_window(window, hop):
+    with pytest.raises(ParameterError, match="hop_s"):
+        default_min_windows(window_s=window, hop_s=hop)
+    if hop <= 0:
+        with pytest.raises(ParameterError, match="hop_s"):
+            default_merge_gap_s(hop_s=hop)
 
 
 @pytest.mark.parametrize(
@@ -117,7 +160,7 @@ def test_events_at_the_recording_s_edges_need_only_the_edge_duration(probabiliti
         threshold=0.5,
         min_duration_s=DEFAULT_MIN_EVENT_S,
         min_edge_duration_s=6.0,
-        min_windows=DEFAULT_MIN_WINDOWS,
+        min_windows=default_min_windows(window_s=4.0, hop_s=2.0),
         recording_s=12.0,
     )
     assert [(e["start"], e["end"]) for e in events] == kept

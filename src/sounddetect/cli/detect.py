@@ -28,7 +28,7 @@ from sounddetect.cli.argtypes import (
     positive_int,
     probability,
 )
-from sounddetect.events import DEFAULT_MERGE_GAP_S, DEFAULT_MIN_EVENT_S, DEFAULT_MIN_WINDOWS
+from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import AudioError, ModelError, ParameterError
 
 logger = logging.getLogger(__name__)
@@ -85,16 +85,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--min-windows",
         type=positive_int,
-        default=DEFAULT_MIN_WINDOWS,
         metavar="N",
-        help="drop events with fewer alarm windows, with the same exceptions",
+        help="drop events with fewer alarm windows, with the same exceptions (default: as "
+        "many as cover two windows' length, 3 at the default hop)",
     )
     parser.add_argument(
         "--merge-gap",
         type=non_negative_float,
-        default=DEFAULT_MERGE_GAP_S,
         metavar="S",
-        help="join alarm windows at most this far apart (the default bridges a CO alarm's pause)",
+        help="join alarm windows at most this far apart (default: 2 s, or the hop if longer, "
+        "which bridges a CO alarm's pause)",
     )
     parser.add_argument(
         "--threads",
