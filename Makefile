@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 MODEL := models/default
 DATA := training-data
 HOLDOUT := training-data-holdout
-# Of seeds 0, 1 and 2 of the default recipe whose example recordings all come out right, seeds
-# 1 and 2 make the fewest mistakes on the validate split's source clips played as whole
-# recordings, and seed 1 has the higher validate ROC-AUC (README, "Which seed ships").
-SEED ?= 1
+# Of seeds 0, 1 and 2 of the default recipe, which all get the example recordings right,
+# seed 2 makes the fewest mistakes on the validate split's source clips played as whole
+# recordings (README, "Which seed ships").
+SEED ?= 2
 PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint venv corpus data model evaluate detect build clean
@@ -22,10 +22,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## The main job: corpus -> training data -> train -> evaluate -> detect on example recordings.
+## The main job: corpus (synthesised, plus recorded music fetched from Debian) -> training
+## data -> train -> evaluate -> detect on example recordings.
 ## The held-out set keeps 4,800 windows, as many as every trial in docs/model-trials.md saw.
 demo: $(STAMP)
 	$(BIN)/sounddetect synth audio --skip-existing
+	$(BIN)/sounddetect music audio --skip-existing
 	$(BIN)/sounddetect generate --target-path $(DATA) --types mel --overwrite
 	$(BIN)/sounddetect generate --alarm-source audio/holdout/alarms \
 	    --background-source audio/holdout/background --target-path $(HOLDOUT) \

@@ -2573,7 +2573,26 @@ def draw_alarm(kind, rng, *, holdout, duration_s) -> AlarmSpec:
     return AlarmSpec(**spec)
 
 
-def _draw_recording(rng, *, holdout, place, channels, level_dbfs, may_clip) -> Recording:
+def draw_recording(rng, *, holdout, place, channels, level_dbfs, may_clip) -> Recording:
+    """A random recording situation: room (or outdoors), distance, microphone, level.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    holdout : bool
+        Half the rooms and microphones from the holdout's, and a wider range of distances.
+    place : str
+        ``"indoor"`` or ``"outdoor"``.
+    channels : int
+    level_dbfs : (float, float)
+        Range of the RMS level in dBFS.
+    may_clip : bool
+        Whether a near microphone may be driven into clipping.
+
+    Returns
+    -------
+    Recording
+    """
     if place == "outdoor":
         room, distance = "outdoors", _log_uniform(rng, 2.0, 40.0)
     else:
@@ -2613,7 +2632,7 @@ def _plan_alarms(seed, scale, *, section, counts, holdout):
                 else SAMPLE_DURATION
             )
             alarm = draw_alarm(kind, rng, holdout=holdout, duration_s=duration)
-            recording = _draw_recording(
+            recording = draw_recording(
                 rng,
                 holdout=holdout,
                 place="indoor",
@@ -2653,7 +2672,7 @@ def _plan_backgrounds(seed, scale, *, section, counts, holdout):
             rng = _rng([file_seed, 0])
             sr, channels = _choose_format(rng, BACKGROUND_FORMATS)
             duration = round(rng.uniform(*_BACKGROUND_LENGTHS_S.get(kind, BACKGROUND_S)), 2)
-            recording = _draw_recording(
+            recording = draw_recording(
                 rng,
                 holdout=holdout,
                 place=spec.place,
@@ -2925,7 +2944,7 @@ def render_corpus_file(item: CorpusFile):
     return record(dry, sr=item.sr, recording=item.recording, preroll_s=preroll_s, seed=item.seed)
 
 
-def _write_wav(path: Path, y, *, sr):
+def write_wav(path: Path, y, *, sr):
     """16-bit PCM WAV, written to a temporary name first so a crash leaves no half file."""
     pcm = np.clip(np.round(np.asarray(y) * 32767.0), -32768, 32767).astype(np.int16)
     partial = path.with_name(path.name + ".part")
@@ -3095,7 +3114,7 @@ def make_corpus(
             skipped += 1
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_wav(path, render_corpus_file(item), sr=item.sr)
+        write_wav(path, render_corpus_file(item), sr=item.sr)
         written += 1
     if "examples" in sections:
         _write_json_if_changed(out / TRUTH_PATH, _truth(files))
