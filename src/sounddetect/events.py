@@ -60,9 +60,9 @@ def default_min_windows(*, window_s: float, hop_s: float) -> int:
     ``1 + floor(window_s / hop_s)``: three at the default hop of half a window, two at a hop
     of a whole window, five at a quarter, so the rule asks for about the same seconds of
     alarm-like sound at any hop. Three windows at every hop asked for more at a longer hop and
-    less at a shorter one: at a 4 s hop (with a 2 s gap) they found 12 of 40 CO alarms in
-    40 s recordings, where this rule with :func:`default_merge_gap_s` finds 30; at a 1 s hop
-    40 of 432 household recordings raised an alarm, with five windows 34 (README, "From
+    less at a shorter one: at a 4 s hop (with a 2 s gap) they found 13 of 40 CO alarms in
+    40 s recordings, where this rule with :func:`default_merge_gap_s` finds 32; at a 1 s hop
+    39 of 432 household recordings raised an alarm, with five windows 32 (README, "From
     windows to events").
 
     Parameters
@@ -92,8 +92,8 @@ def default_merge_gap_s(*, hop_s: float) -> float:
 
     :data:`DEFAULT_MERGE_GAP_S`, or one hop when that is longer: at a hop of a whole window
     a CO alarm's pause leaves one quiet window between its beep groups' windows, a gap of
-    one hop (at a 4 s hop, with two windows, bridging it finds 223 instead of 215 of 240
-    alarm recordings, CO 30 instead of 26 of 40).
+    one hop (at a 4 s hop, with two windows, bridging it finds 220 instead of 211 of 240
+    alarm recordings, CO 32 instead of 29 of 40).
 
     Parameters
     ----------
