@@ -285,8 +285,9 @@ def make_music_clips(
     mirror : str
         Debian mirror (see :func:`fetch_music`).
     skip_existing, overwrite : bool
-        As for :func:`sounddetect.synth.make_corpus`: without either, existing clips are an
-        error; with ``skip_existing`` a manifest with the same recipe keeps everything.
+        Without either, an existing manifest is an error. With ``skip_existing`` the clips
+        of a manifest with the same recipe are kept and another recipe's are replaced; only
+        ``overwrite`` replaces a ``recmusic_*.wav`` that no manifest lists.
 
     Returns
     -------
@@ -297,7 +298,7 @@ def make_music_clips(
     ------
     ParameterError
         Bad ``count`` or ``seed``, both or neither of ``skip_existing``/``overwrite`` with
-        clips present, or fewer usable tracks than ``count``.
+        clips present, a clip file no manifest lists, or fewer usable tracks than ``count``.
     TransientError, SoundDetectError
         From :func:`fetch_music`.
     """
@@ -325,9 +326,19 @@ def make_music_clips(
             (corpus / clip["path"]).is_file() for clip in previous.get("clips", [])
         ):
             return {"written": 0, "skipped": len(previous["clips"]), "clips": previous["clips"]}
-    if previous is not None:
-        for clip in previous.get("clips", []):
-            (corpus / clip["path"]).unlink(missing_ok=True)
+    ours = {clip["path"] for clip in (previous or {}).get("clips", [])}
+    strays = [
+        path
+        for path in sorted((corpus / "background").glob(f"{KIND}_*.wav"))
+        if f"background/{path.name}" not in ours
+    ]
+    if strays and not overwrite:
+        raise ParameterError(
+            f"{strays[0]} exists but no {MANIFEST_NAME} lists it; pass --overwrite to replace "
+            f"such files or move them away"
+        )
+    for path in ours:
+        (corpus / path).unlink(missing_ok=True)
 
     cache = Path(cache_dir) if cache_dir is not None else corpus / ".cache"
     tracks = [

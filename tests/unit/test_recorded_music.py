@@ -188,6 +188,9 @@ def test_the_same_seed_gives_the_same_clips_and_existing_clips_are_kept(tmp_path
     with pytest.raises(ParameterError, match="--skip-existing"):
         make_music_clips(tmp_path / "a", seed=5, **options)
     assert make_music_clips(tmp_path / "a", seed=5, skip_existing=True, **options)["written"] == 0
+    # Kept only while the recipe is the same: clips of another seed replace this one's.
+    assert make_music_clips(tmp_path / "b", seed=7, skip_existing=True, **options)["written"] == 2
+    assert json.loads((tmp_path / "b" / MANIFEST_NAME).read_text())["recipe"]["seed"] == 7
     # Another recipe replaces the clips it wrote before, and only those.
     (tmp_path / "a" / "background" / "fan_0000.wav").write_bytes(b"the user's")
     replaced = make_music_clips(
@@ -200,6 +203,18 @@ def test_the_same_seed_gives_the_same_clips_and_existing_clips_are_kept(tmp_path
     assert [c["path"] for c in replaced["clips"]] == ["background/recmusic_0000.wav"]
     assert not (tmp_path / "a" / "background" / "recmusic_0001.wav").exists()
     assert (tmp_path / "a" / "background" / "fan_0000.wav").read_bytes() == b"the user's"
+
+
+def test_a_clip_name_no_manifest_lists_is_not_overwritten(tmp_path, mirror):
+    root, package = mirror
+    (tmp_path / "a" / "background").mkdir(parents=True)
+    (tmp_path / "a" / "background" / "recmusic_0000.wav").write_bytes(b"someone's")
+    options = {"packages": (package,), "count": 1, "cache_dir": tmp_path / "c"}
+    options["mirror"] = root.as_uri()
+    with pytest.raises(ParameterError, match="recmusic_0000.wav exists but no"):
+        make_music_clips(tmp_path / "a", skip_existing=True, **options)
+    assert (tmp_path / "a" / "background" / "recmusic_0000.wav").read_bytes() == b"someone's"
+    assert make_music_clips(tmp_path / "a", overwrite=True, **options)["written"] == 1
 
 
 def test_asking_for_more_clips_than_tracks_leaves_nothing_behind(tmp_path, mirror):
