@@ -355,17 +355,17 @@ def make_music_clips(
         index = len(clips)
         rng = np.random.default_rng([seed, 6, index])
         package, path = tracks[track_index]
-        clip = _cut_clip(path, rng=rng, name=f"background/{KIND}_{index:04d}.wav", corpus=corpus)
-        if clip is None:
-            continue
-        clip["source"] = {
+        source = {
             "package": package.name,
             "version": package.version,
             "file": path.relative_to(cache / package.name).as_posix(),
             "licence": package.licence,
-            **clip.pop("source"),
         }
-        clips.append(clip)
+        clip = _cut_clip(
+            path, source=source, rng=rng, name=f"background/{KIND}_{index:04d}.wav", corpus=corpus
+        )
+        if clip is not None:
+            clips.append(clip)
     if len(clips) < count:
         for clip in clips:
             (corpus / clip["path"]).unlink(missing_ok=True)
@@ -388,8 +388,11 @@ def _read_manifest(path: Path) -> dict | None:
         raise ParameterError(f"{path}: unreadable manifest ({exc}); pass --overwrite") from exc
 
 
-def _cut_clip(track: Path, *, rng: np.random.Generator, name: str, corpus: Path) -> dict | None:
-    """Cut, record and write one clip; None when the track is too short or too quiet."""
+def _cut_clip(
+    track: Path, *, source: dict, rng: np.random.Generator, name: str, corpus: Path
+) -> dict | None:
+    """Cut, record and write one clip, its manifest entry naming ``source`` and the offset;
+    None when the track is too short or too quiet."""
     y = read_track(track, sr=CLIP_SR)
     duration = round(float(rng.uniform(*synth.BACKGROUND_S)), 2)
     recording = synth.draw_recording(
@@ -402,7 +405,7 @@ def _cut_clip(track: Path, *, rng: np.random.Generator, name: str, corpus: Path)
     )
     n = round(duration * CLIP_SR)
     # Recorded from a second or so earlier, so the room's reverberation has built up.
-    n_pre = round((min(synth.ROOMS[recording.room].rt60_s, 1.5) + 0.1) * CLIP_SR)
+    n_pre = synth.preroll_samples(recording.room, sr=CLIP_SR)
     first = max(y.size // 10, n_pre)
     if y.size - n <= first:
         return None
@@ -425,5 +428,5 @@ def _cut_clip(track: Path, *, rng: np.random.Generator, name: str, corpus: Path)
         "sr": CLIP_SR,
         "duration_s": duration,
         "recording": recording.to_dict(),
-        "source": {"offset_s": round(offset / CLIP_SR, 4)},
+        "source": {**source, "offset_s": round(offset / CLIP_SR, 4)},
     }

@@ -2869,15 +2869,16 @@ def plan_corpus(*, seed=0, scale=1.0) -> list[CorpusFile]:
     ]
 
 
-def _preroll_samples(item: CorpusFile) -> int:
-    # Long enough for the room's reverberation and the filters to build up before the clip.
-    return round((min(ROOMS[item.recording.room].rt60_s, 1.5) + 0.1) * item.sr)
+def preroll_samples(room: str, *, sr: int) -> int:
+    """Samples to render before a clip recorded in ``room`` (a key of :data:`ROOMS`) at
+    ``sr`` Hz, long enough for its reverberation and the filters to build up."""
+    return round((min(ROOMS[room].rt60_s, 1.5) + 0.1) * sr)
 
 
 def _render_example(item: CorpusFile):
     sr, n = item.sr, round(item.duration_s * item.sr)
     rec = item.recording
-    n_pre = _preroll_samples(item)
+    n_pre = preroll_samples(item.recording.room, sr=item.sr)
     scene = np.zeros(n + n_pre)
     for layer, kind in enumerate(item.backgrounds):
         y = render_background(kind, duration=(n + n_pre) / sr, sr=sr, seed=item.seed + layer)
@@ -2924,7 +2925,7 @@ def render_corpus_file(item: CorpusFile):
     """Render one planned file: float samples in [-1, 1], shape (n,) or (n, channels)."""
     if item.section == "examples":
         return _render_example(item)
-    n, n_pre = round(item.duration_s * item.sr), _preroll_samples(item)
+    n, n_pre = round(item.duration_s * item.sr), preroll_samples(item.recording.room, sr=item.sr)
     # Rendered with a pre-roll, so the clip starts mid-recording with reverberation built up.
     total_s, preroll_s = (n + n_pre) / item.sr, n_pre / item.sr
     if item.alarm is not None:
