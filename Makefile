@@ -8,9 +8,9 @@ MODEL := models/default
 DATA := training-data
 HOLDOUT := training-data-holdout
 # Of seeds 0, 1 and 2 of the default recipe, which all get the example recordings right,
-# seed 2 makes the fewest mistakes on the validate split's source clips played as whole
+# seed 0 makes the fewest mistakes on the validate split's source clips played as whole
 # recordings (README, "Which seed ships").
-SEED ?= 2
+SEED ?= 0
 PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint venv corpus data model evaluate detect build clean
@@ -22,12 +22,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## The main job: corpus (synthesised, plus recorded music fetched from Debian) -> training
-## data -> train -> evaluate -> detect on example recordings.
+## The main job: corpus (synthesised, plus recorded music and sound effects fetched from
+## Debian) -> training data -> train -> evaluate -> detect on example recordings.
 ## The held-out set keeps 4,800 windows, as many as every trial in docs/model-trials.md saw.
 demo: $(STAMP)
 	$(BIN)/sounddetect synth audio --skip-existing
-	$(BIN)/sounddetect music audio --skip-existing
+	$(BIN)/sounddetect recorded audio --skip-existing
 	$(BIN)/sounddetect generate --target-path $(DATA) --types mel --overwrite
 	$(BIN)/sounddetect generate --alarm-source audio/holdout/alarms \
 	    --background-source audio/holdout/background --target-path $(HOLDOUT) \

@@ -4,7 +4,7 @@
 
 ``benchmarks/foreign_sounds.py`` plays General MIDI through a sound font; real music is
 produced and mixed, with sustained strings, flutes, brass and synthesisers. This check
-downloads the held-out packages of ``sounddetect.recorded_music.HOLDOUT_MUSIC`` from Debian
+downloads the held-out packages of ``sounddetect.recorded.HOLDOUT_MUSIC`` from Debian
 (about 460 MB, once, into ``--cache``): the soundtracks of Hedgewars, FreedroidRPG, Drascula,
 LinCity-NG and Advanced Strategic Command, other games and composers than the training
 corpus's (``TRAINING_MUSIC``). It takes a 40 s excerpt of every track (the whole track if
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from foreign_sounds import SR, count_false_alarms, record, recordings_parser, write_recording
 
-from sounddetect.recorded_music import HOLDOUT_MUSIC, fetch_music, read_track
+from sounddetect.recorded import HOLDOUT_MUSIC, fetch_package, read_sound
 
 #: Excerpt length in seconds, as the other recordings' benchmarks use.
 EXCERPT_S = 40.0
@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     paths = []
     for package in (p for p in HOLDOUT_MUSIC if p.name in args.kinds):
-        for track in fetch_music(package, cache_dir=args.cache):
-            y = read_track(track, sr=SR)
+        for track in fetch_package(package, cache_dir=args.cache):
+            y = read_sound(track, sr=SR)
             if y.size > EXCERPT_S * SR:
                 start = int(rng.integers(0, y.size - int(EXCERPT_S * SR)))
                 y = y[start : start + int(EXCERPT_S * SR)]

@@ -18,7 +18,7 @@ from sounddetect import __version__
 from sounddetect.exceptions import ParameterError, SoundDetectError, SoundDetectWarning
 
 #: Subcommand modules under ``sounddetect.cli``, in the order ``--help`` lists them.
-SUBCOMMANDS = ("synth", "music", "generate", "preview", "train", "evaluate", "compare", "detect")
+SUBCOMMANDS = ("synth", "recorded", "generate", "preview", "train", "evaluate", "compare", "detect")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

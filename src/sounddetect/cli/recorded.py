@@ -1,0 +1,90 @@
+"""``sounddetect recorded DIR``: add clips of recorded music and sound effects to a corpus.
+
+Downloads the Debian packages of ``sounddetect.recorded.TRAINING_MUSIC`` and
+``TUXPAINT_STAMPS`` (about 475 MB, once, checked against pinned sha256 sums; kept unpacked in
+DIR/.cache). Cuts a 12-22 s clip from each of MUSIC tracks and repeats each of EFFECTS of
+Tux Paint's recorded sound effects (animals, birds, insects, instruments, tools; the half
+that benchmarks/recorded_sounds.py never plays) with pauses for 12-22 s, plays every clip
+in one of the corpus's rooms and records it through one of its microphones, and writes
+DIR/background/recmusic_NNNN.wav, DIR/background/receffect_NNNN.wav and DIR/recorded.json
+(each clip's package, file, offset or pauses, and recording). Run it after
+``sounddetect synth DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from sounddetect.cli import EXIT_OK, HelpFormatter
+from sounddetect.cli.argtypes import non_negative_int
+
+logger = logging.getLogger(__name__)
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    # Defaults are left to make_recorded_clips: importing it here would load scipy for every
+    # subcommand.
+    parser = subparsers.add_parser(
+        "recorded",
+        help="add clips of recorded music and sound effects (from Debian) to a corpus",
+        description=__doc__,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("dir", type=Path, metavar="DIR", help="corpus directory")
+    parser.add_argument(
+        "--music",
+        type=non_negative_int,
+        metavar="N",
+        help="music clips, one per track (default: 24)",
+    )
+    parser.add_argument(
+        "--effects",
+        type=non_negative_int,
+        metavar="N",
+        help="sound effect clips, one per effect (default: 30)",
+    )
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=0, help="which tracks, effects and stretches"
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help="where packages are unpacked (default: DIR/.cache)",
+    )
+    parser.add_argument(
+        "--mirror", help="Debian mirror URL (default: http://deb.debian.org/debian)"
+    )
+    existing = parser.add_mutually_exclusive_group()
+    existing.add_argument(
+        "--skip-existing", action="store_true", help="keep clips made by the same recipe"
+    )
+    existing.add_argument("--overwrite", action="store_true", help="replace existing clips")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from sounddetect.recorded import make_recorded_clips
+
+    started = time.perf_counter()
+    given = {"music_count": args.music, "effect_count": args.effects, "mirror": args.mirror}
+    summary = make_recorded_clips(
+        args.dir,
+        seed=args.seed,
+        cache_dir=args.cache,
+        skip_existing=args.skip_existing,
+        overwrite=args.overwrite,
+        **{name: value for name, value in given.items() if value is not None},
+    )
+    logger.info(
+        "%s: %d recorded clips written, %d kept, %.1f s",
+        args.dir,
+        summary["written"],
+        summary["skipped"],
+        time.perf_counter() - started,
+    )
+    return EXIT_OK
