@@ -54,6 +54,10 @@ MUSIC_KIND = "recmusic"
 EFFECT_KIND = "receffect"
 #: The manifest written beside the corpus's own ``corpus.json``.
 MANIFEST_NAME = "recorded.json"
+#: The manifest of the music clips that ``sounddetect music`` wrote before 2026-11-30: its
+#: clips are replaced like this module's own, and it is removed once ``recorded.json`` is
+#: written, so a corpus made then needs no ``--overwrite``.
+OLD_MANIFEST_NAME = "recorded_music.json"
 #: Music clips cut by default: 24 of 356 training backgrounds. With 41, held-out recorded
 #: music raised no alarm at all, but continuous alarms were found in 32 instead of 38 of 40
 #: recordings and household false alarms doubled (sustained notes and held chords look like a
@@ -403,17 +407,20 @@ def make_recorded_clips(
         "effects": effects.to_dict() if effects is not None else None,
     }
     previous = _read_manifest(manifest_path)
-    if previous is not None and not overwrite:
-        if not skip_existing:
-            raise ParameterError(
-                f"{manifest_path} exists already; pass --skip-existing to keep its clips or "
-                "--overwrite to replace them"
-            )
+    old = _read_manifest(corpus / OLD_MANIFEST_NAME)
+    if (previous is not None or old is not None) and not (overwrite or skip_existing):
+        raise ParameterError(
+            f"{manifest_path if previous is not None else corpus / OLD_MANIFEST_NAME} exists "
+            "already; pass --skip-existing to keep its clips or --overwrite to replace them"
+        )
+    if previous is not None and skip_existing:
         if previous.get("recipe") == recipe and all(
             (corpus / clip["path"]).is_file() for clip in previous.get("clips", [])
         ):
             return {"written": 0, "skipped": len(previous["clips"]), "clips": previous["clips"]}
-    ours = {clip["path"] for clip in (previous or {}).get("clips", [])}
+    ours = {
+        clip["path"] for manifest in (previous, old) for clip in (manifest or {}).get("clips", [])
+    }
     strays = [
         path
         for kind in (MUSIC_KIND, EFFECT_KIND)
@@ -460,6 +467,7 @@ def make_recorded_clips(
     partial = manifest_path.with_name(manifest_path.name + ".part")
     partial.write_text(json.dumps({"recipe": recipe, "clips": clips}, indent=1) + "\n")
     os.replace(partial, manifest_path)
+    (corpus / OLD_MANIFEST_NAME).unlink(missing_ok=True)
     return {"written": len(clips), "skipped": 0, "clips": clips}
 
 

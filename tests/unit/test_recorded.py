@@ -445,3 +445,21 @@ def test_an_effect_clip_no_manifest_lists_is_not_overwritten(tmp_path, stamps_mi
             **options,
         )
     assert (tmp_path / "a" / "background" / "receffect_0000.wav").read_bytes() == b"someone's"
+
+
+def test_music_clips_of_the_manifest_before_are_replaced_with_skip_existing(tmp_path, mirror):
+    """A corpus made by ``sounddetect music`` (before 2026-11-30) needs no --overwrite."""
+    root, package = mirror
+    corpus = tmp_path / "a"
+    (corpus / "background").mkdir(parents=True)
+    (corpus / "background" / "recmusic_0000.wav").write_bytes(b"an old clip")
+    old = {"recipe": {"seed": 0, "count": 1}, "clips": [{"path": "background/recmusic_0000.wav"}]}
+    (corpus / "recorded_music.json").write_text(json.dumps(old))
+    options = {"music": (package,), "music_count": 1, "effect_count": 0, "mirror": root.as_uri()}
+    options["cache_dir"] = tmp_path / "c"
+    with pytest.raises(ParameterError, match="recorded_music.json exists already"):
+        make_recorded_clips(corpus, **options)
+    assert make_recorded_clips(corpus, skip_existing=True, **options)["written"] == 1
+    assert (corpus / "background" / "recmusic_0000.wav").read_bytes() != b"an old clip"
+    assert not (corpus / "recorded_music.json").exists()
+    assert (corpus / MANIFEST_NAME).exists()
