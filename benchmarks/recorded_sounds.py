@@ -14,7 +14,7 @@ cleaner, a kettle, a washing machine, a fire engine, ...). It makes two kinds of
   with at least 40 descriptions. The corpus has no recorded speech.
 - ``effects``: each of the 54 held-out sound effects (``split_effects``: the corpus hears
   the other 54) repeated with 0.3-3 s pauses for 30 s, as in the corpus's effect clips (a
-  cat meowing, a hen clucking, a blackbird singing, a saw going back and forth).
+  cat meowing, a lamb bleating, a blackbird singing, a saw going back and forth).
 
 Each is recorded through a held-out room and microphone with a room tone (as
 ``foreign_sounds.py`` does) and ``sounddetect detect`` runs on them. Any alarm event is a
