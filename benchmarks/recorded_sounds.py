@@ -34,6 +34,7 @@ from sounddetect.recorded import (
     EFFECT_PAUSE_S,
     TUXPAINT_STAMPS,
     fetch_package,
+    join_with_pauses,
     read_sound,
     sort_stamp_sounds,
     split_effects,
@@ -61,34 +62,21 @@ def parse_args(argv: list[str] | None = None):
     return parser.parse_args(argv)
 
 
-def concatenate(clips, *, seconds: float, pause_s: tuple[float, float], rng) -> np.ndarray:
-    """``clips`` (an iterator of sample arrays) one after another with random pauses,
-    cut to ``seconds``."""
-    parts, total = [], 0
-    for clip in clips:
-        pause = np.zeros(round(rng.uniform(*pause_s) * SR))
-        parts += [clip, pause]
-        total += clip.size + pause.size
-        if total >= seconds * SR:
-            break
-    return np.concatenate(parts)[: round(seconds * SR)]
-
-
 def speech_recordings(descriptions: dict[str, list[Path]], *, per_language: int, rng):
     for lang, files in sorted(descriptions.items()):
         if len(files) < FEWEST_DESCRIPTIONS:
             continue
         for k in range(per_language):
             clips = (read_sound(files[i], sr=SR) for i in rng.permutation(len(files)))
-            yield f"{lang}_{k}", concatenate(clips, seconds=SPEECH_S, pause_s=(0.15, 0.7), rng=rng)
+            y, _ = join_with_pauses(clips, n=round(SPEECH_S * SR), pause_s=(0.15, 0.7), rng=rng)
+            yield f"{lang}_{k}", y
 
 
 def effect_recordings(effects: list[Path], *, rng):
     for path in effects:
-        clip = read_sound(path, sr=SR)
-        clips = itertools.repeat(clip)  # the same effect, again and again
-        name = f"{path.parent.name}-{path.stem}"
-        yield name, concatenate(clips, seconds=EFFECTS_S, pause_s=EFFECT_PAUSE_S, rng=rng)
+        repeats = itertools.repeat(read_sound(path, sr=SR))  # the same effect, again and again
+        y, _ = join_with_pauses(repeats, n=round(EFFECTS_S * SR), pause_s=EFFECT_PAUSE_S, rng=rng)
+        yield f"{path.parent.name}-{path.stem}", y
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@
     read_sound           -- a sound file as mono float samples at a given rate
     sort_stamp_sounds    -- Tux Paint's files as spoken descriptions by language and effects
     split_effects        -- the effects the corpus hears and the ones it never does
+    join_with_pauses     -- sounds one after another with random pauses
     make_recorded_clips  -- background clips of recorded music and effects, heard in the
                             corpus's rooms
 
@@ -28,6 +29,7 @@ import dataclasses
 import fnmatch
 import hashlib
 import io
+import itertools
 import json
 import logging
 import os
@@ -325,6 +327,39 @@ def split_effects(effects: list[Path]) -> tuple[list[Path], list[Path]]:
     return ordered[0::2], ordered[1::2]
 
 
+def join_with_pauses(
+    clips, *, n: int, pause_s: tuple[float, float], rng: np.random.Generator
+) -> tuple[np.ndarray, list[int]]:
+    """Sounds one after another, each followed by a random pause, until ``n`` samples.
+
+    Parameters
+    ----------
+    clips : iterable of np.ndarray
+        Sample arrays, taken in order until the samples reach ``n`` (an endless iterator
+        repeats one sound: ``itertools.repeat(y)``).
+    n : int
+        Length of the result in samples.
+    pause_s : (float, float)
+        Range of each pause in seconds (at :data:`CLIP_SR`), drawn uniformly from ``rng``.
+    rng : np.random.Generator
+
+    Returns
+    -------
+    y : np.ndarray
+        ``n`` samples (fewer if ``clips`` ran out).
+    pauses : list of int
+        Each pause's length in samples.
+    """
+    parts, pauses, total = [], [], 0
+    for clip in clips:
+        if total >= n:
+            break
+        pauses.append(round(rng.uniform(*pause_s) * CLIP_SR))
+        parts += [clip, np.zeros(pauses[-1])]
+        total += clip.size + pauses[-1]
+    return np.concatenate(parts)[:n], pauses
+
+
 def make_recorded_clips(
     corpus_dir,
     *,
@@ -609,13 +644,11 @@ def _effect_clip(
     n = round(duration * CLIP_SR) + n_pre
     # The clip starts anywhere in the pattern: up to 2 s of silence before the first repeat.
     lead = int(rng.integers(0, 2 * CLIP_SR))
-    parts, pauses, total = [np.zeros(lead)], [], lead
-    while total < n:
-        pauses.append(round(rng.uniform(*EFFECT_PAUSE_S) * CLIP_SR))
-        parts += [y, np.zeros(pauses[-1])]
-        total += y.size + pauses[-1]
+    repeats, pauses = join_with_pauses(
+        itertools.repeat(y), n=n - lead, pause_s=EFFECT_PAUSE_S, rng=rng
+    )
     return _write_clip(
-        np.concatenate(parts)[:n],
+        np.concatenate([np.zeros(lead), repeats]),
         kind=EFFECT_KIND,
         duration=duration,
         recording=recording,

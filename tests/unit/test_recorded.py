@@ -6,6 +6,7 @@ from a ``file://`` mirror, so nothing leaves the machine.
 
 import hashlib
 import io
+import itertools
 import json
 import tarfile
 from pathlib import Path
@@ -26,6 +27,7 @@ from sounddetect.recorded import (
     MUSIC_KIND,
     DebianPackage,
     fetch_package,
+    join_with_pauses,
     make_recorded_clips,
     read_sound,
     sort_stamp_sounds,
@@ -463,3 +465,19 @@ def test_music_clips_of_the_manifest_before_are_replaced_with_skip_existing(tmp_
     assert (corpus / "background" / "recmusic_0000.wav").read_bytes() != b"an old clip"
     assert not (corpus / "recorded_music.json").exists()
     assert (corpus / MANIFEST_NAME).exists()
+
+
+def test_join_with_pauses_puts_a_drawn_pause_after_each_sound():
+    rng = np.random.default_rng(0)
+    sounds = [np.ones(1000), 2 * np.ones(500), 3 * np.ones(800)]
+    y, pauses = join_with_pauses(iter(sounds), n=10**6, pause_s=(0.1, 0.2), rng=rng)
+    assert len(pauses) == 3 and all(1600 <= p <= 3200 for p in pauses)
+    # The sounds ran out before n: all of them, each followed by its pause.
+    assert y.size == 2300 + sum(pauses)
+    assert np.array_equal(y[1000 : 1000 + pauses[0]], np.zeros(pauses[0]))
+    assert y[1000 + pauses[0]] == 2.0
+    # An endless repeat stops at n, and draws no pause once n is reached.
+    y, pauses = join_with_pauses(
+        itertools.repeat(np.ones(1000)), n=5000, pause_s=(0.1, 0.1), rng=rng
+    )
+    assert y.size == 5000 and pauses == [1600, 1600]
