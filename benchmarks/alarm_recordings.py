@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 
 import numpy as np
 from foreign_sounds import SR, recordings_parser, run_detect, write_recording
@@ -124,18 +125,21 @@ def score(result: dict, truth: dict) -> tuple[bool, list[dict], tuple[float, flo
     return bool(overlapping), false, bounds
 
 
+def recordings(kind: str, *, seed: int, count: int) -> Iterator[tuple[np.ndarray, dict]]:
+    """The ``count`` recordings of ``kind`` that ``--seed seed`` renders, with their truth."""
+    # Seeds drawn from (seed, kind): the corpus seeds its files from (seed, section, index).
+    seeds = np.random.SeedSequence([seed, KINDS.index(kind), 104729]).generate_state(count)
+    for index, file_seed in enumerate(seeds.tolist()):
+        yield render(kind, index=index, seed=file_seed)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     paths, truths = [], []
     for kind in args.kinds:
-        # Seeds drawn from (seed, kind): the corpus seeds its files from (seed, section, index).
-        seeds = np.random.SeedSequence([args.seed, KINDS.index(kind), 104729]).generate_state(
-            args.count
-        )
         folder = args.work / kind
         folder.mkdir(parents=True, exist_ok=True)
-        for index, seed in enumerate(seeds.tolist()):
-            audio, truth = render(kind, index=index, seed=seed)
+        for index, (audio, truth) in enumerate(recordings(kind, seed=args.seed, count=args.count)):
             paths.append(folder / f"{kind}_{index:02d}.{args.file_format}")
             write_recording(paths[-1], audio, sample_rate=args.sample_rate)
             truths.append(truth)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 
 import numpy as np
 from foreign_sounds import SR, count_false_alarms, record, recordings_parser, write_recording
@@ -40,25 +41,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def recordings(kind: str, *, seed: int, count: int) -> Iterator[np.ndarray]:
+    """The ``count`` recordings of ``kind`` that ``--seed seed`` renders."""
+    # Seeds drawn from (seed, kind): the corpus seeds its files from (seed, section, index).
+    seeds = np.random.SeedSequence([seed, KINDS.index(kind), 7919]).generate_state(count)
+    rng = np.random.default_rng([seed, KINDS.index(kind)])
+    seconds = SECONDS.get(kind, DEFAULT_SECONDS)
+    for index, file_seed in enumerate(seeds.tolist()):
+        audio = synth.render_background(kind, duration=seconds, sr=SR, seed=file_seed)
+        yield record(audio, index=index, rng=rng)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     status = 0
     for kind in args.kinds:
-        # Seeds drawn from (seed, kind): the corpus seeds its files from (seed, section, index).
-        seeds = np.random.SeedSequence([args.seed, KINDS.index(kind), 7919]).generate_state(
-            args.count
-        )
-        rng = np.random.default_rng([args.seed, KINDS.index(kind)])
         folder = args.work / kind
         folder.mkdir(parents=True, exist_ok=True)
-        seconds = SECONDS.get(kind, DEFAULT_SECONDS)
         paths = []
-        for index, seed in enumerate(seeds.tolist()):
-            audio = synth.render_background(kind, duration=seconds, sr=SR, seed=seed)
+        for index, audio in enumerate(recordings(kind, seed=args.seed, count=args.count)):
             paths.append(folder / f"{kind}_{index:02d}.{args.file_format}")
-            write_recording(
-                paths[-1], record(audio, index=index, rng=rng), sample_rate=args.sample_rate
-            )
+            write_recording(paths[-1], audio, sample_rate=args.sample_rate)
         status |= count_false_alarms(paths, model=args.model, kind=kind)
     return status
 

@@ -242,8 +242,9 @@ def detect_file(
     min_event_s : float >= 0
         Events shorter than this (s) are dropped, unless one spans the whole recording or
         one at its start or end lasts two consecutive windows (window + hop, if shorter);
-        0 keeps a single alarm window. The default is three consecutive windows' span
-        (:data:`sounddetect.events.DEFAULT_MIN_EVENT_S`).
+        a recording shorter than this raises an alarm when its windows' mean probability
+        reaches the threshold; 0 keeps a single alarm window. The default is three
+        consecutive windows' span (:data:`sounddetect.events.DEFAULT_MIN_EVENT_S`).
     min_windows : int >= 1 or None
         Events with fewer alarm windows are dropped, with the same exceptions; default as
         many as cover two windows' length at ``hop_s``, three at the default hop

@@ -142,7 +142,10 @@ def windows_to_events(
     except (when ``recording_s`` is given) one that starts at the start or ends at the end
     of the recording and lasts ``min_edge_duration_s``, and one that spans the whole
     recording: the recording cut those short, and a recording too short for a longer event
-    has no other windows to contradict it.
+    has no other windows to contradict it. A recording shorter than ``min_duration_s``
+    cannot show an alarm going on at all; there the windows together are all the evidence,
+    and every event is kept when their mean probability reaches ``threshold``, as the one
+    window of a recording one window long decides alone.
 
     Parameters
     ----------
@@ -168,7 +171,9 @@ def windows_to_events(
         bridges the pause of a CO alarm.
     recording_s : float or None
         Length of the recording in seconds; an event from 0 to it is kept whatever its
-        length. None applies ``min_duration_s`` to every event.
+        length, and in a recording shorter than ``min_duration_s`` every event is kept when
+        the mean probability of all windows reaches ``threshold``. None applies
+        ``min_duration_s`` to every event.
     label : str
         Label written into each event.
 
@@ -194,6 +199,8 @@ def windows_to_events(
     []
     >>> windows_to_events([0, 1], [4, 5], [0.9, 0.8], min_duration_s=6, recording_s=5.0)
     [{'label': 'alarm', 'start': 0.0, 'end': 5.0, 'confidence': 0.9}]
+    >>> windows_to_events([0, 2], [4, 6], [0.9, 0.3], min_duration_s=8, recording_s=6.0)
+    [{'label': 'alarm', 'start': 0.0, 'end': 4.0, 'confidence': 0.9}]
     >>> windows_to_events([0, 2, 4, 6], [4, 6, 8, 10], [0.1, 0.1, 0.8, 0.9], min_duration_s=8,
     ...                   min_edge_duration_s=6, recording_s=10.0)
     [{'label': 'alarm', 'start': 4.0, 'end': 10.0, 'confidence': 0.9}]
@@ -234,6 +241,13 @@ def windows_to_events(
             f"window {bad} ends ({ends[bad]} s) before it starts ({starts[bad]} s)"
         )
 
+    # A recording too short for an event of min_duration_s is judged on all its windows.
+    judged_whole = (
+        recording_s is not None
+        and recording_s < min_duration_s - 1e-9
+        and probs.size > 0
+        and probs.mean() >= threshold
+    )
     alarm = probs >= threshold
     order = np.argsort(starts[alarm], kind="stable")
     starts, ends, probs = starts[alarm][order], ends[alarm][order], probs[alarm][order]
@@ -253,6 +267,8 @@ def windows_to_events(
     # Window times are sample counts over the rate, so a 6 s event may come out as
     # 5.999999 s: every comparison allows for that rounding.
     def kept(event: dict, n_windows: int) -> bool:
+        if judged_whole:
+            return True
         length = event["end"] - event["start"]
         if length >= min_duration_s - 1e-9 and n_windows >= min_windows:
             return True

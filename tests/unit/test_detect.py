@@ -221,6 +221,29 @@ def test_a_recording_shorter_than_the_min_event_keeps_its_whole_alarm(tmp_path, 
     assert result["alarm"] is True
 
 
+def test_a_recording_too_short_for_an_event_is_judged_on_its_windows_mean(
+    tmp_path, rng, classifier
+):
+    # 6 s, windows 0-4 and 2-6: a tone over the first 3.5 s fills the first window and
+    # less than half the second; a tone over the first 2.5 s, less of each.
+    def windows_and_result(tone_s):
+        y = noise(6.0, sr=SR, rng=rng, amplitude=0.01)
+        y[: int(tone_s * SR)] += tone(tone_s, sr=SR)
+        result = detect_file(write_wav(tmp_path / f"{tone_s}.wav", y, SR), classifier)
+        probs = [
+            w["confidence"] if w["label"] == "alarm" else 1 - w["confidence"]
+            for w in result["windows"]
+        ]
+        return [w["label"] for w in result["windows"]], np.mean(probs), result
+
+    labels, mean, longer = windows_and_result(3.5)
+    assert labels == ["alarm", "no_alarm"] and mean >= 0.5
+    assert [(e["start"], e["end"]) for e in longer["events"]] == [(0.0, 4.0)]
+    labels, mean, shorter = windows_and_result(2.5)
+    assert labels == ["alarm", "no_alarm"] and mean < 0.5
+    assert shorter["events"] == [] and shorter["alarm"] is False
+
+
 def test_an_alarm_cut_short_by_the_recording_needs_two_windows_not_three(tmp_path, rng, classifier):
     # Two windows hear most of a tone at the end of a 16 s recording (10-14 and 12-16, tone
     # from 11 s) and two in its middle (4-8 and 6-10, tone 5-9 s): at the end the recording

@@ -182,15 +182,40 @@ def test_an_event_spanning_the_whole_recording_is_kept_however_short():
         [0.0, 1.0], [4.0, 5.0], [0.9, 0.7], min_duration_s=6.0, recording_s=5.0
     )
     assert [(e["start"], e["end"], e["confidence"]) for e in whole] == [(0.0, 5.0, 0.9)]
-    # The same event in a longer recording, or one window of the two, is dropped.
+    # The same event in a longer recording, or one window of the two whose mean with the
+    # other falls short of the threshold, is dropped.
     longer = windows_to_events(
         [0.0, 1.0], [4.0, 5.0], [0.9, 0.7], min_duration_s=6.0, recording_s=9.0
     )
     assert longer == []
     part = windows_to_events(
-        [0.0, 1.0], [4.0, 5.0], [0.9, 0.1], min_duration_s=6.0, recording_s=5.0
+        [0.0, 1.0], [4.0, 5.0], [0.8, 0.1], min_duration_s=6.0, recording_s=5.0
     )
     assert part == []
+
+
+def test_a_recording_shorter_than_an_event_is_judged_on_the_mean_of_its_windows():
+    # 6 s: windows 0-4 and 2-6. One clear alarm window and one that half hears the alarm.
+    starts, ends = [0.0, 2.0], [4.0, 6.0]
+    options = {"threshold": 0.5, "min_duration_s": 8.0, "min_edge_duration_s": 6.0}
+    kept = windows_to_events(starts, ends, [0.9, 0.3], recording_s=6.0, **options)
+    assert kept == [{"label": "alarm", "start": 0.0, "end": 4.0, "confidence": 0.9}]
+    # The mean decides, not the clearest window.
+    assert windows_to_events(starts, ends, [0.9, 0.05], recording_s=6.0, **options) == []
+    # The mean exactly at the threshold counts, as a window's probability does.
+    assert len(windows_to_events(starts, ends, [0.75, 0.25], recording_s=6.0, **options)) == 1
+    # In a recording long enough for an event of 8 s the mean does not count: its middle
+    # window alone is dropped although the three average over the threshold.
+    long_starts, long_ends = [0.0, 2.0, 4.0], [4.0, 6.0, 8.0]
+    probs = [0.3, 0.99, 0.3]
+    assert windows_to_events(long_starts, long_ends, probs, recording_s=8.0, **options) == []
+    # ...and without the recording's length there is no whole recording to judge.
+    assert windows_to_events(starts, ends, [0.9, 0.3], **options) == []
+    # 7 s with three windows: the windows' mean, not each window, must reach the threshold.
+    starts7, ends7 = [0.0, 2.0, 3.0], [4.0, 6.0, 7.0]
+    kept7 = windows_to_events(starts7, ends7, [0.2, 0.9, 0.6], recording_s=7.0, **options)
+    assert [(e["start"], e["end"]) for e in kept7] == [(2.0, 7.0)]
+    assert windows_to_events(starts7, ends7, [0.1, 0.9, 0.2], recording_s=7.0, **options) == []
 
 
 def test_unsorted_windows_give_the_same_events():

@@ -80,7 +80,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=DEFAULT_MIN_EVENT_S,
         metavar="S",
         help="drop shorter events, unless one spans the whole recording or one at its start "
-        "or end lasts two windows (0 keeps single alarm windows)",
+        "or end lasts two windows; a shorter recording raises an alarm when its windows' "
+        "mean probability reaches the threshold (0 keeps single alarm windows)",
     )
     parser.add_argument(
         "--min-windows",
