@@ -126,6 +126,16 @@ def recordings_parser(
     return parser
 
 
+def add_detect_option(parser: argparse.ArgumentParser) -> None:
+    """``--detect-option``: options passed on to ``sounddetect detect``."""
+    parser.add_argument(
+        "--detect-option",
+        action="append",
+        default=[],
+        help="passed on to sounddetect detect, e.g. --detect-option=--min-event=6",
+    )
+
+
 #: libsndfile's MP3 compression level (0 best, 1 smallest) for ``--file-format mp3``.
 MP3_COMPRESSION_LEVEL = 0.75
 

@@ -24,7 +24,7 @@ from collections import Counter
 import alarm_recordings
 import household_sounds
 import numpy as np
-from foreign_sounds import SR, recordings_parser, run_detect, write_recording
+from foreign_sounds import SR, add_detect_option, recordings_parser, run_detect, write_recording
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -44,12 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--household-count", type=int, default=24, help="recordings per household kind"
     )
-    parser.add_argument(
-        "--detect-option",
-        action="append",
-        default=[],
-        help="passed on to sounddetect detect, e.g. --detect-option=--hop=1",
-    )
+    add_detect_option(parser)
     args = parser.parse_args(argv)
     if min(args.seconds) < 4.0:
         parser.error("--seconds: detect refuses recordings shorter than one 4 s window")

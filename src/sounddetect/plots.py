@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from sounddetect.audio import audio_info, iter_audio_blocks
-from sounddetect.events import ALARM
+from sounddetect.result import window_alarm_probability
 
 #: FFT size (samples) of the overview spectrogram.
 OVERVIEW_N_FFT = 1024
@@ -80,9 +80,7 @@ def plot_detection(
 
     windows = result["windows"]
     centres = [(w["start"] + w["end"]) / 2 for w in windows]
-    probabilities = [
-        w["confidence"] if w["label"] == ALARM else 1.0 - w["confidence"] for w in windows
-    ]
+    probabilities = [window_alarm_probability(w) for w in windows]
     bottom.plot(centres, probabilities, marker=".", lw=1, color="tab:red")
     bottom.axhline(threshold, ls="--", color="gray", lw=1)
     bottom.set_ylim(-0.05, 1.05)

@@ -78,6 +78,11 @@ def window_records(starts_s, ends_s, probabilities, *, threshold: float) -> list
     return records
 
 
+def window_alarm_probability(window: dict[str, Any]) -> float:
+    """The alarm probability a ``windows`` record stands for (its confidence is its label's)."""
+    return window["confidence"] if window["label"] == ALARM else 1.0 - window["confidence"]
+
+
 def make_result(
     file: str,
     *,

@@ -14,7 +14,7 @@ from sounddetect import spectrum, windows
 from sounddetect.classifiers import OnnxClassifier
 from sounddetect.detect import classify_stream, detect_file
 from sounddetect.exceptions import ParameterError, SoundDetectWarning, TransientError
-from sounddetect.result import RESULT_KEYS, is_transient, to_json
+from sounddetect.result import RESULT_KEYS, is_transient, to_json, window_alarm_probability
 
 SR = 44100
 
@@ -230,10 +230,7 @@ def test_a_recording_too_short_for_an_event_is_judged_on_its_windows_mean(
         y = noise(6.0, sr=SR, rng=rng, amplitude=0.01)
         y[: int(tone_s * SR)] += tone(tone_s, sr=SR)
         result = detect_file(write_wav(tmp_path / f"{tone_s}.wav", y, SR), classifier)
-        probs = [
-            w["confidence"] if w["label"] == "alarm" else 1 - w["confidence"]
-            for w in result["windows"]
-        ]
+        probs = [window_alarm_probability(w) for w in result["windows"]]
         return [w["label"] for w in result["windows"]], np.mean(probs), result
 
     labels, mean, longer = windows_and_result(3.5)
