@@ -1229,6 +1229,41 @@ def _bg_lowbattery(n, sr, rng):
     return _normalize_rms(y)
 
 
+def _bg_chirps(n, sr, rng):
+    """A detector chirping every 2-8 s: low battery, end of life or a fault.
+
+    A low-battery clip holds one or two chirps in 30-45 s; this kind fills clips with them so
+    the model sees many windows where a lone chirp (or a double one, as end-of-life signals
+    sound) is all there is. Never three or more within a second: that is a T4 group.
+    """
+    duration = n / sr
+    level = _gain(rng.uniform(-50, -30))
+    y = level * (_roomtone(n, sr, rng) if rng.random() < 0.6 else _bg_hvac(n, sr, rng))
+    f0 = rng.uniform(2700, 3800)
+    chirp_s = rng.uniform(0.05, 0.2)
+    double_gap_s = rng.uniform(0.15, 0.4) if rng.random() < 0.35 else None
+    partials = _piezo_partials_db(rng)
+    low, high = sorted(rng.uniform(2.0, 8.0, size=2))
+    onsets = []
+    t = rng.uniform(0.2, 4.0)
+    while t < duration - 0.3:
+        onsets.append(t)
+        if double_gap_s is not None:
+            onsets.append(t + chirp_s + double_gap_s)
+        t += rng.uniform(low, max(high, low + 0.5))
+    intervals = np.array([[t, t + chirp_s] for t in onsets if t + chirp_s < duration])
+    y += 0.5 * _beeps(
+        n,
+        sr=sr,
+        intervals=intervals,
+        frequencies_hz=f0,
+        partials_db=partials,
+        attack_s=0.002,
+        release_s=0.008,
+    )
+    return _normalize_rms(y)
+
+
 def _appliance_beeps(rng, *, start_s, frequency_range_hz=(1000.0, 4000.0)):
     """1-5 appliance beeps that no 4 s window can mistake for a T3 group (see is_alarm_like).
 
@@ -2183,6 +2218,9 @@ BACKGROUND_KINDS = {
         (-40, -15),
         "tonal beeping that is never T3/T4: regular, groups, melodies, hi-lo, trills",
     ),
+    "chirps": BackgroundKind(
+        _bg_chirps, "indoor", (-50, -30), "a detector chirping every 2-8 s, alone or doubled"
+    ),
     "ovenmelody": BackgroundKind(
         _bg_ovenmelody, "indoor", (-40, -20), "holdout: an appliance's melody of square-wave notes"
     ),
@@ -2311,6 +2349,8 @@ BACKGROUND_COUNTS = {
     "tv": 10,
     "roomtone": 7,
     "beeps": 120,
+    # Added last so every other clip keeps its seed (docs/model-trials.md, "Lone chirps").
+    "chirps": 20,
 }
 HOLDOUT_BACKGROUND_COUNTS = dict.fromkeys(HOLDOUT_BACKGROUND_KINDS, 8)
 

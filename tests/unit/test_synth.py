@@ -260,6 +260,20 @@ def test_low_battery_chirp_is_a_single_short_burst(seed):
     assert 0.03 <= offsets[0] - onsets[0] <= 0.25
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_chirps_come_every_two_to_eight_seconds_alone_or_doubled(seed):
+    y = synth.render_background("chirps", duration=20.0, sr=SR, seed=seed)
+    energy, rate = band_envelope(y, sr=SR, low_hz=2600, high_hz=3900)
+    onsets, offsets = on_runs(energy, rate, threshold=0.05 * energy.max())
+    assert len(onsets) >= 3
+    assert np.all((offsets - onsets >= 0.03) & (offsets - onsets <= 0.25))
+    # A double chirp's second pip follows within half a second; the next chirp 2-8 s on.
+    groups = np.split(onsets, np.flatnonzero(np.diff(onsets) > 1.0) + 1)
+    assert all(len(group) <= 2 for group in groups)  # never a T4-like group
+    spacing = np.diff([group[0] for group in groups])
+    assert np.all((spacing >= 1.9) & (spacing <= 8.1))
+
+
 def test_reversing_beeper_repeats_without_a_group_gap():
     y = synth.render_background("reversing", duration=20.0, sr=SR, seed=4)
     energy, rate = band_envelope(y, sr=SR, low_hz=900, high_hz=1300)
