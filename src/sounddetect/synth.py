@@ -1202,6 +1202,19 @@ def _bg_hvac(n, sr, rng):
     return _normalize_rms(y)
 
 
+def _piezo_chirps(n, sr, intervals, *, frequency_hz, partials_db):
+    """A detector's chirps: piezo pips with a sharp attack (2 ms) and release (8 ms)."""
+    return 0.5 * _beeps(
+        n,
+        sr=sr,
+        intervals=intervals,
+        frequencies_hz=frequency_hz,
+        partials_db=partials_db,
+        attack_s=0.002,
+        release_s=0.008,
+    )
+
+
 def _bg_lowbattery(n, sr, rng):
     """A smoke detector's low-battery chirp: one short piezo chirp every 30-60 s."""
     duration = n / sr
@@ -1217,15 +1230,7 @@ def _bg_lowbattery(n, sr, rng):
     if second < duration - 0.5:
         times.append(second)
     intervals = np.array([[t, t + chirp_s] for t in times])
-    y += 0.5 * _beeps(
-        n,
-        sr=sr,
-        intervals=intervals,
-        frequencies_hz=f0,
-        partials_db=partials,
-        attack_s=0.002,
-        release_s=0.008,
-    )
+    y += _piezo_chirps(n, sr, intervals, frequency_hz=f0, partials_db=partials)
     return _normalize_rms(y)
 
 
@@ -1252,15 +1257,7 @@ def _bg_chirps(n, sr, rng):
             onsets.append(t + chirp_s + double_gap_s)
         t += rng.uniform(low, max(high, low + 0.5))
     intervals = np.array([[t, t + chirp_s] for t in onsets if t + chirp_s < duration])
-    y += 0.5 * _beeps(
-        n,
-        sr=sr,
-        intervals=intervals,
-        frequencies_hz=f0,
-        partials_db=partials,
-        attack_s=0.002,
-        release_s=0.008,
-    )
+    y += _piezo_chirps(n, sr, intervals, frequency_hz=f0, partials_db=partials)
     return _normalize_rms(y)
 
 
