@@ -1239,7 +1239,8 @@ def _bg_chirps(n, sr, rng):
 
     A low-battery clip holds one or two chirps in 30-45 s; this kind fills clips with them so
     the model sees many windows where a lone chirp (or a double one, as end-of-life signals
-    sound) is all there is. Never three or more within a second: that is a T4 group.
+    sound) is all there is. Never three or more within a second: that is a T4 group. Each
+    clip draws its own range of spacings within 2-8 s (at least 0.5 s wide, so up to 8.5 s).
     """
     duration = n / sr
     level = _gain(rng.uniform(-50, -30))
@@ -2346,7 +2347,8 @@ BACKGROUND_COUNTS = {
     "tv": 10,
     "roomtone": 7,
     "beeps": 120,
-    # Added last so every other clip keeps its seed (docs/model-trials.md, "Lone chirps").
+    # Added last so every other clip keeps its seed (docs/model-trials.md, "A detector
+    # chirping in the corpus").
     "chirps": 20,
 }
 HOLDOUT_BACKGROUND_COUNTS = dict.fromkeys(HOLDOUT_BACKGROUND_KINDS, 8)
