@@ -36,7 +36,6 @@ import hashlib
 import json
 import logging
 import math
-import multiprocessing
 import os
 import shutil
 import time
@@ -69,6 +68,7 @@ from sounddetect.spectrum import (
     encode_png,
     render_spectrogram,
 )
+from sounddetect.workers import map_in_processes
 
 logger = logging.getLogger(__name__)
 
@@ -500,17 +500,16 @@ def _render_all(
 ) -> Iterator[list[Rendered]]:
     """Rendered chunks in spec order, from ``workers`` processes (1: this process)."""
     chunks = [specs[i : i + CHUNK_SIZE] for i in range(0, len(specs), CHUNK_SIZE)]
-    if workers == 1:
-        _init_worker(audio, configs, sr)
-        try:
-            yield from map(_render_chunk, chunks)
-        finally:
-            _worker_state.clear()
-        return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with context.Pool(workers, initializer=_init_worker, initargs=(audio, configs, sr)) as pool:
-        yield from pool.imap(_render_chunk, chunks)
+    try:
+        yield from map_in_processes(
+            _render_chunk,
+            chunks,
+            workers=workers,
+            initializer=_init_worker,
+            initargs=(audio, configs, sr),
+        )
+    finally:
+        _worker_state.clear()  # the sources, when this process rendered them
 
 
 # -- output -----------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from tqdm import tqdm
 
 from sounddetect import __version__
 from sounddetect.exceptions import ParameterError
+from sounddetect.workers import map_in_processes
 
 logger = logging.getLogger(__name__)
 
@@ -2984,6 +2985,10 @@ def render_corpus_file(item: CorpusFile):
     return record(dry, sr=item.sr, recording=item.recording, preroll_s=preroll_s, seed=item.seed)
 
 
+def _write_corpus_file(item: CorpusFile, *, out: Path) -> None:
+    write_wav(out / item.path, render_corpus_file(item), sr=item.sr)
+
+
 def write_wav(path: Path, y, *, sr):
     """16-bit PCM WAV, written to a temporary name first so a crash leaves no half file."""
     pcm = np.clip(np.round(np.asarray(y) * 32767.0), -32768, 32767).astype(np.int16)
@@ -3071,6 +3076,7 @@ def make_corpus(
     skip_existing=False,
     overwrite=False,
     sections=CORPUS_SECTIONS,
+    workers=1,
     progress=False,
 ) -> dict:
     """Render the whole corpus into ``out_dir``.
@@ -3094,6 +3100,9 @@ def make_corpus(
     sections : sequence of str
         Which parts to write (see :data:`CORPUS_SECTIONS`); a part is the same whether it is
         written alone or with the others.
+    workers : int >= 1
+        Processes that render (every file has its own seed, so the files do not depend
+        on it).
     progress : bool
         Show a progress bar on stderr.
 
@@ -3110,6 +3119,8 @@ def make_corpus(
     """
     if skip_existing and overwrite:
         raise ParameterError("choose one of skip_existing and overwrite, not both")
+    if workers < 1:
+        raise ParameterError(f"workers must be >= 1, got {workers}")
     unknown = set(sections) - set(CORPUS_SECTIONS)
     if unknown or not sections:
         raise ParameterError(f"sections must be some of {CORPUS_SECTIONS}, got {sections!r}")
@@ -3147,15 +3158,15 @@ def make_corpus(
         )
     if skip_existing or overwrite:
         _remove_stale_files(out, manifest_path, keep={item.path for item in files})
-    written = skipped = 0
-    for item in tqdm(files, desc="synth", unit="file", disable=not progress):
-        path = out / item.path
-        if skip_existing and path.exists():
-            skipped += 1
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_wav(path, render_corpus_file(item), sr=item.sr)
-        written += 1
+    missing = [item for item in files if not (skip_existing and (out / item.path).exists())]
+    for folder in sorted({(out / item.path).parent for item in missing}):
+        folder.mkdir(parents=True, exist_ok=True)
+    rendered = map_in_processes(
+        functools.partial(_write_corpus_file, out=out), missing, workers=workers
+    )
+    for _ in tqdm(rendered, total=len(missing), desc="synth", unit="file", disable=not progress):
+        pass
+    written, skipped = len(missing), len(files) - len(missing)
     if "examples" in sections:
         _write_json_if_changed(out / TRUTH_PATH, _truth(files))
     _write_json_if_changed(

@@ -412,6 +412,13 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path):
     assert not set(a.values()) & set(c.values())
 
 
+def test_two_workers_write_the_same_bytes_as_one(tmp_path):
+    one = synth.make_corpus(tmp_path / "one", seed=5, scale=0.01, sections=("alarms",))
+    two = synth.make_corpus(tmp_path / "two", seed=5, scale=0.01, sections=("alarms",), workers=2)
+    assert two["written"] == one["written"] > 1
+    assert file_hashes(tmp_path / "two") == file_hashes(tmp_path / "one")
+
+
 def test_overwrite_replaces_files_with_identical_bytes(tmp_path):
     synth.make_corpus(tmp_path, seed=3, scale=0.01, sections=("alarms",))
     before = file_hashes(tmp_path)
@@ -438,6 +445,8 @@ def test_make_corpus_rejects_conflicting_flags_and_bad_scale(tmp_path):
         synth.make_corpus(tmp_path, skip_existing=True, overwrite=True)
     with pytest.raises(ParameterError, match="scale"):
         synth.make_corpus(tmp_path, scale=0.0)
+    with pytest.raises(ParameterError, match="workers"):
+        synth.make_corpus(tmp_path, workers=0)
 
 
 def parse(argv):
@@ -447,14 +456,15 @@ def parse(argv):
 
 
 def test_cli_parses_options():
-    args = parse(["synth", "out", "--seed", "2", "--scale", "0.5", "--overwrite"])
-    assert (str(args.dir), args.seed, args.scale, args.skip_existing, args.overwrite) == (
-        "out",
-        2,
-        0.5,
-        False,
-        True,
-    )
+    args = parse(["synth", "out", "--seed", "2", "--scale", "0.5", "--overwrite", "--workers", "3"])
+    assert (
+        str(args.dir),
+        args.seed,
+        args.scale,
+        args.skip_existing,
+        args.overwrite,
+        args.workers,
+    ) == ("out", 2, 0.5, False, True, 3)
     assert args.run is synth_cli.run
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 
 from sounddetect.cli import EXIT_OK, HelpFormatter
-from sounddetect.cli.argtypes import non_negative_int, positive_float
+from sounddetect.cli.argtypes import non_negative_int, positive_float, positive_int
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="keep an existing corpus; render only missing files",
     )
     existing.add_argument("--overwrite", action="store_true", help="replace existing files")
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=os.cpu_count() or 1,
+        help="processes that render (the files do not depend on it)",
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -61,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         scale=args.scale,
         skip_existing=args.skip_existing,
         overwrite=args.overwrite,
+        workers=args.workers,
         progress=sys.stderr.isatty(),
     )
     for section, kinds in summary["counts"].items():

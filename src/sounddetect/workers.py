@@ -1,0 +1,63 @@
+"""Worker processes for the generator's CPU-bound work (``synth``, ``generate``).
+
+    map_in_processes -- a function over items in worker processes, results in order
+
+Each worker is one process per core, so it runs numpy's BLAS on one thread: OpenBLAS's own
+threads, two per process on a 2-core machine, spin while they wait and took the cores from
+the other workers (``generate`` ran 3.4 times slower with two workers, its images the same).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from threadpoolctl import threadpool_limits
+
+
+def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    threadpool_limits(limits=1)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def map_in_processes(
+    function: Callable[[Any], Any],
+    items: Iterable[Any],
+    *,
+    workers: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple = (),
+) -> Iterator[Any]:
+    """``function(item)`` for each item, in order, computed by ``workers`` processes.
+
+    Parameters
+    ----------
+    function : callable
+        Applied to each item; with more than one worker it and its results are pickled.
+    items : iterable
+    workers : int >= 1
+        1 computes in this process (BLAS limited to one thread meanwhile), more in a pool
+        of forked processes where the platform forks (they share the parent's memory
+        without a copy), else spawned ones.
+    initializer : callable or None
+        Called with ``initargs`` in each worker before its first item (in this process
+        when ``workers`` is 1).
+    initargs : tuple
+
+    Yields
+    ------
+    Any
+        The results, in the order of ``items``.
+    """
+    if workers == 1:
+        with threadpool_limits(limits=1):
+            if initializer is not None:
+                initializer(*initargs)
+            yield from map(function, items)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with context.Pool(workers, initializer=_start_worker, initargs=(initializer, initargs)) as pool:
+        yield from pool.imap(function, items)

@@ -1,0 +1,59 @@
+"""Worker processes: results in order, one BLAS thread per worker."""
+
+import os
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from sounddetect.workers import map_in_processes
+
+
+def blas_threads(_item) -> list[int]:
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def square_in_process(x: int) -> tuple[int, int]:
+    return x * x, os.getpid()
+
+
+_state: dict = {}
+
+
+def remember(offset: int) -> None:
+    _state["offset"] = offset
+
+
+def add_offset(x: int) -> int:
+    return x + _state["offset"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_results_come_in_the_order_of_the_items(workers):
+    results = list(map_in_processes(square_in_process, range(20), workers=workers))
+    assert [square for square, _ in results] == [x * x for x in range(20)]
+    in_this_process = {pid for _, pid in results} == {os.getpid()}
+    assert in_this_process == (workers == 1)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_worker_runs_blas_on_one_thread(workers):
+    np.ones((2, 2)) @ np.ones((2, 2))  # numpy's BLAS is loaded
+    threads = list(map_in_processes(blas_threads, range(4), workers=workers))
+    assert all(found == [1] * len(found) for found in threads)
+    assert threads[0], "numpy's BLAS was not found"
+
+
+def test_the_limit_ends_with_the_work_in_this_process():
+    before = blas_threads(None)
+    list(map_in_processes(blas_threads, range(2), workers=1))
+    assert blas_threads(None) == before
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_initializer_runs_before_the_first_item(workers):
+    results = map_in_processes(
+        add_offset, [1, 2, 3], workers=workers, initializer=remember, initargs=(10,)
+    )
+    assert list(results) == [11, 12, 13]
+    _state.clear()
