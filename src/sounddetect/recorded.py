@@ -3,6 +3,8 @@
     DebianPackage        -- one pinned ``.deb``: where it lies, its checksum, which files to use
     TRAINING_MUSIC       -- the packages whose music the training corpus hears
     HOLDOUT_MUSIC        -- packages never heard in training (``benchmarks/recorded_music.py``)
+    DEVICE_SOUNDS        -- phones, alarm clocks and computer beeps, never heard in training
+                            (``benchmarks/device_sounds.py``)
     TUXPAINT_STAMPS      -- Tux Paint's stamps: sound effects and spoken descriptions
     fetch_package        -- download, verify and unpack a package's files (cached)
     read_sound           -- a sound file as mono float samples at a given rate
@@ -165,6 +167,77 @@ HOLDOUT_MUSIC = (
         "369f2d396adb8db9003ef73b797d529e284a7764a5ff4b59a50a4c8b9294da5f",
         "usr/share/games/asc/music/*.mp3",
         "GPL-2+",
+    ),
+)
+
+#: Sounds of telephones, alarm clocks and computers, for ``benchmarks/device_sounds.py`` only:
+#: recorded and synthesised ring tones, a bell telephone, ringback and busy tones, alarm
+#: clocks, digital beeps and notification chimes, the electronic beeps of a home that are
+#: not smoke alarms.
+DEVICE_SOUNDS = (
+    DebianPackage(
+        "sound-theme-freedesktop",
+        "0.8-2",
+        "pool/main/s/sound-theme-freedesktop/sound-theme-freedesktop_0.8-2_all.deb",
+        "135cc4893ba590d428577bc3bf42df756a165c05a2a43f84311ad7db779a70ea",
+        "usr/share/sounds/freedesktop/stereo/*.oga",
+        "GPL-2+, CC-BY-3.0, CC-BY-SA (per file, see the package's copyright file)",
+    ),
+    DebianPackage(
+        "gnome-audio",
+        "2.22.2-1.2",
+        "pool/main/g/gnome-audio/gnome-audio_2.22.2-1.2_all.deb",
+        "05d5eb10c07dfbe251a637cb83784ec9ed44ec54a6c26339c8d8fea9a4d886c0",
+        "usr/share/sounds/*.wav",
+        "CC-BY-SA-2.0, CC-BY-3.0 (see the package's copyright file)",
+    ),
+    DebianPackage(
+        "oxygen-sounds",
+        "4:5.27.5-2",
+        "pool/main/o/oxygen-sounds/oxygen-sounds_5.27.5-2_all.deb",
+        "2230772aea70fb6508a38eeb8fb29f56357d9e00751477fe1954057c41541960",
+        "usr/share/sounds/Oxygen-*.ogg",
+        "LGPL-3.0-or-later",
+    ),
+    DebianPackage(
+        "linphone-common",
+        "5.1.65-4",
+        "pool/main/l/linphone/linphone-common_5.1.65-4_all.deb",
+        "4d6fa3b4401a7f320387351241a917b9945f8afbe342ab8bbf5ac8cec4713bfa",
+        "usr/share/sounds/linphone/*.wav",
+        "GPL-3+ (see the package's copyright file)",
+    ),
+    DebianPackage(
+        "twinkle-common",
+        "1:1.10.2+dfsg-2",
+        "pool/main/t/twinkle/twinkle-common_1.10.2+dfsg-2_all.deb",
+        "91efd4b036ca3bfa230384913dd4c119e5d31d7f5ba5fc8bc28fa1cfd1443804",
+        "usr/share/twinkle/*.wav",
+        "GPL-2+",
+    ),
+    DebianPackage(
+        "orage-data",
+        "4.16.0-2",
+        "pool/main/o/orage/orage-data_4.16.0-2_all.deb",
+        "b12d019a7392221f08c78845327d895b99cdb04d9685fcb63ba22008703f8cc4",
+        "usr/share/orage/sounds/*",
+        "GPL-2+ (see the package's copyright file)",
+    ),
+    DebianPackage(
+        "libjs-jsxc",
+        "3.4.4+dfsg-2",
+        "pool/main/libj/libjs-jsxc/libjs-jsxc_3.4.4+dfsg-2_all.deb",
+        "8a50af44eb84812bcbff0cd340676a41b649b7aebd7b68d02e9ee0f2daf60f57",
+        "usr/share/libjs-jsxc/sound/*.mp3",
+        "public domain (Rotary-Phone6.mp3), CC-BY-3.0 (Ping1.mp3)",
+    ),
+    DebianPackage(
+        "sonic-pi-samples",
+        "3.2.2~repack-8",
+        "pool/main/s/sonic-pi/sonic-pi-samples_3.2.2~repack-8_all.deb",
+        "25f2312d2fae005e6ad0f4726b8ed3084e776006a5a132083506e960224ac79d",
+        "usr/share/sonic-pi/samples/mehackit_phone*.flac",
+        "MIT",
     ),
 )
 
