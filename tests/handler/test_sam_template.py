@@ -147,6 +147,12 @@ def test_function_runtime_build_and_failure_destination(template, deployed):
     assert logs["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${DetectFunction}"}
 
 
+def test_the_function_runs_numpy_s_blas_on_one_thread(deployed):
+    # Beside onnxruntime's threads (one per vCPU) OpenBLAS's own would only contend.
+    variables = deployed["Resources"]["DetectFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["OPENBLAS_NUM_THREADS"] == "1"
+
+
 def test_role_is_least_privilege(deployed):
     statements = [s for s in role_statements(deployed) if "Fn::If" not in s]
     granted = {}

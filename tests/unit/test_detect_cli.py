@@ -1,6 +1,9 @@
 """``sounddetect detect``: outputs, exit codes 0/1/2, one stderr line per failed input."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -161,3 +164,34 @@ def test_rgb_model_runs_from_the_cli(capsys, recordings, tmp_path):
     model = write_tiny_model(tmp_path / "rgb", config=SpectrogramConfig(cmap="magma"))
     code, out, _ = run_cli(capsys, recordings, "--model", model, "--format", "json")
     assert code == 0 and len(out.splitlines()) == 2
+
+
+BLAS_THREADS_AFTER_THE_CLI = """
+import json
+import os
+import subprocess
+import sys
+from sounddetect.cli import main
+try:
+    main(["detect", "--help"])
+except SystemExit:
+    pass
+from threadpoolctl import threadpool_info
+print(json.dumps([p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]))
+"""
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, 1), ("2", 2)])
+def test_the_cli_runs_numpy_s_blas_on_one_thread_unless_told_otherwise(setting, expected):
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if setting is not None:
+        env["OPENBLAS_NUM_THREADS"] = setting
+    out = subprocess.run(
+        [sys.executable, "-c", BLAS_THREADS_AFTER_THE_CLI],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    threads = json.loads(out.splitlines()[-1])
+    assert threads and set(threads) == {expected}

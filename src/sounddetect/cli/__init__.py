@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 import warnings
 
@@ -57,6 +58,11 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``sounddetect`` command line and return its exit code."""
+    # Before the subcommands import numpy: OpenBLAS starts one thread per core, and they spin
+    # between calls, taking the cores from onnxruntime's threads (`detect` over a folder ran
+    # 1.9 times slower) or the generator's worker processes. Our matrices are small; a
+    # value the user set is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
