@@ -32,7 +32,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from foreign_sounds import SR, count_false_alarms, record, recordings_parser, write_recording
+from foreign_sounds import (
+    SR,
+    add_cache_option,
+    count_false_alarms,
+    record,
+    recordings_parser,
+    write_recording,
+)
 
 from sounddetect.recorded import (
     DEVICE_SOUNDS,
@@ -54,12 +61,7 @@ KINDS = {
 
 def parse_args(argv: list[str] | None = None):
     parser = recordings_parser(__doc__, work="/tmp/sounddetect-device-sounds", kinds=tuple(KINDS))
-    parser.add_argument(
-        "--cache",
-        type=Path,
-        default=Path("/tmp/sounddetect-debian-sounds"),
-        help="where the downloaded packages' sounds are kept",
-    )
+    add_cache_option(parser, default="/tmp/sounddetect-debian-sounds")
     parser.add_argument(
         "--per-sound",
         type=int,

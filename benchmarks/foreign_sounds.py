@@ -136,6 +136,16 @@ def add_detect_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_cache_option(parser: argparse.ArgumentParser, *, default: str) -> None:
+    """``--cache``: where downloaded Debian packages are unpacked and kept between runs."""
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(default),
+        help="where the downloaded packages' files are kept",
+    )
+
+
 #: libsndfile's MP3 compression level (0 best, 1 smallest) for ``--file-format mp3``.
 MP3_COMPRESSION_LEVEL = 0.75
 

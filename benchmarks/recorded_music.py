@@ -17,10 +17,16 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
-from foreign_sounds import SR, count_false_alarms, record, recordings_parser, write_recording
+from foreign_sounds import (
+    SR,
+    add_cache_option,
+    count_false_alarms,
+    record,
+    recordings_parser,
+    write_recording,
+)
 
 from sounddetect.recorded import HOLDOUT_MUSIC, fetch_package, read_sound
 
@@ -34,12 +40,7 @@ def parse_args(argv: list[str] | None = None):
     parser = recordings_parser(
         __doc__, work="/tmp/sounddetect-recorded-music", kinds=tuple(p.name for p in HOLDOUT_MUSIC)
     )
-    parser.add_argument(
-        "--cache",
-        type=Path,
-        default=Path("/tmp/sounddetect-debian-music"),
-        help="where the downloaded packages' music is kept",
-    )
+    add_cache_option(parser, default="/tmp/sounddetect-debian-music")
     return parser.parse_args(argv)
 
 

@@ -28,7 +28,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from foreign_sounds import SR, count_false_alarms, record, recordings_parser, write_recording
+from foreign_sounds import (
+    SR,
+    add_cache_option,
+    count_false_alarms,
+    record,
+    recordings_parser,
+    write_recording,
+)
 
 from sounddetect.recorded import (
     EFFECT_PAUSE_S,
@@ -50,12 +57,7 @@ def parse_args(argv: list[str] | None = None):
     parser = recordings_parser(
         __doc__, work="/tmp/sounddetect-recorded-sounds", kinds=("speech", "effects")
     )
-    parser.add_argument(
-        "--cache",
-        type=Path,
-        default=Path("/tmp/sounddetect-debian-sounds"),
-        help="where the downloaded package's sounds are kept",
-    )
+    add_cache_option(parser, default="/tmp/sounddetect-debian-sounds")
     parser.add_argument(
         "--per-language", type=int, default=4, help="speech recordings per language (default 4)"
     )
