@@ -100,16 +100,18 @@ def main(argv: list[str] | None = None) -> int:
         folder = args.work / kind
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
-        takes = itertools.product(sounds[kind], range(args.per_sound))
-        for index, ((name, source), take) in enumerate(takes):
-            repeats = itertools.repeat(read_sound(source, sr=SR))
-            audio, _ = join_with_pauses(
-                repeats, n=round(RECORDING_S * SR), pause_s=EFFECT_PAUSE_S, rng=rng
-            )
-            paths.append(folder / f"{name}_{take}.{args.file_format}")
-            write_recording(
-                paths[-1], record(audio, index=index, rng=rng), sample_rate=args.sample_rate
-            )
+        for name, source in sounds[kind]:
+            sound = read_sound(source, sr=SR)  # once for all its takes
+            for take in range(args.per_sound):
+                audio, _ = join_with_pauses(
+                    itertools.repeat(sound),
+                    n=round(RECORDING_S * SR),
+                    pause_s=EFFECT_PAUSE_S,
+                    rng=rng,
+                )
+                paths.append(folder / f"{name}_{take}.{args.file_format}")
+                recording = record(audio, index=len(paths) - 1, rng=rng)
+                write_recording(paths[-1], recording, sample_rate=args.sample_rate)
         status |= count_false_alarms(paths, model=args.model, kind=kind)
     return status
 
