@@ -29,7 +29,7 @@ import sys
 from collections.abc import Iterator
 
 import numpy as np
-from foreign_sounds import SR, add_detect_option, recordings_parser, run_detect, write_recording
+from foreign_sounds import SR, recordings_parser, run_detect, write_recording
 
 from sounddetect import synth
 
@@ -46,7 +46,6 @@ SNR_BANDS_DB = ((-5.0, 0.0), (0.0, 5.0), (5.0, 15.0))
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = recordings_parser(__doc__, work="/tmp/sounddetect-alarm-recordings", kinds=KINDS)
     parser.add_argument("--count", type=int, default=8, help="recordings per alarm kind")
-    add_detect_option(parser)
     return parser.parse_args(argv)
 
 

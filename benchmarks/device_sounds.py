@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 paths.append(folder / f"{name}_{take}.{args.file_format}")
                 recording = record(audio, index=len(paths) - 1, rng=rng)
                 write_recording(paths[-1], recording, sample_rate=args.sample_rate)
-        status |= count_false_alarms(paths, model=args.model, kind=kind)
+        status |= count_false_alarms(paths, model=args.model, kind=kind, options=args.detect_option)
     return status
 
 

@@ -27,6 +27,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import mido
@@ -123,17 +124,13 @@ def recordings_parser(
         help="write the recordings as WAV (default) or as MP3 at a constant bitrate "
         "(libsndfile's encoder; 48 kbit/s at 16 kHz), as recordings are often uploaded",
     )
-    return parser
-
-
-def add_detect_option(parser: argparse.ArgumentParser) -> None:
-    """``--detect-option``: options passed on to ``sounddetect detect``."""
     parser.add_argument(
         "--detect-option",
         action="append",
         default=[],
-        help="passed on to sounddetect detect, e.g. --detect-option=--min-event=6",
+        help="passed on to sounddetect detect, e.g. --detect-option=--hop=4",
     )
+    return parser
 
 
 def add_cache_option(parser: argparse.ArgumentParser, *, default: str) -> None:
@@ -311,11 +308,11 @@ def main(argv: list[str] | None = None) -> int:
             write_recording(
                 paths[-1], record(audio, index=index, rng=rng), sample_rate=args.sample_rate
             )
-        status |= count_false_alarms(paths, model=args.model, kind=kind)
+        status |= count_false_alarms(paths, model=args.model, kind=kind, options=args.detect_option)
     return status
 
 
-def run_detect(paths: list[Path], *, model: Path, options: tuple[str, ...] = ()) -> list[dict]:
+def run_detect(paths: list[Path], *, model: Path, options: Sequence[str] = ()) -> list[dict]:
     """``sounddetect detect --format json`` on ``paths``: one result object per file."""
     detect = subprocess.run(
         [
@@ -334,12 +331,15 @@ def run_detect(paths: list[Path], *, model: Path, options: tuple[str, ...] = ())
     return [json.loads(line) for line in detect.stdout.splitlines()]
 
 
-def count_false_alarms(paths: list[Path], *, model: Path, kind: str) -> int:
-    """Run ``sounddetect detect`` on recordings that hold no alarm and print every event.
+def count_false_alarms(
+    paths: list[Path], *, model: Path, kind: str, options: Sequence[str] = ()
+) -> int:
+    """Run ``sounddetect detect`` (with ``options``) on recordings that hold no alarm and
+    print every event.
 
     Returns 1 if a recording got no result (a failed run), else 0.
     """
-    results = run_detect(paths, model=model)
+    results = run_detect(paths, model=model, options=options)
     raised = [r for r in results if r["alarm"]]
     for r in raised:
         events = ", ".join(f"{e['start']:.0f}-{e['end']:.0f} s" for e in r["events"])

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         for index, audio in enumerate(recordings(kind, seed=args.seed, count=args.count)):
             paths.append(folder / f"{kind}_{index:02d}.{args.file_format}")
             write_recording(paths[-1], audio, sample_rate=args.sample_rate)
-        status |= count_false_alarms(paths, model=args.model, kind=kind)
+        status |= count_false_alarms(paths, model=args.model, kind=kind, options=args.detect_option)
     return status
 
 

@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
             recording = record(y, index=len(paths), rng=rng)
             write_recording(paths[-1], recording, sample_rate=args.sample_rate)
     print("recordings per package:", dict(Counter(p.name.split("_", 1)[0] for p in paths)))
-    return count_false_alarms(paths, model=args.model, kind="recorded music")
+    return count_false_alarms(
+        paths, model=args.model, kind="recorded music", options=args.detect_option
+    )
 
 
 if __name__ == "__main__":

@@ -101,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
             write_recording(
                 paths[-1], record(audio, index=index, rng=rng), sample_rate=args.sample_rate
             )
-        status |= count_false_alarms(paths, model=args.model, kind=f"recorded {kind}")
+        status |= count_false_alarms(
+            paths, model=args.model, kind=f"recorded {kind}", options=args.detect_option
+        )
     return status
 
 

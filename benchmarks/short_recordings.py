@@ -24,7 +24,7 @@ from collections import Counter
 import alarm_recordings
 import household_sounds
 import numpy as np
-from foreign_sounds import SR, add_detect_option, recordings_parser, run_detect, write_recording
+from foreign_sounds import SR, recordings_parser, run_detect, write_recording
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -44,7 +44,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--household-count", type=int, default=24, help="recordings per household kind"
     )
-    add_detect_option(parser)
     args = parser.parse_args(argv)
     if min(args.seconds) < 4.0:
         parser.error("--seconds: detect refuses recordings shorter than one 4 s window")
@@ -96,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     for length, pairs in excerpts.items():
         results = run_detect(
-            [path for path, _ in pairs], model=args.model, options=tuple(args.detect_option)
+            [path for path, _ in pairs], model=args.model, options=args.detect_option
         )
         raised = {r["file"]: bool(r["alarm"]) for r in results}
         if len(raised) != len(pairs) or any(r["error"] for r in results):
