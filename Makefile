@@ -12,8 +12,9 @@ HOLDOUT := training-data-holdout
 # recordings right (README, "Which seed ships").
 SEED ?= 0
 PYTEST_WORKERS ?= 2
+APT := $(shell [ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: demo test lint venv corpus data model evaluate detect build clean
+.PHONY: demo test ffmpeg lint venv corpus data model evaluate detect build clean
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml
@@ -37,9 +38,17 @@ demo: $(STAMP)
 	$(BIN)/sounddetect evaluate $(MODEL) $(HOLDOUT) --out $(MODEL)/holdout
 	$(BIN)/sounddetect detect audio/examples --model $(MODEL) --plot $(MODEL)/plots
 
-test: $(STAMP)
+test: $(STAMP) ffmpeg
 	$(BIN)/ruff check src tests util inference benchmarks
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+
+## The tests encode and decode M4A, WebM and WMA with Debian's ffmpeg (detect decodes what
+## libsndfile cannot through it); installed here when it is missing.
+ffmpeg:
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
+	    echo "installing Debian's ffmpeg"; \
+	    $(APT) install -y -qq ffmpeg >/dev/null || \
+	    { $(APT) update -qq && $(APT) install -y -qq ffmpeg >/dev/null; }; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests util inference benchmarks

@@ -119,10 +119,11 @@ def recordings_parser(
     )
     parser.add_argument(
         "--file-format",
-        choices=("wav", "mp3"),
+        choices=("wav", "mp3", "m4a"),
         default="wav",
-        help="write the recordings as WAV (default) or as MP3 at a constant bitrate "
-        "(libsndfile's encoder; 48 kbit/s at 16 kHz), as recordings are often uploaded",
+        help="write the recordings as WAV (default), as MP3 at a constant bitrate "
+        "(libsndfile's encoder; 48 kbit/s at 16 kHz), as recordings are often uploaded, or "
+        f"as AAC in M4A at {M4A_BITRATE} (ffmpeg's encoder), as phones save voice memos",
     )
     parser.add_argument(
         "--detect-option",
@@ -147,13 +148,25 @@ def add_cache_option(parser: argparse.ArgumentParser, *, default: str) -> None:
 MP3_COMPRESSION_LEVEL = 0.75
 
 
+#: AAC bitrate for ``--file-format m4a``: a phone's voice memo app at its compact setting.
+M4A_BITRATE = "64k"
+
+
 def write_recording(path: Path, audio: np.ndarray, *, sample_rate: int) -> None:
-    """A 16 kHz recording written at ``sample_rate`` (resampled by soxr), as WAV, or as MP3
-    when ``path`` ends in ``.mp3``."""
+    """A 16 kHz recording written at ``sample_rate`` (resampled by soxr), as WAV, as MP3 when
+    ``path`` ends in ``.mp3``, or as AAC in M4A (by ffmpeg) when it ends in ``.m4a``."""
     if sample_rate != SR:
         audio = soxr.resample(audio, SR, sample_rate)
+    audio = np.clip(audio, -1.0, 1.0)
+    if path.suffix == ".m4a":
+        pcm = io.BytesIO()
+        sf.write(pcm, audio, sample_rate, format="WAV", subtype="FLOAT")
+        command = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "wav", "-i", "pipe:0"]
+        command += ["-c:a", "aac", "-b:a", M4A_BITRATE, str(path)]
+        subprocess.run(command, input=pcm.getvalue(), check=True)
+        return
     mp3 = {"format": "MP3", "compression_level": MP3_COMPRESSION_LEVEL, "bitrate_mode": "CONSTANT"}
-    sf.write(path, np.clip(audio, -1.0, 1.0), sample_rate, **(mp3 if path.suffix == ".mp3" else {}))
+    sf.write(path, audio, sample_rate, **(mp3 if path.suffix == ".mp3" else {}))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -1,6 +1,8 @@
 """Audio input: decoding, validation, resampling and mono mix-down.
 
-Only numpy, soundfile and soxr: this module runs inside the Lambda.
+Only numpy, soundfile and soxr: this module runs inside the Lambda. What libsndfile cannot
+decode (MP4/M4A, AAC, WMA, AMR, WebM) goes through ffmpeg when it is installed
+(:mod:`sounddetect.ffmpeg`).
 
 Decoding
     audio_info          -- sample rate, length and format of a file, or a clear AudioError
@@ -15,8 +17,8 @@ Paths
     is_audio_path       -- does a file name look like audio?
 
 Every :class:`~sounddetect.exceptions.AudioError` message starts with the file's name and
-says why it is not usable: empty file, not audio, unsupported codec, truncated, no samples,
-NaN or infinite samples.
+says why it is not usable: empty file, not audio, unsupported codec (without ffmpeg),
+truncated, no samples, NaN or infinite samples.
 """
 
 from __future__ import annotations
@@ -35,24 +37,38 @@ import soundfile as sf
 import soxr
 
 from sounddetect.exceptions import AudioError, ParameterError
+from sounddetect.ffmpeg import find_ffmpeg, iter_pcm_blocks, probe_audio
 
-#: File suffixes treated as audio when a folder is scanned; decoding decides in the end.
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".au")
+#: File suffixes libsndfile decodes (Opus in Ogg, Apple's CAF among them); decoding decides
+#: in the end.
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".caf")
 
-#: Suffixes of common audio formats libsndfile cannot decode. A folder scan includes them so
-#: each one is reported ("unsupported codec") instead of being skipped without a word.
-UNSUPPORTED_AUDIO_SUFFIXES = (".m4a", ".aac", ".mp4", ".wma", ".amr", ".3gp", ".webm")
+#: Suffixes of common recording formats libsndfile cannot decode: phones' voice memos
+#: (M4A, AMR, 3GP), cameras' and browsers' videos (MP4, MOV, WebM, MKV), Windows' WMA. They
+#: are decoded through ffmpeg when it is installed; without it a folder scan still includes
+#: them, so each one is reported ("unsupported codec") instead of being skipped without a word.
+FFMPEG_AUDIO_SUFFIXES = (".m4a", ".aac", ".mp4", ".mov", ".wma", ".amr", ".3gp", ".webm", ".mkv")
 
 #: Default decoding block in seconds: ~3.5 MB per channel at 44.1 kHz, large enough that
 #: per-block overhead is negligible and small enough that memory stays flat.
 DEFAULT_BLOCK_SECONDS = 30.0
 
-#: WAV format tags libsndfile decodes (PCM, ADPCM, float, A-law, mu-law, GSM, G.72x, ...).
-_WAV_SUPPORTED_TAGS = {0x0001, 0x0002, 0x0003, 0x0006, 0x0007, 0x0011, 0x0031, 0x0040, 0xFFFE}
+#: WAV format tags libsndfile decodes (PCM, ADPCM, float, A-law, mu-law, GSM, G.72x, MP3, ...).
+_WAV_SUPPORTED_TAGS = {
+    0x0001,
+    0x0002,
+    0x0003,
+    0x0006,
+    0x0007,
+    0x0011,
+    0x0031,
+    0x0040,
+    0x0055,
+    0xFFFE,
+}
 #: Names for WAV format tags seen in the wild that libsndfile does not decode.
 _WAV_TAG_NAMES = {
     0x0050: "MPEG-1 audio",
-    0x0055: "MPEG Layer 3",
     0x00FF: "AAC",
     0x0160: "WMA v1",
     0x0161: "WMA v2",
@@ -82,7 +98,9 @@ class AudioInfo:
         Samples per channel the header declares (an estimate for MP3).
     channels : int
     format, subtype : str
-        libsndfile's names, e.g. ``"WAV"``, ``"PCM_16"``.
+        libsndfile's names, e.g. ``"WAV"``, ``"PCM_16"``; ffmpeg's container and codec
+        names, e.g. ``"mov,mp4,m4a,3gp,3g2,mj2"``, ``"aac"``, when ffmpeg decodes the file.
+    decoder : {"libsndfile", "ffmpeg"}
     """
 
     sr: int
@@ -90,6 +108,7 @@ class AudioInfo:
     channels: int
     format: str
     subtype: str
+    decoder: str = "libsndfile"
 
     @property
     def duration(self) -> float:
@@ -98,8 +117,9 @@ class AudioInfo:
 
 
 def is_audio_path(path: str | os.PathLike) -> bool:
-    """True when the file name has one of :data:`AUDIO_SUFFIXES` (case-insensitive)."""
-    return Path(path).suffix.lower() in AUDIO_SUFFIXES
+    """True when the file name has one of :data:`AUDIO_SUFFIXES` or
+    :data:`FFMPEG_AUDIO_SUFFIXES` (case-insensitive)."""
+    return Path(path).suffix.lower() in AUDIO_SUFFIXES + FFMPEG_AUDIO_SUFFIXES
 
 
 def valid_audio(y: np.ndarray, *, name: str = "audio") -> None:
@@ -145,7 +165,8 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     Parameters
     ----------
     source : path-like or binary file object
-        WAV, FLAC, OGG/Vorbis/Opus, MP3, AIFF or anything else libsndfile decodes. A file
+        WAV, FLAC, OGG/Vorbis/Opus, MP3, AIFF or anything else libsndfile decodes; also,
+        given by path, MP4/M4A, AAC, WMA, AMR or WebM when ffmpeg is installed. A file
         object is left at the position it had.
     name : str or None
         Name used in error messages; default the path or the file object's ``name``.
@@ -158,7 +179,8 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     ------
     AudioError
         The file is missing, empty (0 bytes), not audio, or in a codec libsndfile cannot
-        decode (MP4/AAC, WMA, MP3-in-WAV, ...).
+        decode (MP4/AAC, WMA, MP3-in-WAV, ...) while ffmpeg is not installed or cannot
+        read it either.
     """
     name = name or source_name(source)
     head = _read_head(source, name=name)
@@ -172,7 +194,22 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
                 subtype=sound.subtype,
             )
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        raise AudioError(f"{name}: {_open_failure(head, exc)}") from exc
+        failure = exc
+    # Only a recognised codec goes to ffmpeg: a damaged WAV or MP3 stays refused as such
+    # instead of being decoded leniently.
+    codec = _unsupported_codec(head)
+    tools = find_ffmpeg() if codec and isinstance(source, str | os.PathLike) else None
+    if tools is None:
+        raise AudioError(f"{name}: {_open_failure(codec, failure)}") from failure
+    stream = probe_audio(source, tools, name=name)
+    return AudioInfo(
+        sr=stream.sr,
+        frames=0 if stream.duration is None else round(stream.duration * stream.sr),
+        channels=stream.channels,
+        format=stream.container,
+        subtype=stream.codec,
+        decoder="ffmpeg",
+    )
 
 
 def iter_audio_blocks(
@@ -233,6 +270,22 @@ def iter_audio_blocks(
     if target_sr != info.sr:
         stream = soxr.ResampleStream(info.sr, target_sr, 1, dtype="float32", quality="HQ")
     block_frames = max(1, int(round(block_seconds * info.sr)))
+    decode = _ffmpeg_blocks if info.decoder == "ffmpeg" else _libsndfile_blocks
+    for y in decode(source, info, block_frames=block_frames, name=name):
+        if stream is not None:
+            y = stream.resample_chunk(y)
+        if len(y):
+            yield np.ascontiguousarray(y, dtype=np.float32)
+    if stream is not None:
+        tail = stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+        if len(tail):
+            yield np.ascontiguousarray(tail, dtype=np.float32)
+
+
+def _libsndfile_blocks(
+    source: AudioSource, info: AudioInfo, *, block_frames: int, name: str
+) -> Iterator[np.ndarray]:
+    """Mono float32 blocks at the native rate, decoded by libsndfile, checked as they come."""
     # Integer PCM cannot hold NaN or infinity, and numpy scales it to [-1, 1) several times
     # faster than libsndfile's float conversion (same values).
     read_dtype, scale = _INTEGER_READS.get(info.subtype, ("float32", None))
@@ -246,16 +299,10 @@ def iter_audio_blocks(
                 y = to_mono(block).astype(np.float32, copy=scale is None)
                 if scale is not None:
                     y *= scale
-                elif not np.isfinite(y).all():
-                    first_s = (n_read + int(np.argmin(np.isfinite(y)))) / info.sr
-                    raise AudioError(
-                        f"{name}: contains NaN or infinite samples (first at {first_s:.3f} s)"
-                    )
+                else:
+                    _check_finite(y, n_read=n_read, sr=info.sr, name=name)
                 n_read += len(y)
-                if stream is not None:
-                    y = stream.resample_chunk(y)
-                if len(y):
-                    yield np.ascontiguousarray(y, dtype=np.float32)
+                yield y
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise AudioError(
             f"{name}: truncated or corrupt after {n_read / info.sr:.3f} s ({_reason(exc)})"
@@ -265,10 +312,33 @@ def iter_audio_blocks(
             raise AudioError(f"{name}: truncated (the stream ends before its first samples)")
         raise AudioError(f"{name}: no samples")
     _check_complete(log, info, n_read, name=name)
-    if stream is not None:
-        tail = stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
-        if len(tail):
-            yield np.ascontiguousarray(tail, dtype=np.float32)
+
+
+def _ffmpeg_blocks(
+    source: AudioSource, info: AudioInfo, *, block_frames: int, name: str
+) -> Iterator[np.ndarray]:
+    """Mono float32 blocks at the native rate, decoded by ffmpeg, checked as they come."""
+    tools = find_ffmpeg()
+    if tools is None:  # removed between audio_info and decoding
+        raise AudioError(f"{name}: ffmpeg is gone; it is needed to decode {info.subtype}")
+    n_read = 0
+    for block in iter_pcm_blocks(
+        source, tools, sr=info.sr, channels=info.channels, block_frames=block_frames, name=name
+    ):
+        y = to_mono(block).astype(np.float32)
+        _check_finite(y, n_read=n_read, sr=info.sr, name=name)
+        n_read += len(y)
+        yield y
+    if n_read == 0:
+        raise AudioError(f"{name}: no samples")
+    _check_complete("", info, n_read, name=name)
+
+
+def _check_finite(y: np.ndarray, *, n_read: int, sr: int, name: str) -> None:
+    """Raise AudioError at the first NaN or infinite sample of a block starting at n_read."""
+    if not np.isfinite(y).all():
+        first_s = (n_read + int(np.argmin(np.isfinite(y)))) / sr
+        raise AudioError(f"{name}: contains NaN or infinite samples (first at {first_s:.3f} s)")
 
 
 def load_audio(
@@ -334,11 +404,10 @@ def _read_head(source: AudioSource, *, name: str, size: int = 64) -> bytes:
     return head
 
 
-def _open_failure(head: bytes, exc: Exception) -> str:
-    """Why libsndfile could not open a file, in words a user can act on."""
-    codec = _unsupported_codec(head)
+def _open_failure(codec: str | None, exc: Exception) -> str:
+    """Why a file could not be opened, in words a user can act on."""
     if codec:
-        return f"unsupported codec: {codec}; convert it to WAV, FLAC, OGG or MP3"
+        return f"unsupported codec: {codec}; convert it to WAV, FLAC, OGG or MP3, or install ffmpeg"
     return f"not readable audio ({_reason(exc)})"
 
 
@@ -394,8 +463,10 @@ def _check_declared_size(log: str, *, name: str) -> None:
 
 def _check_complete(log: str, info: AudioInfo, n_read: int, *, name: str) -> None:
     """Raise AudioError when the file decoded to fewer samples than its header declares."""
-    # MP3 lengths come from a Xing/Info header or an estimate; allow 1 % slack there.
-    slack = int(0.01 * info.frames) + 2304 if info.format == "MP3" else 0
+    # MP3 lengths come from a Xing/Info header or an estimate, and lossy codecs' containers
+    # may count their padding; allow 1 % slack there.
+    lossy = info.format == "MP3" or info.subtype == "MPEG_LAYER_III" or info.decoder == "ffmpeg"
+    slack = int(0.01 * info.frames) + 2304 if lossy else 0
     if n_read + slack < info.frames or "ended unexpectedly" in log:
         raise AudioError(
             f"{name}: truncated (header declares {info.duration:.3f} s, "

@@ -228,7 +228,8 @@ def detect_file(
     Parameters
     ----------
     source : path-like or binary file object
-        WAV, FLAC, OGG, MP3, ... at any sample rate and channel count; channels are
+        WAV, FLAC, OGG, MP3, ... at any sample rate and channel count (by path also M4A,
+        MP4, WebM, WMA, ... when ffmpeg is installed; :mod:`sounddetect.audio`); channels are
         averaged and audio is resampled to ``classifier.config.sr``.
     classifier : Classifier
         :class:`~sounddetect.classifiers.OnnxClassifier` or

@@ -36,7 +36,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sounddetect.audio import AUDIO_SUFFIXES, UNSUPPORTED_AUDIO_SUFFIXES
+from sounddetect.audio import AUDIO_SUFFIXES, FFMPEG_AUDIO_SUFFIXES
 from sounddetect.classifiers.base import Classifier
 from sounddetect.detect import detect_file
 from sounddetect.exceptions import (
@@ -45,6 +45,7 @@ from sounddetect.exceptions import (
     SoundDetectWarning,
     TransientError,
 )
+from sounddetect.ffmpeg import find_ffmpeg
 from sounddetect.lambda_config import LambdaSettings
 from sounddetect.result import error_result, to_json
 
@@ -270,15 +271,21 @@ def process_upload(
 
 
 def check_audio_key(key: str) -> None:
-    """Raise :class:`AudioError` unless the key ends in one of the decodable suffixes."""
+    """Raise :class:`AudioError` unless the key ends in one of the decodable suffixes.
+
+    The suffixes only ffmpeg decodes (M4A, MP4, WMA, ...) pass when ffmpeg is installed, e.g.
+    from a Lambda layer (:mod:`sounddetect.ffmpeg`).
+    """
     suffix = PurePosixPath(key).suffix.lower()
-    if suffix in AUDIO_SUFFIXES:
+    with_ffmpeg = find_ffmpeg() is not None
+    if suffix in AUDIO_SUFFIXES or (with_ffmpeg and suffix in FFMPEG_AUDIO_SUFFIXES):
         return
-    if suffix in UNSUPPORTED_AUDIO_SUFFIXES:
-        reason = f"{suffix} audio is not supported"
+    if suffix in FFMPEG_AUDIO_SUFFIXES:
+        reason = f"{suffix} audio is not supported without ffmpeg"
     else:
         reason = f"not an audio file ({f'suffix {suffix}' if suffix else 'no suffix'})"
-    formats = ", ".join(s.lstrip(".").upper() for s in AUDIO_SUFFIXES)
+    decodable = AUDIO_SUFFIXES + (FFMPEG_AUDIO_SUFFIXES if with_ffmpeg else ())
+    formats = ", ".join(s.lstrip(".").upper() for s in decodable)
     raise AudioError(f"{reason}; upload one of {formats}")
 
 

@@ -8,8 +8,10 @@ import io
 import numpy as np
 import pytest
 import soundfile as sf
-from helpers.signals import noise, t3_alarm, tone
+from helpers.signals import encode_with_ffmpeg, noise, t3_alarm, tone
 from lambda_helpers import ContentRekognition, emitted_metrics, event_for, handler_environment
+
+from sounddetect.ffmpeg import FFMPEG_ENV
 
 SR = 16000
 
@@ -53,7 +55,7 @@ def m4a_header() -> bytes:
         ("uploads/text.wav", b"this is not audio\n" * 100, "not"),
         ("uploads/notes.txt", b"meeting notes\n", "not an audio file (suffix .txt)"),
         ("uploads/README", b"no suffix\n", "not an audio file (no suffix)"),
-        ("uploads/voice.m4a", m4a_header(), ".m4a audio is not supported"),
+        ("uploads/voice.m4a", m4a_header(), "not readable audio (ffprobe: "),
         ("uploads/cut.wav", truncated_wav(), "truncated"),
         ("uploads/short.wav", wav_bytes(tone(2.0, sr=SR)), "shorter than one window"),
         ("uploads/nan.wav", nan_wav(), "NaN"),
@@ -80,6 +82,40 @@ def test_permanent_input_errors_are_stored_and_not_retried(
     (line,) = [line for line in app.logs() if "result" in line]
     assert line["level"] == "INFO" and line["message"].startswith("rejected: s3://")
     assert emitted_metrics(capsys.readouterr().out)["FilesRejected"] == 1
+
+
+def test_without_ffmpeg_an_m4a_upload_is_refused_unread(
+    aws, app, lambda_context, monkeypatch, rng, tmp_path
+):
+    # GIVEN a function without an ffmpeg layer, and a phone's recording of an alarm
+    monkeypatch.setenv(FFMPEG_ENV, "off")
+    memo = tmp_path / "memo.m4a"
+    alarm = noise(8.0, sr=SR, rng=rng, amplitude=0.003) + t3_alarm(8.0, sr=SR)
+    aws.upload("uploads/memo.m4a", encode_with_ffmpeg(memo, alarm, SR, "-c:a", "aac"))
+
+    app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/memo.m4a"), lambda_context)
+
+    message = aws.stored_result("results/memo.m4a.json")["error"]["message"]
+    assert ".m4a audio is not supported without ffmpeg; upload one of WAV, FLAC" in message
+    assert "M4A" not in message.split("upload one of")[1]
+    assert app.rekognition.requests == []
+
+
+def test_with_ffmpeg_an_m4a_upload_is_detected(
+    aws, app, lambda_context, monkeypatch, rng, tmp_path
+):
+    # GIVEN ffmpeg on PATH (as a layer's /opt/bin is), and a phone's recording of an alarm
+    monkeypatch.delenv(FFMPEG_ENV, raising=False)
+    memo = tmp_path / "memo.m4a"
+    alarm = noise(8.0, sr=SR, rng=rng, amplitude=0.003) + t3_alarm(8.0, sr=SR)
+    aws.upload("uploads/memo.m4a", encode_with_ffmpeg(memo, alarm, SR, "-c:a", "aac"))
+
+    app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/memo.m4a"), lambda_context)
+
+    result = aws.stored_result("results/memo.m4a.json")
+    assert result["error"] is None and result["alarm"] is True
+    assert result["duration_s"] == pytest.approx(8.0, abs=0.05)
+    assert len(aws.alerts()) == 1
 
 
 def test_silence_is_processed_as_no_alarm(aws, app, lambda_context):

@@ -109,6 +109,23 @@ def test_model_arn_pattern_accepts_version_arns_only(template):
     )
 
 
+def test_an_ffmpeg_layer_is_attached_only_when_given(template, deployed):
+    # GIVEN the optional layer parameter: empty, or a layer version ARN
+    spec = template["Parameters"]["FfmpegLayerArn"]
+    pattern = re.compile(spec["AllowedPattern"])
+    assert spec["Default"] == "" and pattern.match("")
+    assert pattern.match("arn:aws:lambda:eu-west-1:123456789012:layer:ffmpeg:3")
+    assert not pattern.match("arn:aws:lambda:eu-west-1:123456789012:layer:ffmpeg")  # no version
+    assert not pattern.match("arn:aws:lambda:eu-west-1:123456789012:function:ffmpeg:3")
+    # THEN the deployed function lists it only under the condition that it is not empty
+    condition = deployed["Conditions"]["HasFfmpegLayer"]
+    assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": "FfmpegLayerArn"}, ""]}]}
+    layers = deployed["Resources"]["DetectFunction"]["Properties"]["Layers"]
+    assert layers == [
+        {"Fn::If": ["HasFfmpegLayer", {"Ref": "FfmpegLayerArn"}, {"Ref": "AWS::NoValue"}]}
+    ]
+
+
 def test_notification_fires_on_uploads_only_and_results_cannot_trigger(template, deployed):
     env = function_environment(template)
     bucket = deployed["Resources"]["AudioBucket"]["Properties"]

@@ -1,7 +1,9 @@
-"""Analytic test signals: T3 smoke-alarm tones, noise, silence; and WAV writing."""
+"""Analytic test signals: T3 smoke-alarm tones, noise, silence; writing them as WAV, or
+through ffmpeg in the formats libsndfile cannot write."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -33,4 +35,15 @@ def write_wav(path, y, sr: int, *, subtype: str | None = None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, y, sr, subtype=subtype, format="WAV")
+    return path
+
+
+def encode_with_ffmpeg(path, y, sr: int, *codec: str) -> Path:
+    """Write ``y`` to ``path`` through Debian's ffmpeg with the ``codec`` options (e.g.
+    ``"-c:a", "aac", "-b:a", "64k"``): the formats libsndfile cannot write."""
+    path = Path(path)
+    wav = write_wav(path.with_name(path.name + ".source.wav"), y, sr, subtype="FLOAT")
+    command = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(wav), *codec, f"file:{path}"]
+    subprocess.run(command, check=True)
+    wav.unlink()
     return path

@@ -11,6 +11,7 @@ from helpers.signals import noise, tone, write_wav
 
 from sounddetect.audio import (
     audio_info,
+    is_audio_path,
     iter_audio_blocks,
     load_audio,
     resample,
@@ -18,6 +19,7 @@ from sounddetect.audio import (
     valid_audio,
 )
 from sounddetect.exceptions import AudioError, ParameterError
+from sounddetect.ffmpeg import FFMPEG_ENV
 
 
 def wav_with_format_tag(tag: int) -> bytes:
@@ -59,11 +61,21 @@ def test_native_rate_blocks_are_the_exact_samples(tmp_path, rng):
     np.testing.assert_array_equal(streamed, y)
 
 
-@pytest.mark.parametrize("fmt", ["FLAC", "OGG", "MP3", "WAV"])
-def test_formats_decode_to_the_right_length_and_pitch(tmp_path, fmt):
-    sr = 44100
-    path = tmp_path / f"tone.{fmt.lower()}"
-    sf.write(path, tone(3.0, sr=sr, freq_hz=3100.0), sr, format=fmt)
+@pytest.mark.parametrize(
+    ("fmt", "subtype", "suffix", "sr"),
+    [
+        ("FLAC", None, ".flac", 44100),
+        ("OGG", None, ".ogg", 44100),
+        ("OGG", "OPUS", ".opus", 48000),  # WhatsApp's and browsers' voice notes
+        ("MP3", None, ".mp3", 44100),
+        ("WAV", None, ".wav", 44100),
+        ("CAF", None, ".caf", 44100),  # Apple's Core Audio Format
+    ],
+)
+def test_formats_decode_to_the_right_length_and_pitch(tmp_path, fmt, subtype, suffix, sr):
+    path = tmp_path / f"tone{suffix}"
+    sf.write(path, tone(3.0, sr=sr, freq_hz=3100.0), sr, format=fmt, subtype=subtype)
+    assert is_audio_path(path) and audio_info(path).decoder == "libsndfile"
     y, out_sr = load_audio(path, sr=16000)
     assert out_sr == 16000
     assert abs(len(y) - 48000) <= 16000 * 0.06  # MP3 encoder delay and padding
@@ -151,16 +163,23 @@ def test_truncated_compressed_files(tmp_path, fmt):
 @pytest.mark.parametrize(
     ("name", "content", "match"),
     [
-        ("mp3_in.wav", wav_with_format_tag(0x0055), r"WAV format tag 0x0055 \(MPEG Layer 3\)"),
+        ("mp2_in.wav", wav_with_format_tag(0x0050), r"WAV format tag 0x0050 \(MPEG-1 audio\)"),
         ("aac_in.wav", wav_with_format_tag(0x00FF), r"WAV format tag 0x00FF \(AAC\)"),
         ("voice.m4a", b"\x00\x00\x00\x20ftypM4A " + bytes(200), r"MP4/M4A container"),
         ("voice.wma", b"\x30\x26\xb2\x75\x8e\x66\xcf\x11" + bytes(200), r"ASF container \(WMA\)"),
     ],
 )
-def test_unsupported_codecs(tmp_path, name, content, match):
+def test_unsupported_codecs(tmp_path, monkeypatch, name, content, match):
+    # GIVEN headers of codecs libsndfile cannot decode, with nothing decodable behind them
     path = tmp_path / name
     path.write_bytes(content)
+    # WHEN ffmpeg is off, THEN the codec is named
+    monkeypatch.setenv(FFMPEG_ENV, "off")
     with pytest.raises(AudioError, match=rf"{name}: unsupported codec: {match}"):
+        load_audio(path)
+    # WHEN ffmpeg is on, THEN it is asked, and says why it cannot decode them either
+    monkeypatch.delenv(FFMPEG_ENV)
+    with pytest.raises(AudioError, match=rf"{name}: .*\((ffprobe|ffmpeg): .*Invalid data"):
         load_audio(path)
 
 

@@ -2,11 +2,13 @@
 
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
+from helpers.signals import encode_with_ffmpeg
 
 from sounddetect.dataset import (
     DATASET_FORMAT,
@@ -22,6 +24,7 @@ from sounddetect.dataset import (
     rebuild_sample,
 )
 from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
+from sounddetect.ffmpeg import FFMPEG_ENV
 from sounddetect.mixing import source_kind
 from sounddetect.spectrum import SpectrogramConfig, decode_png, encode_png, render_spectrogram
 
@@ -308,6 +311,31 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(tmp_path):
         "silent_0.wav",
         "short_0.wav",
     }
+
+
+@pytest.mark.parametrize("ffmpeg", ["on", "off"])
+def test_phone_recordings_are_sources_when_ffmpeg_decodes_them(tmp_path, monkeypatch, ffmpeg):
+    # GIVEN the user's own alarm recorded on a phone (AAC in M4A) among the WAV sources
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    beeps = sf.read(alarms / "piezo_00.wav", dtype="float32")[0]
+    encode_with_ffmpeg(alarms / "phone_00.m4a", beeps, SR, "-c:a", "aac")
+    if ffmpeg == "off":
+        monkeypatch.setenv(FFMPEG_ENV, "off")
+    else:
+        monkeypatch.delenv(FFMPEG_ENV, raising=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sources = load_sources(alarms, backgrounds, sr=SR)
+    messages = [str(w.message) for w in caught if issubclass(w.category, SoundDetectWarning)]
+    # THEN with ffmpeg it is decoded like the WAVs; without it, it is skipped with its codec
+    if ffmpeg == "on":
+        assert messages == []
+        decoded = sources.audio["alarms/phone_00.m4a"]
+        assert len(decoded) == pytest.approx(len(beeps), abs=0.1 * SR)  # AAC pads the end
+    else:
+        assert "alarms/phone_00.m4a" not in sources.audio
+        (message,) = messages
+        assert "phone_00.m4a: skipped: unsupported codec: MP4/M4A" in message
 
 
 def test_a_folder_with_nothing_usable_fails(tmp_path):

@@ -4,13 +4,15 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers.signals import noise, tone, write_wav
+from helpers.signals import encode_with_ffmpeg, noise, tone, write_wav
 from helpers.tiny_model import write_tiny_model
 
 from sounddetect.cli import main
+from sounddetect.ffmpeg import FFMPEG_ENV
 from sounddetect.result import RESULT_KEYS
 from sounddetect.spectrum import SpectrogramConfig
 
@@ -86,6 +88,38 @@ def test_failed_inputs_get_one_stderr_line_and_the_rest_goes_on(
         assert reason in line
         failed = [r for f, r in results.items() if f.endswith(name)]
         assert failed[0]["error"]["type"] == "AudioError" and failed[0]["alarm"] is None
+
+
+@pytest.mark.parametrize("ffmpeg", ["on", "off"])
+def test_a_folder_of_phone_recordings(capsys, monkeypatch, tmp_path, rng, tiny_model_dir, ffmpeg):
+    # GIVEN a folder of recordings as phones and browsers save them
+    alarm = noise(14.0, sr=SR, rng=rng, amplitude=0.01)
+    alarm[4 * SR : 12 * SR] += tone(8.0, sr=SR)
+    folder = tmp_path / "phone"
+    encode_with_ffmpeg(folder / "alarm_memo.m4a", alarm, SR, "-c:a", "aac")
+    encode_with_ffmpeg(folder / "hall.webm", noise(8.0, sr=SR, rng=rng), SR, "-c:a", "libopus")
+    write_wav(folder / "kitchen.wav", alarm, SR)
+    if ffmpeg == "off":
+        monkeypatch.setenv(FFMPEG_ENV, "off")
+    else:
+        monkeypatch.delenv(FFMPEG_ENV, raising=False)
+
+    # WHEN the folder is detected
+    code, out, err = run_cli(capsys, folder, "--model", tiny_model_dir, "--format", "json")
+
+    # THEN with ffmpeg every file is decoded; without it the two it needs are named, the WAV
+    # still processed
+    results = {Path(r["file"]).name: r for r in map(json.loads, out.splitlines())}
+    assert sorted(results) == ["alarm_memo.m4a", "hall.webm", "kitchen.wav"]
+    assert results["kitchen.wav"]["alarm"] is True
+    if ffmpeg == "on":
+        assert code == 0 and "error:" not in err
+        assert [results[name]["alarm"] for name in ("alarm_memo.m4a", "hall.webm")] == [True, False]
+    else:
+        assert code == 1
+        errors = [line for line in err.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 2
+        assert all("unsupported codec" in line and "install ffmpeg" in line for line in errors)
 
 
 def test_missing_model_is_a_usage_error(capsys, recordings, tmp_path):

@@ -1,8 +1,9 @@
 """``sounddetect detect``: find alarms in recordings with a trained model.
 
 Every FILE is processed; every DIR is searched recursively (hidden entries skipped) for
-files with an audio suffix (:data:`sounddetect.audio.AUDIO_SUFFIXES`, plus common formats
-that cannot be decoded, so they are reported rather than skipped). Results go to stdout, a
+files with an audio suffix (:data:`sounddetect.audio.AUDIO_SUFFIXES`, plus the formats only
+ffmpeg decodes, :data:`sounddetect.audio.FFMPEG_AUDIO_SUFFIXES`: without ffmpeg each of them
+is reported rather than skipped). Results go to stdout, a
 readable table by default or one JSON object per line per file (``--format json``);
 logs, warnings and one ``error: FILE: reason`` line per failed input go to stderr.
 
@@ -19,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sounddetect.audio import AUDIO_SUFFIXES, UNSUPPORTED_AUDIO_SUFFIXES
+from sounddetect.audio import AUDIO_SUFFIXES, FFMPEG_AUDIO_SUFFIXES
 from sounddetect.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpFormatter
 from sounddetect.cli.argtypes import (
     non_negative_float,
@@ -34,7 +35,7 @@ from sounddetect.exceptions import AudioError, ModelError, ParameterError
 logger = logging.getLogger(__name__)
 
 #: Suffixes a folder scan picks up.
-SCANNED_SUFFIXES = AUDIO_SUFFIXES + UNSUPPORTED_AUDIO_SUFFIXES
+SCANNED_SUFFIXES = AUDIO_SUFFIXES + FFMPEG_AUDIO_SUFFIXES
 #: Widest file column of the table before names are shortened from the left.
 MAX_NAME_WIDTH = 60
 

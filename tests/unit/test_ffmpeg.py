@@ -1,0 +1,173 @@
+"""Decoding through ffmpeg: phones' M4A, videos' audio, and the bad files among them.
+
+Real ffmpeg and ffprobe (Debian's ``ffmpeg`` package, which ``make test`` installs) encode
+the files and decode them; nothing is faked.
+"""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers.signals import encode_with_ffmpeg, noise, t3_alarm, tone, write_wav
+
+from sounddetect.audio import audio_info, iter_audio_blocks, load_audio
+from sounddetect.exceptions import AudioError
+from sounddetect.ffmpeg import FFMPEG_ENV, find_ffmpeg
+
+SR = 44100
+AAC = ("-c:a", "aac", "-b:a", "96k")
+
+
+@pytest.fixture
+def with_ffmpeg(monkeypatch):
+    monkeypatch.delenv(FFMPEG_ENV, raising=False)
+    assert find_ffmpeg() is not None, "the tests need ffmpeg and ffprobe on PATH"
+
+
+@pytest.fixture
+def without_ffmpeg(monkeypatch):
+    monkeypatch.setenv(FFMPEG_ENV, "off")
+
+
+@pytest.fixture
+def stereo(rng):
+    """8 s of a T3 alarm at 3.1 kHz in the left channel and noise in the right, 44.1 kHz."""
+    return np.stack([t3_alarm(8.0, sr=SR, amplitude=0.4), noise(8.0, sr=SR, rng=rng)], axis=1)
+
+
+def rms_db(y):
+    return 10 * np.log10(np.mean(np.square(y, dtype=np.float64)))
+
+
+def dominant_frequency(y, sr):
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    return np.fft.rfftfreq(len(y), 1 / sr)[np.argmax(spectrum)]
+
+
+def test_m4a_decodes_like_its_source(tmp_path, with_ffmpeg, stereo):
+    # GIVEN a stereo AAC recording in an M4A container, as a phone's voice memo app writes,
+    # under a name ffmpeg could take for an option or a protocol
+    path = encode_with_ffmpeg(tmp_path / "-memo: take 1 ü.m4a", stereo, SR, *AAC)
+
+    # WHEN it is described and decoded to 16 kHz mono
+    info = audio_info(path)
+    y, sr = load_audio(path, sr=16000)
+    wav_y, _ = load_audio(write_wav(tmp_path / "memo.wav", stereo, SR), sr=16000)
+
+    # THEN ffmpeg decoded it: the same length (AAC's padding aside), tone and level
+    assert (info.decoder, info.subtype, info.channels, info.sr) == ("ffmpeg", "aac", 2, SR)
+    assert info.duration == pytest.approx(8.0, abs=0.05)
+    assert sr == 16000 and y.dtype == np.float32
+    assert len(y) == pytest.approx(len(wav_y), abs=0.05 * sr)
+    assert dominant_frequency(y, sr) == pytest.approx(3100, abs=5)
+    assert rms_db(y) == pytest.approx(rms_db(wav_y), abs=0.5)
+
+
+def test_ffmpeg_blocks_equal_one_block(tmp_path, with_ffmpeg, stereo):
+    path = encode_with_ffmpeg(tmp_path / "memo.m4a", stereo, SR, *AAC)
+    small = list(iter_audio_blocks(path, sr=16000, block_seconds=0.37))
+    whole = np.concatenate(list(iter_audio_blocks(path, sr=16000, block_seconds=60)))
+    assert len(small) > 20
+    np.testing.assert_allclose(np.concatenate(small), whole, atol=1e-6)
+
+
+def child_processes() -> set[int]:
+    """Process ids of this process's living children (every thread's)."""
+    tasks = Path("/proc/self/task").iterdir()
+    return {int(pid) for task in tasks for pid in (task / "children").read_text().split()}
+
+
+def test_stopping_early_ends_the_decoder(tmp_path, with_ffmpeg, stereo):
+    # GIVEN a minute of M4A, decoded in 1 s blocks (ffmpeg waits on the full pipe)
+    path = encode_with_ffmpeg(tmp_path / "long.m4a", np.tile(stereo, (8, 1)), SR, *AAC)
+    before = child_processes()
+    blocks = iter_audio_blocks(path, sr=16000, block_seconds=1.0)
+    next(blocks)
+    assert child_processes() - before  # ffmpeg is running
+    # WHEN the caller stops after one block, THEN no ffmpeg is left behind
+    blocks.close()
+    assert child_processes() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "codec"),
+    [
+        ("call.3gp", ("-ar", "8000", "-ac", "1", "-c:a", "aac", "-b:a", "24k")),
+        ("clip.webm", ("-c:a", "libopus")),
+        ("meeting.wma", ("-c:a", "wmav2")),
+        ("camera.mov", ("-c:a", "aac")),
+        ("mp2_in.wav", ("-c:a", "mp2")),
+    ],
+)
+def test_other_formats_libsndfile_cannot_read(tmp_path, with_ffmpeg, name, codec):
+    path = encode_with_ffmpeg(tmp_path / name, tone(6.0, sr=SR, freq_hz=1000), SR, *codec)
+    y, sr = load_audio(path, sr=16000)
+    assert audio_info(path).decoder == "ffmpeg"
+    assert len(y) == pytest.approx(6 * sr, abs=0.1 * sr)
+    assert dominant_frequency(y, sr) == pytest.approx(1000, abs=5)
+
+
+def test_mp3_in_wav_is_libsndfile_s(tmp_path, with_ffmpeg):
+    # libsndfile decodes MP3 in a WAV container itself; its length is MP3's, padding and all.
+    path = encode_with_ffmpeg(tmp_path / "mp3_in.wav", tone(6.0, sr=SR), SR, "-c:a", "libmp3lame")
+    y, sr = load_audio(path, sr=16000)
+    assert audio_info(path).decoder == "libsndfile"
+    assert len(y) == pytest.approx(6 * sr, abs=0.1 * sr)
+    assert dominant_frequency(y, sr) == pytest.approx(3100, abs=5)
+
+
+def test_truncated_m4a(tmp_path, with_ffmpeg, stereo):
+    # An M4A with its index first (as streaming apps write it), cut in the middle of the audio.
+    full = encode_with_ffmpeg(tmp_path / "full.m4a", stereo, SR, *AAC, "-movflags", "+faststart")
+    path = tmp_path / "cut.m4a"
+    path.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    with pytest.raises(AudioError, match=r"cut\.m4a: truncated \(header declares 8\.0\d\d s, only"):
+        load_audio(path)
+
+
+def test_m4a_without_its_index(tmp_path, with_ffmpeg, stereo):
+    # ffmpeg writes the index (moov) last by default: a cut file has none.
+    full = encode_with_ffmpeg(tmp_path / "full.m4a", stereo, SR, *AAC)
+    path = tmp_path / "cut.m4a"
+    path.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    with pytest.raises(AudioError, match=r"cut\.m4a: not readable audio \(ffprobe: .+\)$"):
+        load_audio(path)
+
+
+def test_video_without_sound(tmp_path, with_ffmpeg):
+    path = tmp_path / "silent_film.mp4"
+    pattern = ["-f", "lavfi", "-i", "testsrc=duration=2:size=64x64:rate=10", "-c:v", "mpeg4"]
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", *pattern, str(path)], check=True)
+    with pytest.raises(AudioError, match=r"silent_film\.mp4: no audio stream"):
+        load_audio(path)
+
+
+def test_nan_samples_through_ffmpeg(tmp_path, with_ffmpeg):
+    y = tone(3.0, sr=16000)
+    y[24000] = np.nan
+    # Float PCM in Matroska: libsndfile cannot open the container, ffmpeg keeps the NaN.
+    path = encode_with_ffmpeg(tmp_path / "bad.mka", y, 16000, "-c:a", "pcm_f32le")
+    with pytest.raises(AudioError, match=r"bad\.mka: contains NaN .* \(first at 1\.500 s\)"):
+        list(iter_audio_blocks(path, sr=16000, block_seconds=0.7))
+
+
+def test_without_ffmpeg_the_codec_is_named(tmp_path, without_ffmpeg, stereo):
+    path = encode_with_ffmpeg(tmp_path / "memo.m4a", stereo, SR, *AAC)
+    with pytest.raises(
+        AudioError,
+        match=r"memo\.m4a: unsupported codec: MP4/M4A container \(AAC or ALAC\); convert it to "
+        r"WAV, FLAC, OGG or MP3, or install ffmpeg$",
+    ):
+        load_audio(path)
+
+
+def test_the_environment_chooses_the_executable(tmp_path, monkeypatch):
+    ffmpeg = shutil.which("ffmpeg")
+    monkeypatch.setenv(FFMPEG_ENV, ffmpeg)
+    assert find_ffmpeg().ffprobe == shutil.which("ffprobe")
+    monkeypatch.setenv(FFMPEG_ENV, str(tmp_path / "ffmpeg"))  # no such file
+    assert find_ffmpeg() is None
+    monkeypatch.setenv(FFMPEG_ENV, "off")
+    assert find_ffmpeg() is None
