@@ -195,9 +195,9 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
             )
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         failure = exc
-    # Only a recognised codec goes to ffmpeg: a damaged WAV or MP3 stays refused as such
-    # instead of being decoded leniently.
-    codec = _unsupported_codec(head)
+    # Only a codec recognised by its first bytes or its file name goes to ffmpeg: a damaged
+    # WAV or MP3 stays refused as such instead of being decoded leniently.
+    codec = _unsupported_codec(head) or _codec_by_suffix(source)
     tools = find_ffmpeg() if codec and isinstance(source, str | os.PathLike) else None
     if tools is None:
         raise AudioError(f"{name}: {_open_failure(codec, failure)}") from failure
@@ -429,6 +429,17 @@ def _unsupported_codec(head: bytes) -> str | None:
             label = _WAV_TAG_NAMES.get(tag, "unknown")
             return f"WAV format tag 0x{tag:04X} ({label})"
     return None
+
+
+def _codec_by_suffix(source: AudioSource) -> str | None:
+    """A format only ffmpeg decodes, named by the file's suffix (an ADTS stream behind an ID3
+    tag, a QuickTime file without ``ftyp``: their first bytes do not tell)."""
+    if not isinstance(source, str | os.PathLike):
+        return None
+    suffix = Path(source).suffix.lower()
+    if suffix not in FFMPEG_AUDIO_SUFFIXES:
+        return None
+    return f"{suffix.lstrip('.').upper()} (by the file name)"
 
 
 def _wav_format_tag(head: bytes) -> int | None:

@@ -36,6 +36,9 @@ FFMPEG_ENV = "SOUNDDETECT_FFMPEG"
 _OFF = ("", "off", "none", "0")
 #: ffprobe reads the container's header only; a minute is for a very slow network disk.
 _PROBE_TIMEOUT_S = 60.0
+#: ffprobe's names of raw streams (ADTS AAC, AMR, ...): without an index their length is an
+#: estimate from the bitrate (62.9 s for a 60 s ADTS file at 128 kbit/s), not a declaration.
+_RAW_STREAMS = {"aac", "amr", "ac3", "eac3", "mp3"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ class StreamInfo:
         Sample rate in Hz.
     channels : int
     duration : float or None
-        Length in seconds (the stream's, else the container's), None when neither says.
+        Length in seconds (the stream's, else the container's); None when neither says, or
+        when the file is a raw stream whose length ffprobe only estimates.
     codec, container : str
         ffmpeg's names, e.g. ``"aac"`` and ``"mov,mp4,m4a,3gp,3g2,mj2"``.
     """
@@ -133,6 +137,8 @@ def probe_audio(path: str | os.PathLike, tools: FFmpeg, *, name: str) -> StreamI
     duration = _seconds(stream.get("duration"))
     if duration is None:
         duration = _seconds(container.get("duration"))
+    if container.get("format_name") in _RAW_STREAMS:
+        duration = None
     return StreamInfo(
         sr=sr,
         channels=channels,

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from sounddetect.audio import audio_info, iter_audio_blocks
+from sounddetect.audio import iter_audio_blocks
 from sounddetect.result import window_alarm_probability
 
 #: FFT size (samples) of the overview spectrogram.
@@ -56,12 +56,14 @@ def plot_detection(
     config = result["classifier"]["config"]
     sr = int(config["sr"])
     threshold = float(result["classifier"]["threshold"])
-    times, spectrogram_db = _overview_spectrogram(source, sr=sr, max_columns=max_columns)
+    duration = float(result["duration_s"])
+    times, spectrogram_db = _overview_spectrogram(
+        source, sr=sr, duration_s=duration, max_columns=max_columns
+    )
 
     figure = Figure(figsize=(12, 5), dpi=dpi, layout="constrained")
     FigureCanvasAgg(figure)
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
-    duration = float(result["duration_s"])
     top.imshow(
         spectrogram_db,
         origin="lower",
@@ -90,11 +92,12 @@ def plot_detection(
     figure.savefig(path, dpi=dpi)
 
 
-def _overview_spectrogram(source, *, sr: int, max_columns: int) -> tuple[np.ndarray, np.ndarray]:
+def _overview_spectrogram(
+    source, *, sr: int, duration_s: float, max_columns: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Power spectrogram in dB, ``(n_fft // 2 + 1, columns)``, decoded block by block."""
-    info = audio_info(source)
-    expected = info.frames * sr / info.sr
-    hop = max(OVERVIEW_N_FFT // 4, int(expected // max_columns))
+    # The decoded length, not the header's: a raw AAC stream's header says nothing.
+    hop = max(OVERVIEW_N_FFT // 4, int(duration_s * sr // max_columns))
     window = np.hanning(OVERVIEW_N_FFT).astype(np.float32)
     columns, starts = [], []
     carry = np.zeros(0, dtype=np.float32)

@@ -11,10 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.signals import encode_with_ffmpeg, noise, t3_alarm, tone, write_wav
+from helpers.tiny_model import write_tiny_model
 
 from sounddetect.audio import audio_info, iter_audio_blocks, load_audio
+from sounddetect.classifiers import OnnxClassifier
+from sounddetect.detect import detect_file
 from sounddetect.exceptions import AudioError
 from sounddetect.ffmpeg import FFMPEG_ENV, find_ffmpeg
+from sounddetect.plots import _overview_spectrogram, plot_detection
 
 SR = 44100
 AAC = ("-c:a", "aac", "-b:a", "96k")
@@ -116,6 +120,50 @@ def test_mp3_in_wav_is_libsndfile_s(tmp_path, with_ffmpeg):
     assert audio_info(path).decoder == "libsndfile"
     assert len(y) == pytest.approx(6 * sr, abs=0.1 * sr)
     assert dominant_frequency(y, sr) == pytest.approx(3100, abs=5)
+
+
+def test_a_raw_aac_stream_is_not_called_truncated(tmp_path, with_ffmpeg, rng):
+    # ADTS has no index: ffprobe estimates its length from the bitrate (62.9 s for this one)
+    y = noise(60.0, sr=SR, rng=rng) + tone(60.0, sr=SR, amplitude=0.3)
+    path = encode_with_ffmpeg(tmp_path / "radio.aac", y, SR, "-c:a", "aac", "-b:a", "128k")
+    decoded, sr = load_audio(path, sr=16000)
+    assert audio_info(path).frames == 0  # unknown, not a wrong declaration
+    assert len(decoded) == pytest.approx(60 * sr, abs=0.1 * sr)
+
+
+def test_the_timeline_of_a_raw_stream_keeps_to_its_columns(tmp_path, with_ffmpeg, rng):
+    # GIVEN a raw AAC stream, whose header gives no length, and its detection result
+    y = noise(60.0, sr=SR, rng=rng) + tone(60.0, sr=SR, amplitude=0.3)
+    path = encode_with_ffmpeg(tmp_path / "radio.aac", y, SR, "-c:a", "aac")
+    classifier = OnnxClassifier.from_dir(write_tiny_model(tmp_path / "tiny"))
+    result = detect_file(path, classifier)
+    # WHEN its timeline is drawn, THEN the overview's hop comes from the decoded length
+    _, overview = _overview_spectrogram(
+        path, sr=16000, duration_s=result["duration_s"], max_columns=100
+    )
+    assert 90 <= overview.shape[1] <= 101
+    plot_detection(result, path, tmp_path / "radio.png", max_columns=100)
+    assert (tmp_path / "radio.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_tagged_aac_stream_goes_to_ffmpeg_by_its_name(tmp_path, with_ffmpeg, rng):
+    # GIVEN ADTS AAC behind an ID3 tag, as internet radio recorders save it: its first bytes
+    # are the tag's, not a codec's
+    y = tone(6.0, sr=SR, amplitude=0.3)
+    path = encode_with_ffmpeg(tmp_path / "radio.aac", y, SR, "-c:a", "aac", "-write_id3v2", "1")
+    assert path.read_bytes()[:3] == b"ID3"
+    # THEN ffmpeg decodes it, found by the file name
+    decoded, sr = load_audio(path, sr=16000)
+    assert dominant_frequency(decoded, sr) == pytest.approx(3100, abs=5)
+
+
+def test_without_ffmpeg_a_format_is_named_by_the_file_name(tmp_path, without_ffmpeg):
+    path = tmp_path / "radio.aac"
+    path.write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(500))
+    with pytest.raises(
+        AudioError, match=r"radio\.aac: unsupported codec: AAC \(by the file name\); convert"
+    ):
+        load_audio(path)
 
 
 def test_truncated_m4a(tmp_path, with_ffmpeg, stereo):
