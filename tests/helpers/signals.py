@@ -30,6 +30,12 @@ def noise(duration_s: float, *, sr: int, rng: np.random.Generator, amplitude: fl
     return (amplitude * rng.standard_normal(int(round(duration_s * sr)))).astype(np.float32)
 
 
+def dominant_frequency(y, sr: int) -> float:
+    """The frequency (Hz) of the strongest bin of ``y``'s Hann-windowed spectrum."""
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    return float(np.fft.rfftfreq(len(y), 1 / sr)[np.argmax(spectrum)])
+
+
 def write_wav(path, y, sr: int, *, subtype: str | None = None) -> Path:
     """Write ``y`` (``(n,)`` or ``(n, channels)``) as WAV and return the path."""
     path = Path(path)

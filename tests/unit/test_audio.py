@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 import soxr
-from helpers.signals import noise, tone, write_wav
+from helpers.signals import dominant_frequency, noise, tone, write_wav
 
 from sounddetect.audio import (
     audio_info,
@@ -29,11 +29,6 @@ def wav_with_format_tag(tag: int) -> bytes:
     body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
     body += b"data" + struct.pack("<I", len(data)) + data
     return b"RIFF" + struct.pack("<I", len(body)) + body
-
-
-def dominant_frequency(y, sr):
-    spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
-    return np.fft.rfftfreq(len(y), 1 / sr)[np.argmax(spectrum)]
 
 
 def test_block_decode_equals_whole_file_decode(tmp_path, rng):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers.signals import encode_with_ffmpeg, noise, t3_alarm, tone, write_wav
+from helpers.signals import dominant_frequency, encode_with_ffmpeg, noise, t3_alarm, tone, write_wav
 from helpers.tiny_model import write_tiny_model
 
 from sounddetect.audio import audio_info, iter_audio_blocks, load_audio
@@ -43,11 +43,6 @@ def stereo(rng):
 
 def rms_db(y):
     return 10 * np.log10(np.mean(np.square(y, dtype=np.float64)))
-
-
-def dominant_frequency(y, sr):
-    spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
-    return np.fft.rfftfreq(len(y), 1 / sr)[np.argmax(spectrum)]
 
 
 def test_m4a_decodes_like_its_source(tmp_path, with_ffmpeg, stereo):
