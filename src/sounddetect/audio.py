@@ -218,6 +218,7 @@ def iter_audio_blocks(
     sr: int | None = 16000,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
     name: str | None = None,
+    info: AudioInfo | None = None,
 ) -> Iterator[np.ndarray]:
     """Decode a file block by block as mono float32 at ``sr``.
 
@@ -235,6 +236,9 @@ def iter_audio_blocks(
         Decoding block length in seconds of native audio.
     name : str or None
         Name used in error messages.
+    info : AudioInfo or None
+        What :func:`audio_info` already said of ``source``, so the header is not read (nor
+        ffprobe run) twice; read here when None.
 
     Yields
     ------
@@ -264,7 +268,7 @@ def iter_audio_blocks(
     if sr is not None and sr <= 0:
         raise ParameterError(f"sr must be a positive rate in Hz, got {sr}")
     name = name or source_name(source)
-    info = audio_info(source, name=name)
+    info = info or audio_info(source, name=name)
     target_sr = info.sr if sr is None else int(sr)
     stream = None
     if target_sr != info.sr:
@@ -370,8 +374,9 @@ def load_audio(
     iter_audio_blocks : the same decoding with bounded memory, for long files.
     """
     name = name or source_name(path)
-    target_sr = audio_info(path, name=name).sr if sr is None else sr
-    blocks = list(iter_audio_blocks(path, sr=target_sr, name=name))
+    info = audio_info(path, name=name)
+    target_sr = info.sr if sr is None else sr
+    blocks = list(iter_audio_blocks(path, sr=target_sr, name=name, info=info))
     return np.concatenate(blocks), target_sr
 
 

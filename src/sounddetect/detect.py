@@ -326,7 +326,9 @@ def detect_file(
                 SoundDetectWarning,
                 stacklevel=2,
             )
-        blocks = iter_audio_blocks(source, sr=config.sr, block_seconds=block_seconds, name=name)
+        blocks = iter_audio_blocks(
+            source, sr=config.sr, block_seconds=block_seconds, name=name, info=info
+        )
         scores = classify_stream(blocks, classifier, hop_samples=hop_samples, batch_size=batch_size)
     except SoundDetectError as exc:
         logger.debug("%s: %s: %s", name, type(exc).__name__, exc)
