@@ -179,8 +179,12 @@ class SpectrogramConfig:
 
 
 #: Power floor for the dB conversion (librosa's ``amin``); a window whose loudest bin is not
-#: above it is digital silence and renders black.
-AMIN = 1e-10
+#: above it is digital silence and renders black. Far below librosa's default of 1e-10, so
+#: that ``top_db`` under the window's loudest bin sets the floor and an image does not depend
+#: on the recording's level: with 1e-10 a window whose loudest mel bin is below 1e-2 (a tone
+#: under about -50 dBFS) showed the floor as a flat grey plateau wherever the sound was
+#: quieter still, in the empty top band of a quiet 8 kHz recording or around a clean tone.
+AMIN = 1e-30
 
 #: Median-filter length (frames for harmonic, bins for percussive) of the HPSS types, as
 #: ``librosa.decompose.hpss(kernel_size=31)``.
@@ -223,7 +227,7 @@ def compute_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
 
         - mel, linear, cqt, reassigned, harmonic, percussive: power in dB relative to the
           window's loudest bin, clipped at ``-top_db`` (``librosa.power_to_db(S,
-          ref=np.max, amin=1e-10, top_db=top_db)``); all ``-top_db`` for digital silence.
+          ref=np.max, amin=AMIN, top_db=top_db)``); all ``-top_db`` for digital silence.
         - chroma: ``librosa.feature.chroma_stft`` with ``tuning=0``, each frame scaled to
           a maximum of 1.
         - mfcc: ``librosa.feature.mfcc`` (DCT-II ortho of ``power_to_db(mel, ref=1.0,

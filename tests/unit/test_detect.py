@@ -183,6 +183,20 @@ def test_8khz_file_works_and_warns_about_the_missing_band(tmp_path, rng, classif
     assert (result["alarm"], result["sample_rate"], result["duration_s"]) == (True, 8000, 32.0)
 
 
+def test_a_quiet_8khz_recording_is_classified_as_its_loud_copy(tmp_path, rng, classifier):
+    # 60 dB quieter, stored as float so nothing is lost to quantisation: the same images,
+    # where librosa's absolute power floor once lit the empty band above 4 kHz grey.
+    y = alarm_in_noise(rng, sr=8000)
+    results = []
+    for name, gain in (("loud.wav", 1.0), ("quiet.wav", 1e-3)):
+        path = write_wav(tmp_path / name, y * np.float32(gain), 8000, subtype="FLOAT")
+        with pytest.warns(SoundDetectWarning, match="above 4000 Hz"):
+            results.append(detect_file(path, classifier))
+    loud, quiet = ([w["confidence"] for w in r["windows"]] for r in results)
+    assert results[1]["alarm"] is True
+    np.testing.assert_allclose(quiet, loud, atol=0.01)
+
+
 def test_96khz_file(tmp_path, rng, classifier):
     path = write_wav(tmp_path / "studio.wav", alarm_in_noise(rng, sr=96000), 96000)
     with warnings.catch_warnings():

@@ -74,7 +74,7 @@ TONAL = ("tone520", "tone3100", "chirp", "temporal_three")
 
 
 def _db(power: np.ndarray) -> np.ndarray:
-    return librosa.power_to_db(power, ref=np.max, amin=1e-10, top_db=TOP_DB)
+    return librosa.power_to_db(power, ref=np.max, amin=spectrum.AMIN, top_db=TOP_DB)
 
 
 def _librosa_power(y: np.ndarray) -> np.ndarray:
@@ -105,7 +105,7 @@ def _librosa_reference(kind: str, y: np.ndarray) -> np.ndarray:
         )
         return _db((harmonic if kind == "harmonic" else percussive)[rows] ** 2)
     if kind == "mfcc":
-        log_mel = librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=TOP_DB)
+        log_mel = librosa.power_to_db(mel, ref=1.0, amin=spectrum.AMIN, top_db=TOP_DB)
         return librosa.feature.mfcc(S=log_mel, n_mfcc=CONFIG.n_mfcc)
     if kind == "chroma":
         return librosa.feature.chroma_stft(S=power, sr=SR, n_chroma=CONFIG.n_chroma, tuning=0.0)
@@ -254,6 +254,28 @@ def test_silence_renders_black(kind):
     assert np.all(render_spectrogram(y, CONFIG.replace(kind=kind)) == 0)
     magma_black = np.array([0, 0, 3], dtype=np.uint8)  # magma's first colour
     assert np.all(render_spectrogram(y, CONFIG.replace(kind=kind, cmap="magma")) == magma_black)
+
+
+def _lowpassed_noise(cutoff_hz: float) -> np.ndarray:
+    """White noise with nothing above ``cutoff_hz``: a recording made at 2 * cutoff_hz."""
+    spectrum_ = np.fft.rfft(noise())
+    spectrum_[np.fft.rfftfreq(CONFIG.window_samples, 1 / SR) > cutoff_hz] = 0
+    return np.fft.irfft(spectrum_, CONFIG.window_samples).astype(np.float32)
+
+
+@pytest.mark.parametrize("kind", ["mel", "linear", "cqt", "harmonic"])
+@pytest.mark.parametrize("signal", ["temporal_three", "band_limited"])
+@pytest.mark.parametrize("level_db", [-50.0, -90.0])
+def test_a_quiet_recording_renders_as_a_loud_one(kind, signal, level_db):
+    """Images are relative to the window's loudest bin at any level: a clean alarm or a
+    recording with an empty top band renders alike at -6 and -96 dBFS (with librosa's
+    absolute floor of 1e-10 the quiet ones showed it as a flat grey plateau)."""
+    y = temporal_three() if signal == "temporal_three" else _lowpassed_noise(3800.0)
+    config = CONFIG.replace(kind=kind)
+    loud = render_spectrogram(y, config).astype(int)
+    quiet = render_spectrogram(y * np.float32(10 ** (level_db / 20)), config).astype(int)
+    assert loud.min() == 0  # the black floor the quiet window must keep
+    assert np.abs(loud - quiet).max() <= 1
 
 
 @pytest.mark.parametrize("kind", SPECTROGRAM_TYPES)
