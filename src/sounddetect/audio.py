@@ -28,7 +28,8 @@ import os
 import re
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -101,6 +102,10 @@ class AudioInfo:
         libsndfile's names, e.g. ``"WAV"``, ``"PCM_16"``; ffmpeg's container and codec
         names, e.g. ``"mov,mp4,m4a,3gp,3g2,mj2"``, ``"aac"``, when ffmpeg decodes the file.
     decoder : {"libsndfile", "ffmpeg"}
+    unclosed_data_offset : int or None
+        Set for a WAV whose recorder never closed it (its header declares no audio, and the
+        audio follows): the byte where that audio starts. It is read from there to the end
+        of the file, and ``frames`` counts what is there.
     """
 
     sr: int
@@ -109,6 +114,7 @@ class AudioInfo:
     format: str
     subtype: str
     decoder: str = "libsndfile"
+    unclosed_data_offset: int | None = None
 
     @property
     def duration(self) -> float:
@@ -186,13 +192,14 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     head = _read_head(source, name=name)
     try:
         with _open(source) as sound:
-            return AudioInfo(
+            info = AudioInfo(
                 sr=int(sound.samplerate),
                 frames=int(sound.frames),
                 channels=int(sound.channels),
                 format=sound.format,
                 subtype=sound.subtype,
             )
+        return _unclosed_wav(source, info, head) or info
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         failure = exc
     # Only a codec recognised by its first bytes or its file name goes to ffmpeg: a damaged
@@ -295,7 +302,7 @@ def _libsndfile_blocks(
     read_dtype, scale = _INTEGER_READS.get(info.subtype, ("float32", None))
     n_read = 0
     try:
-        with _open(source) as sound:
+        with _open(source, info) as sound:
             log = sound.extra_info
             _check_declared_size(log, name=name)
             # Not SoundFile.blocks(): it pads a file shorter than its header with stale data.
@@ -380,13 +387,95 @@ def load_audio(
     return np.concatenate(blocks), target_sr
 
 
-def _open(source: AudioSource) -> sf.SoundFile:
-    if not isinstance(source, str | os.PathLike):
+@contextmanager
+def _open(source: AudioSource, info: AudioInfo | None = None) -> Iterator[sf.SoundFile]:
+    """libsndfile on the file, or on the audio of an unclosed WAV as raw samples."""
+    offset = None if info is None else info.unclosed_data_offset
+    with ExitStack() as stack:
+        if isinstance(source, str | os.PathLike):
+            handle = source if offset is None else stack.enter_context(open(source, "rb"))
+        else:
+            source.seek(0)
+            handle = source
+        if offset is None:
+            yield stack.enter_context(sf.SoundFile(handle))
+            return
+        raw = {"samplerate": info.sr, "channels": info.channels, "subtype": info.subtype}
+        yield stack.enter_context(
+            sf.SoundFile(_FileTail(handle, offset), format="RAW", endian="LITTLE", **raw)
+        )
+
+
+class _FileTail:
+    """A read-only view of a binary file from byte ``offset`` on (what libsndfile's virtual
+    I/O needs: read, seek, tell)."""
+
+    def __init__(self, handle: BinaryIO, offset: int) -> None:
+        self._handle, self._offset = handle, offset
+        handle.seek(offset)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._handle.read(size)
+
+    def seek(self, position: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            position += self._offset
+        return max(0, self._handle.seek(position, whence) - self._offset)
+
+    def tell(self) -> int:
+        return self._handle.tell() - self._offset
+
+
+#: Bytes per sample of the WAV subtypes an unclosed file is read as raw samples in.
+_RAW_SAMPLE_BYTES = {
+    "PCM_U8": 1,
+    "ALAW": 1,
+    "ULAW": 1,
+    "PCM_16": 2,
+    "PCM_24": 3,
+    "PCM_32": 4,
+    "FLOAT": 4,
+    "DOUBLE": 8,
+}
+
+
+def _unclosed_wav(source: AudioSource, info: AudioInfo, head: bytes) -> AudioInfo | None:
+    """The AudioInfo of a WAV its recorder never closed, or None for any other file.
+
+    Recorders write a WAV's header first with the sizes unknown and fill them in when they
+    close the file; one that crashes or loses power leaves them as they were. libsndfile
+    reads the audio of such a file when the placeholder is -1 or its own (a RIFF size of
+    8), but takes a data size of 0 (what hand-written recorders put there) as no audio:
+    the recording would be lost though every sample of it is there.
+    """
+    if info.format != "WAV" or info.frames or info.subtype not in _RAW_SAMPLE_BYTES:
+        return None
+    offset = _wav_data_offset(head)
+    if offset is None:
+        return None
+    if isinstance(source, str | os.PathLike):
+        size = Path(source).stat().st_size
+    else:
+        size = source.seek(0, io.SEEK_END)
         source.seek(0)
-    return sf.SoundFile(source)
+    frames = (size - offset) // (info.channels * _RAW_SAMPLE_BYTES[info.subtype])
+    if frames <= 0:
+        return None
+    return replace(info, frames=frames, unclosed_data_offset=offset)
 
 
-def _read_head(source: AudioSource, *, name: str, size: int = 64) -> bytes:
+def _wav_data_offset(head: bytes) -> int | None:
+    """Where the audio starts in a little-endian WAV whose ``data`` chunk, found within
+    ``head``, declares 0 bytes; None otherwise."""
+    if not head.startswith(b"RIFF"):
+        return None
+    for chunk_id, start, size in _wav_chunks(head):
+        if chunk_id == b"data":
+            return start if size == 0 else None
+    return None
+
+
+def _read_head(source: AudioSource, *, name: str, size: int = 4096) -> bytes:
     """The first bytes of the file (for format sniffing), after the missing/empty checks."""
     if isinstance(source, str | os.PathLike):
         path = Path(source)
@@ -449,20 +538,27 @@ def _codec_by_suffix(source: AudioSource) -> str | None:
 
 def _wav_format_tag(head: bytes) -> int | None:
     """The format tag of the first ``fmt `` chunk within ``head``, if it is there."""
-    offset = 12
-    while offset + 10 <= len(head):
-        chunk_id = head[offset : offset + 4]
-        (chunk_size,) = struct.unpack("<I", head[offset + 4 : offset + 8])
-        if chunk_id == b"fmt ":
-            return struct.unpack("<H", head[offset + 8 : offset + 10])[0]
-        offset += 8 + chunk_size + (chunk_size & 1)
+    for chunk_id, start, _ in _wav_chunks(head):
+        if chunk_id == b"fmt " and start + 2 <= len(head):
+            return struct.unpack("<H", head[start : start + 2])[0]
     return None
+
+
+def _wav_chunks(head: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """Each chunk of a RIFF/WAVE file whose header lies within ``head``: its id, the offset
+    of its contents and the size it declares."""
+    offset = 12
+    while offset + 8 <= len(head):
+        (size,) = struct.unpack("<I", head[offset + 4 : offset + 8])
+        yield head[offset : offset + 4], offset + 8, size
+        offset += 8 + size + (size & 1)
 
 
 # libsndfile logs "data : 264600 (should be 132278)" when a WAV's data chunk is cut short.
 _DATA_TOO_LONG = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
-# Recorders that stream WAV write these sizes before they know the length: not truncation.
-_UNKNOWN_DATA_SIZES = {0, 0xFFFFFFFF, 0x7FFFFFFF}
+# Recorders that stream WAV write these sizes before they know the length (0x7FFFF000 is
+# SoX's, left by a `rec` that was killed): not truncation.
+_UNKNOWN_DATA_SIZES = {0, 0xFFFFFFFF, 0x7FFFFFFF, 0x7FFFF000}
 
 
 def _check_declared_size(log: str, *, name: str) -> None:

@@ -319,6 +319,13 @@ def detect_file(
 
     try:
         info = audio_info(source, name=name)
+        if info.unclosed_data_offset is not None:
+            warnings.warn(
+                f"{name}: WAV header never completed (a recorder that stopped without closing "
+                f"the file); reading the {info.duration:.1f} s of audio that follow it",
+                SoundDetectWarning,
+                stacklevel=2,
+            )
         if info.sr / 2 < config.fmax:
             warnings.warn(
                 f"{name}: sample rate {info.sr} Hz holds nothing above {info.sr / 2:g} Hz; "

@@ -144,6 +144,60 @@ def test_truncated_wav(tmp_path):
         load_audio(path)
 
 
+def left_unclosed(wav: bytes, *, riff_size: int, data_size: int, keep_bytes: int) -> bytes:
+    """``wav`` as a recorder that never closed it leaves it: placeholder sizes in the header
+    and only the first ``keep_bytes`` of its audio written."""
+    out, offset = bytearray(wav), 12
+    while out[offset : offset + 4] != b"data":
+        offset += 8 + struct.unpack("<I", out[offset + 4 : offset + 8])[0]
+    out[4:8] = struct.pack("<I", riff_size)
+    out[offset + 4 : offset + 8] = struct.pack("<I", data_size)
+    return bytes(out[: offset + 8 + keep_bytes])
+
+
+@pytest.mark.parametrize(
+    ("riff_size", "data_size"),
+    [
+        (0, 0),  # hand-written recorders
+        (36, 0),
+        (8, 0),  # libsndfile's own
+        (0xFFFFFFFF, 0xFFFFFFFF),  # ffmpeg's
+        (0x7FFFFFFF, 0x7FFFFFFF),  # arecord's
+        (0x7FFFF000 + 36, 0x7FFFF000),  # SoX's
+    ],
+)
+@pytest.mark.parametrize(("subtype", "channels"), [("PCM_16", 1), ("PCM_24", 6), ("FLOAT", 2)])
+def test_a_recording_never_closed_decodes_to_its_last_whole_frame(
+    tmp_path, rng, riff_size, data_size, subtype, channels
+):
+    # GIVEN 3 s of a recording whose header sizes were never filled in, cut mid-frame
+    sr = 16000
+    y = np.stack([noise(3.0, sr=sr, rng=rng) for _ in range(channels)], axis=1)
+    wav = write_wav(tmp_path / "whole.wav", y, sr, subtype=subtype).read_bytes()
+    frame_bytes = channels * {"PCM_16": 2, "PCM_24": 3, "FLOAT": 4}[subtype]
+    kept = 2 * sr + 100
+    unclosed = left_unclosed(
+        wav, riff_size=riff_size, data_size=data_size, keep_bytes=kept * frame_bytes + 1
+    )
+    path = tmp_path / "crashed.wav"
+    path.write_bytes(unclosed)
+    expected = load_audio(tmp_path / "whole.wav", sr=None)[0][:kept]
+    # WHEN it is read from a path and from a file object
+    # THEN every whole frame written is there, and nothing else
+    for source in (path, io.BytesIO(unclosed)):
+        assert audio_info(source).frames == kept
+        np.testing.assert_array_equal(load_audio(source, sr=None)[0], expected)
+
+
+def test_a_wav_that_declares_no_audio_and_holds_none_has_no_samples(tmp_path):
+    wav = write_wav(tmp_path / "whole.wav", tone(1.0, sr=16000), 16000).read_bytes()
+    path = tmp_path / "hollow.wav"
+    path.write_bytes(left_unclosed(wav, riff_size=0, data_size=0, keep_bytes=1))
+    assert audio_info(path).unclosed_data_offset is None
+    with pytest.raises(AudioError, match=r"hollow\.wav: no samples"):
+        load_audio(path)
+
+
 @pytest.mark.parametrize("fmt", ["FLAC", "MP3", "OGG"])
 def test_truncated_compressed_files(tmp_path, fmt):
     full = tmp_path / f"full.{fmt.lower()}"

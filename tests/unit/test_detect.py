@@ -197,6 +197,25 @@ def test_a_quiet_8khz_recording_is_classified_as_its_loud_copy(tmp_path, rng, cl
     np.testing.assert_allclose(quiet, loud, atol=0.01)
 
 
+def test_a_recording_whose_recorder_died_is_detected_and_named(tmp_path, rng, classifier):
+    # A recorder that lost power leaves its header's data size at 0: the alarm is all there.
+    y = alarm_in_noise(rng, sr=16000)
+    closed = write_wav(tmp_path / "closed.wav", y, 16000, subtype="PCM_16")
+    data = closed.read_bytes().index(b"data")
+    crashed = bytearray(closed.read_bytes())
+    crashed[4:8] = crashed[data + 4 : data + 8] = bytes(4)
+    path = tmp_path / "crashed.wav"
+    path.write_bytes(crashed)
+    with pytest.warns(SoundDetectWarning, match=r"crashed\.wav: WAV header never completed"):
+        result = detect_file(path, classifier)
+    assert_schema(result)
+    expected = detect_file(closed, classifier)
+    assert {k: v for k, v in result.items() if k != "file"} == {
+        k: v for k, v in expected.items() if k != "file"
+    }
+    assert result["alarm"] is True
+
+
 def test_96khz_file(tmp_path, rng, classifier):
     path = write_wav(tmp_path / "studio.wav", alarm_in_noise(rng, sr=96000), 96000)
     with warnings.catch_warnings():
