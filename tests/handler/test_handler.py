@@ -215,6 +215,25 @@ def test_formats_rates_and_channels_are_decoded(
     assert abs(result["duration_s"] - 10.0) < 0.1
 
 
+def test_a_recording_whose_recorder_died_is_processed_with_a_warning(
+    aws, app, tmp_path, rng, lambda_context
+):
+    y = noise(10.0, sr=SR, rng=rng, amplitude=0.003) + tone(10.0, sr=SR, amplitude=0.1)
+    wav = bytearray(write_wav(tmp_path / "closed.wav", y, SR, subtype="PCM_16").read_bytes())
+    data = wav.index(b"data")
+    wav[4:8] = wav[data + 4 : data + 8] = bytes(4)  # the sizes a recorder writes first
+    (tmp_path / "camera.wav").write_bytes(wav)
+    aws.upload("uploads/camera.wav", tmp_path / "camera.wav")
+
+    invoke(app, event_for(aws, "s3-put-wav.json", "uploads/camera.wav"), lambda_context)
+
+    result = aws.stored_result("results/camera.wav.json")
+    assert result["error"] is None and result["alarm"] is True
+    assert abs(result["duration_s"] - 10.0) < 0.01
+    (warning,) = [line for line in app.logs() if "never completed" in line["message"]]
+    assert warning["level"] == "WARNING" and warning["key"] == "uploads/camera.wav"
+
+
 def test_a_rate_too_low_for_the_model_is_logged_as_a_warning(
     aws, app, tmp_path, rng, lambda_context
 ):
