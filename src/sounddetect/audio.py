@@ -78,6 +78,12 @@ _WAV_TAG_NAMES = {
     0x2000: "Dolby AC-3",
 }
 
+#: libsndfile's frame count for a stream whose header leaves the length open.
+_SF_COUNT_MAX = 2**63 - 1
+
+#: Read steps (frames) that recover the last samples of such a stream after a failed read.
+_OPEN_LENGTH_STEPS = (1024, 1)
+
 #: Integer subtypes: the integer type to read them as and the scale to [-1, 1).
 _INTEGER_READS = {
     **dict.fromkeys(("PCM_S8", "PCM_U8", "PCM_16", "ALAW", "ULAW"), ("int16", np.float32(2**-15))),
@@ -96,7 +102,8 @@ class AudioInfo:
     sr : int
         Native sample rate in Hz.
     frames : int
-        Samples per channel the header declares (an estimate for MP3).
+        Samples per channel the header declares (an estimate for MP3); 0 when it leaves the
+        length open (a FLAC written to a pipe, a raw AAC stream).
     channels : int
     format, subtype : str
         libsndfile's names, e.g. ``"WAV"``, ``"PCM_16"``; ffmpeg's container and codec
@@ -194,7 +201,8 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
         with _open(source) as sound:
             info = AudioInfo(
                 sr=int(sound.samplerate),
-                frames=int(sound.frames),
+                # libsndfile's "length unknown" (a FLAC written to a pipe), as ffprobe's
+                frames=0 if sound.frames == _SF_COUNT_MAX else int(sound.frames),
                 channels=int(sound.channels),
                 format=sound.format,
                 subtype=sound.subtype,
@@ -300,24 +308,34 @@ def _libsndfile_blocks(
     # Integer PCM cannot hold NaN or infinity, and numpy scales it to [-1, 1) several times
     # faster than libsndfile's float conversion (same values).
     read_dtype, scale = _INTEGER_READS.get(info.subtype, ("float32", None))
-    n_read = 0
-    try:
-        with _open(source, info) as sound:
-            log = sound.extra_info
-            _check_declared_size(log, name=name)
-            # Not SoundFile.blocks(): it pads a file shorter than its header with stale data.
-            while len(block := sound.read(block_frames, dtype=read_dtype, always_2d=True)):
-                y = to_mono(block).astype(np.float32, copy=scale is None)
-                if scale is not None:
-                    y *= scale
-                else:
-                    _check_finite(y, n_read=n_read, sr=info.sr, name=name)
-                n_read += len(y)
-                yield y
-    except (sf.LibsndfileError, RuntimeError) as exc:
-        raise AudioError(
-            f"{name}: truncated or corrupt after {n_read / info.sr:.3f} s ({_reason(exc)})"
-        ) from exc
+    n_read, log = 0, ""
+    # A stream whose header leaves its length open (frames 0: a FLAC written to a pipe, or
+    # by a recorder that died) ends where it can no longer be decoded. libsndfile's FLAC
+    # decoder fails at that end, and the read that fails returns nothing, so what that read
+    # held is read again from where it began in smaller steps.
+    for step in (block_frames, *_OPEN_LENGTH_STEPS):
+        try:
+            with _open(source, info) as sound:
+                log = sound.extra_info
+                _check_declared_size(log, name=name)
+                if n_read:
+                    sound.seek(n_read)
+                # Not SoundFile.blocks(): it pads a file shorter than its header with stale
+                # data.
+                while len(block := sound.read(step, dtype=read_dtype, always_2d=True)):
+                    y = to_mono(block).astype(np.float32, copy=scale is None)
+                    if scale is not None:
+                        y *= scale
+                    else:
+                        _check_finite(y, n_read=n_read, sr=info.sr, name=name)
+                    n_read += len(y)
+                    yield y
+            break
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            if info.frames or not n_read:
+                raise AudioError(
+                    f"{name}: truncated or corrupt after {n_read / info.sr:.3f} s ({_reason(exc)})"
+                ) from exc
     if n_read == 0:
         if "ended unexpectedly" in log:
             raise AudioError(f"{name}: truncated (the stream ends before its first samples)")

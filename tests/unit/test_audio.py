@@ -209,6 +209,39 @@ def test_truncated_compressed_files(tmp_path, fmt):
         load_audio(path)
 
 
+def with_open_length(flac: bytes) -> bytes:
+    """``flac`` with STREAMINFO's total samples set to 0, "unknown", as an encoder writing
+    to a pipe (or one that died before it could go back to the header) leaves it."""
+    out = bytearray(flac)
+    assert out[:4] == b"fLaC" and out[4] & 0x7F == 0  # the first block is STREAMINFO
+    (packed,) = struct.unpack(">Q", out[18:26])  # rate 20 bits, channels 3, bits 5, total 36
+    out[18:26] = struct.pack(">Q", packed & ~(2**36 - 1))
+    return bytes(out)
+
+
+@pytest.mark.parametrize("kept", [1.0, 0.6])
+def test_a_flac_of_open_length_decodes_to_its_end(tmp_path, rng, kept):
+    # GIVEN a FLAC whose header does not give its length, whole or cut mid-frame (a
+    # recorder that died)
+    sr = 16000
+    y = np.stack([noise(6.0, sr=sr, rng=rng), tone(6.0, sr=sr, amplitude=0.3)], axis=1)
+    flac = tmp_path / "whole.flac"
+    sf.write(flac, y, sr, subtype="PCM_16")
+    expected = load_audio(flac, sr=None)[0]
+    data = with_open_length(flac.read_bytes())
+    path = tmp_path / "open.flac"
+    path.write_bytes(data[: int(len(data) * kept)])
+    # WHEN it is decoded in blocks of 2 s, from a path and from a file object
+    for source in (path, io.BytesIO(path.read_bytes())):
+        assert audio_info(source).frames == 0
+        decoded = np.concatenate(list(iter_audio_blocks(source, sr=None, block_seconds=2.0)))
+        # THEN every sample libsndfile can decode is there: up to the last one of a whole
+        # file (its FLAC decoder fails on that one), up to the cut of a cut one
+        least = len(expected) - 1 if kept == 1.0 else int(len(expected) * kept) - 2 * 4096
+        assert least <= len(decoded) <= len(expected)
+        np.testing.assert_array_equal(decoded, expected[: len(decoded)])
+
+
 @pytest.mark.parametrize(
     ("name", "content", "match"),
     [
