@@ -308,7 +308,7 @@ def _libsndfile_blocks(
     # Integer PCM cannot hold NaN or infinity, and numpy scales it to [-1, 1) several times
     # faster than libsndfile's float conversion (same values).
     read_dtype, scale = _INTEGER_READS.get(info.subtype, ("float32", None))
-    n_read, log = 0, ""
+    n_read, log, failure = 0, "", None
     # A stream whose header leaves its length open (frames 0: a FLAC written to a pipe, or
     # by a recorder that died) ends where it can no longer be decoded. libsndfile's FLAC
     # decoder fails at that end, and the read that fails returns nothing, so what that read
@@ -330,12 +330,16 @@ def _libsndfile_blocks(
                         _check_finite(y, n_read=n_read, sr=info.sr, name=name)
                     n_read += len(y)
                     yield y
+            failure = None
             break
         except (sf.LibsndfileError, RuntimeError) as exc:
-            if info.frames or not n_read:
-                raise AudioError(
-                    f"{name}: truncated or corrupt after {n_read / info.sr:.3f} s ({_reason(exc)})"
-                ) from exc
+            failure = exc
+            if info.frames:  # a declared length: the stream is damaged
+                break
+    if failure is not None and (info.frames or not n_read):
+        raise AudioError(
+            f"{name}: truncated or corrupt after {n_read / info.sr:.3f} s ({_reason(failure)})"
+        ) from failure
     if n_read == 0:
         if "ended unexpectedly" in log:
             raise AudioError(f"{name}: truncated (the stream ends before its first samples)")

@@ -231,10 +231,11 @@ def test_a_flac_of_open_length_decodes_to_its_end(tmp_path, rng, kept):
     data = with_open_length(flac.read_bytes())
     path = tmp_path / "open.flac"
     path.write_bytes(data[: int(len(data) * kept)])
-    # WHEN it is decoded in blocks of 2 s, from a path and from a file object
-    for source in (path, io.BytesIO(path.read_bytes())):
+    # WHEN it is decoded in blocks of 2 s or in one block, from a path and a file object
+    for source, block_seconds in ((path, 2.0), (io.BytesIO(path.read_bytes()), 30.0)):
         assert audio_info(source).frames == 0
-        decoded = np.concatenate(list(iter_audio_blocks(source, sr=None, block_seconds=2.0)))
+        blocks = iter_audio_blocks(source, sr=None, block_seconds=block_seconds)
+        decoded = np.concatenate(list(blocks))
         # THEN every sample libsndfile can decode is there: up to the last one of a whole
         # file (its FLAC decoder fails on that one), up to the cut of a cut one
         least = len(expected) - 1 if kept == 1.0 else int(len(expected) * kept) - 2 * 4096
