@@ -201,7 +201,7 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
         with _open(source) as sound:
             info = AudioInfo(
                 sr=int(sound.samplerate),
-                # libsndfile's "length unknown" (a FLAC written to a pipe), as ffprobe's
+                # 0 for a length the header leaves open, as for ffmpeg's raw streams
                 frames=0 if sound.frames == _SF_COUNT_MAX else int(sound.frames),
                 channels=int(sound.channels),
                 format=sound.format,
