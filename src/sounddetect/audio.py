@@ -109,10 +109,11 @@ class AudioInfo:
         libsndfile's names, e.g. ``"WAV"``, ``"PCM_16"``; ffmpeg's container and codec
         names, e.g. ``"mov,mp4,m4a,3gp,3g2,mj2"``, ``"aac"``, when ffmpeg decodes the file.
     decoder : {"libsndfile", "ffmpeg"}
-    unclosed_data_offset : int or None
-        Set for a WAV whose recorder never closed it (its header declares no audio, and the
-        audio follows): the byte where that audio starts. It is read from there to the end
-        of the file, and ``frames`` counts what is there.
+    raw_data_offset : int or None
+        Set for a WAV whose header cannot give its audio's size: 0 left by a recorder that
+        never closed the file, or a size past 4 GB that wrapped around its 32 bits. The
+        byte where the audio starts; it is read from there to the end of the file, and
+        ``frames`` counts what is there.
     """
 
     sr: int
@@ -121,7 +122,7 @@ class AudioInfo:
     format: str
     subtype: str
     decoder: str = "libsndfile"
-    unclosed_data_offset: int | None = None
+    raw_data_offset: int | None = None
 
     @property
     def duration(self) -> float:
@@ -207,7 +208,7 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
                 format=sound.format,
                 subtype=sound.subtype,
             )
-        return _unclosed_wav(source, info, head) or info
+        return _wav_of_unknown_size(source, info, head) or info
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         failure = exc
     # Only a codec recognised by its first bytes or its file name goes to ffmpeg: a damaged
@@ -411,8 +412,8 @@ def load_audio(
 
 @contextmanager
 def _open(source: AudioSource, info: AudioInfo | None = None) -> Iterator[sf.SoundFile]:
-    """libsndfile on the file, or on the audio of an unclosed WAV as raw samples."""
-    offset = None if info is None else info.unclosed_data_offset
+    """libsndfile on the file, or on the audio of a WAV of unknown size as raw samples."""
+    offset = None if info is None else info.raw_data_offset
     with ExitStack() as stack:
         if isinstance(source, str | os.PathLike):
             handle = source if offset is None else stack.enter_context(open(source, "rb"))
@@ -461,39 +462,45 @@ _RAW_SAMPLE_BYTES = {
 }
 
 
-def _unclosed_wav(source: AudioSource, info: AudioInfo, head: bytes) -> AudioInfo | None:
-    """The AudioInfo of a WAV its recorder never closed, or None for any other file.
+def _wav_of_unknown_size(source: AudioSource, info: AudioInfo, head: bytes) -> AudioInfo | None:
+    """The AudioInfo of a WAV whose header cannot give its audio's size, or None for any
+    other file.
 
     Recorders write a WAV's header first with the sizes unknown and fill them in when they
     close the file; one that crashes or loses power leaves them as they were. libsndfile
     reads the audio of such a file when the placeholder is -1 or its own (a RIFF size of
-    8), but takes a data size of 0 (what hand-written recorders put there) as no audio:
-    the recording would be lost though every sample of it is there.
+    8), but takes a data size of 0 (what hand-written recorders put there) as no audio: the
+    recording would be lost though every sample of it is there. And a writer that knows
+    no RF64 stores the size of more than 4 GB of audio modulo 2**32: libsndfile would read
+    the remainder and stop there without a word.
     """
-    if info.format != "WAV" or info.frames or info.subtype not in _RAW_SAMPLE_BYTES:
+    if info.format != "WAV" or info.subtype not in _RAW_SAMPLE_BYTES:
         return None
-    offset = _wav_data_offset(head)
-    if offset is None:
+    chunk = _wav_data_chunk(head)
+    if chunk is None:
         return None
+    offset, declared = chunk
     if isinstance(source, str | os.PathLike):
         size = Path(source).stat().st_size
     else:
         size = source.seek(0, io.SEEK_END)
         source.seek(0)
-    frames = (size - offset) // (info.channels * _RAW_SAMPLE_BYTES[info.subtype])
-    if frames <= 0:
+    beyond = size - offset - declared
+    unclosed = declared == 0 and not info.frames
+    if not (unclosed or (declared and beyond > 0 and beyond % 2**32 == 0)):
         return None
-    return replace(info, frames=frames, unclosed_data_offset=offset)
+    frames = (size - offset) // (info.channels * _RAW_SAMPLE_BYTES[info.subtype])
+    return replace(info, frames=frames, raw_data_offset=offset) if frames > 0 else None
 
 
-def _wav_data_offset(head: bytes) -> int | None:
-    """Where the audio starts in a little-endian WAV whose ``data`` chunk, found within
-    ``head``, declares 0 bytes; None otherwise."""
+def _wav_data_chunk(head: bytes) -> tuple[int, int] | None:
+    """Where the audio starts in a little-endian WAV whose ``data`` chunk header lies
+    within ``head``, and the size it declares; None otherwise."""
     if not head.startswith(b"RIFF"):
         return None
     for chunk_id, start, size in _wav_chunks(head):
         if chunk_id == b"data":
-            return start if size == 0 else None
+            return start, size
     return None
 
 

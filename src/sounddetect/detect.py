@@ -319,10 +319,11 @@ def detect_file(
 
     try:
         info = audio_info(source, name=name)
-        if info.unclosed_data_offset is not None:
+        if info.raw_data_offset is not None:
             warnings.warn(
-                f"{name}: WAV header never completed (a recorder that stopped without closing "
-                f"the file); reading the {info.duration:.1f} s of audio that follow it",
+                f"{name}: WAV header without the audio's size (a recorder that stopped without "
+                f"closing the file, or over 4 GB); reading the {info.duration:.1f} s of audio "
+                "that follow it",
                 SoundDetectWarning,
                 stacklevel=2,
             )

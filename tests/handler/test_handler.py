@@ -230,7 +230,7 @@ def test_a_recording_whose_recorder_died_is_processed_with_a_warning(
     result = aws.stored_result("results/camera.wav.json")
     assert result["error"] is None and result["alarm"] is True
     assert abs(result["duration_s"] - 10.0) < 0.01
-    (warning,) = [line for line in app.logs() if "never completed" in line["message"]]
+    (warning,) = [line for line in app.logs() if "without the audio" in line["message"]]
     assert warning["level"] == "WARNING" and warning["key"] == "uploads/camera.wav"
 
 

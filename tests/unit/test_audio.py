@@ -189,11 +189,31 @@ def test_a_recording_never_closed_decodes_to_its_last_whole_frame(
         np.testing.assert_array_equal(load_audio(source, sr=None)[0], expected)
 
 
+def test_a_wav_over_4_gb_whose_size_wrapped_is_read_whole(tmp_path):
+    # GIVEN a WAV of 4 GB and 1 s of 16-bit audio whose writer stored the data size modulo
+    # 2**32 (a sparse file: the 4 GB of silence take no disk)
+    sr = 16000
+    wav = write_wav(tmp_path / "start.wav", tone(1.0, sr=sr), sr, subtype="PCM_16").read_bytes()
+    data = wav.index(b"data") + 8
+    path = tmp_path / "day.wav"
+    path.write_bytes(wav)
+    with path.open("r+b") as handle:
+        handle.truncate(len(wav) + 2**32)
+    frames = (len(wav) - data + 2**32) // 2
+    # WHEN its header is read and its first block decoded
+    info = audio_info(path)
+    first = next(iter_audio_blocks(path, sr=None, block_seconds=1.0, info=info))
+    # THEN every frame counts, not the remainder the header declares, and the audio starts
+    # where it does
+    assert info.frames == frames and info.raw_data_offset == data
+    np.testing.assert_array_equal(first, load_audio(tmp_path / "start.wav", sr=None)[0])
+
+
 def test_a_wav_that_declares_no_audio_and_holds_none_has_no_samples(tmp_path):
     wav = write_wav(tmp_path / "whole.wav", tone(1.0, sr=16000), 16000).read_bytes()
     path = tmp_path / "hollow.wav"
     path.write_bytes(left_unclosed(wav, riff_size=0, data_size=0, keep_bytes=1))
-    assert audio_info(path).unclosed_data_offset is None
+    assert audio_info(path).raw_data_offset is None
     with pytest.raises(AudioError, match=r"hollow\.wav: no samples"):
         load_audio(path)
 
