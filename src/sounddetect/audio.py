@@ -45,10 +45,16 @@ from sounddetect.ffmpeg import find_ffmpeg, iter_pcm_blocks, probe_audio
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".caf")
 
 #: Suffixes of common recording formats libsndfile cannot decode: phones' voice memos
-#: (M4A, AMR, 3GP), cameras' and browsers' videos (MP4, MOV, WebM, MKV), Windows' WMA. They
-#: are decoded through ffmpeg when it is installed; without it a folder scan still includes
+#: (M4A, AMR, 3GP), cameras' and browsers' videos (MP4, MOV, WebM, MKV), security cameras'
+#: and DVRs' (AVI, MPEG transport streams), camcorders' (MTS, M2TS), Windows' WMA. They are
+#: decoded through ffmpeg when it is installed; without it a folder scan still includes
 #: them, so each one is reported ("unsupported codec") instead of being skipped without a word.
-FFMPEG_AUDIO_SUFFIXES = (".m4a", ".aac", ".mp4", ".mov", ".wma", ".amr", ".3gp", ".webm", ".mkv")
+FFMPEG_AUDIO_SUFFIXES = (
+    *(".m4a", ".aac", ".amr", ".3gp"),
+    *(".mp4", ".mov", ".webm", ".mkv"),
+    *(".avi", ".ts", ".mts", ".m2ts"),
+    ".wma",
+)
 
 #: Default decoding block in seconds: ~3.5 MB per channel at 44.1 kHz, large enough that
 #: per-block overhead is negligible and small enough that memory stays flat.
@@ -546,6 +552,13 @@ def _unsupported_codec(head: bytes) -> str | None:
         return "Matroska/WebM container"
     if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
         return "raw AAC (ADTS)"
+    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return "AVI container"
+    # Three MPEG-TS packets, each starting with the sync byte 0x47 ("G"); M2TS puts a 4-byte
+    # time code before each.
+    for first, size in ((0, 188), (4, 192)):
+        if head[first::size][:3] == b"GGG":
+            return "MPEG transport stream"
     if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
         tag = _wav_format_tag(head)
         if tag is not None and tag not in _WAV_SUPPORTED_TAGS:

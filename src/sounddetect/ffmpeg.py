@@ -36,9 +36,11 @@ FFMPEG_ENV = "SOUNDDETECT_FFMPEG"
 _OFF = ("", "off", "none", "0")
 #: ffprobe reads the container's header only; a minute is for a very slow network disk.
 _PROBE_TIMEOUT_S = 60.0
-#: ffprobe's names of raw streams (ADTS AAC, AMR, ...): without an index their length is an
-#: estimate from the bitrate (62.9 s for a 60 s ADTS file at 128 kbit/s), not a declaration.
-_RAW_STREAMS = {"aac", "amr", "ac3", "eac3", "mp3"}
+#: ffprobe's names of containers whose length it estimates rather than reads: raw streams
+#: (ADTS AAC, AMR, ...) have no index, so it comes from the bitrate (62.9 s for a 60 s ADTS
+#: file at 128 kbit/s); an AVI's audio length it takes from packet timings (6.145 or 6.789 s
+#: for 6 s of 8 kHz mu-law, whose 48,000 frames it counts right).
+_ESTIMATED_LENGTH = {"aac", "amr", "ac3", "eac3", "mp3", "avi"}
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class StreamInfo:
     channels : int
     duration : float or None
         Length in seconds (the stream's, else the container's); None when neither says, or
-        when the file is a raw stream whose length ffprobe only estimates.
+        when ffprobe only estimates it (a raw stream, an AVI).
     codec, container : str
         ffmpeg's names, e.g. ``"aac"`` and ``"mov,mp4,m4a,3gp,3g2,mj2"``.
     """
@@ -137,7 +139,7 @@ def probe_audio(path: str | os.PathLike, tools: FFmpeg, *, name: str) -> StreamI
     duration = _seconds(stream.get("duration"))
     if duration is None:
         duration = _seconds(container.get("duration"))
-    if container.get("format_name") in _RAW_STREAMS:
+    if container.get("format_name") in _ESTIMATED_LENGTH:
         duration = None
     return StreamInfo(
         sr=sr,

@@ -286,6 +286,22 @@ def test_unsupported_codecs(tmp_path, monkeypatch, name, content, match):
         load_audio(path)
 
 
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"RIFF\x00\x10\x00\x00AVI LIST" + bytes(200), "AVI container"),
+        ((b"G" + bytes(187)) * 4, "MPEG transport stream"),
+        ((bytes(4) + b"G" + bytes(187)) * 4, "MPEG transport stream"),  # M2TS
+    ],
+)
+def test_cameras_containers_are_named_by_their_first_bytes(tmp_path, monkeypatch, content, match):
+    path = tmp_path / "export.bin"
+    path.write_bytes(content)
+    monkeypatch.setenv(FFMPEG_ENV, "off")
+    with pytest.raises(AudioError, match=rf"export\.bin: unsupported codec: {match}"):
+        load_audio(path)
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_nan_or_inf_samples(tmp_path, bad):
     y = tone(3.0, sr=16000)

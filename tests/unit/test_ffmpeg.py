@@ -97,6 +97,9 @@ def test_stopping_early_ends_the_decoder(tmp_path, with_ffmpeg, stereo):
         ("clip.webm", ("-c:a", "libopus")),
         ("meeting.wma", ("-c:a", "wmav2")),
         ("camera.mov", ("-c:a", "aac")),
+        ("dvr.avi", ("-ar", "8000", "-c:a", "pcm_mulaw")),
+        ("camera.ts", ("-c:a", "aac")),
+        ("camcorder.m2ts", ("-c:a", "ac3")),
         ("mp2_in.wav", ("-c:a", "mp2")),
     ],
 )
