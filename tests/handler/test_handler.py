@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
-from helpers.signals import noise, t3_alarm, tone, write_wav
+from helpers.signals import left_unclosed, noise, t3_alarm, tone, write_wav
 from lambda_helpers import (
     ContentRekognition,
     emitted_metrics,
@@ -219,10 +219,8 @@ def test_a_recording_whose_recorder_died_is_processed_with_a_warning(
     aws, app, tmp_path, rng, lambda_context
 ):
     y = noise(10.0, sr=SR, rng=rng, amplitude=0.003) + tone(10.0, sr=SR, amplitude=0.1)
-    wav = bytearray(write_wav(tmp_path / "closed.wav", y, SR, subtype="PCM_16").read_bytes())
-    data = wav.index(b"data")
-    wav[4:8] = wav[data + 4 : data + 8] = bytes(4)  # the sizes a recorder writes first
-    (tmp_path / "camera.wav").write_bytes(wav)
+    wav = write_wav(tmp_path / "closed.wav", y, SR, subtype="PCM_16").read_bytes()
+    (tmp_path / "camera.wav").write_bytes(left_unclosed(wav))
     aws.upload("uploads/camera.wav", tmp_path / "camera.wav")
 
     invoke(app, event_for(aws, "s3-put-wav.json", "uploads/camera.wav"), lambda_context)

@@ -1,8 +1,9 @@
 """Analytic test signals: T3 smoke-alarm tones, noise, silence; writing them as WAV, or
-through ffmpeg in the formats libsndfile cannot write."""
+through ffmpeg in the formats libsndfile cannot write, or as a recorder that died leaves a WAV."""
 
 from __future__ import annotations
 
+import struct
 import subprocess
 from pathlib import Path
 
@@ -53,3 +54,16 @@ def encode_with_ffmpeg(path, y, sr: int, *codec: str) -> Path:
     subprocess.run(command, check=True)
     wav.unlink()
     return path
+
+
+def left_unclosed(
+    wav: bytes, *, riff_size: int = 0, data_size: int = 0, keep_bytes: int | None = None
+) -> bytes:
+    """``wav`` as a recorder that never closed it leaves it: placeholder sizes in the header
+    (0 by default) and only the first ``keep_bytes`` of its audio written (all by default)."""
+    out, offset = bytearray(wav), 12
+    while out[offset : offset + 4] != b"data":
+        offset += 8 + struct.unpack("<I", out[offset + 4 : offset + 8])[0]
+    out[4:8] = struct.pack("<I", riff_size)
+    out[offset + 4 : offset + 8] = struct.pack("<I", data_size)
+    return bytes(out if keep_bytes is None else out[: offset + 8 + keep_bytes])

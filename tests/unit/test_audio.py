@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 import soxr
-from helpers.signals import dominant_frequency, noise, tone, write_wav
+from helpers.signals import dominant_frequency, left_unclosed, noise, tone, write_wav
 
 from sounddetect.audio import (
     audio_info,
@@ -142,17 +142,6 @@ def test_truncated_wav(tmp_path):
     path.write_bytes(full[: len(full) // 2])
     with pytest.raises(AudioError, match=r"cut\.wav: truncated \(header declares 128000 bytes"):
         load_audio(path)
-
-
-def left_unclosed(wav: bytes, *, riff_size: int, data_size: int, keep_bytes: int) -> bytes:
-    """``wav`` as a recorder that never closed it leaves it: placeholder sizes in the header
-    and only the first ``keep_bytes`` of its audio written."""
-    out, offset = bytearray(wav), 12
-    while out[offset : offset + 4] != b"data":
-        offset += 8 + struct.unpack("<I", out[offset + 4 : offset + 8])[0]
-    out[4:8] = struct.pack("<I", riff_size)
-    out[offset + 4 : offset + 8] = struct.pack("<I", data_size)
-    return bytes(out[: offset + 8 + keep_bytes])
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import soundfile as sf
-from helpers.signals import encode_with_ffmpeg, noise, tone, write_wav
+from helpers.signals import encode_with_ffmpeg, left_unclosed, noise, tone, write_wav
 
 from sounddetect import spectrum, windows
 from sounddetect.classifiers import OnnxClassifier
@@ -201,11 +201,8 @@ def test_a_recording_whose_recorder_died_is_detected_and_named(tmp_path, rng, cl
     # A recorder that lost power leaves its header's data size at 0: the alarm is all there.
     y = alarm_in_noise(rng, sr=16000)
     closed = write_wav(tmp_path / "closed.wav", y, 16000, subtype="PCM_16")
-    data = closed.read_bytes().index(b"data")
-    crashed = bytearray(closed.read_bytes())
-    crashed[4:8] = crashed[data + 4 : data + 8] = bytes(4)
     path = tmp_path / "crashed.wav"
-    path.write_bytes(crashed)
+    path.write_bytes(left_unclosed(closed.read_bytes()))
     with pytest.warns(
         SoundDetectWarning, match=r"crashed\.wav: WAV header without the audio.s size"
     ):
