@@ -14,8 +14,8 @@ Temporal patterns
 Sources
     harmonic_tone, babble, AlarmSpec, alarm_intervals, render_alarm
 Rooms and microphones
-    Room, ROOMS, MICROPHONES, Recording, room_impulse_response, apply_room,
-    apply_microphone, record
+    Room, ROOMS, MICROPHONES, Partition, PARTITION_KINDS, Recording, room_impulse_response,
+    apply_room, transmit, heard_through, apply_microphone, record
 Backgrounds
     render_background, BACKGROUND_KINDS, TRAINING_BACKGROUND_KINDS, HOLDOUT_BACKGROUND_KINDS,
     draw_beep_sequence, BEEP_STYLES
@@ -910,6 +910,47 @@ TRAINING_MICROPHONES = ("studio", "smartphone", "cheap", "laptop", "phone")
 HOLDOUT_MICROPHONES = ("intercom", "babymonitor", "wideband")
 
 
+#: What may stand between a sound's room and the microphone's (:class:`Partition`).
+PARTITION_KINDS = ("door", "wall")
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A closed door or a wall between a sound's room and the microphone's.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`PARTITION_KINDS`.
+    room : str
+        The sound's room, a key of :data:`ROOMS`.
+    distance_m : float
+        From the sound to the partition, metres.
+    corner_hz : float
+        Above it the loss grows by 6 dB per octave.
+    leak_db : float
+        Level of what leaks through gaps at every frequency, dB re the corner's.
+    """
+
+    kind: str = "door"
+    room: str = "room01"
+    distance_m: float = 2.0
+    corner_hz: float = 500.0
+    leak_db: float = -20.0
+
+    def __post_init__(self):
+        if self.kind not in PARTITION_KINDS or self.room not in ROOMS:
+            raise ParameterError(
+                f"unknown partition {self.kind!r} or room {self.room!r}; choose from "
+                f"{PARTITION_KINDS} and {sorted(ROOMS)}"
+            )
+        if self.distance_m <= 0 or self.corner_hz <= 0:
+            raise ParameterError(
+                f"distance_m and corner_hz must be positive, got {self.distance_m}, "
+                f"{self.corner_hz}"
+            )
+
+
 @dataclass(frozen=True)
 class Recording:
     """How a sound was recorded.
@@ -928,6 +969,9 @@ class Recording:
         If positive, peaks are driven this far past full scale and clipped (a near mic).
     channels : int
         1 or 2; stereo channels hear different reverberation.
+    through : Partition or None
+        The sound plays in another room, behind a closed door or a wall; ``room`` and
+        ``distance_m`` are then the microphone's room and its distance from the partition.
     """
 
     room: str = "room01"
@@ -936,6 +980,7 @@ class Recording:
     level_dbfs: float = -20.0
     clip_db: float = 0.0
     channels: int = 1
+    through: Partition | None = None
 
     def __post_init__(self):
         if self.room not in ROOMS:
@@ -1018,6 +1063,23 @@ def apply_room(y, *, sr, room, distance_m, channels=1, seed=0):
     return out[:, 0] if channels == 1 else out
 
 
+def transmit(y, *, sr, corner_hz, leak_db):
+    """What passes a closed door or a wall: a first-order low-pass at ``corner_hz`` (Hz), the
+    mass law's 6 dB per octave, plus the whole band ``leak_db`` (dB) down, through gaps.
+
+    Works along the first axis of ``(n,)`` or ``(n, channels)``.
+    """
+    sr = _check_sr(sr)
+    return _band_limit(y, sr=sr, lowpass_hz=corner_hz, order=1) + _gain(leak_db) * np.asarray(y)
+
+
+def heard_through(y, *, sr, partition: Partition, seed=0):
+    """A dry mono sound as it leaves a :class:`Partition` into the microphone's room: heard
+    in its own room at the partition (:func:`apply_room`), then :func:`transmit`."""
+    y = apply_room(y, sr=sr, room=partition.room, distance_m=partition.distance_m, seed=seed + 1)
+    return transmit(y, sr=sr, corner_hz=partition.corner_hz, leak_db=partition.leak_db)
+
+
 def apply_microphone(y, *, sr, mic, level_dbfs, clip_db=0.0, preroll_s=0.0, seed=0):
     """Band-limit like a microphone, drop a pre-roll, set the level, add self-noise, clip.
 
@@ -1065,7 +1127,13 @@ def apply_microphone(y, *, sr, mic, level_dbfs, clip_db=0.0, preroll_s=0.0, seed
 
 
 def record(y, *, sr, recording: Recording, preroll_s=0.0, seed=0):
-    """:func:`apply_room` then :func:`apply_microphone` with a :class:`Recording`'s settings."""
+    """:func:`apply_room` then :func:`apply_microphone` with a :class:`Recording`'s settings.
+
+    With ``recording.through``, the sound is first heard in its own room at the partition,
+    passes it (:func:`transmit`), and then reverberates in the microphone's room.
+    """
+    if recording.through is not None:
+        y = heard_through(y, sr=sr, partition=recording.through, seed=seed)
     wet = apply_room(
         y,
         sr=sr,

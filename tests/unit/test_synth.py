@@ -327,6 +327,58 @@ def test_clipping_microphone_clips():
     assert np.abs(out).max() == 1.0 and np.mean(np.abs(out) == 1.0) > 0.1
 
 
+@pytest.mark.parametrize("corner_hz, leak_db", [(150.0, -50.0), (600.0, -25.0)])
+def test_a_partition_passes_low_tones_and_loses_six_db_an_octave_above_its_corner(
+    corner_hz, leak_db
+):
+    t = np.arange(2 * SR) / SR
+    tones = {f: np.sin(2 * np.pi * f * t) for f in (60.0, 3200.0)}
+    out = {
+        f: synth.transmit(y, sr=SR, corner_hz=corner_hz, leak_db=leak_db) for f, y in tones.items()
+    }
+    gain_db = {f: level_at(out[f][SR:], f, sr=SR) - level_at(tones[f][SR:], f, sr=SR) for f in out}
+    # A first-order low-pass, |H| = 1 / sqrt(1 + (f / corner)^2), beside a flat leak.
+    lowpass = 1 / np.sqrt(1 + (3200.0 / corner_hz) ** 2)
+    expected_db = 20 * np.log10(np.hypot(lowpass, 10 ** (leak_db / 20)))
+    assert abs(gain_db[60.0]) < 1.0
+    assert gain_db[3200.0] == pytest.approx(expected_db, abs=1.5)
+    assert gain_db[3200.0] < -10.0
+
+
+def test_a_sound_heard_through_a_wall_loses_its_high_partials_and_reverberates_twice():
+    y = synth.render_alarm(
+        synth.AlarmSpec(kind="t3square", source="square", f0_hz=520.0, duration_s=4.0),
+        sr=SR,
+        seed=3,
+    )
+    near = synth.Recording(room="room07", distance_m=2.0, level_dbfs=-20.0)
+    wall = synth.Partition(kind="wall", room="room06", distance_m=2.0, corner_hz=100.0, leak_db=-50)
+    outs = {
+        name: synth.record(y, sr=SR, recording=rec, seed=5)
+        for name, rec in (("near", near), ("wall", dataclasses.replace(near, through=wall)))
+    }
+    # The square wave's 7th harmonic against its fundamental, in dB.
+    tilt = {
+        name: level_at(out, 7 * 520.0, sr=SR) - level_at(out, 520.0, sr=SR)
+        for name, out in outs.items()
+    }
+    assert tilt["wall"] < tilt["near"] - 10.0
+    # The pause after the group (1.5 s from 2.5 s) is filled by the garage's reverberation.
+    pause = slice(round(2.55 * SR), round(2.75 * SR))
+    beeps = slice(0, round(2.5 * SR))
+    fill = {name: np.std(out[pause]) / np.std(out[beeps]) for name, out in outs.items()}
+    assert fill["wall"] > 2 * fill["near"]
+
+
+def test_partitions_are_validated():
+    with pytest.raises(ParameterError, match="unknown partition"):
+        synth.Partition(kind="window")
+    with pytest.raises(ParameterError, match="unknown partition"):
+        synth.Partition(room="attic")
+    with pytest.raises(ParameterError, match="positive"):
+        synth.Partition(corner_hz=0.0)
+
+
 # The corpus -----------------------------------------------------------------------------
 
 
