@@ -14,6 +14,11 @@ messages) from seeds the corpus does not use; the alarm is 1-8 m from the microp
 background 1-3 m, in a held-out room, through a held-out microphone, at -5 to 15 dB SNR
 (measured where the alarm sounds). Then ``sounddetect detect`` runs on them.
 
+``--through door`` or ``--through wall`` puts the alarm in another held-out room, 1-5 m
+behind a closed door or a wall (``synth.heard_through``), and the microphone 1-8 m from it:
+the same recordings, each otherwise drawn as without it, so that runs with and without
+compare recording by recording.
+
 An alarm is found when an event overlaps the time it sounds; an event more than a window
 away from it is a false alarm. The script prints, per alarm kind and per SNR band, how many
 recordings were found, and every miss and false event; then how far the found alarms'
@@ -29,7 +34,14 @@ import sys
 from collections.abc import Iterator
 
 import numpy as np
-from foreign_sounds import SR, recordings_parser, run_detect, write_recording
+from foreign_sounds import (
+    PARTITIONS,
+    SR,
+    partition,
+    recordings_parser,
+    run_detect,
+    write_recording,
+)
 
 from sounddetect import synth
 
@@ -46,11 +58,19 @@ SNR_BANDS_DB = ((-5.0, 0.0), (0.0, 5.0), (5.0, 15.0))
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = recordings_parser(__doc__, work="/tmp/sounddetect-alarm-recordings", kinds=KINDS)
     parser.add_argument("--count", type=int, default=8, help="recordings per alarm kind")
+    parser.add_argument(
+        "--through",
+        choices=tuple(PARTITIONS),
+        help="the alarm sounds in another room, behind a closed door or a wall",
+    )
     return parser.parse_args(argv)
 
 
-def render(kind: str, *, index: int, seed: int) -> tuple[np.ndarray, dict]:
-    """One recording of an alarm of ``kind`` over a household scene, and its truth."""
+def render(
+    kind: str, *, index: int, seed: int, through: str | None = None
+) -> tuple[np.ndarray, dict]:
+    """One recording of an alarm of ``kind`` over a household scene (the alarm ``through``
+    a door or a wall, if given), and its truth."""
     rng = np.random.default_rng(seed)
     room = synth.HOLDOUT_ROOMS[index % len(synth.HOLDOUT_ROOMS)]
     mic = synth.HOLDOUT_MICROPHONES[index % len(synth.HOLDOUT_MICROPHONES)]
@@ -72,8 +92,16 @@ def render(kind: str, *, index: int, seed: int) -> tuple[np.ndarray, dict]:
     dry = synth.render_alarm(spec, sr=SR, seed=seed)
     start = n_pre + round(at_s * SR)
     dry = dry[: n - start]
+    arriving = dry
+    if through is not None:
+        behind = partition(through, room=room, seed=seed)
+        arriving = synth.heard_through(dry, sr=SR, partition=behind, seed=seed)
     wet = synth.apply_room(
-        dry, sr=SR, room=room, distance_m=float(np.exp(rng.uniform(0.0, np.log(8.0)))), seed=seed
+        arriving,
+        sr=SR,
+        room=room,
+        distance_m=float(np.exp(rng.uniform(0.0, np.log(8.0)))),
+        seed=seed,
     )
     sounding = np.abs(dry) > 1e-3
     scene_rms = np.sqrt(np.mean(scene[start : start + dry.size][sounding] ** 2))
@@ -92,6 +120,7 @@ def render(kind: str, *, index: int, seed: int) -> tuple[np.ndarray, dict]:
     heard = heard[heard[:, 0] < RECORDING_S]
     truth = {
         "kind": kind,
+        "through": through,
         "background": background,
         "snr_db": snr_db,
         "start": float(heard[:, 0].min()),
@@ -119,12 +148,14 @@ def score(result: dict, truth: dict) -> tuple[bool, list[dict], tuple[float, flo
     return bool(overlapping), false, bounds
 
 
-def recordings(kind: str, *, seed: int, count: int) -> Iterator[tuple[np.ndarray, dict]]:
+def recordings(
+    kind: str, *, seed: int, count: int, through: str | None = None
+) -> Iterator[tuple[np.ndarray, dict]]:
     """The ``count`` recordings of ``kind`` that ``--seed seed`` renders, with their truth."""
     # Seeds drawn from (seed, kind): the corpus seeds its files from (seed, section, index).
     seeds = np.random.SeedSequence([seed, KINDS.index(kind), 104729]).generate_state(count)
     for index, file_seed in enumerate(seeds.tolist()):
-        yield render(kind, index=index, seed=file_seed)
+        yield render(kind, index=index, seed=file_seed, through=through)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     for kind in args.kinds:
         folder = args.work / kind
         folder.mkdir(parents=True, exist_ok=True)
-        for index, (audio, truth) in enumerate(recordings(kind, seed=args.seed, count=args.count)):
+        drawn = recordings(kind, seed=args.seed, count=args.count, through=args.through)
+        for index, (audio, truth) in enumerate(drawn):
             paths.append(folder / f"{kind}_{index:02d}.{args.file_format}")
             write_recording(paths[-1], audio, sample_rate=args.sample_rate)
             truths.append(truth)
@@ -164,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
         false = sum(o[2] for o in chosen)
         return f"  {name:<12} {found:>3} of {len(chosen):<3} found, {false} with a false event"
 
-    print(f"{args.model}: alarm recordings")
+    print(
+        f"{args.model}: alarm recordings" + (f" through a {args.through}" if args.through else "")
+    )
     for kind in args.kinds:
         print(line(kind, [o for o in outcomes if o[0]["kind"] == kind]))
     for low, high in SNR_BANDS_DB:

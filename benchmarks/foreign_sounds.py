@@ -22,6 +22,7 @@ event is a false alarm; the script prints how many recordings of each kind raise
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import shutil
@@ -281,8 +282,40 @@ def music_pieces(rng: np.random.Generator, work: Path):
         )
 
 
-def record(audio: np.ndarray, *, index: int, rng: np.random.Generator) -> np.ndarray:
-    """``audio`` as heard in a held-out room through a held-out microphone, over a room tone."""
+#: ``--through``: what passes the partition, as ``synth.transmit`` takes it: above the
+#: corner the loss grows by 6 dB per octave (the mass law); a door's gaps leak more of
+#: every frequency than a wall's.
+PARTITIONS = {
+    "door": {"corner_hz": (250.0, 700.0), "leak_db": (-35.0, -20.0)},
+    "wall": {"corner_hz": (60.0, 150.0), "leak_db": (-60.0, -45.0)},
+}
+
+
+def partition(kind: str, *, room: str, seed: int) -> synth.Partition:
+    """A door or a wall (``kind``) between another held-out room, 1-5 m from it, and
+    ``room``."""
+    # A stream of its own: the rest of the recording is drawn as without a partition.
+    rng = np.random.default_rng([seed, 999])
+    ranges = PARTITIONS[kind]
+    return synth.Partition(
+        kind=kind,
+        room=str(rng.choice([r for r in synth.HOLDOUT_ROOMS if r != room])),
+        distance_m=float(rng.uniform(1.0, 5.0)),
+        corner_hz=float(np.exp(rng.uniform(*np.log(ranges["corner_hz"])))),
+        leak_db=float(rng.uniform(*ranges["leak_db"])),
+    )
+
+
+def record(
+    audio: np.ndarray,
+    *,
+    index: int,
+    rng: np.random.Generator,
+    through: str | None = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """``audio`` as heard in a held-out room through a held-out microphone, over a room tone;
+    with ``through``, from another room behind a door or a wall (drawn from ``seed``)."""
     # Synthesised pauses are digital silence; no room is that quiet.
     room_tone = synth.render_background("roomtone", duration=audio.size / SR, sr=SR, seed=index)
     ratio = np.sqrt(np.mean(audio**2) / np.mean(room_tone**2))
@@ -293,6 +326,9 @@ def record(audio: np.ndarray, *, index: int, rng: np.random.Generator) -> np.nda
         mic=synth.HOLDOUT_MICROPHONES[index % len(synth.HOLDOUT_MICROPHONES)],
         level_dbfs=float(rng.uniform(-30.0, -18.0)),
     )
+    if through is not None:
+        behind = partition(through, room=recording.room, seed=seed)
+        recording = dataclasses.replace(recording, through=behind)
     return synth.record(audio, sr=SR, recording=recording, seed=index)
 
 
