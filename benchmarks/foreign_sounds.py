@@ -22,7 +22,6 @@ event is a false alarm; the script prints how many recordings of each kind raise
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import io
 import json
 import shutil
@@ -320,15 +319,14 @@ def record(
     room_tone = synth.render_background("roomtone", duration=audio.size / SR, sr=SR, seed=index)
     ratio = np.sqrt(np.mean(audio**2) / np.mean(room_tone**2))
     audio = audio + ratio * 10.0 ** (rng.uniform(-45.0, -25.0) / 20.0) * room_tone[: audio.size]
+    room = synth.HOLDOUT_ROOMS[index % len(synth.HOLDOUT_ROOMS)]
     recording = synth.Recording(
-        room=synth.HOLDOUT_ROOMS[index % len(synth.HOLDOUT_ROOMS)],
+        room=room,
         distance_m=float(rng.uniform(1.0, 4.0)),
         mic=synth.HOLDOUT_MICROPHONES[index % len(synth.HOLDOUT_MICROPHONES)],
         level_dbfs=float(rng.uniform(-30.0, -18.0)),
+        through=None if through is None else partition(through, room=room, seed=seed),
     )
-    if through is not None:
-        behind = partition(through, room=recording.room, seed=seed)
-        recording = dataclasses.replace(recording, through=behind)
     return synth.record(audio, sr=SR, recording=recording, seed=index)
 
 
