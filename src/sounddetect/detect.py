@@ -15,13 +15,13 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from sounddetect import spectrum, windows
+from sounddetect import patterns, spectrum, windows
 from sounddetect.audio import DEFAULT_BLOCK_SECONDS, audio_info, iter_audio_blocks, source_name
 from sounddetect.classifiers.base import Classifier
 from sounddetect.events import (
@@ -29,6 +29,7 @@ from sounddetect.events import (
     check_min_windows,
     default_merge_gap_s,
     default_min_windows,
+    merge_events,
     refine_event_bounds,
     sounding_timeline,
     windows_to_events,
@@ -85,6 +86,7 @@ def classify_stream(
     *,
     hop_samples: int,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    on_frames: Callable[[int, np.ndarray], None] | None = None,
 ) -> WindowScores:
     """Classify every window of a recording that arrives in consecutive blocks.
 
@@ -103,6 +105,10 @@ def classify_stream(
         Samples between window starts.
     batch_size : int > 0
         Windows per render/classify call.
+    on_frames : callable or None
+        Given the STFT frames the windows share, as
+        :func:`sounddetect.spectrum.render_windows` passes them on, with ``first`` counted
+        from the start of the recording.
 
     Returns
     -------
@@ -128,7 +134,14 @@ def classify_stream(
     def run(starts: list[int]) -> None:
         segment = audio.span(starts[0], starts[-1] + window)
         relative = np.asarray(starts, dtype=np.int64) - starts[0]
-        images = spectrum.render_windows(segment, config, starts=relative)
+        offset, off_grid = divmod(starts[0], config.hop_length)
+        sink = None
+        if on_frames is not None and not off_grid:
+
+            def sink(first: int, features: np.ndarray) -> None:
+                on_frames(offset + first, features)
+
+        images = spectrum.render_windows(segment, config, starts=relative, on_frames=sink)
         if classify_with_sounding is None:
             probabilities, steps = classifier.classify(images), None
         else:
@@ -212,6 +225,8 @@ def detect_file(
     min_event_s: float = DEFAULT_MIN_EVENT_S,
     min_windows: int | None = None,
     merge_gap_s: float | None = None,
+    beep_patterns: bool = True,
+    min_pattern_groups: int = patterns.DEFAULT_MIN_GROUPS,
     batch_size: int = DEFAULT_BATCH_SIZE,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
     name: str | None = None,
@@ -223,7 +238,10 @@ def detect_file(
     each window the alarm sounds (an ONNX model from ``sounddetect train``), each event's
     bounds then move to the first and last moment the alarm is heard, up to a hop outside
     its windows (:func:`sounddetect.events.refine_event_bounds`); otherwise they are the
-    bounds of its first and last alarm window.
+    bounds of its first and last alarm window. With ``beep_patterns``, a temporal-three
+    pattern of ``min_pattern_groups`` beep groups or more in a row is an alarm event too,
+    whatever the classifier says of its windows (:mod:`sounddetect.patterns`); events that
+    overlap or lie within ``merge_gap_s`` of each other are one.
 
     Parameters
     ----------
@@ -254,6 +272,11 @@ def detect_file(
         Alarm windows at most this far apart (s) form one event; the default, 2 s or one
         hop if longer, bridges the pause of a CO alarm
         (:func:`sounddetect.events.default_merge_gap_s`).
+    beep_patterns : bool
+        Also look for the temporal-three pattern itself, independent of the classifier
+        (:class:`sounddetect.patterns.PatternSearch`).
+    min_pattern_groups : int >= 1
+        Beep groups in a row that make a pattern event.
     batch_size : int > 0
         Windows rendered and classified per call.
     block_seconds : float > 0
@@ -311,6 +334,8 @@ def detect_file(
             f"min_event_s and merge_gap_s must be >= 0, got {min_event_s}, {merge_gap_s}"
         )
     check_min_windows(min_windows)
+    if min_pattern_groups < 1:
+        raise ParameterError(f"min_pattern_groups must be >= 1, got {min_pattern_groups}")
     if batch_size < 1 or block_seconds <= 0:
         raise ParameterError(
             f"batch_size must be >= 1 and block_seconds > 0, got {batch_size}, {block_seconds}"
@@ -337,7 +362,24 @@ def detect_file(
         blocks = iter_audio_blocks(
             source, sr=config.sr, block_seconds=block_seconds, name=name, info=info
         )
-        scores = classify_stream(blocks, classifier, hop_samples=hop_samples, batch_size=batch_size)
+        search = None
+        if beep_patterns:
+            search = patterns.PatternSearch(
+                patterns.frames_config(config), min_groups=min_pattern_groups
+            )
+        # The search reads the frames rendered for the classifier when they are of its kind
+        # and on one grid; otherwise it computes its own from the audio.
+        shared = search is not None and search.config == config
+        shared = shared and hop_samples % config.hop_length == 0
+        if search is not None and not shared:
+            blocks = search.observe(blocks)
+        scores = classify_stream(
+            blocks,
+            classifier,
+            hop_samples=hop_samples,
+            batch_size=batch_size,
+            on_frames=search.add_frames if shared else None,
+        )
     except SoundDetectError as exc:
         logger.debug("%s: %s: %s", name, type(exc).__name__, exc)
         return error_result(name, exc, classifier=described)
@@ -367,6 +409,8 @@ def detect_file(
                 events, timeline, step_s=step_s, window_s=config.duration, reach_s=hop_s
             )
         ]
+    if search is not None:
+        events = merge_events(events, search.events(), gap_s=merge_gap_s)
     return make_result(
         name,
         duration_s=recording_s,

@@ -3,6 +3,7 @@
     windows_to_events   -- join alarm windows into events, drop short or sparse ones
     sounding_timeline   -- per-window alarm-sounding probabilities on one time grid
     refine_event_bounds -- move event bounds to where the alarm is heard to start and stop
+    merge_events        -- the union of events found in different ways
     default_min_windows -- the alarm windows an event needs by default, at any hop
     default_merge_gap_s -- the gap between alarm windows bridged by default, at any hop
     check_min_windows   -- validate an event's window count (also checked by detect_file)
@@ -431,3 +432,40 @@ def refine_event_bounds(
         else:
             refined.append(event)
     return refined
+
+
+def merge_events(*event_lists: list[dict], gap_s: float = 0.0) -> list[dict]:
+    """The union of several lists of events: those that overlap or lie at most ``gap_s``
+    apart become one, with the highest confidence among them.
+
+    Parameters
+    ----------
+    *event_lists : list of dict
+        Events (``label``, ``start``, ``end``, ``confidence``), e.g. from
+        :func:`windows_to_events` and :func:`sounddetect.patterns.find_t3_events`.
+    gap_s : float >= 0
+        Largest gap in seconds that still joins two events.
+
+    Returns
+    -------
+    list of dict
+        New event dicts, in time order.
+
+    Examples
+    --------
+    >>> model = [{"label": "alarm", "start": 0.0, "end": 8.0, "confidence": 0.9}]
+    >>> pattern = [{"label": "alarm", "start": 9.0, "end": 20.5, "confidence": 0.75}]
+    >>> merge_events(model, pattern, gap_s=2.0)
+    [{'label': 'alarm', 'start': 0.0, 'end': 20.5, 'confidence': 0.9}]
+    """
+    if gap_s < 0:
+        raise ParameterError(f"gap_s must be >= 0, got {gap_s}")
+    merged: list[dict] = []
+    for event in sorted((e for events in event_lists for e in events), key=lambda e: e["start"]):
+        if merged and event["start"] <= merged[-1]["end"] + gap_s:
+            last = merged[-1]
+            last["end"] = max(last["end"], event["end"])
+            last["confidence"] = max(last["confidence"], event["confidence"])
+        else:
+            merged.append(dict(event))
+    return merged

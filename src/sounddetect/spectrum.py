@@ -10,6 +10,7 @@ Config
 Computation
     compute_spectrogram   -- float32 array (rows, frames) for one window: dB or normalised units
     row_frequencies       -- centre frequency in Hz of each row of a frequency-axis type
+    frame_levels          -- dB per frame and row (mel, linear) of a whole recording
     image_row_frequencies -- the same for each row of a rendered image (top row first)
 Rendering
     spectrogram_to_image  -- uint8 image of the configured size, low frequencies at the bottom
@@ -28,6 +29,7 @@ import dataclasses
 import functools
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -316,7 +318,11 @@ def render_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
 
 
 def render_windows(
-    y: np.ndarray, config: SpectrogramConfig, *, starts: np.ndarray | list[int]
+    y: np.ndarray,
+    config: SpectrogramConfig,
+    *,
+    starts: np.ndarray | list[int],
+    on_frames: Callable[[int, np.ndarray], None] | None = None,
 ) -> np.ndarray:
     """Render many windows of one recording.
 
@@ -333,6 +339,12 @@ def render_windows(
     config : SpectrogramConfig
     starts : array-like of int
         Sample offsets of the windows (see :func:`sounddetect.windows.window_starts`).
+    on_frames : callable or None
+        Called as ``on_frames(first, features)`` with each batch's shared frames, which
+        other analyses of the same recording can then reuse (for ``mel`` and ``linear``,
+        the dB of :func:`frame_levels`): ``features[k]`` is the frame that starts at sample
+        ``(first + k) * hop_length`` of ``y``. Batches of overlapping windows overlap in
+        frames too; windows rendered alone are not passed on.
 
     Returns
     -------
@@ -359,6 +371,8 @@ def render_windows(
         last = int(starts[grid_index[batch[-1]]] // hop) + n_frames
         segment = y[first * hop : (last - 1) * hop + config.n_fft]
         features = _frame_features(segment, config, n_frames=last - first)
+        if on_frames is not None:
+            on_frames(first, features)
         for i in grid_index[batch]:
             offset = int(starts[i] // hop) - first
             # _window_spectrogram never writes to its input, so a view of the shared
@@ -366,6 +380,39 @@ def render_windows(
             window = features[offset : offset + n_frames]
             images[i] = spectrogram_to_image(_window_spectrogram(window, config), config)
     return images
+
+
+def frame_levels(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    """dB of every whole STFT frame of ``y`` and every row, for ``mel`` and ``linear``.
+
+    The per-frame values :func:`render_windows` shares between windows, before any
+    window's own maximum is subtracted: frame ``t`` starts at sample ``t * hop_length``.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)], float
+        Audio at ``config.sr``.
+    config : SpectrogramConfig
+        ``kind`` ``mel`` or ``linear``.
+
+    Returns
+    -------
+    np.ndarray [shape=(frames, rows), dtype=float32]
+        Rows as :func:`row_frequencies` (lowest first); no frames when ``y`` is shorter
+        than ``n_fft``.
+
+    Raises
+    ------
+    ParameterError
+        Another kind.
+    """
+    if config.kind not in ("mel", "linear"):
+        raise ParameterError(f"frame_levels needs a mel or linear config, got {config.kind!r}")
+    y = _check_audio(y, name="recording")
+    n_frames = max(0, 1 + (y.size - config.n_fft) // config.hop_length)
+    if not n_frames:
+        return np.zeros((0, *_frame_feature_shape(config)), dtype=np.float32)
+    return _frame_features(y, config, n_frames=n_frames)
 
 
 def row_frequencies(config: SpectrogramConfig) -> np.ndarray:

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import soundfile as sf
-from helpers.signals import encode_with_ffmpeg, left_unclosed, noise, tone, write_wav
+from helpers.signals import encode_with_ffmpeg, left_unclosed, noise, t3_alarm, tone, write_wav
 
 from sounddetect import spectrum, windows
 from sounddetect.classifiers import OnnxClassifier
@@ -239,9 +239,9 @@ def test_memory_is_bounded_by_the_batch(monkeypatch, rng, classifier):
     seen = []
     real = spectrum.render_windows
 
-    def spy(y, config, *, starts):
+    def spy(y, config, **options):
         seen.append(len(y))
-        return real(y, config, starts=starts)
+        return real(y, config, **options)
 
     monkeypatch.setattr(spectrum, "render_windows", spy)
     blocks = (noise(5.0, sr=16000, rng=rng) for _ in range(60))  # 300 s in 5 s blocks
@@ -330,6 +330,51 @@ def test_beep_groups_each_in_one_window_make_one_event_across_the_pauses(tmp_pat
     assert detect_file(path, classifier, threshold=0.8, min_windows=6)["events"] == []
 
 
+def dull_alarm_in_noise(rng, *, sr=SR):
+    """A 520 Hz temporal-three alarm without harmonics from 6 s to 26 s, 9 dB under white
+    noise: plain to see as a pattern, too faint for the tiny model's contrast."""
+    y = noise(32.0, sr=sr, rng=rng, amplitude=0.1)
+    y[6 * sr : 26 * sr] += t3_alarm(20.0, sr=sr, freq_hz=520.0, amplitude=0.05)
+    return y
+
+
+def test_a_beep_pattern_the_classifier_misses_is_an_event(tmp_path, rng, classifier):
+    path = write_wav(tmp_path / "next_room.wav", dull_alarm_in_noise(rng), SR)
+    result = detect_file(path, classifier)
+    assert_schema(result)
+    assert all(w["label"] == "no_alarm" for w in result["windows"])
+    (event,) = result["events"]
+    assert event["start"] == pytest.approx(6.0, abs=0.1)
+    assert event["end"] == pytest.approx(24.5, abs=0.15)  # the last of five whole groups
+    assert event["confidence"] == pytest.approx(0.9375)  # five groups in a row
+    assert detect_file(path, classifier, min_pattern_groups=6)["events"] == []
+    assert detect_file(path, classifier, beep_patterns=False)["alarm"] is False
+
+
+def test_a_beep_pattern_is_found_at_any_hop(tmp_path, rng, classifier):
+    # At 1.7 s the windows share no frames, and the search computes its own.
+    path = write_wav(tmp_path / "next_room.wav", dull_alarm_in_noise(rng), SR)
+    shared = detect_file(path, classifier)["events"]
+    assert detect_file(path, classifier, hop_s=1.7)["events"] == shared
+
+
+def test_the_classifier_s_event_and_a_pattern_that_follows_it_are_one_event(
+    tmp_path, rng, classifier
+):
+    # GIVEN a loud steady tone the tiny model hears (4-14 s), then a dull beep pattern it
+    # does not (14-34 s)
+    y = noise(36.0, sr=SR, rng=rng, amplitude=0.1)
+    y[4 * SR : 14 * SR] += tone(10.0, sr=SR)
+    y[14 * SR : 34 * SR] += t3_alarm(20.0, sr=SR, freq_hz=520.0, amplitude=0.05)
+    path = write_wav(tmp_path / "alarm.wav", y, SR)
+    (model_event,) = detect_file(path, classifier, beep_patterns=False)["events"]
+    # WHEN both are looked for THEN the events join, with the higher confidence
+    (event,) = detect_file(path, classifier)["events"]
+    assert (event["start"], model_event["start"]) == (4.0, 4.0)
+    assert model_event["end"] == 14.0 and event["end"] == pytest.approx(32.5, abs=0.15)
+    assert event["confidence"] == max(model_event["confidence"], 0.9375)
+
+
 def test_at_a_4_s_hop_the_default_rule_follows_the_hop(tmp_path, rng, classifier):
     # Beep groups every 8 s fill the windows 4-8, 12-16, 20-24 and 28-32 of a 4 s hop, each
     # with one quiet window between: the rule for that hop (two windows, a 4 s gap) makes
@@ -362,6 +407,7 @@ def test_at_a_4_s_hop_the_default_rule_follows_the_hop(tmp_path, rng, classifier
         ({"min_windows": 0}, "min_windows"),
         ({"merge_gap_s": -1.0}, "merge_gap_s"),
         ({"batch_size": 0}, "batch_size"),
+        ({"min_pattern_groups": 0}, "min_pattern_groups"),
     ],
 )
 def test_bad_options_raise_before_reading(classifier, options, match):

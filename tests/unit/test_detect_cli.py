@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers.signals import encode_with_ffmpeg, noise, tone, write_wav
+from helpers.signals import encode_with_ffmpeg, noise, t3_alarm, tone, write_wav
 from helpers.tiny_model import write_tiny_model
 
 from sounddetect.cli import main
@@ -156,6 +156,7 @@ def test_bad_rekognition_model_is_a_usage_error(capsys, recordings, model, messa
         ["--format", "xml"],
         ["--min-windows", "0"],
         ["--merge-gap", "-1"],
+        ["--pattern-groups", "0"],
     ],
 )
 def test_bad_options_exit_2(capsys, recordings, tiny_model_dir, option):
@@ -174,6 +175,21 @@ def test_options_reach_detection(capsys, recordings, tiny_model_dir):
     assert json.loads(out)["alarm"] is False
     _, out, _ = run_cli(capsys, recordings / "alarm_kitchen.wav", *argv[:4], "--min-windows", "1")
     assert json.loads(out)["alarm"] is True
+
+
+def test_beep_patterns_can_be_switched_off_or_asked_for_more_groups(
+    capsys, tmp_path, rng, tiny_model_dir
+):
+    # A 520 Hz temporal-three alarm 9 dB under noise: five groups the tiny model misses.
+    y = noise(32.0, sr=SR, rng=rng, amplitude=0.1)
+    y[6 * SR : 26 * SR] += t3_alarm(20.0, sr=SR, freq_hz=520.0, amplitude=0.05)
+    path = write_wav(tmp_path / "next_room.wav", y, SR)
+    argv = [path, "--model", tiny_model_dir, "--format", "json"]
+    alarms = [
+        json.loads(run_cli(capsys, *argv, *option)[1])["alarm"]
+        for option in ([], ["--no-beep-patterns"], ["--pattern-groups", "6"], ["--beep-patterns"])
+    ]
+    assert alarms == [True, False, False, True]
 
 
 def test_plots_one_png_per_processed_file(capsys, recordings, tiny_model_dir, tmp_path):

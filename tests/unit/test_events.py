@@ -9,6 +9,7 @@ from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
     default_merge_gap_s,
     default_min_windows,
+    merge_events,
     refine_event_bounds,
     sounding_timeline,
     windows_to_events,
@@ -404,3 +405,23 @@ def test_refined_events_stay_ordered_disjoint_and_near_their_windows():
         # every original event went into exactly one refined event
         for e in events:
             assert sum(r["start"] < e["end"] and r["end"] > e["start"] for r in refined) == 1
+
+
+def event(start, end, confidence):
+    return {"label": "alarm", "start": start, "end": end, "confidence": confidence}
+
+
+def test_merge_events_joins_overlapping_and_near_events_of_several_lists():
+    model = [event(0.0, 8.0, 0.9), event(30.0, 40.0, 0.6)]
+    pattern = [event(9.5, 20.0, 0.75), event(41.0, 52.0, 0.875), event(60.0, 70.0, 0.75)]
+    merged = merge_events(model, pattern, gap_s=2.0)
+    assert [(e["start"], e["end"], e["confidence"]) for e in merged] == [
+        (0.0, 20.0, 0.9),
+        (30.0, 52.0, 0.875),
+        (60.0, 70.0, 0.75),
+    ]
+    assert model[0]["end"] == 8.0  # the inputs are not changed
+    assert len(merge_events(model, pattern, gap_s=0.0)) == 5
+    assert merge_events() == []
+    with pytest.raises(ParameterError, match="gap_s"):
+        merge_events(model, gap_s=-1.0)

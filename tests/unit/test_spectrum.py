@@ -354,6 +354,39 @@ def test_render_windows_equals_rendering_each_window(kind, monkeypatch):
         assert image.tobytes() == one.tobytes()
 
 
+@pytest.mark.parametrize("kind", ["mel", "linear"])
+def test_frame_levels_are_the_frames_windows_are_rendered_from(kind, monkeypatch):
+    monkeypatch.setattr(spectrum, "_SHARED_BATCH_FRAMES", 700)  # several batches
+    config = CONFIG.replace(kind=kind)
+    y = _long_recording(13.3)
+    levels = spectrum.frame_levels(y, config)
+    assert levels.shape == (1 + (y.size - N_FFT) // HOP, row_frequencies(config).size)
+    # Relative to a window's loudest value and clipped, they are its spectrogram (dB).
+    window = levels[64 : 64 + config.n_frames]
+    expected = np.maximum(window - window.max(), -TOP_DB).T
+    np.testing.assert_allclose(
+        expected, compute_spectrogram(y[64 * HOP : 64 * HOP + 64000], config), atol=1e-4
+    )
+    # render_windows hands on the same frames, batch by batch, counted from the start of y.
+    handed = {}
+
+    def keep(first, features):
+        for k, frame in enumerate(features):
+            handed.setdefault(first + k, frame.copy())
+
+    starts = window_starts(y.size, window_samples=config.window_samples, hop_samples=SR * 2)
+    render_windows(y, config, starts=starts, on_frames=keep)
+    assert len(handed) > 1 and set(handed) <= set(range(len(levels)))
+    for index, frame in handed.items():
+        np.testing.assert_array_equal(frame, levels[index])
+
+
+def test_frame_levels_of_short_audio_and_other_kinds():
+    assert spectrum.frame_levels(np.zeros(N_FFT - 1, np.float32), CONFIG).shape == (0, 128)
+    with pytest.raises(ParameterError, match="mel or linear"):
+        spectrum.frame_levels(noise(SR), CONFIG.replace(kind="cqt"))
+
+
 def test_render_windows_rejects_bad_starts():
     y = noise(CONFIG.window_samples * 2)
     with pytest.raises(ParameterError, match="outside the recording"):

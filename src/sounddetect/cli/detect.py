@@ -31,6 +31,7 @@ from sounddetect.cli.argtypes import (
 )
 from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import AudioError, ModelError, ParameterError
+from sounddetect.patterns import DEFAULT_MIN_GROUPS
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "which bridges a CO alarm's pause)",
     )
     parser.add_argument(
+        "--beep-patterns",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also raise an alarm on a temporal-three beep pattern, however its beeps sound",
+    )
+    parser.add_argument(
+        "--pattern-groups",
+        type=positive_int,
+        default=DEFAULT_MIN_GROUPS,
+        metavar="N",
+        help="beep groups in a row that make a pattern event",
+    )
+    parser.add_argument(
         "--threads",
         type=non_negative_int,
         default=0,
@@ -140,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
                 min_event_s=args.min_event,
                 min_windows=args.min_windows,
                 merge_gap_s=args.merge_gap,
+                beep_patterns=args.beep_patterns,
+                min_pattern_groups=args.pattern_groups,
             )
         if result["error"]:
             n_failed += 1

@@ -1,0 +1,500 @@
+"""Beep patterns: finding a smoke alarm by the timing of its beeps, whatever they sound like.
+
+    PatternSearch     -- a recording's patterns, searched as its spectrogram frames arrive
+    frames_config     -- which spectrogram's frames the search reads
+    band_rows         -- the spectrogram rows of each third-of-an-octave band
+    band_levels       -- each band's level per frame: its loudest row
+    beep_segments     -- where a band's level stands out: the beeps heard in it
+    t3_groups         -- groups of three evenly spaced beeps of one pitch, with a pause around
+    chain_groups      -- runs of such groups repeating at one period
+    find_t3_events    -- the temporal-three patterns in a stretch of frames, as events
+    pattern_confidence -- an event's confidence from the number of groups in a row
+
+Every smoke alarm that follows ISO 8201 / NFPA 72 beeps in the temporal-three pattern:
+three beeps about a second apart, a pause of about 1.5 s, again and again, each beep at one
+pitch. The network learns that pattern together with what alarms sound like, and a sound it
+never heard (a 520 Hz square wave behind a wall, which has lost its harmonics; a loudspeaker
+alarm's odd timbre) can fall below its threshold even when the pattern is plain to see. This
+module looks for the pattern alone, band by band, so that a recording of three or more beep
+groups in a row at a steady period and pitch raises an alarm however its beeps sound
+(README, "Beep patterns"). numpy only: this module runs inside the Lambda.
+
+Temporal-four (CO) groups are not searched: four 0.1 s pips smear into one sound in a
+reverberant room, and a pattern of single short sounds every few seconds is also what
+chirps and notifications make.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sounddetect import spectrum
+from sounddetect.events import ALARM, merge_events
+from sounddetect.exceptions import ParameterError
+from sounddetect.spectrum import SpectrogramConfig
+
+#: Bands, a third of an octave wide, from the lowest square-wave sounders' fundamentals to
+#: above the piezos' second harmonics.
+FMIN_HZ = 250.0
+FMAX_HZ = 7000.0
+BANDS_PER_OCTAVE = 3
+#: Spectrogram types whose frames are dB along frequency, which the search can read as
+#: they are rendered for the classifier (:func:`sounddetect.spectrum.frame_levels`).
+FRAME_KINDS = ("mel", "linear")
+#: Level statistics are taken over blocks of this many seconds (cheap, and steady enough).
+STAT_BLOCK_S = 0.5
+#: A beep stands this far (dB) above its band's floor, the 20th percentile over 6.5 s...
+ABOVE_FLOOR_DB = 12.0
+FLOOR_SPAN_S = 6.0
+FLOOR_PERCENTILE = 20.0
+#: ... and within this many dB of the band's loudest moment over about 3 s, so that a beep's
+#: reverberant tail, which fades 10 dB in a sixth of the room's RT60, is not counted as the beep.
+BELOW_PEAK_DB = 10.0
+PEAK_SPAN_S = 3.0
+#: Gaps shorter than this (s) within a beep are closed; sounds shorter than MIN_BEEP_S are
+#: not beeps of a temporal-three alarm (0.35-0.7 s; masked ones still last 0.3 s). Ticks
+#: and chirps are shorter: at 0.2 s a metronome's three ticks and accented fourth (in
+#: another band) made a pattern, and short sounds in the pauses broke more alarms' patterns.
+MERGE_GAP_S = 0.06
+MIN_BEEP_S = 0.3
+#: A group's beat: onset to onset, 1 s nominal (0.5 s on, 0.5 s off), both parts 0.35-0.7 s
+#: among the alarms we know of; the two beats of a group agree within BEAT_TOLERANCE.
+BEAT_S = (0.7, 1.4)
+BEAT_TOLERANCE = 0.2
+#: No beep starts for this many beats before a group or after its last beep's onset: the
+#: pause (1.5 s nominal, so 2 beats from onset to onset).
+PAUSE_BEATS = 1.6
+#: Beeps of one group, and the groups of a run, are at one pitch: within this share of the
+#: frequency, or one and a half rows of the spectrogram, whichever is wider.
+PITCH_TOLERANCE = 0.03
+#: From one group to the next (onset to onset): 4 s nominal; 3-6 s spans every timing of the
+#: corpus (README, "Beep patterns").
+PERIOD_S = (3.0, 6.0)
+#: Successive periods of a run agree this closely (an alarm's timer is steady; a sound
+#: replayed after random pauses is not), and its beats within RUN_BEAT_TOLERANCE.
+PERIOD_TOLERANCE = 0.06
+RUN_BEAT_TOLERANCE = 0.1
+#: Groups in a row that make an alarm by default: three (about 10.5 s of alarm). Two, over
+#: the benchmarks' recordings, found 16 more alarms of 624 and 5 more false alarms of about
+#: 1,900 recordings: a telephone's busy tone replayed after random pauses, and a deer's call.
+DEFAULT_MIN_GROUPS = 3
+#: The search runs over stretches of this many seconds that overlap by OVERLAP_S: more than
+#: the 10.5 s of three groups plus the 6.5 s the floor looks around them, so every run of
+#: three groups lies whole, with its context, in some stretch.
+SEARCH_S = 120.0
+OVERLAP_S = 30.0
+#: The level of frames that hold nothing (the renderer's floor, ``10 log10(AMIN)``).
+SILENT_DB = float(10 * np.log10(spectrum.AMIN))
+
+
+def band_edges(*, fmin: float = FMIN_HZ, fmax: float = FMAX_HZ) -> np.ndarray:
+    """Edges in Hz of the analysis bands, BANDS_PER_OCTAVE to the octave from ``fmin``."""
+    n_bands = int(math.floor(math.log2(fmax / fmin) * BANDS_PER_OCTAVE))
+    return fmin * 2.0 ** (np.arange(n_bands + 1) / BANDS_PER_OCTAVE)
+
+
+def frames_config(config: SpectrogramConfig) -> SpectrogramConfig:
+    """The spectrogram whose frames the search reads: the classifier's own when it is of a
+    :data:`FRAME_KINDS` type (its frames are then computed once for both), else a mel
+    spectrogram with its rate, FFT and frequency range."""
+    return config if config.kind in FRAME_KINDS else config.replace(kind="mel")
+
+
+class PatternSearch:
+    """Search a recording for temporal-three patterns as its spectrogram frames arrive.
+
+    Frames are searched (:func:`find_t3_events`) a stretch at a time, so memory stays
+    bounded however long the recording: stretches of SEARCH_S seconds that overlap by
+    OVERLAP_S, longer than any group's context, and events found in two stretches are
+    joined; at most 150 s of frames are kept (2.4 MB for the default mel config). Frames come
+    from the classifier's own rendering (:meth:`add_frames`, as
+    :func:`sounddetect.spectrum.render_windows` passes them on) or from the audio
+    (:meth:`add_audio`).
+
+    Parameters
+    ----------
+    config : SpectrogramConfig
+        Of a :data:`FRAME_KINDS` type (see :func:`frames_config`).
+    min_groups : int >= 1
+        Groups in a row an event needs.
+
+    Examples
+    --------
+    >>> from sounddetect.spectrum import SpectrogramConfig
+    >>> search = PatternSearch(SpectrogramConfig())
+    >>> for block in np.zeros((3, 16000), dtype=np.float32):
+    ...     search.add_audio(block)
+    >>> search.n_frames, search.events()
+    (94, [])
+    """
+
+    def __init__(self, config: SpectrogramConfig, *, min_groups: int = DEFAULT_MIN_GROUPS) -> None:
+        if config.kind not in FRAME_KINDS:
+            raise ParameterError(
+                f"PatternSearch reads {' or '.join(FRAME_KINDS)} frames, got {config.kind!r}"
+            )
+        if min_groups < 1:
+            raise ParameterError(f"min_groups must be >= 1, got {min_groups}")
+        self.config = config
+        self.min_groups = min_groups
+        self.frame_s = config.hop_length / config.sr
+        self.row_hz = spectrum.row_frequencies(config)
+        self.n_frames = 0  # frames received so far
+        self._search_frames = round(SEARCH_S / self.frame_s)
+        self._overlap_frames = round(OVERLAP_S / self.frame_s)
+        self._buffer_start = 0  # frame index of the first buffered frame
+        self._rows: list[np.ndarray] = []  # buffered frames, in blocks
+        self._buffered = 0
+        self._events: list[dict] = []
+        self._tail = np.zeros(0, dtype=np.float32)  # audio not yet in a whole frame
+
+    def add_frames(self, first: int, frames_db: np.ndarray) -> None:
+        """Take frames ``first``, ``first + 1``, ... (dB, shape (frames, rows)); the ones
+        already taken are skipped, and a gap before ``first`` is left silent."""
+        skip = self.n_frames - first
+        if skip >= len(frames_db):
+            return
+        if skip < 0:  # frames nobody rendered (a window off the shared grid)
+            self._append(np.full((-skip, self.row_hz.size), SILENT_DB, dtype=np.float32))
+            skip = 0
+        self._append(np.asarray(frames_db, dtype=np.float32)[skip:])
+
+    def add_audio(self, block: np.ndarray) -> None:
+        """Take the frames that ``block`` completes, computing them from the audio."""
+        samples = np.concatenate([self._tail, np.asarray(block, dtype=np.float32).reshape(-1)])
+        frames = spectrum.frame_levels(samples, self.config)
+        self._tail = samples[len(frames) * self.config.hop_length :]
+        self.add_frames(self.n_frames, frames)
+
+    def observe(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        """Pass ``blocks`` through unchanged, taking their frames (:meth:`add_audio`)."""
+        for block in blocks:
+            self.add_audio(block)
+            yield block
+
+    def events(self) -> list[dict]:
+        """The alarm events of every frame taken (:func:`find_t3_events`), in time order."""
+        if self._buffered:
+            self._search(self._buffered)
+        return merge_events(self._events)
+
+    def _append(self, rows_db: np.ndarray) -> None:
+        if not len(rows_db):
+            return
+        self._rows.append(rows_db.copy())  # the caller's buffer may be reused
+        self.n_frames += len(rows_db)
+        self._buffered += len(rows_db)
+        while self._buffered >= self._search_frames + self._overlap_frames:
+            self._search(self._search_frames)
+
+    def _search(self, n_frames: int) -> None:
+        """Search the first ``n_frames`` buffered frames, then keep only the last OVERLAP_S
+        of them (none, at the end: nothing more comes)."""
+        rows = np.concatenate(self._rows) if len(self._rows) > 1 else self._rows[0]
+        offset_s = self._buffer_start * self.frame_s
+        for event in find_t3_events(
+            rows[:n_frames], row_hz=self.row_hz, frame_s=self.frame_s, min_groups=self.min_groups
+        ):
+            self._events.append(
+                {**event, "start": event["start"] + offset_s, "end": event["end"] + offset_s}
+            )
+        drop = max(n_frames - self._overlap_frames, 0) if n_frames < self._buffered else n_frames
+        self._rows = [rows[drop:]]
+        self._buffer_start += drop
+        self._buffered -= drop
+
+
+def _block_stat(levels_db: np.ndarray, *, frames_per_block: int, span_blocks: int, kind: str):
+    """A running statistic of each band, per block of frames, spread back onto the frames.
+
+    ``kind`` "floor": the FLOOR_PERCENTILE of each block, then the same percentile of those
+    over ``span_blocks`` blocks around it (close to the percentile of all their frames, at a
+    fraction of the work); "peak": each block's maximum, then the maximum over them.
+    """
+    n_bands, n_frames = levels_db.shape
+    n_blocks = -(-n_frames // frames_per_block)
+    padded = np.pad(levels_db, ((0, 0), (0, n_blocks * frames_per_block - n_frames)), mode="edge")
+    blocks = padded.reshape(n_bands, n_blocks, frames_per_block)
+    per_block = _low_rank(blocks) if kind == "floor" else blocks.max(axis=2)
+    half = span_blocks // 2
+    around = np.lib.stride_tricks.sliding_window_view(
+        np.pad(per_block, ((0, 0), (half, half)), mode="edge"), 2 * half + 1, axis=1
+    )
+    running = _low_rank(around) if kind == "floor" else around.max(axis=2)
+    return np.repeat(running, frames_per_block, axis=1)[:, :n_frames]
+
+
+def _low_rank(values: np.ndarray) -> np.ndarray:
+    """The FLOOR_PERCENTILE of the last axis, interpolated as np.percentile does, from a
+    partial sort (np.percentile itself took most of the search's time)."""
+    position = FLOOR_PERCENTILE / 100 * (values.shape[-1] - 1)
+    low = math.floor(position)
+    high = min(low + 1, values.shape[-1] - 1)
+    ranked = np.partition(values, [low, high], axis=-1)
+    return ranked[..., low] + (position - low) * (ranked[..., high] - ranked[..., low])
+
+
+def band_levels(rows_db: np.ndarray, band_rows: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Each band's level per frame: the dB of its loudest row (SILENT_DB with no rows).
+
+    Parameters
+    ----------
+    rows_db : np.ndarray [shape=(frames, rows)]
+        Spectrogram frames in dB, rows ascending in frequency.
+    band_rows : sequence of (int, int)
+        Each band's rows, ``[first, stop)``, contiguous and ascending (:func:`band_rows`).
+
+    Returns
+    -------
+    np.ndarray [shape=(bands, frames), dtype=float32]
+    """
+    levels = np.full((len(band_rows), len(rows_db)), SILENT_DB, dtype=np.float32)
+    heard = [band for band, (first, stop) in enumerate(band_rows) if stop > first]
+    if heard and len(rows_db):
+        firsts = [band_rows[band][0] for band in heard]
+        stop = band_rows[heard[-1]][1]
+        levels[heard] = np.maximum.reduceat(rows_db[:, :stop], firsts, axis=1).T
+    return levels
+
+
+def band_rows(row_hz: np.ndarray, *, edges: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """The rows ``[first, stop)`` of each analysis band (:func:`band_edges`), for rows whose
+    centre frequencies ``row_hz`` ascend; a band narrower than a row holds none."""
+    edges = band_edges() if edges is None else edges
+    bounds = np.searchsorted(row_hz, edges).tolist()
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def beep_segments(levels_db: np.ndarray, *, frame_s: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Where each band's level stands out from its floor and near its recent peak.
+
+    Parameters
+    ----------
+    levels_db : np.ndarray [shape=(bands, frames)]
+        Each band's level in dB per frame (:func:`band_levels`).
+    frame_s : float
+        Seconds per frame.
+
+    Returns
+    -------
+    list of (starts, stops)
+        Per band: the first frame of each sound and the frame after its last, for sounds of
+        at least MIN_BEEP_S after closing gaps shorter than MERGE_GAP_S.
+    """
+    frames_per_block = max(1, round(STAT_BLOCK_S / frame_s))
+    floor = _block_stat(
+        levels_db,
+        frames_per_block=frames_per_block,
+        span_blocks=round(FLOOR_SPAN_S / STAT_BLOCK_S),
+        kind="floor",
+    )
+    peak = _block_stat(
+        levels_db,
+        frames_per_block=frames_per_block,
+        span_blocks=round(PEAK_SPAN_S / STAT_BLOCK_S),
+        kind="peak",
+    )
+    loud = levels_db > np.maximum(floor + ABOVE_FLOOR_DB, peak - BELOW_PEAK_DB)
+    merge_frames, min_frames = round(MERGE_GAP_S / frame_s), round(MIN_BEEP_S / frame_s)
+    out = []
+    for band in range(levels_db.shape[0]):
+        edges = np.diff(np.concatenate([[0], loud[band].astype(np.int8), [0]]))
+        starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        if len(starts) > 1:  # close short gaps: keep a start only after a longer gap
+            kept = np.concatenate([[True], starts[1:] - stops[:-1] > merge_frames])
+            starts, stops = starts[kept], stops[np.concatenate([kept[1:], [True]])]
+        long_enough = stops - starts >= min_frames
+        out.append((starts[long_enough], stops[long_enough]))
+    return out
+
+
+def same_pitch(pitches: Sequence[float], *, resolution_hz: float) -> bool:
+    """Whether the pitches agree within PITCH_TOLERANCE, or 1.5 times their resolution,
+    of their median."""
+    values = np.asarray(pitches, dtype=np.float64)
+    middle = float(np.median(values))
+    return bool(
+        np.all(np.abs(values - middle) <= max(PITCH_TOLERANCE * middle, 1.5 * resolution_hz))
+    )
+
+
+@dataclass(frozen=True)
+class BeepGroup:
+    """Three beeps of a temporal-three pattern: first onset and last offset (s), the beat
+    (mean onset-to-onset time, s) and the pitch (Hz)."""
+
+    start: float
+    end: float
+    beat: float
+    pitch: float
+
+
+def t3_groups(
+    onsets: np.ndarray, offsets: np.ndarray, pitches: np.ndarray, *, resolution_hz: float
+) -> list[BeepGroup]:
+    """Groups of three beeps that look like one cycle of a temporal-three alarm.
+
+    Three consecutive onsets at a beat of BEAT_S, the two beats within BEAT_TOLERANCE of
+    each other, each beep over before the next begins, all three at one pitch, and no beep
+    starting within PAUSE_BEATS beats before the first or after the last.
+
+    Parameters
+    ----------
+    onsets, offsets : np.ndarray [shape=(n,)]
+        One band's sounds, seconds, ascending (:func:`beep_segments`).
+    pitches : np.ndarray [shape=(n,)]
+        Their pitches in Hz.
+    resolution_hz : float
+        The pitches' resolution in Hz (the spacing of the spectrogram's rows there).
+
+    Returns
+    -------
+    list of BeepGroup, in time order.
+
+    Examples
+    --------
+    >>> onsets = np.array([0.0, 1.0, 2.0, 4.0, 5.0, 6.0])
+    >>> groups = t3_groups(onsets, onsets + 0.5, np.full(6, 3125.0), resolution_hz=31.25)
+    >>> [(g.start, g.end, g.beat) for g in groups]
+    [(0.0, 2.5, 1.0), (4.0, 6.5, 1.0)]
+    """
+    groups = []
+    for i in range(len(onsets) - 2):
+        first, second = onsets[i + 1] - onsets[i], onsets[i + 2] - onsets[i + 1]
+        beat = (first + second) / 2
+        if not (BEAT_S[0] <= first <= BEAT_S[1] and BEAT_S[0] <= second <= BEAT_S[1]):
+            continue
+        if abs(first - second) > BEAT_TOLERANCE * beat:
+            continue
+        # A beep, not a held tone: silence of at least a tenth of a beat before the next.
+        if np.any(offsets[i : i + 2] > onsets[i + 1 : i + 3] - 0.1 * beat):
+            continue
+        if i > 0 and onsets[i] - onsets[i - 1] < PAUSE_BEATS * beat:
+            continue
+        if i + 3 < len(onsets) and onsets[i + 3] - onsets[i + 2] < PAUSE_BEATS * beat:
+            continue
+        if not same_pitch(pitches[i : i + 3], resolution_hz=resolution_hz):
+            continue
+        groups.append(
+            BeepGroup(
+                float(onsets[i]),
+                float(offsets[i + 2]),
+                float(beat),
+                float(np.median(pitches[i : i + 3])),
+            )
+        )
+    return groups
+
+
+def chain_groups(
+    groups: Sequence[BeepGroup], *, resolution_hz: float, min_groups: int = DEFAULT_MIN_GROUPS
+) -> list[list[BeepGroup]]:
+    """Runs of at least ``min_groups`` groups repeating as one alarm repeats its pattern.
+
+    Each group follows the last after PERIOD_S (onset to onset) at its beat (within
+    RUN_BEAT_TOLERANCE) and pitch, and each period after the first agrees with the one
+    before within PERIOD_TOLERANCE.
+
+    Examples
+    --------
+    >>> groups = [BeepGroup(4.0 * k, 4.0 * k + 2.5, 1.0, 520.0) for k in range(3)]
+    >>> [len(run) for run in chain_groups(groups, resolution_hz=31.25)]
+    [3]
+    >>> chain_groups(groups[:2], resolution_hz=31.25)
+    []
+    """
+    if min_groups < 1:
+        raise ParameterError(f"min_groups must be >= 1, got {min_groups}")
+    runs: list[list[BeepGroup]] = []
+    run: list[BeepGroup] = []
+    for group in groups:
+        if run:
+            last = run[-1]
+            period = group.start - last.start
+            follows = (
+                PERIOD_S[0] <= period <= PERIOD_S[1]
+                and abs(group.beat - last.beat) <= RUN_BEAT_TOLERANCE * last.beat
+                and same_pitch([group.pitch, last.pitch], resolution_hz=resolution_hz)
+            )
+            if follows and len(run) >= 2:
+                previous = last.start - run[-2].start
+                follows = abs(period - previous) <= PERIOD_TOLERANCE * previous
+            if not follows:
+                if len(run) >= min_groups:
+                    runs.append(run)
+                run = []
+        run.append(group)
+    if len(run) >= min_groups:
+        runs.append(run)
+    return runs
+
+
+def pattern_confidence(n_groups: int) -> float:
+    """An event's confidence from the groups in a row: ``1 - 2 ** -(n_groups - 1)``.
+
+    Not a calibrated probability: each further group at the same period and pitch halves
+    the room for chance, so three groups give 0.75, four 0.875 and six 0.97.
+    """
+    return 1.0 - 2.0 ** -(n_groups - 1)
+
+
+def find_t3_events(
+    rows_db: np.ndarray,
+    *,
+    row_hz: np.ndarray,
+    frame_s: float,
+    min_groups: int = DEFAULT_MIN_GROUPS,
+) -> list[dict]:
+    """The temporal-three patterns in a stretch of spectrogram frames, as alarm events.
+
+    Parameters
+    ----------
+    rows_db : np.ndarray [shape=(frames, rows)]
+        Frames in dB (:func:`sounddetect.spectrum.frame_levels`).
+    row_hz : np.ndarray [shape=(rows,)]
+        Each row's centre frequency in Hz, ascending.
+    frame_s : float
+        Seconds per frame.
+    min_groups : int >= 1
+        Groups in a row an event needs.
+
+    Returns
+    -------
+    list of dict
+        ``{"label", "start", "end", "confidence"}`` (seconds from the first frame;
+        :func:`pattern_confidence`), in time order; patterns found in several bands (a
+        square wave's harmonics) that overlap are one event.
+    """
+    if min_groups < 1:
+        raise ParameterError(f"min_groups must be >= 1, got {min_groups}")
+    rows = band_rows(row_hz)
+    spacing = np.gradient(row_hz) if row_hz.size > 1 else np.ones(row_hz.size)
+    found = []
+    for (first, stop), (starts, stops) in zip(
+        rows, beep_segments(band_levels(rows_db, rows), frame_s=frame_s), strict=True
+    ):
+        if not starts.size:
+            continue
+        # A sound's pitch: the median over its frames of the band's loudest row.
+        pitches = np.array(
+            [
+                np.median(row_hz[first + rows_db[a:b, first:stop].argmax(axis=1)])
+                for a, b in zip(starts, stops, strict=True)
+            ]
+        )
+        resolution = float(spacing[first:stop].max())
+        groups = t3_groups(starts * frame_s, stops * frame_s, pitches, resolution_hz=resolution)
+        for run in chain_groups(groups, resolution_hz=resolution, min_groups=min_groups):
+            found.append(
+                {
+                    "label": ALARM,
+                    "start": run[0].start,
+                    "end": run[-1].end,
+                    "confidence": pattern_confidence(len(run)),
+                }
+            )
+    return merge_events(found)

@@ -1,0 +1,185 @@
+"""The beep-pattern search: temporal-three groups found by their timing and pitch alone."""
+
+import numpy as np
+import pytest
+from helpers.signals import noise, t3_alarm, tone
+
+from sounddetect import patterns, spectrum
+from sounddetect.exceptions import ParameterError
+from sounddetect.patterns import BeepGroup, PatternSearch, chain_groups, t3_groups
+from sounddetect.spectrum import SpectrogramConfig
+
+SR = 16000
+CONFIG = SpectrogramConfig(sr=SR)
+
+
+def search_audio(y, *, config=CONFIG, block_s=7.0, **kwargs):
+    """The events of PatternSearch fed ``y`` in blocks of ``block_s`` seconds."""
+    search = PatternSearch(config, **kwargs)
+    step = int(block_s * config.sr)
+    for first in range(0, len(y), step):
+        search.add_audio(y[first : first + step])
+    return search.events()
+
+
+def beeps(onsets_s, *, duration_s, sr=SR, beep_s=0.5, freqs_hz=520.0, amplitude=0.05):
+    """Pure tones of ``beep_s`` at the onsets (one frequency, or one per beep)."""
+    y = np.zeros(int(duration_s * sr), dtype=np.float32)
+    for onset, freq in zip(onsets_s, np.broadcast_to(freqs_hz, len(onsets_s)), strict=True):
+        start = int(onset * sr)
+        y[start : start + int(beep_s * sr)] += tone(
+            beep_s, sr=sr, freq_hz=freq, amplitude=amplitude
+        )
+    return y
+
+
+def t3_onsets(first_s, groups, *, beat_s=1.0, period_s=4.0):
+    return [first_s + g * period_s + b * beat_s for g in range(groups) for b in range(3)]
+
+
+def test_a_dull_square_wave_alarm_in_noise_is_found_where_it_sounds(rng):
+    # GIVEN a 520 Hz temporal-three alarm with no harmonics (a square-wave sounder heard
+    # through a wall) from 6 s to 26 s, 9 dB under white noise
+    y = noise(32.0, sr=SR, rng=rng, amplitude=0.1)
+    y[6 * SR : 26 * SR] += t3_alarm(20.0, sr=SR, freq_hz=520.0, amplitude=0.05)
+    # WHEN the recording is searched
+    (event,) = search_audio(y)
+    # THEN one event runs from the first beep to the end of the last of five groups
+    assert event["label"] == "alarm"
+    assert event["start"] == pytest.approx(6.0, abs=0.1)
+    assert event["end"] == pytest.approx(24.5, abs=0.15)
+    assert event["confidence"] == pytest.approx(patterns.pattern_confidence(5))
+
+
+@pytest.mark.parametrize(
+    "onsets, freqs, why",
+    [
+        (np.arange(1.0, 30.0, 1.0), 1000.0, "a reversing beeper: no pause"),
+        (t3_onsets(2.0, 6), [520.0, 620.0, 740.0] * 6, "a melody: three pitches"),
+        (t3_onsets(2.0, 2), 520.0, "two groups, under the default three"),
+        (
+            [2, 3, 4, 8.5, 9.5, 10.5, 13.0, 14.0, 15.0, 20.5, 21.5, 22.5],
+            520.0,
+            "groups after random pauses (4.5, 2.5 and 7.5 s)",
+        ),
+    ],
+)
+def test_beeping_that_is_no_temporal_three_alarm_is_not_found(rng, onsets, freqs, why):
+    y = beeps(onsets, duration_s=32.0, freqs_hz=freqs) + noise(32.0, sr=SR, rng=rng, amplitude=0.01)
+    assert search_audio(y) == [], why
+
+
+def test_a_metronome_with_an_accented_downbeat_is_not_found(rng):
+    # Blips every second, each fourth an accent at another pitch: in the plain blips' band
+    # three beats and a silent one, the rhythm of a temporal-three alarm, but 0.25 s blips
+    # are too short for its beeps.
+    onsets = np.arange(1.0, 30.0, 1.0)
+    freqs = np.where(np.arange(onsets.size) % 4 == 0, 2600.0, 2000.0)
+    y = beeps(onsets, duration_s=32.0, freqs_hz=freqs, beep_s=0.25)
+    assert search_audio(y + noise(32.0, sr=SR, rng=rng, amplitude=0.01)) == []
+    # The same rhythm with half-second beeps is an alarm's.
+    y = beeps(onsets, duration_s=32.0, freqs_hz=freqs, beep_s=0.5)
+    assert len(search_audio(y + noise(32.0, sr=SR, rng=rng, amplitude=0.01))) == 1
+
+
+def test_two_groups_make_an_event_when_asked_for_two(rng):
+    y = beeps(t3_onsets(2.0, 2), duration_s=16.0) + noise(16.0, sr=SR, rng=rng, amplitude=0.01)
+    (event,) = search_audio(y, min_groups=2)
+    assert event["start"] == pytest.approx(2.0, abs=0.1)
+    assert event["confidence"] == pytest.approx(0.5)
+
+
+def test_a_held_tone_in_the_rhythm_is_no_beep_group():
+    # Onsets a beat apart, but each tone lasts until the next: one long sound, no beeps.
+    onsets = [1.0, 2.0, 3.0]
+    groups = t3_groups(
+        np.array(onsets), np.array(onsets) + 1.0, np.full(3, 520.0), resolution_hz=20
+    )
+    assert groups == []
+
+
+def test_the_beat_and_the_pause_bound_a_group():
+    pitches = np.full(6, 3125.0)
+    slow = np.array([0.0, 1.5, 3.0, 6.0, 7.5, 9.0])  # a 1.5 s beat: slower than any alarm
+    assert t3_groups(slow, slow + 0.5, pitches, resolution_hz=30) == []
+    # Four beeps a beat apart: the second, third and fourth have no pause before them.
+    four = np.array([0.0, 1.0, 2.0, 3.0])
+    assert t3_groups(four, four + 0.5, pitches[:4], resolution_hz=30) == []
+
+
+def test_runs_keep_their_period_and_pitch():
+    groups = [BeepGroup(4.0 * k, 4.0 * k + 2.5, 1.0, 520.0) for k in range(4)]
+    assert [len(run) for run in chain_groups(groups, resolution_hz=20)] == [4]
+    # A group at another pitch, or a period that drifts by a tenth, ends the run.
+    retuned = groups[:2] + [BeepGroup(8.0, 10.5, 1.0, 700.0), BeepGroup(12.0, 14.5, 1.0, 700.0)]
+    assert chain_groups(retuned, resolution_hz=20) == []
+    drifting = groups[:2] + [BeepGroup(8.4, 10.9, 1.0, 520.0)]
+    assert chain_groups(drifting, resolution_hz=20) == []
+    with pytest.raises(ParameterError, match="min_groups"):
+        chain_groups(groups, resolution_hz=20, min_groups=0)
+
+
+def test_blocks_of_any_size_give_the_same_events(rng):
+    y = noise(40.0, sr=SR, rng=rng, amplitude=0.05)
+    y[5 * SR : 35 * SR] += t3_alarm(30.0, sr=SR, freq_hz=3100.0, amplitude=0.2)
+    expected = search_audio(y, block_s=40.0)
+    assert len(expected) == 1
+    assert search_audio(y, block_s=0.37) == expected == search_audio(y, block_s=3.0)
+
+
+def test_the_frames_rendered_for_the_classifier_give_the_same_events(rng):
+    # GIVEN the frames render_windows shares between 4 s windows at a 2 s hop
+    y = noise(30.0, sr=SR, rng=rng, amplitude=0.05)
+    y[4 * SR : 24 * SR] += t3_alarm(20.0, sr=SR, freq_hz=520.0, amplitude=0.1)
+    shared = PatternSearch(CONFIG)
+    starts = np.arange(0, len(y) - CONFIG.window_samples + 1, 2 * SR)
+    spectrum.render_windows(y, CONFIG, starts=starts, on_frames=shared.add_frames)
+    # THEN the search finds what it finds in the audio itself
+    assert shared.events() == search_audio(y) != []
+
+
+def test_frames_handed_over_twice_or_late_are_taken_once_and_gaps_stay_silent():
+    search = PatternSearch(CONFIG)
+    frames = np.zeros((50, CONFIG.n_mels), dtype=np.float32)
+    search.add_frames(0, frames)
+    search.add_frames(20, frames)  # frames 20-69: only 50-69 are new
+    assert search.n_frames == 70
+    search.add_frames(80, frames)  # frames 70-79 were never rendered
+    assert search.n_frames == 130
+
+
+def test_a_long_alarm_is_one_event_and_memory_stays_bounded(rng):
+    # GIVEN 5 min of noise with an alarm from 100 s to 250 s: longer than one search stretch
+    y = noise(300.0, sr=SR, rng=rng, amplitude=0.05)
+    y[100 * SR : 250 * SR] += t3_alarm(150.0, sr=SR, freq_hz=3100.0, amplitude=0.2)
+    search = PatternSearch(CONFIG)
+    most_buffered = 0
+    for first in range(0, len(y), 10 * SR):
+        search.add_audio(y[first : first + 10 * SR])
+        most_buffered = max(most_buffered, search._buffered)
+    # THEN the stretches' events join into one over the alarm
+    (event,) = search.events()
+    assert event["start"] == pytest.approx(100.0, abs=0.1)
+    assert event["end"] == pytest.approx(246.5, abs=0.15)  # the last whole group: 244-246.5 s
+    assert most_buffered * search.frame_s <= patterns.SEARCH_S + patterns.OVERLAP_S + 10.0
+
+
+def test_frames_config_reads_the_classifier_s_frames_when_it_can():
+    assert patterns.frames_config(CONFIG) is CONFIG
+    linear = CONFIG.replace(kind="linear")
+    assert patterns.frames_config(linear) is linear
+    own = patterns.frames_config(CONFIG.replace(kind="cqt"))
+    assert own == CONFIG.replace(kind="mel")
+    narrow = SpectrogramConfig(sr=8000, fmax=4000.0, kind="chroma")
+    assert patterns.frames_config(narrow) == narrow.replace(kind="mel")
+    with pytest.raises(ParameterError, match="mel or linear"):
+        PatternSearch(CONFIG.replace(kind="chroma"))
+
+
+def test_an_8khz_model_s_missing_bands_stay_silent(rng):
+    # A config that shows only up to 4 kHz: the bands above hold no rows and never beep.
+    config = SpectrogramConfig(sr=8000, fmax=4000.0)
+    y = noise(30.0, sr=8000, rng=rng, amplitude=0.05)
+    y[4 * 8000 : 24 * 8000] += t3_alarm(20.0, sr=8000, freq_hz=520.0, amplitude=0.1)
+    (event,) = search_audio(y, config=config)
+    assert event["start"] == pytest.approx(4.0, abs=0.1)
