@@ -71,9 +71,9 @@ PAUSE_BEATS = 1.6
 #: Beeps of one group, and the groups of a run, are at one pitch: within this share of the
 #: frequency, or one and a half rows of the spectrogram, whichever is wider.
 PITCH_TOLERANCE = 0.03
-#: From one group to the next (onset to onset): 4 s nominal; 3-6 s spans every timing of the
-#: corpus (README, "Beep patterns").
-PERIOD_S = (3.0, 6.0)
+#: From one group to the next (onset to onset): 4 s nominal; 2.8-6 s spans every timing the
+#: corpus draws (2.85-5.6 s: beeps and gaps of 0.35-0.68 s, pauses of 1.1-2.2 s).
+PERIOD_S = (2.8, 6.0)
 #: Successive periods of a run agree this closely (an alarm's timer is steady; a sound
 #: replayed after random pauses is not), and its beats within RUN_BEAT_TOLERANCE.
 PERIOD_TOLERANCE = 0.06
