@@ -13,9 +13,8 @@ Each measurement runs in a fresh child process pinned to one CPU with every thre
 the CPU time spent rendering (``spectrum.render_windows``), classifying (the classifier's
 ``classify`` or ``classify_with_sounding``) and looking for beep patterns in the frames
 rendering shares with it (``patterns.PatternSearch.add_frames`` and ``.events``) per
-window, the rest
-(decoding, resampling, slicing, events and their bounds) as
-"decode", and its peak RSS (``VmHWM``). Targets: >= 1000x real time and
+window, the rest (decoding, resampling, slicing, events and their bounds) as "decode", and
+its peak RSS (``VmHWM``). Targets: >= 1000x real time and
 <= 400 MB peak RSS.
 
 ``--m4a`` adds the long file encoded as AAC in M4A (by ffmpeg, once), which ``detect``
