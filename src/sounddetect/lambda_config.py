@@ -22,6 +22,7 @@ from typing import Any
 from sounddetect.classifiers.base import REKOGNITION_ARN, Classifier
 from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import ModelError, ParameterError
+from sounddetect.patterns import DEFAULT_MIN_GROUPS
 from sounddetect.spectrum import SpectrogramConfig
 
 #: Backends the ``Classifier`` SAM parameter accepts.
@@ -39,6 +40,7 @@ SAM_PARAMETERS = {
     "MIN_EVENT_DURATION": "MinEventDuration",
     "MIN_EVENT_WINDOWS": "MinEventWindows",
     "EVENT_MERGE_GAP": "EventMergeGap",
+    "BEEP_PATTERN_GROUPS": "BeepPatternGroups",
     "SPECTROGRAM_CONFIG": "SpectrogramConfig",
     "MAX_UPLOAD_MB": "MaxUploadSizeMB",
 }
@@ -74,6 +76,9 @@ class LambdaSettings:
     merge_gap_s : float or None
         Largest gap in seconds between the alarm windows of one event; None (``auto``)
         derives it from the hop (:func:`sounddetect.events.default_merge_gap_s`).
+    pattern_groups : int
+        Temporal-three beep groups in a row that make an alarm event by themselves
+        (:mod:`sounddetect.patterns`); 0 turns the search off.
     upload_prefix, results_prefix : str
         Key prefixes of uploads (the S3 notification's filter) and results. Neither may
         contain the other, so a result can never trigger the function.
@@ -94,6 +99,7 @@ class LambdaSettings:
     min_event_s: float = DEFAULT_MIN_EVENT_S
     min_windows: int | None = None
     merge_gap_s: float | None = None
+    pattern_groups: int = DEFAULT_MIN_GROUPS
     upload_prefix: str = "uploads/"
     results_prefix: str = "results/"
     topic_arn: str | None = None
@@ -183,6 +189,13 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
             f"{min_windows}, {merge_gap_s}"
         )
 
+    pattern_groups = _number(env, "BEEP_PATTERN_GROUPS", defaults.pattern_groups)
+    if pattern_groups < 0 or pattern_groups != int(pattern_groups):
+        raise ParameterError(
+            f"need an integer BEEP_PATTERN_GROUPS >= 0 (0: no beep-pattern search), got "
+            f"{pattern_groups}"
+        )
+
     max_upload_mb = _number(env, "MAX_UPLOAD_MB", defaults.max_upload_bytes / 2**20)
     workers = _number(env, "REKOGNITION_MAX_WORKERS", defaults.rekognition_max_workers)
     if max_upload_mb <= 0 or workers < 1 or workers != int(workers):
@@ -205,6 +218,7 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
         min_event_s=min_event_s,
         min_windows=None if min_windows is None else int(min_windows),
         merge_gap_s=merge_gap_s,
+        pattern_groups=int(pattern_groups),
         upload_prefix=upload_prefix,
         results_prefix=results_prefix,
         topic_arn=env.get("ALERT_TOPIC_ARN") or None,

@@ -247,6 +247,8 @@ def process_upload(
                     min_event_s=settings.min_event_s,
                     min_windows=settings.min_windows,
                     merge_gap_s=settings.merge_gap_s,
+                    beep_patterns=settings.pattern_groups > 0,
+                    min_pattern_groups=max(settings.pattern_groups, 1),
                     name=name,
                 )
             caught.extend(recorded)

@@ -119,6 +119,7 @@ def handler_environment(aws: Aws, **overrides) -> dict[str, str]:
         "MIN_EVENT_DURATION": "0",
         "MIN_EVENT_WINDOWS": "1",
         "EVENT_MERGE_GAP": "2",
+        "BEEP_PATTERN_GROUPS": "3",
         "SPECTROGRAM_CONFIG": "{}",
         "ONNX_MODEL_DIR": "model",
         "UPLOAD_PREFIX": "uploads/",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from helpers.signals import noise, tone, write_wav
+from helpers.signals import noise, t3_alarm, tone, write_wav
 from lambda_helpers import event_for, handler_environment
 
 from sounddetect.exceptions import ModelError
@@ -56,6 +56,24 @@ def test_a_model_with_a_sounding_output_places_the_event_on_the_alarm(
     (event,) = aws.stored_result("results/kitchen.wav.json")["events"]
     assert event["start"] == pytest.approx(10.3, abs=0.1)
     assert event["end"] == pytest.approx(22.3, abs=0.1)
+
+
+@pytest.mark.parametrize(("groups", "alarm"), [(None, True), ("6", False), ("0", False)])
+def test_the_beep_pattern_search_follows_its_setting(
+    aws, load_app, tiny_model_dir, tmp_path, rng, lambda_context, groups, alarm
+):
+    # A 520 Hz temporal-three alarm, five groups 9 dB under noise: the tiny model misses it,
+    # the search finds it unless the deployment asks for six groups or turns it off.
+    y = noise(32.0, sr=SR, rng=rng, amplitude=0.1)
+    y[6 * SR : 26 * SR] += t3_alarm(20.0, sr=SR, freq_hz=520.0, amplitude=0.05)
+    overrides = {} if groups is None else {"BEEP_PATTERN_GROUPS": groups}
+    app = load_app(onnx_environment(aws, tiny_model_dir, **overrides))
+    aws.upload("uploads/hall.wav", write_wav(tmp_path / "h.wav", y, SR))
+    app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/hall.wav"), lambda_context)
+    result = aws.stored_result("results/hall.wav.json")
+    assert result["alarm"] is alarm
+    assert all(w["label"] == "no_alarm" for w in result["windows"])
+    assert len(aws.alerts()) == int(alarm)
 
 
 def test_relative_model_dir_is_taken_from_the_task_root(aws, load_app, tiny_model_dir, tmp_path):

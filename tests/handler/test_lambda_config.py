@@ -31,6 +31,7 @@ def test_values_are_read():
             "MIN_EVENT_DURATION": "3",
             "MIN_EVENT_WINDOWS": "2",
             "EVENT_MERGE_GAP": "0",
+            "BEEP_PATTERN_GROUPS": "0",
             "SPECTROGRAM_CONFIG": '{"kind": "linear", "duration": 2.5}',
             "ONNX_MODEL_DIR": "/opt/model",
             "ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:alerts",
@@ -41,6 +42,7 @@ def test_values_are_read():
     assert settings.classifier == "onnx"
     assert (settings.min_confidence, settings.hop_s, settings.min_event_s) == (70.0, 0.5, 3.0)
     assert (settings.min_windows, settings.merge_gap_s) == (2, 0.0)
+    assert settings.pattern_groups == 0
     assert settings.spectrogram_fields == {"kind": "linear", "duration": 2.5}
     assert settings.model_dir == Path("/opt/model")
     assert settings.topic_arn == "arn:aws:sns:us-east-1:123456789012:alerts"
@@ -67,6 +69,8 @@ def test_values_are_read():
         ({"MIN_EVENT_WINDOWS": "0"}, "integer MIN_EVENT_WINDOWS >= 1"),
         ({"MIN_EVENT_WINDOWS": "2.5"}, "integer MIN_EVENT_WINDOWS >= 1"),
         ({"EVENT_MERGE_GAP": "-2"}, "EVENT_MERGE_GAP >= 0"),
+        ({"BEEP_PATTERN_GROUPS": "-1"}, "integer BEEP_PATTERN_GROUPS >= 0"),
+        ({"BEEP_PATTERN_GROUPS": "2.5"}, "integer BEEP_PATTERN_GROUPS >= 0"),
         ({"EVENT_MERGE_GAP": "soon"}, "EVENT_MERGE_GAP='soon' .*EventMergeGap.* is not a number"),
         ({"RESULTS_PREFIX": "uploads/results/"}, "overlap: results written there would trigger"),
         ({"UPLOAD_PREFIX": "uploads"}, "UPLOAD_PREFIX='uploads' must look like 'folder/'"),

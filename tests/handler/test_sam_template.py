@@ -66,6 +66,7 @@ def test_template_defaults_give_valid_settings_once_the_arn_is_set(template):
     assert (settings.hop_s, settings.spectrogram_fields["duration"]) == (2.0, 4.0)
     # The event rule follows the hop unless the deployment sets it (detect_file derives it).
     assert (settings.min_windows, settings.merge_gap_s) == (None, None)
+    assert settings.pattern_groups == 3  # the beep-pattern search is on, as in the CLI
     with pytest.raises(ParameterError, match="CHANGE_ME"):
         read_settings(function_environment(template))  # as the template's Rules refuse it
     assert read_settings(function_environment(template, Classifier="onnx")).classifier == "onnx"
