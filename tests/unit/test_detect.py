@@ -355,7 +355,7 @@ def test_a_beep_pattern_is_found_at_any_hop(tmp_path, rng, classifier):
     # At 1.7 s the windows share no frames, and the search computes its own.
     path = write_wav(tmp_path / "next_room.wav", dull_alarm_in_noise(rng), SR)
     shared = detect_file(path, classifier)["events"]
-    assert detect_file(path, classifier, hop_s=1.7)["events"] == shared
+    assert len(shared) == 1 and detect_file(path, classifier, hop_s=1.7)["events"] == shared
 
 
 def test_the_classifier_s_event_and_a_pattern_that_follows_it_are_one_event(
