@@ -369,8 +369,9 @@ def detect_file(
             )
         # The search reads the frames rendered for the classifier when they are of its kind
         # and on one grid; otherwise it computes its own from the audio.
-        shared = search is not None and search.config == config
-        shared = shared and hop_samples % config.hop_length == 0
+        shared = (
+            search is not None and search.config == config and not hop_samples % config.hop_length
+        )
         if search is not None and not shared:
             blocks = search.observe(blocks)
         scores = classify_stream(

@@ -146,7 +146,6 @@ class PatternSearch:
         self.n_frames = 0  # frames received so far
         self._search_frames = round(SEARCH_S / self.frame_s)
         self._overlap_frames = round(OVERLAP_S / self.frame_s)
-        self._buffer_start = 0  # frame index of the first buffered frame
         self._rows: list[np.ndarray] = []  # buffered frames, in blocks
         self._buffered = 0
         self._events: list[dict] = []
@@ -195,7 +194,7 @@ class PatternSearch:
         """Search the first ``n_frames`` buffered frames, then keep only the last OVERLAP_S
         of them (none, at the end: nothing more comes)."""
         rows = np.concatenate(self._rows) if len(self._rows) > 1 else self._rows[0]
-        offset_s = self._buffer_start * self.frame_s
+        offset_s = (self.n_frames - self._buffered) * self.frame_s  # the first buffered frame
         for event in find_t3_events(
             rows[:n_frames], row_hz=self.row_hz, frame_s=self.frame_s, min_groups=self.min_groups
         ):
@@ -204,7 +203,6 @@ class PatternSearch:
             )
         drop = max(n_frames - self._overlap_frames, 0) if n_frames < self._buffered else n_frames
         self._rows = [rows[drop:]]
-        self._buffer_start += drop
         self._buffered -= drop
 
 
