@@ -1,6 +1,6 @@
 """Alarms found and false alarms raised in short recordings: a clip of a few seconds.
 
-    .venv/bin/python benchmarks/short_recordings.py [--model models/default] [--seconds 4 6 8]
+    .venv/bin/python benchmarks/short_recordings.py [--model models/default] [--seconds 2 4 8]
 
 The other recording checks play 30-50 s recordings, long enough for an event of three alarm
 windows. A clip that a user records on a phone, or that a sound library holds, is often a
@@ -9,7 +9,9 @@ recordings ``alarm_recordings.py`` and ``household_sounds.py`` render for the sa
 ``--seed``, and cuts one excerpt of each length (``--seconds``) out of each: from an alarm
 recording an excerpt wholly inside the time the alarm sounds (from its first sound to its
 last, or to the end of the recording; an alarm that sounds for less than the length gives
-none), from a household recording an excerpt anywhere.
+none), from a household recording an excerpt anywhere. Excerpts shorter than one window
+(``--seconds 1 2 3``) are classified as one window, continued with their own quietest
+sound (:func:`sounddetect.windows.pad_to_window`).
 Then ``sounddetect detect`` runs on each length's excerpts, and the script prints per
 length how many alarm excerpts raise an alarm (by alarm kind) and how many household ones
 do (by household kind).
@@ -26,6 +28,8 @@ import household_sounds
 import numpy as np
 from foreign_sounds import SR, recordings_parser, run_detect, write_recording
 
+from sounddetect.windows import MIN_RECORDING_S
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = recordings_parser(
@@ -38,15 +42,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         nargs="+",
         default=[4.0, 4.5, 5.0, 6.0, 7.0, 8.0, 10.0],
-        help="excerpt lengths in seconds (at least one 4 s window)",
+        help="excerpt lengths in seconds, at least 1 (detect continues one shorter than a "
+        "4 s window with its own quietest sound)",
     )
     parser.add_argument("--alarm-count", type=int, default=8, help="recordings per alarm kind")
     parser.add_argument(
         "--household-count", type=int, default=24, help="recordings per household kind"
     )
     args = parser.parse_args(argv)
-    if min(args.seconds) < 4.0:
-        parser.error("--seconds: detect refuses recordings shorter than one 4 s window")
+    if min(args.seconds) < MIN_RECORDING_S:
+        parser.error(f"--seconds: detect refuses recordings shorter than {MIN_RECORDING_S:g} s")
     return args
 
 

@@ -91,10 +91,13 @@ def classify_stream(
     """Classify every window of a recording that arrives in consecutive blocks.
 
     Windows start at :func:`sounddetect.windows.window_starts` offsets (0, hop, 2 hop, ...
-    and a last one ending at the end of the audio). Each batch of windows is rendered with
-    :func:`sounddetect.spectrum.render_windows` from the one stretch of audio it spans and
-    classified in one call; a classifier with a ``classify_with_sounding`` method (an ONNX
-    model from ``sounddetect train``) also says when in each window the alarm sounds.
+    and a last one ending at the end of the audio); audio shorter than one window (but not
+    than :data:`sounddetect.windows.MIN_RECORDING_S`) is one window, continued with noise
+    like its quietest sound (:func:`sounddetect.windows.pad_to_window`). Each batch of
+    windows is rendered with :func:`sounddetect.spectrum.render_windows` from the one
+    stretch of audio it spans and classified in one call; a classifier with a
+    ``classify_with_sounding`` method (an ONNX model from ``sounddetect train``) also says
+    when in each window the alarm sounds.
 
     Parameters
     ----------
@@ -117,8 +120,8 @@ def classify_stream(
     Raises
     ------
     AudioError
-        The audio is shorter than one window (from ``window_starts``) or a block fails to
-        decode.
+        The audio is shorter than :data:`sounddetect.windows.MIN_RECORDING_S`, or a block
+        fails to decode.
     ModelError, TransientError
         From the classifier.
     """
@@ -164,6 +167,14 @@ def classify_stream(
         # at the end of the audio (window_starts' tail) may still need.
         audio.drop_before(min([next_start, audio.end - window, *pending[:1]]))
 
+    n_samples = audio.end
+    if n_samples < window:  # classified as one window, continued with its own quiet sound
+        recording = audio.span(0, n_samples) if n_samples else np.zeros(0, dtype=np.float32)
+        min_samples = round(windows.MIN_RECORDING_S * config.sr)
+        padded = windows.pad_to_window(
+            recording, window_samples=window, min_samples=min_samples, sr=config.sr
+        )
+        audio.append(padded[n_samples:])
     all_starts = windows.window_starts(
         audio.end, window_samples=window, hop_samples=hop_samples, sr=config.sr
     )
@@ -174,7 +185,7 @@ def classify_stream(
     starts = np.asarray([int(s) for s in all_starts], dtype=np.int64)
     probabilities = np.asarray([scored[int(s)] for s in starts], dtype=np.float32)
     steps = np.stack([sounding[int(s)] for s in starts]) if sounding else None
-    return WindowScores(starts, probabilities, audio.end, config.sr, window, steps)
+    return WindowScores(starts, probabilities, n_samples, config.sr, window, steps)
 
 
 class _BlockBuffer:
@@ -386,9 +397,18 @@ def detect_file(
         return error_result(name, exc, classifier=described)
 
     recording_s = scores.n_samples / config.sr
+    if scores.n_samples < config.window_samples:
+        warnings.warn(
+            f"{name}: {recording_s:.2f} s is shorter than one {config.duration:g} s window; "
+            "classified as one window, continued with its own quietest sound",
+            SoundDetectWarning,
+            stacklevel=2,
+        )
+    # A padded window reports the part of it that is the recording.
+    ends_s = np.minimum(scores.ends_s, recording_s)
     events = windows_to_events(
         scores.starts_s,
-        scores.ends_s,
+        ends_s,
         scores.probabilities,
         threshold=threshold,
         min_duration_s=min_event_s,
@@ -417,8 +437,6 @@ def detect_file(
         duration_s=recording_s,
         sample_rate=info.sr,
         events=events,
-        windows=window_records(
-            scores.starts_s, scores.ends_s, scores.probabilities, threshold=threshold
-        ),
+        windows=window_records(scores.starts_s, ends_s, scores.probabilities, threshold=threshold),
         classifier=described,
     )

@@ -1,8 +1,10 @@
-"""Where the analysis windows of a recording start.
+"""Where the analysis windows of a recording start, and how a short recording fills one.
 
 numpy only: this module runs inside the Lambda.
 
     window_starts   -- sample offsets of overlapping windows that cover a whole recording
+    pad_to_window   -- a recording shorter than one window, continued with its own quiet sound
+    MIN_RECORDING_S -- the shortest recording worth classifying
 """
 
 from __future__ import annotations
@@ -10,6 +12,18 @@ from __future__ import annotations
 import numpy as np
 
 from sounddetect.exceptions import AudioError, ParameterError
+
+#: The shortest recording (s) that is classified: an alarm window of the training data holds
+#: at least 1 s of alarm sound (the generator's ``min_active_s``), and a shorter sound of an
+#: alarm, one beep or a few pips, is what its non-alarm samples hold as alarm snippets.
+MIN_RECORDING_S = 1.0
+#: Frames (samples) over which pad_to_window measures a recording's quietest sound: 32 ms at
+#: 16 kHz, short enough to find the pauses between beeps.
+_FLOOR_FRAME = 512
+#: Per frequency, the level exceeded by 80 % of the frames is taken as the quiet sound; the
+#: 20th percentile of noise power (exponentially distributed) is 0.223 of its mean.
+_FLOOR_PERCENTILE = 20.0
+_FLOOR_TO_MEAN = 1.0 / 0.223
 
 
 def window_starts(
@@ -55,12 +69,90 @@ def window_starts(
     if not isinstance(n_samples, int | np.integer) or n_samples < 0:
         raise ParameterError(f"n_samples must be a non-negative integer, got {n_samples!r}")
     if n_samples < window_samples:
-        if sr:
-            lengths = f"{n_samples / sr:g} s < {window_samples / sr:g} s"
-        else:
-            lengths = f"{n_samples} samples < {window_samples} samples"
-        raise AudioError(f"shorter than one window ({lengths})")
+        raise AudioError(f"shorter than one window ({_lengths(n_samples, window_samples, sr)})")
     starts = np.arange(0, n_samples - window_samples + 1, hop_samples, dtype=np.int64)
     if starts[-1] + window_samples < n_samples:
         starts = np.append(starts, np.int64(n_samples - window_samples))
     return starts
+
+
+def pad_to_window(
+    y: np.ndarray,
+    *,
+    window_samples: int,
+    min_samples: int = 1,
+    sr: float | None = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """Continue a recording shorter than one window with noise shaped like its quietest sound.
+
+    A clip of a few seconds (one beep group from a sound library, a phone's short recording)
+    is classified as one window: the clip, then noise with the power spectrum of the clip's
+    quietest moments (per frequency, its 20th percentile over 32 ms frames, scaled to a
+    mean) up to the window's length, so the window holds the clip's own room sound instead
+    of digital silence, which no training window holds.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        Mono audio.
+    window_samples : int > 0
+        Window length in samples.
+    min_samples : int >= 1
+        Shortest recording that is padded; a shorter one is an :class:`AudioError`.
+    sr : float or None
+        Sample rate in Hz, only to state lengths in seconds in the error message.
+    seed : int
+        Seeds the noise, so a recording is always padded alike.
+
+    Returns
+    -------
+    np.ndarray [shape=(max(n, window_samples),), dtype=float32]
+        ``y`` as it is when it fills a window, else ``y`` followed by the noise.
+
+    Raises
+    ------
+    AudioError
+        ``y`` is shorter than ``min_samples``.
+    ParameterError
+        ``min_samples`` is below 1.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = (0.01 * rng.standard_normal(16000)).astype(np.float32)
+    >>> padded = pad_to_window(y, window_samples=64000)
+    >>> padded.shape, bool(np.all(padded[:16000] == y))
+    ((64000,), True)
+    >>> round(float(np.std(padded[16000:]) / np.std(y)), 1)
+    1.0
+    """
+    if min_samples < 1:
+        raise ParameterError(f"min_samples must be >= 1, got {min_samples}")
+    y = np.asarray(y, dtype=np.float32).reshape(-1)
+    if len(y) < min_samples:
+        raise AudioError(f"too short to hold an alarm ({_lengths(len(y), min_samples, sr)})")
+    missing = window_samples - len(y)
+    if missing <= 0:
+        return y
+    frame = min(_FLOOR_FRAME, len(y))
+    taper = np.hanning(frame)
+    starts = np.arange(0, len(y) - frame + 1, max(1, frame // 2))
+    frames = y[starts[:, None] + np.arange(frame)] * taper
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2 / np.sum(taper**2)
+    floor = np.percentile(power, _FLOOR_PERCENTILE, axis=0) * _FLOOR_TO_MEAN
+    # White noise of unit variance has a flat power spectrum of 1 on this scale; shaping its
+    # spectrum by the floor's square root gives noise with the floor's power spectrum.
+    spectrum = np.fft.rfft(np.random.default_rng(seed).standard_normal(missing))
+    shape = np.interp(
+        np.linspace(0.0, 1.0, spectrum.size), np.linspace(0.0, 1.0, floor.size), np.sqrt(floor)
+    )
+    noise = np.fft.irfft(spectrum * shape, missing)
+    return np.concatenate([y, noise.astype(np.float32)])
+
+
+def _lengths(n_samples: int, limit: int, sr: float | None) -> str:
+    """``"2 s < 4 s"``, or in samples when the rate is not known."""
+    if sr:
+        return f"{n_samples / sr:g} s < {limit / sr:g} s"
+    return f"{n_samples} samples < {limit} samples"

@@ -57,7 +57,7 @@ def m4a_header() -> bytes:
         ("uploads/README", b"no suffix\n", "not an audio file (no suffix)"),
         ("uploads/voice.m4a", m4a_header(), "not readable audio (ffprobe: "),
         ("uploads/cut.wav", truncated_wav(), "truncated"),
-        ("uploads/short.wav", wav_bytes(tone(2.0, sr=SR)), "shorter than one window"),
+        ("uploads/short.wav", wav_bytes(tone(0.5, sr=SR)), "too short to hold an alarm"),
         ("uploads/nan.wav", nan_wav(), "NaN"),
     ],
 )

@@ -76,6 +76,32 @@ def test_alarm_in_noise_gives_one_event_over_the_alarm(tmp_path, rng, classifier
     assert result["classifier"]["backend"] == "onnx" and result["classifier"]["threshold"] == 0.5
 
 
+@pytest.mark.parametrize(
+    ("seconds", "alarm"), [(3.0, True), (2.0, True), (3.0, False), (1.5, False)]
+)
+def test_a_recording_shorter_than_a_window_is_classified_as_one(
+    tmp_path, rng, classifier, seconds, alarm
+):
+    # GIVEN a clip of a few seconds: quiet noise, with or without a loud tone for most of it
+    y = noise(seconds, sr=SR, rng=rng, amplitude=0.01)
+    if alarm:
+        sound = tone(seconds - 0.4, sr=SR)
+        y[int(0.2 * SR) : int(0.2 * SR) + sound.size] += sound
+    path = write_wav(tmp_path / "clip.wav", y, SR)
+
+    # WHEN it is detected
+    with pytest.warns(SoundDetectWarning, match=r"clip.wav: .* shorter than one 4 s window"):
+        result = detect_file(path, classifier)
+
+    # THEN its one window, continued with the clip's own noise, decides, within the clip
+    assert_schema(result)
+    assert result["error"] is None and result["duration_s"] == seconds
+    (window,) = result["windows"]
+    assert (window["start"], window["end"]) == (0.0, seconds)
+    assert result["alarm"] is alarm
+    assert all(0.0 <= e["start"] < e["end"] <= seconds for e in result["events"])
+
+
 def test_a_phone_s_m4a_gives_the_result_of_its_wav(tmp_path, rng, classifier):
     # GIVEN the same recording as WAV and as a phone's voice memo (AAC in M4A, 64 kbit/s)
     y = alarm_in_noise(rng)
@@ -433,8 +459,8 @@ def wav_bytes(y, sr, subtype=None):
         ("voice.m4a", b"\x00\x00\x00\x20ftypM4A " + bytes(300), r"not readable audio \(ffprobe"),
         (
             "short.wav",
-            wav_bytes(np.zeros(3 * SR, np.float32), SR),
-            r"shorter than one window \(3 s < 4 s\)",
+            wav_bytes(np.zeros(SR // 2, np.float32), SR),
+            r"too short to hold an alarm \(0.5 s < 1 s\)",
         ),
     ],
 )

@@ -66,7 +66,7 @@ def test_failed_inputs_get_one_stderr_line_and_the_rest_goes_on(
 ):
     (recordings / "zero.wav").touch()
     (recordings / "text.mp3").write_text("not audio\n" * 50)
-    write_wav(recordings / "short.wav", np.zeros(SR, np.float32), SR)
+    write_wav(recordings / "short.wav", np.zeros(SR // 2, np.float32), SR)
     (tmp_path / "empty").mkdir()
     argv = [recordings, tmp_path / "empty", tmp_path / "missing.wav"]
     code, out, err = run_cli(capsys, *argv, "--model", tiny_model_dir, "--format", "json")
@@ -78,7 +78,7 @@ def test_failed_inputs_get_one_stderr_line_and_the_rest_goes_on(
     expected = {
         "zero.wav": "empty file (0 bytes)",
         "text.mp3": "not readable audio",
-        "short.wav": "shorter than one window (1 s < 4 s)",
+        "short.wav": "too short to hold an alarm (0.5 s < 1 s)",
         "empty": "no audio files in this folder",
         "missing.wav": "no such file or directory",
     }

@@ -1,10 +1,10 @@
-"""window_starts: windows cover the whole recording, tail included."""
+"""window_starts: windows cover the whole recording, tail included; pad_to_window."""
 
 import numpy as np
 import pytest
 
 from sounddetect.exceptions import AudioError, ParameterError
-from sounddetect.windows import window_starts
+from sounddetect.windows import pad_to_window, window_starts
 
 
 def test_regular_starts_plus_a_tail_window():
@@ -62,3 +62,59 @@ def test_shorter_than_one_window():
 def test_bad_lengths_raise(kwargs, match):
     with pytest.raises(ParameterError, match=match):
         window_starts(100, **kwargs)
+
+
+SR = 16000
+
+
+def quiet_noise_with_a_beep(rng, seconds=3.0):
+    """Noise at -40 dBFS (RMS) with a loud 3.1 kHz beep of a third of the clip."""
+    y = 0.01 * rng.standard_normal(int(seconds * SR))
+    t = np.arange(int(seconds * SR / 3)) / SR
+    y[: t.size] += 0.5 * np.sin(2 * np.pi * 3100 * t)
+    return y.astype(np.float32)
+
+
+def test_a_short_recording_is_continued_with_its_quietest_sound(rng):
+    y = quiet_noise_with_a_beep(rng)
+    padded = pad_to_window(y, window_samples=4 * SR)
+    assert padded.shape == (4 * SR,) and padded.dtype == np.float32
+    np.testing.assert_array_equal(padded[: y.size], y)
+    pad = padded[y.size :]
+    # The pad is as loud as the noise between the beeps, not as the beep.
+    assert np.std(pad) == pytest.approx(0.01, rel=0.25)
+    spectrum = np.abs(np.fft.rfft(pad)) ** 2
+    freqs = np.fft.rfftfreq(pad.size, 1 / SR)
+    near_the_beep = np.abs(freqs - 3100) < 100
+    assert spectrum[near_the_beep].mean() < 3 * spectrum.mean()
+
+
+def test_the_pad_has_the_spectrum_of_the_recording_s_floor(rng):
+    # Noise with nothing above 1 kHz (brown-ish: integrated white noise)
+    y = np.cumsum(rng.standard_normal(2 * SR)).astype(np.float32)
+    y = (y - np.convolve(y, np.ones(400) / 400, mode="same")) * 0.001
+    pad = pad_to_window(y, window_samples=4 * SR)[y.size :]
+    power = np.abs(np.fft.rfft(pad)) ** 2
+    freqs = np.fft.rfftfreq(pad.size, 1 / SR)
+    assert power[freqs < 1000].sum() > 0.9 * power.sum()
+
+
+def test_padding_is_deterministic_and_a_full_window_is_left_alone(rng):
+    y = quiet_noise_with_a_beep(rng, seconds=2.5)
+    np.testing.assert_array_equal(
+        pad_to_window(y, window_samples=4 * SR), pad_to_window(y, window_samples=4 * SR)
+    )
+    assert not np.array_equal(
+        pad_to_window(y, window_samples=4 * SR), pad_to_window(y, window_samples=4 * SR, seed=1)
+    )
+    whole = quiet_noise_with_a_beep(rng, seconds=4.0)
+    np.testing.assert_array_equal(pad_to_window(whole, window_samples=4 * SR), whole)
+
+
+def test_a_recording_under_the_minimum_is_too_short():
+    with pytest.raises(AudioError, match=r"too short to hold an alarm \(0.5 s < 1 s\)"):
+        pad_to_window(np.zeros(SR // 2, np.float32), window_samples=4 * SR, min_samples=SR, sr=SR)
+    with pytest.raises(AudioError, match=r"\(0 samples < 1 samples\)"):
+        pad_to_window(np.zeros(0, np.float32), window_samples=4 * SR)
+    with pytest.raises(ParameterError, match="min_samples must be >= 1"):
+        pad_to_window(np.zeros(10, np.float32), window_samples=4 * SR, min_samples=0)
