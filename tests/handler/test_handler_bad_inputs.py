@@ -127,6 +127,18 @@ def test_silence_is_processed_as_no_alarm(aws, app, lambda_context):
     assert result["error"] is None and result["alarm"] is False
 
 
+def test_a_clip_shorter_than_a_window_is_classified_as_one(aws, app, lambda_context, rng):
+    clip = noise(2.5, sr=SR, rng=rng, amplitude=0.003) + t3_alarm(2.5, sr=SR)
+    aws.upload("uploads/clip.wav", wav_bytes(clip))
+
+    app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/clip.wav"), lambda_context)
+
+    result = aws.stored_result("results/clip.wav.json")
+    assert result["error"] is None and result["duration_s"] == 2.5
+    assert [(w["start"], w["end"]) for w in result["windows"]] == [(0.0, 2.5)]
+    assert len(app.rekognition.requests) == 1  # the one window, padded, was classified
+
+
 def test_folder_marker_is_skipped_without_a_result(aws, app, lambda_context):
     aws.upload("uploads/2026-11-25/", b"")
 
