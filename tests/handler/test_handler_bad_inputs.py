@@ -137,6 +137,10 @@ def test_a_clip_shorter_than_a_window_is_classified_as_one(aws, app, lambda_cont
     assert result["error"] is None and result["duration_s"] == 2.5
     assert [(w["start"], w["end"]) for w in result["windows"]] == [(0.0, 2.5)]
     assert len(app.rekognition.requests) == 1  # the one window, padded, was classified
+    assert result["alarm"] is True and len(aws.alerts()) == 1
+    name = f"s3://{aws.bucket}/uploads/clip.wav"
+    messages = [line["message"] for line in app.logs() if line["level"] == "WARNING"]
+    assert f"{name}: 2.50 s is shorter than one 4 s window" in messages[0]
 
 
 def test_folder_marker_is_skipped_without_a_result(aws, app, lambda_context):
