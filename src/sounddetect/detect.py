@@ -26,11 +26,13 @@ from sounddetect.audio import DEFAULT_BLOCK_SECONDS, audio_info, iter_audio_bloc
 from sounddetect.classifiers.base import Classifier
 from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
+    MIN_LONE_WINDOW_SOUNDING_S,
     check_min_windows,
     default_merge_gap_s,
     default_min_windows,
     merge_events,
     refine_event_bounds,
+    sounding_seconds,
     sounding_timeline,
     windows_to_events,
 )
@@ -252,7 +254,10 @@ def detect_file(
     bounds of its first and last alarm window. With ``beep_patterns``, a temporal-three
     pattern of ``min_pattern_groups`` beep groups or more in a row is an alarm event too,
     whatever the classifier says of its windows (:mod:`sounddetect.patterns`); events that
-    overlap or lie within ``merge_gap_s`` of each other are one.
+    overlap or lie within ``merge_gap_s`` of each other are one. A recording of one window
+    (a window's length or shorter) raises an alarm only where such a classifier also hears
+    :data:`sounddetect.events.MIN_LONE_WINDOW_SOUNDING_S` of alarm sound in it: nothing
+    else in the recording can show that an alarm goes on.
 
     Parameters
     ----------
@@ -419,6 +424,11 @@ def detect_file(
         merge_gap_s=merge_gap_s,
         recording_s=recording_s,
     )
+    if scores.sounding is not None and len(scores.starts) == 1:
+        # A recording of one window: a lone chirp must not pass for an alarm there.
+        heard_s = sounding_seconds(scores.sounding, duration_s=config.duration)[0]
+        if heard_s < MIN_LONE_WINDOW_SOUNDING_S:
+            events = []
     if scores.sounding is not None:
         timeline, step_s = sounding_timeline(
             scores.starts_s, scores.sounding, duration_s=config.duration

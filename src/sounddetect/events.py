@@ -4,6 +4,7 @@
     sounding_timeline   -- per-window alarm-sounding probabilities on one time grid
     refine_event_bounds -- move event bounds to where the alarm is heard to start and stop
     merge_events        -- the union of events found in different ways
+    sounding_seconds    -- how long the alarm sounds in each window, by the model
     default_min_windows -- the alarm windows an event needs by default, at any hop
     default_merge_gap_s -- the gap between alarm windows bridged by default, at any hop
     check_min_windows   -- validate an event's window count (also checked by detect_file)
@@ -48,6 +49,17 @@ DEFAULT_MERGE_GAP_S = 2.0
 #: sound, against 75 % at 0.4 and 0.5 and 72 % at 0.2 (window bounds: 20 %); their ends come
 #: out alike from 0.2 to 0.5 (71-72 % within 1 s, window bounds 43 %).
 DEFAULT_SOUNDING_THRESHOLD = 0.3
+
+#: Least alarm sound (s) that the one window of a recording no longer than a window must
+#: hear, by the model's ``alarm_sounding`` output (:func:`sounding_seconds`), to be an alarm.
+#: Such a recording has no other windows to show an alarm going on, and a lone low-battery
+#: chirp (0.05-0.2 s) in it scored as an alarm in 50 of 117 clips of 4 s: the alarm windows
+#: of those clips hear a median 0.18 s of alarm and 90 % of them under 0.44 s, while the
+#: alarm windows of alarm clips hear 0.55 s or more in 95 % of cases (a T3 beep lasts
+#: 0.35-0.7 s, a CO group of pips about 0.7 s). README, "Recordings under one window".
+MIN_LONE_WINDOW_SOUNDING_S = 0.5
+#: A time step of the sounding output at or above this probability counts as sounding.
+LONE_WINDOW_SOUNDING_THRESHOLD = 0.5
 
 #: Longest silence (s) within one alarm's sound when an event's bound moves out of its
 #: windows: a temporal-three alarm pauses 1.5 s between beep groups; a further sound is
@@ -469,3 +481,37 @@ def merge_events(*event_lists: list[dict], gap_s: float = 0.0) -> list[dict]:
         else:
             merged.append(dict(event))
     return merged
+
+
+def sounding_seconds(
+    sounding, *, duration_s: float, threshold: float = LONE_WINDOW_SOUNDING_THRESHOLD
+) -> np.ndarray:
+    """Seconds of each window in which the model hears the alarm sound.
+
+    Parameters
+    ----------
+    sounding : array-like [shape=(n, steps)]
+        Each window's probability that the alarm sounds in each of its ``steps`` equal time
+        steps (the ``alarm_sounding`` output of a model).
+    duration_s : float > 0
+        Window length in seconds.
+    threshold : float in [0, 1]
+        A step at or above this probability counts.
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)]
+        Seconds per window: the counted steps times the step length.
+
+    Examples
+    --------
+    >>> sounding_seconds([[0.9, 0.8, 0.1, 0.0], [0.2, 0.1, 0.0, 0.0]], duration_s=4.0)
+    array([2., 0.])
+    """
+    steps = np.asarray(sounding, dtype=np.float64)
+    if steps.ndim != 2 or not steps.shape[1] or not duration_s > 0:
+        raise ParameterError(
+            f"sounding must be (windows, steps) with steps > 0 and duration_s > 0, got shape "
+            f"{steps.shape} and {duration_s}"
+        )
+    return (steps >= threshold).sum(axis=1) * (duration_s / steps.shape[1])

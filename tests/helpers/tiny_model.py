@@ -35,8 +35,14 @@ GAIN = 20.0
 COLUMN_CONTRAST_AT_HALF = 0.3
 
 
-def build_tiny_onnx(config: SpectrogramConfig, *, sounding: bool = False) -> onnx.ModelProto:
-    """The contrast model as an ONNX graph for images rendered with ``config``."""
+def build_tiny_onnx(
+    config: SpectrogramConfig,
+    *,
+    sounding: bool = False,
+    column_contrast_at_half: float = COLUMN_CONTRAST_AT_HALF,
+) -> onnx.ModelProto:
+    """The contrast model as an ONNX graph for images rendered with ``config``; a
+    ``column_contrast_at_half`` above 1 makes a model that never hears the alarm sound."""
     image = helper.make_tensor_value_info(
         "image", TensorProto.FLOAT, ["N", config.channels, config.height, config.width]
     )
@@ -74,7 +80,7 @@ def build_tiny_onnx(config: SpectrogramConfig, *, sounding: bool = False) -> onn
         ]
         constants += [
             helper.make_tensor("pairs_shape", TensorProto.INT64, [3], [0, config.width // 2, 2]),
-            helper.make_tensor("column_at_half", TensorProto.FLOAT, [], [COLUMN_CONTRAST_AT_HALF]),
+            helper.make_tensor("column_at_half", TensorProto.FLOAT, [], [column_contrast_at_half]),
         ]
     graph = helper.make_graph(nodes, "tiny_contrast", [image], outputs, constants)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
@@ -90,12 +96,16 @@ def write_tiny_model(
     threshold: float = 0.5,
     name: str = "tiny",
     sounding: bool = False,
+    column_contrast_at_half: float = COLUMN_CONTRAST_AT_HALF,
 ) -> Path:
     """Write ``model_dir/model.onnx`` and ``model_dir/model.json`` (CONTRACTS.md format)."""
     config = config or SpectrogramConfig()
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
-    onnx.save(build_tiny_onnx(config, sounding=sounding), model_dir / "model.onnx")
+    graph = build_tiny_onnx(
+        config, sounding=sounding, column_contrast_at_half=column_contrast_at_half
+    )
+    onnx.save(graph, model_dir / "model.onnx")
     meta = {
         "format": "sounddetect-model/1",
         "labels": ["no_alarm", "alarm"],

@@ -147,6 +147,42 @@ def test_a_model_that_says_when_the_alarm_sounds_places_the_event_on_it(tmp_path
     assert event["confidence"] == window_event["confidence"]
 
 
+@pytest.mark.parametrize("seconds", [3.0, 4.0])
+def test_one_window_raises_an_alarm_only_when_the_model_hears_the_alarm_sound(
+    tmp_path, rng, seconds
+):
+    # GIVEN a clip of one window, a steady tone over quiet noise, and two tiny models that
+    # both call its window an alarm: one hears the tone sound, the other hears nothing
+    from helpers.tiny_model import write_tiny_model
+
+    hears = OnnxClassifier.from_dir(write_tiny_model(tmp_path / "hears", sounding=True))
+    deaf = OnnxClassifier.from_dir(
+        write_tiny_model(tmp_path / "deaf", sounding=True, column_contrast_at_half=2.0)
+    )
+    y = noise(seconds, sr=SR, rng=rng, amplitude=0.01) + tone(seconds, sr=SR)
+    path = write_wav(tmp_path / "clip.wav", y, SR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SoundDetectWarning)  # the 3 s clip is padded
+        heard, unheard = detect_file(path, hears), detect_file(path, deaf)
+
+    # THEN both windows are alarm windows, but only the one that hears the alarm sound for
+    # MIN_LONE_WINDOW_SOUNDING_S makes an alarm of a recording with no other windows
+    assert [w["label"] for w in heard["windows"]] == [w["label"] for w in unheard["windows"]]
+    assert heard["windows"][0]["label"] == "alarm"
+    assert heard["alarm"] is True and unheard["alarm"] is False and unheard["events"] == []
+
+
+def test_the_lone_window_rule_leaves_recordings_of_several_windows_alone(tmp_path, rng):
+    from helpers.tiny_model import write_tiny_model
+
+    deaf = OnnxClassifier.from_dir(
+        write_tiny_model(tmp_path / "deaf", sounding=True, column_contrast_at_half=2.0)
+    )
+    y = noise(8.0, sr=SR, rng=rng, amplitude=0.01) + tone(8.0, sr=SR)
+    result = detect_file(write_wav(tmp_path / "long.wav", y, SR), deaf)
+    assert len(result["windows"]) == 3 and result["alarm"] is True
+
+
 def test_an_event_refined_to_the_end_of_the_recording_ends_there(tmp_path, rng):
     from helpers.tiny_model import write_tiny_model
 

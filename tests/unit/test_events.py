@@ -11,6 +11,7 @@ from sounddetect.events import (
     default_min_windows,
     merge_events,
     refine_event_bounds,
+    sounding_seconds,
     sounding_timeline,
     windows_to_events,
 )
@@ -425,3 +426,19 @@ def test_merge_events_joins_overlapping_and_near_events_of_several_lists():
     assert merge_events() == []
     with pytest.raises(ParameterError, match="gap_s"):
         merge_events(model, gap_s=-1.0)
+
+
+def test_sounding_seconds_counts_the_steps_at_or_over_the_threshold():
+    steps = np.zeros((2, 64))
+    steps[0, 10:18] = 0.5  # 8 steps of 0.0625 s, at the threshold
+    steps[1, :] = 0.49
+    np.testing.assert_allclose(sounding_seconds(steps, duration_s=4.0), [0.5, 0.0])
+    np.testing.assert_allclose(sounding_seconds(steps, duration_s=4.0, threshold=0.4), [0.5, 4.0])
+
+
+@pytest.mark.parametrize(
+    ("steps", "duration"), [(np.zeros(64), 4.0), (np.zeros((1, 0)), 4.0), (np.zeros((1, 8)), 0.0)]
+)
+def test_sounding_seconds_refuses_what_is_not_a_window_grid(steps, duration):
+    with pytest.raises(ParameterError, match="sounding must be"):
+        sounding_seconds(steps, duration_s=duration)
