@@ -424,12 +424,11 @@ def detect_file(
         merge_gap_s=merge_gap_s,
         recording_s=recording_s,
     )
-    if scores.sounding is not None and len(scores.starts) == 1:
-        # A recording of one window: a lone chirp must not pass for an alarm there.
-        heard_s = sounding_seconds(scores.sounding, duration_s=config.duration)[0]
-        if heard_s < MIN_LONE_WINDOW_SOUNDING_S:
-            events = []
     if scores.sounding is not None:
+        # In a recording of one window a lone chirp must not pass for an alarm.
+        heard_s = sounding_seconds(scores.sounding[:1], duration_s=config.duration)[0]
+        if len(scores.starts) == 1 and heard_s < MIN_LONE_WINDOW_SOUNDING_S:
+            events = []
         timeline, step_s = sounding_timeline(
             scores.starts_s, scores.sounding, duration_s=config.duration
         )
