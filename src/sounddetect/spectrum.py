@@ -742,7 +742,12 @@ def _mfcc(mel: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
     """``librosa.feature.mfcc``: DCT-II (ortho) of ``power_to_db(mel, ref=1.0, top_db)``."""
     log_mel = _to_db(mel)
     log_mel = np.maximum(log_mel, log_mel.max() - np.float32(config.top_db))
-    return log_mel @ _dct_basis(config.n_mels, config.n_mfcc)
+    # In float64: a float32 product's rounding depends on the BLAS kernel, which can differ
+    # between frames, and a steady sound's frames must give one value per row (each row is
+    # stretched over its own range when rendered).
+    return (log_mel.astype(np.float64) @ _dct_basis(config.n_mels, config.n_mfcc)).astype(
+        np.float32
+    )
 
 
 def _hpss_power(magnitude: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
@@ -943,7 +948,7 @@ def _dct_basis(n_mels: int, n_mfcc: int) -> np.ndarray:
     k = np.arange(n_mfcc)[np.newaxis, :]
     basis = np.cos(np.pi * k * (2 * n + 1) / (2 * n_mels)) * np.sqrt(2.0 / n_mels)
     basis[:, 0] /= np.sqrt(2.0)
-    return _frozen(basis.astype(np.float32))
+    return _frozen(basis)
 
 
 @functools.lru_cache(maxsize=8)
