@@ -11,8 +11,9 @@ recording an excerpt wholly inside the time the alarm sounds (from its first sou
 last, or to the end of the recording; an alarm that sounds for less than the length gives
 none), from a household recording an excerpt anywhere. Excerpts shorter than one window
 (``--seconds 1 2 3``) are classified as one window, continued with their own quietest
-sound (:func:`sounddetect.windows.pad_to_window`); in a recording of one window the model
-must also hear :data:`sounddetect.events.MIN_LONE_WINDOW_SOUNDING_S` of alarm sound.
+sound (:func:`sounddetect.windows.pad_to_window`); in a recording shorter than an event
+the model must also hear :data:`sounddetect.events.MIN_SHORT_EVENT_SOUNDING_S` of alarm
+sound.
 Then ``sounddetect detect`` runs on each length's excerpts, and the script prints per
 length how many alarm excerpts raise an alarm (by alarm kind) and how many household ones
 do (by household kind).

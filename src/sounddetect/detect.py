@@ -26,13 +26,11 @@ from sounddetect.audio import DEFAULT_BLOCK_SECONDS, audio_info, iter_audio_bloc
 from sounddetect.classifiers.base import Classifier
 from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
-    MIN_LONE_WINDOW_SOUNDING_S,
     check_min_windows,
     default_merge_gap_s,
     default_min_windows,
     merge_events,
     refine_event_bounds,
-    sounding_seconds,
     sounding_timeline,
     windows_to_events,
 )
@@ -254,10 +252,11 @@ def detect_file(
     bounds of its first and last alarm window. With ``beep_patterns``, a temporal-three
     pattern of ``min_pattern_groups`` beep groups or more in a row is an alarm event too,
     whatever the classifier says of its windows (:mod:`sounddetect.patterns`); events that
-    overlap or lie within ``merge_gap_s`` of each other are one. A recording of one window
-    (a window's length or shorter) raises an alarm only where such a classifier also hears
-    :data:`sounddetect.events.MIN_LONE_WINDOW_SOUNDING_S` of alarm sound in it: nothing
-    else in the recording can show that an alarm goes on.
+    overlap or lie within ``merge_gap_s`` of each other are one. An event that the rule
+    keeps only because the recording is too short for a whole event, or cut it short at an
+    edge, needs such a classifier to hear
+    :data:`sounddetect.events.MIN_SHORT_EVENT_SOUNDING_S` of alarm sound in it: in so few
+    windows a lone chirp can pass for an alarm.
 
     Parameters
     ----------
@@ -411,6 +410,11 @@ def detect_file(
         )
     # A padded window reports the part of it that is the recording.
     ends_s = np.minimum(scores.ends_s, recording_s)
+    timeline, step_s = None, None
+    if scores.sounding is not None:
+        timeline, step_s = sounding_timeline(
+            scores.starts_s, scores.sounding, duration_s=config.duration
+        )
     events = windows_to_events(
         scores.starts_s,
         ends_s,
@@ -423,15 +427,10 @@ def detect_file(
         min_windows=min_windows,
         merge_gap_s=merge_gap_s,
         recording_s=recording_s,
+        sounding=timeline,
+        sounding_step_s=step_s,
     )
-    if scores.sounding is not None:
-        # In a recording of one window a lone chirp must not pass for an alarm.
-        heard_s = sounding_seconds(scores.sounding[:1], duration_s=config.duration)[0]
-        if len(scores.starts) == 1 and heard_s < MIN_LONE_WINDOW_SOUNDING_S:
-            events = []
-        timeline, step_s = sounding_timeline(
-            scores.starts_s, scores.sounding, duration_s=config.duration
-        )
+    if timeline is not None:
         # The last window's steps sit on the grid up to half a step past the recording.
         events = [
             {**event, "end": min(event["end"], recording_s)}

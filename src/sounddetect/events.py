@@ -4,7 +4,6 @@
     sounding_timeline   -- per-window alarm-sounding probabilities on one time grid
     refine_event_bounds -- move event bounds to where the alarm is heard to start and stop
     merge_events        -- the union of events found in different ways
-    sounding_seconds    -- how long the alarm sounds in each window, by the model
     default_min_windows -- the alarm windows an event needs by default, at any hop
     default_merge_gap_s -- the gap between alarm windows bridged by default, at any hop
     check_min_windows   -- validate an event's window count (also checked by detect_file)
@@ -50,16 +49,19 @@ DEFAULT_MERGE_GAP_S = 2.0
 #: out alike from 0.2 to 0.5 (71-72 % within 1 s, window bounds 43 %).
 DEFAULT_SOUNDING_THRESHOLD = 0.3
 
-#: Least alarm sound (s) that the one window of a recording no longer than a window must
-#: hear, by the model's ``alarm_sounding`` output (:func:`sounding_seconds`), to be an alarm.
-#: Such a recording has no other windows to show an alarm going on, and a lone low-battery
-#: chirp (0.05-0.2 s) in it scored as an alarm in 50 of 117 clips of 4 s: the alarm windows
-#: of those clips hear a median 0.18 s of alarm and 90 % of them under 0.44 s, while the
-#: alarm windows of alarm clips hear 0.55 s or more in 95 % of cases (a T3 beep lasts
-#: 0.35-0.7 s, a CO group of pips about 0.7 s). README, "Recordings under one window".
-MIN_LONE_WINDOW_SOUNDING_S = 0.5
-#: A time step of the sounding output at or above this probability counts as sounding.
-LONE_WINDOW_SOUNDING_THRESHOLD = 0.5
+#: Least alarm sound (s), by the model's ``alarm_sounding`` output, that an event needs
+#: when :func:`windows_to_events` keeps it only as an exception: in a recording too short
+#: for a whole event (one window, or the mean of two or three), at the recording's edge, or
+#: spanning it. So few windows cannot show that an alarm goes on, and a lone low-battery
+#: chirp (0.05-0.2 s) passes for one there: a chirp's alarm windows hear a median 0.18 s
+#: (90 % under 0.44 s), the alarm windows of alarm clips 0.55 s or more in 95 % of cases (a
+#: T3 beep lasts 0.35-0.7 s, a CO group of pips about 0.7 s). Counted in the time steps at
+#: or above :data:`SHORT_EVENT_SOUNDING_THRESHOLD`. README, "Recordings under one window".
+MIN_SHORT_EVENT_SOUNDING_S = 0.5
+#: A time step of the sounding output at or above this probability counts as sounding for
+#: :data:`MIN_SHORT_EVENT_SOUNDING_S`. Counting such steps told chirps from alarms better
+#: than summing the probabilities (README, "Recordings under one window").
+SHORT_EVENT_SOUNDING_THRESHOLD = 0.5
 
 #: Longest silence (s) within one alarm's sound when an event's bound moves out of its
 #: windows: a temporal-three alarm pauses 1.5 s between beep groups; a further sound is
@@ -144,6 +146,10 @@ def windows_to_events(
     min_windows: int = 1,
     merge_gap_s: float = 0.0,
     recording_s: float | None = None,
+    sounding=None,
+    sounding_step_s: float | None = None,
+    min_sounding_s: float = MIN_SHORT_EVENT_SOUNDING_S,
+    sounding_threshold: float = SHORT_EVENT_SOUNDING_THRESHOLD,
     label: str = ALARM,
 ) -> list[dict]:
     """Merge the windows classified as alarm into events.
@@ -158,7 +164,10 @@ def windows_to_events(
     has no other windows to contradict it. A recording shorter than ``min_duration_s``
     cannot show an alarm going on at all; there the windows together are all the evidence,
     and every event is kept when their mean probability reaches ``threshold``, as the one
-    window of a recording one window long decides alone.
+    window of a recording one window long decides alone. Given the model's ``sounding``
+    timeline, an event kept by one of these exceptions must also hold ``min_sounding_s`` of
+    alarm sound: with so few windows, how long the alarm sounds is what tells it from a
+    single chirp or beep.
 
     Parameters
     ----------
@@ -187,6 +196,17 @@ def windows_to_events(
         length, and in a recording shorter than ``min_duration_s`` every event is kept when
         the mean probability of all windows reaches ``threshold``. None applies
         ``min_duration_s`` to every event.
+    sounding : array-like [shape=(m,)] or None
+        Alarm-sounding probability per time step of ``sounding_step_s`` from the start of
+        the recording (:func:`sounding_timeline`). None: no event needs any.
+    sounding_step_s : float > 0 or None
+        Time step of ``sounding`` in seconds; needed with it.
+    min_sounding_s : float >= 0
+        Alarm sound (s) an event kept by an exception must hold: its steps of ``sounding``
+        at or above ``sounding_threshold`` (those whose middle lies inside the event) times
+        ``sounding_step_s``.
+    sounding_threshold : float in [0, 1]
+        Sounding probability from which a step counts.
     label : str
         Label written into each event.
 
@@ -214,6 +234,10 @@ def windows_to_events(
     [{'label': 'alarm', 'start': 0.0, 'end': 5.0, 'confidence': 0.9}]
     >>> windows_to_events([0, 2], [4, 6], [0.9, 0.3], min_duration_s=8, recording_s=6.0)
     [{'label': 'alarm', 'start': 0.0, 'end': 4.0, 'confidence': 0.9}]
+    >>> chirp = [0, 0, 0.9, 0.2, 0, 0]  # 1 s steps: the model hears 1 s of alarm sound
+    >>> windows_to_events([0, 2], [4, 6], [0.9, 0.3], min_duration_s=8, recording_s=6.0,
+    ...                   sounding=chirp, sounding_step_s=1.0, min_sounding_s=1.5)
+    []
     >>> windows_to_events([0, 2, 4, 6], [4, 6, 8, 10], [0.1, 0.1, 0.8, 0.9], min_duration_s=8,
     ...                   min_edge_duration_s=6, recording_s=10.0)
     [{'label': 'alarm', 'start': 4.0, 'end': 10.0, 'confidence': 0.9}]
@@ -246,6 +270,16 @@ def windows_to_events(
         )
     if recording_s is not None and not recording_s > 0:
         raise ParameterError(f"recording_s must be positive, got {recording_s}")
+    if sounding is not None:
+        sounding = np.asarray(sounding, dtype=np.float64).reshape(-1)
+        if sounding_step_s is None or not sounding_step_s > 0:
+            raise ParameterError(f"sounding_step_s must be positive, got {sounding_step_s}")
+        if np.any(~np.isfinite(sounding)) or np.any((sounding < 0) | (sounding > 1)):
+            raise ParameterError("sounding probabilities must be finite and in [0, 1]")
+    if min_sounding_s < 0:
+        raise ParameterError(f"min_sounding_s must be >= 0, got {min_sounding_s}")
+    if not 0.0 <= sounding_threshold <= 1.0:
+        raise ParameterError(f"sounding_threshold must be in [0, 1], got {sounding_threshold}")
     if np.any(~np.isfinite(probs)) or np.any((probs < 0) | (probs > 1)):
         raise ParameterError("probabilities must be finite and in [0, 1]")
     if np.any(ends <= starts):
@@ -279,17 +313,27 @@ def windows_to_events(
 
     # Window times are sample counts over the rate, so a 6 s event may come out as
     # 5.999999 s: every comparison allows for that rounding.
-    def kept(event: dict, n_windows: int) -> bool:
-        if judged_whole:
+    if sounding is not None:
+        sounding_middles = (np.arange(sounding.size) + 0.5) * sounding_step_s
+
+    def heard(event: dict) -> bool:
+        if sounding is None:
             return True
+        inside = (sounding_middles > event["start"]) & (sounding_middles < event["end"])
+        steps = np.count_nonzero(sounding[inside] >= sounding_threshold)
+        return steps * sounding_step_s >= min_sounding_s - 1e-9
+
+    def kept(event: dict, n_windows: int) -> bool:
         length = event["end"] - event["start"]
         if length >= min_duration_s - 1e-9 and n_windows >= min_windows:
             return True
+        if judged_whole:
+            return heard(event)
         if recording_s is None:
             return False
         at_start, at_end = event["start"] <= 1e-6, event["end"] >= recording_s - 1e-6
-        return (at_start and at_end) or (
-            (at_start or at_end) and length >= min_edge_duration_s - 1e-9
+        return heard(event) and (
+            (at_start and at_end) or ((at_start or at_end) and length >= min_edge_duration_s - 1e-9)
         )
 
     return [event for event, n in zip(events, windows, strict=True) if kept(event, n)]
@@ -481,37 +525,3 @@ def merge_events(*event_lists: list[dict], gap_s: float = 0.0) -> list[dict]:
         else:
             merged.append(dict(event))
     return merged
-
-
-def sounding_seconds(
-    sounding, *, duration_s: float, threshold: float = LONE_WINDOW_SOUNDING_THRESHOLD
-) -> np.ndarray:
-    """Seconds of each window in which the model hears the alarm sound.
-
-    Parameters
-    ----------
-    sounding : array-like [shape=(n, steps)]
-        Each window's probability that the alarm sounds in each of its ``steps`` equal time
-        steps (the ``alarm_sounding`` output of a model).
-    duration_s : float > 0
-        Window length in seconds.
-    threshold : float in [0, 1]
-        A step at or above this probability counts.
-
-    Returns
-    -------
-    np.ndarray [shape=(n,)]
-        Seconds per window: the counted steps times the step length.
-
-    Examples
-    --------
-    >>> sounding_seconds([[0.9, 0.8, 0.1, 0.0], [0.2, 0.1, 0.0, 0.0]], duration_s=4.0)
-    array([2., 0.])
-    """
-    steps = np.asarray(sounding, dtype=np.float64)
-    if steps.ndim != 2 or not steps.shape[1] or not duration_s > 0:
-        raise ParameterError(
-            f"sounding must be (windows, steps) with steps > 0 and duration_s > 0, got shape "
-            f"{steps.shape} and {duration_s}"
-        )
-    return (steps >= threshold).sum(axis=1) * (duration_s / steps.shape[1])

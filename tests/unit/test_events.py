@@ -7,11 +7,12 @@ import pytest
 
 from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
+    MIN_SHORT_EVENT_SOUNDING_S,
+    SHORT_EVENT_SOUNDING_THRESHOLD,
     default_merge_gap_s,
     default_min_windows,
     merge_events,
     refine_event_bounds,
-    sounding_seconds,
     sounding_timeline,
     windows_to_events,
 )
@@ -428,17 +429,92 @@ def test_merge_events_joins_overlapping_and_near_events_of_several_lists():
         merge_events(model, gap_s=-1.0)
 
 
-def test_sounding_seconds_counts_the_steps_at_or_over_the_threshold():
-    steps = np.zeros((2, 64))
-    steps[0, 10:18] = 0.5  # 8 steps of 0.0625 s, at the threshold
-    steps[1, :] = 0.49
-    np.testing.assert_allclose(sounding_seconds(steps, duration_s=4.0), [0.5, 0.0])
-    np.testing.assert_allclose(sounding_seconds(steps, duration_s=4.0, threshold=0.4), [0.5, 4.0])
+def beeps_timeline(seconds, *, step=0.25, length=48, probability=0.9):
+    """A sounding timeline of 0.25 s steps that hears ``seconds`` of alarm from 1 s on."""
+    timeline = np.zeros(length)
+    timeline[4 : 4 + round(seconds / step)] = probability
+    return timeline
+
+
+SHORT_RULE = {"threshold": 0.5, "min_duration_s": 8.0, "min_edge_duration_s": 6.0}
 
 
 @pytest.mark.parametrize(
-    ("steps", "duration"), [(np.zeros(64), 4.0), (np.zeros((1, 0)), 4.0), (np.zeros((1, 8)), 0.0)]
+    ("starts", "ends", "probs", "recording"),
+    [
+        ([0.0], [3.0], [0.9], 3.0),  # one window, padded: the recording is 3 s
+        ([0.0, 1.0], [4.0, 5.0], [0.9, 0.8], 5.0),  # two windows spanning the recording
+        ([0.0, 2.0], [4.0, 6.0], [0.9, 0.3], 6.0),  # judged on the mean of its windows
+        ([0.0, 2.0, 4.0, 6.0, 8.0], [4.0, 6.0, 8.0, 10.0, 12.0], [0.9, 0.8, 0, 0, 0], 12.0),
+    ],
 )
-def test_sounding_seconds_refuses_what_is_not_a_window_grid(steps, duration):
-    with pytest.raises(ParameterError, match="sounding must be"):
-        sounding_seconds(steps, duration_s=duration)
+def test_an_event_kept_by_an_exception_must_hold_enough_alarm_sound(starts, ends, probs, recording):
+    # GIVEN events the rule keeps only because the recording is short or cuts them short
+    def events(seconds, probability=0.9):
+        timeline = beeps_timeline(seconds, probability=probability)
+        return windows_to_events(
+            starts,
+            ends,
+            probs,
+            recording_s=recording,
+            sounding=timeline,
+            sounding_step_s=0.25,
+            **SHORT_RULE,
+        )
+
+    # THEN the event stays when the model hears the alarm for MIN_SHORT_EVENT_SOUNDING_S
+    # in steps at or above SHORT_EVENT_SOUNDING_THRESHOLD ...
+    assert len(events(MIN_SHORT_EVENT_SOUNDING_S)) == 1
+    assert len(events(MIN_SHORT_EVENT_SOUNDING_S + 1.0)) == 1
+    assert len(events(MIN_SHORT_EVENT_SOUNDING_S, SHORT_EVENT_SOUNDING_THRESHOLD)) == 1
+    # ... and goes when it hears one step less, or only below the threshold, or nothing
+    assert events(MIN_SHORT_EVENT_SOUNDING_S - 0.25) == []
+    assert events(2.0, SHORT_EVENT_SOUNDING_THRESHOLD - 0.01) == []
+    assert events(0.0) == []
+
+
+def test_alarm_sound_counts_only_inside_the_event():
+    # A 3 s recording padded to one 4 s window: alarm sound heard in the padding (3-4 s)
+    # is not the recording's.
+    timeline = np.zeros(16)
+    timeline[12:] = 1.0  # 1 s heard, all of it after 3 s
+    options = {"recording_s": 3.0, "sounding_step_s": 0.25, **SHORT_RULE}
+    assert windows_to_events([0.0], [3.0], [0.9], sounding=timeline, **options) == []
+    timeline[8:12] = 1.0  # 1 s heard at 2-3 s
+    assert len(windows_to_events([0.0], [3.0], [0.9], sounding=timeline, **options)) == 1
+
+
+def test_an_event_the_rule_keeps_whole_needs_no_alarm_sound():
+    # Three windows in a row, 8 s in the middle of a 20 s recording: the rule itself keeps it.
+    starts = np.arange(9) * 2.0
+    probs = [0, 0, 0.9, 0.9, 0.9, 0, 0, 0, 0]
+    timeline = np.zeros(80)  # heard nowhere
+    events = windows_to_events(
+        starts,
+        starts + 4.0,
+        probs,
+        min_windows=3,
+        recording_s=20.0,
+        sounding=timeline,
+        sounding_step_s=0.25,
+        **SHORT_RULE,
+    )
+    assert [(e["start"], e["end"]) for e in events] == [(4.0, 12.0)]
+    # ... and without a timeline nothing is asked of an exception either
+    assert len(windows_to_events([0.0], [3.0], [0.9], recording_s=3.0, **SHORT_RULE)) == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"sounding": np.zeros(16)}, "sounding_step_s"),
+        ({"sounding": np.zeros(16), "sounding_step_s": 0.0}, "sounding_step_s"),
+        ({"sounding": np.full(16, 1.5), "sounding_step_s": 0.25}, r"in \[0, 1\]"),
+        ({"sounding": np.full(16, np.nan), "sounding_step_s": 0.25}, "finite"),
+        ({"min_sounding_s": -0.1}, "min_sounding_s"),
+        ({"sounding_threshold": 1.1}, "sounding_threshold"),
+    ],
+)
+def test_bad_sounding_arguments_raise_parameter_error(options, match):
+    with pytest.raises(ParameterError, match=match):
+        windows_to_events([0.0], [4.0], [0.9], recording_s=4.0, **options)

@@ -8,9 +8,10 @@ readable table by default or one JSON object per line per file (``--format json`
 logs, warnings and one ``error: FILE: reason`` line per failed input go to stderr.
 
 A recording of 1 s up to one window (4 s for the default model) is classified as one
-window, continued with its own quietest sound (with a warning); with a model that says when
-the alarm sounds, that one window must also hear 0.5 s of alarm. A recording under 1 s is
-refused as too short.
+window, continued with its own quietest sound (with a warning); a recording under 1 s is
+refused as too short. With a model that says when the alarm sounds, an event in a recording
+too short for a whole event (under --min-event), or cut short at its start or end, must
+also hold 0.5 s of alarm sound.
 
 Exit codes: 0 every input processed, 1 at least one input failed (its result says why),
 2 usage or configuration error (bad option, missing or mismatched model).
