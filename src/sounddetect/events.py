@@ -313,15 +313,18 @@ def windows_to_events(
 
     # Window times are sample counts over the rate, so a 6 s event may come out as
     # 5.999999 s: every comparison allows for that rounding.
-    if sounding is not None:
-        sounding_middles = (np.arange(sounding.size) + 0.5) * sounding_step_s
+    # Middles (s) of the steps that count as sounding, as refine_event_bounds reads them.
+    heard_middles = (
+        None
+        if sounding is None
+        else (np.flatnonzero(sounding >= sounding_threshold) + 0.5) * sounding_step_s
+    )
 
     def heard(event: dict) -> bool:
-        if sounding is None:
+        if heard_middles is None:
             return True
-        inside = (sounding_middles > event["start"]) & (sounding_middles < event["end"])
-        steps = np.count_nonzero(sounding[inside] >= sounding_threshold)
-        return steps * sounding_step_s >= min_sounding_s - 1e-9
+        inside = (heard_middles > event["start"]) & (heard_middles < event["end"])
+        return np.count_nonzero(inside) * sounding_step_s >= min_sounding_s - 1e-9
 
     def kept(event: dict, n_windows: int) -> bool:
         length = event["end"] - event["start"]
