@@ -1,7 +1,8 @@
 """Audio input: decoding, validation, resampling and mono mix-down.
 
 Only numpy, soundfile and soxr: this module runs inside the Lambda. What libsndfile cannot
-decode (MP4/M4A, AAC, WMA, AMR, WebM) goes through ffmpeg when it is installed
+decode (MP4/M4A, AAC, WMA, AMR, WebM, CAF with Apple Lossless) goes through ffmpeg when it
+is installed
 (:mod:`sounddetect.ffmpeg`).
 
 Decoding
@@ -82,6 +83,18 @@ _WAV_TAG_NAMES = {
     0x0162: "WMA Pro",
     0x1610: "HE-AAC",
     0x2000: "Dolby AC-3",
+}
+#: CAF format IDs libsndfile decodes; a CAF file it fails on holds one of these only if it
+#: is damaged. iOS apps record CAF with others (Apple Lossless, IMA4, AAC), which ffmpeg
+#: decodes.
+_CAF_SUPPORTED_FORMATS = {b"lpcm", b"alaw", b"ulaw"}
+#: Names for CAF format IDs seen in the wild that libsndfile does not decode.
+_CAF_FORMAT_NAMES = {
+    b"alac": "Apple Lossless",
+    b"ima4": "IMA 4:1 ADPCM",
+    b"aac ": "AAC",
+    b".mp3": "MP3",
+    b"opus": "Opus",
 }
 
 #: libsndfile's frame count for a stream whose header leaves the length open.
@@ -559,6 +572,13 @@ def _unsupported_codec(head: bytes) -> str | None:
     for first, size in ((0, 188), (4, 192)):
         if head[first::size][:3] == b"GGG":
             return "MPEG transport stream"
+    # CAF: an 8-byte file header, then the "desc" chunk (4-byte type, 8-byte size), whose
+    # format ID follows its 8-byte sample rate.
+    if head.startswith(b"caff") and head[8:12] == b"desc" and len(head) >= 32:
+        format_id = head[28:32]
+        if format_id not in _CAF_SUPPORTED_FORMATS:
+            label = _CAF_FORMAT_NAMES.get(format_id, format_id.decode("latin-1").strip())
+            return f"CAF container ({label})"
     if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
         tag = _wav_format_tag(head)
         if tag is not None and tag not in _WAV_SUPPORTED_TAGS:

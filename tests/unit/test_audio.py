@@ -31,6 +31,12 @@ def wav_with_format_tag(tag: int) -> bytes:
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
+def caf_with_format(format_id: bytes) -> bytes:
+    """A CAF file whose desc chunk declares ``format_id``, with no audio behind it."""
+    desc = struct.pack(">d4sIIIII", 44100.0, format_id, 0, 0, 4096, 1, 0)
+    return b"caff" + struct.pack(">HH", 1, 0) + b"desc" + struct.pack(">q", len(desc)) + desc
+
+
 def test_block_decode_equals_whole_file_decode(tmp_path, rng):
     # GIVEN a 95 s stereo 44.1 kHz recording (many blocks and a partial last one)
     sr = 44100
@@ -259,6 +265,8 @@ def test_a_flac_of_open_length_decodes_to_its_end(tmp_path, rng, kept):
         ("aac_in.wav", wav_with_format_tag(0x00FF), r"WAV format tag 0x00FF \(AAC\)"),
         ("voice.m4a", b"\x00\x00\x00\x20ftypM4A " + bytes(200), r"MP4/M4A container"),
         ("voice.wma", b"\x30\x26\xb2\x75\x8e\x66\xcf\x11" + bytes(200), r"ASF container \(WMA\)"),
+        ("memo.caf", caf_with_format(b"alac"), r"CAF container \(Apple Lossless\)"),
+        ("memo.caf", caf_with_format(b"QDM2"), r"CAF container \(QDM2\)"),
     ],
 )
 def test_unsupported_codecs(tmp_path, monkeypatch, name, content, match):
@@ -272,6 +280,15 @@ def test_unsupported_codecs(tmp_path, monkeypatch, name, content, match):
     # WHEN ffmpeg is on, THEN it is asked, and says why it cannot decode them either
     monkeypatch.delenv(FFMPEG_ENV)
     with pytest.raises(AudioError, match=rf"{name}: .*\((ffprobe|ffmpeg): .*Invalid data"):
+        load_audio(path)
+
+
+def test_a_damaged_pcm_caf_is_not_sent_to_ffmpeg(tmp_path):
+    # GIVEN a CAF file that declares PCM, which libsndfile decodes, but holds no audio chunk
+    path = tmp_path / "memo.caf"
+    path.write_bytes(caf_with_format(b"lpcm") + bytes(200))
+    # THEN it is refused as damaged, not decoded leniently by ffmpeg (which is installed)
+    with pytest.raises(AudioError, match=r"memo\.caf: not readable audio \("):
         load_audio(path)
 
 

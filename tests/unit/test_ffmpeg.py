@@ -101,6 +101,8 @@ def test_stopping_early_ends_the_decoder(tmp_path, with_ffmpeg, stereo):
         ("camera.ts", ("-c:a", "aac")),
         ("camcorder.m2ts", ("-c:a", "ac3")),
         ("mp2_in.wav", ("-c:a", "mp2")),
+        ("memo.caf", ("-c:a", "alac")),
+        ("memo_ima4.caf", ("-c:a", "adpcm_ima_qt")),
     ],
 )
 def test_other_formats_libsndfile_cannot_read(tmp_path, with_ffmpeg, name, codec):
