@@ -256,7 +256,9 @@ def detect_file(
     keeps only because the recording is too short for a whole event, or cut it short at an
     edge, needs such a classifier to hear
     :data:`sounddetect.events.MIN_SHORT_EVENT_SOUNDING_S` of alarm sound in it: in so few
-    windows a lone chirp can pass for an alarm.
+    windows a lone chirp can pass for an alarm. So does an event of two windows with less
+    than a window of the recording on either side (in a recording of 8-12 s by default),
+    with :data:`sounddetect.events.MIN_CENTRAL_EVENT_SOUNDING_S`.
 
     Parameters
     ----------
@@ -275,7 +277,8 @@ def detect_file(
         Alarm probability threshold; default the classifier's (``model.json``'s).
     min_event_s : float >= 0
         Events shorter than this (s) are dropped, unless one spans the whole recording or
-        one at its start or end lasts two consecutive windows (window + hop, if shorter);
+        one at its start or end, or with less than a window of the recording on either
+        side, lasts two consecutive windows (window + hop, if shorter);
         a recording shorter than this raises an alarm when its windows' mean probability
         reaches the threshold; 0 keeps a single alarm window. The default is three
         consecutive windows' span (:data:`sounddetect.events.DEFAULT_MIN_EVENT_S`).

@@ -7,6 +7,7 @@ import pytest
 
 from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
+    MIN_CENTRAL_EVENT_SOUNDING_S,
     MIN_SHORT_EVENT_SOUNDING_S,
     SHORT_EVENT_SOUNDING_THRESHOLD,
     default_merge_gap_s,
@@ -429,10 +430,11 @@ def test_merge_events_joins_overlapping_and_near_events_of_several_lists():
         merge_events(model, gap_s=-1.0)
 
 
-def beeps_timeline(seconds, *, step=0.25, length=48, probability=0.9):
-    """A sounding timeline of 0.25 s steps that hears ``seconds`` of alarm from 1 s on."""
+def beeps_timeline(seconds, *, step=0.25, length=48, probability=0.9, start_s=1.0):
+    """A sounding timeline of 0.25 s steps that hears ``seconds`` of alarm from ``start_s``."""
     timeline = np.zeros(length)
-    timeline[4 : 4 + round(seconds / step)] = probability
+    first = round(start_s / step)
+    timeline[first : first + round(seconds / step)] = probability
     return timeline
 
 
@@ -471,6 +473,66 @@ def test_an_event_kept_by_an_exception_must_hold_enough_alarm_sound(starts, ends
     assert events(MIN_SHORT_EVENT_SOUNDING_S - 0.25) == []
     assert events(2.0, SHORT_EVENT_SOUNDING_THRESHOLD - 0.01) == []
     assert events(0.0) == []
+
+
+CO_RULE = {"min_windows": 3, "merge_gap_s": 2.0, **SHORT_RULE}
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "recording"),
+    [
+        ([0.0, 2.0, 4.0, 6.0], [4.0, 6.0, 8.0, 10.0], 10.0),
+        ([0.0, 2.0, 4.0, 5.0], [4.0, 6.0, 8.0, 9.0], 9.0),  # the last window ends the recording
+    ],
+)
+def test_a_central_event_of_a_short_recording_is_kept_when_it_hears_enough(starts, ends, recording):
+    # GIVEN a recording of 9-10 s whose two middle windows are certain and whose outer ones,
+    # each holding part of the event, are not (a CO alarm's pauses)
+    def events(seconds):
+        return windows_to_events(
+            starts,
+            ends,
+            [0.1, 0.95, 0.95, 0.1],
+            recording_s=recording,
+            sounding=beeps_timeline(seconds, start_s=3.0),
+            sounding_step_s=0.25,
+            **CO_RULE,
+        )
+
+    # THEN the event is kept when the model hears MIN_CENTRAL_EVENT_SOUNDING_S of alarm in it
+    assert [(e["start"], e["end"]) for e in events(MIN_CENTRAL_EVENT_SOUNDING_S)] == [(2.0, 8.0)]
+    # ... and not with one step less: its windows are whole, so an edge event's amount
+    # (MIN_SHORT_EVENT_SOUNDING_S) is not enough
+    assert events(MIN_CENTRAL_EVENT_SOUNDING_S - 0.25) == []
+    assert MIN_SHORT_EVENT_SOUNDING_S <= MIN_CENTRAL_EVENT_SOUNDING_S - 0.25
+    assert events(MIN_SHORT_EVENT_SOUNDING_S) == []
+
+
+@pytest.mark.parametrize(
+    ("starts", "probs", "recording", "min_event"),
+    [
+        # 12 s: a whole window (8-12 s) lies after the event, and it is not an alarm window
+        ([0.0, 2.0, 4.0, 6.0, 8.0], [0.1, 0.95, 0.95, 0.1, 0.1], 12.0, 8.0),
+        # 10 s, one alarm window: shorter than an edge event
+        ([0.0, 2.0, 4.0, 6.0], [0.1, 0.95, 0.1, 0.1], 10.0, 8.0),
+        # 10 s, no recording length given: nothing is known to be central
+        ([0.0, 2.0, 4.0, 6.0], [0.1, 0.95, 0.95, 0.1], None, 8.0),
+        # 10 s, shorter than an event of 12 s: the mean of its windows decides (0.4)
+        ([0.0, 2.0, 4.0, 6.0], [0.1, 0.7, 0.7, 0.1], 10.0, 12.0),
+    ],
+)
+def test_other_events_of_two_windows_stay_dropped(starts, probs, recording, min_event):
+    starts = np.asarray(starts)
+    events = windows_to_events(
+        starts,
+        starts + 4.0,
+        probs,
+        recording_s=recording,
+        sounding=np.full(64, 0.9),  # heard throughout
+        sounding_step_s=0.25,
+        **{**CO_RULE, "min_duration_s": min_event},
+    )
+    assert events == []
 
 
 def test_alarm_sound_counts_only_inside_the_event():
@@ -512,6 +574,7 @@ def test_an_event_the_rule_keeps_whole_needs_no_alarm_sound():
         ({"sounding": np.full(16, 1.5), "sounding_step_s": 0.25}, r"in \[0, 1\]"),
         ({"sounding": np.full(16, np.nan), "sounding_step_s": 0.25}, "finite"),
         ({"min_sounding_s": -0.1}, "min_sounding_s"),
+        ({"min_central_sounding_s": -0.1}, "min_central_sounding_s"),
         ({"sounding_threshold": 1.1}, "sounding_threshold"),
     ],
 )
