@@ -2,8 +2,7 @@
 
 Only numpy, soundfile and soxr: this module runs inside the Lambda. What libsndfile cannot
 decode (MP4/M4A, AAC, WMA, AMR, WebM, CAF with Apple Lossless) goes through ffmpeg when it
-is installed
-(:mod:`sounddetect.ffmpeg`).
+is installed (:mod:`sounddetect.ffmpeg`).
 
 Decoding
     audio_info          -- sample rate, length and format of a file, or a clear AudioError
