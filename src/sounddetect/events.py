@@ -357,15 +357,12 @@ def windows_to_events(
         if recording_s is None:
             return False
         at_start, at_end = event["start"] <= 1e-6, event["end"] >= recording_s - 1e-6
-        if at_start and at_end:
-            return heard(event, min_sounding_s)
-        if length < min_edge_duration_s - 1e-9:
-            return False
-        if at_start or at_end:
+        if (at_start and at_end) or ((at_start or at_end) and length >= min_edge_duration_s - 1e-9):
             return heard(event, min_sounding_s)
         # In a recording long enough for a whole event but not for one away from its edges.
         central = (
             recording_s >= min_duration_s - 1e-9
+            and length >= min_edge_duration_s - 1e-9
             and event["start"] < window_s - 1e-6
             and event["end"] > recording_s - window_s + 1e-6
         )
