@@ -357,12 +357,13 @@ def windows_to_events(
         if recording_s is None:
             return False
         at_start, at_end = event["start"] <= 1e-6, event["end"] >= recording_s - 1e-6
-        if (at_start and at_end) or ((at_start or at_end) and length >= min_edge_duration_s - 1e-9):
+        two_windows = length >= min_edge_duration_s - 1e-9
+        if (at_start and at_end) or ((at_start or at_end) and two_windows):
             return heard(event, min_sounding_s)
         # In a recording long enough for a whole event but not for one away from its edges.
         central = (
-            recording_s >= min_duration_s - 1e-9
-            and length >= min_edge_duration_s - 1e-9
+            two_windows
+            and recording_s >= min_duration_s - 1e-9
             and event["start"] < window_s - 1e-6
             and event["end"] > recording_s - window_s + 1e-6
         )
