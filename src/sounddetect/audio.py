@@ -1,8 +1,8 @@
 """Audio input: decoding, validation, resampling and mono mix-down.
 
 Only numpy, soundfile and soxr: this module runs inside the Lambda. What libsndfile cannot
-decode (MP4/M4A, AAC, WMA, AMR, WebM, CAF with Apple Lossless) goes through ffmpeg when it
-is installed (:mod:`sounddetect.ffmpeg`).
+decode (MP4/M4A, AAC, WMA, AMR, WebM, CAF with Apple Lossless, Ogg with Speex) goes through
+ffmpeg when it is installed (:mod:`sounddetect.ffmpeg`).
 
 Decoding
     audio_info          -- sample rate, length and format of a file, or a clear AudioError
@@ -46,14 +46,15 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".ai
 
 #: Suffixes of common recording formats libsndfile cannot decode: phones' voice memos
 #: (M4A, AMR, 3GP), cameras' and browsers' videos (MP4, MOV, WebM, MKV), security cameras'
-#: and DVRs' (AVI, MPEG transport streams), camcorders' (MTS, M2TS), Windows' WMA. They are
-#: decoded through ffmpeg when it is installed; without it a folder scan still includes
-#: them, so each one is reported ("unsupported codec") instead of being skipped without a word.
+#: and DVRs' (AVI, MPEG transport streams), camcorders' (MTS, M2TS), Windows' WMA, Speex
+#: (``.spx``) and Ogg video (``.ogv``). They are decoded through ffmpeg when it is installed;
+#: without it a folder scan still includes them, so each one is reported ("unsupported
+#: codec") instead of being skipped without a word.
 FFMPEG_AUDIO_SUFFIXES = (
     *(".m4a", ".aac", ".amr", ".3gp"),
     *(".mp4", ".mov", ".webm", ".mkv"),
     *(".avi", ".ts", ".mts", ".m2ts"),
-    ".wma",
+    *(".wma", ".spx", ".ogv"),
 )
 
 #: Default decoding block in seconds: ~3.5 MB per channel at 44.1 kHz, large enough that
@@ -94,6 +95,19 @@ _CAF_FORMAT_NAMES = {
     b"aac ": "AAC",
     b".mp3": "MP3",
     b"opus": "Opus",
+}
+
+#: Ogg streams libsndfile decodes, by the start of their first packet; a file whose first
+#: stream is one of these and fails is damaged. Others are decoded through ffmpeg.
+_OGG_SUPPORTED_CODECS = (b"\x01vorbis", b"OpusHead")
+#: Names for the first packets of Ogg streams libsndfile fails on: Speex (old voice
+#: recorders and VoIP), FLAC in Ogg, Theora video with its sound in a later stream, and a
+#: Skeleton index before the streams (common in .ogv files).
+_OGG_CODEC_NAMES = {
+    b"Speex   ": "Speex",
+    b"\x7fFLAC": "FLAC",
+    b"\x80theora": "Theora video",
+    b"fishead\x00": "Skeleton",
 }
 
 #: libsndfile's frame count for a stream whose header leaves the length open.
@@ -198,8 +212,8 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     ----------
     source : path-like or binary file object
         WAV, FLAC, OGG/Vorbis/Opus, MP3, AIFF or anything else libsndfile decodes; also,
-        given by path, MP4/M4A, AAC, WMA, AMR or WebM when ffmpeg is installed. A file
-        object is left at the position it had.
+        given by path, MP4/M4A, AAC, WMA, AMR, WebM or Ogg Speex when ffmpeg is installed. A
+        file object is left at the position it had.
     name : str or None
         Name used in error messages; default the path or the file object's ``name``.
 
@@ -578,6 +592,16 @@ def _unsupported_codec(head: bytes) -> str | None:
         if format_id not in _CAF_SUPPORTED_FORMATS:
             label = _CAF_FORMAT_NAMES.get(format_id, format_id.decode("latin-1").strip())
             return f"CAF container ({label})"
+    # Ogg: a 27-byte page header and a segment table as long as its last byte says, then
+    # the first packet, whose first bytes name the first stream's codec.
+    if head.startswith(b"OggS") and len(head) > 27:
+        packet = head[27 + head[26] :]
+        if packet and not packet.startswith(_OGG_SUPPORTED_CODECS):
+            label = next(
+                (name for magic, name in _OGG_CODEC_NAMES.items() if packet.startswith(magic)),
+                "not Vorbis or Opus",
+            )
+            return f"Ogg container ({label})"
     if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
         tag = _wav_format_tag(head)
         if tag is not None and tag not in _WAV_SUPPORTED_TAGS:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 from helpers.signals import dominant_frequency, encode_with_ffmpeg, noise, t3_alarm, tone, write_wav
 from helpers.tiny_model import write_tiny_model
 
@@ -103,6 +104,8 @@ def test_stopping_early_ends_the_decoder(tmp_path, with_ffmpeg, stereo):
         ("mp2_in.wav", ("-c:a", "mp2")),
         ("memo.caf", ("-c:a", "alac")),
         ("memo_ima4.caf", ("-c:a", "adpcm_ima_qt")),
+        ("voip.spx", ("-ar", "16000", "-c:a", "libspeex")),
+        ("archive.oga", ("-c:a", "flac")),
     ],
 )
 def test_other_formats_libsndfile_cannot_read(tmp_path, with_ffmpeg, name, codec):
@@ -192,6 +195,29 @@ def test_video_without_sound(tmp_path, with_ffmpeg):
         load_audio(path)
 
 
+def test_the_sound_of_an_ogg_video(tmp_path, with_ffmpeg):
+    # Theora video comes first in the file, its Vorbis sound in a later stream.
+    sound = write_wav(tmp_path / "sound.wav", tone(6.0, sr=SR, freq_hz=1000), SR)
+    path = tmp_path / "film.ogv"
+    pattern = ["-f", "lavfi", "-i", "testsrc=duration=6:size=64x64:rate=10", "-i", str(sound)]
+    codecs = ["-c:v", "libtheora", "-c:a", "libvorbis"]
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", *pattern, *codecs, str(path)], check=True)
+    y, sr = load_audio(path, sr=16000)
+    assert audio_info(path).decoder == "ffmpeg"
+    assert len(y) == pytest.approx(6 * sr, abs=0.1 * sr)
+    assert dominant_frequency(y, sr) == pytest.approx(1000, abs=5)
+
+
+def test_a_damaged_ogg_vorbis_stays_refused(tmp_path, with_ffmpeg):
+    # libsndfile decodes Ogg Vorbis itself: one it fails on is damaged, not one for ffmpeg.
+    full = tmp_path / "full.ogg"
+    sf.write(full, tone(6.0, sr=SR), SR, format="OGG")
+    path = tmp_path / "cut.ogg"
+    path.write_bytes(full.read_bytes()[:300])
+    with pytest.raises(AudioError, match=r"cut\.ogg: not readable audio \(.+\)$"):
+        load_audio(path)
+
+
 def test_nan_samples_through_ffmpeg(tmp_path, with_ffmpeg):
     y = tone(3.0, sr=16000)
     y[24000] = np.nan
@@ -207,6 +233,14 @@ def test_without_ffmpeg_the_codec_is_named(tmp_path, without_ffmpeg, stereo):
         AudioError,
         match=r"memo\.m4a: unsupported codec: MP4/M4A container \(AAC or ALAC\); convert it to "
         r"WAV, FLAC, OGG or MP3, or install ffmpeg$",
+    ):
+        load_audio(path)
+
+
+def test_without_ffmpeg_an_ogg_codec_is_named(tmp_path, without_ffmpeg):
+    path = encode_with_ffmpeg(tmp_path / "voip.ogg", tone(3.0, sr=16000), 16000, "-c:a", "libspeex")
+    with pytest.raises(
+        AudioError, match=r"voip\.ogg: unsupported codec: Ogg container \(Speex\); convert"
     ):
         load_audio(path)
 
