@@ -24,6 +24,7 @@ truncated, no samples, NaN or infinite samples.
 from __future__ import annotations
 
 import io
+import mmap
 import os
 import re
 import struct
@@ -110,6 +111,19 @@ _OGG_CODEC_NAMES = {
     b"fishead\x00": "Skeleton",
 }
 
+#: MPEG audio layer III bitrates in kbit/s by bitrate index: MPEG-1, and MPEG-2 and 2.5.
+_MP3_BITRATES = (
+    (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+)
+#: Sample rates in Hz by the header's version bits (3 MPEG-1, 2 MPEG-2, 0 MPEG-2.5).
+_MP3_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+#: Tags in an MP3's first frame that give its length: Xing (Info when the bitrate is
+#: constant), as LAME and ffmpeg write it into a file they can seek back in, and VBRI.
+_MP3_LENGTH_TAGS = (b"Xing", b"Info", b"VBRI")
+#: How far past the ID3 tag the first MP3 frame is looked for, in bytes.
+_MP3_SEARCH_BYTES = 65536
+
 #: libsndfile's frame count for a stream whose header leaves the length open.
 _SF_COUNT_MAX = 2**63 - 1
 
@@ -134,8 +148,9 @@ class AudioInfo:
     sr : int
         Native sample rate in Hz.
     frames : int
-        Samples per channel the header declares (an estimate for MP3); 0 when it leaves the
-        length open (a FLAC written to a pipe, a raw AAC stream).
+        Samples per channel the header declares (for an MP3 without a length tag, counted
+        from its frames); 0 when it leaves the length open (a FLAC written to a pipe, a raw
+        AAC stream).
     channels : int
     format, subtype : str
         libsndfile's names, e.g. ``"WAV"``, ``"PCM_16"``; ffmpeg's container and codec
@@ -240,9 +255,14 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
                 format=sound.format,
                 subtype=sound.subtype,
             )
-        return _wav_of_unknown_size(source, info, head) or info
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         failure = exc
+    else:
+        return (
+            _wav_of_unknown_size(source, info, head)
+            or _mp3_of_estimated_length(source, info, name=name)
+            or info
+        )
     # Only a codec recognised by its first bytes or its file name goes to ffmpeg: a damaged
     # WAV or MP3 stays refused as such instead of being decoded leniently.
     codec = _unsupported_codec(head) or _codec_by_suffix(source)
@@ -523,6 +543,92 @@ def _wav_of_unknown_size(source: AudioSource, info: AudioInfo, head: bytes) -> A
         return None
     frames = (size - offset) // (info.channels * _RAW_SAMPLE_BYTES[info.subtype])
     return replace(info, frames=frames, raw_data_offset=offset) if frames > 0 else None
+
+
+def _mp3_of_estimated_length(
+    source: AudioSource, info: AudioInfo, *, name: str
+) -> AudioInfo | None:
+    """The AudioInfo of an MP3 whose length libsndfile could only estimate, or None for any
+    other file.
+
+    An encoder writing to a pipe cannot go back to put a Xing tag, the length, in the first
+    frame. Of such an MP3 of variable bitrate libsndfile estimates the length from the first
+    frames and decodes no further: of a 40 s recording it gave 19 s, or 6 s when the first
+    seconds were loud, without a word. The frame headers give the true length; a file
+    libsndfile would not decode to its end goes to ffmpeg, or is refused without it.
+
+    Raises
+    ------
+    AudioError
+        libsndfile would stop short of the end and ffmpeg is not installed.
+    """
+    if info.format != "MP3":
+        return None
+    if isinstance(source, str | os.PathLike):
+        with (
+            open(source, "rb") as handle,
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
+        ):
+            samples = _mp3_samples_without_length_tag(data)
+    else:
+        position = source.tell()
+        samples = _mp3_samples_without_length_tag(source.read())
+        source.seek(position)
+    if samples is None:
+        return None
+    if samples <= info.frames + int(0.01 * info.frames) + 2304:  # libsndfile reaches the end
+        return replace(info, frames=samples)
+    tools = find_ffmpeg() if isinstance(source, str | os.PathLike) else None
+    if tools is None:
+        raise AudioError(
+            f"{name}: MP3 of variable bitrate without a length tag: libsndfile decodes only "
+            f"{info.duration:.1f} s of its {samples / info.sr:.1f} s; install ffmpeg, or "
+            "re-encode it"
+        )
+    return replace(info, frames=samples, decoder="ffmpeg")
+
+
+def _mp3_samples_without_length_tag(data: bytes | mmap.mmap) -> int | None:
+    """Samples per channel of an MP3 whose first frame holds no length tag, counted frame by
+    frame; None when it holds one or no frame is found."""
+    after_tag = 0
+    if data[:3] == b"ID3" and len(data) >= 10:  # ID3v2: a 28-bit size, 7 bits a byte
+        size = int.from_bytes(bytes(b & 0x7F for b in data[6:10]), "big")
+        after_tag = 10 + size + (10 if data[5] & 0x10 else 0)  # and a footer, if flagged
+    # The first frame is the first header another one follows: junk before the audio may
+    # hold a stray sync pattern.
+    for start in range(after_tag, min(len(data), after_tag + _MP3_SEARCH_BYTES)):
+        first = _mp3_frame(data, start)
+        if first is not None and _mp3_frame(data, start + first[0]) is not None:
+            break
+    else:
+        return None
+    if any(data.find(tag, start, start + first[0]) >= 0 for tag in _MP3_LENGTH_TAGS):
+        return None
+    samples, position = 0, start
+    while (frame := _mp3_frame(data, position)) is not None:
+        samples += frame[1]
+        position += frame[0]
+    return samples
+
+
+def _mp3_frame(data: bytes | mmap.mmap, position: int) -> tuple[int, int] | None:
+    """Length in bytes and samples per channel of the layer III frame whose header starts at
+    ``position``, or None when none does."""
+    if position + 4 > len(data):
+        return None
+    sync, flags, rates = data[position], data[position + 1], data[position + 2]
+    version, layer = (flags >> 3) & 3, (flags >> 1) & 3
+    bitrate_index, rate_index = rates >> 4, (rates >> 2) & 3
+    if sync != 0xFF or flags & 0xE0 != 0xE0 or version == 1 or layer != 1:
+        return None
+    if bitrate_index in (0, 15) or rate_index == 3:  # free format, or invalid
+        return None
+    mpeg1 = version == 3
+    samples = 1152 if mpeg1 else 576
+    bitrate = 1000 * _MP3_BITRATES[0 if mpeg1 else 1][bitrate_index]
+    padding = (rates >> 1) & 1
+    return samples // 8 * bitrate // _MP3_RATES[version][rate_index] + padding, samples
 
 
 def _wav_data_chunk(head: bytes) -> tuple[int, int] | None:

@@ -125,6 +125,72 @@ def test_mp3_in_wav_is_libsndfile_s(tmp_path, with_ffmpeg):
     assert dominant_frequency(y, sr) == pytest.approx(3100, abs=5)
 
 
+def mp3_through_a_pipe(path, y, sr, *options):
+    """``y`` as an MP3 that ffmpeg wrote to a pipe: it cannot seek back to put the length
+    tag (Xing/Info) in the first frame, as a recorder streaming to a file cannot."""
+    wav = write_wav(path.with_name(path.name + ".source.wav"), y, sr, subtype="FLOAT")
+    command = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(wav), "-c:a", "libmp3lame"]
+    with path.open("wb") as out:
+        subprocess.run([*command, *options, "-f", "mp3", "pipe:"], stdout=out, check=True)
+    assert b"Xing" not in path.read_bytes()[:4096] and b"Info" not in path.read_bytes()[:4096]
+    return path
+
+
+def loud_then_quiet(rng, *, loud_s, quiet_s):
+    """Noise, then a quiet alarm: a variable-bitrate encoder spends far more bits on the
+    first part than on the second."""
+    loud = 0.3 * noise(loud_s, sr=SR, rng=rng)
+    return np.concatenate([loud, t3_alarm(quiet_s, sr=SR, amplitude=0.01)])
+
+
+def test_an_mp3_without_its_length_decodes_to_its_end(tmp_path, with_ffmpeg, rng):
+    # GIVEN a variable-bitrate MP3 without a length tag, loud at first
+    path = mp3_through_a_pipe(
+        tmp_path / "stream.mp3", loud_then_quiet(rng, loud_s=3, quiet_s=17), SR, "-q:a", "4"
+    )
+    # (libsndfile's estimate of its length falls short, and it decodes no further)
+    assert sf.info(path).duration < 15
+    # THEN the frame headers give its length, and ffmpeg decodes all of it
+    info = audio_info(path)
+    assert info.decoder == "ffmpeg"
+    assert info.duration == pytest.approx(20, abs=0.1)
+    y, sr = load_audio(path, sr=16000)
+    assert len(y) == pytest.approx(20 * sr, abs=0.1 * sr)
+    assert dominant_frequency(y[-5 * sr :], sr) == pytest.approx(3100, abs=5)
+
+
+def test_without_ffmpeg_an_mp3_that_would_be_cut_short_is_refused(tmp_path, without_ffmpeg, rng):
+    # (the file is still encoded by the ffmpeg program; sounddetect is told not to use it)
+    path = mp3_through_a_pipe(
+        tmp_path / "stream.mp3", loud_then_quiet(rng, loud_s=3, quiet_s=17), SR, "-q:a", "4"
+    )
+    with pytest.raises(
+        AudioError,
+        match=r"stream\.mp3: MP3 of variable bitrate without a length tag: libsndfile "
+        r"decodes only \d+\.\d s of its 20\.0 s; install ffmpeg, or re-encode it$",
+    ):
+        load_audio(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "quiet_first"),
+    [("overestimated.mp3", ("-q:a", "4"), True), ("constant.mp3", ("-b:a", "128k"), False)],
+)
+def test_an_mp3_without_its_length_that_libsndfile_reads_whole(
+    tmp_path, with_ffmpeg, rng, name, options, quiet_first
+):
+    # A variable-bitrate MP3 quiet at first (libsndfile's estimate is too long: it was
+    # refused as truncated), and one of constant bitrate (the estimate is right).
+    y = loud_then_quiet(rng, loud_s=15, quiet_s=5)
+    path = mp3_through_a_pipe(tmp_path / name, y[::-1].copy() if quiet_first else y, SR, *options)
+    assert (sf.info(path).duration > 25) == quiet_first
+    info = audio_info(path)
+    assert info.decoder == "libsndfile"
+    assert info.duration == pytest.approx(20, abs=0.1)
+    decoded, sr = load_audio(path, sr=16000)
+    assert len(decoded) == pytest.approx(20 * sr, abs=0.1 * sr)
+
+
 def test_a_raw_aac_stream_is_not_called_truncated(tmp_path, with_ffmpeg, rng):
     # ADTS has no index: ffprobe estimates its length from the bitrate (62.9 s for this one)
     y = noise(60.0, sr=SR, rng=rng) + tone(60.0, sr=SR, amplitude=0.3)
