@@ -260,7 +260,7 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     else:
         return (
             _wav_of_unknown_size(source, info, head)
-            or _mp3_of_estimated_length(source, info, name=name)
+            or _mp3_length_from_frames(source, info, name=name)
             or info
         )
     # Only a codec recognised by its first bytes or its file name goes to ffmpeg: a damaged
@@ -545,17 +545,18 @@ def _wav_of_unknown_size(source: AudioSource, info: AudioInfo, head: bytes) -> A
     return replace(info, frames=frames, raw_data_offset=offset) if frames > 0 else None
 
 
-def _mp3_of_estimated_length(
-    source: AudioSource, info: AudioInfo, *, name: str
-) -> AudioInfo | None:
-    """The AudioInfo of an MP3 whose length libsndfile could only estimate, or None for any
-    other file.
+def _mp3_length_from_frames(source: AudioSource, info: AudioInfo, *, name: str) -> AudioInfo | None:
+    """The AudioInfo of an MP3 whose length libsndfile gets wrong, or None for any other
+    file.
 
-    An encoder writing to a pipe cannot go back to put a Xing tag, the length, in the first
-    frame. Of such an MP3 of variable bitrate libsndfile estimates the length from the first
-    frames and decodes no further: of a 40 s recording it gave 19 s, or 6 s when the first
-    seconds were loud, without a word. The frame headers give the true length; a file
-    libsndfile would not decode to its end goes to ffmpeg, or is refused without it.
+    libsndfile takes an MP3's length from the Xing tag in its first frame and decodes no
+    further. An encoder writing to a pipe cannot go back to put the tag there; of such a
+    file of variable bitrate libsndfile estimates the length from the first frames: of a
+    40 s recording it gave 19 s, or 6 s when the first seconds were loud, without a word,
+    or more than there is, and the file was refused as truncated. Files joined with ``cat``
+    keep the first one's tag, and only the first one was decoded. The frame headers give
+    the true length; a file libsndfile would not decode to its end goes to ffmpeg, or is
+    refused without it.
 
     Raises
     ------
@@ -569,47 +570,59 @@ def _mp3_of_estimated_length(
             open(source, "rb") as handle,
             mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
         ):
-            samples = _mp3_samples_without_length_tag(data)
+            counted = _count_mp3_frames(data)
     else:
         position = source.tell()
-        samples = _mp3_samples_without_length_tag(source.read())
+        counted = _count_mp3_frames(source.read())
         source.seek(position)
-    if samples is None:
+    if counted is None:
         return None
+    samples, tagged = counted
     if samples <= info.frames + int(0.01 * info.frames) + 2304:  # libsndfile reaches the end
-        return replace(info, frames=samples)
+        return None if tagged else replace(info, frames=samples)
     tools = find_ffmpeg() if isinstance(source, str | os.PathLike) else None
     if tools is None:
         raise AudioError(
-            f"{name}: MP3 of variable bitrate without a length tag: libsndfile decodes only "
-            f"{info.duration:.1f} s of its {samples / info.sr:.1f} s; install ffmpeg, or "
-            "re-encode it"
+            f"{name}: MP3 longer than its header says (variable bitrate without a length tag, "
+            f"or files joined): libsndfile decodes only {info.duration:.1f} s of its "
+            f"{samples / info.sr:.1f} s; install ffmpeg, or re-encode it"
         )
     return replace(info, frames=samples, decoder="ffmpeg")
 
 
-def _mp3_samples_without_length_tag(data: bytes | mmap.mmap) -> int | None:
-    """Samples per channel of an MP3 whose first frame holds no length tag, counted frame by
-    frame; None when it holds one or no frame is found."""
-    after_tag = 0
-    if data[:3] == b"ID3" and len(data) >= 10:  # ID3v2: a 28-bit size, 7 bits a byte
-        size = int.from_bytes(bytes(b & 0x7F for b in data[6:10]), "big")
-        after_tag = 10 + size + (10 if data[5] & 0x10 else 0)  # and a footer, if flagged
+def _count_mp3_frames(data: bytes | mmap.mmap) -> tuple[int, bool] | None:
+    """Samples per channel of an MP3 counted frame by frame, and whether its first frame
+    holds a length tag; None when no frame is found."""
+    position = _after_id3(data, 0)
     # The first frame is the first header another one follows: junk before the audio may
     # hold a stray sync pattern.
-    for start in range(after_tag, min(len(data), after_tag + _MP3_SEARCH_BYTES)):
+    for start in range(position, min(len(data), position + _MP3_SEARCH_BYTES)):
         first = _mp3_frame(data, start)
         if first is not None and _mp3_frame(data, start + first[0]) is not None:
             break
     else:
         return None
-    if any(data.find(tag, start, start + first[0]) >= 0 for tag in _MP3_LENGTH_TAGS):
-        return None
+    tagged = any(data.find(tag, start, start + first[0]) >= 0 for tag in _MP3_LENGTH_TAGS)
     samples, position = 0, start
-    while (frame := _mp3_frame(data, position)) is not None:
+    while True:
+        # Joined files: the next one's ID3v2 tag, or this one's 128-byte ID3v1 tag.
+        if data[position : position + 3] == b"TAG" and position + 128 < len(data):
+            position += 128
+        position = _after_id3(data, position)
+        frame = _mp3_frame(data, position)
+        if frame is None:
+            return samples, tagged
         samples += frame[1]
         position += frame[0]
-    return samples
+
+
+def _after_id3(data: bytes | mmap.mmap, position: int) -> int:
+    """Where the ID3v2 tag at ``position`` ends, or ``position`` when none starts there."""
+    if data[position : position + 3] != b"ID3" or position + 10 > len(data):
+        return position
+    header = data[position : position + 10]
+    size = int.from_bytes(bytes(b & 0x7F for b in header[6:10]), "big")  # 7 bits a byte
+    return position + 10 + size + (10 if header[5] & 0x10 else 0)  # and a footer, if flagged
 
 
 def _mp3_frame(data: bytes | mmap.mmap, position: int) -> tuple[int, int] | None:

@@ -166,8 +166,9 @@ def test_without_ffmpeg_an_mp3_that_would_be_cut_short_is_refused(tmp_path, with
     )
     with pytest.raises(
         AudioError,
-        match=r"stream\.mp3: MP3 of variable bitrate without a length tag: libsndfile "
-        r"decodes only \d+\.\d s of its 20\.0 s; install ffmpeg, or re-encode it$",
+        match=r"stream\.mp3: MP3 longer than its header says \(variable bitrate without a "
+        r"length tag, or files joined\): libsndfile decodes only \d+\.\d s of its 20\.0 s; "
+        r"install ffmpeg, or re-encode it$",
     ):
         load_audio(path)
 
@@ -189,6 +190,19 @@ def test_an_mp3_without_its_length_that_libsndfile_reads_whole(
     assert info.duration == pytest.approx(20, abs=0.1)
     decoded, sr = load_audio(path, sr=16000)
     assert len(decoded) == pytest.approx(20 * sr, abs=0.1 * sr)
+
+
+def test_mp3_files_joined_decode_whole(tmp_path, with_ffmpeg):
+    # Three MP3s joined with `cat`: the first one's length tag says 6 s.
+    part = tmp_path / "part.mp3"
+    sf.write(part, tone(6.0, sr=SR, freq_hz=1000), SR, format="MP3")
+    path = tmp_path / "joined.mp3"
+    path.write_bytes(part.read_bytes() * 3)
+    assert sf.info(path).duration == pytest.approx(6, abs=0.1)
+    y, sr = load_audio(path, sr=16000)
+    assert audio_info(path).decoder == "ffmpeg"
+    assert len(y) == pytest.approx(18 * sr, abs=0.2 * sr)
+    assert dominant_frequency(y[-3 * sr :], sr) == pytest.approx(1000, abs=5)
 
 
 def test_a_raw_aac_stream_is_not_called_truncated(tmp_path, with_ffmpeg, rng):
