@@ -261,6 +261,7 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
         return (
             _wav_of_unknown_size(source, info, head)
             or _mp3_length_from_frames(source, info, name=name)
+            or _chained_ogg(source, info, name=name)
             or info
         )
     # Only a codec recognised by its first bytes or its file name goes to ffmpeg: a damaged
@@ -565,16 +566,8 @@ def _mp3_length_from_frames(source: AudioSource, info: AudioInfo, *, name: str) 
     """
     if info.format != "MP3":
         return None
-    if isinstance(source, str | os.PathLike):
-        with (
-            open(source, "rb") as handle,
-            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
-        ):
-            counted = _count_mp3_frames(data)
-    else:
-        position = source.tell()
-        counted = _count_mp3_frames(source.read())
-        source.seek(position)
+    with _bytes_of(source) as data:
+        counted = _count_mp3_frames(data)
     if counted is None:
         return None
     samples, tagged = counted
@@ -588,6 +581,67 @@ def _mp3_length_from_frames(source: AudioSource, info: AudioInfo, *, name: str) 
             f"{samples / info.sr:.1f} s; install ffmpeg, or re-encode it"
         )
     return replace(info, frames=samples, decoder="ffmpeg")
+
+
+def _chained_ogg(source: AudioSource, info: AudioInfo, *, name: str) -> AudioInfo | None:
+    """The AudioInfo of an Ogg file of several streams one after another, or None for any
+    other file.
+
+    A dump of an internet radio stream starts a new Ogg stream at every song, and Ogg files
+    joined with ``cat`` are such a chain too. libsndfile decodes the first stream and takes
+    it for the whole file: of two 70 s recordings joined it gave 70 s, without a word.
+    ffmpeg decodes every stream; the length is left open (the streams' own lengths are not
+    added up), or the file is refused without ffmpeg.
+
+    Raises
+    ------
+    AudioError
+        The file is chained and ffmpeg is not installed.
+    """
+    if info.format != "OGG":
+        return None
+    with _bytes_of(source) as data:
+        streams = _count_ogg_streams(data)
+    if streams < 2:
+        return None
+    tools = find_ffmpeg() if isinstance(source, str | os.PathLike) else None
+    if tools is None:
+        raise AudioError(
+            f"{name}: Ogg file of {streams} streams one after another (a stream dump, or "
+            f"files joined): libsndfile decodes only the first ({info.duration:.1f} s); "
+            "install ffmpeg, or re-encode it"
+        )
+    return replace(info, frames=0, decoder="ffmpeg")
+
+
+def _count_ogg_streams(data: bytes | mmap.mmap) -> int:
+    """Ogg streams one after another in ``data``, by their first pages; the first pages of
+    streams played together (video and sound) follow each other and count once."""
+    streams, position, in_first_pages = 0, 0, False
+    while data[position : position + 4] == b"OggS" and position + 27 <= len(data):
+        segments = data[position + 26]
+        first_page = bool(data[position + 5] & 0x02)  # "beginning of stream"
+        if first_page and not in_first_pages:
+            streams += 1
+        in_first_pages = first_page
+        position += 27 + segments + sum(data[position + 27 : position + 27 + segments])
+    return streams
+
+
+@contextmanager
+def _bytes_of(source: AudioSource) -> Iterator[bytes | mmap.mmap]:
+    """The whole file's bytes: mapped for a path, read for a file object (left where it
+    was)."""
+    if isinstance(source, str | os.PathLike):
+        with (
+            open(source, "rb") as handle,
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
+        ):
+            yield data
+    else:
+        position = source.tell()
+        yield source.read()
+        source.seek(position)
 
 
 def _count_mp3_frames(data: bytes | mmap.mmap) -> tuple[int, bool] | None:

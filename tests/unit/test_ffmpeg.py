@@ -205,6 +205,41 @@ def test_mp3_files_joined_decode_whole(tmp_path, with_ffmpeg):
     assert dominant_frequency(y[-3 * sr :], sr) == pytest.approx(1000, abs=5)
 
 
+def chained_ogg(tmp_path, subtype):
+    """Two Ogg files joined with `cat`, a 1 kHz tone then a 3.1 kHz one (4 s each), as a
+    radio stream dump chains a stream per song."""
+    parts = []
+    for i, freq_hz in enumerate((1000, 3100)):
+        part = tmp_path / f"part{i}.ogg"
+        sf.write(part, tone(4.0, sr=48000, freq_hz=freq_hz), 48000, format="OGG", subtype=subtype)
+        parts.append(part.read_bytes())
+    path = tmp_path / "dump.ogg"
+    path.write_bytes(b"".join(parts))
+    assert audio_info(part).decoder == "libsndfile"  # one stream
+    assert sf.info(path).duration == pytest.approx(4, abs=0.1)
+    return path
+
+
+@pytest.mark.parametrize("subtype", ["VORBIS", "OPUS"])
+def test_a_chained_ogg_decodes_whole(tmp_path, with_ffmpeg, subtype):
+    path = chained_ogg(tmp_path, subtype)
+    y, sr = load_audio(path, sr=16000)
+    assert audio_info(path).decoder == "ffmpeg"
+    assert len(y) == pytest.approx(8 * sr, abs=0.1 * sr)
+    assert dominant_frequency(y[: 3 * sr], sr) == pytest.approx(1000, abs=5)
+    assert dominant_frequency(y[-3 * sr :], sr) == pytest.approx(3100, abs=5)
+
+
+def test_without_ffmpeg_a_chained_ogg_is_refused(tmp_path, without_ffmpeg):
+    path = chained_ogg(tmp_path, "VORBIS")
+    with pytest.raises(
+        AudioError,
+        match=r"dump\.ogg: Ogg file of 2 streams one after another \(a stream dump, or files "
+        r"joined\): libsndfile decodes only the first \(4\.0 s\); install ffmpeg, or re-encode",
+    ):
+        load_audio(path)
+
+
 def test_a_raw_aac_stream_is_not_called_truncated(tmp_path, with_ffmpeg, rng):
     # ADTS has no index: ffprobe estimates its length from the bitrate (62.9 s for this one)
     y = noise(60.0, sr=SR, rng=rng) + tone(60.0, sr=SR, amplitude=0.3)
