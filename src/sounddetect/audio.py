@@ -150,7 +150,7 @@ class AudioInfo:
     frames : int
         Samples per channel the header declares (for an MP3 without a length tag, counted
         from its frames); 0 when it leaves the length open (a FLAC written to a pipe, a raw
-        AAC stream).
+        AAC stream, a chained Ogg file).
     channels : int
     format, subtype : str
         libsndfile's names, e.g. ``"WAV"``, ``"PCM_16"``; ffmpeg's container and codec
@@ -640,8 +640,10 @@ def _bytes_of(source: AudioSource) -> Iterator[bytes | mmap.mmap]:
             yield data
     else:
         position = source.tell()
-        yield source.read()
-        source.seek(position)
+        try:
+            yield source.read()
+        finally:
+            source.seek(position)
 
 
 def _count_mp3_frames(data: bytes | mmap.mmap) -> tuple[int, bool] | None:
