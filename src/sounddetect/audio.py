@@ -571,16 +571,16 @@ def _mp3_length_from_frames(source: AudioSource, info: AudioInfo, *, name: str) 
     if counted is None:
         return None
     samples, tagged = counted
-    if samples <= info.frames + int(0.01 * info.frames) + 2304:  # libsndfile reaches the end
+    if samples <= info.frames + _lossy_slack(info.frames):  # libsndfile reaches the end
         return None if tagged else replace(info, frames=samples)
-    tools = find_ffmpeg() if isinstance(source, str | os.PathLike) else None
-    if tools is None:
-        raise AudioError(
-            f"{name}: MP3 longer than its header says (variable bitrate without a length tag, "
-            f"or files joined): libsndfile decodes only {info.duration:.1f} s of its "
-            f"{samples / info.sr:.1f} s; install ffmpeg, or re-encode it"
-        )
-    return replace(info, frames=samples, decoder="ffmpeg")
+    return _through_ffmpeg(
+        source,
+        replace(info, frames=samples),
+        name=name,
+        why=f"MP3 longer than its header says (variable bitrate without a length tag, or "
+        f"files joined): libsndfile decodes only {info.duration:.1f} s of its "
+        f"{samples / info.sr:.1f} s",
+    )
 
 
 def _chained_ogg(source: AudioSource, info: AudioInfo, *, name: str) -> AudioInfo | None:
@@ -604,14 +604,21 @@ def _chained_ogg(source: AudioSource, info: AudioInfo, *, name: str) -> AudioInf
         streams = _count_ogg_streams(data)
     if streams < 2:
         return None
-    tools = find_ffmpeg() if isinstance(source, str | os.PathLike) else None
-    if tools is None:
-        raise AudioError(
-            f"{name}: Ogg file of {streams} streams one after another (a stream dump, or "
-            f"files joined): libsndfile decodes only the first ({info.duration:.1f} s); "
-            "install ffmpeg, or re-encode it"
-        )
-    return replace(info, frames=0, decoder="ffmpeg")
+    return _through_ffmpeg(
+        source,
+        replace(info, frames=0),
+        name=name,
+        why=f"Ogg file of {streams} streams one after another (a stream dump, or files "
+        f"joined): libsndfile decodes only the first ({info.duration:.1f} s)",
+    )
+
+
+def _through_ffmpeg(source: AudioSource, info: AudioInfo, *, name: str, why: str) -> AudioInfo:
+    """``info`` decoded through ffmpeg, for a file libsndfile opens but would decode only
+    in part; refused with ``why`` when ffmpeg is not installed (or the source is no path)."""
+    if not isinstance(source, str | os.PathLike) or find_ffmpeg() is None:
+        raise AudioError(f"{name}: {why}; install ffmpeg, or re-encode it")
+    return replace(info, decoder="ffmpeg")
 
 
 def _count_ogg_streams(data: bytes | mmap.mmap) -> int:
@@ -838,12 +845,18 @@ def _check_complete(log: str, info: AudioInfo, n_read: int, *, name: str) -> Non
     # MP3 lengths come from a Xing/Info header or an estimate, and lossy codecs' containers
     # may count their padding; allow 1 % slack there.
     lossy = info.format == "MP3" or info.subtype == "MPEG_LAYER_III" or info.decoder == "ffmpeg"
-    slack = int(0.01 * info.frames) + 2304 if lossy else 0
+    slack = _lossy_slack(info.frames) if lossy else 0
     if n_read + slack < info.frames or "ended unexpectedly" in log:
         raise AudioError(
             f"{name}: truncated (header declares {info.duration:.3f} s, "
             f"only {n_read / info.sr:.3f} s decodable)"
         )
+
+
+def _lossy_slack(frames: int) -> int:
+    """Samples a lossy stream may decode short of the length it declares: 1 % (an MP3's
+    length may be an estimate) and two MP3 frames of encoder padding."""
+    return int(0.01 * frames) + 2304
 
 
 def _reason(exc: Exception) -> str:
