@@ -17,7 +17,10 @@ background 1-3 m, in a held-out room, through a held-out microphone, at -5 to 15
 ``--through door`` or ``--through wall`` puts the alarm in another held-out room, 1-5 m
 behind a closed door or a wall (``synth.heard_through``), and the microphone 1-8 m from it:
 the same recordings, each otherwise drawn as without it, so that runs with and without
-compare recording by recording.
+compare recording by recording. ``--stereo`` records with two microphones 2-20 cm apart, as
+a phone filming in stereo: each channel with its own reverberation, the second hearing the
+alarm up to 0.58 ms earlier or later (``foreign_sounds.pair_delay_s``), which can cancel its
+tone in an average of the channels; the recordings are otherwise drawn as without.
 
 An alarm is found when an event overlaps the time it sounds; an event more than a window
 away from it is a false alarm. The script prints, per alarm kind and per SNR band, how many
@@ -37,6 +40,8 @@ import numpy as np
 from foreign_sounds import (
     PARTITIONS,
     SR,
+    delayed,
+    pair_delay_s,
     partition,
     recordings_parser,
     run_detect,
@@ -63,14 +68,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=tuple(PARTITIONS),
         help="the alarm sounds in another room, behind a closed door or a wall",
     )
+    parser.add_argument("--stereo", action="store_true", help="two microphones 2-20 cm apart")
     return parser.parse_args(argv)
 
 
 def render(
-    kind: str, *, index: int, seed: int, through: str | None = None
+    kind: str, *, index: int, seed: int, through: str | None = None, stereo: bool = False
 ) -> tuple[np.ndarray, dict]:
     """One recording of an alarm of ``kind`` over a household scene (the alarm ``through``
-    a door or a wall, if given), and its truth."""
+    a door or a wall, if given; in ``stereo``, (n, 2)), and its truth."""
     rng = np.random.default_rng(seed)
     room = synth.HOLDOUT_ROOMS[index % len(synth.HOLDOUT_ROOMS)]
     mic = synth.HOLDOUT_MICROPHONES[index % len(synth.HOLDOUT_MICROPHONES)]
@@ -86,8 +92,14 @@ def render(
     n_pre = round((min(synth.ROOMS[room].rt60_s, 1.5) + 0.1) * SR)
     n = round(RECORDING_S * SR) + n_pre
     scene = synth.render_background(background, duration=n / SR, sr=SR, seed=seed)
+    channels = 2 if stereo else 1
     scene = synth.apply_room(
-        scene, sr=SR, room=room, distance_m=float(rng.uniform(1.0, 3.0)), seed=seed
+        scene,
+        sr=SR,
+        room=room,
+        distance_m=float(rng.uniform(1.0, 3.0)),
+        channels=channels,
+        seed=seed,
     )
     dry = synth.render_alarm(spec, sr=SR, seed=seed)
     start = n_pre + round(at_s * SR)
@@ -101,12 +113,15 @@ def render(
         sr=SR,
         room=room,
         distance_m=float(np.exp(rng.uniform(0.0, np.log(8.0)))),
+        channels=channels,
         seed=seed,
     )
+    if stereo:
+        wet[:, 1] = delayed(wet[:, 1], seconds=pair_delay_s(seed=seed, index=index))
     sounding = np.abs(dry) > 1e-3
     scene_rms = np.sqrt(np.mean(scene[start : start + dry.size][sounding] ** 2))
     alarm_rms = np.sqrt(np.mean(wet[sounding] ** 2))
-    scene[start : start + wet.size] += wet * (scene_rms / alarm_rms * 10.0 ** (snr_db / 20.0))
+    scene[start : start + len(wet)] += wet * (scene_rms / alarm_rms * 10.0 ** (snr_db / 20.0))
     audio = synth.apply_microphone(
         scene,
         sr=SR,
@@ -149,13 +164,13 @@ def score(result: dict, truth: dict) -> tuple[bool, list[dict], tuple[float, flo
 
 
 def recordings(
-    kind: str, *, seed: int, count: int, through: str | None = None
+    kind: str, *, seed: int, count: int, through: str | None = None, stereo: bool = False
 ) -> Iterator[tuple[np.ndarray, dict]]:
     """The ``count`` recordings of ``kind`` that ``--seed seed`` renders, with their truth."""
     # Seeds drawn from (seed, kind): the corpus seeds its files from (seed, section, index).
     seeds = np.random.SeedSequence([seed, KINDS.index(kind), 104729]).generate_state(count)
     for index, file_seed in enumerate(seeds.tolist()):
-        yield render(kind, index=index, seed=file_seed, through=through)
+        yield render(kind, index=index, seed=file_seed, through=through, stereo=stereo)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     for kind in args.kinds:
         folder = args.work / kind
         folder.mkdir(parents=True, exist_ok=True)
-        drawn = recordings(kind, seed=args.seed, count=args.count, through=args.through)
+        drawn = recordings(
+            kind, seed=args.seed, count=args.count, through=args.through, stereo=args.stereo
+        )
         for index, (audio, truth) in enumerate(drawn):
             paths.append(folder / f"{kind}_{index:02d}.{args.file_format}")
             write_recording(paths[-1], audio, sample_rate=args.sample_rate)
@@ -197,7 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         return f"  {name:<12} {found:>3} of {len(chosen):<3} found, {false} with a false event"
 
     print(
-        f"{args.model}: alarm recordings" + (f" through a {args.through}" if args.through else "")
+        f"{args.model}: alarm recordings"
+        + (f" through a {args.through}" if args.through else "")
+        + (" in stereo" if args.stereo else "")
     )
     for kind in args.kinds:
         print(line(kind, [o for o in outcomes if o[0]["kind"] == kind]))

@@ -1,6 +1,7 @@
 """Detection speed and memory on one core: a one-hour recording, and a folder of short files.
 
     .venv/bin/python benchmarks/bench_detect.py [--model models/default] [--files 200] [--m4a]
+        [--stereo]
 
 Audio is generated (seeded) under ``--work`` (default ``/tmp/sounddetect-bench``, never the
 repository) and reused on later runs. The model is ``--model`` when it exists, else the
@@ -20,6 +21,11 @@ its peak RSS (``VmHWM``). Targets: >= 1000x real time and
 ``--m4a`` adds the long file encoded as AAC in M4A (by ffmpeg, once), which ``detect``
 decodes through an ffmpeg process: its CPU time (``RUSAGE_CHILDREN``) counts as decode, and
 it runs on the same core; its memory is its own, not in the peak RSS.
+
+``--stereo`` adds the long file in stereo (written once): each channel has noise of its own,
+and the right one hears the alarm 7 samples (half a period of 3.1 kHz) after the left.
+``detect`` renders both channels and combines them in power, so rendering costs about twice
+as much.
 """
 
 from __future__ import annotations
@@ -59,6 +65,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--m4a", action="store_true", help="also the long file as AAC in M4A, through ffmpeg"
     )
+    parser.add_argument(
+        "--stereo", action="store_true", help="also the long file in stereo (two microphones)"
+    )
     parser.add_argument("--child", nargs=2, metavar=("MODEL", "INPUT"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -66,27 +75,41 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # --- audio and model --------------------------------------------------------------------
 
 
-def write_recording(path: Path, *, seconds: float, sr: int, seed: int) -> Path:
+def write_recording(path: Path, *, seconds: float, sr: int, seed: int, channels: int = 1) -> Path:
     """Noise at a varying level with a 3.1 kHz temporal-three alarm in every 10th minute,
-    written block by block (16-bit WAV) so generating an hour needs little memory."""
+    written block by block (16-bit WAV) so generating an hour needs little memory. With
+    two channels each has noise of its own, and the second hears the alarm 7 samples later."""
     import numpy as np
     import soundfile as sf
 
-    if path.exists() and sf.info(path).duration == round(seconds * sr) / sr:
+    if (
+        path.exists()
+        and sf.info(path).duration == round(seconds * sr) / sr
+        and sf.info(path).channels == channels
+    ):
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     block = 10 * sr
     n_total = int(round(seconds * sr))
-    with sf.SoundFile(path, "w", samplerate=sr, channels=1, subtype="PCM_16") as out:
+    delays = (0, 7)[:channels]
+
+    def alarm(t):
+        alarm_on = (t % 600 >= 300) & (t % 600 < 330)  # 30 s of alarm per 10 min
+        beeping = ((t % 4.0) < 2.5) & (((t % 4.0) % 1.0) < 0.5)
+        return 0.3 * np.sin(2 * np.pi * 3100 * t) * (alarm_on & beeping)
+
+    with sf.SoundFile(path, "w", samplerate=sr, channels=channels, subtype="PCM_16") as out:
         for first in range(0, n_total, block):
             n = min(block, n_total - first)
-            t = (first + np.arange(n)) / sr
             level = 0.02 + 0.05 * rng.random()
-            y = level * rng.standard_normal(n)
-            alarm_on = (t % 600 >= 300) & (t % 600 < 330)  # 30 s of alarm per 10 min
-            beeping = ((t % 4.0) < 2.5) & (((t % 4.0) % 1.0) < 0.5)
-            y += 0.3 * np.sin(2 * np.pi * 3100 * t) * (alarm_on & beeping)
+            y = np.stack(
+                [
+                    level * rng.standard_normal(n) + alarm((first - delay + np.arange(n)) / sr)
+                    for delay in delays
+                ],
+                axis=1,
+            )
             out.write(y.astype(np.float32))
     return path
 
@@ -272,6 +295,15 @@ def main(argv: list[str] | None = None) -> int:
         (f"same, hop {window_s:g} s (no overlap)", long_path, window_s),
         (f"{args.files} files of {args.file_seconds:g} s, one process", folder, hop_s),
     ]
+    if args.stereo:
+        stereo = write_recording(
+            args.work / f"long_{args.hours:g}h_{args.sr}_stereo.wav",
+            seconds=args.hours * 3600,
+            sr=args.sr,
+            seed=0,
+            channels=2,
+        )
+        cases.append((f"the {args.hours:g} h file in stereo", stereo, hop_s))
     if args.m4a:
         m4a = encode_m4a(long_path)
         cases.append((f"the {args.hours:g} h file as M4A (AAC 96 kbit/s), ffmpeg", m4a, hop_s))

@@ -305,6 +305,27 @@ def partition(kind: str, *, room: str, seed: int) -> synth.Partition:
     )
 
 
+#: Two microphones of a phone or a camera filming in stereo are this far apart (m).
+PAIR_SPACING_M = (0.02, 0.2)
+SPEED_OF_SOUND_M_S = 343.0
+
+
+def pair_delay_s(*, seed: int, index: int) -> float:
+    """How much later (s; negative: earlier) the second of two microphones 2-20 cm apart hears
+    a sound from a direction drawn uniformly in angle; drawn from ``seed`` and ``index``
+    alone, so that a stereo recording is otherwise drawn as its mono one."""
+    rng = np.random.default_rng([seed, index, 2718])
+    spacing_m = rng.uniform(*PAIR_SPACING_M)
+    return float(spacing_m * np.cos(rng.uniform(0.0, np.pi)) / SPEED_OF_SOUND_M_S)
+
+
+def delayed(y: np.ndarray, *, seconds: float) -> np.ndarray:
+    """``y`` (n,) at :data:`SR` delayed by ``seconds``, a fraction of a sample or more, as a
+    linear phase: circular, the few samples pushed past the end return at the start."""
+    frequencies = np.fft.rfftfreq(y.size, 1.0 / SR)
+    return np.fft.irfft(np.fft.rfft(y) * np.exp(-2j * np.pi * frequencies * seconds), y.size)
+
+
 def record(
     audio: np.ndarray,
     *,
@@ -312,9 +333,12 @@ def record(
     rng: np.random.Generator,
     through: str | None = None,
     seed: int = 0,
+    stereo: bool = False,
 ) -> np.ndarray:
     """``audio`` as heard in a held-out room through a held-out microphone, over a room tone;
-    with ``through``, from another room behind a door or a wall (drawn from ``seed``)."""
+    with ``through``, from another room behind a door or a wall (drawn from ``seed``). With
+    ``stereo``, (n, 2) from two microphones: each channel with its own reverberation
+    (``synth.apply_room``), the second delayed by :func:`pair_delay_s`."""
     # Synthesised pauses are digital silence; no room is that quiet.
     room_tone = synth.render_background("roomtone", duration=audio.size / SR, sr=SR, seed=index)
     ratio = np.sqrt(np.mean(audio**2) / np.mean(room_tone**2))
@@ -326,8 +350,12 @@ def record(
         mic=synth.HOLDOUT_MICROPHONES[index % len(synth.HOLDOUT_MICROPHONES)],
         level_dbfs=float(rng.uniform(-30.0, -18.0)),
         through=None if through is None else partition(through, room=room, seed=seed),
+        channels=2 if stereo else 1,
     )
-    return synth.record(audio, sr=SR, recording=recording, seed=index)
+    recorded = synth.record(audio, sr=SR, recording=recording, seed=index)
+    if stereo:
+        recorded[:, 1] = delayed(recorded[:, 1], seconds=pair_delay_s(seed=seed, index=index))
+    return recorded
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,8 @@ through a held-out room and microphone as ``benchmarks/foreign_sounds.py`` does,
 ``sounddetect detect`` on them. Any alarm event is a false alarm; the script prints how
 many recordings of each kind raise one. ``--through door`` or ``--through wall`` plays each
 sound in another held-out room, behind a closed door or a wall (``synth.heard_through``),
-the recordings otherwise drawn as without.
+the recordings otherwise drawn as without. ``--stereo`` records each with two microphones
+2-20 cm apart (``foreign_sounds.record``), as a phone filming in stereo.
 
 The sounds come from the same generators as training, so this is the easiest of the checks
 of generalisation: what it measures is how often a model that has heard such sounds still
@@ -52,21 +53,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=tuple(PARTITIONS),
         help="the sounds play in another room, behind a closed door or a wall",
     )
+    parser.add_argument("--stereo", action="store_true", help="two microphones 2-20 cm apart")
     return parser.parse_args(argv)
 
 
 def recordings(
-    kind: str, *, seed: int, count: int, through: str | None = None
+    kind: str, *, seed: int, count: int, through: str | None = None, stereo: bool = False
 ) -> Iterator[np.ndarray]:
     """The ``count`` recordings of ``kind`` that ``--seed seed`` renders (``through`` a door
-    or a wall, if given; each recording otherwise as without)."""
+    or a wall, if given, and in ``stereo``; each recording otherwise as without)."""
     # Seeds drawn from (seed, kind): the corpus seeds its files from (seed, section, index).
     seeds = np.random.SeedSequence([seed, KINDS.index(kind), 7919]).generate_state(count)
     rng = np.random.default_rng([seed, KINDS.index(kind)])
     seconds = SECONDS.get(kind, DEFAULT_SECONDS)
     for index, file_seed in enumerate(seeds.tolist()):
         audio = synth.render_background(kind, duration=seconds, sr=SR, seed=file_seed)
-        yield record(audio, index=index, rng=rng, through=through, seed=file_seed)
+        yield record(audio, index=index, rng=rng, through=through, seed=file_seed, stereo=stereo)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         folder = args.work / kind
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
-        drawn = recordings(kind, seed=args.seed, count=args.count, through=args.through)
+        drawn = recordings(
+            kind, seed=args.seed, count=args.count, through=args.through, stereo=args.stereo
+        )
         for index, audio in enumerate(drawn):
             paths.append(folder / f"{kind}_{index:02d}.{args.file_format}")
             write_recording(paths[-1], audio, sample_rate=args.sample_rate)

@@ -6,11 +6,12 @@ ffmpeg when it is installed (:mod:`sounddetect.ffmpeg`).
 
 Decoding
     audio_info          -- sample rate, length and format of a file, or a clear AudioError
-    iter_audio_blocks   -- a file as consecutive mono float32 blocks at a target rate
-                           (bounded memory: hours of audio never sit in memory at once)
+    iter_audio_blocks   -- a file as consecutive float32 blocks at a target rate, mono or
+                           with its channels (bounded memory: hours of audio never sit in
+                           memory at once)
     load_audio          -- a whole file as mono float32 at a target rate
 Arrays
-    valid_audio         -- check an array is finite, 1-D float audio
+    valid_audio         -- check an array is finite float audio, mono or (channels, n)
     to_mono             -- average channels
     resample            -- soxr high-quality resampling
 Paths
@@ -183,13 +184,31 @@ def is_audio_path(path: str | os.PathLike) -> bool:
     return Path(path).suffix.lower() in AUDIO_SUFFIXES + FFMPEG_AUDIO_SUFFIXES
 
 
-def valid_audio(y: np.ndarray, *, name: str = "audio") -> None:
-    """Raise :class:`AudioError` unless ``y`` is a non-empty, finite, 1-D float array."""
+def valid_audio(y: np.ndarray, *, name: str = "audio", multichannel: bool = False) -> None:
+    """Raise unless ``y`` is non-empty, finite float audio.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,) or (channels, n)]
+    name : str
+        Name used in error messages.
+    multichannel : bool
+        Also accept ``(channels, n)`` (channels first, as librosa); else ``y`` must be 1-D.
+
+    Raises
+    ------
+    ParameterError
+        Not a float array of an accepted shape.
+    AudioError
+        No samples, or NaN or infinite samples.
+    """
     if not isinstance(y, np.ndarray):
         raise ParameterError(f"{name}: expected a numpy array, got {type(y).__name__}")
     if not np.issubdtype(y.dtype, np.floating):
         raise ParameterError(f"{name}: expected floating-point samples, got dtype {y.dtype}")
-    if y.ndim != 1:
+    if multichannel and (y.ndim not in (1, 2) or (y.ndim == 2 and y.shape[0] == 0)):
+        raise ParameterError(f"{name}: expected (n,) or (channels, n) samples, got {y.shape}")
+    if not multichannel and y.ndim != 1:
         raise ParameterError(f"{name}: expected mono (1-D) samples, got shape {y.shape}")
     if y.size == 0:
         raise AudioError(f"{name}: no samples")
@@ -286,15 +305,16 @@ def iter_audio_blocks(
     *,
     sr: int | None = 16000,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
+    mono: bool = True,
     name: str | None = None,
     info: AudioInfo | None = None,
 ) -> Iterator[np.ndarray]:
-    """Decode a file block by block as mono float32 at ``sr``.
+    """Decode a file block by block as float32 at ``sr``, mono or with its channels.
 
     Memory stays bounded by one block whatever the file's length: each block of
-    ``block_seconds`` at the native rate is mixed to mono and pushed through one streaming
-    soxr resampler, so the concatenated blocks equal a one-shot resampling of the whole
-    file (to float rounding).
+    ``block_seconds`` at the native rate is mixed to mono (or not) and pushed through one
+    streaming soxr resampler, so the concatenated blocks equal a one-shot resampling of
+    the whole file (to float rounding).
 
     Parameters
     ----------
@@ -303,6 +323,10 @@ def iter_audio_blocks(
         Target rate in Hz; ``None`` keeps the native rate.
     block_seconds : float > 0
         Decoding block length in seconds of native audio.
+    mono : bool
+        Average the channels. False keeps them, for an analysis that combines them in power
+        (:func:`sounddetect.spectrum.render_windows`): in an average, a tone that reaches
+        two microphones half a period apart cancels.
     name : str or None
         Name used in error messages.
     info : AudioInfo or None
@@ -311,9 +335,10 @@ def iter_audio_blocks(
 
     Yields
     ------
-    y : np.ndarray [shape=(n,), dtype=float32]
+    y : np.ndarray [shape=(n,) if mono else (info.channels, n), dtype=float32]
         Consecutive non-empty blocks of about ``block_seconds`` (resampling shifts the
-        boundaries by a few samples).
+        boundaries by a few samples); without ``mono``, channels first (as librosa), even
+        for a mono file.
 
     Raises
     ------
@@ -339,26 +364,31 @@ def iter_audio_blocks(
     name = name or source_name(source)
     info = info or audio_info(source, name=name)
     target_sr = info.sr if sr is None else int(sr)
+    n_channels = 1 if mono else info.channels
+    # The decoders give (frames, channels) without mono, the layout soxr streams take.
+    layout = (lambda y: y) if mono else np.transpose
     stream = None
     if target_sr != info.sr:
-        stream = soxr.ResampleStream(info.sr, target_sr, 1, dtype="float32", quality="HQ")
+        stream = soxr.ResampleStream(info.sr, target_sr, n_channels, dtype="float32", quality="HQ")
     block_frames = max(1, int(round(block_seconds * info.sr)))
     decode = _ffmpeg_blocks if info.decoder == "ffmpeg" else _libsndfile_blocks
-    for y in decode(source, info, block_frames=block_frames, name=name):
+    for y in decode(source, info, block_frames=block_frames, mono=mono, name=name):
         if stream is not None:
             y = stream.resample_chunk(y)
         if len(y):
-            yield np.ascontiguousarray(y, dtype=np.float32)
+            yield np.ascontiguousarray(layout(y), dtype=np.float32)
     if stream is not None:
-        tail = stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+        empty = np.zeros((0,) if mono else (0, n_channels), dtype=np.float32)
+        tail = stream.resample_chunk(empty, last=True)
         if len(tail):
-            yield np.ascontiguousarray(tail, dtype=np.float32)
+            yield np.ascontiguousarray(layout(tail), dtype=np.float32)
 
 
 def _libsndfile_blocks(
-    source: AudioSource, info: AudioInfo, *, block_frames: int, name: str
+    source: AudioSource, info: AudioInfo, *, block_frames: int, mono: bool, name: str
 ) -> Iterator[np.ndarray]:
-    """Mono float32 blocks at the native rate, decoded by libsndfile, checked as they come."""
+    """float32 blocks at the native rate, decoded by libsndfile, checked as they come:
+    mono, or (frames, channels)."""
     # Integer PCM cannot hold NaN or infinity, and numpy scales it to [-1, 1) several times
     # faster than libsndfile's float conversion (same values).
     read_dtype, scale = _INTEGER_READS.get(info.subtype, ("float32", None))
@@ -377,7 +407,7 @@ def _libsndfile_blocks(
                 # Not SoundFile.blocks(): it pads a file shorter than its header with stale
                 # data.
                 while len(block := sound.read(step, dtype=read_dtype, always_2d=True)):
-                    y = to_mono(block).astype(np.float32, copy=scale is None)
+                    y = _mixed(block, mono=mono).astype(np.float32, copy=scale is None)
                     if scale is not None:
                         y *= scale
                     else:
@@ -402,9 +432,10 @@ def _libsndfile_blocks(
 
 
 def _ffmpeg_blocks(
-    source: AudioSource, info: AudioInfo, *, block_frames: int, name: str
+    source: AudioSource, info: AudioInfo, *, block_frames: int, mono: bool, name: str
 ) -> Iterator[np.ndarray]:
-    """Mono float32 blocks at the native rate, decoded by ffmpeg, checked as they come."""
+    """float32 blocks at the native rate, decoded by ffmpeg, checked as they come: mono, or
+    (frames, channels)."""
     tools = find_ffmpeg()
     if tools is None:  # removed between audio_info and decoding
         raise AudioError(f"{name}: ffmpeg is gone; it is needed to decode {info.subtype}")
@@ -412,7 +443,7 @@ def _ffmpeg_blocks(
     for block in iter_pcm_blocks(
         source, tools, sr=info.sr, channels=info.channels, block_frames=block_frames, name=name
     ):
-        y = to_mono(block).astype(np.float32)
+        y = _mixed(block, mono=mono).astype(np.float32)
         _check_finite(y, n_read=n_read, sr=info.sr, name=name)
         n_read += len(y)
         yield y
@@ -421,10 +452,18 @@ def _ffmpeg_blocks(
     _check_complete("", info, n_read, name=name)
 
 
+def _mixed(block: np.ndarray, *, mono: bool) -> np.ndarray:
+    """A decoded (frames, channels) block, averaged to mono or kept."""
+    return to_mono(block) if mono else block
+
+
 def _check_finite(y: np.ndarray, *, n_read: int, sr: int, name: str) -> None:
-    """Raise AudioError at the first NaN or infinite sample of a block starting at n_read."""
-    if not np.isfinite(y).all():
-        first_s = (n_read + int(np.argmin(np.isfinite(y)))) / sr
+    """Raise AudioError at the first NaN or infinite sample of a block starting at n_read
+    (mono, or (frames, channels))."""
+    finite = np.isfinite(y)
+    if not finite.all():
+        per_frame = finite if y.ndim == 1 else finite.all(axis=1)
+        first_s = (n_read + int(np.argmin(per_frame))) / sr
         raise AudioError(f"{name}: contains NaN or infinite samples (first at {first_s:.3f} s)")
 
 

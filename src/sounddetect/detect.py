@@ -101,8 +101,9 @@ def classify_stream(
 
     Parameters
     ----------
-    blocks : iterable of np.ndarray [shape=(n_i,), dtype=float32]
-        Consecutive mono blocks at ``classifier.config.sr``.
+    blocks : iterable of np.ndarray [shape=(n_i,) or (channels, n_i), dtype=float32]
+        Consecutive blocks at ``classifier.config.sr``, all mono or all of the same
+        channels (combined in power when rendered: :func:`sounddetect.spectrum.render_windows`).
     classifier : Classifier
     hop_samples : int > 0
         Samples between window starts.
@@ -174,7 +175,7 @@ def classify_stream(
         padded = windows.pad_to_window(
             recording, window_samples=window, min_samples=min_samples, sr=config.sr
         )
-        audio.append(padded[n_samples:])
+        audio.append(padded[..., n_samples:])
     all_starts = windows.window_starts(
         audio.end, window_samples=window, hop_samples=hop_samples, sr=config.sr
     )
@@ -191,8 +192,8 @@ def classify_stream(
 class _BlockBuffer:
     """The recent part of a stream of audio blocks, addressed by absolute sample index.
 
-    Blocks are kept as they come and joined only for the span a batch renders, so each
-    sample is copied about once however many blocks a batch spans.
+    Blocks, (n,) or (channels, n), are kept as they come and joined only for the span a
+    batch renders, so each sample is copied about once however many blocks a batch spans.
     """
 
     def __init__(self) -> None:
@@ -201,10 +202,10 @@ class _BlockBuffer:
         self.end = 0  # absolute index one past the last sample received
 
     def append(self, block: np.ndarray) -> None:
-        if len(block):
+        if block.shape[-1]:
             self._blocks.append(np.asarray(block, dtype=np.float32))
             self._starts.append(self.end)
-            self.end += len(block)
+            self.end += block.shape[-1]
 
     def span(self, start: int, stop: int) -> np.ndarray:
         """Samples ``[start, stop)``; SoundDetectError if some were already dropped."""
@@ -214,15 +215,15 @@ class _BlockBuffer:
                 f"samples {start}:{stop} are not buffered (buffer holds {first}:{self.end})"
             )
         parts = [
-            block[max(start - first, 0) : stop - first]
+            block[..., max(start - first, 0) : stop - first]
             for first, block in zip(self._starts, self._blocks, strict=True)
-            if first < stop and first + len(block) > start
+            if first < stop and first + block.shape[-1] > start
         ]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
 
     def drop_before(self, index: int) -> None:
         """Forget the blocks that end at or before ``index``."""
-        while self._blocks and self._starts[0] + len(self._blocks[0]) <= index:
+        while self._blocks and self._starts[0] + self._blocks[0].shape[-1] <= index:
             self._blocks.pop(0)
             self._starts.pop(0)
 
@@ -264,8 +265,11 @@ def detect_file(
     ----------
     source : path-like or binary file object
         WAV, FLAC, OGG, MP3, ... at any sample rate and channel count (by path also M4A,
-        MP4, WebM, WMA, ... when ffmpeg is installed; :mod:`sounddetect.audio`); channels are
-        averaged and audio is resampled to ``classifier.config.sr``.
+        MP4, WebM, WMA, ... when ffmpeg is installed; :mod:`sounddetect.audio`), resampled
+        to ``classifier.config.sr``. The channels of a multichannel file are combined in
+        power, not averaged (:func:`sounddetect.spectrum.compute_spectrogram`): two
+        microphones that hear an alarm's tone half a period apart would cancel it in an
+        average.
     classifier : Classifier
         :class:`~sounddetect.classifiers.OnnxClassifier` or
         :class:`~sounddetect.classifiers.RekognitionClassifier`; windows are rendered with
@@ -378,7 +382,7 @@ def detect_file(
                 stacklevel=2,
             )
         blocks = iter_audio_blocks(
-            source, sr=config.sr, block_seconds=block_seconds, name=name, info=info
+            source, sr=config.sr, block_seconds=block_seconds, mono=False, name=name, info=info
         )
         search = None
         if beep_patterns:

@@ -149,7 +149,7 @@ class PatternSearch:
         self._rows: list[np.ndarray] = []  # buffered frames, in blocks
         self._buffered = 0
         self._events: list[dict] = []
-        self._tail = np.zeros(0, dtype=np.float32)  # audio not yet in a whole frame
+        self._tail: np.ndarray | None = None  # audio not yet in a whole frame
 
     def add_frames(self, first: int, frames_db: np.ndarray) -> None:
         """Take frames ``first``, ``first + 1``, ... (dB, shape (frames, rows)); the ones
@@ -163,10 +163,12 @@ class PatternSearch:
         self._append(np.asarray(frames_db, dtype=np.float32)[skip:])
 
     def add_audio(self, block: np.ndarray) -> None:
-        """Take the frames that ``block`` completes, computing them from the audio."""
-        samples = np.concatenate([self._tail, np.asarray(block, dtype=np.float32).reshape(-1)])
+        """Take the frames that ``block`` completes, computing them from the audio: (n,), or
+        (channels, n) combined in power (:func:`sounddetect.spectrum.frame_levels`)."""
+        block = np.asarray(block, dtype=np.float32)
+        samples = block if self._tail is None else np.concatenate([self._tail, block], axis=-1)
         frames = spectrum.frame_levels(samples, self.config)
-        self._tail = samples[len(frames) * self.config.hop_length :]
+        self._tail = samples[..., len(frames) * self.config.hop_length :]
         self.add_frames(self.n_frames, frames)
 
     def observe(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:

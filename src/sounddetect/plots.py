@@ -95,25 +95,28 @@ def plot_detection(
 def _overview_spectrogram(
     source, *, sr: int, duration_s: float, max_columns: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Power spectrogram in dB, ``(n_fft // 2 + 1, columns)``, decoded block by block."""
+    """Power spectrogram in dB, ``(n_fft // 2 + 1, columns)``, decoded block by block; the
+    channels' power spectra are averaged, as detection combines them."""
     # The decoded length, not the header's: a raw AAC stream's header says nothing.
     hop = max(OVERVIEW_N_FFT // 4, int(duration_s * sr // max_columns))
     window = np.hanning(OVERVIEW_N_FFT).astype(np.float32)
     columns, starts = [], []
-    carry = np.zeros(0, dtype=np.float32)
+    carry = None
     carry_offset = next_frame = 0
-    for block in iter_audio_blocks(source, sr=sr):
-        buffer = np.concatenate([carry, block])
-        offsets = np.arange(next_frame, carry_offset + len(buffer) - OVERVIEW_N_FFT + 1, hop)
+    for block in iter_audio_blocks(source, sr=sr, mono=False):
+        buffer = block if carry is None else np.concatenate([carry, block], axis=1)
+        length = buffer.shape[1]
+        offsets = np.arange(next_frame, carry_offset + length - OVERVIEW_N_FFT + 1, hop)
         if len(offsets):
             frames = np.stack(
-                [buffer[o - carry_offset : o - carry_offset + OVERVIEW_N_FFT] for o in offsets]
+                [buffer[:, o - carry_offset : o - carry_offset + OVERVIEW_N_FFT] for o in offsets]
             )
-            columns.append(np.abs(np.fft.rfft(frames * window, axis=1)) ** 2)
+            power = np.abs(np.fft.rfft(frames * window, axis=-1)) ** 2
+            columns.append(power.mean(axis=1))
             starts.extend(offsets.tolist())
             next_frame = int(offsets[-1]) + hop
-        keep = min(next_frame, carry_offset + len(buffer)) - carry_offset
-        carry, carry_offset = buffer[keep:], carry_offset + keep
+        keep = min(next_frame, carry_offset + length) - carry_offset
+        carry, carry_offset = buffer[:, keep:], carry_offset + keep
     if not columns:
         return np.zeros(1), np.zeros((OVERVIEW_N_FFT // 2 + 1, 1))
     power = np.concatenate(columns).T

@@ -2,7 +2,9 @@
 the images inference classifies.
 
 numpy and Pillow only: this module runs inside the Lambda. The math follows librosa
-(``tests/unit/test_spectrum.py`` checks each type against it).
+(``tests/unit/test_spectrum.py`` checks each type against it). Audio is mono ``(n,)`` or
+``(channels, n)``; channels are combined in power, never averaged as samples (a tone two
+microphones hear half a period apart would cancel).
 
 Config
     SpectrogramConfig
@@ -216,8 +218,12 @@ def compute_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
 
     Parameters
     ----------
-    y : np.ndarray [shape=(config.window_samples,)], float
-        Mono audio at ``config.sr``.
+    y : np.ndarray [shape=(config.window_samples,) or (channels, config.window_samples)]
+        Audio at ``config.sr``, float. The channels of multichannel audio are combined in
+        power: every type is computed from the mean of their power spectra (reassigned
+        spectrograms pool their reassigned points), so a tone that reaches two microphones
+        half a period apart does not cancel as in the average of their samples, and
+        identical channels give the image of one.
     config : SpectrogramConfig
         ``config.kind`` chooses the representation. Frames are not centred: frame ``t``
         covers ``y[t * hop_length : t * hop_length + n_fft]`` with a periodic Hann window.
@@ -238,7 +244,7 @@ def compute_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
     Raises
     ------
     ParameterError
-        ``y`` is not 1-D float audio of exactly ``config.window_samples`` samples.
+        ``y`` is not float audio of exactly ``config.window_samples`` samples per channel.
     AudioError
         ``y`` holds NaN or infinite samples.
 
@@ -256,7 +262,8 @@ def compute_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
     """
     y = _check_window(y, config)
     if config.kind == "cqt":
-        return np.ascontiguousarray(_power_to_db(_cqt_power(y, config), config.top_db).T)
+        power = np.mean([_cqt_power(channel, config) for channel in _channels(y)], axis=0)
+        return np.ascontiguousarray(_power_to_db(power, config.top_db).T)
     return _window_spectrogram(_frame_features(y, config, n_frames=config.n_frames), config)
 
 
@@ -302,7 +309,8 @@ def render_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
 
     Parameters
     ----------
-    y : np.ndarray [shape=(config.window_samples,)], float
+    y : np.ndarray [shape=(config.window_samples,) or (channels, config.window_samples)]
+        As :func:`compute_spectrogram`.
     config : SpectrogramConfig
 
     Returns
@@ -334,8 +342,9 @@ def render_windows(
 
     Parameters
     ----------
-    y : np.ndarray [shape=(n,)], float
-        The whole recording at ``config.sr``.
+    y : np.ndarray [shape=(n,) or (channels, n)], float
+        The whole recording at ``config.sr``; channels are combined in power
+        (:func:`compute_spectrogram`).
     config : SpectrogramConfig
     starts : array-like of int
         Sample offsets of the windows (see :func:`sounddetect.windows.window_starts`).
@@ -358,18 +367,19 @@ def render_windows(
         ``y`` holds NaN or infinite samples.
     """
     y = _check_audio(y, name="recording")
-    starts = _check_starts(starts, n_samples=y.size, window_samples=config.window_samples)
+    starts = _check_starts(starts, n_samples=y.shape[-1], window_samples=config.window_samples)
     shape = (config.height, config.width) + ((3,) if config.channels == 3 else ())
     images = np.empty((starts.size,) + shape, dtype=np.uint8)
     hop, n_frames = config.hop_length, config.n_frames
     on_grid = (starts % hop == 0) & (config.kind != "cqt")
     for i in np.flatnonzero(~on_grid):
-        images[i] = render_spectrogram(y[starts[i] : starts[i] + config.window_samples], config)
+        window = y[..., starts[i] : starts[i] + config.window_samples]
+        images[i] = render_spectrogram(window, config)
     grid_index = np.flatnonzero(on_grid)
     for batch in _overlapping_batches(starts[grid_index] // hop, n_frames=n_frames):
         first = int(starts[grid_index[batch[0]]] // hop)
         last = int(starts[grid_index[batch[-1]]] // hop) + n_frames
-        segment = y[first * hop : (last - 1) * hop + config.n_fft]
+        segment = y[..., first * hop : (last - 1) * hop + config.n_fft]
         features = _frame_features(segment, config, n_frames=last - first)
         if on_frames is not None:
             on_frames(first, features)
@@ -390,8 +400,8 @@ def frame_levels(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
 
     Parameters
     ----------
-    y : np.ndarray [shape=(n,)], float
-        Audio at ``config.sr``.
+    y : np.ndarray [shape=(n,) or (channels, n)], float
+        Audio at ``config.sr``; channels are combined in power (:func:`compute_spectrogram`).
     config : SpectrogramConfig
         ``kind`` ``mel`` or ``linear``.
 
@@ -409,7 +419,7 @@ def frame_levels(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
     if config.kind not in ("mel", "linear"):
         raise ParameterError(f"frame_levels needs a mel or linear config, got {config.kind!r}")
     y = _check_audio(y, name="recording")
-    n_frames = max(0, 1 + (y.size - config.n_fft) // config.hop_length)
+    n_frames = max(0, 1 + (y.shape[-1] - config.n_fft) // config.hop_length)
     if not n_frames:
         return np.zeros((0, *_frame_feature_shape(config)), dtype=np.float32)
     return _frame_features(y, config, n_frames=n_frames)
@@ -546,17 +556,22 @@ def image_to_tensor(images: np.ndarray) -> np.ndarray:
 
 
 def _check_audio(y: np.ndarray, *, name: str) -> np.ndarray:
-    valid_audio(y, name=name)
+    valid_audio(y, name=name, multichannel=True)
     return y.astype(np.float32, copy=False)
 
 
 def _check_window(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
-    if isinstance(y, np.ndarray) and y.ndim == 1 and y.size != config.window_samples:
+    if isinstance(y, np.ndarray) and y.ndim in (1, 2) and y.shape[-1] != config.window_samples:
         raise ParameterError(
-            f"window has {y.size} samples; {config.kind} config needs {config.window_samples}"
-            f" ({config.duration} s at {config.sr} Hz)"
+            f"window has {y.shape[-1]} samples; {config.kind} config needs "
+            f"{config.window_samples} ({config.duration} s at {config.sr} Hz)"
         )
     return _check_audio(y, name="window")
+
+
+def _channels(y: np.ndarray) -> np.ndarray:
+    """Audio of shape (n,) or (channels, n) as (channels, n)."""
+    return y.reshape(-1, y.shape[-1])
 
 
 def _check_starts(starts: Any, *, n_samples: int, window_samples: int) -> np.ndarray:
@@ -598,31 +613,54 @@ def _overlapping_batches(first_frames: np.ndarray, *, n_frames: int) -> list[np.
 
 
 def _frame_features(y: np.ndarray, config: SpectrogramConfig, *, n_frames: int) -> np.ndarray:
-    """Features of the ``n_frames`` frames of ``y`` (frame ``t`` starts at ``t * hop``)."""
+    """Features of the ``n_frames`` frames of ``y`` (frame ``t`` starts at ``t * hop``).
+
+    ``y`` is (n,) or (channels, n); channels are combined in power (their mean), the
+    reassigned type's points pooled.
+    """
     n_fft, kind = config.n_fft, config.kind
     n_bins = n_fft // 2 + 1
     # pocketfft runs about 3x faster in float64 than in float32 here; the frames are cast
     # block by block as they are windowed (a float64 copy of all of y costs more than that).
-    frames = sliding_window_view(y, n_fft)[:: config.hop_length][:n_frames]
+    channel_frames = [
+        sliding_window_view(channel, n_fft)[:: config.hop_length][:n_frames]
+        for channel in _channels(y)
+    ]
+    n_channels = len(channel_frames)
     window = _hann(n_fft)
-    features = np.empty((n_frames, *_frame_feature_shape(config)), dtype=np.float32)
+    shape = _frame_feature_shape(config, n_channels=n_channels)
+    features = np.empty((n_frames, *shape), dtype=np.float32)
     lo, hi = _linear_bins(config.sr, n_fft, config.fmin, config.fmax)
     # Buffers reused by every block (fresh megabyte arrays cost page faults each time).
     # Filterbank products always take a full block: zero rows after the last frame.
     windowed = np.empty((_BLOCK_FRAMES, n_fft))
     spectrum = np.empty((_BLOCK_FRAMES, n_bins), dtype=np.complex128)
     squares = np.empty((_BLOCK_FRAMES, 2 * n_bins))
+    total = np.empty((_BLOCK_FRAMES, n_bins)) if n_channels > 1 else None
     power = np.zeros((_BLOCK_FRAMES, n_bins), dtype=np.float32)
     for begin in range(0, n_frames, _BLOCK_FRAMES):
-        block = frames[begin : begin + _BLOCK_FRAMES]
-        n, end = block.shape[0], begin + block.shape[0]
-        np.multiply(block, window, out=windowed[:n])
-        np.fft.rfft(windowed[:n], axis=1, out=spectrum[:n])
+        end = min(begin + _BLOCK_FRAMES, n_frames)
+        n = end - begin
+        for c, frames in enumerate(channel_frames):
+            block = frames[begin:end]
+            np.multiply(block, window, out=windowed[:n])
+            np.fft.rfft(windowed[:n], axis=1, out=spectrum[:n])
+            if kind == "reassigned":
+                points = _reassignment(block, spectrum[:n], config)
+                points[:, 0] /= n_channels
+                features[begin:end, :, c * n_bins : (c + 1) * n_bins] = points
+                continue
+            np.square(spectrum[:n].view(np.float64), out=squares[:n])
+            if total is None:  # mono: straight to float32, a pass less
+                np.add(squares[:n, 0::2], squares[:n, 1::2], out=power[:n], casting="same_kind")
+            elif c == 0:
+                np.add(squares[:n, 0::2], squares[:n, 1::2], out=total[:n])
+            else:
+                total[:n] += squares[:n, 0::2] + squares[:n, 1::2]
         if kind == "reassigned":
-            features[begin:end] = _reassignment(block, spectrum[:n], config)
             continue
-        np.square(spectrum[:n].view(np.float64), out=squares[:n])
-        np.add(squares[:n, 0::2], squares[:n, 1::2], out=power[:n], casting="same_kind")
+        if total is not None:
+            np.multiply(total[:n], 1.0 / n_channels, out=power[:n], casting="same_kind")
         power[n:] = 0
         # mel and linear keep dB per frame: the log is then taken once per frame, not once
         # per overlapping window (only the window's own maximum is subtracted later).
@@ -642,14 +680,14 @@ def _frame_features(y: np.ndarray, config: SpectrogramConfig, *, n_frames: int) 
     return features
 
 
-def _frame_feature_shape(config: SpectrogramConfig) -> tuple[int, ...]:
+def _frame_feature_shape(config: SpectrogramConfig, *, n_channels: int = 1) -> tuple[int, ...]:
     n_bins = config.n_fft // 2 + 1
     shapes = {
         "mel": (config.n_mels,),
         "mfcc": (config.n_mels,),
         "chroma": (config.n_chroma,),
         "linear": (_n_rows(config),),
-        "reassigned": (3, n_bins),
+        "reassigned": (3, n_channels * n_bins),  # each channel's points side by side
     }
     return shapes.get(config.kind, (n_bins,))
 
@@ -799,9 +837,10 @@ def _reassigned_power(features: np.ndarray, config: SpectrogramConfig) -> np.nda
     """
     power, frequency, shift = features[:, 0], features[:, 1], features[:, 2]
     lo, hi = _linear_bins(config.sr, config.n_fft, config.fmin, config.fmax)
-    n_frames, n_bins = power.shape
+    n_bins = config.n_fft // 2 + 1
+    n_frames, n_points = power.shape  # the points of each channel in turn (_frame_features)
     keep_place = power < power.max() * np.float32(10 ** (-config.top_db / 10))
-    bins = np.arange(n_bins, dtype=np.float32)[np.newaxis, :]
+    bins = np.tile(np.arange(n_bins, dtype=np.float32), n_points // n_bins)[np.newaxis, :]
     frames = np.arange(n_frames, dtype=np.float32)[:, np.newaxis]
     row = np.rint(np.clip(np.where(keep_place, bins, frequency), 0, n_bins - 1))
     column = np.clip(np.rint(np.where(keep_place, frames, frames + shift)), 0, n_frames - 1)

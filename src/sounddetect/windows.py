@@ -94,8 +94,8 @@ def pad_to_window(
 
     Parameters
     ----------
-    y : np.ndarray [shape=(n,)]
-        Mono audio.
+    y : np.ndarray [shape=(n,) or (channels, n)]
+        Audio; each channel is continued with its own noise.
     window_samples : int > 0
         Window length in samples.
     min_samples : int >= 1
@@ -103,11 +103,12 @@ def pad_to_window(
     sr : float or None
         Sample rate in Hz, only to state lengths in seconds in the error message.
     seed : int
-        Seeds the noise, so a recording is always padded alike.
+        Seeds the noise, so a recording is always padded alike (channel ``c`` with
+        ``seed + c``).
 
     Returns
     -------
-    np.ndarray [shape=(max(n, window_samples),), dtype=float32]
+    np.ndarray [shape=(max(n, window_samples),) or (channels, ...), dtype=float32]
         ``y`` as it is when it fills a window, else ``y`` followed by the noise.
 
     Raises
@@ -129,7 +130,13 @@ def pad_to_window(
     """
     if min_samples < 1:
         raise ParameterError(f"min_samples must be >= 1, got {min_samples}")
-    y = np.asarray(y, dtype=np.float32).reshape(-1)
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim == 2:
+        lengths = {"window_samples": window_samples, "min_samples": min_samples, "sr": sr}
+        return np.stack(
+            [pad_to_window(channel, **lengths, seed=seed + c) for c, channel in enumerate(y)]
+        )
+    y = y.reshape(-1)
     if len(y) < min_samples:
         raise AudioError(f"too short to hold an alarm ({_lengths(len(y), min_samples, sr)})")
     missing = window_samples - len(y)

@@ -100,6 +100,41 @@ def test_multichannel_is_averaged(tmp_path):
     np.testing.assert_allclose(mono, 0.1, atol=1e-6)
 
 
+def test_blocks_keep_the_channels_when_asked(tmp_path, rng):
+    # GIVEN a stereo 44.1 kHz recording of 20 s: noise left, a tone right
+    sr = 44100
+    stereo = np.stack([noise(20, sr=sr, rng=rng), tone(20, sr=sr, amplitude=0.3)], axis=1)
+    path = write_wav(tmp_path / "stereo.wav", stereo, sr, subtype="PCM_16")
+    # WHEN it is decoded in 3 s blocks without mixing to mono
+    blocks = list(iter_audio_blocks(path, sr=16000, block_seconds=3.0, mono=False))
+    # THEN each block is (channels, n), and together they are each channel resampled alone
+    assert len(blocks) >= 7 and all(b.shape[0] == 2 and b.dtype == np.float32 for b in blocks)
+    whole, _ = sf.read(path, dtype="float32")
+    reference = soxr.resample(whole, sr, 16000, quality="HQ").T
+    streamed = np.concatenate(blocks, axis=1)
+    assert streamed.shape == reference.shape
+    np.testing.assert_allclose(streamed, reference, atol=1e-5)
+    # and at the native rate they are the file's own samples
+    native = np.concatenate(list(iter_audio_blocks(path, sr=None, mono=False)), axis=1)
+    np.testing.assert_array_equal(native, whole.T)
+
+
+def test_a_mono_file_kept_in_channels_is_one_channel(tmp_path, rng):
+    y = noise(2.0, sr=16000, rng=rng)
+    path = write_wav(tmp_path / "n.wav", y, 16000, subtype="FLOAT")
+    (block,) = iter_audio_blocks(path, sr=None, mono=False)
+    assert block.shape == (1, 32000)
+    np.testing.assert_array_equal(block[0], y)
+
+
+def test_nan_in_one_channel_is_found_at_its_time(tmp_path):
+    stereo = np.stack([tone(3.0, sr=16000), tone(3.0, sr=16000)], axis=1)
+    stereo[24000, 1] = np.nan
+    path = write_wav(tmp_path / "bad.wav", stereo, 16000, subtype="FLOAT")
+    with pytest.raises(AudioError, match=r"bad\.wav: contains NaN .* \(first at 1\.500 s\)"):
+        list(iter_audio_blocks(path, sr=16000, block_seconds=0.7, mono=False))
+
+
 def test_file_objects_decode_like_paths(tmp_path, rng):
     y = noise(2.0, sr=16000, rng=rng)
     path = write_wav(tmp_path / "n.wav", y, 16000, subtype="FLOAT")
@@ -340,6 +375,12 @@ def test_valid_audio_rejects_nan_int_and_2d():
         valid_audio(np.zeros(4, dtype=np.int16))
     with pytest.raises(ParameterError, match="mono"):
         valid_audio(np.zeros((4, 2), dtype=np.float32))
+    valid_audio(np.zeros((2, 4), dtype=np.float32), multichannel=True)
+    for shape in ((0, 4), (2, 2, 4)):
+        with pytest.raises(ParameterError, match=r"\(channels, n\)"):
+            valid_audio(np.zeros(shape, dtype=np.float32), multichannel=True)
+    with pytest.raises(AudioError, match="no samples"):
+        valid_audio(np.zeros((2, 0), dtype=np.float32), multichannel=True)
     with pytest.raises(AudioError, match="no samples"):
         valid_audio(np.zeros(0, dtype=np.float32))
 

@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 from helpers.signals import encode_with_ffmpeg, left_unclosed, noise, t3_alarm, tone, write_wav
 
-from sounddetect import spectrum, windows
+from sounddetect import plots, spectrum, windows
 from sounddetect.classifiers import OnnxClassifier
 from sounddetect.detect import classify_stream, detect_file
 from sounddetect.exceptions import ParameterError, SoundDetectWarning, TransientError
@@ -100,6 +100,16 @@ def test_a_recording_shorter_than_a_window_is_classified_as_one(
     assert (window["start"], window["end"]) == (0.0, seconds)
     assert result["alarm"] is alarm
     assert all(0.0 <= e["start"] < e["end"] <= seconds for e in result["events"])
+
+
+def test_a_short_stereo_clip_is_continued_channel_by_channel(tmp_path, rng, classifier):
+    stereo = stereo_alarm_half_a_period_apart(rng, seconds=3.0, alarm=(0.2, 2.6))
+    with pytest.warns(SoundDetectWarning, match="shorter than one 4 s window"):
+        result = detect_file(write_wav(tmp_path / "clip.wav", stereo, SR), classifier)
+        averaged = write_wav(tmp_path / "averaged.wav", stereo.mean(axis=1), SR)
+        assert detect_file(averaged, classifier)["alarm"] is False
+    assert_schema(result)
+    assert result["alarm"] is True and result["duration_s"] == 3.0
 
 
 def test_a_phone_s_m4a_gives_the_result_of_its_wav(tmp_path, rng, classifier):
@@ -234,6 +244,64 @@ def test_multichannel_alarm_on_one_channel(tmp_path, rng, classifier):
     result = detect_file(write_wav(tmp_path / "5.1.wav", y, SR), classifier)
     assert_schema(result)
     assert result["alarm"] is True and result["sample_rate"] == SR
+
+
+def stereo_alarm_half_a_period_apart(rng, *, seconds, alarm):
+    """Quiet noise of its own in each of two channels, and a loud 3,150 Hz tone from
+    ``alarm[0]`` to ``alarm[1]`` s that the right channel hears 7 samples (half a period at
+    44.1 kHz) after the left, (samples, 2)."""
+    start, stop = (int(t * SR) for t in alarm)
+    channels = np.stack([noise(seconds, sr=SR, rng=rng, amplitude=0.01) for _ in range(2)])
+    sound = tone((stop - start) / SR, sr=SR, freq_hz=3150.0)
+    channels[0, start:stop] += sound
+    channels[1, start + 7 : stop + 7] += sound[: channels.shape[1] - start - 7]
+    return channels.T
+
+
+def test_an_alarm_two_microphones_hear_half_a_period_apart_is_found(tmp_path, rng, classifier):
+    # GIVEN a stereo recording whose right microphone hears a 3,150 Hz alarm 7 samples (half
+    # a period at 44.1 kHz; 5.4 cm of path) after the left, each over noise of its own
+    stereo = stereo_alarm_half_a_period_apart(rng, seconds=32.0, alarm=(10.0, 22.0))
+    # WHEN it is detected as it is, and as the average of its channels
+    result = detect_file(write_wav(tmp_path / "phone_video.wav", stereo, SR), classifier)
+    averaged = write_wav(tmp_path / "averaged.wav", stereo.mean(axis=1), SR)
+    # THEN the channels combined in power hold the alarm, where their average cancels it
+    assert_schema(result)
+    assert result["alarm"] is True
+    (event,) = result["events"]
+    assert 6.0 <= event["start"] <= 12.0 and 20.0 <= event["end"] <= 26.0
+    assert detect_file(averaged, classifier)["alarm"] is False
+
+
+def test_the_timeline_shows_the_tone_the_channels_hear_half_a_period_apart(tmp_path, rng):
+    stereo = stereo_alarm_half_a_period_apart(rng, seconds=12.0, alarm=(4.0, 8.0))
+    path = write_wav(tmp_path / "phone_video.wav", stereo, SR)
+    times, overview = plots._overview_spectrogram(path, sr=16000, duration_s=12.0, max_columns=60)
+    row = round(3150 / 16000 * plots.OVERVIEW_N_FFT)
+    during = overview[row, (times > 4.5) & (times < 7.5)]
+    before = overview[row, times < 3.5]
+    assert during.min() > before.max() + 30  # dB: averaged, the tone would cancel
+
+
+def stereo_dull_alarm_in_antiphase(rng, *, sr=SR):
+    """:func:`dull_alarm_in_noise` heard by two microphones, the right one's 520 Hz beeps
+    inverted (half a period), each over noise of its own, (samples, 2)."""
+    alarm = np.zeros(32 * sr, dtype=np.float32)
+    alarm[6 * sr : 26 * sr] = t3_alarm(20.0, sr=sr, freq_hz=520.0, amplitude=0.05)
+    left, right = (noise(32.0, sr=sr, rng=rng, amplitude=0.1) for _ in range(2))
+    return np.stack([left + alarm, right - alarm], axis=1)
+
+
+@pytest.mark.parametrize("hop_s", [2.0, 1.7])
+def test_a_beep_pattern_in_antiphase_is_found_at_any_hop(tmp_path, rng, classifier, hop_s):
+    # At 1.7 s the search computes its frames from the decoded channels itself.
+    stereo = stereo_dull_alarm_in_antiphase(rng)
+    result = detect_file(write_wav(tmp_path / "two_mics.wav", stereo, SR), classifier, hop_s=hop_s)
+    (event,) = result["events"]
+    assert event["start"] == pytest.approx(6.0, abs=0.1)
+    assert event["end"] == pytest.approx(24.5, abs=0.15)
+    averaged = write_wav(tmp_path / "averaged.wav", stereo.mean(axis=1), SR)
+    assert detect_file(averaged, classifier, hop_s=hop_s)["events"] == []
 
 
 def test_8khz_file_works_and_warns_about_the_missing_band(tmp_path, rng, classifier):

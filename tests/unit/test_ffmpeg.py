@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+import soxr
 from helpers.signals import dominant_frequency, encode_with_ffmpeg, noise, t3_alarm, tone, write_wav
 from helpers.tiny_model import write_tiny_model
 
@@ -71,6 +72,20 @@ def test_ffmpeg_blocks_equal_one_block(tmp_path, with_ffmpeg, stereo):
     whole = np.concatenate(list(iter_audio_blocks(path, sr=16000, block_seconds=60)))
     assert len(small) > 20
     np.testing.assert_allclose(np.concatenate(small), whole, atol=1e-6)
+
+
+def test_ffmpeg_blocks_keep_the_channels_when_asked(tmp_path, with_ffmpeg, stereo):
+    path = encode_with_ffmpeg(tmp_path / "memo.m4a", stereo, SR, *AAC)
+    blocks = list(iter_audio_blocks(path, sr=16000, block_seconds=0.37, mono=False))
+    kept = np.concatenate(blocks, axis=1)
+    assert all(block.shape[0] == 2 for block in blocks)
+    # the alarm stays in the left channel and the noise in the right, at their levels
+    source = soxr.resample(stereo, SR, 16000, quality="HQ").T
+    assert dominant_frequency(kept[0], 16000) == pytest.approx(3100, abs=5)
+    for channel in (0, 1):
+        assert rms_db(kept[channel]) == pytest.approx(rms_db(source[channel]), abs=0.5)
+    mono = np.concatenate(list(iter_audio_blocks(path, sr=16000, block_seconds=0.37)))
+    np.testing.assert_allclose(kept.mean(axis=0), mono, atol=1e-6)
 
 
 def child_processes() -> set[int]:

@@ -111,6 +111,15 @@ def test_padding_is_deterministic_and_a_full_window_is_left_alone(rng):
     np.testing.assert_array_equal(pad_to_window(whole, window_samples=4 * SR), whole)
 
 
+def test_each_channel_is_continued_with_noise_of_its_own(rng):
+    left = quiet_noise_with_a_beep(rng, seconds=2.5)
+    right = 0.1 * quiet_noise_with_a_beep(rng, seconds=2.5)
+    padded = pad_to_window(np.stack([left, right]), window_samples=4 * SR, seed=3)
+    assert padded.shape == (2, 4 * SR) and padded.dtype == np.float32
+    np.testing.assert_array_equal(padded[0], pad_to_window(left, window_samples=4 * SR, seed=3))
+    np.testing.assert_array_equal(padded[1], pad_to_window(right, window_samples=4 * SR, seed=4))
+
+
 def test_a_recording_under_the_minimum_is_too_short():
     with pytest.raises(AudioError, match=r"too short to hold an alarm \(0.5 s < 1 s\)"):
         pad_to_window(np.zeros(SR // 2, np.float32), window_samples=4 * SR, min_samples=SR, sr=SR)
