@@ -102,16 +102,6 @@ def test_a_recording_shorter_than_a_window_is_classified_as_one(
     assert all(0.0 <= e["start"] < e["end"] <= seconds for e in result["events"])
 
 
-def test_a_short_stereo_clip_is_continued_channel_by_channel(tmp_path, rng, classifier):
-    stereo = stereo_alarm_half_a_period_apart(rng, seconds=3.0, alarm=(0.2, 2.6))
-    with pytest.warns(SoundDetectWarning, match="shorter than one 4 s window"):
-        result = detect_file(write_wav(tmp_path / "clip.wav", stereo, SR), classifier)
-        averaged = write_wav(tmp_path / "averaged.wav", stereo.mean(axis=1), SR)
-        assert detect_file(averaged, classifier)["alarm"] is False
-    assert_schema(result)
-    assert result["alarm"] is True and result["duration_s"] == 3.0
-
-
 def test_a_phone_s_m4a_gives_the_result_of_its_wav(tmp_path, rng, classifier):
     # GIVEN the same recording as WAV and as a phone's voice memo (AAC in M4A, 64 kbit/s)
     y = alarm_in_noise(rng)
@@ -271,6 +261,16 @@ def test_an_alarm_two_microphones_hear_half_a_period_apart_is_found(tmp_path, rn
     (event,) = result["events"]
     assert 6.0 <= event["start"] <= 12.0 and 20.0 <= event["end"] <= 26.0
     assert detect_file(averaged, classifier)["alarm"] is False
+
+
+def test_a_short_stereo_clip_is_continued_channel_by_channel(tmp_path, rng, classifier):
+    stereo = stereo_alarm_half_a_period_apart(rng, seconds=3.0, alarm=(0.2, 2.6))
+    with pytest.warns(SoundDetectWarning, match="shorter than one 4 s window"):
+        result = detect_file(write_wav(tmp_path / "clip.wav", stereo, SR), classifier)
+        averaged = write_wav(tmp_path / "averaged.wav", stereo.mean(axis=1), SR)
+        assert detect_file(averaged, classifier)["alarm"] is False
+    assert_schema(result)
+    assert result["alarm"] is True and result["duration_s"] == 3.0
 
 
 def test_the_timeline_shows_the_tone_the_channels_hear_half_a_period_apart(tmp_path, rng):
