@@ -24,8 +24,7 @@ it runs on the same core; its memory is its own, not in the peak RSS.
 
 ``--stereo`` adds the long file in stereo (written once): each channel has noise of its own,
 and the right one hears the alarm 7 samples (half a period of 3.1 kHz) after the left.
-``detect`` renders both channels and combines them in power, so rendering costs about twice
-as much.
+``detect`` decodes, resamples and transforms both channels and combines them in power.
 """
 
 from __future__ import annotations
