@@ -192,6 +192,8 @@ def test_encoded_key_with_spaces_plus_and_non_ascii(aws, app, alarm_wav, lambda_
     ("name", "write"),
     [
         ("stereo.wav", lambda p, y: sf.write(p, np.stack([y, 0.5 * y], axis=1), SR)),
+        # one microphone wired with its polarity inverted: averaged, the channels cancel
+        ("inverted.wav", lambda p, y: sf.write(p, np.stack([y, -y], axis=1), SR)),
         ("rate8k.wav", lambda p, y: sf.write(p, y[::2], SR // 2)),
         ("rate96k.flac", lambda p, y: sf.write(p, np.repeat(y, 6), 6 * SR)),
         ("clipped.wav", lambda p, y: sf.write(p, np.clip(8 * y, -1, 1), SR)),
