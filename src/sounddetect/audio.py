@@ -365,8 +365,6 @@ def iter_audio_blocks(
     info = info or audio_info(source, name=name)
     target_sr = info.sr if sr is None else int(sr)
     n_channels = 1 if mono else info.channels
-    # The decoders give (frames, channels) without mono, the layout soxr streams take.
-    layout = (lambda y: y) if mono else np.transpose
     stream = None
     if target_sr != info.sr:
         stream = soxr.ResampleStream(info.sr, target_sr, n_channels, dtype="float32", quality="HQ")
@@ -375,13 +373,15 @@ def iter_audio_blocks(
     for y in decode(source, info, block_frames=block_frames, mono=mono, name=name):
         if stream is not None:
             y = stream.resample_chunk(y)
+        # The decoders give (frames, channels) without mono, the layout soxr streams take;
+        # .T makes it channels first (and leaves mono as it is).
         if len(y):
-            yield np.ascontiguousarray(layout(y), dtype=np.float32)
+            yield np.ascontiguousarray(y.T, dtype=np.float32)
     if stream is not None:
         empty = np.zeros((0,) if mono else (0, n_channels), dtype=np.float32)
         tail = stream.resample_chunk(empty, last=True)
         if len(tail):
-            yield np.ascontiguousarray(layout(tail), dtype=np.float32)
+            yield np.ascontiguousarray(tail.T, dtype=np.float32)
 
 
 def _libsndfile_blocks(
