@@ -9,7 +9,7 @@ Decoding
     iter_audio_blocks   -- a file as consecutive float32 blocks at a target rate, mono or
                            with its channels (bounded memory: hours of audio never sit in
                            memory at once)
-    load_audio          -- a whole file as mono float32 at a target rate
+    load_audio          -- a whole file as float32 at a target rate, mono or with its channels
 Arrays
     valid_audio         -- check an array is finite float audio, mono or (channels, n)
     to_mono             -- average channels
@@ -468,9 +468,9 @@ def _check_finite(y: np.ndarray, *, n_read: int, sr: int, name: str) -> None:
 
 
 def load_audio(
-    path: AudioSource, *, sr: int | None = 16000, name: str | None = None
+    path: AudioSource, *, sr: int | None = 16000, name: str | None = None, mono: bool = True
 ) -> tuple[np.ndarray, int]:
-    """Load a whole audio file as mono float32.
+    """Load a whole audio file as float32, mono or with its channels.
 
     Parameters
     ----------
@@ -480,10 +480,12 @@ def load_audio(
         Target sample rate in Hz; ``None`` keeps the file's rate.
     name : str or None
         Name used in error messages.
+    mono : bool
+        Average the channels (the default), or keep them, channels first.
 
     Returns
     -------
-    y : np.ndarray [shape=(n,), dtype=float32]
+    y : np.ndarray [shape=(n,) if mono else (channels, n), dtype=float32]
     sr : int
 
     Raises
@@ -498,8 +500,8 @@ def load_audio(
     name = name or source_name(path)
     info = audio_info(path, name=name)
     target_sr = info.sr if sr is None else sr
-    blocks = list(iter_audio_blocks(path, sr=target_sr, name=name, info=info))
-    return np.concatenate(blocks), target_sr
+    blocks = list(iter_audio_blocks(path, sr=target_sr, name=name, info=info, mono=mono))
+    return np.concatenate(blocks, axis=-1), target_sr
 
 
 @contextmanager

@@ -249,7 +249,8 @@ class Sources:
     root : Path
         Common folder of both sources; source names are paths relative to it.
     audio : dict of str to np.ndarray
-        Mono float32 audio at the generator's rate, by source name.
+        float32 audio at the generator's rate, by source name: ``(n,)`` for a mono file,
+        ``(channels, n)`` for a multichannel one.
     clips : dict of str to list of SourceClip
         Usable clips per role (``alarm``, ``background``), sorted by name.
     files : list of dict
@@ -263,6 +264,14 @@ class Sources:
     clips: dict[str, list[SourceClip]] = field(default_factory=dict)
     files: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+def _load_source(path: Path, *, sr: int) -> np.ndarray:
+    """A source file at ``sr``: 1-D when mono, else its channels, which are mixed one by one
+    (:func:`~sounddetect.mixing.mix_stems`) and combined in power when rendered, as
+    ``detect`` combines a recording's."""
+    y, _ = load_audio(path, sr=sr, mono=False)
+    return y[0] if y.shape[0] == 1 else y
 
 
 def _sha256(path: Path) -> str:
@@ -292,8 +301,8 @@ def load_sources(
 ) -> Sources:
     """Scan, decode and check both source folders.
 
-    Files are decoded once, mixed down to mono and resampled to ``sr``, whatever their rate
-    and channel count. Unusable files are skipped with a :class:`SoundDetectWarning` naming
+    Files are decoded once and resampled to ``sr``, whatever their rate; multichannel files
+    keep their channels. Unusable files are skipped with a :class:`SoundDetectWarning` naming
     the file and the reason: a name that is not audio, an empty, corrupt or truncated file,
     silence, a background shorter than ``sample_duration``. Hidden files (``.name``) are
     ignored.
@@ -338,7 +347,7 @@ def load_sources(
                 _skip(sources, path, "';' in the file name")
                 continue
             try:
-                y, _ = load_audio(path, sr=sr)
+                y = _load_source(path, sr=sr)
             except AudioError as exc:
                 reason = str(exc).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
                 _skip(sources, path, reason)
@@ -347,24 +356,26 @@ def load_sources(
                 _skip(sources, path, "silent")
                 continue
             active = None
-            if role == "background" and len(y) < window:
+            n_samples = y.shape[-1]
+            if role == "background" and n_samples < window:
                 _skip(
                     sources,
                     path,
-                    f"shorter than SAMPLE_DURATION ({len(y) / sr:.2f} s < {sample_duration:g} s)",
+                    f"shorter than SAMPLE_DURATION ({n_samples / sr:.2f} s < "
+                    f"{sample_duration:g} s)",
                 )
                 continue
             if role == "alarm":
                 active = active_frames(y)
             name = path.resolve().relative_to(root).as_posix()
             sources.audio[name] = y
-            clips.append(SourceClip(name=name, n_samples=len(y), active=active))
+            clips.append(SourceClip(name=name, n_samples=n_samples, active=active))
             sources.files.append(
                 {
                     "file": name,
                     "role": role,
                     "kind": source_kind(name),
-                    "duration_s": round(len(y) / sr, 6),
+                    "duration_s": round(n_samples / sr, 6),
                     "sha256": _sha256(path),
                 }
             )
@@ -928,7 +939,7 @@ def rebuild_sample(target_path: str | os.PathLike, sample_id: str) -> np.ndarray
 
     Returns
     -------
-    np.ndarray [shape=(window,), dtype=float32]
+    np.ndarray [shape=(window,) or (channels, window), dtype=float32]
         Bit-identical to the mixture the generator rendered.
 
     Raises
@@ -954,5 +965,5 @@ def rebuild_sample(target_path: str | os.PathLike, sample_id: str) -> np.ndarray
             raise AudioError(f"{path}: source file of {sample_id} is missing")
         if name in recorded and _sha256(path) != recorded[name]:
             raise AudioError(f"{path}: changed since the dataset was generated (sha256 differs)")
-        audio[name], _ = load_audio(path, sr=sr)
+        audio[name] = _load_source(path, sr=sr)
     return mix_stems(spec, sources=audio, sr=sr).y

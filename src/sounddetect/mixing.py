@@ -206,7 +206,7 @@ class SourceClip:
     name : str
         The key of its audio in the ``sources`` mapping.
     n_samples : int
-        Length at the generator's sample rate.
+        Length at the generator's sample rate, per channel.
     active : np.ndarray [shape=(n_frames,), dtype=bool] or None
         Which :data:`FRAME_LENGTH` frames are active (alarms only), from :func:`active_frames`.
     """
@@ -479,13 +479,20 @@ def _place_snippet(
 # -- measurement ------------------------------------------------------------------------------
 
 
+def _sample_power(y: np.ndarray) -> np.ndarray:
+    """Power per sample, float64: the square, or the mean of the channels' squares."""
+    squares = np.square(y, dtype=np.float64)
+    return squares if squares.ndim == 1 else np.mean(squares, axis=0)
+
+
 def _frame_power(y: np.ndarray, frame_length: int) -> np.ndarray:
-    n_frames = -(-len(y) // frame_length)
+    n = y.shape[-1]
+    n_frames = -(-n // frame_length)
     padded = np.zeros(n_frames * frame_length, dtype=np.float64)
-    padded[: len(y)] = y
-    power = np.mean(padded.reshape(n_frames, frame_length) ** 2, axis=1)
+    padded[:n] = _sample_power(y)
+    power = np.mean(padded.reshape(n_frames, frame_length), axis=1)
     # A partial last frame is averaged over its real samples only.
-    tail = len(y) - (n_frames - 1) * frame_length
+    tail = n - (n_frames - 1) * frame_length
     power[-1] *= frame_length / tail
     return power
 
@@ -500,8 +507,8 @@ def active_frames(
 
     Parameters
     ----------
-    y : np.ndarray [shape=(n,)]
-        Audio.
+    y : np.ndarray [shape=(n,) or (channels, n)]
+        Audio; the power of multichannel audio is the mean of its channels'.
     frame_length : int
         Frame size in samples; the last frame may be shorter.
     threshold_db : float
@@ -519,7 +526,7 @@ def active_frames(
     >>> active_frames(y, frame_length=256).tolist()
     [False, False, True, True]
     """
-    if len(y) == 0:
+    if y.shape[-1] == 0:
         return np.zeros(0, dtype=bool)
     power = _frame_power(y, frame_length)
     peak = power.max()
@@ -543,8 +550,8 @@ def active_snr_db(
 
     Parameters
     ----------
-    alarm, background : np.ndarray [shape=(n,)]
-        The two stems, aligned, same length.
+    alarm, background : np.ndarray [shape=(n,) or (channels, n)]
+        The two stems, aligned, same shape; power is averaged over channels too.
 
     Returns
     -------
@@ -561,9 +568,9 @@ def active_snr_db(
     mask = active_frames(alarm, frame_length=frame_length, threshold_db=threshold_db)
     if not mask.any():
         raise AudioError("the alarm is silent: no active frames")
-    samples = np.repeat(mask, frame_length)[: len(alarm)]
-    alarm_power = np.mean(np.square(alarm[samples], dtype=np.float64))
-    background_power = np.mean(np.square(background[samples], dtype=np.float64))
+    samples = np.repeat(mask, frame_length)[: alarm.shape[-1]]
+    alarm_power = np.mean(np.square(alarm[..., samples], dtype=np.float64))
+    background_power = np.mean(np.square(background[..., samples], dtype=np.float64))
     if background_power <= 0:
         return math.inf
     return 10.0 * math.log10(alarm_power / background_power)
@@ -633,9 +640,9 @@ class Mixture:
 
     Attributes
     ----------
-    y : np.ndarray [shape=(window,), dtype=float32]
-        The sample: exactly ``alarm + background``.
-    alarm, background : np.ndarray [shape=(window,), dtype=float32]
+    y : np.ndarray [shape=(window,) or (channels, window), dtype=float32]
+        The sample: exactly ``alarm + background``; as many channels as its widest source.
+    alarm, background : np.ndarray [shape=y.shape, dtype=float32]
         The stems at their final gains (``alarm`` is zeros for a no_alarm sample).
     alarm_gain_db : float or None
         Gain applied to the alarm excerpt to reach ``snr_db``, before ``output_gain_db``.
@@ -650,16 +657,32 @@ class Mixture:
     output_gain_db: float
 
 
-def _excerpt(sources: Mapping[str, np.ndarray], name: str, start: int, length: int) -> np.ndarray:
+def _source(sources: Mapping[str, np.ndarray], name: str) -> np.ndarray:
     try:
-        y = sources[name]
+        return sources[name]
     except KeyError:
         raise AudioError(f"{name}: source not available") from None
-    if start < 0 or start + length > len(y):
+
+
+def _n_channels(y: np.ndarray) -> int:
+    return 1 if y.ndim == 1 else y.shape[0]
+
+
+def _excerpt(y: np.ndarray, name: str, start: int, length: int, *, channels: int) -> np.ndarray:
+    """Samples ``[start, start + length)`` of a source, float64, with ``channels`` channels.
+
+    Mono stays 1-D and is added to every channel by broadcasting; channel ``c`` of a mixture
+    wider than a multichannel source takes the source's channel ``c mod C``.
+    """
+    n = y.shape[-1]
+    if start < 0 or start + length > n:
         raise AudioError(
-            f"{name}: excerpt {start}..{start + length} is outside the file's {len(y)} samples"
+            f"{name}: excerpt {start}..{start + length} is outside the file's {n} samples"
         )
-    return np.asarray(y[start : start + length], dtype=np.float64)
+    excerpt = np.asarray(y[..., start : start + length], dtype=np.float64)
+    if excerpt.ndim == 2 and excerpt.shape[0] != channels:
+        excerpt = excerpt[np.arange(channels) % excerpt.shape[0]]
+    return excerpt
 
 
 def _db_to_amplitude(db: float) -> float:
@@ -675,11 +698,17 @@ def mix_stems(spec: SampleSpec, *, sources: Mapping[str, np.ndarray], sr: int) -
     further if its peak would pass :data:`PEAK_LIMIT`. Deterministic: the same spec and
     sources give the same bytes.
 
+    Sources are mixed channel by channel, as two microphones' recordings of one room would
+    be: the mixture has as many channels as its widest source, a mono source sounds in
+    every channel, and spectrograms combine the channels in power
+    (:func:`sounddetect.spectrum.compute_spectrogram`), as ``detect`` does with a
+    multichannel recording. A mixture of mono sources is mono.
+
     Parameters
     ----------
     spec : SampleSpec
-    sources : mapping of str to np.ndarray [shape=(n,), dtype=float32]
-        Decoded mono audio at ``sr`` for every file the spec names.
+    sources : mapping of str to np.ndarray [shape=(n,) or (channels, n), dtype=float32]
+        Decoded audio at ``sr`` for every file the spec names.
     sr : int
         Sample rate in Hz.
 
@@ -693,25 +722,33 @@ def mix_stems(spec: SampleSpec, *, sources: Mapping[str, np.ndarray], sr: int) -
         A source is missing or too short for the excerpt, or the alarm excerpt is silent.
     """
     window = int(round(spec.duration_s * sr))
-    background = np.zeros(window, dtype=np.float64)
+    names = (*spec.background_files, *filter(None, [spec.alarm_file]))
+    audio = {name: _source(sources, name) for name in names}
+    channels = max(_n_channels(y) for y in audio.values())
+    shape = (window,) if channels == 1 else (channels, window)
+    background = np.zeros(shape, dtype=np.float64)
     for name, offset_s, gain_db in zip(
         spec.background_files, spec.background_offsets_s, spec.background_gains_db, strict=True
     ):
         start = int(round(offset_s * sr))
-        background += _excerpt(sources, name, start, window) * _db_to_amplitude(gain_db)
+        excerpt = _excerpt(audio[name], name, start, window, channels=channels)
+        background += excerpt * _db_to_amplitude(gain_db)
 
-    alarm = np.zeros(window, dtype=np.float64)
+    alarm = np.zeros(shape, dtype=np.float64)
     alarm_gain_db = None
     if spec.alarm_file is not None:
         onset = int(round(spec.alarm_onset_s * sr))
         length = int(round(spec.alarm_duration_s * sr))
-        excerpt = _excerpt(sources, spec.alarm_file, int(round(spec.alarm_offset_s * sr)), length)
+        start = int(round(spec.alarm_offset_s * sr))
+        excerpt = _excerpt(
+            audio[spec.alarm_file], spec.alarm_file, start, length, channels=channels
+        )
         fade = min(int(round(FADE_S * sr)), length // 2)
         if fade:
             ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(fade) + 0.5) / fade)
-            excerpt[:fade] *= ramp
-            excerpt[length - fade :] *= ramp[::-1]
-        alarm[onset : onset + length] = excerpt
+            excerpt[..., :fade] *= ramp
+            excerpt[..., length - fade :] *= ramp[::-1]
+        alarm[..., onset : onset + length] = excerpt
         try:
             measured = active_snr_db(alarm, background)
         except AudioError as exc:
@@ -738,7 +775,7 @@ def mix_stems(spec: SampleSpec, *, sources: Mapping[str, np.ndarray], sr: int) -
 
 
 def mix_sample(spec: SampleSpec, *, sources: Mapping[str, np.ndarray], sr: int) -> np.ndarray:
-    """Mix a sample from its spec: float32 mono of ``spec.duration_s`` seconds.
+    """Mix a sample from its spec: float32 audio of ``spec.duration_s`` seconds.
 
     See :func:`mix_stems` for how; this returns only the mixture.
 

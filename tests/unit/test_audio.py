@@ -91,13 +91,17 @@ def test_any_rate_resamples_to_the_target(tmp_path, file_sr, n_out):
     assert dominant_frequency(y, sr) == pytest.approx(1000.0, abs=5.0)
 
 
-def test_multichannel_is_averaged(tmp_path):
+def test_multichannel_is_averaged_or_kept(tmp_path):
     # 4 channels: constant 0.4, -0.4, 0.2, 0.2 -> mean 0.1
     y = np.tile(np.array([0.4, -0.4, 0.2, 0.2], dtype=np.float32), (16000, 1))
     path = write_wav(tmp_path / "quad.wav", y, 16000, subtype="FLOAT")
     assert audio_info(path).channels == 4
     mono, _ = load_audio(path, sr=None)
     np.testing.assert_allclose(mono, 0.1, atol=1e-6)
+    # Kept, the channels come first, each as it is in the file.
+    channels, _ = load_audio(path, sr=8000, mono=False)
+    assert channels.shape == (4, 8000)
+    np.testing.assert_allclose(channels[:, 100:-100], y[:7800].T, atol=1e-4)
 
 
 def test_blocks_keep_the_channels_when_asked(tmp_path, rng):

@@ -26,7 +26,13 @@ from sounddetect.dataset import (
 from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
 from sounddetect.ffmpeg import FFMPEG_ENV
 from sounddetect.mixing import source_kind
-from sounddetect.spectrum import SpectrogramConfig, decode_png, encode_png, render_spectrogram
+from sounddetect.spectrum import (
+    SpectrogramConfig,
+    decode_png,
+    encode_png,
+    image_row_frequencies,
+    render_spectrogram,
+)
 
 SR = 16000
 TYPES = ("mel", "mfcc")
@@ -348,16 +354,58 @@ def test_a_folder_with_nothing_usable_fails(tmp_path):
         load_sources(alarms, backgrounds)
 
 
-def test_mixed_rates_and_channels_are_resampled_and_mixed_down(tmp_path):
+def test_mixed_rates_are_resampled_and_channels_kept(tmp_path):
     alarms, backgrounds = write_corpus(tmp_path / "corpus")
     write_beeps(alarms / "piezo_8k.wav", seconds=5.0, freq=2000, sr=8000, channels=2)
     write_noise(backgrounds / "fan_96k.wav", seconds=5.0, seed=5, sr=96000, channels=3)
     sources = load_sources(alarms, backgrounds, sr=SR)
-    assert sources.audio["alarms/piezo_8k.wav"].shape == (5 * SR,)
-    assert sources.audio["background/fan_96k.wav"].shape == (5 * SR,)
+    assert sources.audio["alarms/piezo_8k.wav"].shape == (2, 5 * SR)
+    assert sources.audio["background/fan_96k.wav"].shape == (3, 5 * SR)
+    assert sources.audio["alarms/piezo_00.wav"].shape == (5 * SR,)
+    assert {clip.n_samples for clips in sources.clips.values() for clip in clips} == {5 * SR}
     target = tmp_path / "data"
     generate_dataset(settings(alarms, backgrounds, target, types=("mel",)), progress=False)
-    assert len(read_samples(target)) == 20
+    rows = read_samples(target)
+    assert len(rows) == 20
+    config = SpectrogramConfig(kind="mel", sr=SR, duration=4.0)
+    wide = [row for row in rows if "_8k" in row["alarm_file"] or "_96k" in row["background_files"]]
+    assert wide
+    for row in wide:
+        y = rebuild_sample(target, row["sample_id"])
+        assert y.shape == (3 if "_96k" in row["background_files"] else 2, 4 * SR)
+        png = encode_png(render_spectrogram(y, config))
+        assert png == image_path(target, "mel", row).read_bytes()
+
+
+def test_an_alarm_in_antiphase_between_channels_is_kept(tmp_path):
+    """A stereo recording whose second microphone is wired with inverted polarity averages
+    to silence; mixed channel by channel and combined in power, its tone is in the image."""
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    for path in alarms.iterdir():
+        path.unlink()
+    t = np.arange(5 * SR) / SR
+    freqs = {f"piezo_{i:02d}.wav": 2700.0 + 300 * i for i in range(3)}
+    for name, freq in freqs.items():
+        y = 0.3 * np.sin(2 * np.pi * freq * t) * ((t % 1.0) < 0.5)
+        sf.write(alarms / name, np.stack([y, -y], axis=1), SR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SoundDetectWarning)
+        sources = load_sources(alarms, backgrounds, sr=SR)
+    assert len(sources.clips["alarm"]) == 3
+    target = tmp_path / "data"
+    generate_dataset(settings(alarms, backgrounds, target, types=("mel",)), progress=False)
+    config = SpectrogramConfig(kind="mel", sr=SR, duration=4.0)
+    rows_hz = image_row_frequencies(config)
+    alarm_rows = [row for row in read_samples(target) if row["label"] == "alarm"]
+    assert alarm_rows
+    for row in alarm_rows:
+        freq = freqs[Path(row["alarm_file"]).name]
+        image = decode_png(image_path(target, "mel", row).read_bytes()).astype(float)
+        tone = image[np.abs(rows_hz - freq) < 60].max(axis=1)
+        # The tone's rows reach the window's loudest bin, 50-130 grey levels over the median
+        # (white noise fills every row, 5 dB over the tone at the lowest ratio).
+        assert tone.max() > 240, row["sample_id"]
+        assert tone.max() - np.median(image) > 40, row["sample_id"]
 
 
 def test_an_existing_target_is_refused_without_overwrite(dataset, corpus):

@@ -220,6 +220,79 @@ def test_mixing_refuses_missing_or_short_sources(clips, sources):
         mix_sample(spec, sources=short, sr=SR)
 
 
+def test_active_frames_of_channels_follow_their_mean_power():
+    n = 2 * SR
+    tone = np.sin(np.arange(n)).astype(np.float32)
+    first_half = np.arange(n) < n // 2
+    # Each microphone hears the beeps of one half only: together, both halves are active.
+    y = np.stack([tone * first_half, tone * ~first_half])
+    active = active_frames(y)
+    assert active.shape == (n // FRAME_LENGTH,)
+    assert active.all()
+    # A channel 30 dB quieter than the other counts for its share of the mean power.
+    quiet = np.stack([tone * first_half, 0.03 * tone * ~first_half])
+    assert np.array_equal(active_frames(quiet), first_half[::FRAME_LENGTH])
+
+
+def stereo_spec(clips):
+    return next(spec for spec in draw(clips) if spec.label == "alarm" and spec.n_layers == 2)
+
+
+def test_multichannel_sources_are_mixed_channel_by_channel(clips, sources):
+    spec = stereo_spec(clips)
+    alarm = sources[spec.alarm_file]
+    first, second = spec.background_files
+    # The alarm reaches the second microphone with its polarity inverted: averaged, it is
+    # silence. The first background is stereo, louder on the left; the second is mono.
+    stereo = {
+        **sources,
+        spec.alarm_file: np.stack([alarm, -alarm]),
+        first: np.stack([sources[first], 0.25 * sources[first]]),
+    }
+    mixture = mix_stems(spec, sources=stereo, sr=SR)
+    assert mixture.y.shape == mixture.alarm.shape == (2, WINDOW)
+    assert mixture.y.dtype == np.float32
+    assert np.array_equal(mixture.y, mixture.alarm + mixture.background)
+    assert np.array_equal(mixture.alarm[1], -mixture.alarm[0]) and mixture.alarm.any()
+
+    gain = 10 ** (mixture.output_gain_db / 20)
+    layers = [
+        sources[name][round(offset * SR) :][:WINDOW].astype(np.float64) * 10 ** (db / 20)
+        for name, offset, db in zip(
+            spec.background_files, spec.background_offsets_s, spec.background_gains_db, strict=True
+        )
+    ]
+    for channel, scale in ((0, 1.0), (1, 0.25)):
+        expected = (scale * layers[0] + layers[1]) * gain
+        np.testing.assert_allclose(mixture.background[channel], expected, atol=1e-6)
+
+    # The ratio is the drawn one over both channels' power where the alarm beeps.
+    on = np.abs(mixture.alarm[0]) > 0
+    measured = 10 * np.log10(
+        np.mean(mixture.alarm[:, on].astype(np.float64) ** 2)
+        / np.mean(mixture.background[:, on].astype(np.float64) ** 2)
+    )
+    assert abs(measured - spec.snr_db) < 0.5
+
+
+def test_a_mixture_wider_than_a_source_takes_its_channels_in_turn(clips, sources):
+    spec = stereo_spec(clips)
+    alarm = sources[spec.alarm_file]
+    first = spec.background_files[0]
+    wide = {
+        **sources,
+        spec.alarm_file: np.stack([alarm, 0.5 * alarm, 0.25 * alarm]),
+        first: np.stack([sources[first], -sources[first]]),
+    }
+    mixture = mix_stems(spec, sources=wide, sr=SR)
+    assert mixture.y.shape == (3, WINDOW)
+    np.testing.assert_allclose(mixture.alarm[1], 0.5 * mixture.alarm[0], atol=1e-7)
+    np.testing.assert_allclose(mixture.alarm[2], 0.25 * mixture.alarm[0], atol=1e-7)
+    # Channel 2 of the mixture hears channel 0 of the two-channel background again.
+    np.testing.assert_array_equal(mixture.background[2], mixture.background[0])
+    assert not np.allclose(mixture.background[1], mixture.background[0])
+
+
 def test_spec_validation_names_the_sample():
     with pytest.raises(ParameterError, match="s-1: label 'alarm' needs alarm_file"):
         SampleSpec("s-1", 0, "alarm", 4.0, ("a_1.wav",), (0.0,), (0.0,), -20.0, snr_db=0.0)
