@@ -96,7 +96,7 @@ def draw(out: Path) -> Path:
         "Lambda: DetectFunction",
         "python3.12, BuildMethod makefile\n\n"
         "1  download to /tmp (size limit)\n"
-        "2  decode, mono, resample (blocks)\n"
+        "2  decode, resample (blocks, channels kept)\n"
         "3  windows: SampleDuration, WindowHop\n"
         "4  render a spectrogram image per window\n"
         "    (the generator's renderer and config)\n"
