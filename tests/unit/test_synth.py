@@ -15,6 +15,7 @@ import soundfile as sf
 from sounddetect import synth
 from sounddetect.cli import synth as synth_cli
 from sounddetect.exceptions import ParameterError
+from sounddetect.synth import backgrounds
 
 SR = 16000
 
@@ -695,7 +696,7 @@ def test_plan_has_beeps_and_more_hard_negatives():
 def test_microwave_end_beeps_are_never_alarm_like():
     rng = np.random.default_rng(0)
     for _ in range(300):
-        intervals, _ = synth._appliance_beeps(rng, start_s=5.0)
+        intervals, _ = backgrounds._appliance_beeps(rng, start_s=5.0)
         assert not synth.is_alarm_like(intervals, duration=np.inf)
 
 
