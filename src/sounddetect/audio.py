@@ -29,7 +29,9 @@ import mmap
 import os
 import re
 import struct
-from collections.abc import Iterator
+import tempfile
+import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,7 +41,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from sounddetect.exceptions import AudioError, ParameterError
+from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
 from sounddetect.ffmpeg import find_ffmpeg, iter_pcm_blocks, probe_audio
 
 #: File suffixes libsndfile decodes (Opus in Ogg, Apple's CAF among them); decoding decides
@@ -128,8 +130,13 @@ _MP3_SEARCH_BYTES = 65536
 #: libsndfile's frame count for a stream whose header leaves the length open.
 _SF_COUNT_MAX = 2**63 - 1
 
-#: Read steps (frames) that recover the last samples of such a stream after a failed read.
+#: Read steps (frames) that recover the last samples of such a stream after a failed read,
+#: and that find how far a damaged stream decodes.
 _OPEN_LENGTH_STEPS = (1024, 1)
+
+#: What libmpg123 puts before the notes it prints: "Note: Illegal Audio-MPEG-Header ...",
+#: "[src/libmpg123/parse.c:wetwork():1349] error: Giving up resync ...".
+_NOTE_PREFIX = re.compile(r"^(\[[^\]]*\]\s*)?(note|warning|error):\s*", re.IGNORECASE)
 
 #: Integer subtypes: the integer type to read them as and the scale to [-1, 1).
 _INTEGER_READS = {
@@ -264,8 +271,9 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     """
     name = name or source_name(source)
     head = _read_head(source, name=name)
+    notes: list[str] = []
     try:
-        with _open(source) as sound:
+        with _native_notes(notes), _open(source) as sound:
             info = AudioInfo(
                 sr=int(sound.samplerate),
                 # 0 for a length the header leaves open, as for ffmpeg's raw streams
@@ -288,7 +296,7 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     codec = _unsupported_codec(head) or _codec_by_suffix(source)
     tools = find_ffmpeg() if codec and isinstance(source, str | os.PathLike) else None
     if tools is None:
-        raise AudioError(f"{name}: {_open_failure(codec, failure)}") from failure
+        raise AudioError(f"{name}: {_open_failure(codec, failure, notes)}") from failure
     stream = probe_audio(source, tools, name=name)
     return AudioInfo(
         sr=stream.sr,
@@ -393,20 +401,31 @@ def _libsndfile_blocks(
     # faster than libsndfile's float conversion (same values).
     read_dtype, scale = _INTEGER_READS.get(info.subtype, ("float32", None))
     n_read, log, failure = 0, "", None
+    # libmpg123 prints notes on damaged frames to stderr; they are taken in, and said in
+    # the error or in one warning.
+    notes: list[str] = []
+    mpeg = info.format == "MP3"
     # A stream whose header leaves its length open (frames 0: a FLAC written to a pipe, or
     # by a recorder that died) ends where it can no longer be decoded. libsndfile's FLAC
     # decoder fails at that end, and the read that fails returns nothing, so what that read
-    # held is read again from where it began in smaller steps.
+    # held is read again from where it began in smaller steps. A damaged stream of declared
+    # length is read so too, to say where the damage lies.
     for step in (block_frames, *_OPEN_LENGTH_STEPS):
         try:
-            with _open(source, info) as sound:
+            with ExitStack() as stack:
+                with _native_notes(notes, capture=mpeg):
+                    sound = stack.enter_context(_open(source, info))
                 log = sound.extra_info
                 _check_declared_size(log, name=name)
                 if n_read:
                     sound.seek(n_read)
                 # Not SoundFile.blocks(): it pads a file shorter than its header with stale
                 # data.
-                while len(block := sound.read(step, dtype=read_dtype, always_2d=True)):
+                while True:
+                    with _native_notes(notes, capture=mpeg):
+                        block = sound.read(step, dtype=read_dtype, always_2d=True)
+                    if not len(block):
+                        break
                     y = _mixed(block, mono=mono).astype(np.float32, copy=scale is None)
                     if scale is not None:
                         y *= scale
@@ -418,17 +437,23 @@ def _libsndfile_blocks(
             break
         except (sf.LibsndfileError, RuntimeError) as exc:
             failure = exc
-            if info.frames:  # a declared length: the stream is damaged
-                break
     if failure is not None and (info.frames or not n_read):
+        reason = _reason(failure, notes)
         raise AudioError(
-            f"{name}: truncated or corrupt after {n_read / info.sr:.3f} s ({_reason(failure)})"
+            f"{name}: truncated or corrupt after {n_read / info.sr:.3f} s ({reason})"
         ) from failure
     if n_read == 0:
         if "ended unexpectedly" in log:
             raise AudioError(f"{name}: truncated (the stream ends before its first samples)")
         raise AudioError(f"{name}: no samples")
     _check_complete(log, info, n_read, name=name)
+    if notes:
+        more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+        warnings.warn(
+            f"{name}: decoded to its end, but the MP3 decoder noted: {notes[0]}{more}",
+            SoundDetectWarning,
+            stacklevel=2,
+        )
 
 
 def _ffmpeg_blocks(
@@ -521,6 +546,37 @@ def _open(source: AudioSource, info: AudioInfo | None = None) -> Iterator[sf.Sou
         yield stack.enter_context(
             sf.SoundFile(_FileTail(handle, offset), format="RAW", endian="LITTLE", **raw)
         )
+
+
+@contextmanager
+def _native_notes(notes: list[str], *, capture: bool = True) -> Iterator[None]:
+    """Take in what C libraries print on file descriptor 2 while the block runs, as lines
+    added to ``notes`` without their "Note:" prefixes.
+
+    libmpg123, libsndfile's MP3 decoder, prints notes on damaged frames straight to stderr
+    ("Note: Illegal Audio-MPEG-Header 0x21bcfb2a at offset 50173."), lines of its own around
+    the one line a bad input gets. Only a decoder call runs inside the block, so nothing
+    else is taken (no other thread writes while it decodes). ``capture=False`` does nothing.
+    """
+    if not capture:
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to take over
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            for line in sink.read().decode(errors="replace").splitlines():
+                if note := _NOTE_PREFIX.sub("", line.strip()).rstrip("."):
+                    notes.append(note)
 
 
 class _FileTail:
@@ -782,11 +838,11 @@ def _read_head(source: AudioSource, *, name: str, size: int = 4096) -> bytes:
     return head
 
 
-def _open_failure(codec: str | None, exc: Exception) -> str:
+def _open_failure(codec: str | None, exc: Exception, notes: list[str]) -> str:
     """Why a file could not be opened, in words a user can act on."""
     if codec:
         return f"unsupported codec: {codec}; convert it to WAV, FLAC, OGG or MP3, or install ffmpeg"
-    return f"not readable audio ({_reason(exc)})"
+    return f"not readable audio ({_reason(exc, notes)})"
 
 
 def _unsupported_codec(head: bytes) -> str | None:
@@ -900,7 +956,11 @@ def _lossy_slack(frames: int) -> int:
     return int(0.01 * frames) + 2304
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception, notes: Sequence[str] = ()) -> str:
+    """The decoder's words for a failure: its first note when it printed one (libsndfile
+    says only "Unspecified internal error" when its MP3 decoder gives up)."""
+    if notes:
+        return notes[0]
     text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
     text = text.split(": ", 1)[-1] if "Error opening" in text else text
     return text.removeprefix("Error : ").rstrip(".")

@@ -44,6 +44,14 @@ def truncated_wav() -> bytes:
     return wav_bytes(tone(6.0, sr=SR, amplitude=0.1))[: 2 * SR]
 
 
+def damaged_mp3() -> bytes:
+    """An MP3 with 3 kB of zeros in the middle: its decoder gives up looking for a frame."""
+    buffer = io.BytesIO()
+    sf.write(buffer, tone(6.0, sr=SR, amplitude=0.1), SR, format="MP3")
+    data = buffer.getvalue()
+    return data[: len(data) // 2] + bytes(3000) + data[len(data) // 2 + 3000 :]
+
+
 def m4a_header() -> bytes:
     return b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00M4A mp42isom" + bytes(200)
 
@@ -57,6 +65,7 @@ def m4a_header() -> bytes:
         ("uploads/README", b"no suffix\n", "not an audio file (no suffix)"),
         ("uploads/voice.m4a", m4a_header(), "not readable audio (ffprobe: "),
         ("uploads/cut.wav", truncated_wav(), "truncated"),
+        ("uploads/damaged.mp3", damaged_mp3(), "Illegal Audio-MPEG-Header 0x00000000"),
         ("uploads/short.wav", wav_bytes(tone(0.5, sr=SR)), "too short to hold an alarm"),
         ("uploads/nan.wav", nan_wav(), "NaN"),
     ],

@@ -1,7 +1,9 @@
 """Audio decoding: block decoding, formats, and every bad file of DESIGN.md."""
 
 import io
+import re
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +20,7 @@ from sounddetect.audio import (
     to_mono,
     valid_audio,
 )
-from sounddetect.exceptions import AudioError, ParameterError
+from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
 from sounddetect.ffmpeg import FFMPEG_ENV
 
 
@@ -261,6 +263,68 @@ def test_truncated_compressed_files(tmp_path, fmt):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(AudioError, match=rf"cut\.{fmt.lower()}: truncated"):
         load_audio(path)
+
+
+@pytest.mark.parametrize("fmt", ["FLAC", "MP3", "OGG"])
+def test_a_truncated_file_prints_nothing_beside_its_error(tmp_path, capfd, fmt):
+    full = tmp_path / f"full.{fmt.lower()}"
+    sf.write(full, tone(6.0, sr=44100), 44100, format=fmt)
+    path = tmp_path / f"cut.{fmt.lower()}"
+    path.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    capfd.readouterr()
+    with pytest.raises(AudioError, match="truncated"):
+        load_audio(path)
+    # libmpg123 warns of the MP3's Xing tag on stderr; the error says it all.
+    assert capfd.readouterr().err == ""
+
+
+def mp3_with_zeros(tmp_path, *, at: float, n_bytes: int) -> tuple[Path, int, float]:
+    """A 10 s MP3 with ``n_bytes`` zero bytes written over it ``at`` a fraction of its size:
+    its path, where the zeros start (bytes) and its bytes per second."""
+    full = tmp_path / "full.mp3"
+    sf.write(full, tone(10.0, sr=44100), 44100, format="MP3")
+    data = bytearray(full.read_bytes())
+    start = int(len(data) * at)
+    data[start : start + n_bytes] = bytes(n_bytes)
+    path = tmp_path / "damaged.mp3"
+    path.write_bytes(bytes(data))
+    return path, start, len(data) / 10.0
+
+
+def test_a_damaged_mp3_is_refused_with_where_and_why(tmp_path, capfd):
+    # GIVEN an MP3 with 3 kB of zeros inside, more than libmpg123 searches for a frame
+    path, start, bytes_per_s = mp3_with_zeros(tmp_path, at=0.4, n_bytes=3000)
+    capfd.readouterr()
+    # WHEN it is decoded, THEN one error says when the damage comes and the decoder's note
+    with pytest.raises(AudioError) as raised:
+        load_audio(path)
+    found = re.fullmatch(
+        r".*damaged\.mp3: truncated or corrupt after (\d+\.\d+) s "
+        r"\(Illegal Audio-MPEG-Header 0x00000000 at offset (\d+)\)",
+        str(raised.value),
+    )
+    assert found, str(raised.value)
+    assert float(found[1]) == pytest.approx(start / bytes_per_s, abs=0.3)
+    assert start <= int(found[2]) < start + 1500  # the first frame header it could not read
+    # and the decoder's own lines ("Note: Trying to resync...") are not printed
+    assert capfd.readouterr().err == ""
+
+
+def test_an_mp3_the_decoder_resyncs_decodes_with_one_warning(tmp_path, capfd):
+    # GIVEN an MP3 with 300 zero bytes inside: libmpg123 skips them to the next frame
+    path, start, _ = mp3_with_zeros(tmp_path, at=0.4, n_bytes=300)
+    capfd.readouterr()
+    # WHEN it is decoded, THEN it decodes to its end with one warning naming the damage
+    with pytest.warns(SoundDetectWarning) as caught:
+        y, sr = load_audio(path, sr=None)
+    assert len(y) / sr == pytest.approx(10.0, abs=0.1)
+    (warning,) = [str(w.message) for w in caught]
+    assert re.fullmatch(
+        r".*damaged\.mp3: decoded to its end, but the MP3 decoder noted: Illegal "
+        r"Audio-MPEG-Header 0x00000000 at offset \d+ \(and \d+ more\)",
+        warning,
+    ), warning
+    assert capfd.readouterr().err == ""
 
 
 def with_open_length(flac: bytes) -> bytes:

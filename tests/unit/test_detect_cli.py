@@ -2,12 +2,14 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 from helpers.signals import encode_with_ffmpeg, noise, t3_alarm, tone, write_wav
 from helpers.tiny_model import write_tiny_model
 
@@ -88,6 +90,33 @@ def test_failed_inputs_get_one_stderr_line_and_the_rest_goes_on(
         assert reason in line
         failed = [r for f, r in results.items() if f.endswith(name)]
         assert failed[0]["error"]["type"] == "AudioError" and failed[0]["alarm"] is None
+
+
+def test_damaged_mp3s_get_one_line_each_and_the_decoder_prints_nothing(
+    capfd, tmp_path, rng, tiny_model_dir
+):
+    # GIVEN an MP3 the decoder gives up on, one it resyncs past, and a good WAV
+    folder = tmp_path / "uploads"
+    write_wav(folder / "good.wav", t3_alarm(8.0, sr=SR), SR)
+    full = tmp_path / "full.mp3"
+    sf.write(full, noise(10.0, sr=44100, rng=rng), 44100, format="MP3")
+    data = full.read_bytes()
+    middle = len(data) // 2
+    for name, n_zeros in (("given_up.mp3", 3000), ("resynced.mp3", 300)):
+        (folder / name).write_bytes(data[:middle] + bytes(n_zeros) + data[middle + n_zeros :])
+    # WHEN detect runs over the folder
+    code = main(["detect", str(folder), "--model", str(tiny_model_dir), "--format", "json"])
+    out, err = capfd.readouterr()
+    # THEN every file has its result, and stderr holds only sounddetect's own lines: one
+    # error and one warning, both saying what the decoder noted
+    assert code == 1 and len(out.splitlines()) == 3
+    ours = re.compile(r"(error|warning): .*|INFO sounddetect\..*")
+    assert all(ours.fullmatch(line) for line in err.splitlines()), err
+    (error,) = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert "given_up.mp3: truncated or corrupt after " in error
+    assert "Illegal Audio-MPEG-Header 0x00000000" in error
+    (warning,) = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert "resynced.mp3: decoded to its end, but the MP3 decoder noted: Illegal" in warning
 
 
 @pytest.mark.parametrize("ffmpeg", ["on", "off"])
