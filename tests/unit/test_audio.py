@@ -255,24 +255,14 @@ def test_a_wav_that_declares_no_audio_and_holds_none_has_no_samples(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["FLAC", "MP3", "OGG"])
-def test_truncated_compressed_files(tmp_path, fmt):
+def test_truncated_compressed_files(tmp_path, capfd, fmt):
     full = tmp_path / f"full.{fmt.lower()}"
     sf.write(full, tone(6.0, sr=44100), 44100, format=fmt)
     data = full.read_bytes()
     path = tmp_path / f"cut.{fmt.lower()}"
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(AudioError, match=rf"cut\.{fmt.lower()}: truncated"):
-        load_audio(path)
-
-
-@pytest.mark.parametrize("fmt", ["FLAC", "MP3", "OGG"])
-def test_a_truncated_file_prints_nothing_beside_its_error(tmp_path, capfd, fmt):
-    full = tmp_path / f"full.{fmt.lower()}"
-    sf.write(full, tone(6.0, sr=44100), 44100, format=fmt)
-    path = tmp_path / f"cut.{fmt.lower()}"
-    path.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
     capfd.readouterr()
-    with pytest.raises(AudioError, match="truncated"):
+    with pytest.raises(AudioError, match=rf"cut\.{fmt.lower()}: truncated"):
         load_audio(path)
     # libmpg123 warns of the MP3's Xing tag on stderr; the error says it all.
     assert capfd.readouterr().err == ""
