@@ -130,6 +130,11 @@ _MP3_SEARCH_BYTES = 65536
 #: libsndfile's frame count for a stream whose header leaves the length open.
 _SF_COUNT_MAX = 2**63 - 1
 
+#: Sample rates in Hz a recording can have. No recorder records under 2 kHz (telephones
+#: take 8 kHz) or over 768 kHz; a header that says so is damaged, and decoding its 1 Hz
+#: would have made 27 hours of nothing of 6 s of sound.
+RECORDING_RATES_HZ = (2000, 768000)
+
 #: Read steps (frames) that recover the last samples of such a stream after a failed read,
 #: and that find how far a damaged stream decodes.
 _OPEN_LENGTH_STEPS = (1024, 1)
@@ -267,7 +272,8 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     AudioError
         The file is missing, empty (0 bytes), not audio, or in a codec libsndfile cannot
         decode (MP4/AAC, WMA, MP3-in-WAV, ...) while ffmpeg is not installed or cannot
-        read it either.
+        read it either; or its header declares a sample rate outside
+        :data:`RECORDING_RATES_HZ`.
     """
     name = name or source_name(source)
     head = _read_head(source, name=name)
@@ -285,6 +291,7 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         failure = exc
     else:
+        _check_rate(info.sr, name=name)
         return (
             _wav_of_unknown_size(source, info, head)
             or _mp3_length_from_frames(source, info, name=name)
@@ -298,6 +305,7 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     if tools is None:
         raise AudioError(f"{name}: {_open_failure(codec, failure, notes)}") from failure
     stream = probe_audio(source, tools, name=name)
+    _check_rate(stream.sr, name=name)
     return AudioInfo(
         sr=stream.sr,
         frames=0 if stream.duration is None else round(stream.duration * stream.sr),
@@ -641,6 +649,15 @@ def _wav_of_unknown_size(source: AudioSource, info: AudioInfo, head: bytes) -> A
         return None
     frames = (size - offset) // (info.channels * _RAW_SAMPLE_BYTES[info.subtype])
     return replace(info, frames=frames, raw_data_offset=offset) if frames > 0 else None
+
+
+def _check_rate(sr: int, *, name: str) -> None:
+    low, high = RECORDING_RATES_HZ
+    if not low <= sr <= high:
+        raise AudioError(
+            f"{name}: sample rate {sr} Hz, outside what recordings use ({low}-{high} Hz): "
+            "a damaged header"
+        )
 
 
 def _mp3_length_from_frames(source: AudioSource, info: AudioInfo, *, name: str) -> AudioInfo | None:

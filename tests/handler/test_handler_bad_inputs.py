@@ -52,6 +52,12 @@ def damaged_mp3() -> bytes:
     return data[: len(data) // 2] + bytes(3000) + data[len(data) // 2 + 3000 :]
 
 
+def wav_of_rate_1_hz() -> bytes:
+    """A WAV of 3,000 samples whose header says 1 Hz: 50 minutes, were it believed."""
+    wav = wav_bytes(tone(3000 / SR, sr=SR, amplitude=0.1))
+    return wav[:24] + (1).to_bytes(4, "little") + wav[28:]
+
+
 def m4a_header() -> bytes:
     return b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00M4A mp42isom" + bytes(200)
 
@@ -66,6 +72,7 @@ def m4a_header() -> bytes:
         ("uploads/voice.m4a", m4a_header(), "not readable audio (ffprobe: "),
         ("uploads/cut.wav", truncated_wav(), "truncated"),
         ("uploads/damaged.mp3", damaged_mp3(), "Illegal Audio-MPEG-Header 0x00000000"),
+        ("uploads/rate.wav", wav_of_rate_1_hz(), "sample rate 1 Hz, outside what recordings"),
         ("uploads/short.wav", wav_bytes(tone(0.5, sr=SR)), "too short to hold an alarm"),
         ("uploads/nan.wav", nan_wav(), "NaN"),
     ],

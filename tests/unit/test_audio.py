@@ -93,6 +93,27 @@ def test_any_rate_resamples_to_the_target(tmp_path, file_sr, n_out):
     assert dominant_frequency(y, sr) == pytest.approx(1000.0, abs=5.0)
 
 
+def with_rate(wav: bytes, rate: int) -> bytes:
+    """``wav`` (a plain PCM WAV) with its fmt chunk's sample rate set to ``rate``."""
+    assert wav[12:16] == b"fmt "
+    return wav[:24] + struct.pack("<I", rate) + wav[28:]
+
+
+@pytest.mark.parametrize("rate", [1, 1999, 768001, 2**31 - 1])
+def test_a_header_with_no_recording_s_rate_is_refused(tmp_path, rate):
+    # GIVEN 6 s of 16 kHz audio whose header says another rate: at 1 Hz that would decode
+    # as 27 hours, at 2 GHz as 45 microseconds
+    good = write_wav(tmp_path / "good.wav", tone(6.0, sr=16000), 16000, subtype="PCM_16")
+    path = tmp_path / "damaged.wav"
+    path.write_bytes(with_rate(good.read_bytes(), rate))
+    with pytest.raises(AudioError, match=rf"damaged\.wav: sample rate {rate} Hz, outside what"):
+        audio_info(path)
+    # while the lowest and highest rates a recording may have decode
+    for edge in (2000, 768000):
+        path.write_bytes(with_rate(good.read_bytes(), edge))
+        assert audio_info(path).sr == edge
+
+
 def test_multichannel_is_averaged_or_kept(tmp_path):
     # 4 channels: constant 0.4, -0.4, 0.2, 0.2 -> mean 0.1
     y = np.tile(np.array([0.4, -0.4, 0.2, 0.2], dtype=np.float32), (16000, 1))
