@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -42,6 +42,12 @@ logger = logging.getLogger(__name__)
 #: Windows rendered and classified together: large enough to share STFT frames between
 #: overlapping windows and amortise the model call, small enough to stay a few MB.
 DEFAULT_BATCH_SIZE = 64
+
+#: A recording whose loudest sample is under this level (dBFS) is said to be silent: a
+#: muted or disconnected microphone reports "no alarm" as a working one does, and a user
+#: watching a room must hear of it. 16-bit dither peaks at -84 to -90 dBFS; a quiet room
+#: through any working microphone is louder than -70.
+SILENT_PEAK_DBFS = -80.0
 
 
 @dataclass(frozen=True)
@@ -326,6 +332,7 @@ def detect_file(
     SoundDetectWarning
         The file's rate is too low to hold the model's whole frequency range (e.g. 8 kHz
         audio for a model that shows up to 8 kHz): the missing band is rendered empty.
+        The recording is silent: no sample reaches :data:`SILENT_PEAK_DBFS`.
 
     Examples
     --------
@@ -384,6 +391,8 @@ def detect_file(
         blocks = iter_audio_blocks(
             source, sr=config.sr, block_seconds=block_seconds, mono=False, name=name, info=info
         )
+        peak = _Peak()
+        blocks = peak.observe(blocks)
         search = None
         if beep_patterns:
             search = patterns.PatternSearch(
@@ -408,6 +417,7 @@ def detect_file(
         return error_result(name, exc, classifier=described)
 
     recording_s = scores.n_samples / config.sr
+    _warn_if_silent(peak.value, name=name)
     if scores.n_samples < config.window_samples:
         warnings.warn(
             f"{name}: {recording_s:.2f} s is shorter than one {config.duration:g} s window; "
@@ -454,4 +464,35 @@ def detect_file(
         events=events,
         windows=window_records(scores.starts_s, ends_s, scores.probabilities, threshold=threshold),
         classifier=described,
+    )
+
+
+class _Peak:
+    """The largest absolute sample, about each block's mean, of the blocks that pass
+    through :meth:`observe`: a microphone that gives only a DC offset hears nothing."""
+
+    def __init__(self) -> None:
+        self.value = 0.0
+
+    def observe(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        for block in blocks:
+            if block.size:
+                # max |x - mean| without a copy of the block
+                mean = block.mean(axis=-1, keepdims=True)
+                above = float(np.max(block.max(axis=-1, keepdims=True) - mean))
+                below = float(np.max(mean - block.min(axis=-1, keepdims=True)))
+                self.value = max(self.value, above, below)
+            yield block
+
+
+def _warn_if_silent(peak: float, *, name: str) -> None:
+    if peak >= 10.0 ** (SILENT_PEAK_DBFS / 20.0):
+        return
+    level = (
+        "no sound at all" if peak == 0 else f"nothing louder than {20 * np.log10(peak):.0f} dBFS"
+    )
+    warnings.warn(
+        f"{name}: silent throughout ({level}): is the microphone muted or disconnected?",
+        SoundDetectWarning,
+        stacklevel=3,
     )

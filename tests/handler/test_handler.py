@@ -246,3 +246,19 @@ def test_a_rate_too_low_for_the_model_is_logged_as_a_warning(
     assert warning["level"] == "WARNING"
     assert "sample rate 8000 Hz holds nothing above 4000 Hz" in warning["message"]
     assert warning["key"] == "uploads/phone.wav"
+
+
+def test_an_upload_from_a_dead_microphone_is_logged_as_a_warning(
+    aws, app, tmp_path, lambda_context
+):
+    # A plant room's microphone came unplugged: its recorder uploads digital silence
+    sf.write(tmp_path / "plant_room.wav", np.zeros(30 * SR, dtype=np.float32), SR)
+    aws.upload("uploads/plant_room.wav", tmp_path / "plant_room.wav")
+
+    invoke(app, event_for(aws, "s3-put-wav.json", "uploads/plant_room.wav"), lambda_context)
+
+    result = aws.stored_result("results/plant_room.wav.json")
+    assert result["error"] is None and result["alarm"] is False
+    (warning,) = [line for line in app.logs() if "silent throughout" in line["message"]]
+    assert warning["level"] == "WARNING" and warning["key"] == "uploads/plant_room.wav"
+    assert "is the microphone muted or disconnected?" in warning["message"]

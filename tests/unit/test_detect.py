@@ -214,7 +214,9 @@ def test_tail_window_ends_at_the_end(tmp_path, rng, classifier):
 
 
 def test_silence_is_no_alarm(tmp_path, classifier):
-    result = detect_file(write_wav(tmp_path / "quiet.wav", np.zeros(10 * SR), SR), classifier)
+    path = write_wav(tmp_path / "quiet.wav", np.zeros(10 * SR), SR)
+    with pytest.warns(SoundDetectWarning, match="silent throughout"):
+        result = detect_file(path, classifier)
     assert_schema(result)
     assert result["alarm"] is False
     assert all(w["label"] == "no_alarm" for w in result["windows"])
@@ -302,6 +304,42 @@ def test_a_beep_pattern_in_antiphase_is_found_at_any_hop(tmp_path, rng, classifi
     assert event["end"] == pytest.approx(24.5, abs=0.15)
     averaged = write_wav(tmp_path / "averaged.wav", stereo.mean(axis=1), SR)
     assert detect_file(averaged, classifier, hop_s=hop_s)["events"] == []
+
+
+@pytest.mark.parametrize(
+    ("recording", "level"),
+    [
+        ("zeros", "no sound at all"),
+        ("dither", "nothing louder than -90 dBFS"),  # 16-bit, +-1 step
+        ("offset", "no sound at all"),  # a constant 0.3: a DC offset
+    ],
+)
+def test_a_silent_recording_says_so(tmp_path, rng, classifier, recording, level):
+    # GIVEN 20 s from a muted or disconnected microphone
+    n = 20 * 16000
+    y = {
+        "zeros": np.zeros(n),
+        "dither": rng.integers(-1, 2, n) / 32768,
+        "offset": np.full(n, 0.3),
+    }[recording]
+    path = write_wav(tmp_path / "plant_room.wav", y.astype(np.float32), 16000, subtype="PCM_16")
+    # WHEN it is checked, THEN the result is an ordinary one, with one warning line
+    with pytest.warns(SoundDetectWarning) as caught:
+        result = detect_file(path, classifier)
+    assert result["alarm"] is False and result["error"] is None
+    (message,) = [str(w.message) for w in caught]
+    assert message.startswith(f"{path}: silent throughout ({level}")
+    assert message.endswith("is the microphone muted or disconnected?")
+
+
+def test_a_quiet_room_is_not_called_silent(tmp_path, rng, classifier):
+    # A quiet room through a working microphone: noise at -70 dBFS, an offset as cheap
+    # converters have
+    y = noise(20.0, sr=16000, rng=rng, amplitude=10 ** (-70 / 20)) + 0.2
+    path = write_wav(tmp_path / "quiet.wav", y, 16000, subtype="PCM_24")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SoundDetectWarning)
+        assert detect_file(path, classifier)["error"] is None
 
 
 def test_8khz_file_works_and_warns_about_the_missing_band(tmp_path, rng, classifier):
