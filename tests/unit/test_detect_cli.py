@@ -245,6 +245,25 @@ def test_rgb_model_runs_from_the_cli(capsys, recordings, tmp_path):
     assert code == 0 and len(out.splitlines()) == 2
 
 
+def test_a_reader_that_stops_early_ends_detect_quietly(tmp_path, rng, tiny_model_dir):
+    # GIVEN a folder of recordings, and a reader that stops reading before detect's first
+    # line (as `... | head -1` does after its first)
+    for i in range(3):
+        write_wav(tmp_path / f"r{i}.wav", noise(12.0, sr=SR, rng=rng), SR)
+    command = ["detect", str(tmp_path), "--model", str(tiny_model_dir), "--format", "json"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from sounddetect.cli import main; sys.exit(main())"]
+        + command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    # THEN detect ends at that line, as a Unix tool ended by SIGPIPE, without a traceback
+    assert process.wait(timeout=60) == 141
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+
+
 BLAS_THREADS_AFTER_THE_CLI = """
 import json
 import os

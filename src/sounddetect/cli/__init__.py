@@ -83,3 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output stopped (`sounddetect detect DIR | head -1`): end as a
+        # Unix tool that SIGPIPE ends, without a traceback, and send the rest of what is
+        # buffered nowhere (Python flushes stdout once more on the way out).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
