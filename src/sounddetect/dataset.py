@@ -644,6 +644,25 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
     ]
 
 
+def _check_apart(target: Path, **sources: Path) -> None:
+    """Refuse a TARGET_PATH inside a source folder (the next run would scan its images and
+    manifests as recordings, a warning line each) or holding one (``--overwrite`` clears
+    it)."""
+    where = target.resolve()
+    for role, folder in sources.items():
+        source = folder.resolve()
+        if where == source or where.is_relative_to(source):
+            raise ParameterError(
+                f"{target}: TARGET_PATH lies inside the {role} source {folder}, whose every "
+                "file is read as a recording; choose a folder outside it"
+            )
+        if source.is_relative_to(where):
+            raise ParameterError(
+                f"{target}: TARGET_PATH holds the {role} source {folder}; choose a folder "
+                "apart from the recordings"
+            )
+
+
 def _clear(paths: Sequence[Path]) -> None:
     for path in paths:
         if path.is_dir():
@@ -670,8 +689,9 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
     Raises
     ------
     ParameterError
-        Bad settings, missing or empty source folders, or a TARGET_PATH that is not empty
-        (without ``overwrite``) or not a sounddetect dataset.
+        Bad settings, missing or empty source folders, a TARGET_PATH inside a source folder
+        or holding one, or a TARGET_PATH that is not empty (without ``overwrite``) or not a
+        sounddetect dataset.
     AudioError
         No usable audio left in a source folder.
     """
@@ -679,6 +699,7 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
     target = settings.target_path
     configs = settings.configs()
     # Check the target before the (slower) source scan, so a refusal comes at once.
+    _check_apart(target, alarm=settings.alarm_source, background=settings.background_source)
     stale = _check_target(target, overwrite=settings.overwrite, types=settings.types)
     sources = load_sources(
         settings.alarm_source,

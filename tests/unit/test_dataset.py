@@ -408,6 +408,24 @@ def test_an_alarm_in_antiphase_between_channels_is_kept(tmp_path):
         assert tone.max() - np.median(image) > 40, row["sample_id"]
 
 
+@pytest.mark.parametrize(
+    ("target", "match"),
+    [
+        ("corpus/background/training-data", "lies inside the background source"),
+        ("corpus/alarms", "lies inside the alarm source"),
+        ("corpus", "holds the alarm source"),
+    ],
+)
+def test_a_target_inside_or_around_the_sources_is_refused(tmp_path, target, match):
+    # A dataset inside a source folder would be scanned as recordings by the next run (a
+    # warning line for each of its 24,000 images); one around them could be cleared.
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    before = files_of(tmp_path)
+    with pytest.raises(ParameterError, match=match):
+        generate_dataset(settings(alarms, backgrounds, tmp_path / target), progress=False)
+    assert files_of(tmp_path) == before
+
+
 def test_an_existing_target_is_refused_without_overwrite(dataset, corpus):
     target, _ = dataset
     before = files_of(target)
