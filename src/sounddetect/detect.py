@@ -43,10 +43,10 @@ logger = logging.getLogger(__name__)
 #: overlapping windows and amortise the model call, small enough to stay a few MB.
 DEFAULT_BATCH_SIZE = 64
 
-#: A recording whose loudest sample is under this level (dBFS) is said to be silent: a
-#: muted or disconnected microphone reports "no alarm" as a working one does, and a user
-#: watching a room must hear of it. 16-bit dither peaks at -84 to -90 dBFS; a quiet room
-#: through any working microphone is louder than -70.
+#: A recording whose loudest sample, measured from its mean, is under this level (dBFS) is
+#: said to be silent: a muted or disconnected microphone reports "no alarm" as a working one
+#: does, and a user watching a room must hear of it. 16-bit dither peaks at -84 to -90
+#: dBFS; a quiet room through any working microphone is louder than -70.
 SILENT_PEAK_DBFS = -80.0
 
 
