@@ -303,7 +303,11 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     codec = _unsupported_codec(head) or _codec_by_suffix(source)
     tools = find_ffmpeg() if codec and isinstance(source, str | os.PathLike) else None
     if tools is None:
-        raise AudioError(f"{name}: {_open_failure(codec, failure, notes)}") from failure
+        reason = _open_failure(codec, failure, notes)
+        if not codec and head.startswith(b"ID3") and not _has_mp3_frames(source):
+            # where libsndfile says "File does not exist or is not a regular file"
+            reason = "not readable audio (an ID3 tag without MP3 audio after it)"
+        raise AudioError(f"{name}: {reason}") from failure
     stream = probe_audio(source, tools, name=name)
     _check_rate(stream.sr, name=name)
     return AudioInfo(
@@ -765,6 +769,11 @@ def _bytes_of(source: AudioSource) -> Iterator[bytes | mmap.mmap]:
             yield source.read()
         finally:
             source.seek(position)
+
+
+def _has_mp3_frames(source: AudioSource) -> bool:
+    with _bytes_of(source) as data:
+        return _count_mp3_frames(data) is not None
 
 
 def _count_mp3_frames(data: bytes | mmap.mmap) -> tuple[int, bool] | None:

@@ -289,6 +289,20 @@ def test_truncated_compressed_files(tmp_path, capfd, fmt):
     assert capfd.readouterr().err == ""
 
 
+def test_an_id3_tag_without_audio_says_so(tmp_path):
+    # A tag (title, album art) saved without its audio, as a failed download leaves it
+    tag = b"ID3\x03\x00\x00\x00\x00\x00\x0a" + bytes(10)
+    path = tmp_path / "song.mp3"
+    path.write_bytes(tag)
+    with pytest.raises(AudioError, match=r"song\.mp3: not readable audio \(an ID3 tag without"):
+        audio_info(path)
+    # while an ID3 tag before the MP3 frames is read as ever
+    full = tmp_path / "full.mp3"
+    sf.write(full, tone(3.0, sr=44100), 44100, format="MP3")
+    path.write_bytes(tag + full.read_bytes())
+    assert audio_info(path).duration == pytest.approx(3.0, abs=0.1)
+
+
 def mp3_with_zeros(tmp_path, *, at: float, n_bytes: int) -> tuple[Path, int, float]:
     """A 10 s MP3 with ``n_bytes`` zero bytes written over it ``at`` a fraction of its size:
     its path, where the zeros start (bytes) and its bytes per second."""
