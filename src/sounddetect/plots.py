@@ -2,6 +2,7 @@
 
     plot_detection  -- a recording's timeline: spectrogram with events shaded, window
                        confidences below
+    is_detection_plot -- was a file written by plot_detection?
 
 matplotlib is imported inside the function, so importing this module costs nothing and the
 inference path never loads matplotlib.
@@ -13,9 +14,13 @@ import os
 from typing import Any, BinaryIO
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 from sounddetect.audio import iter_audio_blocks
 from sounddetect.result import window_alarm_probability
+
+#: The PNG "Software" text of a timeline, which tells it from a picture of the user's.
+PLOT_SOFTWARE = "sounddetect plot_detection"
 
 #: FFT size (samples) of the overview spectrogram.
 OVERVIEW_N_FFT = 1024
@@ -89,7 +94,17 @@ def plot_detection(
     bottom.set_xlim(0.0, duration)
     bottom.set_ylabel("P(alarm)")
     bottom.set_xlabel("time (s)")
-    figure.savefig(path, dpi=dpi)
+    figure.savefig(path, dpi=dpi, metadata={"Software": PLOT_SOFTWARE})
+
+
+def is_detection_plot(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a PNG that :func:`plot_detection` wrote (by its "Software" text),
+    so that writing a new timeline over it destroys nothing of the user's."""
+    try:
+        with Image.open(path) as image:
+            return getattr(image, "text", {}).get("Software") == PLOT_SOFTWARE
+    except (OSError, UnidentifiedImageError):
+        return False
 
 
 def _overview_spectrogram(

@@ -239,6 +239,32 @@ def test_plot_names_do_not_overwrite(capsys, tmp_path, rng, tiny_model_dir):
     assert sorted(p.name for p in plots.iterdir()) == ["same-2.png", "same.png"]
 
 
+def test_plots_keep_the_user_s_pictures_and_replace_their_own(
+    capsys, tmp_path, rng, tiny_model_dir
+):
+    write_wav(tmp_path / "in" / "hall.wav", noise(5.0, sr=SR, rng=rng), SR)
+    plots = tmp_path / "pictures"
+    plots.mkdir()
+    (plots / "hall.png").write_bytes(b"\x89PNG\r\n\x1a\n my own picture")
+    for _ in range(2):
+        run_cli(capsys, tmp_path / "in", "--model", tiny_model_dir, "--plot", plots)
+    # The user's hall.png is untouched; the second run wrote over its own timeline
+    assert (plots / "hall.png").read_bytes() == b"\x89PNG\r\n\x1a\n my own picture"
+    assert sorted(p.name for p in plots.iterdir()) == ["hall-2.png", "hall.png"]
+
+
+def test_a_plot_folder_that_is_a_file_is_a_usage_error(
+    capsys, recordings, tiny_model_dir, tmp_path
+):
+    (tmp_path / "plots").write_text("notes")
+    code, out, err = run_cli(
+        capsys, recordings, "--model", tiny_model_dir, "--plot", tmp_path / "plots"
+    )
+    assert (code, out) == (2, "")
+    assert f"error: --plot {tmp_path / 'plots'}: exists and is not a folder" in err
+    assert (tmp_path / "plots").read_text() == "notes"
+
+
 def test_rgb_model_runs_from_the_cli(capsys, recordings, tmp_path):
     model = write_tiny_model(tmp_path / "rgb", config=SpectrogramConfig(cmap="magma"))
     code, out, _ = run_cli(capsys, recordings, "--model", model, "--format", "json")

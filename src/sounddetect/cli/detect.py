@@ -146,6 +146,13 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     logger.info("model %s (%s)", classifier.model, classifier.backend)
 
+    if args.plot:
+        try:
+            args.plot.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            why = "exists and is not a folder" if args.plot.exists() else exc.strerror or exc
+            print(f"error: --plot {args.plot}: {why}", file=sys.stderr)
+            return EXIT_USAGE
     inputs = collect_inputs(args.inputs)
     writer = TableWriter(inputs) if args.format == "table" else None
     plot_names: set[str] = set()
@@ -230,16 +237,16 @@ def read_config(path: Path):
 
 
 def write_plot(result: dict[str, Any], path: str, out_dir: Path, used: set[str]) -> None:
-    """Write ``out_dir/<stem>.png`` (``<stem>-2.png`` ... when two inputs share a stem)."""
-    from sounddetect.plots import plot_detection
+    """Write ``out_dir/<stem>.png``, or ``<stem>-2.png`` ... when another input of this run
+    has the stem or a PNG of that name is not a timeline of ours (the user's is kept)."""
+    from sounddetect.plots import is_detection_plot, plot_detection
 
     stem = Path(path).stem
     name, n = f"{stem}.png", 1
-    while name in used:
+    while name in used or ((out_dir / name).exists() and not is_detection_plot(out_dir / name)):
         n += 1
         name = f"{stem}-{n}.png"
     used.add(name)
-    out_dir.mkdir(parents=True, exist_ok=True)
     plot_detection(result, path, out_dir / name)
     logger.info("plot %s", out_dir / name)
 
