@@ -17,6 +17,7 @@ Metrics
     breakdown_by_background -- the same per background kind
 Whole job
     evaluate               -- model + dataset -> report dict (+ report.json and plots)
+    check_report_dir       -- refuse a report folder holding the user's files of its names
     format_summary         -- the report as a short text table
 Plots
     plot_report            -- PR curve, confusion matrix, F1 by SNR (matplotlib)
@@ -45,6 +46,9 @@ logger = logging.getLogger(__name__)
 
 #: Class names in index order: index 1 (alarm) is the positive class.
 LABELS = ("no_alarm", "alarm")
+
+#: What :func:`evaluate` writes into its report folder.
+REPORT_FILES = ("report.json", "pr_curve.png", "confusion_matrix.png", "f1_by_snr.png")
 
 #: The background kind :func:`breakdown_by_background` gives non-alarm samples that hold an
 #: alarm snippet (one beep of an alarm, samples.csv ``alarm_kind`` of a no_alarm row).
@@ -575,8 +579,13 @@ def evaluate(
     ------
     ModelError
         If the model's spectrogram config differs from the dataset's for that type.
+    ParameterError
+        ``out_dir`` holds files named as :data:`REPORT_FILES` that are not an earlier
+        report of this function's (checked before anything is computed).
     """
     model_dir, target_path = Path(model_dir), Path(target_path)
+    if out_dir is not None:
+        check_report_dir(Path(out_dir))
     card = read_model_json(model_dir)
     model_config = card["config"]
     kind = kind or model_config.kind
@@ -638,6 +647,26 @@ def evaluate(
         if plots:
             plot_report(report, data.labels, probabilities, out_dir=out_dir)
     return report
+
+
+def check_report_dir(out_dir: Path) -> None:
+    """Refuse a report folder where :data:`REPORT_FILES` would overwrite files of the
+    user's. A folder with a report.json of ours is an earlier report, rewritten whole."""
+    present = [name for name in REPORT_FILES if (out_dir / name).exists()]
+    if not present or _is_report(out_dir / "report.json"):
+        return
+    raise ParameterError(
+        f"{out_dir}: holds {', '.join(present)} that sounddetect evaluate did not write; "
+        "choose another --out"
+    )
+
+
+def _is_report(path: Path) -> bool:
+    try:
+        report = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(report, dict) and {"model", "target_path", "metrics"} <= report.keys()
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:

@@ -179,6 +179,21 @@ def test_evaluate_cli_prints_a_summary_and_json(tiny_model_dir, tiny_dataset, tm
     assert "no model there" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name", ["report.json", "pr_curve.png"])
+def test_evaluate_keeps_the_user_s_files_of_a_report_s_names(
+    tiny_model_dir, tiny_dataset, tmp_path, capsys, name
+):
+    # GIVEN a folder holding a file of the user's named as a report's
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / name).write_text("mine")
+    # WHEN evaluate is asked to write there, THEN it refuses at once and the file is kept
+    argv = ["evaluate", str(tiny_model_dir), str(tiny_dataset), "--out", str(out)]
+    assert main(argv) == 2
+    assert f"{out}: holds {name} that sounddetect evaluate did not write" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == [name] and (out / name).read_text() == "mine"
+
+
 def write_corpus(corpus, *, alarm, rng):
     """``alarms/`` with two 8 s clips of ``alarm`` (t3_alarm or tone, 2.9 and 3.4 kHz) and
     ``background/`` with two of noise."""

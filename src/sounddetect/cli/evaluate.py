@@ -68,11 +68,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     # Imported here: scikit-learn is part of the optional train extra.
     from sounddetect.classifiers.onnx import read_model_json
-    from sounddetect.evaluate import dataset_from_corpus, evaluate, format_summary, is_corpus
+    from sounddetect.evaluate import (
+        check_report_dir,
+        dataset_from_corpus,
+        evaluate,
+        format_summary,
+        is_corpus,
+    )
 
     out_dir = args.out or args.model / "evaluation"
     target_path = args.target_path
     try:
+        check_report_dir(out_dir)  # before a corpus's test images are written into it
         if is_corpus(target_path):
             config = read_model_json(args.model)["config"]
             if args.kind:
