@@ -864,7 +864,7 @@ def _read_head(source: AudioSource, *, name: str, size: int = 4096) -> bytes:
     return head
 
 
-def _open_failure(codec: str | None, exc: Exception, notes: list[str]) -> str:
+def _open_failure(codec: str | None, exc: Exception, notes: Sequence[str]) -> str:
     """Why a file could not be opened, in words a user can act on."""
     if codec:
         return f"unsupported codec: {codec}; convert it to WAV, FLAC, OGG or MP3, or install ffmpeg"
