@@ -183,7 +183,7 @@ class GeneratorSettings:
                 f"spectrogram types {list(self.types)}: need distinct types from "
                 f"{', '.join(SPECTROGRAM_TYPES)}"
             )
-        if len(self.split) != 3 or min(self.split) < 0 or abs(sum(self.split) - 1) > 1e-6:
+        if len(self.split) != 3 or not min(self.split) >= 0 or not abs(sum(self.split) - 1) <= 1e-6:
             raise ParameterError(
                 f"split fractions {list(self.split)}: need three non-negative numbers "
                 "(train, validate, test) summing to 1"

@@ -31,6 +31,7 @@ import dataclasses
 import functools
 import io
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -125,6 +126,10 @@ class SpectrogramConfig:
             )
         if self.cmap not in COLORMAPS:
             raise ParameterError(f"unknown colour map {self.cmap!r}; choose from {COLORMAPS}")
+        # inf and nan would slip through the comparisons below (nan compares false both ways)
+        for name in ("duration", "fmin", "fmax", "top_db"):
+            if not math.isfinite(getattr(self, name)):
+                raise ParameterError(f"{name} must be a finite number, got {getattr(self, name)}")
         if self.sr <= 0 or self.duration <= 0:
             raise ParameterError(
                 f"sr and duration must be positive, got {self.sr}, {self.duration}"

@@ -31,6 +31,9 @@ def test_round_trip_through_dict(kind):
         ({"duration": 0.01}, "shorter than one FFT frame"),
         ({"width": 4}, "too small"),
         ({"top_db": 0}, "top_db must be positive"),
+        ({"top_db": float("inf")}, "top_db must be a finite number, got inf"),
+        ({"duration": float("inf")}, "duration must be a finite number, got inf"),
+        ({"fmin": float("nan")}, "fmin must be a finite number, got nan"),
     ],
 )
 def test_invalid_values_are_refused_with_the_value_quoted(changes, match):

@@ -458,6 +458,8 @@ def test_overwrite_never_deletes_a_folder_that_is_not_a_dataset(corpus, tmp_path
     [
         ({"types": ("mel", "spectral")}, "need distinct types"),
         ({"split": (0.5, 0.5, 0.5)}, "summing to 1"),
+        ({"split": (float("nan"), 0.5, 0.5)}, "summing to 1"),
+        ({"sample_duration": float("inf")}, "duration must be a finite number"),
         ({"snr_db": (10, -10)}, "MIN <= MAX"),
         ({"samples_per_layer": 0}, "samples_per_layer must be at least 1"),
         ({"s3_prefix": "bucket/x"}, "must start with s3://"),

@@ -105,13 +105,26 @@ def test_environment_variables_are_read_and_flags_win(tmp_path):
     assert (defaults.sample_duration, defaults.max_background_layers) == (4.0, 3)
 
 
-def test_a_bad_environment_variable_is_a_usage_error(corpus, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("SAMPLE_DURATION", "four")
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        ("SAMPLE_DURATION", "four", "not a number: 'four'"),
+        ("SAMPLE_DURATION", "inf", "must be finite, got 'inf'"),
+        ("SAMPLE_DURATION", "-1", "must be > 0, got '-1'"),
+        ("MAX_BACKGROUND_LAYERS", "1.5", "not an integer: '1.5'"),
+        ("MAX_BACKGROUND_LAYERS", "0", "must be at least 1, got '0'"),
+    ],
+)
+def test_a_bad_environment_variable_is_a_usage_error(
+    corpus, tmp_path, monkeypatch, capsys, variable, value, reason
+):
+    monkeypatch.setenv(variable, value)
     argv = generate_argv(corpus, tmp_path / "data")
     argv.remove("--max-background-layers")
     argv.remove("2")
     assert main(argv) == 2
-    assert "$SAMPLE_DURATION='four' is not a valid float" in capsys.readouterr().err
+    assert capsys.readouterr().err.strip() == f"error: ${variable}: {reason}"
+    assert not (tmp_path / "data").exists()
 
 
 def test_an_existing_target_is_refused_without_overwrite(corpus, tmp_path, capsys):
@@ -133,6 +146,22 @@ def test_missing_sources_and_unknown_types_are_usage_errors(corpus, tmp_path, ca
     assert "unknown spectrogram type(s) sonogram" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         build_parser().parse_args(["generate", "--workers", "0"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["generate", "--seed", "-5"], "argument --seed: must be >= 0, got '-5'"),
+        (["generate", "--min-active-s", "nan"], "argument --min-active-s: must be finite"),
+        (["generate", "--alarm-snippets", "2"], "argument --alarm-snippets: must be in [0, 1]"),
+        (["train", "data", "--seed", "-1"], "argument --seed: must be >= 0, got '-1'"),
+    ],
+)
+def test_bad_flag_values_are_usage_errors_quoting_the_flag(argv, reason, capsys):
+    with pytest.raises(SystemExit) as caught:
+        build_parser().parse_args(argv)
+    assert caught.value.code == 2
+    assert reason in capsys.readouterr().err.splitlines()[-1]
 
 
 def test_types_accept_commas_spaces_and_all():

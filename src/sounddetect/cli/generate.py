@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from sounddetect.cli import HelpFormatter
-from sounddetect.cli.argtypes import positive_float, positive_int
+from sounddetect.cli.argtypes import (
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    probability,
+)
 from sounddetect.dataset import GeneratorSettings, format_summary, generate_dataset
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SPECTROGRAM_TYPES
@@ -25,8 +31,8 @@ ENVIRONMENT: dict[str, tuple[str, Any, Callable[[str], Any]]] = {
     "alarm_source": ("ALARM_AUDIO_SOURCE", "audio/alarms", Path),
     "background_source": ("BACKGROUND_AUDIO_SOURCE", "audio/background", Path),
     "target_path": ("TARGET_PATH", "training-data", Path),
-    "sample_duration": ("SAMPLE_DURATION", 4.0, float),
-    "max_background_layers": ("MAX_BACKGROUND_LAYERS", 3, int),
+    "sample_duration": ("SAMPLE_DURATION", 4.0, positive_float),
+    "max_background_layers": ("MAX_BACKGROUND_LAYERS", 3, positive_int),
 }
 
 
@@ -68,7 +74,9 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sr", type=positive_int, default=16000, help="sample rate in Hz of mixes and images"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of every random choice")
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=0, help="seed of every random choice"
+    )
 
 
 def from_environment(
@@ -85,8 +93,8 @@ def from_environment(
         return convert(default) if convert is Path else default
     try:
         return convert(text)
-    except ValueError:
-        raise ParameterError(f"${variable}={text!r} is not a valid {convert.__name__}") from None
+    except argparse.ArgumentTypeError as error:  # the flag's own check, so the same rules
+        raise ParameterError(f"${variable}: {error}") from None
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -157,14 +165,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--min-active-s",
-        type=float,
+        type=non_negative_float,
         default=1.0,
         metavar="S",
         help="least active alarm sound in seconds in an alarm window",
     )
     parser.add_argument(
         "--alarm-snippets",
-        type=float,
+        type=probability,
         default=0.25,
         metavar="P",
         help="share of no_alarm samples that also hold one beep of an alarm (its tone "

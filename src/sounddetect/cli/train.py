@@ -14,6 +14,7 @@ from pathlib import Path
 from sounddetect.cli import EXIT_OK, HelpFormatter
 from sounddetect.cli.argtypes import (
     non_negative_float,
+    non_negative_int,
     positive_float,
     positive_int,
     probability,
@@ -40,7 +41,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--learning-rate", type=positive_float, default=3e-3, help="peak AdamW learning rate"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of weights, order, augmentation")
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=0, help="seed of weights, order, augmentation"
+    )
     parser.add_argument(
         "--threads", type=positive_int, default=2, help="PyTorch threads for training"
     )
