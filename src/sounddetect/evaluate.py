@@ -173,22 +173,36 @@ def load_split(
     Raises
     ------
     ParameterError
-        If the split is unknown or holds no samples, or an image is missing or unreadable.
+        If the split is unknown or holds no samples, or an image is missing, unreadable or
+        not of the size and colours of the dataset's images.
     """
     if split not in SPLITS:
         raise ParameterError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
     rows = [row for row in dataset.read_samples(target_path) if row["split"] == split]
     if not rows:
         raise ParameterError(f"{target_path} has no {split!r} samples")
+    config = dataset_config(target_path, kind=kind)
+    shape = (config.height, config.width) + ((3,) if config.channels == 3 else ())
     images = []
     for row in rows:
         path = dataset.image_path(target_path, kind, row)
         try:
-            images.append(decode_png(path.read_bytes()))
-        except OSError as exc:
+            image = decode_png(path.read_bytes())
+        except (OSError, ParameterError) as exc:
             raise ParameterError(f"cannot read training image {path}: {exc}") from exc
+        if image.shape != shape:
+            raise ParameterError(
+                f"training image {path} is {_describe_shape(image.shape)}, but the dataset's "
+                f"{kind} images are {_describe_shape(shape)}"
+            )
+        images.append(image)
     labels = np.array([LABELS.index(row["label"]) for row in rows], dtype=np.int64)
     return LabelledImages(images=np.stack(images), labels=labels, rows=rows)
+
+
+def _describe_shape(shape: tuple[int, ...]) -> str:
+    colours = "colour" if len(shape) == 3 else "grey"
+    return f"{shape[1]}x{shape[0]} {colours}"
 
 
 def predict_probabilities(

@@ -500,7 +500,9 @@ def decode_png(data: bytes) -> np.ndarray:
             if image.mode not in ("L", "RGB"):
                 raise ParameterError(f"unsupported PNG pixel mode {image.mode!r} (need 8-bit)")
             return np.asarray(image, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except UnidentifiedImageError as exc:  # its message names only the BytesIO object
+        raise ParameterError("not a PNG image (no image format recognised)") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
         raise ParameterError(f"not a readable PNG image ({exc})") from exc
 
 

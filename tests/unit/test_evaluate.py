@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
 import pytest
 from helpers.signals import noise, t3_alarm, tone, write_wav
 from helpers.tiny_dataset import write_tiny_dataset
+from PIL import Image
 
 from sounddetect.classifiers.onnx import OnnxClassifier
 from sounddetect.cli import main
+from sounddetect.dataset import image_path, read_samples
 from sounddetect.detect import detect_file
 from sounddetect.evaluate import (
     ALARM_SNIPPET_KIND,
@@ -164,6 +167,30 @@ def test_evaluate_refuses_an_unknown_split_and_a_missing_type(tiny_model_dir, ti
         load_split(tiny_dataset, split="holdout")
     with pytest.raises(ParameterError, match="has no 'cqt' images"):
         evaluate(tiny_model_dir, tiny_dataset, kind="cqt")
+
+
+def test_a_damaged_or_foreign_image_is_refused_by_its_path(tmp_path):
+    # GIVEN a dataset where one test image is not a PNG and, after a fix, one is resized
+    data = write_tiny_dataset(tmp_path / "data")
+    row = next(row for row in read_samples(data) if row["split"] == "test")
+    path = image_path(data, "mel", row)
+    original = path.read_bytes()
+    path.write_bytes(b"half a download")
+    # THEN loading the split names that file and the reason, in words
+    with pytest.raises(ParameterError) as caught:
+        load_split(data, split="test")
+    assert str(caught.value) == (
+        f"cannot read training image {path}: not a PNG image (no image format recognised)"
+    )
+    small = Image.open(io.BytesIO(original)).resize((64, 64))
+    small.save(path)
+    with pytest.raises(ParameterError) as caught:
+        load_split(data, split="test")
+    assert str(caught.value) == (
+        f"training image {path} is 64x64 grey, but the dataset's mel images are 128x128 grey"
+    )
+    path.write_bytes(original)
+    assert len(load_split(data, split="test").labels) == 12
 
 
 def test_evaluate_cli_prints_a_summary_and_json(tiny_model_dir, tiny_dataset, tmp_path, capsys):
