@@ -45,20 +45,26 @@ from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarnin
 from sounddetect.ffmpeg import find_ffmpeg, iter_pcm_blocks, probe_audio
 
 #: File suffixes libsndfile decodes (Opus in Ogg, Apple's CAF among them); decoding decides
-#: in the end.
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".caf")
+#: in the end. RF64 and Sony's Wave64 are what field recorders and audio editors write once
+#: a WAV would pass 4 GB, ``.bwf`` a broadcast WAV, ``.aifc`` a compressed or float AIFF.
+AUDIO_SUFFIXES = (
+    *(".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3"),
+    *(".aif", ".aiff", ".aifc", ".au", ".caf"),
+    *(".rf64", ".w64", ".bwf"),
+)
 
 #: Suffixes of common recording formats libsndfile cannot decode: phones' voice memos
 #: (M4A, AMR, 3GP), cameras' and browsers' videos (MP4, MOV, WebM, MKV), security cameras'
 #: and DVRs' (AVI, MPEG transport streams), camcorders' (MTS, M2TS), Windows' WMA, Speex
-#: (``.spx``) and Ogg video (``.ogv``). They are decoded through ffmpeg when it is installed;
+#: (``.spx``), Ogg video (``.ogv``), Matroska audio (``.mka``) and WavPack archives
+#: (``.wv``). They are decoded through ffmpeg when it is installed;
 #: without it a folder scan still includes them, so each one is reported ("unsupported
 #: codec") instead of being skipped without a word.
 FFMPEG_AUDIO_SUFFIXES = (
     *(".m4a", ".aac", ".amr", ".3gp"),
     *(".mp4", ".mov", ".webm", ".mkv"),
     *(".avi", ".ts", ".mts", ".m2ts"),
-    *(".wma", ".spx", ".ogv"),
+    *(".wma", ".spx", ".ogv", ".mka", ".wv"),
 )
 
 #: Default decoding block in seconds: ~3.5 MB per channel at 44.1 kHz, large enough that
@@ -879,6 +885,8 @@ def _unsupported_codec(head: bytes) -> str | None:
         return "ASF container (WMA)"
     if head.startswith(b"#!AMR"):
         return "AMR"
+    if head.startswith(b"wvpk"):
+        return "WavPack"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "Matroska/WebM container"
     if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:

@@ -134,6 +134,19 @@ def test_with_ffmpeg_an_m4a_upload_is_detected(
     assert len(aws.alerts()) == 1
 
 
+def test_a_recorder_s_rf64_upload_is_detected(aws, app, lambda_context, rng):
+    # RF64 is what a field recorder writes once a WAV would pass 4 GB
+    alarm = noise(8.0, sr=SR, rng=rng, amplitude=0.003) + t3_alarm(8.0, sr=SR)
+    buffer = io.BytesIO()
+    sf.write(buffer, alarm, SR, format="RF64", subtype="PCM_24")
+    aws.upload("uploads/plant room.rf64", buffer.getvalue())
+
+    app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/plant room.rf64"), lambda_context)
+
+    result = aws.stored_result("results/plant room.rf64.json")
+    assert result["error"] is None and result["alarm"] is True
+
+
 def test_silence_is_processed_as_no_alarm(aws, app, lambda_context):
     aws.upload("uploads/silent.wav", wav_bytes(np.zeros(6 * SR, dtype=np.float32)))
 

@@ -73,6 +73,10 @@ def test_native_rate_blocks_are_the_exact_samples(tmp_path, rng):
         ("MP3", None, ".mp3", 44100),
         ("WAV", None, ".wav", 44100),
         ("CAF", None, ".caf", 44100),  # Apple's Core Audio Format
+        ("RF64", None, ".rf64", 48000),  # field recorders' files over 4 GB
+        ("W64", None, ".w64", 48000),  # Sony Wave64, audio editors' files over 4 GB
+        ("WAV", None, ".bwf", 48000),  # broadcast WAV
+        ("AIFF", "FLOAT", ".aifc", 44100),
     ],
 )
 def test_formats_decode_to_the_right_length_and_pitch(tmp_path, fmt, subtype, suffix, sr):

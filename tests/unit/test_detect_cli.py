@@ -151,6 +151,36 @@ def test_a_folder_of_phone_recordings(capsys, monkeypatch, tmp_path, rng, tiny_m
         assert all("unsupported codec" in line and "install ffmpeg" in line for line in errors)
 
 
+def test_a_folder_of_field_recorder_and_editor_files(capsys, tmp_path, rng, tiny_model_dir):
+    # GIVEN the formats recordings take once a WAV would pass 4 GB (RF64, Wave64), a
+    # broadcast WAV, a float AIFF and a Matroska audio file (ffmpeg on PATH, as in CI)
+    alarm = noise(14.0, sr=SR, rng=rng, amplitude=0.01)
+    alarm[4 * SR : 12 * SR] += tone(8.0, sr=SR)
+    folder = tmp_path / "recorder"
+    folder.mkdir()
+    for name, fmt, subtype in [
+        ("plant_room.rf64", "RF64", "PCM_24"),
+        ("edit.w64", "W64", "PCM_16"),
+        ("take.bwf", "WAV", "PCM_24"),
+        ("mac.aifc", "AIFF", "FLOAT"),
+    ]:
+        sf.write(folder / name, alarm, SR, format=fmt, subtype=subtype)
+    encode_with_ffmpeg(folder / "quiet.mka", noise(8.0, sr=SR, rng=rng), SR, "-c:a", "libvorbis")
+
+    code, out, err = run_cli(capsys, folder, "--model", tiny_model_dir, "--format", "json")
+
+    # THEN the folder scan takes every one of them, and each decodes
+    results = {Path(r["file"]).name: r["alarm"] for r in map(json.loads, out.splitlines())}
+    assert code == 0 and "error:" not in err
+    assert results == {
+        "edit.w64": True,
+        "mac.aifc": True,
+        "plant_room.rf64": True,
+        "quiet.mka": False,
+        "take.bwf": True,
+    }
+
+
 def test_missing_model_is_a_usage_error(capsys, recordings, tmp_path):
     code, out, err = run_cli(capsys, recordings, "--model", tmp_path / "no-model")
     assert code == 2 and out == ""

@@ -121,6 +121,8 @@ def test_stopping_early_ends_the_decoder(tmp_path, with_ffmpeg, stereo):
         ("memo_ima4.caf", ("-c:a", "adpcm_ima_qt")),
         ("voip.spx", ("-ar", "16000", "-c:a", "libspeex")),
         ("archive.oga", ("-c:a", "flac")),
+        ("archive.wv", ("-c:a", "wavpack")),
+        ("interview.mka", ("-c:a", "libvorbis")),
     ],
 )
 def test_other_formats_libsndfile_cannot_read(tmp_path, with_ffmpeg, name, codec):
@@ -364,6 +366,12 @@ def test_without_ffmpeg_the_codec_is_named(tmp_path, without_ffmpeg, stereo):
         match=r"memo\.m4a: unsupported codec: MP4/M4A container \(AAC or ALAC\); convert it to "
         r"WAV, FLAC, OGG or MP3, or install ffmpeg$",
     ):
+        load_audio(path)
+
+
+def test_without_ffmpeg_wavpack_is_named(tmp_path, without_ffmpeg):
+    path = encode_with_ffmpeg(tmp_path / "archive", tone(3.0, sr=16000), 16000, "-f", "wv")
+    with pytest.raises(AudioError, match=r"archive: unsupported codec: WavPack; convert"):
         load_audio(path)
 
 
