@@ -356,8 +356,11 @@ def alert_message(result: dict[str, Any], *, result_uri: str | None = None) -> t
         f"({result['duration_s']:g} s recording):",
         "",
     ]
+    # Clock times are what a reader scrubs to in an audio player; seconds match the JSON.
+    hours = result["duration_s"] >= 3600
     lines += [
-        f"  {event['start']:9.1f} s - {event['end']:9.1f} s   confidence {event['confidence']:.2f}"
+        f"  {_clock(event['start'], hours=hours)} - {_clock(event['end'], hours=hours)}"
+        f"  ({event['start']:.1f}-{event['end']:.1f} s)   confidence {event['confidence']:.2f}"
         for event in events
     ]
     classifier = result.get("classifier") or {}
@@ -365,6 +368,16 @@ def alert_message(result: dict[str, Any], *, result_uri: str | None = None) -> t
     if result_uri:
         lines.append(f"Full result: {result_uri}")
     return subject, "\n".join(lines) + "\n"
+
+
+def _clock(seconds: float, *, hours: bool) -> str:
+    """``m:ss.s``, or ``h:mm:ss.s`` when ``hours``: 2712.04 -> ``45:12.0``."""
+    tenths = round(seconds * 10)
+    minutes, tenths = divmod(tenths, 600)
+    text = f"{tenths // 10:02d}.{tenths % 10}"
+    if hours:
+        return f"{minutes // 60}:{minutes % 60:02d}:{text}"
+    return f"{minutes}:{text}"
 
 
 def result_for_log(result: dict[str, Any], *, max_chars: int = LOG_RESULT_MAX_CHARS) -> dict:

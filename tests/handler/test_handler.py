@@ -19,6 +19,8 @@ from lambda_helpers import (
     load_event,
 )
 
+from sounddetect.s3_detect import alert_message
+
 SR = 16000
 
 
@@ -100,6 +102,21 @@ def test_one_alert_per_file_with_alarms_not_per_window(
     assert alert["Subject"] == "Smoke alarm detected in kitchen.wav"
     assert f"s3://{aws.bucket}/uploads/kitchen.wav" in alert["Message"]
     assert f"s3://{aws.bucket}/results/kitchen.wav.json" in alert["Message"]
+    (event,) = aws.stored_result("results/kitchen.wav.json")["events"]
+    assert f"({event['start']:.1f}-{event['end']:.1f} s)" in alert["Message"]
+
+
+def test_alert_events_are_given_in_clock_time_and_seconds():
+    # GIVEN a result of an hour-long and one of a short recording
+    event = {"label": "alarm", "start": 2712.04, "end": 3741.3, "confidence": 0.974}
+    long = {"file": "s3://b/uploads/night.wav", "duration_s": 4000.0, "events": [event]}
+    short = {**long, "duration_s": 70.0, "events": [{**event, "start": 5.0, "end": 49.7}]}
+    # THEN each event line reads as a player's position would, with the JSON's seconds
+    _, message = alert_message(long, result_uri="s3://b/results/night.wav.json")
+    assert "  0:45:12.0 - 1:02:21.3  (2712.0-3741.3 s)   confidence 0.97\n" in message
+    assert message.endswith("Full result: s3://b/results/night.wav.json\n")
+    _, message = alert_message(short)
+    assert "  0:05.0 - 0:49.7  (5.0-49.7 s)   confidence 0.97\n" in message
 
 
 def test_log_lines_carry_result_bucket_key_and_request_id(
