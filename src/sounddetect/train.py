@@ -951,6 +951,44 @@ def _check_onnx_matches(path: Path, model: AlarmNet, tensor: torch.Tensor) -> fl
     return difference
 
 
+def check_model_dir(out_dir: str | Path, *, overwrite: bool) -> None:
+    """Raise unless :func:`train` may write its model to ``out_dir``.
+
+    A folder that does not exist may be; an existing one only with ``overwrite``, and only
+    if it is empty or a model folder (a ``model.json`` that training wrote), since replacing
+    it deletes everything in it: ``--out models --overwrite`` or ``--out . --overwrite``
+    typed by mistake must not take the other models or the user's files with it.
+
+    Raises
+    ------
+    ParameterError
+        If ``out_dir`` exists and ``overwrite`` is False, or it is a file, or a folder
+        holding anything but a model.
+    """
+    out_dir = Path(out_dir)
+    if not out_dir.exists():
+        return
+    if not overwrite:
+        raise ParameterError(f"{out_dir} exists; pass --overwrite to replace it")
+    if not out_dir.is_dir():
+        raise ParameterError(f"{out_dir} is a file, not a model folder; choose another --out")
+    if not any(out_dir.iterdir()) or _is_model_card(out_dir / "model.json"):
+        return
+    raise ParameterError(
+        f"{out_dir} is not a model folder (no model.json of a trained model); --overwrite "
+        "replaces a model folder with everything in it, so choose another --out"
+    )
+
+
+def _is_model_card(path: Path) -> bool:
+    try:
+        card = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    family = MODEL_FORMAT.split("/")[0]
+    return isinstance(card, dict) and str(card.get("format", "")).startswith(f"{family}/")
+
+
 def train(
     target_path: str | Path,
     out_dir: str | Path,
@@ -998,12 +1036,11 @@ def train(
     Raises
     ------
     ParameterError
-        If ``out_dir`` exists and ``overwrite`` is False, or the data is unusable.
+        If ``out_dir`` cannot be written (:func:`check_model_dir`), or the data is unusable.
     """
     target_path, out_dir = Path(target_path), Path(out_dir)
-    if out_dir.exists() and not overwrite:
-        raise ParameterError(f"{out_dir} exists; pass --overwrite to replace it")
     # Checked before training, not after minutes of it.
+    check_model_dir(out_dir, overwrite=overwrite)
     if not 0.0 <= min_recall <= 1.0:
         raise ParameterError(f"min_recall must be in [0, 1], got {min_recall}")
     config = dataset_config(target_path, kind=kind)
@@ -1153,6 +1190,8 @@ def compare_types(
         raise ParameterError(
             f"{target_path} has no {', '.join(missing)} images; it holds {', '.join(present)}"
         )
+    for kind in types:  # all before the first model's minutes of training
+        check_model_dir(out_dir / kind, overwrite=overwrite)
     rows = []
     for kind in types:
         logger.info("-- %s --", kind)

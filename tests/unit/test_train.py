@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import numpy as np
 import onnxruntime
@@ -144,19 +145,45 @@ def test_train_refuses_an_existing_model_dir(trained_model_dir, tiny_dataset):
     assert (trained_model_dir / "model.json").read_text() == before
 
 
-def test_train_cli_overwrite_and_refusal(tiny_dataset, tmp_path, capsys):
+def test_train_cli_overwrite_and_refusal(tiny_dataset, trained_model_dir, tmp_path, capsys):
     out = tmp_path / "cli-model"
+    shutil.copytree(trained_model_dir, out)
     (out / "evaluation").mkdir(parents=True)
     argv = ["train", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
     # GIVEN an existing folder, WHEN training without --overwrite THEN usage error, untouched
     assert main(argv) == 2
     assert "exists" in capsys.readouterr().err
-    assert not (out / "model.onnx").exists()
+    assert json.loads((out / "model.json").read_text())["config"]["kind"] == "mel"
     # WHEN training with --overwrite THEN the folder is replaced by the new model
     assert main([*argv, "--overwrite", "--type", "linear"]) == 0
     assert "validate: threshold" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == ["model.json", "model.onnx"]
     assert json.loads((out / "model.json").read_text())["config"]["kind"] == "linear"
+
+
+@pytest.mark.parametrize("layout", ["models", "dataset", "file"])
+def test_overwrite_never_replaces_what_is_not_a_model(
+    tiny_dataset, trained_model_dir, tmp_path, capsys, layout
+):
+    # GIVEN an --out typed by mistake: the folder of all models, the dataset, or a file
+    if layout == "models":
+        out = tmp_path / "models"
+        shutil.copytree(trained_model_dir, out / "default")
+        (out / "notes.txt").write_text("which model is which")
+    elif layout == "dataset":
+        out = tmp_path / "data"
+        shutil.copytree(tiny_dataset, out)
+    else:
+        out = tmp_path / "model.onnx"
+        out.write_bytes(b"an export of the user's")
+    before = sorted((p.relative_to(tmp_path), p.stat().st_size) for p in tmp_path.rglob("*"))
+    argv = ["train", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    # WHEN training with --overwrite THEN a usage error before training, and nothing is gone
+    assert main([*argv, "--overwrite"]) == 2
+    expected = "is a file, not a model folder" if layout == "file" else "is not a model folder"
+    assert f"error: {out} {expected}" in capsys.readouterr().err
+    after = sorted((p.relative_to(tmp_path), p.stat().st_size) for p in tmp_path.rglob("*"))
+    assert after == before
 
 
 def test_train_needs_both_labels_in_train(tiny_dataset, tmp_path):
@@ -484,6 +511,27 @@ def test_compare_cli_prints_one_row_per_type(tiny_dataset, tmp_path, capsys):
     assert {row["type"] for row in rows} == {"mel", "linear"}
     assert all(row["ms_per_window"] > 0 for row in rows)
     assert (out / "mel" / "evaluation" / "report.json").is_file()
+
+
+def test_compare_refuses_before_training_what_it_would_overwrite(
+    tiny_dataset, trained_model_dir, tmp_path, capsys
+):
+    out = tmp_path / "compare"
+    argv = ["compare", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    # GIVEN the second type's model already there, WHEN comparing without --overwrite
+    shutil.copytree(trained_model_dir, out / "linear")
+    assert main(argv) == 2
+    # THEN the refusal comes before the first type is trained
+    assert f"{out / 'linear'} exists; pass --overwrite" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["linear"]
+    # GIVEN a table of the user's where the table goes THEN it is kept, even with the models
+    # replaceable
+    shutil.rmtree(out / "linear")
+    (out / "compare.md").write_text("my notes\n")
+    assert main(argv) == 2
+    assert f"{out / 'compare.md'} exists; pass --overwrite" in capsys.readouterr().err
+    assert (out / "compare.md").read_text() == "my notes\n"
+    assert sorted(p.name for p in out.iterdir()) == ["compare.md"]
 
 
 def test_choose_threshold_keeps_the_recall_floor():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sounddetect.cli import EXIT_OK, HelpFormatter
 from sounddetect.cli.train import add_training_arguments, training_options
+from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SPECTROGRAM_TYPES
 
 
@@ -46,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: torch is an optional extra, and detection must not need it.
     from sounddetect.train import compare_types, format_comparison
 
+    tables = [args.out / "compare.md", args.out / "compare.json"]
+    for path in tables:
+        if path.exists() and not args.overwrite:
+            raise ParameterError(f"{path} exists; pass --overwrite to replace it")
     rows = compare_types(
         args.target_path,
         args.out,
@@ -55,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     )
     table = format_comparison(rows)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "compare.md").write_text(table + "\n")
-    (args.out / "compare.json").write_text(json.dumps(rows, indent=2) + "\n")
+    tables[0].write_text(table + "\n")
+    tables[1].write_text(json.dumps(rows, indent=2) + "\n")
     print(table, file=sys.stdout)
     return EXIT_OK
