@@ -55,7 +55,7 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict:
         (the model not running, throttling, permissions). Lambda retries the event; stored
         results make the retry skip the records that succeeded.
     """
-    outcomes = [handle_record(record) for record in event.records]
+    outcomes = [handle_record(record, context) for record in event.records]
     failed = [outcome.result["error"]["message"] for outcome in outcomes if outcome.retry]
     if failed:
         raise FailedRecordsError(
@@ -70,9 +70,10 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict:
     }
 
 
-def handle_record(record: S3EventRecord) -> RecordOutcome:
+def handle_record(record: S3EventRecord, context: LambdaContext) -> RecordOutcome:
     """Process one record; failures are logged and returned, never raised, so the other
-    records of the event still run."""
+    records of the event still run. A recording that would outlast the invocation gets an
+    error result instead (``time_left_s``)."""
     obj = record.s3.get_object
     upload = S3Upload(
         bucket=record.s3.bucket.name,
@@ -83,7 +84,14 @@ def handle_record(record: S3EventRecord) -> RecordOutcome:
     )
     logger.append_keys(bucket=upload.bucket, key=upload.key)
     try:
-        outcome = process_upload(upload, classifier=CLASSIFIER, settings=SETTINGS, s3=S3, sns=SNS)
+        outcome = process_upload(
+            upload,
+            classifier=CLASSIFIER,
+            settings=SETTINGS,
+            s3=S3,
+            sns=SNS,
+            time_left_s=context.get_remaining_time_in_millis() / 1000,
+        )
     except Exception as exc:  # an S3/SNS fault: this record is retried, the others go on
         logger.exception("upload not processed; the event will be retried")
         result = error_result(upload.uri, exc, classifier=CLASSIFIER.describe())

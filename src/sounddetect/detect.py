@@ -3,6 +3,7 @@
     detect_file       -- one file (path or file object) -> the result dict of DESIGN.md
     classify_stream   -- audio blocks -> window times, alarm probabilities (and when the
                          alarm sounds in each window, if the model says)
+    pace_refusal      -- why a recording will not be classified by a deadline, if it won't
 
 Memory is bounded whatever the recording's length: audio is decoded
 (:func:`sounddetect.audio.iter_audio_blocks`) and classified ``batch_size`` windows at a
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -34,7 +36,7 @@ from sounddetect.events import (
     sounding_timeline,
     windows_to_events,
 )
-from sounddetect.exceptions import ParameterError, SoundDetectError, SoundDetectWarning
+from sounddetect.exceptions import AudioError, ParameterError, SoundDetectError, SoundDetectWarning
 from sounddetect.result import error_result, make_result, window_records
 
 logger = logging.getLogger(__name__)
@@ -48,6 +50,11 @@ DEFAULT_BATCH_SIZE = 64
 #: does, and a user watching a room must hear of it. 16-bit dither peaks at -84 to -90
 #: dBFS; a quiet room through any working microphone is louder than -70.
 SILENT_PEAK_DBFS = -80.0
+
+#: A recording is refused before its deadline once the pace of its first tenth says the
+#: rest needs more than this many times the time left; the first blocks carry the
+#: classifier's warm-up, so they show a pace a little slower than the rest will have.
+PACE_SLACK = 1.5
 
 
 @dataclass(frozen=True)
@@ -248,6 +255,7 @@ def detect_file(
     batch_size: int = DEFAULT_BATCH_SIZE,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
     name: str | None = None,
+    deadline: float | None = None,
 ) -> dict[str, Any]:
     """Find alarm events in one audio file.
 
@@ -312,6 +320,12 @@ def detect_file(
     name : str or None
         What the result's ``file`` and error messages call the input (e.g. an S3 URL);
         default the path or the file object's name.
+    deadline : float or None
+        A :func:`time.monotonic` time by which the recording must be classified (the
+        Lambda's timeout less the time to store the result). A recording that will not be
+        done by then (:func:`pace_refusal`), or is not, is refused with an AudioError
+        that says how long a recording can be: a result, where a timed-out invocation
+        would store none. None: no limit.
 
     Returns
     -------
@@ -391,6 +405,10 @@ def detect_file(
         blocks = iter_audio_blocks(
             source, sr=config.sr, block_seconds=block_seconds, mono=False, name=name, info=info
         )
+        if deadline is not None:
+            blocks = _Deadline(deadline, total_s=info.duration, sr=config.sr, name=name).observe(
+                blocks
+            )
         peak = _Peak()
         blocks = peak.observe(blocks)
         search = None
@@ -465,6 +483,80 @@ def detect_file(
         windows=window_records(scores.starts_s, ends_s, scores.probabilities, threshold=threshold),
         classifier=described,
     )
+
+
+def pace_refusal(*, done_s: float, total_s: float, elapsed_s: float, left_s: float) -> str | None:
+    """Why a recording being classified will not be done by its deadline, or None.
+
+    It will not once the time is up, or once a tenth of it is done and, at the pace so
+    far, the rest needs more than :data:`PACE_SLACK` times the time left.
+
+    Parameters
+    ----------
+    done_s : float
+        Seconds of audio classified so far.
+    total_s : float
+        The recording's length in seconds; 0 when its header does not say (then only the
+        end of the time refuses it).
+    elapsed_s, left_s : float
+        Seconds spent on the recording so far, and left until the deadline.
+
+    Returns
+    -------
+    str or None
+        The reason, naming the length of recording that would fit at this pace.
+    """
+    pace = done_s / elapsed_s if done_s > 0 and elapsed_s > 0 else 0.0  # audio s per s
+    if left_s > 0:
+        if not pace or not total_s or done_s < 0.1 * total_s:
+            return None
+        need_s = (total_s - done_s) / pace
+        if need_s <= PACE_SLACK * left_s:
+            return None
+        outlook = f"the rest would take about {need_s:.0f} s, and {left_s:.0f} s are left"
+    else:
+        outlook = "and the time left ran out"
+    if not pace:
+        return "not analysed: the time left ran out before it began"
+    of_total = f" of {_duration(total_s)}" if total_s else ""
+    # What the whole time would classify at this pace, less a fifth for a slower stretch.
+    part_s = 0.8 * pace * (elapsed_s + max(left_s, 0.0))
+    return (
+        f"too long to analyse in the time left: {_duration(done_s)}{of_total} done in "
+        f"{elapsed_s:.0f} s, {outlook}; split it into recordings of at most {_duration(part_s)}"
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s"
+
+
+class _Deadline:
+    """Passes audio blocks on while :func:`pace_refusal` finds no reason to stop."""
+
+    def __init__(self, deadline: float, *, total_s: float, sr: int, name: str) -> None:
+        self.deadline, self.total_s, self.sr, self.name = deadline, total_s, sr, name
+        self.started = time.monotonic()
+
+    def observe(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        done = 0
+        for block in blocks:
+            # The blocks before this one have been classified (but for a batch's remainder).
+            now = time.monotonic()
+            reason = pace_refusal(
+                done_s=done / self.sr,
+                total_s=self.total_s,
+                elapsed_s=now - self.started,
+                left_s=self.deadline - now,
+            )
+            if reason:
+                raise AudioError(f"{self.name}: {reason}")
+            yield block
+            done += block.shape[-1]
 
 
 class _Peak:

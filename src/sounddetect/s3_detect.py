@@ -72,6 +72,9 @@ CHUNK_BYTES = 1 << 20
 LOG_RESULT_MAX_CHARS = 200_000
 #: SNS limits: subject under 100 ASCII characters.
 SUBJECT_MAX_CHARS = 99
+#: Seconds of an invocation's time kept for storing a result and sending its alert: a
+#: recording that would leave less is refused with a result rather than timed out.
+RESULT_MARGIN_S = 20.0
 
 
 class FailedRecordsError(SoundDetectError):
@@ -174,6 +177,7 @@ def process_upload(
     s3: Any,
     sns: Any = None,
     work_dir: str | os.PathLike | None = None,
+    time_left_s: float | None = None,
 ) -> RecordOutcome:
     """Run detection on one uploaded recording, store the result and alert on alarms.
 
@@ -188,6 +192,11 @@ def process_upload(
     work_dir : path-like or None
         Where the upload is downloaded (a private temporary folder inside it, removed
         afterwards); default the system's temporary directory (``/tmp`` on Lambda).
+    time_left_s : float or None
+        The invocation's time left (the Lambda context's remaining time). A recording that
+        would not be classified with :data:`RESULT_MARGIN_S` of it to spare is refused
+        (an error result, not retried, saying how long a recording may be): a timed-out
+        invocation would store nothing, and be retried to time out again. None: no limit.
 
     Returns
     -------
@@ -201,6 +210,7 @@ def process_upload(
         Any other S3 or SNS refusal (permissions, a missing bucket or topic).
     """
     started = time.monotonic()
+    deadline = None if time_left_s is None else started + time_left_s - RESULT_MARGIN_S
     described = classifier.describe()
     name = upload.uri
 
@@ -250,6 +260,7 @@ def process_upload(
                     beep_patterns=settings.pattern_groups > 0,
                     min_pattern_groups=max(settings.pattern_groups, 1),
                     name=name,
+                    deadline=deadline,
                 )
             caught.extend(recorded)
 

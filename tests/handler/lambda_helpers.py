@@ -47,9 +47,10 @@ class LambdaContext:
         "arn:aws:lambda:us-east-1:123456789012:function:sounddetect-DetectFunction-test"
     )
     aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+    remaining_ms: int = 900_000
 
     def get_remaining_time_in_millis(self) -> int:
-        return 900_000
+        return self.remaining_ms
 
 
 @dataclass

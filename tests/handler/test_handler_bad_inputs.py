@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 from helpers.signals import encode_with_ffmpeg, noise, t3_alarm, tone
-from lambda_helpers import ContentRekognition, emitted_metrics, event_for, handler_environment
+from lambda_helpers import (
+    ContentRekognition,
+    LambdaContext,
+    emitted_metrics,
+    event_for,
+    handler_environment,
+)
 
 from sounddetect.ffmpeg import FFMPEG_ENV
 
@@ -145,6 +151,24 @@ def test_a_recorder_s_rf64_upload_is_detected(aws, app, lambda_context, rng):
 
     result = aws.stored_result("results/plant room.rf64.json")
     assert result["error"] is None and result["alarm"] is True
+
+
+def test_a_recording_the_invocation_has_no_time_for_gets_a_result_not_a_timeout(aws, app, rng):
+    # GIVEN an invocation with 10 s left, under the time kept for storing a result
+    aws.upload("uploads/night.wav", alarm_bytes(rng))
+    context = LambdaContext(remaining_ms=10_000)
+
+    # WHEN the upload is delivered, the handler returns normally (no retry)
+    response = app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/night.wav"), context)
+
+    # THEN a result says why it was not analysed, and nothing was classified or alerted
+    assert response["results"][0]["status"] == "processed"
+    result = aws.stored_result("results/night.wav.json")
+    assert result["error"]["type"] == "AudioError"
+    assert result["error"]["message"] == (
+        f"s3://{aws.bucket}/uploads/night.wav: not analysed: the time left ran out before it began"
+    )
+    assert app.rekognition.requests == [] and aws.alerts() == []
 
 
 def test_silence_is_processed_as_no_alarm(aws, app, lambda_context):

@@ -3,6 +3,7 @@
 import io
 import json
 import re
+import time
 import warnings
 
 import numpy as np
@@ -12,7 +13,7 @@ from helpers.signals import encode_with_ffmpeg, left_unclosed, noise, t3_alarm, 
 
 from sounddetect import plots, spectrum, windows
 from sounddetect.classifiers import OnnxClassifier
-from sounddetect.detect import classify_stream, detect_file
+from sounddetect.detect import classify_stream, detect_file, pace_refusal
 from sounddetect.exceptions import ParameterError, SoundDetectWarning, TransientError
 from sounddetect.result import RESULT_KEYS, is_transient, to_json, window_alarm_probability
 
@@ -645,6 +646,78 @@ def test_transient_classifier_failure_is_marked_for_retry(tmp_path, rng, classif
     assert result["error"]["type"] == "TransientError" and is_transient(result)
     assert result["error"]["message"] == f"{path}: model arn is not running"
     assert not is_transient(detect_file(path, classifier))
+
+
+class SlowService:
+    """The tiny model behind a service's latency (0.2 s a request), as Rekognition has."""
+
+    def __init__(self, classifier):
+        self.inner, self.config, self.threshold = classifier, classifier.config, 0.5
+
+    def classify(self, images):
+        time.sleep(0.2)
+        return self.inner.classify(images)
+
+    def describe(self):
+        return self.inner.describe()
+
+
+def test_a_recording_that_would_outlast_its_deadline_is_refused_early(tmp_path, rng, classifier):
+    # GIVEN a 2 min recording, 4 windows a request at 0.2 s a request (15 requests, 3 s)
+    path = write_wav(tmp_path / "night.wav", noise(120.0, sr=16000, rng=rng), 16000)
+    slow = SlowService(classifier)
+    options = {"block_seconds": 2.0, "batch_size": 4}
+    # WHEN it must be done in 1 s
+    result = detect_file(path, slow, deadline=time.monotonic() + 1.0, **options)
+    # THEN it is refused once its first tenth shows the pace, before the time is up (the
+    # message says what the rest would take, not that the time ran out)
+    assert_schema(result)
+    assert result["error"]["type"] == "AudioError"
+    message = result["error"]["message"]
+    assert message.startswith(f"{path}: too long to analyse in the time left: ")
+    assert re.search(r"of 2 min done in 0 s, the rest would take about \d+ s, and \d s", message)
+    assert re.search(r"split it into recordings of at most \d+ s$", message)
+    # and with time to spare the result is the one without a deadline
+    plenty = detect_file(path, classifier, deadline=time.monotonic() + 3600, **options)
+    assert plenty == detect_file(path, classifier, **options)
+    # and with none left it is not begun
+    result = detect_file(path, classifier, deadline=time.monotonic() - 1)
+    reason = "not analysed: the time left ran out before it began"
+    assert result["error"]["message"] == f"{path}: {reason}"
+
+
+@pytest.mark.parametrize(
+    ("done_s", "total_s", "elapsed_s", "left_s", "expected"),
+    [
+        (0.0, 36000.0, 0.0, 880.0, None),  # nothing to judge the pace by yet
+        (3500.0, 36000.0, 80.0, 800.0, None),  # under a tenth done
+        (3600.0, 36000.0, 80.0, 800.0, None),  # the rest needs 720 s
+        (3600.0, 36000.0, 100.0, 780.0, None),  # 900 s: within the slack of 1.5
+        (
+            3600.0,
+            36000.0,
+            300.0,
+            580.0,
+            "too long to analyse in the time left: 1.0 h of 10.0 h done in 300 s, the rest "
+            "would take about 2700 s, and 580 s are left; split it into recordings of at most "
+            "2.3 h",
+        ),
+        (
+            5400.0,
+            0.0,
+            880.0,
+            -1.0,
+            "too long to analyse in the time left: 1.5 h done in 880 s, and the time left ran "
+            "out; split it into recordings of at most 1.2 h",
+        ),
+        (0.0, 60.0, 0.5, -0.5, "not analysed: the time left ran out before it began"),
+    ],
+)
+def test_pace_refusal_judges_the_rest_by_the_pace_so_far(
+    done_s, total_s, elapsed_s, left_s, expected
+):
+    reason = pace_refusal(done_s=done_s, total_s=total_s, elapsed_s=elapsed_s, left_s=left_s)
+    assert reason == expected
 
 
 def test_inference_path_imports_no_heavy_libraries():
