@@ -287,7 +287,7 @@ def _visible_files(folder: Path) -> list[Path]:
     return sorted(
         path
         for path in folder.rglob("*")
-        if path.is_file()
+        if (path.is_file() or path.is_symlink() and not path.exists())  # report broken links
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
     )
 
@@ -339,6 +339,9 @@ def load_sources(
             raise ParameterError(f"{folder}: {role} source folder is empty")
         clips = []
         for path in paths:
+            if not path.exists():
+                _skip(sources, path, f"a link to {path.readlink()}, which does not exist")
+                continue
             if not is_audio_path(path):
                 _skip(sources, path, f"not an audio file name ({path.suffix or 'no suffix'})")
                 continue

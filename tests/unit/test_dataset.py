@@ -294,6 +294,7 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(tmp_path):
     sf.write(alarms / "silent_0.wav", np.zeros(SR * 3), SR)
     write_noise(backgrounds / "short_0.wav", seconds=2.0, seed=1)
     (alarms / ".hidden.wav").write_bytes(b"")
+    (alarms / "on_the_share_0.wav").symlink_to(tmp_path / "unmounted" / "beeps.wav")
     with pytest.warns(SoundDetectWarning) as caught:
         sources = load_sources(alarms, backgrounds, sample_duration=4.0)
     messages = "\n".join(str(w.message) for w in caught)
@@ -304,10 +305,11 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(tmp_path):
         ("truncated_0.wav", ""),
         ("silent_0.wav", "silent"),
         ("short_0.wav", "shorter than SAMPLE_DURATION (2.00 s < 4 s)"),
+        ("on_the_share_0.wav", f"a link to {tmp_path}/unmounted/beeps.wav, which does not exist"),
     ]:
         assert f"{name}: skipped: {reason}" in messages, name
     assert ".hidden" not in messages
-    assert len(caught) == 6
+    assert len(caught) == 7
     assert len(sources.clips["alarm"]) == 4 and len(sources.clips["background"]) == 9
     assert {entry["file"].split("/")[-1] for entry in sources.skipped} == {
         "notes.txt",
@@ -316,6 +318,7 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(tmp_path):
         "truncated_0.wav",
         "silent_0.wav",
         "short_0.wav",
+        "on_the_share_0.wav",
     }
 
 

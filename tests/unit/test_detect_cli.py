@@ -181,6 +181,29 @@ def test_a_folder_of_field_recorder_and_editor_files(capsys, tmp_path, rng, tiny
     }
 
 
+def test_a_link_to_a_recording_that_is_gone_is_reported(
+    capsys, recordings, tiny_model_dir, tmp_path
+):
+    # GIVEN links to recordings on a share that is not mounted, in the folder and given alone
+    (recordings / "share.wav").symlink_to(tmp_path / "nas" / "hall.wav")
+    alone = tmp_path / "kitchen.flac"
+    alone.symlink_to(tmp_path / "nas" / "kitchen.flac")
+
+    argv = [recordings, alone, "--model", tiny_model_dir, "--format", "json"]
+    code, out, err = run_cli(capsys, *argv)
+
+    # THEN each gets its error line and result, and the other recordings are processed
+    results = {Path(r["file"]).name: r for r in map(json.loads, out.splitlines())}
+    assert code == 1
+    names = ["alarm_kitchen.wav", "kitchen.flac", "no_alarm_hall.wav", "share.wav"]
+    assert sorted(results) == names
+    for link, target in [(recordings / "share.wav", "hall.wav"), (alone, "kitchen.flac")]:
+        line = f"error: {link}: a link to {tmp_path / 'nas' / target}, which does not exist"
+        assert line in err.splitlines()
+        assert results[link.name]["error"]["type"] == "AudioError"
+    assert results["alarm_kitchen.wav"]["alarm"] is True
+
+
 def test_missing_model_is_a_usage_error(capsys, recordings, tmp_path):
     code, out, err = run_cli(capsys, recordings, "--model", tmp_path / "no-model")
     assert code == 2 and out == ""

@@ -200,10 +200,11 @@ def collect_inputs(arguments: list[str]) -> list[tuple[str, Exception | None]]:
     for argument in arguments:
         path = Path(argument)
         if path.is_dir():
+            # A link whose recording is gone (an unmounted share) is reported, not skipped.
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if p.is_file()
+                if (p.is_file() or _is_broken_link(p))
                 and p.suffix.lower() in SCANNED_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
@@ -213,12 +214,23 @@ def collect_inputs(arguments: list[str]) -> list[tuple[str, Exception | None]]:
                     f"{', '.join(SCANNED_SUFFIXES)})"
                 )
                 inputs.append((argument, problem))
-            inputs.extend((str(p), None) for p in found)
+            inputs.extend((str(p), _missing(str(p)) if _is_broken_link(p) else None) for p in found)
         elif path.exists():
             inputs.append((argument, None))
         else:
-            inputs.append((argument, AudioError(f"{argument}: no such file or directory")))
+            inputs.append((argument, _missing(argument)))
     return inputs
+
+
+def _is_broken_link(path: Path) -> bool:
+    return path.is_symlink() and not path.exists()
+
+
+def _missing(argument: str) -> AudioError:
+    path = Path(argument)
+    if path.is_symlink():
+        return AudioError(f"{argument}: a link to {path.readlink()}, which does not exist")
+    return AudioError(f"{argument}: no such file or directory")
 
 
 def read_config(path: Path):
