@@ -70,6 +70,8 @@ ETAG_METADATA, VERSION_METADATA = "source-etag", "source-version-id"
 CHUNK_BYTES = 1 << 20
 #: Largest log line CloudWatch keeps whole is 256 KB; leave room for the logger's own keys.
 LOG_RESULT_MAX_CHARS = 200_000
+#: S3's limit on a key's length, in UTF-8 bytes.
+S3_KEY_MAX_BYTES = 1024
 #: SNS limits: subject under 100 ASCII characters.
 SUBJECT_MAX_CHARS = 99
 #: Seconds of an invocation's time kept for storing a result and sending its alert: a
@@ -158,7 +160,8 @@ def result_key(key: str, *, upload_prefix: str, results_prefix: str) -> str:
     Raises
     ------
     AudioError
-        ``key`` is not under ``upload_prefix`` or is a folder marker (ends in ``/``).
+        ``key`` is not under ``upload_prefix``, is a folder marker (ends in ``/``), or so
+        long that the result's key would pass S3's limit of :data:`S3_KEY_MAX_BYTES`.
     """
     if not key.startswith(upload_prefix):
         raise AudioError(
@@ -166,7 +169,14 @@ def result_key(key: str, *, upload_prefix: str, results_prefix: str) -> str:
         )
     if key.endswith("/"):
         raise AudioError(f"s3 key {key!r} is a folder marker, not a recording")
-    return f"{results_prefix}{key[len(upload_prefix) :]}.json"
+    stored = f"{results_prefix}{key[len(upload_prefix) :]}.json"
+    if len(stored.encode("utf-8")) > S3_KEY_MAX_BYTES:
+        # S3 would refuse to store the result, and the retries would detect it again
+        raise AudioError(
+            f"s3 key of {len(key.encode('utf-8'))} bytes: its result's key would pass S3's "
+            f"{S3_KEY_MAX_BYTES}-byte limit; upload it under a shorter name"
+        )
+    return stored
 
 
 def process_upload(

@@ -207,6 +207,23 @@ def test_folder_marker_is_skipped_without_a_result(aws, app, lambda_context):
     assert "folder marker" in line["result"]["error"]["message"]
 
 
+def test_a_key_too_long_for_its_result_s_key_is_refused_unread(aws, app, lambda_context, rng):
+    # GIVEN a key S3 takes (1,022 bytes) whose result key would have 1,027
+    key = "uploads/" + "ü" * 505 + ".wav"
+    aws.upload(key, alarm_bytes(rng))
+
+    response = app.lambda_handler(event_for(aws, "s3-put-wav.json", key), lambda_context)
+
+    # THEN it is refused, not retried, and nothing was classified
+    assert response["results"][0]["status"] == "rejected"
+    assert aws.result_keys() == [] and app.rekognition.requests == []
+    (line,) = [line for line in app.logs() if "result" in line]
+    assert line["result"]["error"]["message"].endswith(
+        "s3 key of 1022 bytes: its result's key would pass S3's 1024-byte limit; upload it "
+        "under a shorter name"
+    )
+
+
 def test_key_outside_the_upload_prefix_is_never_processed(aws, app, lambda_context, rng):
     # A result key (or anything outside uploads/) reaching the function must not loop.
     aws.upload("results/kitchen.wav", alarm_bytes(rng))
