@@ -323,7 +323,8 @@ def download_upload(s3: Any, upload: S3Upload, path: Path, *, max_bytes: int) ->
     Raises
     ------
     AudioError
-        The object is larger than ``max_bytes``, empty, or no longer exists.
+        The object is larger than ``max_bytes``, empty, archived (Glacier, Deep Archive), or
+        no longer exists.
     TransientError
         S3 throttled or the connection failed.
     """
@@ -338,6 +339,11 @@ def download_upload(s3: Any, upload: S3Upload, path: Path, *, max_bytes: int) ->
     except ClientError as exc:
         if _code(exc) in MISSING_CODES:
             raise AudioError("no longer exists (deleted before it was processed)") from exc
+        if _code(exc) == "InvalidObjectState":  # no retry reads it before a restore
+            raise AudioError(
+                "stored in an archive storage class or tier, which S3 reads only after a "
+                "restore; upload recordings with the STANDARD class"
+            ) from exc
         raise
     body = response["Body"]
     if response.get("ContentLength", 0) > max_bytes:

@@ -224,6 +224,24 @@ def test_a_key_too_long_for_its_result_s_key_is_refused_unread(aws, app, lambda_
     )
 
 
+def test_an_archived_upload_gets_a_result_not_retries(aws, app, lambda_context, rng):
+    # GIVEN a recording uploaded straight into Deep Archive (aws s3 cp --storage-class)
+    key = "uploads/archived.wav"
+    aws.s3.put_object(
+        Bucket=aws.bucket, Key=key, Body=alarm_bytes(rng), StorageClass="DEEP_ARCHIVE"
+    )
+
+    response = app.lambda_handler(event_for(aws, "s3-put-wav.json", key), lambda_context)
+
+    # THEN a result says why, and the event is not failed for Lambda to retry in vain
+    assert response["results"][0]["status"] == "processed"
+    message = aws.stored_result("results/archived.wav.json")["error"]["message"]
+    assert message == (
+        f"s3://{aws.bucket}/{key}: stored in an archive storage class or tier, which S3 reads "
+        "only after a restore; upload recordings with the STANDARD class"
+    )
+
+
 def test_key_outside_the_upload_prefix_is_never_processed(aws, app, lambda_context, rng):
     # A result key (or anything outside uploads/) reaching the function must not loop.
     aws.upload("results/kitchen.wav", alarm_bytes(rng))
