@@ -369,13 +369,15 @@ def download_upload(s3: Any, upload: S3Upload, path: Path, *, max_bytes: int) ->
 def alert_message(result: dict[str, Any], *, result_uri: str | None = None) -> tuple[str, str]:
     """SNS ``Subject`` and ``Message`` for a result with alarm events.
 
-    The subject is ASCII and shorter than 100 characters, as SNS requires; the text lists
+    The subject is printable ASCII, shorter than 100 characters, as SNS requires; the text lists
     every event and points to the stored result.
     """
     file = result["file"]
     base = PurePosixPath(file).name or file
     events = result["events"]
-    subject = f"Smoke alarm detected in {base}".encode("ascii", "replace").decode("ascii")
+    # SNS refuses a subject with non-ASCII, line breaks or other control characters, and a
+    # refused alert would fail the upload on every retry: each such character becomes "?".
+    subject = "".join(c if " " <= c <= "~" else "?" for c in f"Smoke alarm detected in {base}")
     if len(subject) > SUBJECT_MAX_CHARS:
         subject = subject[: SUBJECT_MAX_CHARS - 3] + "..."
     lines = [

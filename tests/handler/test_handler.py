@@ -106,6 +106,21 @@ def test_one_alert_per_file_with_alarms_not_per_window(
     assert f"({event['start']:.1f}-{event['end']:.1f} s)" in alert["Message"]
 
 
+def test_alert_subject_keeps_to_what_sns_takes():
+    # A key may hold a tab, line breaks or non-ASCII; SNS refuses them in a subject.
+    event = {"label": "alarm", "start": 1.0, "end": 9.0, "confidence": 0.9}
+    result = {"duration_s": 10.0, "events": [event]}
+    for name, expected in [
+        ("front door\t2026-01-01.wav", "front door?2026-01-01.wav"),
+        ("cam1\r\nhall\x7f.wav", "cam1??hall?.wav"),
+        ("Küche.wav", "K?che.wav"),
+        ("x" * 120 + ".wav", "x" * 72 + "..."),
+    ]:
+        subject, _ = alert_message({**result, "file": f"s3://b/uploads/{name}"})
+        assert subject == f"Smoke alarm detected in {expected}"
+        assert len(subject) < 100
+
+
 def test_alert_events_are_given_in_clock_time_and_seconds():
     # GIVEN a result of an hour-long and one of a short recording
     event = {"label": "alarm", "start": 2712.04, "end": 3741.3, "confidence": 0.974}
