@@ -173,7 +173,13 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     if classifier == "rekognition":
         # Rekognition has no model.json to take the rest from: the config must be complete
         # and valid now, not at the first upload.
-        SpectrogramConfig.from_dict(fields)
+        try:
+            SpectrogramConfig.from_dict(fields)
+        except ParameterError as exc:
+            raise ParameterError(
+                f"SPECTROGRAM_CONFIG (SAM parameter SpectrogramConfig) with SAMPLE_DURATION="
+                f"{duration}: {exc}"
+            ) from None
 
     upload_prefix = env.get("UPLOAD_PREFIX", defaults.upload_prefix)
     results_prefix = env.get("RESULTS_PREFIX", defaults.results_prefix)
@@ -249,17 +255,22 @@ def make_classifier(settings: LambdaSettings, *, rekognition_client: Any = None)
     ModelError
         The ONNX model is missing from the artifact or malformed, or a spectrogram field the
         deployment sets differs from the model's.
+    ParameterError
+        The window hop is shorter than one sample at the config's rate.
     """
     if settings.classifier == "rekognition":
         from sounddetect.classifiers.rekognition import RekognitionClassifier
 
-        return RekognitionClassifier(
-            settings.model_arn,
-            config=settings.spectrogram_config(),
-            threshold=settings.min_confidence / 100.0,
-            min_confidence=settings.min_confidence,
-            client=rekognition_client,
-            max_workers=settings.rekognition_max_workers,
+        return _with_hop_checked(
+            settings,
+            RekognitionClassifier(
+                settings.model_arn,
+                config=settings.spectrogram_config(),
+                threshold=settings.min_confidence / 100.0,
+                min_confidence=settings.min_confidence,
+                client=rekognition_client,
+                max_workers=settings.rekognition_max_workers,
+            ),
         )
 
     from sounddetect.classifiers.onnx import OnnxClassifier
@@ -287,6 +298,17 @@ def make_classifier(settings: LambdaSettings, *, rekognition_client: Any = None)
             f"{settings.model_dir / 'model.json'}: the model was trained on a different "
             f"spectrogram config ({listed}); set SampleDuration/SpectrogramConfig to the "
             "model's values or bundle a model trained on yours"
+        )
+    return _with_hop_checked(settings, classifier)
+
+
+def _with_hop_checked(settings: LambdaSettings, classifier: Classifier) -> Classifier:
+    # Checked at cold start: detection would refuse the hop at every upload, and retry.
+    sr = classifier.config.sr
+    if round(settings.hop_s * sr) < 1:
+        raise ParameterError(
+            f"WINDOW_HOP={settings.hop_s} s (SAM parameter WindowHop) is shorter than one "
+            f"sample at {sr} Hz"
         )
     return classifier
 
@@ -371,7 +393,8 @@ def _spectrogram_fields(text: str, *, duration: float) -> dict[str, Any]:
         raise ParameterError(
             f"{where} has unknown fields {', '.join(unknown)}; known: {', '.join(known)}"
         )
-    if "duration" in fields and float(fields["duration"]) != duration:
+    given = fields.get("duration", duration)
+    if isinstance(given, bool) or not isinstance(given, int | float) or given != duration:
         raise ParameterError(
             f"{where} says duration={fields['duration']} but SAMPLE_DURATION (SAM parameter "
             f"SampleDuration) is {duration}; set one value"

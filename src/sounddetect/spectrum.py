@@ -32,6 +32,7 @@ import functools
 import io
 import json
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,10 @@ SPECTROGRAM_TYPES = (
 )
 
 COLORMAPS = ("gray", "magma", "viridis")
+
+
+#: The Python types a :class:`SpectrogramConfig` field takes, by its annotation.
+_FIELD_TYPES: dict[str, type] = {"str": str, "int": numbers.Integral, "float": numbers.Real}
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,16 @@ class SpectrogramConfig:
     cmap: str = "gray"
 
     def __post_init__(self) -> None:
+        # A config read from JSON may hold "128" or 64.5 where a count belongs; it must fail
+        # here, by name, not later in the middle of rendering.
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            wanted = _FIELD_TYPES[field.type]
+            if isinstance(value, bool) or not isinstance(value, wanted):
+                what = {str: "a string", numbers.Integral: "an integer"}.get(wanted, "a number")
+                raise ParameterError(
+                    f"spectrogram config {field.name} must be {what}, got {value!r}"
+                )
         if self.kind not in SPECTROGRAM_TYPES:
             raise ParameterError(
                 f"unknown spectrogram type {self.kind!r}; "

@@ -9,7 +9,7 @@ import pytest
 from helpers.signals import noise, t3_alarm, tone, write_wav
 from lambda_helpers import event_for, handler_environment
 
-from sounddetect.exceptions import ModelError
+from sounddetect.exceptions import ModelError, ParameterError
 
 SR = 16000
 
@@ -98,3 +98,10 @@ def test_missing_model_says_to_run_make_demo(aws, load_app, tmp_path):
 def test_deployment_config_must_match_the_model(aws, load_app, tiny_model_dir, overrides, match):
     with pytest.raises(ModelError, match=match):
         load_app(onnx_environment(aws, tiny_model_dir, **overrides))
+
+
+def test_a_hop_under_one_sample_fails_the_cold_start(aws, load_app, tiny_model_dir):
+    # Set in the environment by hand (the SAM parameter has a floor): every upload would
+    # fail on it, and be retried.
+    with pytest.raises(ParameterError, match=r"^WINDOW_HOP=1e-05 s .* shorter than one sample"):
+        load_app(onnx_environment(aws, tiny_model_dir, WINDOW_HOP="0.00001"))

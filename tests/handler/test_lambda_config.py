@@ -64,6 +64,14 @@ def test_values_are_read():
         ({"SPECTROGRAM_CONFIG": '{"nmels": 64}'}, "unknown fields nmels"),
         ({"SPECTROGRAM_CONFIG": '{"duration": 2}'}, "duration=2 but SAMPLE_DURATION"),
         ({"SPECTROGRAM_CONFIG": '{"kind": "spectral"}'}, "unknown spectrogram type 'spectral'"),
+        ({"SPECTROGRAM_CONFIG": '{"duration": null}'}, "duration=None but SAMPLE_DURATION"),
+        (
+            {"SPECTROGRAM_CONFIG": '{"n_mels": "128"}'},
+            r"^SPECTROGRAM_CONFIG \(SAM parameter SpectrogramConfig\) with SAMPLE_DURATION=4.0: "
+            r"spectrogram config n_mels must be an integer, got '128'$",
+        ),
+        ({"SPECTROGRAM_CONFIG": '{"n_mels": 64.5}'}, "n_mels must be an integer, got 64.5"),
+        ({"SPECTROGRAM_CONFIG": '{"sr": "16000"}'}, "sr must be an integer, got '16000'"),
         ({"MAX_UPLOAD_MB": "-1"}, "MAX_UPLOAD_MB > 0"),
         ({"REKOGNITION_MAX_WORKERS": "1.5"}, "integer REKOGNITION_MAX_WORKERS"),
         ({"MIN_EVENT_WINDOWS": "0"}, "integer MIN_EVENT_WINDOWS >= 1"),
