@@ -149,11 +149,13 @@ def classify_stream(
     classify_with_sounding = getattr(classifier, "classify_with_sounding", None)
 
     def run(starts: list[int]) -> None:
-        segment = audio.span(starts[0], starts[-1] + window)
-        relative = np.asarray(starts, dtype=np.int64) - starts[0]
-        offset, off_grid = divmod(starts[0], config.hop_length)
+        # The segment begins on the frame grid, so its frames are the recording's.
+        offset = starts[0] // config.hop_length
+        base = offset * config.hop_length
+        segment = audio.span(base, starts[-1] + window)
+        relative = np.asarray(starts, dtype=np.int64) - base
         sink = None
-        if on_frames is not None and not off_grid:
+        if on_frames is not None:
 
             def sink(first: int, features: np.ndarray) -> None:
                 on_frames(offset + first, features)
@@ -178,8 +180,10 @@ def classify_stream(
             run(pending[:batch_size])
             pending = pending[batch_size:]
         # Keep what the pending windows, the next regular window and a final window ending
-        # at the end of the audio (window_starts' tail) may still need.
-        audio.drop_before(min([next_start, audio.end - window, *pending[:1]]))
+        # at the end of the audio (window_starts' tail) may still need, from the frame grid
+        # point before each.
+        keep = min([next_start, audio.end - window, *pending[:1]])
+        audio.drop_before(max(0, keep - keep % config.hop_length))
 
     n_samples = audio.end
     if n_samples < window:  # classified as one window, continued with its own quiet sound

@@ -373,7 +373,9 @@ def render_windows(
         other analyses of the same recording can then reuse (for ``mel`` and ``linear``,
         the dB of :func:`frame_levels`): ``features[k]`` is the frame that starts at sample
         ``(first + k) * hop_length`` of ``y``. Batches of overlapping windows overlap in
-        frames too; windows rendered alone are not passed on.
+        frames too. A window off the frame grid (the last of a recording, which ends at its
+        end) passes on the frames of the grid that it holds; calls come in order of
+        ``first``. Not called for ``cqt``.
 
     Returns
     -------
@@ -392,9 +394,17 @@ def render_windows(
     images = np.empty((starts.size,) + shape, dtype=np.uint8)
     hop, n_frames = config.hop_length, config.n_frames
     on_grid = (starts % hop == 0) & (config.kind != "cqt")
+    shared: list[tuple[int, np.ndarray]] = []  # for on_frames, in order of their first frame
     for i in np.flatnonzero(~on_grid):
         window = y[..., starts[i] : starts[i] + config.window_samples]
         images[i] = render_spectrogram(window, config)
+        first = -(-int(starts[i]) // hop)
+        count = (int(starts[i]) + config.window_samples - config.n_fft) // hop - first + 1
+        if on_frames is not None and config.kind != "cqt" and count > 0:
+            # Without these, an analysis fed by on_frames would never hear the last
+            # stretch of a recording, whose last window is seldom on the grid.
+            segment = y[..., first * hop : (first + count - 1) * hop + config.n_fft]
+            shared.append((first, _frame_features(segment, config, n_frames=count)))
     grid_index = np.flatnonzero(on_grid)
     for batch in _overlapping_batches(starts[grid_index] // hop, n_frames=n_frames):
         first = int(starts[grid_index[batch[0]]] // hop)
@@ -402,13 +412,15 @@ def render_windows(
         segment = y[..., first * hop : (last - 1) * hop + config.n_fft]
         features = _frame_features(segment, config, n_frames=last - first)
         if on_frames is not None:
-            on_frames(first, features)
+            shared.append((first, features))
         for i in grid_index[batch]:
             offset = int(starts[i] // hop) - first
             # _window_spectrogram never writes to its input, so a view of the shared
             # frames is enough.
             window = features[offset : offset + n_frames]
             images[i] = spectrogram_to_image(_window_spectrogram(window, config), config)
+    for first, features in sorted(shared, key=lambda item: item[0]):
+        on_frames(first, features)
     return images
 
 

@@ -528,6 +528,24 @@ def test_a_beep_pattern_is_found_at_any_hop(tmp_path, rng, classifier):
     assert len(shared) == 1 and detect_file(path, classifier, hop_s=1.7)["events"] == shared
 
 
+@pytest.mark.parametrize("length_s", [10.5, 10.6, 11.3, 11.95])
+def test_a_beep_pattern_in_the_last_hop_of_a_recording_is_found(
+    tmp_path, rng, classifier, length_s
+):
+    # GIVEN three beep groups the tiny model does not hear, the last ending at 10.5 s, and
+    # the recording stopped 0-1.45 s later: its last window ends at its end, off the frame
+    # grid, and holds the third group
+    y = noise(length_s, sr=SR, rng=rng, amplitude=0.1)
+    y[: int(10.5 * SR)] += t3_alarm(10.5, sr=SR, freq_hz=520.0, amplitude=0.05)
+    path = write_wav(tmp_path / "cut.wav", y, SR)
+    # THEN the search hears all three groups, as it does at a hop whose windows share no
+    # frames (it then computes its own)
+    (event,) = detect_file(path, classifier)["events"]
+    assert event["start"] == pytest.approx(0.0, abs=0.1)
+    assert event["end"] == pytest.approx(10.5, abs=0.1)
+    assert detect_file(path, classifier, hop_s=1.7)["events"] == [event]
+
+
 def test_the_classifier_s_event_and_a_pattern_that_follows_it_are_one_event(
     tmp_path, rng, classifier
 ):

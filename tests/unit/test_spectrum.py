@@ -431,10 +431,13 @@ def test_frame_levels_are_the_frames_windows_are_rendered_from(kind, monkeypatch
             handed.setdefault(first + k, frame.copy())
 
     starts = window_starts(y.size, window_samples=config.window_samples, hop_samples=SR * 2)
+    assert starts[-1] % HOP  # the last window, ending at the end of y, is off the frame grid
     render_windows(y, config, starts=starts, on_frames=keep)
-    assert len(handed) > 1 and set(handed) <= set(range(len(levels)))
+    # ... up to the last whole frame of y, the last window's too (computed on their own,
+    # its frames may differ from the whole recording's in the last bits of float32).
+    assert sorted(handed) == list(range(len(levels)))
     for index, frame in handed.items():
-        np.testing.assert_array_equal(frame, levels[index])
+        np.testing.assert_allclose(frame, levels[index], rtol=0, atol=1e-4)
 
 
 def test_frame_levels_of_channels_are_the_db_of_their_mean_power():
