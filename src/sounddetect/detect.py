@@ -36,7 +36,13 @@ from sounddetect.events import (
     sounding_timeline,
     windows_to_events,
 )
-from sounddetect.exceptions import AudioError, ParameterError, SoundDetectError, SoundDetectWarning
+from sounddetect.exceptions import (
+    AudioError,
+    ParameterError,
+    SoundDetectError,
+    SoundDetectWarning,
+    TransientError,
+)
 from sounddetect.result import error_result, make_result, window_records
 
 logger = logging.getLogger(__name__)
@@ -329,7 +335,8 @@ def detect_file(
         Lambda's timeout less the time to store the result). A recording that will not be
         done by then (:func:`pace_refusal`), or is not, is refused with an AudioError
         that says how long a recording can be: a result, where a timed-out invocation
-        would store none. None: no limit.
+        would store none. With a ``remote`` classifier (a service, whose pace may be
+        throttling's) it is a TransientError, worth a retry. None: no limit.
 
     Returns
     -------
@@ -410,9 +417,10 @@ def detect_file(
             source, sr=config.sr, block_seconds=block_seconds, mono=False, name=name, info=info
         )
         if deadline is not None:
-            blocks = _Deadline(deadline, total_s=info.duration, sr=config.sr, name=name).observe(
-                blocks
-            )
+            out_of_time = TransientError if getattr(classifier, "remote", False) else AudioError
+            blocks = _Deadline(
+                deadline, total_s=info.duration, sr=config.sr, name=name, error=out_of_time
+            ).observe(blocks)
         peak = _Peak()
         blocks = peak.observe(blocks)
         search = None
@@ -542,8 +550,11 @@ def _duration(seconds: float) -> str:
 class _Deadline:
     """Passes audio blocks on while :func:`pace_refusal` finds no reason to stop."""
 
-    def __init__(self, deadline: float, *, total_s: float, sr: int, name: str) -> None:
+    def __init__(
+        self, deadline: float, *, total_s: float, sr: int, name: str, error: type[Exception]
+    ) -> None:
         self.deadline, self.total_s, self.sr, self.name = deadline, total_s, sr, name
+        self.error = error
         self.started = time.monotonic()
 
     def observe(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
@@ -558,7 +569,7 @@ class _Deadline:
                 left_s=self.deadline - now,
             )
             if reason:
-                raise AudioError(f"{self.name}: {reason}")
+                raise self.error(f"{self.name}: {reason}")
             yield block
             done += block.shape[-1]
 

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 from helpers.signals import noise, t3_alarm, tone, write_wav
-from lambda_helpers import event_for, handler_environment
+from lambda_helpers import LambdaContext, event_for, handler_environment
 
 from sounddetect.exceptions import ModelError, ParameterError
 
@@ -98,6 +98,29 @@ def test_missing_model_says_to_run_make_demo(aws, load_app, tmp_path):
 def test_deployment_config_must_match_the_model(aws, load_app, tiny_model_dir, overrides, match):
     with pytest.raises(ModelError, match=match):
         load_app(onnx_environment(aws, tiny_model_dir, **overrides))
+
+
+def test_a_recording_the_invocation_has_no_time_for_gets_a_result_not_a_timeout(
+    aws, load_app, tiny_model_dir, tmp_path
+):
+    # GIVEN the local model and an invocation with 10 s left, under the time kept for
+    # storing a result
+    app = load_app(onnx_environment(aws, tiny_model_dir))
+    aws.upload("uploads/night.wav", write_wav(tmp_path / "t.wav", tone(8.0, sr=SR), SR))
+    context = LambdaContext(remaining_ms=10_000)
+
+    # WHEN the upload is delivered, the handler returns normally (no retry: the model's
+    # pace is this function's own)
+    response = app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/night.wav"), context)
+
+    # THEN a result says why it was not analysed, and nothing was alerted
+    assert response["results"][0]["status"] == "processed"
+    result = aws.stored_result("results/night.wav.json")
+    assert result["error"]["type"] == "AudioError"
+    assert result["error"]["message"] == (
+        f"s3://{aws.bucket}/uploads/night.wav: not analysed: the time left ran out before it began"
+    )
+    assert aws.alerts() == []
 
 
 def test_a_hop_under_one_sample_fails_the_cold_start(aws, load_app, tiny_model_dir):

@@ -46,6 +46,10 @@ class Classifier(Protocol):
         How windows must be rendered for this model.
     threshold : float
         Default decision threshold on the alarm probability.
+
+    A backend that calls a service may set ``remote = True``: how fast it classifies then
+    depends on the service (throttling, shared capacity), so running out of time is worth
+    a retry (:func:`sounddetect.detect.detect_file`'s ``deadline``).
     """
 
     backend: str
@@ -70,6 +74,7 @@ class ClassifierBase:
     model: str
     config: SpectrogramConfig
     threshold: float
+    remote: bool = False
 
     def describe(self) -> dict[str, Any]:
         """``{"backend", "model", "config", "threshold"}`` for the result JSON."""

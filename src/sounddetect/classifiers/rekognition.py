@@ -75,6 +75,7 @@ class RekognitionClassifier(ClassifierBase):
     """
 
     backend = "rekognition"
+    remote = True
 
     def __init__(
         self,
