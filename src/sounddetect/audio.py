@@ -67,6 +67,11 @@ FFMPEG_AUDIO_SUFFIXES = (
     *(".wma", ".spx", ".ogv", ".mka", ".wv"),
 )
 
+#: Largest float sample taken as audio. Float audio is scaled to +-1 (some programs write
+#: +-32768, or +-2**31); a word of a float file damaged into 1e18 or 1e30 would overflow
+#: the spectrogram's float32 power and silently turn its windows into noise.
+MAX_FLOAT_SAMPLE = 1e10
+
 #: Default decoding block in seconds: ~3.5 MB per channel at 44.1 kHz, large enough that
 #: per-block overhead is negligible and small enough that memory stays flat.
 DEFAULT_BLOCK_SECONDS = 30.0
@@ -444,11 +449,11 @@ def _libsndfile_blocks(
                         block = sound.read(step, dtype=read_dtype, always_2d=True)
                     if not len(block):
                         break
+                    if scale is None:  # the file's own values, before any mixing
+                        _check_finite(block, n_read=n_read, sr=info.sr, name=name)
                     y = _mixed(block, mono=mono).astype(np.float32, copy=scale is None)
                     if scale is not None:
                         y *= scale
-                    else:
-                        _check_finite(y, n_read=n_read, sr=info.sr, name=name)
                     n_read += len(y)
                     yield y
             failure = None
@@ -486,8 +491,8 @@ def _ffmpeg_blocks(
     for block in iter_pcm_blocks(
         source, tools, sr=info.sr, channels=info.channels, block_frames=block_frames, name=name
     ):
+        _check_finite(block, n_read=n_read, sr=info.sr, name=name)
         y = _mixed(block, mono=mono).astype(np.float32)
-        _check_finite(y, n_read=n_read, sr=info.sr, name=name)
         n_read += len(y)
         yield y
     if n_read == 0:
@@ -501,13 +506,21 @@ def _mixed(block: np.ndarray, *, mono: bool) -> np.ndarray:
 
 
 def _check_finite(y: np.ndarray, *, n_read: int, sr: int, name: str) -> None:
-    """Raise AudioError at the first NaN or infinite sample of a block starting at n_read
-    (mono, or (frames, channels))."""
-    finite = np.isfinite(y)
-    if not finite.all():
-        per_frame = finite if y.ndim == 1 else finite.all(axis=1)
-        first_s = (n_read + int(np.argmin(per_frame))) / sr
-        raise AudioError(f"{name}: contains NaN or infinite samples (first at {first_s:.3f} s)")
+    """Raise AudioError at the first NaN, infinite or impossibly large sample (over
+    :data:`MAX_FLOAT_SAMPLE`) of a block starting at n_read (mono, or (frames, channels))."""
+    usable = np.abs(y) <= MAX_FLOAT_SAMPLE  # False for NaN too
+    if usable.all():
+        return
+    per_frame = usable if y.ndim == 1 else usable.all(axis=1)
+    frame = int(np.argmin(per_frame))
+    first_s = (n_read + frame) / sr
+    values = y[frame] if y.ndim == 1 else y[frame][~usable[frame]][0]
+    if np.isfinite(values):
+        raise AudioError(
+            f"{name}: a sample of {float(values):.3g} at {first_s:.3f} s, beyond what float "
+            f"audio holds (+-1, or +-32768 as some programs write it): damaged"
+        )
+    raise AudioError(f"{name}: contains NaN or infinite samples (first at {first_s:.3f} s)")
 
 
 def load_audio(

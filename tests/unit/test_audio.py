@@ -451,6 +451,23 @@ def test_nan_or_inf_samples(tmp_path, bad):
         list(iter_audio_blocks(path, sr=16000, block_seconds=0.7))
 
 
+def test_a_float_sample_damaged_into_a_huge_value_is_refused(tmp_path):
+    # GIVEN float audio at +-32768 (as some programs write it), which is audio, and the same
+    # with one word damaged into 1e30 in its second channel at 2 s
+    y = np.stack([tone(3.0, sr=16000), tone(3.0, sr=16000)], axis=1) * 32768
+    loud = write_wav(tmp_path / "loud.wav", y, 16000, subtype="FLOAT")
+    assert np.abs(load_audio(loud, sr=None, mono=False)[0]).max() == pytest.approx(32768 * 0.5)
+    y[32000, 1] = 1e30
+    path = write_wav(tmp_path / "bad.wav", y, 16000, subtype="FLOAT")
+    # THEN it is refused where the damage is, as NaN is: its spectrogram would overflow
+    with pytest.raises(AudioError) as caught:
+        list(iter_audio_blocks(path, sr=16000, block_seconds=0.7))
+    assert str(caught.value) == (
+        f"{path}: a sample of 1e+30 at 2.000 s, beyond what float audio holds (+-1, or +-32768 "
+        "as some programs write it): damaged"
+    )
+
+
 def test_header_only_wav_has_no_samples(tmp_path):
     path = write_wav(tmp_path / "hollow.wav", np.zeros(0, np.float32), 16000)
     with pytest.raises(AudioError, match=r"hollow\.wav: no samples"):
