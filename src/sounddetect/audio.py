@@ -868,10 +868,13 @@ def _read_head(source: AudioSource, *, name: str, size: int = 4096) -> bytes:
             raise AudioError(f"{name}: no such file")
         if not path.is_file():
             raise AudioError(f"{name}: not a regular file")
-        if path.stat().st_size == 0:
-            raise AudioError(f"{name}: empty file (0 bytes)")
-        with path.open("rb") as handle:
-            return handle.read(size)
+        try:
+            if path.stat().st_size == 0:
+                raise AudioError(f"{name}: empty file (0 bytes)")
+            with path.open("rb") as handle:
+                return handle.read(size)
+        except OSError as exc:  # permission denied, an I/O error of the disk or share
+            raise AudioError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
     try:
         source.seek(0)
         head = source.read(size)

@@ -284,6 +284,46 @@ def test_plots_one_png_per_processed_file(capsys, recordings, tiny_model_dir, tm
     assert all((plots / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
 
 
+def test_a_timeline_that_cannot_be_written_does_not_stop_the_batch(
+    capsys, recordings, tiny_model_dir, tmp_path
+):
+    # GIVEN a plot folder where the first timeline's name is a link into a folder that is gone
+    plots = tmp_path / "plots"
+    plots.mkdir()
+    (plots / "alarm_kitchen.png").symlink_to(tmp_path / "unmounted" / "alarm_kitchen.png")
+    code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--plot", plots)
+    # THEN that timeline gets one error line and exit code 1; both files are detected and
+    # the second timeline written
+    assert code == 1
+    (line,) = [line for line in err.splitlines() if line.startswith("error: ")]
+    target = recordings / "alarm_kitchen.wav"
+    assert line.startswith(f"error: {target}: timeline {plots / 'alarm_kitchen.png'} not written (")
+    assert len(out.splitlines()) == 3  # the header and both files
+    assert (plots / "no_alarm_hall.png").is_file()
+
+
+def test_an_unreadable_recording_is_reported_and_the_batch_goes_on(
+    capsys, recordings, tiny_model_dir, monkeypatch
+):
+    # GIVEN a recording the operating system will not let us open (a file of another user
+    # without read permission; as root, only a refusal of open itself shows it)
+    locked = recordings / "alarm_kitchen.wav"
+    real_open = Path.open
+
+    def refusing_open(self, *args, **kwargs):
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refusing_open)
+    code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--format", "json")
+    # THEN it gets its error line, and the next recording is processed
+    assert code == 1
+    assert f"error: {locked}: cannot be read (Permission denied)" in err.splitlines()
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["error"] is None for r in results] == [False, True]
+
+
 def test_plot_names_do_not_overwrite(capsys, tmp_path, rng, tiny_model_dir):
     for sub in ("a", "b"):
         write_wav(tmp_path / "in" / sub / "same.wav", noise(5.0, sr=SR, rng=rng), SR)

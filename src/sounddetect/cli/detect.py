@@ -14,15 +14,18 @@ too short for a whole event (under --min-event), or cut short at its start or en
 also hold 0.5 s of alarm sound; two windows in the middle of a recording that leaves less
 than a window on either side of them (8-12 s by default) make an event with 1 s.
 
-Exit codes: 0 every input processed, 1 at least one input failed (its result says why),
-2 usage or configuration error (bad option, missing or mismatched model).
+Exit codes: 0 every input processed, 1 at least one input failed (its result says why) or
+a timeline of --plot could not be written, 2 usage or configuration error (bad option,
+missing or mismatched model, a --plot folder that cannot be written to).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,7 +40,7 @@ from sounddetect.cli.argtypes import (
     probability,
 )
 from sounddetect.events import DEFAULT_MIN_EVENT_S
-from sounddetect.exceptions import AudioError, ModelError, ParameterError
+from sounddetect.exceptions import AudioError, ModelError, ParameterError, SoundDetectError
 from sounddetect.patterns import DEFAULT_MIN_GROUPS
 
 logger = logging.getLogger(__name__)
@@ -149,14 +152,16 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         try:
             args.plot.mkdir(parents=True, exist_ok=True)
+            if not os.access(args.plot, os.W_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, "not writable")
         except OSError as exc:
-            why = "exists and is not a folder" if args.plot.exists() else exc.strerror or exc
+            why = "exists and is not a folder" if args.plot.is_file() else exc.strerror or exc
             print(f"error: --plot {args.plot}: {why}", file=sys.stderr)
             return EXIT_USAGE
     inputs = collect_inputs(args.inputs)
     writer = TableWriter(inputs) if args.format == "table" else None
     plot_names: set[str] = set()
-    n_failed = n_alarm = 0
+    n_failed = n_alarm = n_unplotted = 0
     for path, problem in inputs:
         if problem is not None:
             result = error_result(path, problem, classifier=classifier.describe())
@@ -182,15 +187,16 @@ def run(args: argparse.Namespace) -> int:
         else:
             writer.write(result)
         if args.plot and not result["error"]:
-            write_plot(result, path, args.plot, plot_names)
+            n_unplotted += not write_plot(result, path, args.plot, plot_names)
     logger.info(
-        "%d input(s): %d with alarms, %d without, %d failed",
+        "%d input(s): %d with alarms, %d without, %d failed%s",
         len(inputs),
         n_alarm,
         len(inputs) - n_alarm - n_failed,
         n_failed,
+        f"; {n_unplotted} timeline(s) not written" if n_unplotted else "",
     )
-    return EXIT_FAILED if n_failed else EXIT_OK
+    return EXIT_FAILED if n_failed or n_unplotted else EXIT_OK
 
 
 def collect_inputs(arguments: list[str]) -> list[tuple[str, Exception | None]]:
@@ -248,9 +254,13 @@ def read_config(path: Path):
     return SpectrogramConfig.from_dict(data)
 
 
-def write_plot(result: dict[str, Any], path: str, out_dir: Path, used: set[str]) -> None:
+def write_plot(result: dict[str, Any], path: str, out_dir: Path, used: set[str]) -> bool:
     """Write ``out_dir/<stem>.png``, or ``<stem>-2.png`` ... when another input of this run
-    has the stem or a PNG of that name is not a timeline of ours (the user's is kept)."""
+    has the stem or a PNG of that name is not a timeline of ours (the user's is kept).
+
+    Returns False, having said why on stderr, when it cannot be written (a full disk, a
+    folder made read-only meanwhile, a recording that cannot be read again): the other
+    inputs still go on."""
     from sounddetect.plots import is_detection_plot, plot_detection
 
     stem = Path(path).stem
@@ -259,8 +269,13 @@ def write_plot(result: dict[str, Any], path: str, out_dir: Path, used: set[str])
         n += 1
         name = f"{stem}-{n}.png"
     used.add(name)
-    plot_detection(result, path, out_dir / name)
+    try:
+        plot_detection(result, path, out_dir / name)
+    except (OSError, SoundDetectError) as exc:
+        print(f"error: {path}: timeline {out_dir / name} not written ({exc})", file=sys.stderr)
+        return False
     logger.info("plot %s", out_dir / name)
+    return True
 
 
 class TableWriter:
