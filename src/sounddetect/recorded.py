@@ -62,6 +62,8 @@ MANIFEST_NAME = "recorded.json"
 #: clips are replaced like this module's own, and it is removed once ``recorded.json`` is
 #: written, so a corpus made then needs no ``--overwrite``.
 OLD_MANIFEST_NAME = "recorded_music.json"
+#: The clips' paths in the corpus, as the manifests list them.
+_CLIP_PATH = rf"background/({MUSIC_KIND}|{EFFECT_KIND})_\d{{4}}\.wav"
 #: Music clips cut by default: 24 of 356 training backgrounds. With 41, held-out recorded
 #: music raised no alarm at all, but continuous alarms were found in 32 instead of 38 of 40
 #: recordings and household false alarms doubled (sustained notes and held chords look like a
@@ -580,12 +582,29 @@ def make_recorded_clips(
 
 
 def _read_manifest(path: Path) -> dict | None:
+    """The manifest an earlier run wrote, or None if there is none; one of any other shape
+    is the user's file, neither read for clips to delete nor replaced."""
     try:
-        return json.loads(path.read_text())
+        manifest = json.loads(path.read_text())
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise ParameterError(f"{path}: unreadable manifest ({exc}); pass --overwrite") from exc
+        manifest = exc
+    clips = manifest.get("clips") if isinstance(manifest, dict) else None
+    if not isinstance(clips, list) or not all(
+        isinstance(clip, dict) and _is_clip_path(clip.get("path")) for clip in clips
+    ):
+        why = f" ({manifest})" if isinstance(manifest, Exception) else ""
+        raise ParameterError(
+            f"{path} is not a manifest of `sounddetect recorded`{why}; move it away"
+        )
+    return manifest
+
+
+def _is_clip_path(path: object) -> bool:
+    """Whether ``path`` is a clip name this module writes (``background/recmusic_0003.wav``):
+    only such files are ever deleted."""
+    return isinstance(path, str) and re.fullmatch(_CLIP_PATH, path) is not None
 
 
 def _source(package: DebianPackage, path: Path, cache: Path) -> dict:

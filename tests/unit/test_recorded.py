@@ -232,6 +232,36 @@ def test_a_clip_name_no_manifest_lists_is_not_overwritten(tmp_path, mirror):
     assert make_recorded_clips(tmp_path / "a", overwrite=True, **options)["written"] == 1
 
 
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        '{"title": "my log", "clips": [{"path": "mine/take1.wav"}, {"path": "../keep.txt"}]}',
+        '{"recipe": {}, "clips": [{"path": "background/recmusic_0000.wav"}, '
+        '{"path": "../keep.txt"}]}',
+        "{oops",
+        '{"clips": [1]}',
+    ],
+)
+def test_a_recorded_json_of_another_shape_is_the_user_s(tmp_path, mirror, manifest):
+    # GIVEN a recorded.json that is not ours, listing files of the user's, in and out of
+    # the corpus folder
+    root, package = mirror
+    corpus = tmp_path / "a"
+    (corpus / "mine").mkdir(parents=True)
+    (corpus / "mine" / "take1.wav").write_bytes(b"the user's")
+    (tmp_path / "keep.txt").write_bytes(b"the user's")
+    (corpus / "recorded.json").write_text(manifest)
+    options = {"music": (package,), "music_count": 1, "effect_count": 0, "mirror": root.as_uri()}
+    options["cache_dir"] = tmp_path / "c"
+    # WHEN clips are made, even with --overwrite THEN it is refused, and nothing is deleted
+    for flag in ("skip_existing", "overwrite"):
+        with pytest.raises(ParameterError, match=r"recorded.json is not a manifest of "):
+            make_recorded_clips(corpus, **{flag: True}, **options)
+    assert (corpus / "mine" / "take1.wav").read_bytes() == b"the user's"
+    assert (tmp_path / "keep.txt").read_bytes() == b"the user's"
+    assert (corpus / "recorded.json").read_text() == manifest
+
+
 def test_asking_for_more_clips_than_tracks_leaves_nothing_behind(tmp_path, mirror):
     root, package = mirror
     with pytest.raises(ParameterError, match="only 5 of the packages' 6 tracks"):

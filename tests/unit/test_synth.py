@@ -493,6 +493,47 @@ def test_overwrite_removes_files_of_the_earlier_corpus_only(tmp_path):
     assert users_file.read_bytes() == b"not ours"
 
 
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        '{"name": "my recordings", "files": [{"path": "mydata/interview.wav"}, '
+        '{"path": "../keep.txt"}]}',
+        "{oops",
+        "null",
+    ],
+)
+@pytest.mark.parametrize("flag", ["skip_existing", "overwrite"])
+def test_a_corpus_json_of_another_shape_is_the_user_s(tmp_path, manifest, flag):
+    # GIVEN a corpus.json that is not ours, listing files of the user's in and out of DIR
+    corpus = tmp_path / "corpus"
+    (corpus / "mydata").mkdir(parents=True)
+    (corpus / "mydata" / "interview.wav").write_bytes(b"the user's")
+    (tmp_path / "keep.txt").write_bytes(b"the user's")
+    (corpus / "corpus.json").write_text(manifest)
+    # WHEN a corpus is rendered there THEN it is refused, and nothing is deleted or replaced
+    with pytest.raises(ParameterError, match=r"corpus.json is not a manifest of `sounddetect"):
+        synth.make_corpus(corpus, seed=3, scale=0.01, sections=("alarms",), **{flag: True})
+    assert (corpus / "mydata" / "interview.wav").read_bytes() == b"the user's"
+    assert (tmp_path / "keep.txt").read_bytes() == b"the user's"
+    assert (corpus / "corpus.json").read_text() == manifest
+
+
+def test_overwrite_deletes_only_corpus_files_its_manifest_lists(tmp_path):
+    # GIVEN our manifest, edited to list a file outside the corpus and one of the user's
+    corpus = tmp_path / "corpus"
+    synth.make_corpus(corpus, seed=3, scale=0.01, sections=("alarms",))
+    manifest = json.loads((corpus / "corpus.json").read_text())
+    manifest["files"] += [{"path": "../keep.txt"}, {"path": "notes/interview.wav"}]
+    (corpus / "corpus.json").write_text(json.dumps(manifest))
+    (tmp_path / "keep.txt").write_bytes(b"the user's")
+    (corpus / "notes").mkdir()
+    (corpus / "notes" / "interview.wav").write_bytes(b"the user's")
+    # WHEN it is rendered again with --overwrite THEN neither is deleted
+    synth.make_corpus(corpus, seed=3, scale=0.01, sections=("alarms",), overwrite=True)
+    assert (tmp_path / "keep.txt").read_bytes() == b"the user's"
+    assert (corpus / "notes" / "interview.wav").read_bytes() == b"the user's"
+
+
 def test_make_corpus_rejects_conflicting_flags_and_bad_scale(tmp_path):
     with pytest.raises(ParameterError, match="not both"):
         synth.make_corpus(tmp_path, skip_existing=True, overwrite=True)

@@ -9,7 +9,7 @@ import logging
 import os
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import soundfile as sf
@@ -786,11 +786,50 @@ def _write_json_if_changed(path: Path, data) -> bool:
 
 #: Metadata written next to the audio: every file's recipe, and the examples' truth.
 MANIFEST_NAME = "corpus.json"
+CORPUS_FORMAT = "sounddetect-corpus/1"
 TRUTH_PATH = "examples/truth.json"
 
 
 #: Top-level parts of the corpus, in the order they are written.
 CORPUS_SECTIONS = ("alarms", "background", "holdout", "examples")
+
+
+def _read_manifest(path: Path) -> dict | None:
+    """The ``corpus.json`` an earlier :func:`make_corpus` wrote, or None if there is none.
+
+    Raises
+    ------
+    ParameterError
+        The file is there but not such a manifest: it is the user's, and neither read for
+        files to delete nor replaced.
+    """
+    try:
+        manifest = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        manifest = exc
+    if not isinstance(manifest, dict) or manifest.get("format") != CORPUS_FORMAT:
+        why = f" ({manifest})" if isinstance(manifest, Exception) else ""
+        raise ParameterError(
+            f"{path} is not a manifest of `sounddetect synth`{why}; move it away or render "
+            "the corpus into another folder"
+        )
+    return manifest
+
+
+def _is_corpus_path(path: object) -> bool:
+    """Whether a manifest's ``path`` is one a corpus can have: a .wav in one of its folders,
+    nothing that leads out of the corpus folder."""
+    if not isinstance(path, str):
+        return False
+    parts = PurePosixPath(path).parts
+    return (
+        len(parts) >= 2
+        and parts[0] in CORPUS_SECTIONS
+        and ".." not in parts
+        and path.endswith(".wav")
+    )
 
 
 def _remove_stale_files(out: Path, manifest_path: Path, *, keep: set[str]) -> None:
@@ -800,16 +839,13 @@ def _remove_stale_files(out: Path, manifest_path: Path, *, keep: set[str]) -> No
     silently join the new corpus in the generator's folder scan. Only files listed in our
     own manifest are touched, never anything else in ``out``.
     """
-    if not manifest_path.exists():
-        return
-    try:
-        recorded = json.loads(manifest_path.read_text())
-    except (OSError, ValueError):
-        return
+    recorded = _read_manifest(manifest_path) or {}
     stale = [
         out / entry["path"]
         for entry in recorded.get("files", [])
-        if isinstance(entry, dict) and entry.get("path") not in keep
+        if isinstance(entry, dict)
+        and _is_corpus_path(entry.get("path"))
+        and entry["path"] not in keep
     ]
     stale = [path for path in stale if path.is_file()]
     for path in stale:
@@ -883,8 +919,8 @@ def make_corpus(
         if item.section.split("/")[0] in sections
     ]
     manifest_path = out / MANIFEST_NAME
-    if skip_existing and manifest_path.exists():
-        recorded = json.loads(manifest_path.read_text())
+    recorded = _read_manifest(manifest_path)
+    if skip_existing and recorded is not None:
         if (recorded.get("seed"), recorded.get("scale")) != (seed, scale):
             logger.info(
                 "keeping the existing corpus in %s (seed %s, scale %s)",
@@ -924,7 +960,7 @@ def make_corpus(
     _write_json_if_changed(
         manifest_path,
         {
-            "format": "sounddetect-corpus/1",
+            "format": CORPUS_FORMAT,
             "generator": f"sounddetect {__version__}",
             "seed": seed,
             "scale": scale,
