@@ -370,7 +370,9 @@ def load_sources(
                 continue
             if role == "alarm":
                 active = active_frames(y)
-            name = path.resolve().relative_to(root).as_posix()
+            # Named by where it lies in its folder, not where a link in it leads (a corpus
+            # of links to recordings kept elsewhere).
+            name = (resolved[role] / path.relative_to(folder)).relative_to(root).as_posix()
             sources.audio[name] = y
             clips.append(SourceClip(name=name, n_samples=n_samples, active=active))
             sources.files.append(

@@ -225,6 +225,26 @@ def test_rebuilt_samples_render_to_the_same_bytes(dataset):
         rebuild_sample(target, "nope")
 
 
+def test_a_source_folder_of_links_to_recordings_kept_elsewhere(tmp_path):
+    # GIVEN background clips that are links to recordings in another folder
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    elsewhere = tmp_path / "archive"
+    elsewhere.mkdir()
+    for clip in sorted(backgrounds.glob("tv_*.wav")):
+        clip.rename(elsewhere / clip.name)
+        clip.symlink_to(elsewhere / clip.name)
+    target = tmp_path / "data"
+    # WHEN the dataset is generated THEN the links are named as they lie in their folder,
+    # and a sample mixed from one is rebuilt exactly
+    generate_dataset(settings(alarms, backgrounds, target, types=("mel",)), progress=False)
+    rows = read_samples(target)
+    row = next(row for row in rows if "background/tv_" in row["background_files"])
+    assert all(name.startswith("background/") for name in row["background_files"].split(";"))
+    config = SpectrogramConfig(kind="mel", sr=SR, duration=4.0)
+    png = encode_png(render_spectrogram(rebuild_sample(target, row["sample_id"]), config))
+    assert png == image_path(target, "mel", row).read_bytes()
+
+
 def test_rebuild_refuses_a_changed_source(corpus, tmp_path):
     alarms, backgrounds = write_corpus(tmp_path / "corpus")
     target = tmp_path / "data"
