@@ -613,6 +613,16 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
+def check_creatable(path: Path, *, what: str) -> None:
+    """Raise ParameterError when a folder cannot be made at ``path`` because a file stands
+    where one of its parents must be (checked before the work, not when writing after it)."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ParameterError(f"{path}: {what} lies inside {parent}, which is a file")
+            return
+
+
 def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> list[Path]:
     """What must be removed before writing to ``target``; refuse anything that is not ours.
 
@@ -622,6 +632,7 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
     """
     if target.exists() and not target.is_dir():
         raise ParameterError(f"{target}: TARGET_PATH exists and is not a folder")
+    check_creatable(target, what="TARGET_PATH")
     if not target.exists() or not any(target.iterdir()):
         return []
     if not overwrite:

@@ -51,6 +51,7 @@ from torch import nn
 
 from sounddetect import __version__
 from sounddetect.classifiers.onnx import ALARM_PROBABILITY, ALARM_SOUNDING, MODEL_FORMAT
+from sounddetect.dataset import check_creatable
 from sounddetect.evaluate import (
     LABELS,
     LabelledImages,
@@ -963,10 +964,11 @@ def check_model_dir(out_dir: str | Path, *, overwrite: bool) -> None:
     ------
     ParameterError
         If ``out_dir`` exists and ``overwrite`` is False, or it is a file, or a folder
-        holding anything but a model.
+        holding anything but a model; or a file stands where one of its parents must be.
     """
     out_dir = Path(out_dir)
     if not out_dir.exists():
+        check_creatable(out_dir, what="the model folder")
         return
     if not overwrite:
         raise ParameterError(f"{out_dir} exists; pass --overwrite to replace it")

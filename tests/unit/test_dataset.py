@@ -245,6 +245,16 @@ def test_a_source_folder_of_links_to_recordings_kept_elsewhere(tmp_path):
     assert png == image_path(target, "mel", row).read_bytes()
 
 
+def test_a_target_path_inside_a_file_is_refused(corpus, tmp_path):
+    (tmp_path / "notes").write_text("a file, not a folder")
+    target = tmp_path / "notes" / "data"
+    with pytest.raises(ParameterError) as caught:
+        generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
+    assert str(caught.value) == (
+        f"{target}: TARGET_PATH lies inside {tmp_path / 'notes'}, which is a file"
+    )
+
+
 def test_rebuild_refuses_a_changed_source(corpus, tmp_path):
     alarms, backgrounds = write_corpus(tmp_path / "corpus")
     target = tmp_path / "data"

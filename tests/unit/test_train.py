@@ -186,6 +186,17 @@ def test_overwrite_never_replaces_what_is_not_a_model(
     assert after == before
 
 
+def test_an_out_inside_a_file_is_refused_before_training(tiny_dataset, tmp_path, capsys):
+    (tmp_path / "notes").write_text("a file, not a folder")
+    out = tmp_path / "notes" / "model"
+    argv = ["train", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    notes = tmp_path / "notes"
+    assert f"error: {out}: the model folder lies inside {notes}, which is a file" in err
+    assert "epoch" not in err
+
+
 def test_train_needs_both_labels_in_train(tiny_dataset, tmp_path):
     data = load_split(tiny_dataset, split="train")
     alarms_only = type(data)(data.images[::2], data.labels[::2], data.rows[::2])
