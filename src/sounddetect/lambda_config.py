@@ -60,8 +60,9 @@ class LambdaSettings:
         Directory with ``model.onnx`` and ``model.json`` (``onnx`` only); a relative path
         is taken from the function's code root (``LAMBDA_TASK_ROOT``).
     min_confidence : float
-        Rekognition ``MinConfidence`` in percent, (0, 100]. It is also the decision
-        threshold: a window is an alarm when the ``alarm`` label reaches it.
+        The decision threshold in percent, (0, 100]: a window is an alarm when the ``alarm``
+        label's confidence reaches it. The requests themselves ask for every label
+        (Rekognition ``MinConfidence`` 0), so each window's probability is the model's.
     spectrogram_fields : Mapping
         :class:`SpectrogramConfig` fields given by the deployment (``SPECTROGRAM_CONFIG``
         plus ``duration`` from ``SAMPLE_DURATION``); the rest take the library defaults
@@ -266,8 +267,9 @@ def make_classifier(settings: LambdaSettings, *, rekognition_client: Any = None)
             RekognitionClassifier(
                 settings.model_arn,
                 config=settings.spectrogram_config(),
+                # Every label is asked for (MinConfidence 0), so a window's probability is
+                # the model's even where neither label reaches the threshold.
                 threshold=settings.min_confidence / 100.0,
-                min_confidence=settings.min_confidence,
                 client=rekognition_client,
                 max_workers=settings.rekognition_max_workers,
             ),

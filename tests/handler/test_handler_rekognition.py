@@ -16,10 +16,27 @@ from sounddetect.s3_detect import FailedRecordsError
 from sounddetect.spectrum import SpectrogramConfig
 
 SR = 16000
-#: What DetectCustomLabels answers with MinConfidence=50 for a binary project: the one
-#: label that reaches it, confidence in percent.
-ALARM_ANSWER = {"CustomLabels": [{"Name": "alarm", "Confidence": 98.613}]}
-QUIET_ANSWER = {"CustomLabels": [{"Name": "no_alarm", "Confidence": 99.102}]}
+#: What DetectCustomLabels answers with MinConfidence=0 for a binary project: both labels,
+#: confidence in percent, the likelier first.
+ALARM_ANSWER = {
+    "CustomLabels": [
+        {"Name": "alarm", "Confidence": 98.613},
+        {"Name": "no_alarm", "Confidence": 1.387},
+    ]
+}
+QUIET_ANSWER = {
+    "CustomLabels": [
+        {"Name": "no_alarm", "Confidence": 99.102},
+        {"Name": "alarm", "Confidence": 0.898},
+    ]
+}
+#: An uncertain window: neither label reaches 50 %.
+UNSURE_ANSWER = {
+    "CustomLabels": [
+        {"Name": "no_alarm", "Confidence": 48.0},
+        {"Name": "alarm", "Confidence": 46.5},
+    ]
+}
 
 
 @pytest.fixture
@@ -53,13 +70,13 @@ def test_requests_are_exact_and_answers_become_the_result(aws, app, recording, l
     aws.upload("uploads/hall.wav", recording)
     pngs = expected_pngs(recording, SpectrogramConfig())
     assert len(pngs) == 4
-    answers = [QUIET_ANSWER, ALARM_ANSWER, ALARM_ANSWER, ALARM_ANSWER]
+    answers = [UNSURE_ANSWER, ALARM_ANSWER, ALARM_ANSWER, ALARM_ANSWER]
     with Stubber(app.CLASSIFIER.client) as stubber:
         for png, answer in zip(pngs, answers, strict=True):
             stubber.add_response(
                 "detect_custom_labels",
                 answer,
-                {"ProjectVersionArn": MODEL_ARN, "Image": {"Bytes": png}, "MinConfidence": 50.0},
+                {"ProjectVersionArn": MODEL_ARN, "Image": {"Bytes": png}, "MinConfidence": 0.0},
             )
         # WHEN the upload is processed
         app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/hall.wav"), lambda_context)
@@ -69,8 +86,9 @@ def test_requests_are_exact_and_answers_become_the_result(aws, app, recording, l
     for png in pngs:
         assert spectrum.decode_png(png).shape == (128, 128)
     result = aws.stored_result("results/hall.wav.json")
+    # The unsure window keeps its probability, under the threshold: not a certain no_alarm
     assert [(w["start"], w["label"], w["confidence"]) for w in result["windows"]] == [
-        (0.0, "no_alarm", 0.991),
+        (0.0, "no_alarm", 0.535),
         (2.0, "alarm", 0.9861),
         (4.0, "alarm", 0.9861),
         (6.0, "alarm", 0.9861),
