@@ -968,8 +968,16 @@ def _wav_chunks(head: bytes) -> Iterator[tuple[bytes, int, int]]:
         offset += 8 + size + (size & 1)
 
 
-# libsndfile logs "data : 264600 (should be 132278)" when a WAV's data chunk is cut short.
-_DATA_TOO_LONG = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+# libsndfile logs "data : 264600 (should be 132278)" when a WAV's data chunk is cut short,
+# "SSND : ..." for AIFF, "Data Size : ..." for AU and "riff : ..." for Wave64 (whose data
+# chunk runs to the end of its riff), each "(should be N)".
+_DATA_TOO_LONG = re.compile(
+    r"^\s*(?:data|SSND|Data Size|riff)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE
+)
+# ... and for RF64, whose 32-bit sizes are placeholders, the frame count of its ds64 chunk.
+_FRAMES_TOO_MANY = re.compile(
+    r"Calculated frame count (\d+) does not match value from 'ds64' chunk of (\d+)"
+)
 # Recorders that stream WAV write these sizes before they know the length (0x7FFFF000 is
 # SoX's, left by a `rec` that was killed): not truncation.
 _UNKNOWN_DATA_SIZES = {0, 0xFFFFFFFF, 0x7FFFFFFF, 0x7FFFF000}
@@ -981,9 +989,16 @@ def _check_declared_size(log: str, *, name: str) -> None:
     match = _DATA_TOO_LONG.search(log)
     if match and int(match.group(1)) not in _UNKNOWN_DATA_SIZES:
         declared, present = int(match.group(1)), int(match.group(2))
+        if present < declared:
+            raise AudioError(
+                f"{name}: truncated (header declares {declared} bytes of audio, "
+                f"the file holds {present})"
+            )
+    match = _FRAMES_TOO_MANY.search(log)
+    if match and int(match.group(1)) < int(match.group(2)):
         raise AudioError(
-            f"{name}: truncated (header declares {declared} bytes of audio, "
-            f"the file holds {present})"
+            f"{name}: truncated (header declares {match.group(2)} frames of audio, "
+            f"the file holds {match.group(1)})"
         )
 
 

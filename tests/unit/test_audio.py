@@ -217,6 +217,28 @@ def test_truncated_wav(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("fmt", "suffix", "declared"),
+    [
+        ("AIFF", ".aiff", "header declares 128008 bytes"),
+        ("AU", ".au", "header declares 128000 bytes"),
+        ("W64", ".w64", "header declares 128104 bytes"),
+        ("RF64", ".rf64", "header declares 64000 frames"),
+    ],
+)
+def test_truncated_files_of_other_uncompressed_formats(tmp_path, fmt, suffix, declared):
+    # GIVEN a recording cut to half its bytes (an interrupted copy), in the formats field
+    # recorders and editors write besides WAV
+    full = tmp_path / f"full{suffix}"
+    sf.write(full, tone(4.0, sr=16000), 16000, format=fmt, subtype="PCM_16")
+    path = tmp_path / f"cut{suffix}"
+    path.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    # THEN it is refused as truncated, not taken for a 2 s recording
+    with pytest.raises(AudioError, match=rf"cut\{suffix}: truncated \({declared}"):
+        load_audio(path)
+    assert len(load_audio(full)[0]) == 64000
+
+
+@pytest.mark.parametrize(
     ("riff_size", "data_size"),
     [
         (0, 0),  # hand-written recorders
