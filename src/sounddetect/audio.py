@@ -658,6 +658,10 @@ def _wav_of_unknown_size(source: AudioSource, info: AudioInfo, head: bytes) -> A
     if info.format != "WAV" or info.subtype not in _RAW_SAMPLE_BYTES:
         return None
     chunk = _wav_data_chunk(head)
+    if chunk is None and head[:4] == b"RIFF":
+        # Field recorders put kilobytes of bext, iXML and padding chunks before the audio.
+        with _bytes_of(source) as data:
+            chunk = _wav_data_chunk(data)
     if chunk is None:
         return None
     offset, declared = chunk
@@ -849,10 +853,10 @@ def _mp3_frame(data: bytes | mmap.mmap, position: int) -> tuple[int, int] | None
     return samples // 8 * bitrate // _MP3_RATES[version][rate_index] + padding, samples
 
 
-def _wav_data_chunk(head: bytes) -> tuple[int, int] | None:
+def _wav_data_chunk(head: bytes | mmap.mmap) -> tuple[int, int] | None:
     """Where the audio starts in a little-endian WAV whose ``data`` chunk header lies
     within ``head``, and the size it declares; None otherwise."""
-    if not head.startswith(b"RIFF"):
+    if head[:4] != b"RIFF":
         return None
     for chunk_id, start, size in _wav_chunks(head):
         if chunk_id == b"data":
@@ -958,7 +962,7 @@ def _wav_format_tag(head: bytes) -> int | None:
     return None
 
 
-def _wav_chunks(head: bytes) -> Iterator[tuple[bytes, int, int]]:
+def _wav_chunks(head: bytes | mmap.mmap) -> Iterator[tuple[bytes, int, int]]:
     """Each chunk of a RIFF/WAVE file whose header lies within ``head``: its id, the offset
     of its contents and the size it declares."""
     offset = 12

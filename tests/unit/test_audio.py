@@ -272,6 +272,22 @@ def test_a_recording_never_closed_decodes_to_its_last_whole_frame(
         np.testing.assert_array_equal(load_audio(source, sr=None)[0], expected)
 
 
+def test_an_unclosed_wav_with_kilobytes_of_chunks_before_its_audio(tmp_path, rng):
+    # GIVEN a field recorder's crashed file: 8 KB of padding (JUNK) between fmt and data,
+    # which lies beyond the first 4 KB read to sniff the format, and the data size left 0
+    sr = 16000
+    wav = write_wav(tmp_path / "whole.wav", noise(3.0, sr=sr, rng=rng), sr).read_bytes()
+    fmt_end = wav.index(b"data")
+    padded = wav[:fmt_end] + b"JUNK" + struct.pack("<I", 8192) + bytes(8192) + wav[fmt_end:]
+    path = tmp_path / "crashed.wav"
+    path.write_bytes(left_unclosed(padded, riff_size=0, data_size=0))
+    # THEN all of its audio is read
+    assert audio_info(path).frames == 3 * sr
+    np.testing.assert_array_equal(
+        load_audio(path, sr=None)[0], load_audio(tmp_path / "whole.wav", sr=None)[0]
+    )
+
+
 def test_a_wav_over_4_gb_whose_size_wrapped_is_read_whole(tmp_path):
     # GIVEN a WAV of 4 GB and 1 s of 16-bit audio whose writer stored the data size modulo
     # 2**32 (a sparse file: the 4 GB of silence take no disk)
