@@ -37,6 +37,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import time
 import warnings
@@ -68,6 +69,7 @@ from sounddetect.spectrum import (
     encode_png,
     render_spectrogram,
 )
+from sounddetect.windows import MIN_RECORDING_S
 from sounddetect.workers import map_in_processes
 
 logger = logging.getLogger(__name__)
@@ -108,6 +110,10 @@ CHUNK_SIZE = 16
 
 
 # -- settings ---------------------------------------------------------------------------------
+
+
+#: s3://BUCKET[/PREFIX], with a bucket name as S3 allows it: the manifests' source-refs.
+_S3_PREFIX = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/|$)"
 
 
 @dataclass(frozen=True)
@@ -208,8 +214,11 @@ class GeneratorSettings:
             )
         if not 0.0 <= self.alarm_snippets <= 1.0:
             raise ParameterError(f"alarm_snippets must be in [0, 1], got {self.alarm_snippets}")
-        if self.s3_prefix is not None and not self.s3_prefix.startswith("s3://"):
-            raise ParameterError(f"--s3-prefix must start with s3://, got {self.s3_prefix!r}")
+        if self.s3_prefix is not None and not re.match(_S3_PREFIX, self.s3_prefix):
+            raise ParameterError(
+                f"--s3-prefix must be s3://BUCKET or s3://BUCKET/PREFIX (a bucket name of "
+                f"3-63 lowercase letters, digits, dots and hyphens), got {self.s3_prefix!r}"
+            )
 
     def configs(self) -> dict[str, SpectrogramConfig]:
         """The spectrogram config of each type, built from these settings."""
@@ -360,6 +369,14 @@ def load_sources(
                 continue
             active = None
             n_samples = y.shape[-1]
+            if role == "alarm" and n_samples < MIN_RECORDING_S * sr:
+                # One beep is an alarm snippet, a non-alarm sample; detect refuses as much.
+                _skip(
+                    sources,
+                    path,
+                    f"too short to hold an alarm ({n_samples / sr:.2f} s < {MIN_RECORDING_S:g} s)",
+                )
+                continue
             if role == "background" and n_samples < window:
                 _skip(
                     sources,
@@ -743,6 +760,20 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
     per_split[next(i for i, f in enumerate(settings.split) if f > 0)] += (
         settings.samples_per_layer % 2
     )
+    lacking = [
+        f"{split} ({n_samples})"
+        for split, n_samples, fraction in zip(SPLITS, per_split, settings.split, strict=True)
+        if fraction > 0 and n_samples < 2
+    ]
+    if lacking:
+        warnings.warn(
+            f"{settings.target_path}: samples per layer count of {', '.join(lacking)}: too few "
+            f"for an alarm and a non-alarm in each split ({settings.samples_per_layer} split "
+            f"{'/'.join(f'{f:g}' for f in settings.split)}); `sounddetect train` needs both "
+            "in train and validate: raise --samples-per-layer",
+            SoundDetectWarning,
+            stacklevel=2,
+        )
     specs: list[SampleSpec] = []
     split_names: list[str] = []
     for index, (split, n_samples) in enumerate(zip(SPLITS, per_split, strict=True)):

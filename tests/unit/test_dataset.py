@@ -245,6 +245,19 @@ def test_a_source_folder_of_links_to_recordings_kept_elsewhere(tmp_path):
     assert png == image_path(target, "mel", row).read_bytes()
 
 
+def test_splits_too_small_for_both_labels_are_said(corpus, tmp_path):
+    # GIVEN 4 samples per layer count over 0.7/0.15/0.15: validate and test get none
+    target = tmp_path / "data"
+    with pytest.warns(SoundDetectWarning) as caught:
+        generate_dataset(
+            settings(*corpus, target, types=("mel",), samples_per_layer=4), progress=False
+        )
+    (message,) = [str(w.message) for w in caught if "too few" in str(w.message)]
+    assert message.startswith(f"{target}: samples per layer count of validate (0), test (0):")
+    assert "raise --samples-per-layer" in message
+    assert {row["split"] for row in read_samples(target)} == {"train"}
+
+
 def test_a_target_path_inside_a_file_is_refused(corpus, tmp_path):
     (tmp_path / "notes").write_text("a file, not a folder")
     target = tmp_path / "notes" / "data"
@@ -324,6 +337,7 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(tmp_path):
     sf.write(alarms / "silent_0.wav", np.zeros(SR * 3), SR)
     write_noise(backgrounds / "short_0.wav", seconds=2.0, seed=1)
     (alarms / ".hidden.wav").write_bytes(b"")
+    write_beeps(alarms / "click_0.wav", seconds=0.5, freq=3000)
     (alarms / "on_the_share_0.wav").symlink_to(tmp_path / "unmounted" / "beeps.wav")
     with pytest.warns(SoundDetectWarning) as caught:
         sources = load_sources(alarms, backgrounds, sample_duration=4.0)
@@ -336,10 +350,11 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(tmp_path):
         ("silent_0.wav", "silent"),
         ("short_0.wav", "shorter than SAMPLE_DURATION (2.00 s < 4 s)"),
         ("on_the_share_0.wav", f"a link to {tmp_path}/unmounted/beeps.wav, which does not exist"),
+        ("click_0.wav", "too short to hold an alarm (0.50 s < 1 s)"),
     ]:
         assert f"{name}: skipped: {reason}" in messages, name
     assert ".hidden" not in messages
-    assert len(caught) == 7
+    assert len(caught) == 8
     assert len(sources.clips["alarm"]) == 4 and len(sources.clips["background"]) == 9
     assert {entry["file"].split("/")[-1] for entry in sources.skipped} == {
         "notes.txt",
@@ -349,6 +364,7 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(tmp_path):
         "silent_0.wav",
         "short_0.wav",
         "on_the_share_0.wav",
+        "click_0.wav",
     }
 
 
@@ -495,7 +511,9 @@ def test_overwrite_never_deletes_a_folder_that_is_not_a_dataset(corpus, tmp_path
         ({"sample_duration": float("inf")}, "duration must be a finite number"),
         ({"snr_db": (10, -10)}, "MIN <= MAX"),
         ({"samples_per_layer": 0}, "samples_per_layer must be at least 1"),
-        ({"s3_prefix": "bucket/x"}, "must start with s3://"),
+        ({"s3_prefix": "bucket/x"}, "must be s3://BUCKET"),
+        ({"s3_prefix": "s3://"}, "must be s3://BUCKET"),
+        ({"s3_prefix": "s3:///datasets"}, "must be s3://BUCKET"),
         ({"sample_duration": 0.01}, "shorter than one FFT frame"),
     ],
 )
