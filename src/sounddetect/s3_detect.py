@@ -337,6 +337,14 @@ def download_upload(s3: Any, upload: S3Upload, path: Path, *, max_bytes: int) ->
     try:
         response = _call(s3.get_object, **request)
     except ClientError as exc:
+        if _code(exc) == "NoSuchVersion" or (
+            upload.version_id and _code(exc) == "InvalidArgument"
+        ):  # S3 answers InvalidArgument to a version id that is not one of its own
+            raise AudioError(
+                f"the version the event names ({upload.version_id}) is not in the bucket: "
+                "deleted since, or an event written by hand (leave out versionId, eTag and "
+                "size to take the current object)"
+            ) from exc
         if _code(exc) in MISSING_CODES:
             raise AudioError("no longer exists (deleted before it was processed)") from exc
         if _code(exc) == "InvalidObjectState":  # no retry reads it before a restore

@@ -15,6 +15,7 @@ from lambda_helpers import (
     emitted_metrics,
     event_for,
     handler_environment,
+    load_event,
 )
 
 from sounddetect.ffmpeg import FFMPEG_ENV
@@ -235,6 +236,31 @@ def test_an_archived_upload_gets_a_result_not_retries(aws, app, lambda_context, 
         f"s3://{aws.bucket}/{key}: stored in an archive storage class or tier, which S3 reads "
         "only after a restore; upload recordings with the STANDARD class"
     )
+
+
+def test_the_sample_event_with_its_own_version_id_says_so(aws, app, lambda_context, rng):
+    # GIVEN the sample event as it is in events/, but for the bucket: its versionId is the
+    # sample's, not one of this bucket's (a user trying the function by hand)
+    aws.upload("uploads/kitchen_alarm.wav", alarm_bytes(rng))
+    event = load_event("s3-put-wav.json")
+    event["Records"][0]["s3"]["bucket"]["name"] = aws.bucket
+    sample_version = event["Records"][0]["s3"]["object"]["versionId"]
+
+    app.lambda_handler(event, lambda_context)
+
+    # THEN the result says the version is not there, not that the recording was deleted
+    message = aws.stored_result("results/kitchen_alarm.wav.json")["error"]["message"]
+    assert message.endswith(
+        f"kitchen_alarm.wav: the version the event names ({sample_version}) is not in the "
+        "bucket: deleted since, or an event written by hand (leave out versionId, eTag and "
+        "size to take the current object)"
+    )
+    # and without them the current object is detected
+    del event["Records"][0]["s3"]["object"]["versionId"]
+    del event["Records"][0]["s3"]["object"]["eTag"]
+    del event["Records"][0]["s3"]["object"]["size"]
+    app.lambda_handler(event, lambda_context)
+    assert aws.stored_result("results/kitchen_alarm.wav.json")["alarm"] is True
 
 
 def test_key_outside_the_upload_prefix_is_never_processed(aws, app, lambda_context, rng):
