@@ -9,8 +9,6 @@ its result object, one WARNING line per alarm event, EMF metrics, and the retry 
 
 from __future__ import annotations
 
-from urllib.parse import unquote_plus
-
 import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -55,6 +53,16 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict:
         (the model not running, throttling, permissions). Lambda retries the event; stored
         results make the retry skip the records that succeeded.
     """
+    records = event.raw_event.get("Records") if isinstance(event.raw_event, dict) else None
+    if not isinstance(records, list):
+        # An EventBridge or console test event: no retry can make it one of S3's.
+        keys = ", ".join(sorted(event.raw_event)) if isinstance(event.raw_event, dict) else ""
+        logger.error(
+            f"not an S3 event notification (no Records; keys: {keys or 'none'}): nothing "
+            "processed; the function takes the ObjectCreated events of its bucket"
+        )
+        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+        return {"results": []}
     outcomes = [handle_record(record, context) for record in event.records]
     failed = [outcome.result["error"]["message"] for outcome in outcomes if outcome.retry]
     if failed:
@@ -74,14 +82,12 @@ def handle_record(record: S3EventRecord, context: LambdaContext) -> RecordOutcom
     """Process one record; failures are logged and returned, never raised, so the other
     records of the event still run. A recording that would outlast the invocation gets an
     error result instead (``time_left_s``)."""
-    obj = record.s3.get_object
-    upload = S3Upload(
-        bucket=record.s3.bucket.name,
-        key=unquote_plus(obj.key),
-        version_id=obj.version_id,
-        etag=obj.etag,
-        size=obj.get("size"),
-    )
+    try:
+        upload = S3Upload.from_record(record.raw_event)
+    except SoundDetectError as exc:  # not retried: no retry gives the record a key
+        outcome = RecordOutcome(error_result("event record", exc), "rejected")
+        report(outcome)
+        return outcome
     logger.append_keys(bucket=upload.bucket, key=upload.key)
     try:
         outcome = process_upload(

@@ -33,6 +33,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -115,6 +116,40 @@ class S3Upload:
     def uri(self) -> str:
         """``s3://bucket/key``: the result's ``file``."""
         return f"s3://{self.bucket}/{self.key}"
+
+    @classmethod
+    def from_record(cls, record: Any) -> S3Upload:
+        """The upload one record of an S3 event notification names.
+
+        Raises
+        ------
+        AudioError
+            The record is not an S3 object notification (a record of another service, a
+            test event missing its bucket or key).
+        """
+        try:
+            bucket, obj = record["s3"]["bucket"]["name"], record["s3"]["object"]
+            key = obj["key"]
+        except (KeyError, TypeError):
+            key = bucket = None
+        if not (isinstance(bucket, str) and bucket and isinstance(key, str) and key):
+            shape = (
+                f"eventSource {record.get('eventSource')!r}, keys {', '.join(sorted(record))}"
+                if isinstance(record, dict)
+                else type(record).__name__
+            )
+            raise AudioError(
+                f"not an S3 object notification ({shape}): the function takes the "
+                "ObjectCreated events of its bucket, with s3.bucket.name and s3.object.key"
+            )
+        size = obj.get("size")
+        return cls(
+            bucket=bucket,
+            key=unquote_plus(key),
+            version_id=obj.get("versionId") or None,
+            etag=obj.get("eTag") or "",
+            size=int(size) if isinstance(size, int | str) and str(size).isdigit() else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -341,9 +376,9 @@ def download_upload(s3: Any, upload: S3Upload, path: Path, *, max_bytes: int) ->
             upload.version_id and _code(exc) == "InvalidArgument"
         ):  # S3 answers InvalidArgument to a version id that is not one of its own
             raise AudioError(
-                f"the version the event names ({upload.version_id}) is not in the bucket: "
-                "deleted since, or an event written by hand (leave out versionId, eTag and "
-                "size to take the current object)"
+                f"no longer exists: the version the event names ({upload.version_id}) is not "
+                "in the bucket (deleted before it was processed, or an event written by "
+                "hand: leave out versionId, eTag and size to take the current object)"
             ) from exc
         if _code(exc) in MISSING_CODES:
             raise AudioError("no longer exists (deleted before it was processed)") from exc

@@ -251,9 +251,9 @@ def test_the_sample_event_with_its_own_version_id_says_so(aws, app, lambda_conte
     # THEN the result says the version is not there, not that the recording was deleted
     message = aws.stored_result("results/kitchen_alarm.wav.json")["error"]["message"]
     assert message.endswith(
-        f"kitchen_alarm.wav: the version the event names ({sample_version}) is not in the "
-        "bucket: deleted since, or an event written by hand (leave out versionId, eTag and "
-        "size to take the current object)"
+        f"kitchen_alarm.wav: no longer exists: the version the event names ({sample_version}) "
+        "is not in the bucket (deleted before it was processed, or an event written by hand: "
+        "leave out versionId, eTag and size to take the current object)"
     )
     # and without them the current object is detected
     del event["Records"][0]["s3"]["object"]["versionId"]
@@ -261,6 +261,41 @@ def test_the_sample_event_with_its_own_version_id_says_so(aws, app, lambda_conte
     del event["Records"][0]["s3"]["object"]["size"]
     app.lambda_handler(event, lambda_context)
     assert aws.stored_result("results/kitchen_alarm.wav.json")["alarm"] is True
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {},  # the console's hello-world test event
+        {"detail-type": "Object Created", "source": "aws.s3", "detail": {}},  # EventBridge
+    ],
+)
+def test_an_event_that_is_not_s3_s_is_said_and_not_retried(aws, app, lambda_context, capsys, event):
+    assert app.lambda_handler(event, lambda_context) == {"results": []}
+    (line,) = [line for line in app.logs() if line["level"] == "ERROR"]
+    assert line["message"].startswith("not an S3 event notification (no Records; keys: ")
+    assert aws.result_keys() == []
+    assert emitted_metrics(capsys.readouterr().out)["EventsRejected"] == 1
+
+
+def test_a_malformed_record_is_rejected_and_the_others_go_on(aws, app, lambda_context, rng):
+    # GIVEN a two-record event whose first record lacks its key, and one from SQS
+    aws.upload("uploads/a.wav", alarm_bytes(rng))
+    event = event_for(aws, "s3-put-two-records.json", "uploads/a.wav", "uploads/a.wav")
+    del event["Records"][0]["s3"]["object"]["key"]
+    event["Records"].append({"eventSource": "aws:sqs", "body": "{}"})
+
+    response = app.lambda_handler(event, lambda_context)
+
+    # THEN each malformed record gets one line, the good one its result; nothing is retried
+    statuses = [r["status"] for r in response["results"]]
+    assert statuses == ["rejected", "processed", "rejected"]
+    assert aws.stored_result("results/a.wav.json")["alarm"] is True
+    rejected = [line["message"] for line in app.logs() if line["message"].startswith("rejected")]
+    assert rejected[0].startswith(
+        "rejected: event record: not an S3 object notification (eventSource 'aws:s3', keys "
+    )
+    assert "eventSource 'aws:sqs', keys body, eventSource)" in rejected[1]
 
 
 def test_key_outside_the_upload_prefix_is_never_processed(aws, app, lambda_context, rng):
