@@ -20,6 +20,7 @@ from sounddetect.exceptions import SoundDetectError
 from sounddetect.lambda_config import make_classifier, read_settings
 from sounddetect.result import error_result
 from sounddetect.s3_detect import (
+    AlertNotSentError,
     FailedRecordsError,
     RecordOutcome,
     S3Upload,
@@ -98,6 +99,15 @@ def handle_record(record: S3EventRecord, context: LambdaContext) -> RecordOutcom
             sns=SNS,
             time_left_s=context.get_remaining_time_in_millis() / 1000,
         )
+    except AlertNotSentError as exc:  # the alarm reaches the log even so
+        for alarm_event in exc.result["events"]:
+            logger.warning(
+                f"smoke alarm {alarm_event['start']:g}-{alarm_event['end']:g} s in "
+                f"{exc.result['file']} (its alert was not sent)",
+                extra={"alarm_event": alarm_event},
+            )
+        result = error_result(upload.uri, exc, classifier=CLASSIFIER.describe())
+        outcome = RecordOutcome(result, "failed")
     except Exception as exc:  # an S3/SNS fault: this record is retried, the others go on
         logger.exception("upload not processed; the event will be retried")
         result = error_result(upload.uri, exc, classifier=CLASSIFIER.describe())

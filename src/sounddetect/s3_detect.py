@@ -80,6 +80,19 @@ SUBJECT_MAX_CHARS = 99
 RESULT_MARGIN_S = 20.0
 
 
+class AlertNotSentError(SoundDetectError):
+    """An alarm was detected but SNS refused or failed its alert.
+
+    Nothing is stored, so Lambda's retry detects and alerts again (and the failed-events
+    queue keeps the event); ``result`` carries the detection, so the alarm is at least in
+    the log whatever the alert's fate.
+    """
+
+    def __init__(self, result: dict[str, Any], cause: BaseException) -> None:
+        super().__init__(f"{result['file']}: alarm detected, but its alert was not sent ({cause})")
+        self.result = result
+
+
 class FailedRecordsError(SoundDetectError):
     """Some records of an event failed in a way a retry (or a fixed configuration) may cure.
 
@@ -250,9 +263,12 @@ def process_upload(
     Raises
     ------
     TransientError
-        S3 or SNS throttled or could not be reached.
+        S3 throttled or could not be reached.
+    AlertNotSentError
+        An alarm was detected, but SNS refused or failed its alert (a deleted topic, a
+        missing permission, throttling); the exception carries the result.
     botocore.exceptions.ClientError
-        Any other S3 or SNS refusal (permissions, a missing bucket or topic).
+        Any other S3 refusal (permissions, a missing bucket).
     """
     started = time.monotonic()
     deadline = None if time_left_s is None else started + time_left_s - RESULT_MARGIN_S
@@ -315,7 +331,12 @@ def process_upload(
     alert_id = None
     if result["alarm"] and settings.topic_arn:
         subject, message = alert_message(result, result_uri=result_uri)
-        response = _call(sns.publish, TopicArn=settings.topic_arn, Subject=subject, Message=message)
+        try:
+            response = _call(
+                sns.publish, TopicArn=settings.topic_arn, Subject=subject, Message=message
+            )
+        except (ClientError, TransientError) as exc:
+            raise AlertNotSentError(result, exc) from exc
         alert_id = response["MessageId"]
     _call(
         s3.put_object,

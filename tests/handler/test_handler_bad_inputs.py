@@ -298,6 +298,23 @@ def test_a_malformed_record_is_rejected_and_the_others_go_on(aws, app, lambda_co
     assert "eventSource 'aws:sqs', keys body, eventSource)" in rejected[1]
 
 
+def test_an_alarm_whose_alert_fails_is_in_the_log_and_retried(aws, app, lambda_context, rng):
+    # GIVEN an alarm recording and an alert topic deleted since the deployment
+    aws.upload("uploads/kitchen.wav", alarm_bytes(rng))
+    aws.sns.delete_topic(TopicArn=aws.topic_arn)
+
+    # WHEN it is delivered THEN the event fails for a retry, nothing is stored (the retry
+    # alerts again), and the alarm is in the log all the same
+    with pytest.raises(FailedRecordsError, match="alarm detected, but its alert was not sent"):
+        app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/kitchen.wav"), lambda_context)
+    assert aws.result_keys() == []
+    warnings = [line["message"] for line in app.logs() if line["level"] == "WARNING"]
+    assert warnings and all(
+        message.startswith("smoke alarm ") and message.endswith("(its alert was not sent)")
+        for message in warnings
+    )
+
+
 def test_key_outside_the_upload_prefix_is_never_processed(aws, app, lambda_context, rng):
     # A result key (or anything outside uploads/) reaching the function must not loop.
     aws.upload("results/kitchen.wav", alarm_bytes(rng))
