@@ -204,6 +204,33 @@ def test_a_link_to_a_recording_that_is_gone_is_reported(
     assert results["alarm_kitchen.wav"]["alarm"] is True
 
 
+def test_linked_folders_are_searched_once_and_gone_ones_reported(
+    capsys, recordings, tiny_model_dir, tmp_path, rng
+):
+    # GIVEN a share linked into the folder, a link back up the tree, and a link to a share
+    # that is not mounted
+    share = tmp_path / "share"
+    write_wav(share / "cam1" / "porch.wav", noise(5.0, sr=SR, rng=rng), SR)
+    (recordings / "share").symlink_to(share)
+    (recordings / "sub" / "up").symlink_to(recordings)
+    (recordings / "cam2").symlink_to(tmp_path / "unmounted" / "cam2")
+    argv = [recordings, "--model", tiny_model_dir, "--format", "json"]
+    code, out, err = run_cli(capsys, *argv)
+    # THEN the share's recording is detected, every recording once, and the gone one said
+    files = [json.loads(line)["file"] for line in out.splitlines()]
+    assert sorted(files) == sorted(
+        [
+            str(recordings / "alarm_kitchen.wav"),
+            str(recordings / "cam2"),
+            str(recordings / "share" / "cam1" / "porch.wav"),
+            str(recordings / "sub" / "no_alarm_hall.wav"),
+        ]
+    )
+    assert code == 1
+    line = f"error: {recordings / 'cam2'}: a link to {tmp_path / 'unmounted' / 'cam2'}, which"
+    assert any(err_line.startswith(line) for err_line in err.splitlines())
+
+
 def test_missing_model_is_a_usage_error(capsys, recordings, tmp_path):
     code, out, err = run_cli(capsys, recordings, "--model", tmp_path / "no-model")
     assert code == 2 and out == ""

@@ -1,6 +1,7 @@
 """``sounddetect detect``: find alarms in recordings with a trained model.
 
-Every FILE is processed; every DIR is searched recursively (hidden entries skipped) for
+Every FILE is processed; every DIR is searched recursively (hidden entries skipped, linked
+folders followed) for
 files with an audio suffix (:data:`sounddetect.audio.AUDIO_SUFFIXES`, plus the formats only
 ffmpeg decodes, :data:`sounddetect.audio.FFMPEG_AUDIO_SUFFIXES`: without ffmpeg each of them
 is reported rather than skipped). Results go to stdout, a
@@ -206,26 +207,55 @@ def collect_inputs(arguments: list[str]) -> list[tuple[str, Exception | None]]:
     for argument in arguments:
         path = Path(argument)
         if path.is_dir():
-            # A link whose recording is gone (an unmounted share) is reported, not skipped.
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if (p.is_file() or _is_broken_link(p))
-                and p.suffix.lower() in SCANNED_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not found:
+            found, unreadable = _scan_folder(path)
+            if not found and not unreadable:
                 problem = AudioError(
                     f"{argument}: no audio files in this folder (looked recursively for "
                     f"{', '.join(SCANNED_SUFFIXES)})"
                 )
                 inputs.append((argument, problem))
             inputs.extend((str(p), _missing(str(p)) if _is_broken_link(p) else None) for p in found)
+            inputs.extend(unreadable)
         elif path.exists():
             inputs.append((argument, None))
         else:
             inputs.append((argument, _missing(argument)))
     return inputs
+
+
+def _scan_folder(folder: Path) -> tuple[list[Path], list[tuple[str, Exception]]]:
+    """The audio files under ``folder`` (hidden entries skipped), and the folders that could
+    not be read, each with its problem.
+
+    Linked folders are followed (a share linked into the folder), each real folder once. A
+    link whose recording is gone, or whose folder is (an unmounted share), is reported,
+    not passed over.
+    """
+    found: list[Path] = []
+    unreadable: list[tuple[str, Exception]] = []
+    seen: set[str] = set()
+
+    def refused(error: OSError) -> None:
+        where = error.filename or folder
+        reason = error.strerror or error
+        unreadable.append((str(where), AudioError(f"{where}: folder not readable ({reason})")))
+
+    for root, dirs, files in os.walk(folder, onerror=refused, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:  # a link back up the tree
+            dirs.clear()
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            candidate = Path(root) / name
+            if name.startswith("."):
+                continue
+            if candidate.suffix.lower() in SCANNED_SUFFIXES and candidate.is_file():
+                found.append(candidate)
+            elif _is_broken_link(candidate) and candidate.suffix.lower() in (*SCANNED_SUFFIXES, ""):
+                found.append(candidate)  # a recording, or a folder of them, that is gone
+    return sorted(found), unreadable
 
 
 def _is_broken_link(path: Path) -> bool:
