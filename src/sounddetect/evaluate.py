@@ -93,9 +93,16 @@ def dataset_config(target_path: str | Path, *, kind: str = "mel") -> Spectrogram
     Raises
     ------
     ParameterError
-        If ``dataset.json`` is missing, not a dataset's, or holds no config for ``kind``.
+        If ``dataset.json`` is missing, not a dataset's, or holds no config for ``kind``, or
+        the dataset is incomplete (its generation was interrupted).
     """
-    configs = dataset.read_dataset_info(target_path).get("configs", {})
+    info = dataset.read_dataset_info(target_path)
+    if info.get("complete") is False:
+        raise ParameterError(
+            f"{target_path}: an interrupted `sounddetect generate` left this dataset incomplete; "
+            "generate it again (with --overwrite)"
+        )
+    configs = info.get("configs", {})
     if kind not in configs:
         raise ParameterError(
             f"{target_path} has no {kind!r} images; types present: {', '.join(configs) or 'none'}"

@@ -155,6 +155,7 @@ def test_missing_sources_and_unknown_types_are_usage_errors(corpus, tmp_path, ca
         (["generate", "--min-active-s", "nan"], "argument --min-active-s: must be finite"),
         (["generate", "--alarm-snippets", "2"], "argument --alarm-snippets: must be in [0, 1]"),
         (["train", "data", "--seed", "-1"], "argument --seed: must be >= 0, got '-1'"),
+        (["train", "data", "--seed", str(2**64)], "argument --seed: must be below 2**32"),
     ],
 )
 def test_bad_flag_values_are_usage_errors_quoting_the_flag(argv, reason, capsys):

@@ -186,6 +186,18 @@ def test_overwrite_never_replaces_what_is_not_a_model(
     assert after == before
 
 
+def test_an_incomplete_dataset_is_refused_by_name(tmp_path, capsys):
+    # GIVEN a dataset whose generation was interrupted (dataset.json says so)
+    data = write_tiny_dataset(tmp_path / "data")
+    info = json.loads((data / "dataset.json").read_text())
+    (data / "dataset.json").write_text(json.dumps({**info, "complete": False}))
+    (data / "samples.csv").unlink()
+    # THEN train says so, not that a file is missing
+    argv = ["train", str(data), "--out", str(tmp_path / "m"), "--epochs", "1"]
+    assert main(argv) == 2
+    assert "left this dataset incomplete; generate it again" in capsys.readouterr().err
+
+
 def test_an_out_inside_a_file_is_refused_before_training(tiny_dataset, tmp_path, capsys):
     (tmp_path / "notes").write_text("a file, not a folder")
     out = tmp_path / "notes" / "model"

@@ -22,6 +22,14 @@ from sounddetect.cli.argtypes import (
 from sounddetect.spectrum import SPECTROGRAM_TYPES
 
 
+def training_seed(text: str) -> int:
+    """A seed PyTorch takes whole: 0 to 2**32 - 1 (a larger one overflows or wraps)."""
+    value = non_negative_int(text)
+    if value >= 2**32:
+        raise argparse.ArgumentTypeError(f"must be below 2**32, got {text!r}")
+    return value
+
+
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags shared with ``sounddetect compare``."""
     parser.add_argument(
@@ -42,7 +50,7 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
         "--learning-rate", type=positive_float, default=3e-3, help="peak AdamW learning rate"
     )
     parser.add_argument(
-        "--seed", type=non_negative_int, default=0, help="seed of weights, order, augmentation"
+        "--seed", type=training_seed, default=0, help="seed of weights, order, augmentation"
     )
     parser.add_argument(
         "--threads", type=positive_int, default=2, help="PyTorch threads for training"
