@@ -566,7 +566,10 @@ def _open(source: AudioSource, info: AudioInfo | None = None) -> Iterator[sf.Sou
     offset = None if info is None else info.raw_data_offset
     with ExitStack() as stack:
         if isinstance(source, str | os.PathLike):
-            handle = source if offset is None else stack.enter_context(open(source, "rb"))
+            # As bytes: libsndfile's wrapper encodes a str strictly, so a name that is not
+            # UTF-8 (a camera's, a FAT stick's) would not open.
+            path = os.fsencode(source)
+            handle = path if offset is None else stack.enter_context(open(path, "rb"))
         else:
             source.seek(0)
             handle = source

@@ -358,6 +358,10 @@ def load_sources(
                 # samples.csv joins file lists with ";".
                 _skip(sources, path, "';' in the file name")
                 continue
+            if not _is_utf8(str(path)):
+                # samples.csv and dataset.json, UTF-8 text, could not record its name.
+                _skip(sources, path, "file name not in UTF-8; rename it")
+                continue
             try:
                 y = _load_source(path, sr=sr)
             except AudioError as exc:
@@ -628,6 +632,14 @@ def _manifest_line(
 
 def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # os.fsdecode's surrogates for bytes that are not UTF-8
+        return False
+    return True
 
 
 def check_creatable(path: Path, *, what: str) -> None:

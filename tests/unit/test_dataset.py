@@ -1,6 +1,7 @@
 """Datasets: layout, side files, manifests, splits, determinism, rebuilding, bad input."""
 
 import json
+import os
 import shutil
 import warnings
 from pathlib import Path
@@ -338,6 +339,8 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(tmp_path):
     write_noise(backgrounds / "short_0.wav", seconds=2.0, seed=1)
     (alarms / ".hidden.wav").write_bytes(b"")
     write_beeps(alarms / "click_0.wav", seconds=0.5, freq=3000)
+    write_beeps(alarms / "latin1.wav", seconds=5.0, freq=3000)
+    (alarms / "latin1.wav").rename(alarms / os.fsdecode(b"caf\xe9_0.wav"))
     (alarms / "on_the_share_0.wav").symlink_to(tmp_path / "unmounted" / "beeps.wav")
     with pytest.warns(SoundDetectWarning) as caught:
         sources = load_sources(alarms, backgrounds, sample_duration=4.0)
@@ -351,10 +354,11 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(tmp_path):
         ("short_0.wav", "shorter than SAMPLE_DURATION (2.00 s < 4 s)"),
         ("on_the_share_0.wav", f"a link to {tmp_path}/unmounted/beeps.wav, which does not exist"),
         ("click_0.wav", "too short to hold an alarm (0.50 s < 1 s)"),
+        (os.fsdecode(b"caf\xe9_0.wav"), "file name not in UTF-8; rename it"),
     ]:
         assert f"{name}: skipped: {reason}" in messages, name
     assert ".hidden" not in messages
-    assert len(caught) == 8
+    assert len(caught) == 9
     assert len(sources.clips["alarm"]) == 4 and len(sources.clips["background"]) == 9
     assert {entry["file"].split("/")[-1] for entry in sources.skipped} == {
         "notes.txt",
@@ -365,6 +369,7 @@ def test_unusable_files_are_skipped_with_a_warning_naming_them(tmp_path):
         "short_0.wav",
         "on_the_share_0.wav",
         "click_0.wav",
+        os.fsdecode(b"caf\xe9_0.wav"),
     }
 
 

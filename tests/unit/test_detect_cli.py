@@ -410,6 +410,27 @@ def test_a_reader_that_stops_early_ends_detect_quietly(tmp_path, rng, tiny_model
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
 
 
+def test_a_file_name_that_is_not_utf8_is_detected_and_printed(tmp_path, rng, tiny_model_dir):
+    # GIVEN a recording whose name is Latin-1 bytes (a camera's, a FAT stick's), and stdout
+    # in strict UTF-8 (as a UTF-8 locale sets it)
+    alarm = noise(14.0, sr=SR, rng=rng, amplitude=0.01)
+    alarm[4 * SR : 12 * SR] += tone(8.0, sr=SR)
+    name = os.fsdecode(b"K\xfcche.wav")
+    write_wav(tmp_path / "kitchen.wav", alarm, SR).rename(tmp_path / name)
+    command = ["detect", str(tmp_path), "--model", str(tiny_model_dir), "--format", "json"]
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from sounddetect.cli import main; sys.exit(main())"]
+        + command,
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=120,
+    )
+    # THEN it is decoded and detected, and its JSON line names it (as "\udcfc")
+    assert done.returncode == 0, done.stderr.decode()
+    (result,) = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert result["file"] == str(tmp_path / name) and result["alarm"] is True
+
+
 BLAS_THREADS_AFTER_THE_CLI = """
 import json
 import os

@@ -72,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     warnings.simplefilter("always", SoundDetectWarning)
     warnings.showwarning = _show_warning
+    # A file name that is not UTF-8 (a camera's, a FAT stick's) reaches Python with
+    # surrogates; printed strictly it would end the run. As "\udcff" it is still valid JSON.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         return args.run(args)
     except ParameterError as exc:
