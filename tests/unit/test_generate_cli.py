@@ -214,3 +214,30 @@ def test_preview_writes_every_type_and_a_contact_sheet(corpus, tmp_path, capsys)
     with Image.open(sheet) as image:
         assert image.format == "PNG" and image.width > 3 * image.height
     assert "alarm: alarms/piezo_" in capsys.readouterr().out
+    # A second run replaces them only with --overwrite, refused before any work otherwise
+    (out / "mel_alarm.png").write_bytes(b"the user's picture")
+    assert main([*argv, "--out", str(out), "--sheet", str(sheet)]) == 2
+    assert "exists (17 of the outputs do); pass --overwrite" in capsys.readouterr().err
+    assert (out / "mel_alarm.png").read_bytes() == b"the user's picture"
+    assert main([*argv, "--out", str(out), "--sheet", str(sheet), "--overwrite"]) == 0
+    assert (out / "mel_alarm.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "reason"),
+    [
+        ("--sheet", "sheet.xyz", "the contact sheet is a PNG; name it *.png"),
+        ("--out", "notes.txt", "exists and is not a folder"),
+    ],
+)
+def test_preview_refuses_outputs_it_cannot_write_before_any_work(
+    corpus, tmp_path, capsys, option, value, reason
+):
+    (tmp_path / "notes.txt").write_text("the user's")
+    alarms, backgrounds = corpus
+    argv = ["preview", "--alarm-source", str(alarms), "--background-source", str(backgrounds)]
+    argv += ["--out", str(tmp_path / "preview"), "--sheet", str(tmp_path / "sheet.png")]
+    argv += [option, str(tmp_path / value)]
+    assert main(argv) == 2
+    assert reason in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

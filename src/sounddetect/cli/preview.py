@@ -16,8 +16,9 @@ import numpy as np
 
 from sounddetect.cli import HelpFormatter
 from sounddetect.cli.generate import add_source_arguments, from_environment, parse_types
-from sounddetect.dataset import load_sources
-from sounddetect.mixing import draw_sample_specs, mix_sample
+from sounddetect.dataset import check_creatable, load_sources
+from sounddetect.exceptions import ParameterError
+from sounddetect.mixing import LABELS, draw_sample_specs, mix_sample
 from sounddetect.spectrum import SpectrogramConfig, encode_png, render_spectrogram
 
 #: Column titles of the contact sheet.
@@ -53,6 +54,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--types", nargs="+", default=["all"], metavar="TYPE", help="types")
     parser.add_argument(
         "--snr-db", type=float, default=10.0, help="alarm-to-background ratio of the example"
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace example PNGs and a sheet that exist"
     )
     parser.set_defaults(run=run)
     return parser
@@ -92,8 +96,27 @@ def write_contact_sheet(
     plt.close(figure)
 
 
+def check_outputs(out: Path, sheet: Path, kinds: Sequence[str], *, overwrite: bool) -> None:
+    """Refuse, before any work, outputs that cannot be written or would replace files
+    without ``overwrite``."""
+    if sheet.suffix.lower() != ".png":
+        raise ParameterError(f"--sheet {sheet}: the contact sheet is a PNG; name it *.png")
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"--out {out}: exists and is not a folder")
+    check_creatable(out, what="--out")
+    check_creatable(sheet, what="--sheet")
+    paths = [out / f"{kind}_{label}.png" for kind in kinds for label in LABELS] + [sheet]
+    existing = [path for path in paths if path.exists()]
+    if existing and not overwrite:
+        raise ParameterError(
+            f"{existing[0]} exists ({len(existing)} of the outputs do); pass --overwrite to "
+            "replace them"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     kinds = parse_types(args.types)
+    check_outputs(args.out, args.sheet, kinds, overwrite=args.overwrite)
     duration = from_environment(args, "sample_duration")
     sources = load_sources(
         from_environment(args, "alarm_source"),
