@@ -141,7 +141,10 @@ def report(outcome: RecordOutcome) -> None:
         logger.info(f"rejected: {result['error']['message']}", extra=details)
         metrics.add_metric(name="FilesRejected", unit=MetricUnit.Count, value=1)
         return
-    logger.info(f"{'ALARM' if result['alarm'] else 'no alarm'}: {result['file']}", extra=details)
+    verdict = f"{'ALARM' if result['alarm'] else 'no alarm'}: {result['file']}"
+    if outcome.status == "superseded":
+        verdict += " (an older version: the newer upload's result stays stored)"
+    logger.info(verdict, extra=details)
     for alarm_event in result["events"]:
         logger.warning(
             f"smoke alarm {alarm_event['start']:g}-{alarm_event['end']:g} s in {result['file']}",

@@ -178,6 +178,8 @@ class RecordOutcome:
         was stored. ``duplicate``: a result for the same ETag was already stored; nothing
         was redone. ``rejected``: not a file under the upload prefix (a folder marker);
         nothing stored. ``failed``: a retry or a configuration fix may help; nothing stored.
+        ``superseded``: detection ran (and alerted) on a version of the key that a newer
+        upload, whose result is stored, has replaced; its result was not stored over that.
     result_uri : str or None
         Where the result is stored.
     alert_id : str or None
@@ -338,6 +340,10 @@ def process_upload(
         except (ClientError, TransientError) as exc:
             raise AlertNotSentError(result, exc) from exc
         alert_id = response["MessageId"]
+    if upload.version_id and _newer_result_stored(s3, upload, stored_key):
+        # A late delivery (a retry) of an upload replaced since: its result must not take
+        # the place of the newer one's. Its alert went out; the log keeps its result.
+        return outcome(result, "superseded", alert_id=alert_id)
     _call(
         s3.put_object,
         Bucket=upload.bucket,
@@ -500,6 +506,21 @@ def _with_current_etag(s3: Any, upload: S3Upload) -> S3Upload:
         etag=head["ETag"].strip('"'),
         size=head.get("ContentLength", upload.size),
     )
+
+
+def _newer_result_stored(s3: Any, upload: S3Upload, key: str) -> bool:
+    """Whether the upload is an older version of its key, and the current version's result
+    is stored already."""
+    try:
+        current = _call(s3.head_object, Bucket=upload.bucket, Key=upload.key).get("VersionId")
+        if current in (None, upload.version_id):
+            return False
+        stored = _call(s3.head_object, Bucket=upload.bucket, Key=key)
+    except ClientError as exc:
+        if _code(exc) in MISSING_CODES:  # the key deleted since, or no result yet
+            return False
+        raise
+    return stored.get("Metadata", {}).get(VERSION_METADATA) == current
 
 
 def _stored_result(s3: Any, upload: S3Upload, key: str) -> dict[str, Any] | None:

@@ -203,6 +203,29 @@ def test_a_new_upload_under_the_same_key_is_processed_again(
     assert len(versions["Versions"]) == 2  # the first result is kept as an older version
 
 
+def test_a_late_event_of_an_older_version_keeps_the_newer_result(
+    aws, app, alarm_wav, quiet_wav, lambda_context
+):
+    # GIVEN an alarm uploaded, then a quiet recording under the same key (a device that
+    # uploads to latest.wav), and the first upload's event delivered last (a retry)
+    aws.upload("uploads/latest.wav", alarm_wav)
+    first = event_for(aws, "s3-put-wav.json", "uploads/latest.wav")
+    aws.upload("uploads/latest.wav", quiet_wav)
+    second = event_for(aws, "s3-put-wav.json", "uploads/latest.wav")
+    invoke(app, second, lambda_context)
+
+    response = invoke(app, first, lambda_context)
+
+    # THEN the older recording's alarm is alerted and logged, but the stored result stays
+    # the current recording's, and a repeat of the second event is a duplicate
+    assert response["results"][0]["status"] == "superseded"
+    assert aws.stored_result("results/latest.wav.json")["alarm"] is False
+    assert len(aws.alerts()) == 1
+    (line,) = [line for line in app.logs() if line.get("status") == "superseded"]
+    assert line["message"].startswith("ALARM: ") and line["result"]["alarm"] is True
+    assert invoke(app, second, lambda_context)["results"][0]["status"] == "duplicate"
+
+
 def test_encoded_key_with_spaces_plus_and_non_ascii(aws, app, alarm_wav, lambda_context):
     event = load_event("s3-put-encoded-key.json")
     key = "uploads/Küche Alarm+Test (1).wav"
