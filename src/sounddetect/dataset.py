@@ -206,6 +206,12 @@ class GeneratorSettings:
                 f"need sample_duration > 0 and min_active_s >= 0, got {self.sample_duration} "
                 f"and {self.min_active_s}"
             )
+        fmax = SpectrogramConfig.fmax
+        if self.sr < 2 * fmax:  # said so, not as the config's own fmin/fmax complaint
+            raise ParameterError(
+                f"--sr {self.sr} Hz: the images show up to {fmax:g} Hz, which takes a rate of "
+                f"at least {2 * fmax:g} Hz (sources at lower rates are resampled up)"
+            )
         self.configs()  # validates sr and duration against the spectrogram config
         if self.min_active_s > self.sample_duration:
             raise ParameterError(

@@ -518,6 +518,7 @@ def test_overwrite_never_deletes_a_folder_that_is_not_a_dataset(corpus, tmp_path
         ({"samples_per_layer": 0}, "samples_per_layer must be at least 1"),
         ({"s3_prefix": "bucket/x"}, "must be s3://BUCKET"),
         ({"s3_prefix": "s3://"}, "must be s3://BUCKET"),
+        ({"sr": 8000}, r"--sr 8000 Hz: the images show up to 8000 Hz, which takes a rate of at"),
         ({"s3_prefix": "s3:///datasets"}, "must be s3://BUCKET"),
         ({"sample_duration": 0.01}, "shorter than one FFT frame"),
     ],
