@@ -254,9 +254,11 @@ def process_upload(
         afterwards); default the system's temporary directory (``/tmp`` on Lambda).
     time_left_s : float or None
         The invocation's time left (the Lambda context's remaining time). A recording that
-        would not be classified with :data:`RESULT_MARGIN_S` of it to spare is refused
-        (an error result, not retried, saying how long a recording may be): a timed-out
-        invocation would store nothing, and be retried to time out again. None: no limit.
+        would not be classified with :data:`RESULT_MARGIN_S` of it to spare is refused,
+        saying how long a recording may be: with a local model as an error result, not
+        retried (a timed-out invocation would store nothing, and be retried to time out
+        again); with Rekognition, whose pace may be throttling's, as a failure for Lambda
+        to retry. None: no limit.
 
     Returns
     -------
