@@ -231,6 +231,20 @@ def test_linked_folders_are_searched_once_and_gone_ones_reported(
     assert any(err_line.startswith(line) for err_line in err.splitlines())
 
 
+def test_a_line_break_in_a_file_name_keeps_each_error_and_row_one_line(
+    capsys, tiny_model_dir, tmp_path
+):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "take\n2.wav").write_bytes(b"not audio")
+    code, out, err = run_cli(capsys, folder, "--model", tiny_model_dir)
+    assert code == 1
+    errors = [line for line in err.splitlines() if "take" in line]
+    assert errors == [f"error: {folder}/take\\n2.wav: not readable audio (Format not recognised)"]
+    rows = out.splitlines()[1:]
+    assert len(rows) == 1 and "/take\\n2.wav  " in rows[0] and "ERROR" in rows[0]
+
+
 def test_missing_model_is_a_usage_error(capsys, recordings, tmp_path):
     code, out, err = run_cli(capsys, recordings, "--model", tmp_path / "no-model")
     assert code == 2 and out == ""

@@ -180,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
             )
         if result["error"]:
             n_failed += 1
-            print(f"error: {result['error']['message']}", file=sys.stderr)
+            print(f"error: {one_line(result['error']['message'])}", file=sys.stderr)
         elif result["alarm"]:
             n_alarm += 1
         if writer is None:
@@ -221,6 +221,12 @@ def collect_inputs(arguments: list[str]) -> list[tuple[str, Exception | None]]:
         else:
             inputs.append((argument, _missing(argument)))
     return inputs
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and tabs written as ``\\n``, ``\\r``, ``\\t``: a file name
+    may hold them, and an error or a table row must stay one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
 
 
 def _scan_folder(folder: Path) -> tuple[list[Path], list[tuple[str, Exception]]]:
@@ -312,13 +318,13 @@ class TableWriter:
     """Print one table row per result as it arrives: file, duration, verdict, events."""
 
     def __init__(self, inputs: list[tuple[str, Exception | None]]) -> None:
-        widest = max((len(path) for path, _ in inputs), default=4)
+        widest = max((len(one_line(path)) for path, _ in inputs), default=4)
         self.width = min(max(widest, 4), MAX_NAME_WIDTH)
         header = f"{'FILE':<{self.width}}  {'DURATION':>9}  {'ALARM':<5}  EVENTS"
         print(f"{header} (start-end s, confidence)", flush=True)
 
     def write(self, result: dict[str, Any]) -> None:
-        name = result["file"]
+        name = one_line(result["file"])
         if len(name) > self.width:
             name = "..." + name[-(self.width - 3) :]
         if result["error"]:
@@ -330,4 +336,5 @@ class TableWriter:
             detail = "; ".join(
                 f"{e['start']:.1f}-{e['end']:.1f} ({e['confidence']:.2f})" for e in result["events"]
             )
-        print(f"{name:<{self.width}}  {duration:>9}  {verdict:<5}  {detail}".rstrip(), flush=True)
+        row = f"{name:<{self.width}}  {duration:>9}  {verdict:<5}  {one_line(detail)}"
+        print(row.rstrip(), flush=True)
