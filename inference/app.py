@@ -100,12 +100,7 @@ def handle_record(record: S3EventRecord, context: LambdaContext) -> RecordOutcom
             time_left_s=context.get_remaining_time_in_millis() / 1000,
         )
     except AlertNotSentError as exc:  # the alarm reaches the log even so
-        for alarm_event in exc.result["events"]:
-            logger.warning(
-                f"smoke alarm {alarm_event['start']:g}-{alarm_event['end']:g} s in "
-                f"{exc.result['file']} (its alert was not sent)",
-                extra={"alarm_event": alarm_event},
-            )
+        log_alarm_events(exc.result, note=" (its alert was not sent)")
         result = error_result(upload.uri, exc, classifier=CLASSIFIER.describe())
         outcome = RecordOutcome(result, "failed")
     except Exception as exc:  # an S3/SNS fault: this record is retried, the others go on
@@ -145,13 +140,19 @@ def report(outcome: RecordOutcome) -> None:
     if outcome.status == "superseded":
         verdict += " (an older version: the newer upload's result stays stored)"
     logger.info(verdict, extra=details)
-    for alarm_event in result["events"]:
-        logger.warning(
-            f"smoke alarm {alarm_event['start']:g}-{alarm_event['end']:g} s in {result['file']}",
-            extra={"alarm_event": alarm_event},
-        )
+    log_alarm_events(result)
     count = MetricUnit.Count
     metrics.add_metric(name="FilesProcessed", unit=count, value=1)
     metrics.add_metric(name="WindowsClassified", unit=count, value=len(result["windows"]))
     metrics.add_metric(name="AlarmsDetected", unit=count, value=len(result["events"]))
     metrics.add_metric(name="ProcessingSeconds", unit=MetricUnit.Seconds, value=outcome.seconds)
+
+
+def log_alarm_events(result: dict, *, note: str = "") -> None:
+    """One WARNING line per alarm event of ``result``."""
+    for alarm_event in result["events"]:
+        logger.warning(
+            f"smoke alarm {alarm_event['start']:g}-{alarm_event['end']:g} s in "
+            f"{result['file']}{note}",
+            extra={"alarm_event": alarm_event},
+        )

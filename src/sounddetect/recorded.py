@@ -41,6 +41,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -584,21 +585,16 @@ def make_recorded_clips(
 def _read_manifest(path: Path) -> dict | None:
     """The manifest an earlier run wrote, or None if there is none; one of any other shape
     is the user's file, neither read for clips to delete nor replaced."""
-    try:
-        manifest = json.loads(path.read_text())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        manifest = exc
-    clips = manifest.get("clips") if isinstance(manifest, dict) else None
-    if not isinstance(clips, list) or not all(
-        isinstance(clip, dict) and _is_clip_path(clip.get("path")) for clip in clips
-    ):
-        why = f" ({manifest})" if isinstance(manifest, Exception) else ""
-        raise ParameterError(
-            f"{path} is not a manifest of `sounddetect recorded`{why}; move it away"
+
+    def is_ours(manifest: Any) -> bool:
+        clips = manifest.get("clips") if isinstance(manifest, dict) else None
+        return isinstance(clips, list) and all(
+            isinstance(clip, dict) and _is_clip_path(clip.get("path")) for clip in clips
         )
-    return manifest
+
+    return synth.read_own_manifest(
+        path, is_ours=is_ours, writer="sounddetect recorded", advice="move it away"
+    )
 
 
 def _is_clip_path(path: object) -> bool:

@@ -398,11 +398,13 @@ def render_windows(
     for i in np.flatnonzero(~on_grid):
         window = y[..., starts[i] : starts[i] + config.window_samples]
         images[i] = render_spectrogram(window, config)
+        if on_frames is None or config.kind == "cqt":
+            continue
+        # Without these, an analysis fed by on_frames would never hear the last stretch
+        # of a recording, whose last window is seldom on the grid.
         first = -(-int(starts[i]) // hop)
         count = (int(starts[i]) + config.window_samples - config.n_fft) // hop - first + 1
-        if on_frames is not None and config.kind != "cqt" and count > 0:
-            # Without these, an analysis fed by on_frames would never hear the last
-            # stretch of a recording, whose last window is seldom on the grid.
+        if count > 0:
             segment = y[..., first * hop : (first + count - 1) * hop + config.n_fft]
             shared.append((first, _frame_features(segment, config, n_frames=count)))
     grid_index = np.flatnonzero(on_grid)

@@ -73,6 +73,7 @@ from sounddetect.synth.corpus import (
     make_corpus,
     plan_corpus,
     preroll_samples,
+    read_own_manifest,
     render_corpus_file,
     write_wav,
 )
@@ -177,4 +178,5 @@ __all__ = [
     "TRUTH_PATH",
     "CORPUS_SECTIONS",
     "make_corpus",
+    "read_own_manifest",
 ]

@@ -8,8 +8,10 @@ import json
 import logging
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -794,28 +796,39 @@ TRUTH_PATH = "examples/truth.json"
 CORPUS_SECTIONS = ("alarms", "background", "holdout", "examples")
 
 
-def _read_manifest(path: Path) -> dict | None:
-    """The ``corpus.json`` an earlier :func:`make_corpus` wrote, or None if there is none.
+def read_own_manifest(
+    path: Path, *, is_ours: Callable[[Any], bool], writer: str, advice: str
+) -> dict | None:
+    """The JSON manifest an earlier run of ``writer`` wrote at ``path``, or None if there is
+    none.
 
     Raises
     ------
     ParameterError
-        The file is there but not such a manifest: it is the user's, and neither read for
-        files to delete nor replaced.
+        The file is there but ``is_ours`` does not take it (or it is not JSON): it is the
+        user's, neither read for files to delete nor replaced. ``advice`` ends the message.
     """
     try:
         manifest = json.loads(path.read_text())
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        manifest = exc
-    if not isinstance(manifest, dict) or manifest.get("format") != CORPUS_FORMAT:
-        why = f" ({manifest})" if isinstance(manifest, Exception) else ""
-        raise ParameterError(
-            f"{path} is not a manifest of `sounddetect synth`{why}; move it away or render "
-            "the corpus into another folder"
-        )
+        raise ParameterError(f"{path} is not a manifest of `{writer}` ({exc}); {advice}") from exc
+    if not is_ours(manifest):
+        raise ParameterError(f"{path} is not a manifest of `{writer}`; {advice}")
     return manifest
+
+
+def _read_manifest(path: Path) -> dict | None:
+    """The ``corpus.json`` an earlier :func:`make_corpus` wrote, or None if there is none."""
+    return read_own_manifest(
+        path,
+        is_ours=lambda manifest: (
+            isinstance(manifest, dict) and manifest.get("format") == CORPUS_FORMAT
+        ),
+        writer="sounddetect synth",
+        advice="move it away or render the corpus into another folder",
+    )
 
 
 def _is_corpus_path(path: object) -> bool:
