@@ -613,8 +613,9 @@ def evaluate(
     data_config = dataset_config(target_path, kind=kind)
     if data_config != model_config:
         raise ModelError(
-            f"model {model_dir} was trained on images rendered with {model_config.to_json()} "
-            f"but {target_path}/{kind} holds {data_config.to_json()}"
+            f"model {model_dir} was trained on images rendered differently from "
+            f"{target_path}/{kind}'s "
+            f"({model_config.describe_differences(data_config, this='model', that='dataset')})"
         )
     data = load_split(target_path, kind=kind, split=split)
     threshold = float(card["threshold"])

@@ -201,6 +201,18 @@ class SpectrogramConfig:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
 
+    def describe_differences(
+        self, other: SpectrogramConfig, *, this: str = "this", that: str = "other"
+    ) -> str:
+        """The fields that differ, as ``"n_mels: model 128, dataset 64"`` with ``this`` and
+        ``that`` naming the two configs; an error message names these, not all 15 fields."""
+        mine, theirs = self.to_dict(), other.to_dict()
+        return "; ".join(
+            f"{key}: {this} {mine[key]!r}, {that} {theirs[key]!r}"
+            for key in mine
+            if mine[key] != theirs[key]
+        )
+
 
 #: Power floor for the dB conversion (librosa's ``amin``); a window whose loudest bin is not
 #: above it is digital silence and renders black. Far below librosa's default of 1e-10, so

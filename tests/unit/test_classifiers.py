@@ -138,7 +138,9 @@ def test_onnx_missing_model_dir(tmp_path):
 
 def test_onnx_refuses_a_config_mismatch_naming_the_fields(tiny_model_dir):
     other = CONFIG.replace(n_mels=64, fmax=4000.0)
-    with pytest.raises(ModelError, match=r"different spectrogram config \(n_mels: 128 != 64, fmax"):
+    with pytest.raises(
+        ModelError, match=r"different spectrogram config \(n_mels: model 128, renderer 64; fmax"
+    ):
         OnnxClassifier.from_dir(tiny_model_dir, config=other)
 
 

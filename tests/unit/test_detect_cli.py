@@ -255,7 +255,7 @@ def test_config_mismatch_is_a_usage_error(capsys, recordings, tiny_model_dir, tm
     config = tmp_path / "config.json"
     config.write_text(json.dumps(SpectrogramConfig(n_mels=64).to_dict()))
     code, _, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--config", config)
-    assert code == 2 and "n_mels: 128 != 64" in err
+    assert code == 2 and "n_mels: model 128, renderer 64" in err
 
 
 @pytest.mark.parametrize(

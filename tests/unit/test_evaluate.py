@@ -158,7 +158,10 @@ def test_evaluate_refuses_a_dataset_rendered_differently(tiny_model_dir, tmp_pat
     info = json.loads((data / "dataset.json").read_text())
     info["configs"]["mel"]["n_mels"] = 64
     (data / "dataset.json").write_text(json.dumps(info))
-    with pytest.raises(ModelError, match="trained on images rendered with"):
+    # THEN the message names the field that differs, not the whole of both configs
+    with pytest.raises(
+        ModelError, match=r"rendered differently .*\(n_mels: model 128, dataset 64\)$"
+    ):
         evaluate(tiny_model_dir, data)
 
 

@@ -139,7 +139,8 @@ class OnnxClassifier(ClassifierBase):
         if config is not None and config != model_config:
             raise ModelError(
                 f"{model_dir}: the model was trained on a different spectrogram config "
-                f"({config_difference(model_config, config)}); render with the model's config "
+                f"({model_config.describe_differences(config, this='model', that='renderer')}); "
+                "render with the model's config "
                 "or train a model for this one"
             )
         return cls(
@@ -239,11 +240,3 @@ def read_model_json(model_dir: str | os.PathLike) -> dict[str, Any]:
     except (KeyError, TypeError, SoundDetectError) as exc:
         raise ModelError(f"{model_dir / 'model.json'}: bad spectrogram config ({exc})") from exc
     return meta
-
-
-def config_difference(expected: SpectrogramConfig, actual: SpectrogramConfig) -> str:
-    """``"n_mels: 128 != 64, fmax: 8000.0 != 4000.0"`` for the fields that differ."""
-    want, got = expected.to_dict(), actual.to_dict()
-    return ", ".join(
-        f"{key}: {want[key]!r} != {got[key]!r}" for key in want if want[key] != got[key]
-    )
