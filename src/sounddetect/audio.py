@@ -185,6 +185,10 @@ class AudioInfo:
         never closed the file, or a size past 4 GB that wrapped around its 32 bits. The
         byte where the audio starts; it is read from there to the end of the file, and
         ``frames`` counts what is there.
+    unterminated : bool
+        Set for an Ogg file that does not end with the page that ends its stream (a
+        recorder that stopped without closing it, or a file cut short); ``frames`` counts
+        the audio up to its last whole page, which is all that is read.
     """
 
     sr: int
@@ -194,6 +198,7 @@ class AudioInfo:
     subtype: str
     decoder: str = "libsndfile"
     raw_data_offset: int | None = None
+    unterminated: bool = False
 
     @property
     def duration(self) -> float:
@@ -306,7 +311,7 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
         return (
             _wav_of_unknown_size(source, info, head)
             or _mp3_length_from_frames(source, info, name=name)
-            or _chained_ogg(source, info, name=name)
+            or _ogg_info(source, info, name=name)
             or info
         )
     # Only a codec recognised by its first bytes or its file name goes to ffmpeg: a damaged
@@ -727,15 +732,19 @@ def _mp3_length_from_frames(source: AudioSource, info: AudioInfo, *, name: str) 
     )
 
 
-def _chained_ogg(source: AudioSource, info: AudioInfo, *, name: str) -> AudioInfo | None:
-    """The AudioInfo of an Ogg file of several streams one after another, or None for any
-    other file.
+def _ogg_info(source: AudioSource, info: AudioInfo, *, name: str) -> AudioInfo | None:
+    """The AudioInfo of an Ogg file that libsndfile would not read as it is, or None for
+    any other file.
 
     A dump of an internet radio stream starts a new Ogg stream at every song, and Ogg files
     joined with ``cat`` are such a chain too. libsndfile decodes the first stream and takes
     it for the whole file: of two 70 s recordings joined it gave 70 s, without a word.
     ffmpeg decodes every stream; the length is left open (the streams' own lengths are not
     added up), or the file is refused without ffmpeg.
+
+    A recorder that stops without closing its file, or a download cut short, leaves an Ogg
+    file whose last page does not end the stream. Both decoders read the audio up to its
+    last whole page as if it were all; ``unterminated`` says it was not.
 
     Raises
     ------
@@ -745,12 +754,12 @@ def _chained_ogg(source: AudioSource, info: AudioInfo, *, name: str) -> AudioInf
     if info.format != "OGG":
         return None
     with _bytes_of(source) as data:
-        streams = _count_ogg_streams(data)
+        streams, terminated = _walk_ogg_pages(data)
     if streams < 2:
-        return None
+        return None if terminated else replace(info, unterminated=True)
     return _through_ffmpeg(
         source,
-        replace(info, frames=0),
+        replace(info, frames=0, unterminated=not terminated),
         name=name,
         why=f"Ogg file of {streams} streams one after another (a stream dump, or files "
         f"joined): libsndfile decodes only the first ({info.duration:.1f} s)",
@@ -765,18 +774,20 @@ def _through_ffmpeg(source: AudioSource, info: AudioInfo, *, name: str, why: str
     return replace(info, decoder="ffmpeg")
 
 
-def _count_ogg_streams(data: bytes | mmap.mmap) -> int:
-    """Ogg streams one after another in ``data``, by their first pages; the first pages of
-    streams played together (video and sound) follow each other and count once."""
-    streams, position, in_first_pages = 0, 0, False
+def _walk_ogg_pages(data: bytes | mmap.mmap) -> tuple[int, bool]:
+    """The Ogg streams one after another in ``data``, by their first pages (the first pages
+    of streams played together, video and sound, follow each other and count once), and
+    whether the data ends with a whole page that ends a stream."""
+    streams, position, in_first_pages, last_page_ends = 0, 0, False, False
     while data[position : position + 4] == b"OggS" and position + 27 <= len(data):
         segments = data[position + 26]
         first_page = bool(data[position + 5] & 0x02)  # "beginning of stream"
         if first_page and not in_first_pages:
             streams += 1
         in_first_pages = first_page
+        last_page_ends = bool(data[position + 5] & 0x04)  # "end of stream"
         position += 27 + segments + sum(data[position + 27 : position + 27 + segments])
-    return streams
+    return streams, last_page_ends and position == len(data)
 
 
 @contextmanager

@@ -406,6 +406,15 @@ def detect_file(
                 SoundDetectWarning,
                 stacklevel=2,
             )
+        if info.unterminated:
+            warnings.warn(
+                f"{name}: Ogg file without the page that ends its stream (a recorder that "
+                "stopped without closing the file, or a file cut short); reading "
+                f"{f'the {info.duration:.1f} s' if info.frames else 'its audio'} up to its "
+                "last whole page",
+                SoundDetectWarning,
+                stacklevel=2,
+            )
         if info.sr / 2 < config.fmax:
             warnings.warn(
                 f"{name}: sample rate {info.sr} Hz holds nothing above {info.sr / 2:g} Hz; "

@@ -331,6 +331,25 @@ def test_truncated_compressed_files(tmp_path, capfd, fmt):
     assert capfd.readouterr().err == ""
 
 
+@pytest.mark.parametrize("subtype, suffix", [("VORBIS", ".ogg"), ("OPUS", ".opus")])
+def test_an_ogg_file_cut_short_is_read_and_marked_unterminated(tmp_path, rng, subtype, suffix):
+    # GIVEN a 10 s Ogg recording, whole, without its last page, and cut within a page (a
+    # recorder that stopped without closing the file, a download cut short)
+    whole = tmp_path / f"whole{suffix}"
+    sf.write(whole, noise(10.0, sr=48000, rng=rng), 48000, format="OGG", subtype=subtype)
+    data = whole.read_bytes()
+    cuts = {"page": data[: data.rfind(b"OggS")], "within": data[: len(data) * 3 // 5]}
+    # THEN the whole file is not marked; each cut one is, and reads to its last whole page
+    assert audio_info(whole).unterminated is False
+    for label, cut in cuts.items():
+        path = tmp_path / f"{label}{suffix}"
+        path.write_bytes(cut)
+        info = audio_info(path)
+        assert info.unterminated, label
+        assert 0 < info.frames < 9.9 * 48000
+        assert len(load_audio(path, sr=None)[0]) == info.frames
+
+
 def test_an_id3_tag_without_audio_says_so(tmp_path):
     # A tag (title, album art) saved without its audio, as a failed download leaves it
     tag = b"ID3\x03\x00\x00\x00\x00\x00\x0a" + bytes(10)

@@ -385,6 +385,27 @@ def test_a_recording_whose_recorder_died_is_detected_and_named(tmp_path, rng, cl
     assert result["alarm"] is True
 
 
+def test_an_ogg_recording_cut_short_is_detected_with_a_warning(tmp_path, rng, classifier):
+    # An Ogg recorder that stopped without closing its file: what it holds is read, and the
+    # user is told the recording may be longer than what was checked.
+    whole = tmp_path / "whole.ogg"
+    sf.write(whole, alarm_in_noise(rng, sr=16000), 16000, format="OGG")
+    path = tmp_path / "stopped.ogg"
+    data = whole.read_bytes()
+    path.write_bytes(data[: data.rfind(b"OggS")])
+    with pytest.warns(
+        SoundDetectWarning,
+        match=r"stopped\.ogg: Ogg file without the page that ends its stream .* reading the "
+        r"\d+\.\d s up to its last whole page",
+    ):
+        result = detect_file(path, classifier)
+    assert_schema(result)
+    assert result["alarm"] is True and result["error"] is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SoundDetectWarning)
+        assert detect_file(whole, classifier)["error"] is None
+
+
 def test_96khz_file(tmp_path, rng, classifier):
     path = write_wav(tmp_path / "studio.wav", alarm_in_noise(rng, sr=96000), 96000)
     with warnings.catch_warnings():

@@ -247,6 +247,15 @@ def test_a_chained_ogg_decodes_whole(tmp_path, with_ffmpeg, subtype):
     assert dominant_frequency(y[-3 * sr :], sr) == pytest.approx(3100, abs=5)
 
 
+def test_a_chained_ogg_cut_short_is_marked_unterminated(tmp_path, with_ffmpeg):
+    path = chained_ogg(tmp_path, "VORBIS")
+    data = path.read_bytes()
+    assert audio_info(path).unterminated is False
+    path.write_bytes(data[: data.rfind(b"OggS")])
+    info = audio_info(path)
+    assert (info.decoder, info.unterminated) == ("ffmpeg", True)
+
+
 def test_without_ffmpeg_a_chained_ogg_is_refused(tmp_path, without_ffmpeg):
     path = chained_ogg(tmp_path, "VORBIS")
     with pytest.raises(
