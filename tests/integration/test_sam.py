@@ -251,6 +251,26 @@ def check_runs_under_cpython_312(artifact: Path, tmp_path: Path) -> None:
     assert json.loads(completed.stdout.splitlines()[-1]) == [True, False]
 
 
+def test_the_build_uses_the_project_virtualenv_and_names_a_python_without_pip(tmp_path):
+    # `sam build` run by hand passes no PYTHON: pip must not come from whatever python3 is
+    # first on PATH, which on Debian often has no pip.
+    makefile = str(ROOT / "inference" / "Makefile")
+    target = ["make", "-f", makefile, "build-DetectFunction", f"ARTIFACTS_DIR={tmp_path / 'a'}"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON"}
+    planned = subprocess.run([*target, "-n"], capture_output=True, text=True, env=env)
+    venv_python = ROOT / ".venv" / "bin" / "python"
+    expected = str(venv_python) if venv_python.exists() else "python3"
+    assert f"{expected} -m pip install" in planned.stdout
+    # AND a Python without pip is named, before anything is built
+    no_pip = tmp_path / "python3"
+    no_pip.write_text("#!/bin/sh\necho 'No module named pip' >&2\nexit 1\n")
+    no_pip.chmod(0o755)
+    run = subprocess.run([*target, f"PYTHON={no_pip}"], capture_output=True, text=True, env=env)
+    assert run.returncode != 0
+    assert f"{no_pip} has no pip; run 'make venv'" in run.stderr
+    assert not (tmp_path / "a").exists()
+
+
 def test_sam_build_makes_a_lambda_artifact(tmp_path, record_property):
     # One test for one build: separate tests would build once per pytest-xdist worker.
     model_dir = write_tiny_model(tmp_path / "models" / "default")
