@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,9 @@ from sounddetect.spectrum import SpectrogramConfig
 BACKENDS = ("rekognition", "onnx")
 #: The ``ModelArn`` default in template.yaml, meaning "not configured yet".
 PLACEHOLDER_ARN = "CHANGE_ME"
+
+#: An SNS topic ARN, in any partition.
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 
 #: Environment variable -> the SAM parameter that sets it, for error messages.
 SAM_PARAMETERS = {
@@ -65,10 +69,11 @@ class LambdaSettings:
         (Rekognition ``MinConfidence`` 0), so each window's probability is the model's.
     spectrogram_fields : Mapping
         :class:`SpectrogramConfig` fields given by the deployment (``SPECTROGRAM_CONFIG``
-        plus ``duration`` from ``SAMPLE_DURATION``); the rest take the library defaults
-        (Rekognition) or must agree with ``model.json`` (ONNX).
-    hop_s : float
-        Seconds between window starts.
+        plus ``duration`` from ``SAMPLE_DURATION`` unless it is ``auto``); the rest take the
+        library defaults (Rekognition) or ``model.json``'s, which any field given must agree
+        with (ONNX).
+    hop_s : float or None
+        Seconds between window starts; None (``auto``) is half a window, as in ``detect``.
     min_event_s : float
         Shortest alarm event kept, in seconds.
     min_windows : int or None
@@ -96,7 +101,7 @@ class LambdaSettings:
     model_dir: Path = Path("model")
     min_confidence: float = 50.0
     spectrogram_fields: Mapping[str, Any] = field(default_factory=dict)
-    hop_s: float = 2.0
+    hop_s: float | None = None
     min_event_s: float = DEFAULT_MIN_EVENT_S
     min_windows: int | None = None
     merge_gap_s: float | None = None
@@ -130,14 +135,14 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     ParameterError
         An unknown backend, the ``CHANGE_ME`` or a malformed model ARN (Rekognition), a
         value that is not a number or out of range, ``SPECTROGRAM_CONFIG`` that is not a
-        JSON object of config fields or disagrees with ``SAMPLE_DURATION``, or overlapping
-        upload and results prefixes.
+        JSON object of config fields or disagrees with ``SAMPLE_DURATION``, a window hop
+        longer than the window, or overlapping upload and results prefixes.
 
     Examples
     --------
     >>> settings = read_settings({"CLASSIFIER": "onnx", "WINDOW_HOP": "1.5"})
-    >>> settings.hop_s, settings.spectrogram_fields["duration"]
-    (1.5, 4.0)
+    >>> settings.hop_s, dict(settings.spectrogram_fields)
+    (1.5, {})
     """
     env = os.environ if environ is None else environ
     defaults = LambdaSettings()
@@ -157,30 +162,29 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
         raise ParameterError(
             f"MIN_CONFIDENCE={min_confidence} (SAM parameter MinConfidence) must be in (0, 100] %"
         )
-    duration = _number(env, "SAMPLE_DURATION", 4.0)
-    hop_s = _number(env, "WINDOW_HOP", defaults.hop_s)
+    # auto: the ONNX model's own window (model.json), or the library's for Rekognition
+    duration = _number_or_auto(env, "SAMPLE_DURATION")
+    hop_s = _number_or_auto(env, "WINDOW_HOP")
     min_event_s = _number(env, "MIN_EVENT_DURATION", defaults.min_event_s)
-    if duration <= 0 or hop_s <= 0 or min_event_s < 0:
+    if (duration is not None and duration <= 0) or (hop_s is not None and hop_s <= 0):
         raise ParameterError(
-            f"need SAMPLE_DURATION > 0, WINDOW_HOP > 0 and MIN_EVENT_DURATION >= 0 s, got "
-            f"{duration}, {hop_s}, {min_event_s}"
+            f"need SAMPLE_DURATION > 0 and WINDOW_HOP > 0 s (or auto), got "
+            f"{env.get('SAMPLE_DURATION')}, {env.get('WINDOW_HOP')}"
         )
-    if hop_s > duration:
-        raise ParameterError(
-            f"WINDOW_HOP={hop_s} s is longer than SAMPLE_DURATION={duration} s: parts of the "
-            "recording would fall between windows"
-        )
+    if min_event_s < 0:
+        raise ParameterError(f"need MIN_EVENT_DURATION >= 0 s, got {min_event_s}")
     fields = _spectrogram_fields(env.get("SPECTROGRAM_CONFIG", ""), duration=duration)
     if classifier == "rekognition":
         # Rekognition has no model.json to take the rest from: the config must be complete
         # and valid now, not at the first upload.
         try:
-            SpectrogramConfig.from_dict(fields)
+            config = SpectrogramConfig.from_dict(fields)
         except ParameterError as exc:
             raise ParameterError(
                 f"SPECTROGRAM_CONFIG (SAM parameter SpectrogramConfig) with SAMPLE_DURATION="
-                f"{duration}: {exc}"
+                f"{env.get('SAMPLE_DURATION') or 'auto'}: {exc}"
             ) from None
+        _check_hop(hop_s, config)  # an ONNX model's window is checked once it is loaded
 
     upload_prefix = env.get("UPLOAD_PREFIX", defaults.upload_prefix)
     results_prefix = env.get("RESULTS_PREFIX", defaults.results_prefix)
@@ -211,6 +215,16 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
             f"{max_upload_mb}, {workers}"
         )
 
+    topic_arn = env.get("ALERT_TOPIC_ARN", "").strip() or None
+    if topic_arn is not None and SNS_TOPIC_ARN.match(topic_arn) is None:
+        # `sam local invoke` puts a resource's logical ID where the deployed stack puts its
+        # ARN; every alarm's alert would fail, and its upload be retried.
+        raise ParameterError(
+            f"ALERT_TOPIC_ARN={topic_arn!r} is not an SNS topic ARN "
+            "(arn:aws:sns:REGION:ACCOUNT:NAME); with `sam local invoke`, pass --env-vars "
+            "with the deployed topic's ARN, or an empty value for no alerts"
+        )
+
     model_dir = Path(env.get("ONNX_MODEL_DIR", str(defaults.model_dir)))
     if not model_dir.is_absolute() and env.get("LAMBDA_TASK_ROOT"):
         model_dir = Path(env["LAMBDA_TASK_ROOT"]) / model_dir
@@ -228,7 +242,7 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
         pattern_groups=int(pattern_groups),
         upload_prefix=upload_prefix,
         results_prefix=results_prefix,
-        topic_arn=env.get("ALERT_TOPIC_ARN") or None,
+        topic_arn=topic_arn,
         max_upload_bytes=int(max_upload_mb * 2**20),
         rekognition_max_workers=int(workers),
     )
@@ -298,21 +312,33 @@ def make_classifier(settings: LambdaSettings, *, rekognition_client: Any = None)
         )
         raise ModelError(
             f"{settings.model_dir / 'model.json'}: the model was trained on a different "
-            f"spectrogram config ({listed}); set SampleDuration/SpectrogramConfig to the "
-            "model's values or bundle a model trained on yours"
+            f"spectrogram config ({listed}); set SampleDuration/SpectrogramConfig to auto "
+            "(the model's values) or bundle a model trained on yours"
         )
     return _with_hop_checked(settings, classifier)
 
 
 def _with_hop_checked(settings: LambdaSettings, classifier: Classifier) -> Classifier:
-    # Checked at cold start: detection would refuse the hop at every upload, and retry.
-    sr = classifier.config.sr
-    if round(settings.hop_s * sr) < 1:
-        raise ParameterError(
-            f"WINDOW_HOP={settings.hop_s} s (SAM parameter WindowHop) is shorter than one "
-            f"sample at {sr} Hz"
-        )
+    _check_hop(settings.hop_s, classifier.config)
     return classifier
+
+
+def _check_hop(hop_s: float | None, config: SpectrogramConfig) -> None:
+    """Refuse a hop that no window of ``config`` can take, at cold start: detection would
+    refuse it at every upload, and be retried."""
+    if hop_s is None:
+        return
+    if hop_s > config.duration:
+        raise ParameterError(
+            f"WINDOW_HOP={hop_s:g} s (SAM parameter WindowHop) is longer than the "
+            f"{config.duration:g} s window: parts of the recording would fall between "
+            "windows; set it to auto (half a window) or shorter"
+        )
+    if round(hop_s * config.sr) < 1:
+        raise ParameterError(
+            f"WINDOW_HOP={hop_s} s (SAM parameter WindowHop) is shorter than one "
+            f"sample at {config.sr} Hz"
+        )
 
 
 def check_model_arn(arn: str) -> None:
@@ -381,7 +407,7 @@ def _parameter(name: str) -> str:
     return f" (SAM parameter {SAM_PARAMETERS[name]})" if name in SAM_PARAMETERS else ""
 
 
-def _spectrogram_fields(text: str, *, duration: float) -> dict[str, Any]:
+def _spectrogram_fields(text: str, *, duration: float | None) -> dict[str, Any]:
     where = "SPECTROGRAM_CONFIG (SAM parameter SpectrogramConfig)"
     try:
         fields = json.loads(text) if text.strip() else {}
@@ -395,6 +421,8 @@ def _spectrogram_fields(text: str, *, duration: float) -> dict[str, Any]:
         raise ParameterError(
             f"{where} has unknown fields {', '.join(unknown)}; known: {', '.join(known)}"
         )
+    if duration is None:
+        return fields
     given = fields.get("duration", duration)
     if isinstance(given, bool) or not isinstance(given, int | float) or given != duration:
         raise ParameterError(

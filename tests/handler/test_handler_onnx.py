@@ -3,6 +3,7 @@ directory, its config checked against the deployment's at cold start."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -98,6 +99,26 @@ def test_missing_model_says_to_run_make_demo(aws, load_app, tmp_path):
 def test_deployment_config_must_match_the_model(aws, load_app, tiny_model_dir, overrides, match):
     with pytest.raises(ModelError, match=match):
         load_app(onnx_environment(aws, tiny_model_dir, **overrides))
+
+
+def test_a_model_of_other_windows_runs_with_the_template_defaults(
+    aws, load_app, tiny_model_dir, tmp_path, lambda_context
+):
+    # GIVEN a model trained on 2 s windows and the template's defaults (SampleDuration and
+    # WindowHop auto), where a fixed 4 s default failed every cold start
+    model_dir = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model_dir)
+    card = json.loads((model_dir / "model.json").read_text())
+    card["config"]["duration"] = 2.0
+    (model_dir / "model.json").write_text(json.dumps(card))
+    app = load_app(onnx_environment(aws, model_dir))
+    # WHEN an 8 s recording is delivered
+    aws.upload("uploads/tone.wav", write_wav(tmp_path / "t.wav", tone(8.0, sr=SR), SR))
+    app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/tone.wav"), lambda_context)
+    # THEN it is rendered in the model's 2 s windows, half a window apart
+    assert app.CLASSIFIER.config.duration == 2.0
+    windows = aws.stored_result("results/tone.wav.json")["windows"]
+    assert [(w["start"], w["end"]) for w in windows[:3]] == [(0.0, 2.0), (1.0, 3.0), (2.0, 4.0)]
 
 
 def test_a_recording_the_invocation_has_no_time_for_gets_a_result_not_a_timeout(

@@ -14,10 +14,9 @@ from sounddetect.s3_detect import result_key
 
 def test_defaults_match_the_template_defaults():
     settings = read_settings({"MODEL_ARN": MODEL_ARN})
-    assert settings == LambdaSettings(
-        model_arn=MODEL_ARN, spectrogram_fields={"duration": 4.0}, model_dir=Path("model")
-    )
-    assert settings.spectrogram_config().duration == 4.0
+    assert settings == LambdaSettings(model_arn=MODEL_ARN, model_dir=Path("model"))
+    # auto: the library's window for Rekognition, half of it between windows (detect_file)
+    assert settings.spectrogram_config().duration == 4.0 and settings.hop_s is None
     assert settings.max_upload_bytes == 1024 * 2**20
 
 
@@ -58,16 +57,29 @@ def test_values_are_read():
         ({"MIN_CONFIDENCE": "high"}, "MIN_CONFIDENCE='high' .*MinConfidence.* is not a number"),
         ({"WINDOW_HOP": "nan"}, "not a finite number"),
         ({"WINDOW_HOP": "0"}, "WINDOW_HOP > 0"),
-        ({"WINDOW_HOP": "5"}, "longer than SAMPLE_DURATION=4.0 s"),
+        ({"WINDOW_HOP": "5"}, r"WINDOW_HOP=5 s .* longer than the 4 s window"),
+        ({"WINDOW_HOP": "3", "SAMPLE_DURATION": "2.5"}, "longer than the 2.5 s window"),
+        (
+            {"WINDOW_HOP": "3", "SPECTROGRAM_CONFIG": '{"duration": 2}'},
+            "longer than the 2 s window",
+        ),
+        ({"SPECTROGRAM_CONFIG": '{"duration": null}'}, "duration must be a number, got None"),
+        ({"SAMPLE_DURATION": "0"}, r"SAMPLE_DURATION > 0 .*\(or auto\), got 0"),
         ({"SPECTROGRAM_CONFIG": "{kind: mel}"}, "SPECTROGRAM_CONFIG .* is not valid JSON"),
         ({"SPECTROGRAM_CONFIG": '["mel"]'}, "must be a JSON object"),
         ({"SPECTROGRAM_CONFIG": '{"nmels": 64}'}, "unknown fields nmels"),
-        ({"SPECTROGRAM_CONFIG": '{"duration": 2}'}, "duration=2 but SAMPLE_DURATION"),
+        (
+            {"SAMPLE_DURATION": "4", "SPECTROGRAM_CONFIG": '{"duration": 2}'},
+            "duration=2 but SAMPLE_DURATION",
+        ),
         ({"SPECTROGRAM_CONFIG": '{"kind": "spectral"}'}, "unknown spectrogram type 'spectral'"),
-        ({"SPECTROGRAM_CONFIG": '{"duration": null}'}, "duration=None but SAMPLE_DURATION"),
+        (
+            {"SAMPLE_DURATION": "4", "SPECTROGRAM_CONFIG": '{"duration": null}'},
+            "duration=None but SAMPLE_DURATION",
+        ),
         (
             {"SPECTROGRAM_CONFIG": '{"n_mels": "128"}'},
-            r"^SPECTROGRAM_CONFIG \(SAM parameter SpectrogramConfig\) with SAMPLE_DURATION=4.0: "
+            r"^SPECTROGRAM_CONFIG \(SAM parameter SpectrogramConfig\) with SAMPLE_DURATION=auto: "
             r"spectrogram config n_mels must be an integer, got '128'$",
         ),
         ({"SPECTROGRAM_CONFIG": '{"n_mels": 64.5}'}, "n_mels must be an integer, got 64.5"),
@@ -82,6 +94,7 @@ def test_values_are_read():
         ({"EVENT_MERGE_GAP": "soon"}, "EVENT_MERGE_GAP='soon' .*EventMergeGap.* is not a number"),
         ({"RESULTS_PREFIX": "uploads/results/"}, "overlap: results written there would trigger"),
         ({"UPLOAD_PREFIX": "uploads"}, "UPLOAD_PREFIX='uploads' must look like 'folder/'"),
+        ({"ALERT_TOPIC_ARN": "AlertTopic"}, r"ALERT_TOPIC_ARN='AlertTopic' is not an SNS topic"),
     ],
 )
 def test_bad_settings_are_refused_with_the_variable_named(env, match):
@@ -95,6 +108,13 @@ def test_event_rule_auto_leaves_it_to_the_hop(value):
         {"MODEL_ARN": MODEL_ARN, "MIN_EVENT_WINDOWS": value, "EVENT_MERGE_GAP": value}
     )
     assert (settings.min_windows, settings.merge_gap_s) == (None, None)
+
+
+def test_onnx_with_auto_takes_the_window_from_its_model():
+    # Only the model knows its window: nothing is fixed before model.json is read, and a
+    # hop is checked against the window once the model is loaded.
+    settings = read_settings({"CLASSIFIER": "onnx", "SAMPLE_DURATION": "auto", "WINDOW_HOP": "6"})
+    assert (settings.spectrogram_fields, settings.hop_s) == ({}, 6.0)
 
 
 def test_onnx_does_not_need_a_model_arn():

@@ -63,7 +63,9 @@ def role_statements(deployed) -> list[dict]:
 def test_template_defaults_give_valid_settings_once_the_arn_is_set(template):
     settings = read_settings(function_environment(template, ModelArn=MODEL_ARN))
     assert settings.classifier == "rekognition"
-    assert (settings.hop_s, settings.spectrogram_fields["duration"]) == (2.0, 4.0)
+    # auto: a Rekognition model is rendered with the library's 4 s windows, 2 s apart
+    assert (settings.hop_s, dict(settings.spectrogram_fields)) == (None, {})
+    assert settings.spectrogram_config().duration == 4.0
     # The event rule follows the hop unless the deployment sets it (detect_file derives it).
     assert (settings.min_windows, settings.merge_gap_s) == (None, None)
     assert settings.pattern_groups == 3  # the beep-pattern search is on, as in the CLI
@@ -91,6 +93,16 @@ def test_event_rule_parameters_take_auto_or_a_number(template, parameter, accept
         field = "min_windows" if parameter == "MinEventWindows" else "merge_gap_s"
         assert getattr(settings, field) == expected
     for value in refused:
+        assert not re.fullmatch(spec["AllowedPattern"], value), value
+
+
+@pytest.mark.parametrize("parameter", ["SampleDuration", "WindowHop"])
+def test_window_parameters_take_auto_or_seconds(template, parameter):
+    spec = template["Parameters"][parameter]
+    assert spec["Default"] == "auto"
+    for value in ["auto", "4", "2.5", "1"]:
+        assert re.fullmatch(spec["AllowedPattern"], value), value
+    for value in ["-1", "4.", "four", ""]:
         assert not re.fullmatch(spec["AllowedPattern"], value), value
 
 
