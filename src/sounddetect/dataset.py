@@ -52,6 +52,7 @@ from tqdm import tqdm
 from sounddetect import __version__
 from sounddetect.audio import is_audio_path, load_audio
 from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
+from sounddetect.folders import visible_files
 from sounddetect.mixing import (
     DEFAULT_SAMPLES_PER_LAYER,
     LABELS,
@@ -298,15 +299,6 @@ def _skip(sources: Sources, path: Path, reason: str) -> None:
     sources.skipped.append({"file": str(path), "reason": reason})
 
 
-def _visible_files(folder: Path) -> list[Path]:
-    return sorted(
-        path
-        for path in folder.rglob("*")
-        if (path.is_file() or path.is_symlink() and not path.exists())  # report broken links
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-    )
-
-
 def load_sources(
     alarm_source: str | os.PathLike,
     background_source: str | os.PathLike,
@@ -319,8 +311,11 @@ def load_sources(
     Files are decoded once and resampled to ``sr``, whatever their rate; multichannel files
     keep their channels. Unusable files are skipped with a :class:`SoundDetectWarning` naming
     the file and the reason: a name that is not audio, an empty, corrupt or truncated file,
-    silence, a background shorter than ``sample_duration``. Hidden files (``.name``) are
-    ignored.
+    silence, a background shorter than ``sample_duration``, a copy of a file already taken
+    (the same bytes, which would be heard in two splits or under both labels); so are
+    folders that cannot be read. Hidden files (``.name``) are ignored; linked folders are
+    followed, each real folder once (:func:`~sounddetect.folders.visible_files`), as
+    ``detect`` follows them.
 
     Raises
     ------
@@ -348,10 +343,13 @@ def load_sources(
     root = Path(os.path.commonpath([resolved["alarm"], resolved["background"]]))
     sources = Sources(root=root)
     window = int(round(sample_duration * sr))
+    first_of: dict[str, str] = {}  # sha256 -> the first file of those bytes
     for role, folder in folders.items():
-        paths = _visible_files(folder)
-        if not paths:
+        paths, unreadable = visible_files(folder)
+        if not paths and not unreadable:
             raise ParameterError(f"{folder}: {role} source folder is empty")
+        for where, reason in unreadable:
+            _skip(sources, where, f"folder not readable ({reason})")
         clips = []
         for path in paths:
             if not path.exists():
@@ -360,13 +358,21 @@ def load_sources(
             if not is_audio_path(path):
                 _skip(sources, path, f"not an audio file name ({path.suffix or 'no suffix'})")
                 continue
-            if ";" in path.name:
+            # Named by where it lies in its folder, not where a link in it leads (a corpus
+            # of links to recordings kept elsewhere).
+            name = (resolved[role] / path.relative_to(folder)).relative_to(root).as_posix()
+            if ";" in name:
                 # samples.csv joins file lists with ";".
-                _skip(sources, path, "';' in the file name")
+                _skip(sources, path, "';' in the file or folder name")
                 continue
             if not _is_utf8(str(path)):
                 # samples.csv and dataset.json, UTF-8 text, could not record its name.
                 _skip(sources, path, "file name not in UTF-8; rename it")
+                continue
+            digest = _sha256(path)
+            if digest in first_of:
+                # A copy would put one recording in two splits, or under both labels.
+                _skip(sources, path, f"the same file as {first_of[digest]}")
                 continue
             try:
                 y = _load_source(path, sr=sr)
@@ -397,9 +403,7 @@ def load_sources(
                 continue
             if role == "alarm":
                 active = active_frames(y)
-            # Named by where it lies in its folder, not where a link in it leads (a corpus
-            # of links to recordings kept elsewhere).
-            name = (resolved[role] / path.relative_to(folder)).relative_to(root).as_posix()
+            first_of[digest] = name
             sources.audio[name] = y
             clips.append(SourceClip(name=name, n_samples=n_samples, active=active))
             sources.files.append(
@@ -408,7 +412,7 @@ def load_sources(
                     "role": role,
                     "kind": source_kind(name),
                     "duration_s": round(n_samples / sr, 6),
-                    "sha256": _sha256(path),
+                    "sha256": digest,
                 }
             )
         if not clips:

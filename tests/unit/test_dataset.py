@@ -246,6 +246,56 @@ def test_a_source_folder_of_links_to_recordings_kept_elsewhere(tmp_path):
     assert png == image_path(target, "mel", row).read_bytes()
 
 
+def test_a_linked_folder_of_sources_is_followed(tmp_path):
+    # GIVEN alarm clips of one kind kept in another folder, linked into the alarm folder
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    elsewhere = tmp_path / "t4_archive"
+    elsewhere.mkdir()
+    for clip in sorted(alarms.glob("piezo_0[0-2].wav")):
+        clip.rename(elsewhere / clip.name)
+    (alarms / "linked").symlink_to(elsewhere)
+    (elsewhere / "back").symlink_to(alarms)  # and a link back up the tree
+    # WHEN the sources are loaded THEN the linked clips are among them, each once
+    sources = load_sources(alarms, backgrounds, sample_duration=4.0)
+    names = [clip.name for clip in sources.clips["alarm"]]
+    linked = [name for name in names if name.startswith("alarms/linked/")]
+    assert len(linked) == 3 and len(names) == len(set(names))
+    assert len(names) == len(list(alarms.glob("*.wav"))) + 3
+
+
+def test_copies_of_a_source_are_skipped_naming_the_first(tmp_path):
+    # GIVEN a backup copy of an alarm clip in a sub-folder, and the same clip among the
+    # backgrounds
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    (alarms / "spare").mkdir()
+    original = alarms / "piezo_01.wav"
+    (alarms / "spare" / "piezo_01.wav").write_bytes(original.read_bytes())
+    (backgrounds / "tv_99.wav").write_bytes(original.read_bytes())
+    # WHEN the sources are loaded
+    with pytest.warns(SoundDetectWarning) as caught:
+        sources = load_sources(alarms, backgrounds, sample_duration=4.0)
+    # THEN each copy is skipped, and would neither sit in two splits nor be a background
+    messages = sorted(str(w.message) for w in caught)
+    assert messages == [
+        f"{alarms / 'spare' / 'piezo_01.wav'}: skipped: the same file as alarms/piezo_01.wav",
+        f"{backgrounds / 'tv_99.wav'}: skipped: the same file as alarms/piezo_01.wav",
+    ]
+    names = {entry["file"] for entry in sources.files}
+    assert "alarms/piezo_01.wav" in names
+    assert not {"alarms/spare/piezo_01.wav", "background/tv_99.wav"} & names
+
+
+def test_a_semicolon_in_a_folder_name_is_skipped_as_in_a_file_name(tmp_path):
+    # samples.csv joins a sample's background files with ";"
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    evening = backgrounds / "living room; evening"
+    evening.mkdir()
+    write_noise(evening / "tv_50.wav", seconds=6.0, seed=50)
+    with pytest.warns(SoundDetectWarning, match=r"tv_50\.wav: skipped: ';' in the file or folder"):
+        sources = load_sources(alarms, backgrounds, sample_duration=4.0)
+    assert not any(";" in clip.name for clip in sources.clips["background"])
+
+
 def test_splits_too_small_for_both_labels_are_said(corpus, tmp_path):
     # GIVEN 4 samples per layer count over 0.7/0.15/0.15: validate and test get none
     target = tmp_path / "data"

@@ -42,6 +42,7 @@ from sounddetect.cli.argtypes import (
 )
 from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import AudioError, ModelError, ParameterError, SoundDetectError
+from sounddetect.folders import is_broken_link, visible_files
 from sounddetect.patterns import DEFAULT_MIN_GROUPS
 
 logger = logging.getLogger(__name__)
@@ -214,7 +215,7 @@ def collect_inputs(arguments: list[str]) -> list[tuple[str, Exception | None]]:
                     f"{', '.join(SCANNED_SUFFIXES)})"
                 )
                 inputs.append((argument, problem))
-            inputs.extend((str(p), _missing(str(p)) if _is_broken_link(p) else None) for p in found)
+            inputs.extend((str(p), _missing(str(p)) if is_broken_link(p) else None) for p in found)
             inputs.extend(unreadable)
         elif path.exists():
             inputs.append((argument, None))
@@ -230,42 +231,22 @@ def one_line(text: str) -> str:
 
 
 def _scan_folder(folder: Path) -> tuple[list[Path], list[tuple[str, Exception]]]:
-    """The audio files under ``folder`` (hidden entries skipped), and the folders that could
-    not be read, each with its problem.
-
-    Linked folders are followed (a share linked into the folder), each real folder once. A
-    link whose recording is gone, or whose folder is (an unmounted share), is reported,
-    not passed over.
-    """
-    found: list[Path] = []
-    unreadable: list[tuple[str, Exception]] = []
-    seen: set[str] = set()
-
-    def refused(error: OSError) -> None:
-        where = error.filename or folder
-        reason = error.strerror or error
-        unreadable.append((str(where), AudioError(f"{where}: folder not readable ({reason})")))
-
-    for root, dirs, files in os.walk(folder, onerror=refused, followlinks=True):
-        real = os.path.realpath(root)
-        if real in seen:  # a link back up the tree
-            dirs.clear()
-            continue
-        seen.add(real)
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            candidate = Path(root) / name
-            if name.startswith("."):
-                continue
-            if candidate.suffix.lower() in SCANNED_SUFFIXES and candidate.is_file():
-                found.append(candidate)
-            elif _is_broken_link(candidate) and candidate.suffix.lower() in (*SCANNED_SUFFIXES, ""):
-                found.append(candidate)  # a recording, or a folder of them, that is gone
-    return sorted(found), unreadable
-
-
-def _is_broken_link(path: Path) -> bool:
-    return path.is_symlink() and not path.exists()
+    """The audio files under ``folder``, and links to them that are gone
+    (:func:`~sounddetect.folders.visible_files`), and the folders that could not be read,
+    each with its error."""
+    files, refused = visible_files(folder)
+    found = [
+        path
+        for path in files
+        if path.suffix.lower() in SCANNED_SUFFIXES
+        # a link without a suffix may have been a folder of recordings
+        or (is_broken_link(path) and not path.suffix)
+    ]
+    unreadable = [
+        (str(where), AudioError(f"{where}: folder not readable ({reason})"))
+        for where, reason in refused
+    ]
+    return found, unreadable
 
 
 def _missing(argument: str) -> AudioError:
