@@ -105,6 +105,9 @@ SAMPLE_COLUMNS = (
     "seed",
 )
 
+#: Where a run writes its type folders until their last image and manifest are written:
+#: an interrupted run leaves no ``mel/`` tree that Rekognition would import as if whole.
+STAGING = ".partial"
 #: Samples handed to a worker at a time: large enough to amortise the inter-process
 #: transfer, small enough for a smooth progress bar.
 CHUNK_SIZE = 16
@@ -695,7 +698,7 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
             "them; move them away first"
         )
     return [target / kind for kind in old_types] + [
-        target / name for name in ("samples.csv", "run.json", "dataset.json")
+        target / name for name in ("samples.csv", "run.json", "dataset.json", STAGING)
     ]
 
 
@@ -834,11 +837,12 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
     }
     # Written first, so an interrupted run still marks the folder as ours for --overwrite.
     _write_json(target / "dataset.json", info)
+    staging = target / STAGING
     for kind in settings.types:
         for split in SPLITS:
             for label in LABELS:
-                (target / kind / split / label).mkdir(parents=True, exist_ok=True)
-        (target / kind / "manifests").mkdir(exist_ok=True)
+                (staging / kind / split / label).mkdir(parents=True, exist_ok=True)
+        (staging / kind / "manifests").mkdir(exist_ok=True)
 
     alarm_active = {clip.name: clip.active for clip in sources.clips["alarm"]}
     rows: list[dict[str, str]] = []
@@ -864,7 +868,7 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
                     sr=settings.sr,
                 )
                 for kind, png in images.items():
-                    image_path(target, kind, row).write_bytes(png)
+                    image_path(staging, kind, row).write_bytes(png)
                 rows.append(row)
                 position += 1
             bar.update(len(chunk))
@@ -881,8 +885,10 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
                 for row in rows
                 if row["split"] == split
             ]
-            manifest = target / kind / "manifests" / f"{split}.manifest"
+            manifest = staging / kind / "manifests" / f"{split}.manifest"
             manifest.write_text("".join(line + "\n" for line in lines))
+        (staging / kind).rename(target / kind)
+    staging.rmdir()
 
     counts = _count(rows, settings.types)
     info.update(complete=True, counts=counts)

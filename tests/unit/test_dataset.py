@@ -11,10 +11,12 @@ import pytest
 import soundfile as sf
 from helpers.signals import encode_with_ffmpeg
 
+from sounddetect import dataset as dataset_module
 from sounddetect.dataset import (
     DATASET_FORMAT,
     SAMPLE_COLUMNS,
     SPLITS,
+    STAGING,
     GeneratorSettings,
     assign_splits,
     generate_dataset,
@@ -546,6 +548,35 @@ def test_overwrite_replaces_our_dataset_and_keeps_other_files(corpus, tmp_path):
     assert (target / "notes.md").read_text() == "mine"
     assert not (target / "mfcc").exists() and (target / "mel").is_dir()
     assert read_dataset_info(target)["settings"]["types"] == ["mel"]
+
+
+def test_an_interrupted_run_leaves_no_type_folder_to_import(corpus, tmp_path, monkeypatch):
+    # GIVEN a run interrupted after its first chunk of samples (Ctrl-C, a full disk)
+    real_render_all = dataset_module._render_all
+
+    def interrupted(*args, **kwargs):
+        yield next(iter(real_render_all(*args, **kwargs)))
+        raise KeyboardInterrupt
+
+    target = tmp_path / "data"
+    monkeypatch.setattr(dataset_module, "_render_all", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
+    # THEN no mel/ tree exists for an S3 sync and a folder-name import to take as whole
+    assert not (target / "mel").exists()
+    assert any((target / STAGING).rglob("*.png"))
+    assert read_dataset_info(target)["complete"] is False
+    # AND a run with --overwrite replaces it, leaving only the finished tree
+    monkeypatch.setattr(dataset_module, "_render_all", real_render_all)
+    generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
+    assert not (target / STAGING).exists()
+    assert sorted(p.name for p in target.iterdir()) == [
+        "dataset.json",
+        "mel",
+        "run.json",
+        "samples.csv",
+    ]
+    assert all(image_path(target, "mel", row).is_file() for row in read_samples(target))
 
 
 def test_overwrite_never_deletes_a_folder_that_is_not_a_dataset(corpus, tmp_path):
