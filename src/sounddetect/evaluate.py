@@ -39,7 +39,7 @@ import numpy as np
 from sounddetect import dataset
 from sounddetect.classifiers.onnx import OnnxClassifier, read_model_json
 from sounddetect.detect import detect_file
-from sounddetect.exceptions import ModelError, ParameterError
+from sounddetect.exceptions import AudioError, ModelError, ParameterError
 from sounddetect.spectrum import SpectrogramConfig, decode_png
 
 logger = logging.getLogger(__name__)
@@ -507,7 +507,8 @@ def recording_outcomes(
     model_dir : str or Path
         Folder with ``model.onnx`` and ``model.json``.
     target_path : str or Path
-        The generator's output folder; its sources must still be where it read them.
+        The generator's output folder; its sources must still be where it read them, as
+        they were.
     split : str
     threads : int
         onnxruntime threads.
@@ -518,21 +519,25 @@ def recording_outcomes(
         ``alarm_clips``, ``alarms_found``, ``missed`` (clips without an alarm event),
         ``background_clips``, ``raising_an_alarm``, ``false_alarms`` (clips with one) and
         ``failed`` (clips detect could not read, with the reason); None when the dataset
-        lists no sources for the split or a clip is gone (logged).
+        lists no sources for the split, or a clip is gone or changed since generation (its
+        sha256 differs; logged).
     """
     info = dataset.read_dataset_info(target_path)
     root = Path(info.get("source_root", ""))
     clips = _split_sources(info, split=split)
     if not any(clips.values()):
         return None
-    missing = [name for names in clips.values() for name in names if not (root / name).is_file()]
-    if missing:
-        logger.warning(
-            "%s: a source clip of the %s split is gone, recordings not scored",
-            root / missing[0],
-            split,
-        )
-        return None
+    # Outcomes of other audio would pass for the split's: with one clip gone or changed, none
+    # are scored (the window metrics come from the images and stand).
+    recorded = {entry["file"]: entry.get("sha256") for entry in info.get("sources", [])}
+    for name in (name for names in clips.values() for name in names):
+        try:
+            dataset.check_source(
+                root / name, sha256=recorded[name], what=f"a source clip of the {split} split"
+            )
+        except AudioError as exc:
+            logger.warning("%s; recordings not scored", exc)
+            return None
     classifier = OnnxClassifier.from_dir(model_dir, threads=threads)
     raised: dict[str, list[str]] = {"alarm": [], "background": []}
     quiet: dict[str, list[str]] = {"alarm": [], "background": []}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -287,8 +289,18 @@ def test_evaluate_runs_the_source_clips_as_recordings(tiny_model_dir, corpus_dat
     }
 
 
+def record_sources_as_they_are(data):
+    """Give dataset.json the sha256 of its source clips as they now are, as if generated from
+    them (recordings of changed clips are not scored)."""
+    info = json.loads((data / "dataset.json").read_text())
+    for entry in info["sources"]:
+        path = Path(info["source_root"]) / entry["file"]
+        entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (data / "dataset.json").write_text(json.dumps(info))
+
+
 def test_recordings_name_misses_false_alarms_and_unreadable_clips(tiny_model_dir, corpus_dataset):
-    # GIVEN an alarm clip that became noise, a background that became a tone, a broken one
+    # GIVEN an alarm clip that is noise, a background that is a tone, a broken one
     corpus, data = corpus_dataset
     (corpus / "alarms" / "tone_0.wav").write_bytes(
         (corpus / "background" / "noise_0.wav").read_bytes()
@@ -297,6 +309,7 @@ def test_recordings_name_misses_false_alarms_and_unreadable_clips(tiny_model_dir
         (corpus / "alarms" / "tone_1.wav").read_bytes()
     )
     (corpus / "alarms" / "tone_1.wav").write_bytes(b"not audio")
+    record_sources_as_they_are(data)
     # WHEN the recordings are scored
     recordings = recording_outcomes(tiny_model_dir, data)
     # THEN each outcome names its clip
@@ -311,5 +324,22 @@ def test_recordings_are_skipped_with_a_warning_when_a_source_is_gone(
     corpus, data = corpus_dataset
     (corpus / "background" / "noise_0.wav").unlink()
     assert recording_outcomes(tiny_model_dir, data) is None
-    assert "noise_0.wav: a source clip of the test split is gone" in caplog.text
+    assert "noise_0.wav: a source clip of the test split is missing; recordings not" in caplog.text
     assert evaluate(tiny_model_dir, data, recordings=False)["recordings"] is None
+
+
+def test_recordings_are_not_scored_from_a_source_changed_since_generation(
+    tiny_model_dir, corpus_dataset, caplog
+):
+    # GIVEN an alarm clip replaced, under its name, by a background clip
+    corpus, data = corpus_dataset
+    changed = corpus / "alarms" / "tone_0.wav"
+    changed.write_bytes((corpus / "background" / "noise_0.wav").read_bytes())
+    # WHEN evaluated THEN no recording is scored, and the warning names the clip and why
+    report = evaluate(tiny_model_dir, data, plots=False)
+    assert report["recordings"] is None
+    assert report["metrics"]["n"] == 12  # the windows are the rendered images, still scored
+    assert (
+        f"{changed}: changed since the dataset was generated (sha256 differs); recordings not "
+        "scored"
+    ) in caplog.text
