@@ -606,8 +606,9 @@ def evaluate(
     ModelError
         If the model's spectrogram config differs from the dataset's for that type.
     ParameterError
-        ``out_dir`` holds files named as :data:`REPORT_FILES` that are not an earlier
-        report of this function's (checked before anything is computed).
+        ``out_dir`` is a file or lies inside one, or holds files named as
+        :data:`REPORT_FILES` that are not an earlier report of this function's (checked
+        before anything is computed).
     """
     model_dir, target_path = Path(model_dir), Path(target_path)
     if out_dir is not None:
@@ -677,8 +678,12 @@ def evaluate(
 
 
 def check_report_dir(out_dir: Path) -> None:
-    """Refuse a report folder where :data:`REPORT_FILES` would overwrite files of the
-    user's. A folder with a report.json of ours is an earlier report, rewritten whole."""
+    """Refuse a report folder that cannot be made, or where :data:`REPORT_FILES` would
+    overwrite files of the user's. A folder with a report.json of ours is an earlier report,
+    rewritten whole."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ParameterError(f"{out_dir}: --out is a file, not a folder")
+    dataset.check_creatable(out_dir, what="--out")
     present = [name for name in REPORT_FILES if (out_dir / name).exists()]
     if not present or _is_report(out_dir / "report.json"):
         return

@@ -226,6 +226,27 @@ def test_evaluate_keeps_the_user_s_files_of_a_report_s_names(
     assert [p.name for p in out.iterdir()] == [name] and (out / name).read_text() == "mine"
 
 
+@pytest.mark.parametrize(
+    ("out", "reason"),
+    [
+        ("afile", "--out is a file, not a folder"),
+        ("afile/report", "--out lies inside {afile}, which is a file"),
+    ],
+)
+def test_evaluate_refuses_an_out_that_is_or_lies_in_a_file(
+    tiny_model_dir, tiny_dataset, tmp_path, capsys, monkeypatch, out, reason
+):
+    # GIVEN --out naming a file of the user's, or a folder inside one
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    # WHEN evaluated THEN a usage error in one line, before any image is classified
+    monkeypatch.setattr("sounddetect.evaluate.predict_probabilities", None)
+    argv = ["evaluate", str(tiny_model_dir), str(tiny_dataset), "--out", str(tmp_path / out)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path / out}: {reason.format(afile=afile)}\n"
+    assert afile.read_text() == "mine"
+
+
 def write_corpus(corpus, *, alarm, rng):
     """``alarms/`` with two 8 s clips of ``alarm`` (t3_alarm or tone, 2.9 and 3.4 kHz) and
     ``background/`` with two of noise."""
