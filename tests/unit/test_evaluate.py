@@ -272,6 +272,23 @@ def test_dataset_from_corpus_renders_a_test_only_dataset(tiny_model_dir, tmp_pat
     assert evaluate(tiny_model_dir, data)["metrics"]["n"] == 12
 
 
+def test_evaluate_refuses_another_type_before_rendering_a_corpus(
+    tiny_model_dir, tmp_path, rng, capsys, monkeypatch
+):
+    # GIVEN a corpus folder and a --type other than the (mel) model's
+    corpus = write_corpus(tmp_path / "holdout", alarm=t3_alarm, rng=rng)
+    out = tmp_path / "evaluation"
+    argv = ["evaluate", str(tiny_model_dir), str(corpus), "--out", str(out), "--type", "linear"]
+    # WHEN evaluated THEN a configuration error in one line, before the corpus is rendered
+    monkeypatch.setattr("sounddetect.evaluate.dataset_from_corpus", None)
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"error: model {tiny_model_dir} was trained on mel images, not linear; leave out "
+        f"--type to render {corpus} as mel\n"
+    )
+    assert not out.exists()
+
+
 @pytest.fixture
 def corpus_dataset(tiny_model_dir, tmp_path, rng):
     """A dataset rendered from a corpus: steady-tone "alarms" the tiny model finds, noise."""
