@@ -599,7 +599,7 @@ def evaluate(
         ``model``, ``target_path``, ``kind``, ``split``, ``threshold``, ``metrics`` (see
         :func:`classification_metrics`), ``by_snr``, ``by_alarm_kind``, ``by_background``,
         ``ms_per_window``, ``errors`` (the misclassified samples: id, label, probability,
-        kinds, SNR) and ``recordings`` (:func:`recording_outcomes`, or None).
+        alarm file, background kinds, SNR) and ``recordings`` (:func:`recording_outcomes`, or None).
 
     Raises
     ------
