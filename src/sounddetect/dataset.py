@@ -25,6 +25,7 @@ Readers
     read_samples
     image_path
     spec_from_row
+    check_source
     rebuild_sample
 """
 
@@ -1024,6 +1025,29 @@ def spec_from_row(row: Mapping[str, str], *, duration_s: float) -> SampleSpec:
     )
 
 
+def check_source(path: Path, *, sha256: str | None, what: str = "source file") -> None:
+    """Raise unless the source file at ``path`` is the one the generator read.
+
+    Parameters
+    ----------
+    path : Path
+        The source file, under the dataset's ``source_root``.
+    sha256 : str or None
+        Its digest as dataset.json's ``sources`` record it; None skips that comparison.
+    what : str
+        What the file is, for the message when it is missing.
+
+    Raises
+    ------
+    AudioError
+        If the file is missing, or its sha256 differs from ``sha256``.
+    """
+    if not path.is_file():
+        raise AudioError(f"{path}: {what} is missing")
+    if sha256 is not None and _sha256(path) != sha256:
+        raise AudioError(f"{path}: changed since the dataset was generated (sha256 differs)")
+
+
 def rebuild_sample(target_path: str | os.PathLike, sample_id: str) -> np.ndarray:
     """Mix one sample of a dataset again, from its samples.csv row and the source files.
 
@@ -1057,9 +1081,6 @@ def rebuild_sample(target_path: str | os.PathLike, sample_id: str) -> np.ndarray
     audio = {}
     for name in (*spec.background_files, *filter(None, [spec.alarm_file])):
         path = root / name
-        if not path.is_file():
-            raise AudioError(f"{path}: source file of {sample_id} is missing")
-        if name in recorded and _sha256(path) != recorded[name]:
-            raise AudioError(f"{path}: changed since the dataset was generated (sha256 differs)")
+        check_source(path, sha256=recorded.get(name), what=f"source file of {sample_id}")
         audio[name] = _load_source(path, sr=sr)
     return mix_stems(spec, sources=audio, sr=sr).y

@@ -39,7 +39,7 @@ import numpy as np
 from sounddetect import dataset
 from sounddetect.classifiers.onnx import OnnxClassifier, read_model_json
 from sounddetect.detect import detect_file
-from sounddetect.exceptions import ModelError, ParameterError
+from sounddetect.exceptions import AudioError, ModelError, ParameterError
 from sounddetect.spectrum import SpectrogramConfig, decode_png
 
 logger = logging.getLogger(__name__)
@@ -507,7 +507,8 @@ def recording_outcomes(
     model_dir : str or Path
         Folder with ``model.onnx`` and ``model.json``.
     target_path : str or Path
-        The generator's output folder; its sources must still be where it read them.
+        The generator's output folder; its sources must still be where it read them, as
+        they were.
     split : str
     threads : int
         onnxruntime threads.
@@ -518,21 +519,25 @@ def recording_outcomes(
         ``alarm_clips``, ``alarms_found``, ``missed`` (clips without an alarm event),
         ``background_clips``, ``raising_an_alarm``, ``false_alarms`` (clips with one) and
         ``failed`` (clips detect could not read, with the reason); None when the dataset
-        lists no sources for the split or a clip is gone (logged).
+        lists no sources for the split, or a clip is gone or changed since generation (its
+        sha256 differs; logged).
     """
     info = dataset.read_dataset_info(target_path)
     root = Path(info.get("source_root", ""))
     clips = _split_sources(info, split=split)
     if not any(clips.values()):
         return None
-    missing = [name for names in clips.values() for name in names if not (root / name).is_file()]
-    if missing:
-        logger.warning(
-            "%s: a source clip of the %s split is gone, recordings not scored",
-            root / missing[0],
-            split,
-        )
-        return None
+    # Outcomes of other audio would pass for the split's: with one clip gone or changed, none
+    # are scored (the window metrics come from the images and stand).
+    recorded = {entry["file"]: entry.get("sha256") for entry in info.get("sources", [])}
+    for name in (name for names in clips.values() for name in names):
+        try:
+            dataset.check_source(
+                root / name, sha256=recorded[name], what=f"a source clip of the {split} split"
+            )
+        except AudioError as exc:
+            logger.warning("%s; recordings not scored", exc)
+            return None
     classifier = OnnxClassifier.from_dir(model_dir, threads=threads)
     raised: dict[str, list[str]] = {"alarm": [], "background": []}
     quiet: dict[str, list[str]] = {"alarm": [], "background": []}
@@ -594,15 +599,16 @@ def evaluate(
         ``model``, ``target_path``, ``kind``, ``split``, ``threshold``, ``metrics`` (see
         :func:`classification_metrics`), ``by_snr``, ``by_alarm_kind``, ``by_background``,
         ``ms_per_window``, ``errors`` (the misclassified samples: id, label, probability,
-        kinds, SNR) and ``recordings`` (:func:`recording_outcomes`, or None).
+        alarm file, background kinds, SNR) and ``recordings`` (:func:`recording_outcomes`, or None).
 
     Raises
     ------
     ModelError
         If the model's spectrogram config differs from the dataset's for that type.
     ParameterError
-        ``out_dir`` holds files named as :data:`REPORT_FILES` that are not an earlier
-        report of this function's (checked before anything is computed).
+        ``out_dir`` is a file or lies inside one, or holds files named as
+        :data:`REPORT_FILES` that are not an earlier report of this function's (checked
+        before anything is computed).
     """
     model_dir, target_path = Path(model_dir), Path(target_path)
     if out_dir is not None:
@@ -672,8 +678,12 @@ def evaluate(
 
 
 def check_report_dir(out_dir: Path) -> None:
-    """Refuse a report folder where :data:`REPORT_FILES` would overwrite files of the
-    user's. A folder with a report.json of ours is an earlier report, rewritten whole."""
+    """Refuse a report folder that cannot be made, or where :data:`REPORT_FILES` would
+    overwrite files of the user's. A folder with a report.json of ours is an earlier report,
+    rewritten whole."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ParameterError(f"{out_dir}: --out is a file, not a folder")
+    dataset.check_creatable(out_dir, what="--out")
     present = [name for name in REPORT_FILES if (out_dir / name).exists()]
     if not present or _is_report(out_dir / "report.json"):
         return

@@ -1169,7 +1169,7 @@ def compare_types(
     out_dir : str or Path
         Models go to ``out_dir/<type>``, each with its ``evaluation/`` report.
     types : sequence of str or None
-        Types to compare; None takes every type the dataset holds.
+        Types to compare, in this order, each once; None takes every type the dataset holds.
     overwrite : bool
         Replace existing models in ``out_dir``.
     **options
@@ -1186,7 +1186,8 @@ def compare_types(
 
     target_path, out_dir = Path(target_path), Path(out_dir)
     present = list(read_dataset_info(target_path).get("configs", {}))
-    types = list(types or present)
+    # A type given twice would be trained once, then refused its own fresh model folder.
+    types = list(dict.fromkeys(types or present))
     missing = [kind for kind in types if kind not in present]
     if missing:
         raise ParameterError(

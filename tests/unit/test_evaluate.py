@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -224,6 +226,27 @@ def test_evaluate_keeps_the_user_s_files_of_a_report_s_names(
     assert [p.name for p in out.iterdir()] == [name] and (out / name).read_text() == "mine"
 
 
+@pytest.mark.parametrize(
+    ("out", "reason"),
+    [
+        ("afile", "--out is a file, not a folder"),
+        ("afile/report", "--out lies inside {afile}, which is a file"),
+    ],
+)
+def test_evaluate_refuses_an_out_that_is_or_lies_in_a_file(
+    tiny_model_dir, tiny_dataset, tmp_path, capsys, monkeypatch, out, reason
+):
+    # GIVEN --out naming a file of the user's, or a folder inside one
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    # WHEN evaluated THEN a usage error in one line, before any image is classified
+    monkeypatch.setattr("sounddetect.evaluate.predict_probabilities", None)
+    argv = ["evaluate", str(tiny_model_dir), str(tiny_dataset), "--out", str(tmp_path / out)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path / out}: {reason.format(afile=afile)}\n"
+    assert afile.read_text() == "mine"
+
+
 def write_corpus(corpus, *, alarm, rng):
     """``alarms/`` with two 8 s clips of ``alarm`` (t3_alarm or tone, 2.9 and 3.4 kHz) and
     ``background/`` with two of noise."""
@@ -247,6 +270,23 @@ def test_dataset_from_corpus_renders_a_test_only_dataset(tiny_model_dir, tmp_pat
     test = load_split(data, split="test")
     assert len(test.labels) == 12 and int(test.labels.sum()) == 6
     assert evaluate(tiny_model_dir, data)["metrics"]["n"] == 12
+
+
+def test_evaluate_refuses_another_type_before_rendering_a_corpus(
+    tiny_model_dir, tmp_path, rng, capsys, monkeypatch
+):
+    # GIVEN a corpus folder and a --type other than the (mel) model's
+    corpus = write_corpus(tmp_path / "holdout", alarm=t3_alarm, rng=rng)
+    out = tmp_path / "evaluation"
+    argv = ["evaluate", str(tiny_model_dir), str(corpus), "--out", str(out), "--type", "linear"]
+    # WHEN evaluated THEN a configuration error in one line, before the corpus is rendered
+    monkeypatch.setattr("sounddetect.evaluate.dataset_from_corpus", None)
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"error: model {tiny_model_dir} was trained on mel images, not linear; leave out "
+        f"--type to render {corpus} as mel\n"
+    )
+    assert not out.exists()
 
 
 @pytest.fixture
@@ -287,8 +327,18 @@ def test_evaluate_runs_the_source_clips_as_recordings(tiny_model_dir, corpus_dat
     }
 
 
+def record_sources_as_they_are(data):
+    """Give dataset.json the sha256 of its source clips as they now are, as if generated from
+    them (recordings of changed clips are not scored)."""
+    info = json.loads((data / "dataset.json").read_text())
+    for entry in info["sources"]:
+        path = Path(info["source_root"]) / entry["file"]
+        entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (data / "dataset.json").write_text(json.dumps(info))
+
+
 def test_recordings_name_misses_false_alarms_and_unreadable_clips(tiny_model_dir, corpus_dataset):
-    # GIVEN an alarm clip that became noise, a background that became a tone, a broken one
+    # GIVEN an alarm clip that is noise, a background that is a tone, a broken one
     corpus, data = corpus_dataset
     (corpus / "alarms" / "tone_0.wav").write_bytes(
         (corpus / "background" / "noise_0.wav").read_bytes()
@@ -297,6 +347,7 @@ def test_recordings_name_misses_false_alarms_and_unreadable_clips(tiny_model_dir
         (corpus / "alarms" / "tone_1.wav").read_bytes()
     )
     (corpus / "alarms" / "tone_1.wav").write_bytes(b"not audio")
+    record_sources_as_they_are(data)
     # WHEN the recordings are scored
     recordings = recording_outcomes(tiny_model_dir, data)
     # THEN each outcome names its clip
@@ -311,5 +362,22 @@ def test_recordings_are_skipped_with_a_warning_when_a_source_is_gone(
     corpus, data = corpus_dataset
     (corpus / "background" / "noise_0.wav").unlink()
     assert recording_outcomes(tiny_model_dir, data) is None
-    assert "noise_0.wav: a source clip of the test split is gone" in caplog.text
+    assert "noise_0.wav: a source clip of the test split is missing; recordings not" in caplog.text
     assert evaluate(tiny_model_dir, data, recordings=False)["recordings"] is None
+
+
+def test_recordings_are_not_scored_from_a_source_changed_since_generation(
+    tiny_model_dir, corpus_dataset, caplog
+):
+    # GIVEN an alarm clip replaced, under its name, by a background clip
+    corpus, data = corpus_dataset
+    changed = corpus / "alarms" / "tone_0.wav"
+    changed.write_bytes((corpus / "background" / "noise_0.wav").read_bytes())
+    # WHEN evaluated THEN no recording is scored, and the warning names the clip and why
+    report = evaluate(tiny_model_dir, data, plots=False)
+    assert report["recordings"] is None
+    assert report["metrics"]["n"] == 12  # the windows are the rendered images, still scored
+    assert (
+        f"{changed}: changed since the dataset was generated (sha256 differs); recordings not "
+        "scored"
+    ) in caplog.text

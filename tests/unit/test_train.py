@@ -536,6 +536,16 @@ def test_compare_cli_prints_one_row_per_type(tiny_dataset, tmp_path, capsys):
     assert (out / "mel" / "evaluation" / "report.json").is_file()
 
 
+def test_compare_trains_a_type_given_twice_once(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "compare"
+    argv = ["compare", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    # WHEN a type is given twice THEN it is trained and tabled once, in the order given
+    assert main([*argv, "--types", "linear", "mel", "linear"]) == 0
+    rows = json.loads((out / "compare.json").read_text())
+    assert [row["type"] for row in rows] == ["linear", "mel"]
+    assert len(capsys.readouterr().out.splitlines()) == 4  # header, rule, two rows
+
+
 def test_compare_refuses_before_training_what_it_would_overwrite(
     tiny_dataset, trained_model_dir, tmp_path, capsys
 ):

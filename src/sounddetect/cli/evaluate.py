@@ -11,7 +11,8 @@ how many background clips do.
 
 TARGET_PATH is a dataset folder, or a corpus folder with alarms/ and background/ (such as
 audio/holdout, the sounds never used in training): its clips are first rendered with the
-model's config into a test-only dataset in OUT/data.
+model's config (so --type, if given, must be the model's) into a test-only dataset in
+OUT/data.
 """
 
 from __future__ import annotations
@@ -82,8 +83,12 @@ def run(args: argparse.Namespace) -> int:
         check_report_dir(out_dir)  # before a corpus's test images are written into it
         if is_corpus(target_path):
             config = read_model_json(args.model)["config"]
-            if args.kind:
-                config = config.replace(kind=args.kind)
+            if args.kind not in (None, config.kind):
+                # Before rendering: images of another type are refused after it anyway.
+                raise ModelError(
+                    f"model {args.model} was trained on {config.kind} images, not "
+                    f"{args.kind}; leave out --type to render {target_path} as {config.kind}"
+                )
             logger.info("%s is a corpus: generating its test images into %s", target_path, out_dir)
             target_path = dataset_from_corpus(target_path, out_dir / "data", config=config)
         report = evaluate(
