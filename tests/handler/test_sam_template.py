@@ -106,6 +106,45 @@ def test_window_parameters_take_auto_or_seconds(template, parameter):
         assert not re.fullmatch(spec["AllowedPattern"], value), value
 
 
+def lifecycle_rules(template, **parameters) -> list[dict]:
+    """The audio bucket's lifecycle rules with the parameters' values (or defaults): each
+    Fn::If resolved by the condition it names (an Fn::Equals on a parameter, or its Not)."""
+    values = {name: spec.get("Default") for name, spec in template["Parameters"].items()}
+    values.update(parameters)
+
+    def holds(condition) -> bool:
+        if "Fn::Not" in condition:
+            return not holds(condition["Fn::Not"][0])
+        left, right = condition["Fn::Equals"]
+        return str(values[left["Ref"]]) == str(right)
+
+    def resolve(node):
+        if isinstance(node, dict) and set(node) == {"Ref"} and node["Ref"] in values:
+            return values[node["Ref"]]
+        if isinstance(node, dict) and "Fn::If" in node:
+            name, then, otherwise = node["Fn::If"]
+            return resolve(then if holds(template["Conditions"][name]) else otherwise)
+        if isinstance(node, dict):
+            return {key: resolve(value) for key, value in node.items()}
+        return node
+
+    bucket = template["Resources"]["AudioBucket"]["Properties"]
+    rules = [resolve(rule) for rule in bucket["LifecycleConfiguration"]["Rules"]]
+    return [rule for rule in rules if rule != {"Ref": "AWS::NoValue"}]
+
+
+def test_old_versions_are_kept_unless_an_expiry_is_set(template):
+    # Versioning keeps every recording a device uploads to one key; deleting them is the
+    # user's choice, never the default.
+    assert [rule["Id"] for rule in lifecycle_rules(template)] == ["AbortIncompleteUploads"]
+    expiring = lifecycle_rules(template, OldVersionsExpireDays=30)
+    assert expiring[1] == {
+        "Id": "ExpireOldVersions",
+        "Status": "Enabled",
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+    }
+
+
 def test_rules_refuse_rekognition_without_a_model_arn(template):
     rule = template["Rules"]["RekognitionNeedsModelArn"]
     assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Classifier"}, "rekognition"]}
