@@ -75,6 +75,9 @@ LOG_RESULT_MAX_CHARS = 200_000
 S3_KEY_MAX_BYTES = 1024
 #: SNS limits: subject under 100 ASCII characters.
 SUBJECT_MAX_CHARS = 99
+#: Events an alert lists; the stored result holds every one. A day's recording of a beeping
+#: machine can hold thousands, and SNS refuses a message over 256 KB on every retry.
+ALERT_MAX_EVENTS = 100
 #: Seconds of an invocation's time kept for storing a result and sending its alert: a
 #: recording that would leave less is refused with a result rather than timed out.
 RESULT_MARGIN_S = 20.0
@@ -442,7 +445,7 @@ def alert_message(result: dict[str, Any], *, result_uri: str | None = None) -> t
     """SNS ``Subject`` and ``Message`` for a result with alarm events.
 
     The subject is printable ASCII, shorter than 100 characters, as SNS requires; the text lists
-    every event and points to the stored result.
+    the first :data:`ALERT_MAX_EVENTS` events and points to the stored result.
     """
     file = result["file"]
     base = PurePosixPath(file).name or file
@@ -462,8 +465,10 @@ def alert_message(result: dict[str, Any], *, result_uri: str | None = None) -> t
     lines += [
         f"  {_clock(event['start'], hours=hours)} - {_clock(event['end'], hours=hours)}"
         f"  ({event['start']:.1f}-{event['end']:.1f} s)   confidence {event['confidence']:.2f}"
-        for event in events
+        for event in events[:ALERT_MAX_EVENTS]
     ]
+    if len(events) > ALERT_MAX_EVENTS:
+        lines.append(f"  ... and {len(events) - ALERT_MAX_EVENTS} more (the full result has all)")
     classifier = result.get("classifier") or {}
     lines += ["", f"Classifier: {classifier.get('backend', '?')} {classifier.get('model', '')}"]
     if result_uri:

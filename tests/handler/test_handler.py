@@ -19,7 +19,7 @@ from lambda_helpers import (
     load_event,
 )
 
-from sounddetect.s3_detect import alert_message
+from sounddetect.s3_detect import ALERT_MAX_EVENTS, alert_message
 
 SR = 16000
 
@@ -132,6 +132,22 @@ def test_alert_events_are_given_in_clock_time_and_seconds():
     assert message.endswith("Full result: s3://b/results/night.wav.json\n")
     _, message = alert_message(short)
     assert "  0:05.0 - 0:49.7  (5.0-49.7 s)   confidence 0.97\n" in message
+
+
+def test_an_alert_lists_at_most_its_share_of_a_day_of_events():
+    # GIVEN a day's recording of a machine beeping every 20 s: 4,320 events, whose lines
+    # would pass SNS's 256 KB (refused on every retry)
+    events = [
+        {"label": "alarm", "start": 20.0 * i, "end": 20.0 * i + 9.5, "confidence": 0.81}
+        for i in range(4320)
+    ]
+    result = {"file": "s3://b/uploads/plant.mp3", "duration_s": 86400.0, "events": events}
+    _, message = alert_message(result, result_uri="s3://b/results/plant.mp3.json")
+    # THEN it lists the first events, says how many more there are, and stays small
+    assert message.startswith("4320 smoke alarm events in s3://b/uploads/plant.mp3")
+    assert message.count("confidence 0.81") == ALERT_MAX_EVENTS
+    assert f"  ... and {4320 - ALERT_MAX_EVENTS} more (the full result has all)\n" in message
+    assert len(message.encode()) < 32 * 1024
 
 
 def test_log_lines_carry_result_bucket_key_and_request_id(
