@@ -115,12 +115,13 @@ def handle_record(record: S3EventRecord, context: LambdaContext) -> RecordOutcom
 def report(outcome: RecordOutcome) -> None:
     """The file's log lines and metrics."""
     result = outcome.result
+    # The result last: a query finds only a line's first 1,000 fields (result_for_log).
     details = {
         "status": outcome.status,
-        "result": result_for_log(result),
         "result_location": outcome.result_uri,
         "alert_id": outcome.alert_id,
         "seconds": round(outcome.seconds, 3),
+        "result": result_for_log(result),
     }
     for message in outcome.warnings:
         logger.warning(message, extra={"status": outcome.status})

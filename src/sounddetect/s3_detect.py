@@ -487,12 +487,18 @@ def _clock(seconds: float, *, hours: bool) -> str:
 
 
 def result_for_log(result: dict[str, Any], *, max_chars: int = LOG_RESULT_MAX_CHARS) -> dict:
-    """The result object, without its ``windows`` list if the whole would not fit one log
-    event (a recording of several hours); ``windows_omitted`` then says how many were left
-    out. The stored result always has them all."""
+    """The result object with its ``windows`` list last, or without it if the whole would
+    not fit one log event (a recording of several hours); ``windows_omitted`` then says how
+    many were left out. The stored result always has them all.
+
+    CloudWatch Logs Insights discovers the first 1,000 fields of a JSON log line, and each
+    window is four: after the windows of a recording of 8 minutes, ``error`` and
+    ``classifier`` would not be found by a query.
+    """
+    summary = {key: value for key, value in result.items() if key != "windows"}
     if len(to_json(result)) <= max_chars:
-        return result
-    return {**result, "windows": [], "windows_omitted": len(result["windows"])}
+        return {**summary, "windows": result["windows"]}
+    return {**summary, "windows": [], "windows_omitted": len(result["windows"])}
 
 
 def _with_current_etag(s3: Any, upload: S3Upload) -> S3Upload:

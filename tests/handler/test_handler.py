@@ -171,6 +171,37 @@ def test_log_lines_carry_result_bucket_key_and_request_id(
         assert line["function_request_id"] == lambda_context.aws_request_id
 
 
+def flattened_fields(value, prefix: str = "") -> list[str]:
+    """The field names CloudWatch Logs Insights makes of a JSON log line, in order
+    (``result.windows.0.start``)."""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = ((str(i), item) for i, item in enumerate(value))
+    else:
+        return [prefix]
+    return [name for key, item in items for name in flattened_fields(item, f"{prefix}{key}.")] or [
+        prefix
+    ]
+
+
+def test_a_long_recording_keeps_its_summary_within_the_fields_a_query_finds(
+    aws, app, lambda_context, tmp_path
+):
+    # GIVEN a recording of 10 minutes: 299 windows, 1,196 fields of the log line
+    path = write_wav(tmp_path / "night.wav", tone(600.0, sr=SR, amplitude=0.01), SR)
+    aws.upload("uploads/night.wav", path)
+    invoke(app, event_for(aws, "s3-put-wav.json", "uploads/night.wav"), lambda_context)
+    (line,) = [line for line in app.logs() if "result" in line]
+    fields = [name.rstrip(".") for name in flattened_fields(line)]
+    assert len(fields) > 1000
+    # THEN the fields the README's queries read are among the first 1,000 Insights discovers
+    first = set(fields[:1000])
+    for name in ("status", "key", "result_location", "result.alarm", "result.duration_s"):
+        assert name in first, name
+    assert {"result.error", "result.classifier.backend"} <= first
+
+
 def test_metrics_are_emitted_as_emf(aws, app, alarm_wav, quiet_wav, lambda_context, capsys):
     aws.upload("uploads/kitchen.wav", alarm_wav)
     aws.upload("uploads/lounge.wav", quiet_wav)
