@@ -23,6 +23,7 @@ Generation
 Readers
     read_dataset_info
     read_samples
+    source_digests
     image_path
     spec_from_row
     check_source
@@ -986,6 +987,13 @@ def read_samples(target_path: str | os.PathLike) -> list[dict[str, str]]:
             return list(reader)
     except OSError as exc:
         raise ParameterError(f"{path}: not readable ({exc})") from exc
+
+
+def source_digests(target_path: str | os.PathLike, *, splits: Sequence[str]) -> list[str]:
+    """The sorted sha256 of the source clips (alarms and backgrounds) of ``splits``, as
+    dataset.json records them."""
+    sources = read_dataset_info(target_path).get("sources", [])
+    return sorted({entry["sha256"] for entry in sources if entry.get("split") in splits})
 
 
 def image_path(target_path: str | os.PathLike, kind: str, row: Mapping[str, str]) -> Path:

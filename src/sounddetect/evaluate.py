@@ -598,8 +598,9 @@ def evaluate(
     dict
         ``model``, ``target_path``, ``kind``, ``split``, ``threshold``, ``metrics`` (see
         :func:`classification_metrics`), ``by_snr``, ``by_alarm_kind``, ``by_background``,
-        ``ms_per_window``, ``errors`` (the misclassified samples: id, label, probability,
-        alarm file, background kinds, SNR) and ``recordings`` (:func:`recording_outcomes`, or None).
+        ``ms_per_window``, ``heard_in_training`` (:func:`heard_in_training`), ``errors`` (the
+        misclassified samples: id, label, probability, alarm file, background kinds, SNR)
+        and ``recordings`` (:func:`recording_outcomes`, or None).
 
     Raises
     ------
@@ -661,6 +662,7 @@ def evaluate(
             data.rows, data.labels, probabilities, threshold=threshold
         ),
         "ms_per_window": measure_ms_per_window(model_dir, num_threads=1),
+        "heard_in_training": heard_in_training(card, target_path, split=split),
         "errors": errors,
         "recordings": (
             recording_outcomes(model_dir, target_path, split=split, threads=num_threads)
@@ -675,6 +677,39 @@ def evaluate(
         if plots:
             plot_report(report, data.labels, probabilities, out_dir=out_dir)
     return report
+
+
+def heard_in_training(
+    card: dict[str, Any], target_path: str | Path, *, split: str
+) -> dict[str, int] | None:
+    """How many source clips of ``split`` the model heard in training or was tuned on.
+
+    A dataset generated again with another seed, or from a grown corpus, draws its splits
+    anew: clips the model trained on land in its test split, and the figures would overstate
+    how the model does on sounds it never heard. Such an overlap is logged as a warning.
+
+    Returns
+    -------
+    dict or None
+        ``{"clips": n, "of": m}``; None for a model whose model.json does not list the
+        clips it trained on (made before 2026-12-02).
+    """
+    heard = card.get("training", {}).get("source_sha256")
+    if heard is None:
+        return None
+    scored = dataset.source_digests(target_path, splits=(split,))
+    overlap = len(set(heard) & set(scored))
+    if overlap:
+        logger.warning(
+            "%s: %d of the %d source clips of its %s split were in the training or validate "
+            "split of the data the model was trained on; the figures overstate how it does on "
+            "sounds it never heard",
+            target_path,
+            overlap,
+            len(scored),
+            split,
+        )
+    return {"clips": overlap, "of": len(scored)}
 
 
 def check_report_dir(out_dir: Path) -> None:

@@ -51,7 +51,7 @@ from torch import nn
 
 from sounddetect import __version__
 from sounddetect.classifiers.onnx import ALARM_PROBABILITY, ALARM_SOUNDING, MODEL_FORMAT
-from sounddetect.dataset import check_creatable
+from sounddetect.dataset import check_creatable, source_digests
 from sounddetect.evaluate import (
     LABELS,
     LabelledImages,
@@ -1118,6 +1118,9 @@ def train(
             "frame_loss_weight": frame_loss_weight,
             "precision": result.precision,
             "architecture": repr(result.model),
+            # What the model heard (train) or was tuned on (validate): evaluate warns when a
+            # split it scores holds one of these clips.
+            "source_sha256": source_digests(target_path, splits=("train", "validate")),
         },
     }
     if data_hash(target_path) != hash_before:

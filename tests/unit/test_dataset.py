@@ -25,6 +25,7 @@ from sounddetect.dataset import (
     read_dataset_info,
     read_samples,
     rebuild_sample,
+    source_digests,
 )
 from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
 from sounddetect.ffmpeg import FFMPEG_ENV
@@ -163,6 +164,10 @@ def test_dataset_json_records_configs_sources_and_counts(dataset, corpus):
         assert config == SpectrogramConfig(kind=kind, sr=SR, duration=4.0)
     assert len(info["sources"]) == 13
     assert all(len(entry["sha256"]) == 64 for entry in info["sources"])
+    test = source_digests(target, splits=("test",))
+    heard = source_digests(target, splits=("train", "validate"))
+    assert test and heard and not set(test) & set(heard)
+    assert sorted(test + heard) == sorted(entry["sha256"] for entry in info["sources"])
     assert info["counts"] == summary["counts"]
     assert sum(sum(c.values()) for c in info["counts"]["by_split"].values()) == 20
     assert info["settings"]["alarm_source"] == str(corpus[0].resolve())

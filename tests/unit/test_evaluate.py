@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -153,6 +154,47 @@ def test_evaluate_scores_the_onnx_model_and_writes_report_and_plots(
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # AND a dataset drawn as images, without source audio, has no recordings to score
     assert report["recordings"] is None
+
+
+def test_evaluate_says_when_the_model_heard_clips_of_the_split(tiny_model_dir, tmp_path, caplog):
+    # GIVEN a dataset whose test split holds 3 source clips, and a model that trained on the
+    # data of another seed, whose train or validate split held 2 of them
+    data = write_tiny_dataset(tmp_path / "data")
+    info = json.loads((data / "dataset.json").read_text())
+    digest = {name: hashlib.sha256(name.encode()).hexdigest() for name in "abcdef"}
+    splits = {"a": "test", "b": "test", "c": "test", "d": "train", "e": "validate", "f": "train"}
+    info["sources"] = [
+        {
+            "file": f"background/{name}.wav",
+            "role": "background",
+            "sha256": digest[name],
+            "split": split,
+        }
+        for name, split in splits.items()
+    ]
+    (data / "dataset.json").write_text(json.dumps(info))
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    card = json.loads((model / "model.json").read_text())
+    card["training"] = {"source_sha256": sorted(digest[name] for name in "bcd")}
+    (model / "model.json").write_text(json.dumps(card))
+    # WHEN the model is evaluated on the test split
+    report = evaluate(model, data, plots=False, recordings=False)
+    # THEN the report and a warning line say how many of its clips the model heard
+    assert report["heard_in_training"] == {"clips": 2, "of": 3}
+    assert f"{data}: 2 of the 3 source clips of its test split were in the training" in (
+        caplog.text
+    )
+    # AND a model that heard none of them, or does not list what it heard, is scored as ever
+    card["training"] = {"source_sha256": [digest["d"], digest["e"]]}
+    (model / "model.json").write_text(json.dumps(card))
+    assert evaluate(model, data, plots=False, recordings=False)["heard_in_training"] == {
+        "clips": 0,
+        "of": 3,
+    }
+    del card["training"]
+    (model / "model.json").write_text(json.dumps(card))
+    assert evaluate(model, data, plots=False, recordings=False)["heard_in_training"] is None
 
 
 def test_evaluate_refuses_a_dataset_rendered_differently(tiny_model_dir, tmp_path):

@@ -14,6 +14,7 @@ from helpers.tiny_dataset import write_tiny_dataset
 
 from sounddetect.classifiers import OnnxClassifier
 from sounddetect.cli import main
+from sounddetect.dataset import source_digests
 from sounddetect.evaluate import dataset_config, load_split
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SpectrogramConfig, image_to_tensor
@@ -127,6 +128,9 @@ def test_train_writes_model_json_per_contract(trained_model_dir, tiny_dataset):
     assert 0.0 <= card["threshold"] <= 1.0
     assert SpectrogramConfig.from_dict(card["config"]) == SpectrogramConfig(kind="mel")
     assert card["data_hash"] == data_hash(tiny_dataset)
+    assert card["training"]["source_sha256"] == source_digests(
+        tiny_dataset, splits=("train", "validate")
+    )
     assert {"torch", "onnx", "onnxruntime", "numpy"} <= set(card["versions"])
     assert card["name"] == "tiny"
     validate = card["metrics"]["validate"]
