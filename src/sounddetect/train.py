@@ -242,7 +242,7 @@ class Augmentation:
     rhythm_negative_probability : float
         Chance that an alarm image of a rhythmic kind (:data:`RHYTHMIC_ALARM_KINDS`) also
         yields a ``no_alarm`` image, by :func:`rhythm_negatives` (the one augmentation
-        that adds samples instead of changing them).
+        that adds samples instead of changing them); power-spectrogram types only.
     band_limit_probability : float
         Chance that an image loses everything above a cutoff, as a recording made at 8-15
         kHz does (IP cameras, intercoms and phones record at 8 kHz); a model that only ever
@@ -669,7 +669,9 @@ def fit(
     """Train an :class:`AlarmNet` on ``train_data``, early-stopped on ``validate_data``.
 
     AdamW with a cosine learning-rate schedule over ``epochs``; the loss is binary cross
-    entropy of the window label, weighted so both classes count alike, plus
+    entropy of the window label, weighted so both classes of the training images count
+    alike (the rhythm negatives that augmentation adds, about a fifth more no_alarm
+    images, are not counted: the threshold chosen on validate makes up for the lean), plus
     ``frame_loss_weight`` times the binary cross entropy of the frame head against where
     the alarm sounds (:func:`sounding_targets`). After each epoch the validate loss (window
     labels only) is measured; training stops once it has not improved for ``patience``
@@ -786,7 +788,10 @@ def fit(
                     torch.rand(len(index), generator=generator)
                     < augmentation.rhythm_negative_probability
                 )
-                if chosen.any():
+                # Their renormalisation takes pixels for dB below the image's maximum: an
+                # MFCC image, each row stretched over its own range, would come out with
+                # narrower rows than any rendered image, a give-away of the label.
+                if power and chosen.any():
                     negatives, negative_sounding = rhythm_negatives(
                         x[chosen], sounding[chosen], period=one_second, generator=generator
                     )
@@ -812,6 +817,12 @@ def fit(
         scheduler.step()
         validate_logits = _predict_logits(model, validate_pixels, batch_size=256)
         validate_loss = float(loss_function(validate_logits, validate_y))
+        if not (math.isfinite(total_loss) and math.isfinite(validate_loss)):
+            raise ModelError(
+                f"training diverged in epoch {epoch}: the loss is {total_loss:g} on train and "
+                f"{validate_loss:g} on validate; train again with a lower --learning-rate "
+                f"than {learning_rate:g}"
+            )
         probabilities = torch.sigmoid(validate_logits).numpy()
         metrics = classification_metrics(validate_data.labels, probabilities, threshold=0.5)
         entry = {

@@ -12,11 +12,12 @@ import pytest
 import torch
 from helpers.tiny_dataset import write_tiny_dataset
 
+from sounddetect import train as train_module
 from sounddetect.classifiers import OnnxClassifier
 from sounddetect.cli import main
 from sounddetect.dataset import source_digests
 from sounddetect.evaluate import dataset_config, load_split
-from sounddetect.exceptions import ParameterError
+from sounddetect.exceptions import ModelError, ParameterError
 from sounddetect.spectrum import SpectrogramConfig, image_to_tensor
 from sounddetect.train import (
     PRECISIONS,
@@ -400,6 +401,30 @@ def test_rhythm_negatives_repeat_one_second_without_the_pause():
     torch.testing.assert_close(tiled_sounding[0], (tiled[0, 0, 5] > 0.5).float())
 
 
+def test_rhythm_negatives_are_made_for_power_spectrograms_only(tmp_path, monkeypatch):
+    # An MFCC image stretches each row over its own range: the renormalisation of a rhythm
+    # negative, which takes pixels for dB below the maximum, would mark it as made.
+    data = write_tiny_dataset(tmp_path / "data", types=("mel", "mfcc"))
+    made = {}
+
+    def counted(images, sounding, **kwargs):
+        made[kind] = made.get(kind, 0) + len(images)
+        return real(images, sounding, **kwargs)
+
+    real = train_module.rhythm_negatives
+    monkeypatch.setattr(train_module, "rhythm_negatives", counted)
+    for kind in ("mel", "mfcc"):
+        fit(
+            load_split(data, kind=kind, split="train"),
+            load_split(data, kind=kind, split="validate"),
+            config=dataset_config(data, kind=kind),
+            epochs=1,
+            num_threads=1,
+            augmentation=Augmentation(rhythm_negative_probability=1.0),
+        )
+    assert made.get("mel", 0) > 0 and "mfcc" not in made
+
+
 def test_sounding_targets_are_the_covered_share_of_each_column():
     rows = [
         {"sample_id": "a", "alarm_sounding_s": "0.0:0.5;1.0:1.25"},
@@ -444,6 +469,14 @@ def test_frame_head_learns_where_the_alarm_sounds(tiny_dataset):
     # THEN its frame probabilities are higher where the beeps are than in the pauses
     probabilities = torch.sigmoid(frames).numpy()
     assert probabilities[truth == 1].mean() > probabilities[truth == 0].mean() + 0.5
+
+
+def test_a_training_that_diverges_says_so(tiny_dataset):
+    # A learning rate far too high makes the weights, then the loss, NaN from the first epoch
+    data = load_split(tiny_dataset, split="train")
+    validate = load_split(tiny_dataset, split="validate")
+    with pytest.raises(ModelError, match=r"training diverged in epoch 1: .* lower --learning-rate"):
+        fit(data, validate, config=SpectrogramConfig(), epochs=2, num_threads=1, learning_rate=1e6)
 
 
 def test_fit_refuses_a_negative_frame_loss_weight(tiny_dataset):
