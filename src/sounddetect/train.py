@@ -670,7 +670,7 @@ def fit(
 
     AdamW with a cosine learning-rate schedule over ``epochs``; the loss is binary cross
     entropy of the window label, weighted so both classes of the training images count
-    alike (the rhythm negatives that augmentation adds, about a fifth more no_alarm
+    alike (the rhythm negatives that augmentation adds, about a quarter more no_alarm
     images, are not counted: the threshold chosen on validate makes up for the lean), plus
     ``frame_loss_weight`` times the binary cross entropy of the frame head against where
     the alarm sounds (:func:`sounding_targets`). After each epoch the validate loss (window
