@@ -538,7 +538,16 @@ def choose_threshold(
     f1 = np.where(tp / labels.sum() >= min_recall, f1, -1.0)
     best = np.flatnonzero(f1 == f1.max())
     cut = cuts[best[len(best) // 2]]
-    return float(1.0 / (1.0 + math.exp(-cut)))
+    threshold = 1.0 / (1.0 + math.exp(-cut))
+    # Scores beyond the clip tie in logit space: keep the cut's split of the probabilities
+    # themselves (an alarm scored 1e-8 stays above a cut made at 1e-6).
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    above, below = probabilities[logits > cut], probabilities[logits <= cut]
+    if above.size:
+        threshold = min(threshold, float(above.min()))
+    if below.size:
+        threshold = max(threshold, float(np.nextafter(below.max(), 1.0)))
+    return float(threshold)
 
 
 def sounding_targets(

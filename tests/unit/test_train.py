@@ -611,3 +611,16 @@ def test_choose_threshold_keeps_the_recall_floor():
     assert 0.6 < choose_threshold(labels, probabilities, min_recall=0.0) < 0.7
     # A floor of 1.0 must keep that alarm: the cut falls between 0.1 and 0.2.
     assert 0.1 < choose_threshold(labels, probabilities, min_recall=1.0) < 0.2
+
+
+def test_choose_threshold_keeps_the_recall_floor_at_scores_past_the_logit_clip():
+    # An alarm the model scored 1e-8, below where scores are clipped in logit space (1e-6)
+    labels = np.array([1, 0, 0, 0, 1, 1, 1, 1, 0, 0])
+    probabilities = np.array([1e-8, 0.1, 0.2, 0.3, 0.7, 0.8, 0.9, 0.95, 0.4, 0.35])
+    threshold = choose_threshold(labels, probabilities, min_recall=1.0)
+    # THEN every alarm is at or above the threshold, as the floor asks
+    assert np.all(probabilities[labels == 1] >= threshold)
+    # AND with a non-alarm scored past the clip too (a tie in logit space), the floor holds
+    probabilities[1] = 1e-9
+    threshold = choose_threshold(labels, probabilities, min_recall=1.0)
+    assert np.all(probabilities[labels == 1] >= threshold)
