@@ -609,8 +609,10 @@ class FitResult:
     model : AlarmNet
         The weights of the best validate epoch, in eval mode.
     history : list of dict
-        Per epoch: ``epoch``, ``train_loss``, ``train_accuracy``, ``validate_loss``,
-        ``validate_f1`` (at 0.5), ``validate_roc_auc``, ``seconds``.
+        Per epoch: ``epoch``, ``train_loss`` (the weighted window loss over the augmented
+        training images, as ``validate_loss`` is over the validate images; the frame loss is
+        not in it), ``train_accuracy`` (of the dataset's images, augmented, at 0.5),
+        ``validate_loss``, ``validate_f1`` (at 0.5), ``validate_roc_auc``, ``seconds``.
     best_epoch : int
         1-based epoch whose weights were kept (lowest validate loss).
     seconds : float
@@ -769,7 +771,9 @@ def fit(
         epoch_start = time.perf_counter()
         model.train()
         order = torch.randperm(len(train_pixels), generator=generator)
-        total_loss, correct = 0.0, 0
+        # The window loss over every image trained on (rhythm negatives included), to set
+        # beside the validate loss; accuracy over the dataset's own images.
+        total_loss, n_images, correct, n_counted = 0.0, 0, 0, 0
         for i in range(0, len(order), batch_size):
             index = order[i : i + batch_size]
             if len(index) < 2:  # batch norm needs two samples
@@ -815,14 +819,17 @@ def fit(
             frame_targets = nn.functional.adaptive_avg_pool1d(
                 sounding.unsqueeze(1), frame_logits.shape[-1]
             ).squeeze(1)
-            loss = loss_function(logits, y) + frame_loss_weight * frame_loss_function(
+            window_loss = loss_function(logits, y)
+            loss = window_loss + frame_loss_weight * frame_loss_function(
                 frame_logits, frame_targets
             )
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            total_loss += loss.item() * len(index)
+            total_loss += window_loss.item() * len(y)
+            n_images += len(y)
             correct += int(((logits[: len(index)] > 0).float() == y[: len(index)]).sum())
+            n_counted += len(index)
         scheduler.step()
         validate_logits = _predict_logits(model, validate_pixels, batch_size=256)
         validate_loss = float(loss_function(validate_logits, validate_y))
@@ -836,8 +843,8 @@ def fit(
         metrics = classification_metrics(validate_data.labels, probabilities, threshold=0.5)
         entry = {
             "epoch": epoch,
-            "train_loss": total_loss / len(train_pixels),
-            "train_accuracy": correct / len(train_pixels),
+            "train_loss": total_loss / max(n_images, 1),
+            "train_accuracy": correct / max(n_counted, 1),
             "validate_loss": validate_loss,
             "validate_f1": metrics["f1"] or 0.0,
             "validate_roc_auc": metrics["roc_auc"],

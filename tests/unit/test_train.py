@@ -479,6 +479,20 @@ def test_a_training_that_diverges_says_so(tiny_dataset):
         fit(data, validate, config=SpectrogramConfig(), epochs=2, num_threads=1, learning_rate=1e6)
 
 
+def test_the_train_loss_is_the_window_loss_to_set_beside_the_validate_loss(tiny_dataset):
+    # GIVEN a fit whose frame loss weighs fifty times the window loss
+    data = load_split(tiny_dataset, split="train")
+    validate = load_split(tiny_dataset, split="validate")
+    result = fit(
+        data, validate, config=SpectrogramConfig(), epochs=1, num_threads=1, frame_loss_weight=50
+    )
+    (epoch,) = result.history
+    # THEN the train loss is a window loss like the validate loss beside it (binary cross
+    # entropy of a barely trained model: near ln 2 for each class), not fifty frame losses
+    assert epoch["train_loss"] < 3.0 and epoch["validate_loss"] < 3.0
+    assert 0.0 <= epoch["train_accuracy"] <= 1.0
+
+
 def test_fit_refuses_a_negative_frame_loss_weight(tiny_dataset):
     data = load_split(tiny_dataset, split="train")
     with pytest.raises(ParameterError, match="frame_loss_weight must be >= 0"):
