@@ -2,6 +2,7 @@
 
     visible_files -- every file under a folder, linked folders followed once, and the
                      folders that could not be read
+    is_broken_link -- a link whose file or folder is gone
 
 ``detect`` scans a folder of recordings with it and the generator its source folders, so
 both see the same files.
