@@ -312,8 +312,8 @@ def make_classifier(settings: LambdaSettings, *, rekognition_client: Any = None)
         )
         raise ModelError(
             f"{settings.model_dir / 'model.json'}: the model was trained on a different "
-            f"spectrogram config ({listed}); set SampleDuration/SpectrogramConfig to auto "
-            "(the model's values) or bundle a model trained on yours"
+            f"spectrogram config ({listed}); set SampleDuration to auto and "
+            "SpectrogramConfig to {} (the model's values), or bundle a model trained on yours"
         )
     return _with_hop_checked(settings, classifier)
 
