@@ -474,3 +474,30 @@ def test_the_cli_runs_numpy_s_blas_on_one_thread_unless_told_otherwise(setting, 
     ).stdout
     threads = json.loads(out.splitlines()[-1])
     assert threads and set(threads) == {expected}
+
+
+def test_the_readme_python_example_gives_the_command_line_result(
+    tmp_path, rng, capsys, monkeypatch
+):
+    # GIVEN the README's "From Python" example, run where its paths hold the shipped model
+    # and an alarm in a kitchen
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("From Python,", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "default").symlink_to(
+        Path(__file__).resolve().parents[2] / "models" / "default"
+    )
+    kitchen = noise(30.0, sr=SR, rng=rng, amplitude=0.02)
+    kitchen[6 * SR : 26 * SR] += t3_alarm(20.0, sr=SR)
+    write_wav(tmp_path / "audio" / "examples" / "alarm_kitchen.wav", kitchen, SR)
+    monkeypatch.chdir(tmp_path)
+    # WHEN it runs
+    namespace: dict = {}
+    exec(compile(example, "README.md", "exec"), namespace)
+    printed = capsys.readouterr().out
+    # THEN it prints the alarm's events, and its result is the command line's JSON
+    assert re.fullmatch(r"(smoke alarm \d+\.\d-\d+\.\d s \(\d\.\d\d\)\n)+", printed)
+    code, out, _ = run_cli(
+        capsys, "audio/examples/alarm_kitchen.wav", "--model", "models/default", "--format", "json"
+    )
+    assert code == 0 and json.loads(out) == json.loads(json.dumps(namespace["result"]))
