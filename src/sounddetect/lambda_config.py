@@ -169,7 +169,7 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     if (duration is not None and duration <= 0) or (hop_s is not None and hop_s <= 0):
         raise ParameterError(
             f"need SAMPLE_DURATION > 0 and WINDOW_HOP > 0 s (or auto), got "
-            f"{env.get('SAMPLE_DURATION')}, {env.get('WINDOW_HOP')}"
+            f"{env.get('SAMPLE_DURATION', 'auto')}, {env.get('WINDOW_HOP', 'auto')}"
         )
     if min_event_s < 0:
         raise ParameterError(f"need MIN_EVENT_DURATION >= 0 s, got {min_event_s}")
