@@ -226,13 +226,32 @@ def test_rekognition_sends_the_exact_request(rekognition, images):
     [
         ([{"Name": "no_alarm", "Confidence": 92.0}], 0.08),
         ([{"Name": "alarm", "Confidence": 61.25}], 0.6125),
-        ([], 0.0),
     ],
 )
 def test_rekognition_probability_from_either_label(rekognition, images, labels, probability):
     stubber, classifier = rekognition
     stubber.add_response("detect_custom_labels", {"CustomLabels": labels})
     assert classifier.classify(images[:1])[0] == pytest.approx(probability)
+
+
+@pytest.mark.parametrize(
+    ("labels", "named"),
+    [
+        (
+            [{"Name": "Alarm", "Confidence": 99.0}, {"Name": "No_Alarm", "Confidence": 1.0}],
+            "'Alarm', 'No_Alarm'",
+        ),
+        ([{"Name": "smoke", "Confidence": 80.0}], "'smoke'"),
+        ([], "none"),
+    ],
+)
+def test_rekognition_model_of_other_labels_is_a_model_error(rekognition, images, labels, named):
+    # At MinConfidence 0 every label of the model comes back: without ours, every window
+    # would read as 0 and every alarm would be missed.
+    stubber, classifier = rekognition
+    stubber.add_response("detect_custom_labels", {"CustomLabels": labels})
+    with pytest.raises(ModelError, match=rf"{ARN}: answered with labels {named}, not 'alarm'"):
+        classifier.classify(images[:1])
 
 
 def test_rekognition_min_confidence_is_sent(aws_credentials, images):

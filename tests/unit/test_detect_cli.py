@@ -12,8 +12,10 @@ import pytest
 import soundfile as sf
 from helpers.signals import encode_with_ffmpeg, noise, t3_alarm, tone, write_wav
 from helpers.tiny_model import write_tiny_model
+from moto import mock_aws
 
 from sounddetect.cli import main
+from sounddetect.cli.detect import read_config
 from sounddetect.ffmpeg import FFMPEG_ENV
 from sounddetect.result import RESULT_KEYS
 from sounddetect.spectrum import SpectrogramConfig
@@ -269,6 +271,36 @@ def test_config_mismatch_is_a_usage_error(capsys, recordings, tiny_model_dir, tm
 def test_bad_rekognition_model_is_a_usage_error(capsys, recordings, model, message):
     code, _, err = run_cli(capsys, recordings, "--model", model)
     assert code == 2 and message in err
+
+
+def test_dataset_json_gives_the_config_of_a_rekognition_model(capsys, recordings, tmp_path):
+    mel, linear = SpectrogramConfig(n_mels=64), SpectrogramConfig(kind="linear")
+    dataset = tmp_path / "dataset.json"
+    dataset.write_text(json.dumps({"configs": {"mel": mel.to_dict()}, "counts": {}}))
+    assert read_config(dataset) == mel
+    dataset.write_text(json.dumps({"configs": {"mel": mel.to_dict(), "linear": linear.to_dict()}}))
+    assert read_config(dataset, kind="linear") == linear
+    code, _, err = run_cli(capsys, recordings, "--model", ARN, "--config", dataset)
+    assert code == 2 and "a dataset of types linear, mel; say which with --type" in err
+    code, _, err = run_cli(capsys, recordings, "--model", ARN, "--config", dataset, "--type", "cqt")
+    assert code == 2 and "not --type cqt" in err
+    code, _, err = run_cli(capsys, recordings, "--model", ARN, "--type", "mel")
+    assert code == 2 and "--type mel: needs a dataset.json as --config" in err
+
+
+@mock_aws
+def test_a_model_that_fails_stops_the_run_with_exit_2(capsys, recordings, tmp_path, monkeypatch):
+    # moto's DetectCustomLabels answers with a label "MyLogo": a model trained on other
+    # labels, which would fail on every recording alike.
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(SpectrogramConfig().to_dict()))
+    argv = ["--model", ARN, "--config", config, "--format", "json"]
+    code, out, err = run_cli(capsys, recordings, *argv)
+    assert code == 2
+    [result] = [json.loads(line) for line in out.splitlines()]
+    assert result["error"]["type"] == "ModelError" and "'MyLogo'" in result["error"]["message"]
+    assert "stopped: the model failed, as it would on every input; 1 of 2 input(s)" in err
 
 
 @pytest.mark.parametrize(

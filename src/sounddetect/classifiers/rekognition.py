@@ -149,7 +149,12 @@ class RekognitionClassifier(ClassifierBase):
             raise ModelError(f"{self.model}: no AWS credentials to call Rekognition") from exc
         except BotoCoreError as exc:  # connection and timeout faults
             raise TransientError(f"{self.model}: cannot reach Rekognition ({exc})") from exc
-        return label_probability(response.get("CustomLabels", []))
+        try:
+            return label_probability(
+                response.get("CustomLabels", []), min_confidence=self.min_confidence
+            )
+        except ModelError as exc:
+            raise ModelError(f"Rekognition model {self.model}: {exc}") from None
 
     def _translate(self, exc: ClientError) -> Exception:
         code = exc.response.get("Error", {}).get("Code", "")
@@ -184,11 +189,27 @@ def check_model_arn(model_arn: str) -> re.Match:
     return match
 
 
-def label_probability(custom_labels: list[dict[str, Any]]) -> float:
+def label_probability(custom_labels: list[dict[str, Any]], *, min_confidence: float = 0.0) -> float:
     """Alarm probability from a ``DetectCustomLabels`` ``CustomLabels`` list.
 
     ``alarm``'s confidence / 100 when present, else 1 - ``no_alarm``'s confidence / 100,
     else 0 (no label reached ``MinConfidence``).
+
+    Parameters
+    ----------
+    custom_labels : list of dict
+        The response's ``CustomLabels``: ``{"Name": str, "Confidence": percent}``.
+    min_confidence : float in [0, 100]
+        The request's ``MinConfidence``, in percent. At 0 Rekognition returns every label
+        of the model, so an answer without ``alarm`` or ``no_alarm`` is a model trained on
+        other labels.
+
+    Raises
+    ------
+    ModelError
+        The labels are not the generator's folder names: an answer that names other
+        labels, or no label at all when every label was asked for. Reading such a model's
+        every window as 0 would hide every alarm.
 
     Examples
     --------
@@ -202,6 +223,12 @@ def label_probability(custom_labels: list[dict[str, Any]]) -> float:
         probability = confidences["alarm"] / 100.0
     elif "no_alarm" in confidences:
         probability = 1.0 - confidences["no_alarm"] / 100.0
+    elif confidences or min_confidence <= 0.0:
+        named = ", ".join(repr(name) for name in confidences) or "none"
+        raise ModelError(
+            f"answered with labels {named}, not 'alarm' and 'no_alarm': train the model on "
+            "images labelled by the generator's folder names (alarm/, no_alarm/)"
+        )
     else:
         probability = 0.0
     return round(min(max(probability, 0.0), 1.0), 6)

@@ -17,7 +17,10 @@ than a window on either side of them (8-12 s by default) make an event with 1 s.
 
 Exit codes: 0 every input processed, 1 at least one input failed (its result says why) or
 a timeline of --plot could not be written, 2 usage or configuration error (bad option,
-missing or mismatched model, a --plot folder that cannot be written to).
+missing or mismatched model, a --plot folder that cannot be written to). A model that fails
+on an input (a Rekognition model the credentials may not use, one that is gone, or one
+trained on other labels than alarm and no_alarm) would fail on every input: the run stops
+there with exit code 2 and says how many inputs it did not process.
 """
 
 from __future__ import annotations
@@ -69,8 +72,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--config",
         type=Path,
-        help="JSON with the spectrogram config (a config dict or a model.json); required "
-        "with a Rekognition ARN, checked against model.json for an ONNX model",
+        help="JSON with the spectrogram config (a config dict, a model.json, or the "
+        "generator's dataset.json with --type); required with a Rekognition ARN, checked "
+        "against model.json for an ONNX model",
+    )
+    parser.add_argument(
+        "--type",
+        metavar="TYPE",
+        help="the spectrogram type to take from a dataset.json given as --config (needed "
+        "when it holds more than one): the type folder the model was trained on",
     )
     parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="what goes to stdout"
@@ -142,7 +152,9 @@ def run(args: argparse.Namespace) -> int:
     from sounddetect.result import error_result, to_json
 
     try:
-        config = read_config(args.config) if args.config else None
+        if args.type and not args.config:
+            raise ParameterError(f"--type {args.type}: needs a dataset.json as --config")
+        config = read_config(args.config, kind=args.type) if args.config else None
         classifier = load_classifier(
             args.model, config=config, threshold=args.threshold, threads=args.threads or None
         )
@@ -164,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     writer = TableWriter(inputs) if args.format == "table" else None
     plot_names: set[str] = set()
     n_failed = n_alarm = n_unplotted = 0
-    for path, problem in inputs:
+    for done, (path, problem) in enumerate(inputs, start=1):
         if problem is not None:
             result = error_result(path, problem, classifier=classifier.describe())
         else:
@@ -190,6 +202,13 @@ def run(args: argparse.Namespace) -> int:
             writer.write(result)
         if args.plot and not result["error"]:
             n_unplotted += not write_plot(result, path, args.plot, plot_names)
+        if result["error"] and result["error"]["type"] == "ModelError":
+            print(
+                f"error: stopped: the model failed, as it would on every input; "
+                f"{len(inputs) - done} of {len(inputs)} input(s) not processed",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     logger.info(
         "%d input(s): %d with alarms, %d without, %d failed%s",
         len(inputs),
@@ -256,15 +275,28 @@ def _missing(argument: str) -> AudioError:
     return AudioError(f"{argument}: no such file or directory")
 
 
-def read_config(path: Path):
-    """A SpectrogramConfig from a JSON file holding a config, or a ``"config"`` key."""
+def read_config(path: Path, *, kind: str | None = None):
+    """A SpectrogramConfig from a JSON file holding a config, or a ``"config"`` key (a
+    model.json), or the generator's dataset.json: its config of type ``kind``, which may be
+    left out when the dataset holds one type."""
     from sounddetect.spectrum import SpectrogramConfig
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ParameterError(f"--config {path}: not a readable JSON file ({exc})") from exc
-    if isinstance(data, dict) and isinstance(data.get("config"), dict):
+    configs = data.get("configs") if isinstance(data, dict) else None
+    if isinstance(configs, dict):
+        if kind is None and len(configs) == 1:
+            kind = next(iter(configs))
+        if kind not in configs:
+            held = ", ".join(sorted(configs))
+            want = "say which with --type" if kind is None else f"not --type {kind}"
+            raise ParameterError(f"--config {path}: a dataset of types {held}; {want}")
+        data = configs[kind]
+    elif kind is not None:
+        raise ParameterError(f"--type {kind}: needs a dataset.json as --config")
+    elif isinstance(data, dict) and isinstance(data.get("config"), dict):
         data = data["config"]
     if not isinstance(data, dict):
         raise ParameterError(f"--config {path}: expected a JSON object with a spectrogram config")

@@ -161,7 +161,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="replace an existing dataset at the target path (never other folders)",
     )
     parser.add_argument(
-        "--s3-prefix", metavar="S3URI", help="s3://bucket/prefix for the manifests' source-ref"
+        "--s3-prefix",
+        metavar="S3URI",
+        help="the S3 folder the type folders are copied to (s3://BUCKET/training-data for "
+        "s3://BUCKET/training-data/mel/train/...): the manifests' source-ref is it followed by "
+        "the image's path (relative paths without it)",
     )
     parser.add_argument(
         "--min-active-s",
