@@ -166,6 +166,22 @@ class SpectrogramConfig:
             raise ParameterError(f"image size {self.width}x{self.height} is too small (min 8x8)")
         if self.top_db <= 0:
             raise ParameterError(f"top_db must be positive, got {self.top_db}")
+        for name in ("n_mels", "n_mfcc", "n_chroma", "bins_per_octave"):
+            if getattr(self, name) < 1:
+                raise ParameterError(f"{name} must be at least 1, got {getattr(self, name)}")
+        # What the config cannot render must fail here, by its fields, not in the middle of a
+        # dataset or at every invocation of a Lambda: rows that stay black for any sound, or
+        # an error from deep inside the renderer.
+        _linear_bins(self.sr, self.n_fft, self.fmin, self.fmax)
+        if self.kind in ("mel", "mfcc"):
+            _check_mel_bands(self)
+        if self.kind == "mfcc" and self.n_mfcc > self.n_mels:
+            raise ParameterError(
+                f"n_mfcc {self.n_mfcc} is more than n_mels {self.n_mels}: a DCT of {self.n_mels} "
+                "bands has no more coefficients"
+            )
+        if self.kind == "cqt":
+            _check_cqt(self)
 
     @property
     def window_samples(self) -> int:
@@ -966,6 +982,38 @@ def _reassignment_windows(n_fft: int) -> tuple[np.ndarray, np.ndarray]:
     return _frozen(derivative), _frozen(window * (np.arange(n_fft) - (n_fft - 1) / 2))
 
 
+def _check_mel_bands(config: SpectrogramConfig) -> None:
+    """Refuse mel bands narrower than an FFT bin: they hold no bin and render black rows."""
+    groups = _mel_basis(config.sr, config.n_fft, config.n_mels, config.fmin, config.fmax)
+    empty = sum(int(np.sum(~group.basis.any(axis=0))) for group in groups)
+    if empty:
+        raise ParameterError(
+            f"{empty} of n_mels={config.n_mels} mel bands between {config.fmin:g} and "
+            f"{config.fmax:g} Hz fall between the FFT bins of n_fft={config.n_fft} "
+            f"({config.sr / config.n_fft:g} Hz apart) and would render black rows; use fewer "
+            "mel bands, a larger n_fft or a wider fmin..fmax"
+        )
+
+
+def _check_cqt(config: SpectrogramConfig) -> None:
+    """Refuse constant-Q settings without a bin below Nyquist, or whose longest filter (at
+    fmin) is longer than the window it would be applied to."""
+    if config.fmin <= 0:
+        raise ParameterError(f"a cqt config needs fmin > 0 Hz, got {config.fmin}")
+    freqs = _cqt_frequencies(config.sr, config.bins_per_octave, config.fmin, config.fmax)
+    if freqs.size == 0:
+        raise ParameterError(
+            f"no constant-Q bin fits between {config.fmin:g} Hz and Nyquist ({config.sr / 2:g} Hz)"
+        )
+    longest = config.sr / (_cqt_relative_bandwidth(config.bins_per_octave) * config.fmin)
+    if longest > config.window_samples:
+        raise ParameterError(
+            f"the constant-Q filter at fmin={config.fmin:g} Hz is {longest / config.sr:.2f} s "
+            f"long, more than the {config.duration:g} s window; raise fmin or lower "
+            "bins_per_octave"
+        )
+
+
 @functools.lru_cache(maxsize=32)
 def _linear_bins(sr: int, n_fft: int, fmin: float, fmax: float) -> tuple[int, int]:
     """FFT bins ``lo:hi`` with ``fmin <= frequency <= fmax``."""
@@ -1084,9 +1132,7 @@ class _CqtKernel:
 
 @functools.lru_cache(maxsize=8)
 def _cqt_kernel(sr: int, bins_per_octave: int, fmin: float, fmax: float) -> _CqtKernel:
-    freqs = _cqt_frequencies(sr, bins_per_octave, fmin, fmax)
-    if freqs.size == 0:
-        raise ParameterError(f"no constant-Q bin fits between {fmin} Hz and Nyquist ({sr / 2} Hz)")
+    freqs = _cqt_frequencies(sr, bins_per_octave, fmin, fmax)  # not empty: _check_cqt
     lengths = sr / (_cqt_relative_bandwidth(bins_per_octave) * freqs)
     n_fft = int(2 ** np.ceil(np.log2(lengths.max())))
     filters = np.zeros((freqs.size, n_fft), dtype=np.complex128)

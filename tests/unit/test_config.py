@@ -34,6 +34,22 @@ def test_round_trip_through_dict(kind):
         ({"top_db": float("inf")}, "top_db must be a finite number, got inf"),
         ({"duration": float("inf")}, "duration must be a finite number, got inf"),
         ({"fmin": float("nan")}, "fmin must be a finite number, got nan"),
+        # Settings the renderer cannot draw: refused here, not in the middle of rendering.
+        ({"n_mels": 0}, "n_mels must be at least 1, got 0"),
+        ({"kind": "chroma", "n_chroma": 0}, "n_chroma must be at least 1"),
+        ({"kind": "mfcc", "n_mfcc": 0}, "n_mfcc must be at least 1"),
+        ({"kind": "cqt", "bins_per_octave": 0}, "bins_per_octave must be at least 1"),
+        ({"kind": "cqt", "fmin": 0.0}, "a cqt config needs fmin > 0 Hz"),
+        ({"kind": "cqt", "fmin": 7900.0}, "no constant-Q bin fits between 7900 Hz"),
+        ({"kind": "cqt", "fmin": 2.0}, "filter at fmin=2 Hz is 17.32 s long"),
+        (
+            {"kind": "linear", "n_fft": 16, "hop_length": 16, "fmin": 100.0, "fmax": 900.0},
+            "no FFT bin",
+        ),
+        ({"n_mels": 512}, "51 of n_mels=512 mel bands .* would render black rows"),
+        ({"kind": "mfcc", "n_mels": 256, "n_fft": 512}, "26 of n_mels=256"),
+        ({"fmin": 1000.0, "fmax": 1010.0}, "128 of n_mels=128"),
+        ({"kind": "mfcc", "n_mels": 32}, "n_mfcc 40 is more than n_mels 32"),
     ],
 )
 def test_invalid_values_are_refused_with_the_value_quoted(changes, match):

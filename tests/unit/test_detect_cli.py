@@ -273,6 +273,19 @@ def test_bad_rekognition_model_is_a_usage_error(capsys, recordings, model, messa
     assert code == 2 and message in err
 
 
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [({"n_mels": 0}, "n_mels must be at least 1"), ({"kind": "cqt", "fmin": 0.0}, "fmin > 0")],
+)
+def test_a_config_that_cannot_render_is_a_usage_error(
+    capsys, recordings, tmp_path, config, message
+):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    code, out, err = run_cli(capsys, recordings, "--model", ARN, "--config", path)
+    assert code == 2 and out == "" and message in err and "Traceback" not in err
+
+
 def test_dataset_json_gives_the_config_of_a_rekognition_model(capsys, recordings, tmp_path):
     mel, linear = SpectrogramConfig(n_mels=64), SpectrogramConfig(kind="linear")
     dataset = tmp_path / "dataset.json"
