@@ -11,6 +11,7 @@ inference path never loads matplotlib.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -79,7 +80,11 @@ def plot_detection(
     )
     top.set_ylabel("frequency (kHz)")
     verdict = "ALARM" if result["alarm"] else "no alarm"
-    top.set_title(f"{result['file']}: {verdict} ({result['classifier']['model']})")
+    # A name may hold "$" (matplotlib's mathtext) or bytes that are not UTF-8 (surrogates,
+    # which the font cannot draw): drawn as written, escaped.
+    title = f"{result['file']}: {verdict} ({result['classifier']['model']})"
+    title = title.encode("utf-8", "backslashreplace").decode("utf-8")
+    top.set_title(title, parse_math=False)
     for event in result["events"]:
         for axis in (top, bottom):
             axis.axvspan(event["start"], event["end"], color="tab:cyan", alpha=0.3, lw=0)
@@ -94,7 +99,15 @@ def plot_detection(
     bottom.set_xlim(0.0, duration)
     bottom.set_ylabel("P(alarm)")
     bottom.set_xlabel("time (s)")
-    figure.savefig(path, dpi=dpi, metadata={"Software": PLOT_SOFTWARE})
+    # Written aside and moved into place: a run interrupted while writing leaves no
+    # truncated PNG, which the next run could not tell for its own.
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        figure.savefig(partial, dpi=dpi, format="png", metadata={"Software": PLOT_SOFTWARE})
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def is_detection_plot(path: str | os.PathLike) -> bool:
@@ -102,7 +115,8 @@ def is_detection_plot(path: str | os.PathLike) -> bool:
     so that writing a new timeline over it destroys nothing of the user's."""
     try:
         with Image.open(path) as image:
-            return getattr(image, "text", {}).get("Software") == PLOT_SOFTWARE
+            # info holds the text chunks before the pixels: readable in a truncated file.
+            return image.info.get("Software") == PLOT_SOFTWARE
     except (OSError, UnidentifiedImageError):
         return False
 

@@ -17,6 +17,7 @@ from moto import mock_aws
 from sounddetect.cli import main
 from sounddetect.cli.detect import read_config
 from sounddetect.ffmpeg import FFMPEG_ENV
+from sounddetect.plots import is_detection_plot
 from sounddetect.result import RESULT_KEYS
 from sounddetect.spectrum import SpectrogramConfig
 
@@ -325,6 +326,8 @@ def test_a_model_that_fails_stops_the_run_with_exit_2(capsys, recordings, tmp_pa
         ["--min-windows", "0"],
         ["--merge-gap", "-1"],
         ["--pattern-groups", "0"],
+        ["--threads", "100000"],
+        ["--plot", ""],
     ],
 )
 def test_bad_options_exit_2(capsys, recordings, tiny_model_dir, option):
@@ -365,27 +368,39 @@ def test_plots_one_png_per_processed_file(capsys, recordings, tiny_model_dir, tm
     plots = tmp_path / "plots"
     code, _, _ = run_cli(capsys, recordings, "--model", tiny_model_dir, "--plot", plots)
     assert code == 1
-    pngs = sorted(p.name for p in plots.iterdir())
-    assert pngs == ["alarm_kitchen.png", "no_alarm_hall.png"]
+    # A recording found in a folder keeps its sub-folder: two folders' rec.wav stay apart.
+    pngs = sorted(p.relative_to(plots).as_posix() for p in plots.rglob("*") if p.is_file())
+    assert pngs == ["alarm_kitchen.png", "sub/no_alarm_hall.png"]
     assert all((plots / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
 
 
 def test_a_timeline_that_cannot_be_written_does_not_stop_the_batch(
     capsys, recordings, tiny_model_dir, tmp_path
 ):
-    # GIVEN a plot folder where the first timeline's name is a link into a folder that is gone
+    # GIVEN a plot folder where the second timeline's sub-folder is a file
+    plots = tmp_path / "plots"
+    plots.mkdir()
+    (plots / "sub").write_text("notes")
+    code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--plot", plots)
+    # THEN that timeline gets one error line and exit code 1; both files are detected and
+    # the first timeline written
+    assert code == 1
+    (line,) = [line for line in err.splitlines() if line.startswith("error: ")]
+    target = recordings / "sub" / "no_alarm_hall.wav"
+    assert line.startswith(f"error: {target}: timeline {plots / 'sub/no_alarm_hall.png'} not ")
+    assert len(out.splitlines()) == 3  # the header and both files
+    assert (plots / "alarm_kitchen.png").is_file() and (plots / "sub").read_text() == "notes"
+
+
+def test_a_link_where_a_timeline_goes_is_left_alone(capsys, recordings, tiny_model_dir, tmp_path):
+    # A link (here to a folder that is gone) would write the timeline somewhere else.
     plots = tmp_path / "plots"
     plots.mkdir()
     (plots / "alarm_kitchen.png").symlink_to(tmp_path / "unmounted" / "alarm_kitchen.png")
-    code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--plot", plots)
-    # THEN that timeline gets one error line and exit code 1; both files are detected and
-    # the second timeline written
-    assert code == 1
-    (line,) = [line for line in err.splitlines() if line.startswith("error: ")]
-    target = recordings / "alarm_kitchen.wav"
-    assert line.startswith(f"error: {target}: timeline {plots / 'alarm_kitchen.png'} not written (")
-    assert len(out.splitlines()) == 3  # the header and both files
-    assert (plots / "no_alarm_hall.png").is_file()
+    code, _, _ = run_cli(capsys, recordings, "--model", tiny_model_dir, "--plot", plots)
+    assert code == 0
+    assert (plots / "alarm_kitchen.png").is_symlink() and (plots / "alarm_kitchen-2.png").is_file()
+    assert not (tmp_path / "unmounted").exists()
 
 
 def test_an_unreadable_recording_is_reported_and_the_batch_goes_on(
@@ -415,7 +430,16 @@ def test_plot_names_do_not_overwrite(capsys, tmp_path, rng, tiny_model_dir):
         write_wav(tmp_path / "in" / sub / "same.wav", noise(5.0, sr=SR, rng=rng), SR)
     plots = tmp_path / "plots"
     run_cli(capsys, tmp_path / "in", "--model", tiny_model_dir, "--plot", plots)
-    assert sorted(p.name for p in plots.iterdir()) == ["same-2.png", "same.png"]
+    # Found in a folder: each under its sub-folder, so a later run over one folder replaces
+    # its own timeline, not the other folder's
+    assert sorted(p.relative_to(plots).as_posix() for p in plots.rglob("*.png")) == [
+        "a/same.png",
+        "b/same.png",
+    ]
+    # Named as files: one name, so the second takes the next free one
+    files = [tmp_path / "in" / sub / "same.wav" for sub in ("a", "b")]
+    run_cli(capsys, *files, "--model", tiny_model_dir, "--plot", tmp_path / "flat")
+    assert sorted(p.name for p in (tmp_path / "flat").iterdir()) == ["same-2.png", "same.png"]
 
 
 def test_plots_keep_the_user_s_pictures_and_replace_their_own(
@@ -546,3 +570,104 @@ def test_the_readme_python_example_gives_the_command_line_result(
         capsys, "audio/examples/alarm_kitchen.wav", "--model", "models/default", "--format", "json"
     )
     assert code == 0 and json.loads(out) == json.loads(json.dumps(namespace["result"]))
+
+
+def test_a_hop_longer_than_the_window_is_refused_before_any_result(
+    capsys, recordings, tiny_model_dir
+):
+    code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--hop", "5")
+    assert code == 2 and out == ""
+    assert "--hop 5 s is longer than the model's 4 s window" in err
+
+
+def test_odd_arguments_get_their_own_line_and_each_recording_runs_once(
+    capsys, recordings, tiny_model_dir, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(recordings.parent)
+    (tmp_path / "loop-a.wav").symlink_to(tmp_path / "loop-b.wav")
+    (tmp_path / "loop-b.wav").symlink_to(tmp_path / "loop-a.wav")
+    argv = [
+        "recordings",
+        "recordings/alarm_kitchen.wav",  # a second time, and a third
+        str(recordings / "alarm_kitchen.wav"),
+        "",  # an unset "$FILE" of a script, not the current folder
+        "x" * 300 + ".wav",  # a name too long for the file system
+        tmp_path / "loop-a.wav",
+    ]
+    code, out, err = run_cli(capsys, *argv, "--model", tiny_model_dir, "--format", "json")
+    assert code == 1
+    files = [json.loads(line)["file"] for line in out.splitlines()]
+    assert files.count("recordings/alarm_kitchen.wav") == 1 and len(files) == 5
+    assert "recordings/alarm_kitchen.wav: the same recording as recordings/alarm_kitchen.wav" in err
+    assert "error: '': an empty file name" in err.splitlines()
+    assert f"error: {'x' * 300}.wav: File name too long" in err.splitlines()
+    assert f"error: {tmp_path / 'loop-a.wav'}: a loop of links" in err
+    assert "Traceback" not in err
+
+
+def test_names_with_control_characters_stay_on_their_line(capsys, tmp_path, tiny_model_dir):
+    # ESC [1A ESC [2K, written raw, would erase the row above it on a terminal
+    (tmp_path / "in").mkdir()
+    name = tmp_path / "in" / "up\x1b[1A\x1b[2K.wav"
+    name.write_text("not audio\n" * 50)
+    code, out, err = run_cli(capsys, name, "--model", tiny_model_dir)
+    assert code == 1 and "\x1b" not in out + err
+    assert "up\\x1b[1A\\x1b[2K.wav" in out and "up\\x1b[1A\\x1b[2K.wav" in err
+
+
+def test_plots_of_names_matplotlib_would_misread(capsys, tmp_path, rng, tiny_model_dir):
+    # "$" starts matplotlib's mathtext; a name that is not UTF-8 has surrogates no font draws
+    names = ["price $5 or $6.wav", os.fsdecode(b"bad\xffname.wav")]
+    for name in names:
+        write_wav(tmp_path / "in" / "recording.wav", noise(5.0, sr=SR, rng=rng), SR)
+        os.rename(tmp_path / "in" / "recording.wav", tmp_path / "in" / name)
+    plots = tmp_path / "plots"
+    code, _, err = run_cli(capsys, tmp_path / "in", "--model", tiny_model_dir, "--plot", plots)
+    assert code == 0, err
+    assert sorted(p.name for p in plots.iterdir()) == sorted(
+        Path(name).with_suffix(".png").name for name in names
+    )
+
+
+def test_a_truncated_timeline_is_still_known_as_ours(capsys, recordings, tiny_model_dir, tmp_path):
+    # A run interrupted while writing could leave one; the next run replaces it, where it
+    # had taken it for the user's and written <stem>-2.png from then on
+    plots = tmp_path / "plots"
+    argv = [recordings / "alarm_kitchen.wav", "--model", tiny_model_dir, "--plot", plots]
+    run_cli(capsys, *argv)
+    png = plots / "alarm_kitchen.png"
+    png.write_bytes(png.read_bytes()[: png.stat().st_size // 2])
+    run_cli(capsys, *argv)
+    assert [p.name for p in plots.iterdir()] == ["alarm_kitchen.png"]
+    assert png.stat().st_size > len(png.read_bytes()[:8]) and is_detection_plot(png)
+
+
+CLI_WITHOUT = """
+import sys
+sys.modules["matplotlib"] = None  # as on an install without the [generate] extra
+from sounddetect.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_plot_without_matplotlib_is_a_usage_error_before_any_result(recordings, tiny_model_dir):
+    argv = ["detect", str(recordings), "--model", str(tiny_model_dir), "--plot", "plots"]
+    done = subprocess.run(
+        [sys.executable, "-c", CLI_WITHOUT, *argv], capture_output=True, text=True
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert "--plot needs matplotlib: pip install 'sounddetect[generate]'" in done.stderr
+
+
+def test_results_that_cannot_be_written_are_one_line(recordings, tiny_model_dir):
+    argv = [sys.executable, "-m", "sounddetect", "detect", str(recordings)]
+    argv += ["--model", str(tiny_model_dir), "--format", "json"]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 1
+    assert "error: standard output: No space left on device" in done.stderr.splitlines()
+    assert "Traceback" not in done.stderr
+    # Started with its output closed: refused, rather than every result lost with exit 0
+    done = subprocess.run(argv, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1))
+    assert done.returncode == 2
+    assert "standard output is closed; results have nowhere to go" in done.stderr

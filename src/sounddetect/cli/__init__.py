@@ -9,6 +9,7 @@ Logs and warnings go to stderr; results (``--format json``) go to stdout.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
 import os
@@ -63,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     # 1.9 times slower) or the generator's worker processes. Our matrices are small; a
     # value the user set is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except KeyboardInterrupt:  # Ctrl-C while the subcommands import
+        print("interrupted", file=sys.stderr)
+        return 130
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -93,3 +98,12 @@ def main(argv: list[str] | None = None) -> int:
         # buffered nowhere (Python flushes stdout once more on the way out).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT):
+            raise
+        # A full disk: one line, not a traceback. Without a file name it was the standard
+        # output (`> results.jsonl`), and nothing more is sent to it.
+        print(f"error: {exc.filename or 'standard output'}: {exc.strerror}", file=sys.stderr)
+        if exc.filename is None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 
 def _number(text: str, parse: Callable[[str], float], what: str) -> float:
@@ -51,3 +52,23 @@ def probability(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text!r}")
     return value
+
+
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """A validator of integers in ``[low, high]``."""
+
+    def check(text: str) -> int:
+        value = _number(text, int, "an integer")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be in [{low}, {high}], got {text!r}")
+        return value
+
+    return check
+
+
+def folder_path(text: str) -> Path:
+    """A path that is not empty: ``Path("")`` is the current folder, which an unset
+    ``"$DIR"`` in a script would name by accident."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path")
+    return Path(text)

@@ -1,12 +1,13 @@
 """``sounddetect detect``: find alarms in recordings with a trained model.
 
-Every FILE is processed; every DIR is searched recursively (hidden entries skipped, linked
-folders followed) for
-files with an audio suffix (:data:`sounddetect.audio.AUDIO_SUFFIXES`, plus the formats only
-ffmpeg decodes, :data:`sounddetect.audio.FFMPEG_AUDIO_SUFFIXES`: without ffmpeg each of them
-is reported rather than skipped). Results go to stdout, a
-readable table by default or one JSON object per line per file (``--format json``);
-logs, warnings and one ``error: FILE: reason`` line per failed input go to stderr.
+Every FILE is processed, each recording once however it is named; every DIR is searched
+recursively (hidden entries skipped, linked folders followed) for files with an audio suffix
+(those libsndfile decodes, and those only ffmpeg decodes: without ffmpeg each of them is
+reported rather than skipped). Results go to stdout, a readable table by default or one
+JSON object per line per file (--format json); logs, warnings and one "error: FILE: reason"
+line per failed input go to stderr. --plot DIR writes a timeline per recording: DIR/NAME.png
+for a FILE, and for a recording found in a DIR its path under that DIR, so two folders'
+rec.wav get two timelines (day1/rec.png, day2/rec.png).
 
 A recording of 1 s up to one window (4 s for the default model) is classified as one
 window, continued with its own quietest sound (with a warning); a recording under 1 s is
@@ -31,20 +32,28 @@ import json
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sounddetect.audio import AUDIO_SUFFIXES, FFMPEG_AUDIO_SUFFIXES
 from sounddetect.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpFormatter
 from sounddetect.cli.argtypes import (
+    bounded_int,
+    folder_path,
     non_negative_float,
-    non_negative_int,
     positive_float,
     positive_int,
     probability,
 )
 from sounddetect.events import DEFAULT_MIN_EVENT_S
-from sounddetect.exceptions import AudioError, ModelError, ParameterError, SoundDetectError
+from sounddetect.exceptions import (
+    AudioError,
+    ModelError,
+    ParameterError,
+    SoundDetectError,
+    SoundDetectWarning,
+)
 from sounddetect.folders import is_broken_link, visible_files
 from sounddetect.patterns import DEFAULT_MIN_GROUPS
 
@@ -54,6 +63,18 @@ logger = logging.getLogger(__name__)
 SCANNED_SUFFIXES = AUDIO_SUFFIXES + FFMPEG_AUDIO_SUFFIXES
 #: Widest file column of the table before names are shortened from the left.
 MAX_NAME_WIDTH = 60
+#: Most onnxruntime threads or concurrent Rekognition requests --threads takes.
+MAX_THREADS = 256
+
+
+class Input(NamedTuple):
+    """One input of the run: its path as the user named it, the AudioError to report
+    instead of processing it (None: process it), and its timeline's name under --plot
+    (its path under the folder it was found in, without the suffix)."""
+
+    path: str
+    problem: Exception | None
+    plot_stem: str
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -85,7 +106,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="what goes to stdout"
     )
-    parser.add_argument("--plot", type=Path, metavar="DIR", help="write a timeline PNG per file")
+    parser.add_argument(
+        "--plot", type=folder_path, metavar="DIR", help="write a timeline PNG per file (see above)"
+    )
     parser.add_argument(
         "--hop",
         type=positive_float,
@@ -137,10 +160,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--threads",
-        type=non_negative_int,
+        type=bounded_int(0, MAX_THREADS),
         default=0,
         metavar="N",
-        help="onnxruntime threads (0: one per core) or concurrent Rekognition requests (0: 8)",
+        help="onnxruntime threads (0: one per core) or concurrent Rekognition requests (0: 8), "
+        f"at most {MAX_THREADS}",
     )
     parser.set_defaults(run=run)
     return parser
@@ -151,6 +175,10 @@ def run(args: argparse.Namespace) -> int:
     from sounddetect.detect import detect_file
     from sounddetect.result import error_result, to_json
 
+    if sys.stdout is None:
+        # Started with its output closed (`>&-`): every result would vanish without a word.
+        print("error: standard output is closed; results have nowhere to go", file=sys.stderr)
+        return EXIT_USAGE
     try:
         if args.type and not args.config:
             raise ParameterError(f"--type {args.type}: needs a dataset.json as --config")
@@ -162,8 +190,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     logger.info("model %s (%s)", classifier.model, classifier.backend)
+    if args.hop is not None and args.hop > classifier.config.duration:
+        print(
+            f"error: --hop {args.hop:g} s is longer than the model's "
+            f"{classifier.config.duration:g} s window: windows would skip audio",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
 
-    if args.plot:
+    if args.plot is not None:
+        try:
+            # Imported before the first recording: a missing matplotlib is a usage error,
+            # not a traceback after the first result.
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print(
+                "error: --plot needs matplotlib: pip install 'sounddetect[generate]'",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         try:
             args.plot.mkdir(parents=True, exist_ok=True)
             if not os.access(args.plot, os.W_OK | os.X_OK):
@@ -176,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
     writer = TableWriter(inputs) if args.format == "table" else None
     plot_names: set[str] = set()
     n_failed = n_alarm = n_unplotted = 0
-    for done, (path, problem) in enumerate(inputs, start=1):
+    for done, (path, problem, plot_stem) in enumerate(inputs, start=1):
         if problem is not None:
             result = error_result(path, problem, classifier=classifier.describe())
         else:
@@ -201,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             writer.write(result)
         if args.plot and not result["error"]:
-            n_unplotted += not write_plot(result, path, args.plot, plot_names)
+            n_unplotted += not write_plot(result, path, args.plot, plot_names, stem=plot_stem)
         if result["error"] and result["error"]["type"] == "ModelError":
             print(
                 f"error: stopped: the model failed, as it would on every input; "
@@ -220,33 +265,76 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if n_failed or n_unplotted else EXIT_OK
 
 
-def collect_inputs(arguments: list[str]) -> list[tuple[str, Exception | None]]:
-    """Expand FILE|DIR arguments into ``(path, problem)``: problem is None for a file to run,
-    else the AudioError to report (missing path, folder without audio)."""
-    inputs: list[tuple[str, Exception | None]] = []
+def collect_inputs(arguments: list[str]) -> list[Input]:
+    """Expand FILE|DIR arguments into the run's :class:`Input`\\ s: a file to run, or the
+    AudioError to report (a missing or unreachable path, a folder without audio). A
+    recording named twice (``a.wav ./a.wav``, or a file and its folder) is run once, with a
+    warning."""
+    inputs: list[Input] = []
+    first_named: dict[str, str] = {}  # real path -> the name it was first given
+
+    def add(name: str, stem: str) -> None:
+        real = os.path.realpath(name)
+        if real in first_named:
+            warnings.warn(
+                f"{name}: the same recording as {first_named[real]}, processed once",
+                SoundDetectWarning,
+                stacklevel=3,
+            )
+            return
+        first_named[real] = name
+        inputs.append(Input(name, None, stem))
+
     for argument in arguments:
         path = Path(argument)
-        if path.is_dir():
+        if not argument:
+            # An unset "$FILE" in a script: Path("") is the current folder.
+            inputs.append(Input(argument, AudioError("'': an empty file name"), ""))
+            continue
+        try:
+            is_dir, exists = path.is_dir(), path.exists()
+        except OSError as exc:  # a parent folder that may not be searched
+            inputs.append(Input(argument, AudioError(f"{argument}: {exc.strerror}"), ""))
+            continue
+        if is_dir:
             found, unreadable = _scan_folder(path)
             if not found and not unreadable:
                 problem = AudioError(
                     f"{argument}: no audio files in this folder (looked recursively for "
                     f"{', '.join(SCANNED_SUFFIXES)})"
                 )
-                inputs.append((argument, problem))
-            inputs.extend((str(p), _missing(str(p)) if is_broken_link(p) else None) for p in found)
-            inputs.extend(unreadable)
-        elif path.exists():
-            inputs.append((argument, None))
+                inputs.append(Input(argument, problem, ""))
+            for found_path in found:
+                stem = found_path.relative_to(path).with_suffix("").as_posix()
+                if is_broken_link(found_path):
+                    inputs.append(Input(str(found_path), _missing(str(found_path)), stem))
+                else:
+                    add(str(found_path), stem)
+            inputs.extend(Input(where, problem, "") for where, problem in unreadable)
+        elif exists:
+            add(argument, path.stem)
         else:
-            inputs.append((argument, _missing(argument)))
+            inputs.append(Input(argument, _missing(argument), ""))
     return inputs
 
 
+#: How one_line writes the control characters a name may hold.
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def one_line(text: str) -> str:
-    """``text`` with line breaks and tabs written as ``\\n``, ``\\r``, ``\\t``: a file name
-    may hold them, and an error or a table row must stay one line."""
-    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    """``text`` with line breaks, tabs and every other character that is not printable
+    written as escapes (``\\n``, ``\\x1b``, ``\\udcff`` for a byte of a name that is not
+    UTF-8): a file name may hold them, and an error or a table row must stay one line that
+    does not move the terminal's cursor."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char
+        if char.isprintable()
+        else _ESCAPES.get(char) or char.encode("unicode_escape", "backslashreplace").decode("ascii")
+        for char in text
+    )
 
 
 def _scan_folder(folder: Path) -> tuple[list[Path], list[tuple[str, Exception]]]:
@@ -271,6 +359,11 @@ def _scan_folder(folder: Path) -> tuple[list[Path], list[tuple[str, Exception]]]
 def _missing(argument: str) -> AudioError:
     path = Path(argument)
     if path.is_symlink():
+        try:
+            os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return AudioError(f"{argument}: a loop of links ({path} -> {path.readlink()})")
         return AudioError(f"{argument}: a link to {path.readlink()}, which does not exist")
     return AudioError(f"{argument}: no such file or directory")
 
@@ -303,35 +396,46 @@ def read_config(path: Path, *, kind: str | None = None):
     return SpectrogramConfig.from_dict(data)
 
 
-def write_plot(result: dict[str, Any], path: str, out_dir: Path, used: set[str]) -> bool:
-    """Write ``out_dir/<stem>.png``, or ``<stem>-2.png`` ... when another input of this run
-    has the stem or a PNG of that name is not a timeline of ours (the user's is kept).
+def write_plot(
+    result: dict[str, Any], path: str, out_dir: Path, used: set[str], *, stem: str
+) -> bool:
+    """Write ``out_dir/<stem>.png`` (``stem`` may hold sub-folders), or ``<stem>-2.png`` ...
+    when another input of this run has the stem, or a file of that name is not a timeline
+    of ours (the user's is kept; so is a link, which would write elsewhere).
 
     Returns False, having said why on stderr, when it cannot be written (a full disk, a
     folder made read-only meanwhile, a recording that cannot be read again): the other
     inputs still go on."""
     from sounddetect.plots import is_detection_plot, plot_detection
 
-    stem = Path(path).stem
     name, n = f"{stem}.png", 1
-    while name in used or ((out_dir / name).exists() and not is_detection_plot(out_dir / name)):
+    while name in used or (
+        (out_dir / name).is_symlink()
+        or (out_dir / name).exists()
+        and not is_detection_plot(out_dir / name)
+    ):
         n += 1
         name = f"{stem}-{n}.png"
     used.add(name)
     try:
+        (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
         plot_detection(result, path, out_dir / name)
     except (OSError, SoundDetectError) as exc:
-        print(f"error: {path}: timeline {out_dir / name} not written ({exc})", file=sys.stderr)
+        print(
+            f"error: {one_line(path)}: timeline {one_line(str(out_dir / name))} not written "
+            f"({exc})",
+            file=sys.stderr,
+        )
         return False
-    logger.info("plot %s", out_dir / name)
+    logger.info("plot %s -> %s", one_line(path), one_line(str(out_dir / name)))
     return True
 
 
 class TableWriter:
     """Print one table row per result as it arrives: file, duration, verdict, events."""
 
-    def __init__(self, inputs: list[tuple[str, Exception | None]]) -> None:
-        widest = max((len(one_line(path)) for path, _ in inputs), default=4)
+    def __init__(self, inputs: list[Input]) -> None:
+        widest = max((len(one_line(entry.path)) for entry in inputs), default=4)
         self.width = min(max(widest, 4), MAX_NAME_WIDTH)
         header = f"{'FILE':<{self.width}}  {'DURATION':>9}  {'ALARM':<5}  EVENTS"
         print(f"{header} (start-end s, confidence)", flush=True)
