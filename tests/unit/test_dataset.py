@@ -627,3 +627,29 @@ def test_a_target_that_is_a_file_is_refused(corpus, tmp_path):
     with pytest.raises(ParameterError, match="data.txt: TARGET_PATH exists and is not a folder"):
         generate_dataset(settings(*corpus, target, overwrite=True), progress=False)
     assert target.read_text() == "keep"
+
+
+def test_a_dc_offset_is_removed_and_a_constant_file_is_silent(tmp_path):
+    # GIVEN a quiet beeping alarm on a recorder's DC offset (a tenth of its amplitude), a
+    # background of a constant offset and nothing else, and one with a slight offset (4 % of
+    # its RMS, as the default corpus's clips carry)
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    t = np.arange(5 * SR) / SR
+    beeps = 0.05 * np.sin(2 * np.pi * 3000 * t) * ((t % 1.0) < 0.5)
+    sf.write(alarms / "piezo_dc.wav", beeps + 0.005, SR, subtype="FLOAT")
+    sf.write(backgrounds / "hum_00.wav", np.full(5 * SR, 0.3), SR, subtype="FLOAT")
+    fan = sf.read(backgrounds / "fan_00.wav", dtype="float32")[0]
+    sf.write(backgrounds / "fan_dc.wav", fan + 0.04 * fan.std(), SR, subtype="FLOAT")
+    # WHEN the sources are loaded
+    with pytest.warns(SoundDetectWarning) as caught:
+        sources = load_sources(alarms, backgrounds, sr=SR)
+    # THEN the alarm's offset is gone, and only its beeps (half its frames) are active
+    assert abs(float(np.mean(sources.audio["alarms/piezo_dc.wav"]))) < 1e-6
+    (clip,) = [clip for clip in sources.clips["alarm"] if clip.name == "alarms/piezo_dc.wav"]
+    assert np.mean(clip.active) == pytest.approx(0.5, abs=0.02)
+    # AND the constant file is skipped as silent, and the slight offset is left as it is
+    assert [str(w.message) for w in caught] == [
+        f"{backgrounds / 'hum_00.wav'}: skipped: silent (a constant offset)"
+    ]
+    expected = sf.read(backgrounds / "fan_dc.wav", dtype="float32")[0]
+    np.testing.assert_array_equal(sources.audio["background/fan_dc.wav"], expected)
