@@ -298,7 +298,7 @@ class Sources:
 def _offsets_and_ac_rms(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each channel's mean (its DC offset) and standard deviation (the RMS of the rest), from
     float64 sums over blocks, so no float64 copy of a long clip is made."""
-    n, step = y.shape[-1], 1 << 20
+    n, step = y.shape[-1], 1 << 16
     mean = sum(y[:, i : i + step].sum(axis=1, dtype=np.float64) for i in range(0, n, step)) / n
     power = sum(
         np.square(y[:, i : i + step] - mean[:, None]).sum(axis=1) for i in range(0, n, step)
@@ -331,7 +331,9 @@ def _load_source(path: Path, *, sr: int) -> np.ndarray:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    # Read in chunks: an hour of stereo WAV is 635 MB.
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _skip(sources: Sources, path: Path, reason: str) -> None:

@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -653,3 +654,22 @@ def test_a_dc_offset_is_removed_and_a_constant_file_is_silent(tmp_path):
     ]
     expected = sf.read(backgrounds / "fan_dc.wav", dtype="float32")[0]
     np.testing.assert_array_equal(sources.audio["background/fan_dc.wav"], expected)
+
+
+def test_a_long_source_is_hashed_and_decoded_without_holding_it_twice(tmp_path):
+    # GIVEN a 5-minute recording: 9.6 MB of 16-bit WAV, 19.2 MB decoded
+    path = tmp_path / "long.wav"
+    sf.write(path, np.random.default_rng(0).normal(0, 0.1, 300 * SR), SR, subtype="PCM_16")
+    # WHEN it is hashed and decoded
+    tracemalloc.start()
+    try:
+        dataset_module._sha256(path)
+        hashing = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        y = dataset_module._load_source(path, sr=SR)
+        decoding = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # THEN hashing reads it in chunks, and decoding holds little more than the audio
+    assert hashing < path.stat().st_size / 10
+    assert decoding < 1.5 * y.nbytes
