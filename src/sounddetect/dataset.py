@@ -45,7 +45,7 @@ import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -354,8 +354,10 @@ def load_sources(
     keep their channels. Unusable files are skipped with a :class:`SoundDetectWarning` naming
     the file and the reason: a name that is not audio, an empty, corrupt or truncated file,
     silence (or a constant offset and nothing else), a background shorter than
-    ``sample_duration``, a copy of a file already taken (the same bytes, which would be heard
-    in two splits or under both labels); so are folders that cannot be read. A channel's DC
+    ``sample_duration``, a copy of a file taken (the same bytes, or the same decoded audio:
+    a FLAC of a WAV), which would be heard in two splits or under both labels; so are
+    folders that cannot be read. Of copies, an alarm is taken before a background, then the
+    shallowest path in its folder, then the first in sorted order. A channel's DC
     offset is removed when it is more than :data:`DC_OFFSET_LIMIT` of the channel's AC RMS:
     a recorder's offset would count as sound when the alarm's active frames, the ratios and
     the levels are measured. Hidden files (``.name``) are ignored; linked folders are
@@ -387,15 +389,17 @@ def load_sources(
         )
     root = Path(os.path.commonpath([resolved["alarm"], resolved["background"]]))
     sources = Sources(root=root)
-    window = int(round(sample_duration * sr))
-    first_of: dict[str, str] = {}  # sha256 -> the first file of those bytes
+    # A copy would put one recording in two splits, or under both labels: the sha256 of a
+    # file's bytes, and of its decoded audio (a FLAC of a WAV), -> the file taken.
+    first_of: dict[str, str] = {}
+    first_with: dict[str, str] = {}
     for role, folder in folders.items():
         paths, unreadable = visible_files(folder)
         if not paths and not unreadable:
             raise ParameterError(f"{folder}: {role} source folder is empty")
         for where, reason in unreadable:
             _skip(sources, where, f"folder not readable ({reason})")
-        clips = []
+        listed = []
         for path in paths:
             if not path.exists():
                 _skip(sources, path, f"a link to {path.readlink()}, which does not exist")
@@ -414,9 +418,16 @@ def load_sources(
                 # samples.csv and dataset.json, UTF-8 text, could not record its name.
                 _skip(sources, path, "file name not in UTF-8; rename it")
                 continue
+            listed.append((path, name))
+        # Of copies the shallowest is taken, then the first listed, so a backup in a
+        # sub-folder is skipped rather than the original; the clips keep the listing order,
+        # which the random draws follow.
+        depth = [len(path.relative_to(folder).parts) for path, _ in listed]
+        taken: dict[int, tuple[np.ndarray, str]] = {}
+        for index in sorted(range(len(listed)), key=lambda i: (depth[i], i)):
+            path, name = listed[index]
             digest = _sha256(path)
             if digest in first_of:
-                # A copy would put one recording in two splits, or under both labels.
                 _skip(sources, path, f"the same file as {first_of[digest]}")
                 continue
             try:
@@ -425,31 +436,23 @@ def load_sources(
                 reason = str(exc).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
                 _skip(sources, path, reason)
                 continue
-            if not np.any(y):
-                _skip(sources, path, "silent")
+            reason = _unusable(y, role=role, sr=sr, sample_duration=sample_duration)
+            if reason:
+                _skip(sources, path, reason)
                 continue
-            active = None
+            sound = _audio_sha256(y)
+            if sound in first_with:
+                _skip(sources, path, f"the same audio as {first_with[sound]}")
+                continue
+            first_of[digest] = first_with[sound] = name
+            taken[index] = (y, digest)
+        clips = []
+        for index in sorted(taken):
+            name = listed[index][1]
+            y, digest = taken[index]
             n_samples = y.shape[-1]
-            if role == "alarm" and n_samples < MIN_RECORDING_S * sr:
-                # One beep is an alarm snippet, a non-alarm sample; detect refuses as much.
-                _skip(
-                    sources,
-                    path,
-                    f"too short to hold an alarm ({n_samples / sr:.2f} s < {MIN_RECORDING_S:g} s)",
-                )
-                continue
-            if role == "background" and n_samples < window:
-                _skip(
-                    sources,
-                    path,
-                    f"shorter than SAMPLE_DURATION ({n_samples / sr:.2f} s < "
-                    f"{sample_duration:g} s)",
-                )
-                continue
-            if role == "alarm":
-                active = active_frames(y)
-            first_of[digest] = name
             sources.audio[name] = y
+            active = active_frames(y) if role == "alarm" else None
             clips.append(SourceClip(name=name, n_samples=n_samples, active=active))
             sources.files.append(
                 {
@@ -464,6 +467,25 @@ def load_sources(
             raise AudioError(f"{folder}: no usable {role} audio ({len(paths)} files, all skipped)")
         sources.clips[role] = clips
     return sources
+
+
+def _unusable(y: np.ndarray, *, role: str, sr: int, sample_duration: float) -> str | None:
+    """Why a decoded source cannot be a clip of ``role``, or None."""
+    n_samples = y.shape[-1]
+    if not np.any(y):
+        return "silent"
+    if role == "alarm" and n_samples < MIN_RECORDING_S * sr:
+        # One beep is an alarm snippet, a non-alarm sample; detect refuses as much.
+        return f"too short to hold an alarm ({n_samples / sr:.2f} s < {MIN_RECORDING_S:g} s)"
+    if role == "background" and n_samples < int(round(sample_duration * sr)):
+        return f"shorter than SAMPLE_DURATION ({n_samples / sr:.2f} s < {sample_duration:g} s)"
+    return None
+
+
+def _audio_sha256(y: np.ndarray) -> str:
+    digest = hashlib.sha256(str(y.shape).encode())
+    digest.update(y)
+    return digest.hexdigest()
 
 
 def _largest_remainder(total: int, fractions: Sequence[float]) -> list[int]:
@@ -483,13 +505,14 @@ def assign_splits(
     seed: int,
     role: str = "source",
 ) -> dict[str, str]:
-    """Assign whole source files to splits, stratified by kind.
+    """Assign whole recordings to splits, stratified by kind.
 
-    Within each kind (see :func:`~sounddetect.mixing.source_kind`) the files are shuffled
-    with a seeded generator; a kind with at least one file per used split gets one file in
-    every used split and the rest in proportion, smaller kinds go where the overall counts
-    lag behind their fractions most. A file sits in exactly one split, so no recording is
-    heard in two splits.
+    A recording is a file, or the files of one folder and stem kept in several formats
+    (``kitchen.wav``, ``kitchen.mp3``), which go to one split together. Within each kind
+    (see :func:`~sounddetect.mixing.source_kind`) the recordings are shuffled with a seeded
+    generator; a kind with at least one recording per used split gets one in every used
+    split and the rest in proportion, smaller kinds go where the overall counts lag behind
+    their fractions most. A recording sits in exactly one split, so none is heard in two.
 
     Parameters
     ----------
@@ -509,49 +532,55 @@ def assign_splits(
     Raises
     ------
     ParameterError
-        Fewer files than used splits.
+        Fewer recordings than used splits.
     """
     used = [i for i, fraction in enumerate(fractions) if fraction > 0]
-    if len(names) < len(used):
+    # Recordings in the sorted order of their first file: where each file is a recording of
+    # its own, the order (and so the draws) is that of the sorted files.
+    recordings: dict[str, list[str]] = {}
+    for name in sorted(names):
+        recordings.setdefault(str(PurePosixPath(name).with_suffix("")), []).append(name)
+    if len(recordings) < len(used):
+        formats = f" of {len(recordings)} recording(s)" if len(recordings) < len(names) else ""
         raise ParameterError(
-            f"{len(names)} usable {role} file(s) cannot fill {len(used)} splits "
+            f"{len(names)} usable {role} file(s){formats} cannot fill {len(used)} splits "
             f"({', '.join(SPLITS[i] for i in used)}); add files or set fewer non-zero --split "
             "fractions"
         )
     role_code = int.from_bytes(hashlib.sha256(role.encode()).digest()[:4], "big")
     rng = np.random.default_rng([seed, role_code])
-    by_kind: dict[str, list[str]] = {}
-    for name in sorted(names):
-        by_kind.setdefault(source_kind(name), []).append(name)
+    by_kind: dict[str, list[tuple[str, ...]]] = {}
+    for files in recordings.values():
+        by_kind.setdefault(source_kind(files[0]), []).append(tuple(files))
     counts = [0, 0, 0]
-    assigned: dict[str, str] = {}
+    assigned: dict[tuple[str, ...], str] = {}
 
     def lagging() -> int:
         total = sum(counts) + 1
         return max(used, key=lambda i: (fractions[i] * total - counts[i], -i))
 
     for kind in sorted(by_kind):
-        files = [by_kind[kind][i] for i in rng.permutation(len(by_kind[kind]))]
-        if len(files) >= len(used):
-            parts = _largest_remainder(len(files) - len(used), [fractions[i] for i in used])
+        units = [by_kind[kind][i] for i in rng.permutation(len(by_kind[kind]))]
+        if len(units) >= len(used):
+            parts = _largest_remainder(len(units) - len(used), [fractions[i] for i in used])
             splits = [i for i, extra in zip(used, parts, strict=True) for _ in range(1 + extra)]
-            for name, i in zip(files, splits, strict=True):
-                assigned[name] = SPLITS[i]
+            for unit, i in zip(units, splits, strict=True):
+                assigned[unit] = SPLITS[i]
                 counts[i] += 1
         else:
-            for name in files:
+            for unit in units:
                 i = lagging()
-                assigned[name] = SPLITS[i]
+                assigned[unit] = SPLITS[i]
                 counts[i] += 1
-    # A split that got nothing takes a file from the fullest split.
+    # A split that got nothing takes a recording from the fullest split.
     for i in used:
         if counts[i] == 0:
             donor = max(used, key=lambda j: (counts[j], -j))
-            name = max(n for n, s in assigned.items() if s == SPLITS[donor])
-            assigned[name] = SPLITS[i]
+            unit = max(u for u, s in assigned.items() if s == SPLITS[donor])
+            assigned[unit] = SPLITS[i]
             counts[donor] -= 1
             counts[i] += 1
-    return assigned
+    return {name: split for unit, split in assigned.items() for name in unit}
 
 
 # -- workers ----------------------------------------------------------------------------------

@@ -673,3 +673,49 @@ def test_a_long_source_is_hashed_and_decoded_without_holding_it_twice(tmp_path):
     # THEN hashing reads it in chunks, and decoding holds little more than the audio
     assert hashing < path.stat().st_size / 10
     assert decoding < 1.5 * y.nbytes
+
+
+def test_of_copies_the_shallowest_is_taken_and_the_clips_keep_their_order(tmp_path):
+    # GIVEN a backup copy of a background in a sub-folder that sorts before the original
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    without = load_sources(alarms, backgrounds, sample_duration=4.0)
+    (backgrounds / "backup").mkdir()
+    shutil.copy(backgrounds / "fan_01.wav", backgrounds / "backup" / "fan_01 (old).wav")
+    # WHEN the sources are loaded
+    with pytest.warns(SoundDetectWarning) as caught:
+        sources = load_sources(alarms, backgrounds, sample_duration=4.0)
+    # THEN the copy in the sub-folder is skipped, naming the original
+    assert [str(w.message) for w in caught] == [
+        f"{backgrounds / 'backup' / 'fan_01 (old).wav'}: skipped: the same file as "
+        "background/fan_01.wav"
+    ]
+    # AND the clips are listed, so drawn, as without the copy
+    assert [clip.name for clip in sources.clips["background"]] == [
+        clip.name for clip in without.clips["background"]
+    ]
+
+
+def test_one_recording_in_several_formats_sits_in_one_split(tmp_path):
+    # GIVEN a kitchen recording kept as WAV, as FLAC (the same samples) and as Ogg Vorbis
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    write_noise(backgrounds / "tv_kitchen.wav", seconds=5.0, seed=99)
+    y = sf.read(backgrounds / "tv_kitchen.wav")[0]
+    sf.write(backgrounds / "tv_kitchen.flac", y, SR)
+    sf.write(backgrounds / "tv_kitchen.ogg", y, SR)
+    # WHEN the sources are loaded
+    with pytest.warns(SoundDetectWarning) as caught:
+        sources = load_sources(alarms, backgrounds, sample_duration=4.0)
+    # THEN the WAV, decoded as the FLAC is, is skipped as a copy
+    assert [str(w.message) for w in caught] == [
+        f"{backgrounds / 'tv_kitchen.wav'}: skipped: the same audio as background/tv_kitchen.flac"
+    ]
+    names = [clip.name for clip in sources.clips["background"]]
+    assert {"background/tv_kitchen.flac", "background/tv_kitchen.ogg"} <= set(names)
+    # AND the FLAC and the Ogg go to one split, and the other recordings where they go
+    # without the second format
+    one = [name for name in names if name != "background/tv_kitchen.ogg"]
+    for seed in range(5):
+        splits = assign_splits(names, fractions=(0.7, 0.15, 0.15), seed=seed)
+        assert splits["background/tv_kitchen.flac"] == splits["background/tv_kitchen.ogg"]
+        splits.pop("background/tv_kitchen.ogg")
+        assert splits == assign_splits(one, fractions=(0.7, 0.15, 0.15), seed=seed)
