@@ -736,12 +736,24 @@ def check_creatable(path: Path, *, what: str) -> None:
             return
 
 
+#: What the generator writes in a type folder (``mel/``), relative to it: the images (named by
+#: :func:`~sounddetect.mixing.draw_sample_specs`'s sample ids) and the manifests.
+_OWN_FILE = re.compile(
+    rf"({'|'.join(SPLITS)})/({'|'.join(LABELS)})/\1-\d+bg-\d{{4,}}\.png"
+    rf"|manifests/({'|'.join(SPLITS)})\.manifest"
+)
+#: Files that file managers leave in the folders they show (Finder, Explorer): not a user's.
+_FOLDER_METADATA = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
 def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> list[Path]:
     """What must be removed before writing to ``target``; refuse anything that is not ours.
 
     Returns the generator's own files and folders of an earlier dataset at ``target`` (empty
     when ``target`` is missing or empty). Nothing is deleted here, so a refusal (or a bad
-    source folder found later) leaves ``target`` as it was.
+    source folder found later) leaves ``target`` as it was. A type folder of the old dataset
+    is removed whole, so it is refused when it holds a file the generator does not write
+    (see :data:`_OWN_FILE`): a user's recording or notes put there.
     """
     if target.exists() and not target.is_dir():
         raise ParameterError(f"{target}: TARGET_PATH exists and is not a folder")
@@ -767,6 +779,20 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
         raise ParameterError(
             f"{target}: {', '.join(clashes)} exist(s) but the old dataset.json does not list "
             "them; move them away first"
+        )
+    foreign = [
+        path
+        for kind in old_types
+        for path in sorted((target / kind).rglob("*"))
+        if not path.is_dir()
+        and path.name not in _FOLDER_METADATA
+        and not _OWN_FILE.fullmatch(path.relative_to(target / kind).as_posix())
+    ]
+    if foreign:
+        raise ParameterError(
+            f"{target}: {len(foreign)} file(s) in the old dataset's type folders were not "
+            f"written by sounddetect (the first: {foreign[0]}); --overwrite would delete them "
+            "with the folders, so move them away first"
         )
     return [target / kind for kind in old_types] + [
         target / name for name in ("samples.csv", "run.json", "dataset.json", STAGING)

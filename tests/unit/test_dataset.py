@@ -719,3 +719,30 @@ def test_one_recording_in_several_formats_sits_in_one_split(tmp_path):
         assert splits["background/tv_kitchen.flac"] == splits["background/tv_kitchen.ogg"]
         splits.pop("background/tv_kitchen.ogg")
         assert splits == assign_splits(one, fractions=(0.7, 0.15, 0.15), seed=seed)
+
+
+def test_overwrite_refuses_to_delete_files_put_in_a_type_folder(corpus, tmp_path):
+    # GIVEN a user's own recording and notes put in an old dataset's type folder
+    target = tmp_path / "data"
+    generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
+    (target / "mel" / "train" / "alarm" / "my_recording.wav").write_bytes(b"precious")
+    (target / "mel" / "NOTES.txt").write_text("labelling notes")
+    before = files_of(target)
+    # WHEN the dataset is generated again with --overwrite THEN it is refused, naming the
+    # first file and how many, and nothing is deleted
+    with pytest.raises(ParameterError) as caught:
+        generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
+    assert str(caught.value) == (
+        f"{target}: 2 file(s) in the old dataset's type folders were not written by sounddetect "
+        f"(the first: {target / 'mel' / 'NOTES.txt'}); --overwrite would delete them with the "
+        "folders, so move them away first"
+    )
+    assert files_of(target) == before
+    # AND once they are moved away it goes ahead, a file manager's folder file or not
+    (target / "mel" / "train" / "alarm" / "my_recording.wav").unlink()
+    (target / "mel" / "NOTES.txt").unlink()
+    (target / "mel" / "train" / ".DS_Store").write_bytes(b"Finder")
+    generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
+    assert files_of(target) == {
+        name: data for name, data in before.items() if not name.endswith((".wav", ".txt"))
+    }
