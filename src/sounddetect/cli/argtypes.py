@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 
 def _number(text: str, parse: Callable[[str], float], what: str) -> float:
@@ -51,3 +52,15 @@ def probability(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text!r}")
     return value
+
+
+def user_path(text: str) -> Path:
+    """A path with ``~`` or ``~user`` at its start expanded: the shell leaves a quoted one (a
+    .env file's, a systemd unit's) and one after ``=`` (``--target-path=~/data``) as it is,
+    which would make a folder named ``~``."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(
+            f"cannot expand ~ in {text!r}: no such user, or no home folder"
+        ) from None
