@@ -927,6 +927,8 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
         "seed": settings.seed,
         "settings": settings.recorded(),
         "source_root": str(sources.root),
+        # So the sources are found when the dataset and they are moved together.
+        "source_root_relative": os.path.relpath(sources.root, target.resolve()),
         "sources": sources.files,
         "skipped": sources.skipped,
         "configs": {kind: config.to_dict() for kind, config in configs.items()},
@@ -1151,7 +1153,12 @@ def check_source(path: Path, *, sha256: str | None, what: str = "source file") -
         raise AudioError(f"{path}: changed since the dataset was generated (sha256 differs)")
 
 
-def rebuild_sample(target_path: str | os.PathLike, sample_id: str) -> np.ndarray:
+def rebuild_sample(
+    target_path: str | os.PathLike,
+    sample_id: str,
+    *,
+    source_root: str | os.PathLike | None = None,
+) -> np.ndarray:
     """Mix one sample of a dataset again, from its samples.csv row and the source files.
 
     Parameters
@@ -1159,6 +1166,12 @@ def rebuild_sample(target_path: str | os.PathLike, sample_id: str) -> np.ndarray
     target_path : path-like
         The dataset folder.
     sample_id : str
+    source_root : path-like or None
+        The folder that holds the source files now (the one dataset.json's ``source_root``
+        names, which samples.csv's file names are relative to). None looks where
+        dataset.json recorded it, and when that folder is gone, at the same place relative
+        to the dataset folder (``source_root_relative``): a project folder moved or copied
+        whole, data and recordings together. The files' sha256 are checked either way.
 
     Returns
     -------
@@ -1170,7 +1183,8 @@ def rebuild_sample(target_path: str | os.PathLike, sample_id: str) -> np.ndarray
     ParameterError
         Not a dataset, or no such sample.
     AudioError
-        A source file is gone, unreadable, or changed since generation (sha256 differs).
+        The source folder is not found, or a source file is gone, unreadable, or changed
+        since generation (sha256 differs).
     """
     info = read_dataset_info(target_path)
     rows = [row for row in read_samples(target_path) if row["sample_id"] == sample_id]
@@ -1179,10 +1193,24 @@ def rebuild_sample(target_path: str | os.PathLike, sample_id: str) -> np.ndarray
     settings = info["settings"]
     sr = int(settings["sr"])
     spec = spec_from_row(rows[0], duration_s=settings["sample_duration"])
-    root = Path(info["source_root"])
+    names = (*spec.background_files, *filter(None, [spec.alarm_file]))
+    if source_root is not None:
+        root = Path(source_root)
+    else:
+        root = Path(info["source_root"])
+        relative = info.get("source_root_relative")  # datasets made before it lack it
+        if not root.is_dir() and relative is not None:
+            root = Path(os.path.normpath(Path(target_path).resolve() / relative))
+        if not root.is_dir():
+            tried = " nor at ".join(dict.fromkeys([info["source_root"], str(root)]))
+            folders = " and ".join(sorted({f"{name.split('/')[0]}/" for name in names}))
+            raise AudioError(
+                f"{target_path}: the source folder is not at {tried}; pass source_root=, "
+                f"the folder that now holds {folders}"
+            )
     recorded = {entry["file"]: entry["sha256"] for entry in info["sources"]}
     audio = {}
-    for name in (*spec.background_files, *filter(None, [spec.alarm_file])):
+    for name in names:
         path = root / name
         check_source(path, sha256=recorded.get(name), what=f"source file of {sample_id}")
         audio[name] = _load_source(path, sr=sr)

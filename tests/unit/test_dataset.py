@@ -746,3 +746,30 @@ def test_overwrite_refuses_to_delete_files_put_in_a_type_folder(corpus, tmp_path
     assert files_of(target) == {
         name: data for name, data in before.items() if not name.endswith((".wav", ".txt"))
     }
+
+
+def test_the_readme_rebuilds_a_sample_after_the_project_is_moved(tmp_path, monkeypatch):
+    # GIVEN a project folder holding its recordings and the dataset made from them, moved
+    project, moved = tmp_path / "project", tmp_path / "moved"
+    alarms, backgrounds = write_corpus(project / "audio")
+    target = project / "training-data"
+    generate_dataset(settings(alarms, backgrounds, target, types=("mel",)), progress=False)
+    project.rename(moved)
+    # WHEN the README's example runs in it
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("rebuilt from its row", 1)[1].split("```python\n", 1)[1]
+    monkeypatch.chdir(moved)
+    namespace: dict = {}
+    exec(compile(example.split("```", 1)[0], "README.md", "exec"), namespace)
+    # THEN it gives the sample that was rendered, its recordings found beside the dataset
+    target = moved / "training-data"
+    (row,) = [row for row in read_samples(target) if row["sample_id"] == "train-2bg-0004"]
+    config = SpectrogramConfig(kind="mel", sr=SR, duration=4.0)
+    png = encode_png(render_spectrogram(namespace["y"], config))
+    assert png == image_path(target, "mel", row).read_bytes()
+    # AND recordings kept apart from the dataset are named with source_root=
+    (moved / "audio").rename(tmp_path / "elsewhere")
+    with pytest.raises(AudioError, match="pass source_root=, the folder that now holds alarms/"):
+        rebuild_sample(target, "train-2bg-0004")
+    y = rebuild_sample(target, "train-2bg-0004", source_root=tmp_path / "elsewhere")
+    np.testing.assert_array_equal(y, namespace["y"])
