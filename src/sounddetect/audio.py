@@ -561,8 +561,22 @@ def load_audio(
     name = name or source_name(path)
     info = audio_info(path, name=name)
     target_sr = info.sr if sr is None else sr
-    blocks = list(iter_audio_blocks(path, sr=target_sr, name=name, info=info, mono=mono))
-    return np.concatenate(blocks, axis=-1), target_sr
+    # The blocks fill an array of the declared length (soxr's output rounds half up), so a
+    # long file is not held twice, as a list of blocks and their concatenation. A length
+    # the header does not give exactly (an MP3's estimate, an open-ended or cut stream)
+    # takes a copy at the end; the samples are the same either way.
+    expected = (2 * info.frames * target_sr + info.sr) // (2 * info.sr)
+    y = np.empty((expected,) if mono else (info.channels, expected), dtype=np.float32)
+    n, rest = 0, []
+    for block in iter_audio_blocks(path, sr=target_sr, name=name, info=info, mono=mono):
+        fits = min(block.shape[-1], expected - n)
+        y[..., n : n + fits] = block[..., :fits]
+        n += fits
+        if fits < block.shape[-1]:
+            rest.append(block[..., fits:])
+    if rest:
+        return np.concatenate([y, *rest], axis=-1), target_sr
+    return (y if n == expected else y[..., :n].copy()), target_sr
 
 
 @contextmanager

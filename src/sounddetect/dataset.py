@@ -45,7 +45,7 @@ import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -110,6 +110,14 @@ SAMPLE_COLUMNS = (
 #: Where a run writes its type folders until their last image and manifest are written:
 #: an interrupted run leaves no ``mel/`` tree that Rekognition would import as if whole.
 STAGING = ".partial"
+#: A channel's mean is removed when it is more than this share of the channel's AC RMS (its
+#: standard deviation). A recorder's DC offset counts as sound: over about 7 % of a beep's
+#: amplitude it lifts an alarm clip's silent frames to within 20 dB of its beeps, so every
+#: frame is active, and it adds to the power ratios and levels are measured from. Such an
+#: offset is over 10 % of the clip's AC RMS whatever the beeps' duty cycle, while one under
+#: it adds at most 1 % (0.04 dB) to the channel's power. The default corpus's synthesised
+#: clips carry up to 4 %, left as they are, so its dataset stays byte-identical.
+DC_OFFSET_LIMIT = 0.1
 #: Samples handed to a worker at a time: large enough to amortise the inter-process
 #: transfer, small enough for a smooth progress bar.
 CHUNK_SIZE = 16
@@ -287,16 +295,45 @@ class Sources:
     skipped: list[dict[str, str]] = field(default_factory=list)
 
 
+def _offsets_and_ac_rms(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each channel's mean (its DC offset) and standard deviation (the RMS of the rest), from
+    float64 sums over blocks, so no float64 copy of a long clip is made."""
+    n, step = y.shape[-1], 1 << 16
+    mean = sum(y[:, i : i + step].sum(axis=1, dtype=np.float64) for i in range(0, n, step)) / n
+    power = sum(
+        np.square(y[:, i : i + step] - mean[:, None]).sum(axis=1) for i in range(0, n, step)
+    )
+    return mean, np.sqrt(power / n)
+
+
 def _load_source(path: Path, *, sr: int) -> np.ndarray:
     """A source file at ``sr``: 1-D when mono, else its channels, which are mixed one by one
     (:func:`~sounddetect.mixing.mix_stems`) and combined in power when rendered, as
-    ``detect`` combines a recording's."""
+    ``detect`` combines a recording's.
+
+    A channel's DC offset is removed when it exceeds :data:`DC_OFFSET_LIMIT` of the
+    channel's AC RMS.
+
+    Raises
+    ------
+    AudioError
+        Not decodable (see :func:`~sounddetect.audio.load_audio`), or a constant offset and
+        nothing else.
+    """
     y, _ = load_audio(path, sr=sr, mono=False)
+    mean, ac_rms = _offsets_and_ac_rms(y)
+    material = np.abs(mean) > DC_OFFSET_LIMIT * ac_rms
+    for channel in np.flatnonzero(material):
+        y[channel] -= np.float32(mean[channel])
+    if material.any() and not np.any(y):
+        raise AudioError(f"{path}: silent (a constant offset)")
     return y[0] if y.shape[0] == 1 else y
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    # Read in chunks: an hour of stereo WAV is 635 MB.
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _skip(sources: Sources, path: Path, reason: str) -> None:
@@ -316,9 +353,14 @@ def load_sources(
     Files are decoded once and resampled to ``sr``, whatever their rate; multichannel files
     keep their channels. Unusable files are skipped with a :class:`SoundDetectWarning` naming
     the file and the reason: a name that is not audio, an empty, corrupt or truncated file,
-    silence, a background shorter than ``sample_duration``, a copy of a file already taken
-    (the same bytes, which would be heard in two splits or under both labels); so are
-    folders that cannot be read. Hidden files (``.name``) are ignored; linked folders are
+    silence (or a constant offset and nothing else), a background shorter than
+    ``sample_duration``, a copy of a file taken (the same bytes, or the same decoded audio:
+    a FLAC of a WAV), which would be heard in two splits or under both labels; so are
+    folders that cannot be read. Of copies, an alarm is taken before a background, then the
+    shallowest path in its folder, then the first in sorted order. A channel's DC
+    offset is removed when it is more than :data:`DC_OFFSET_LIMIT` of the channel's AC RMS:
+    a recorder's offset would count as sound when the alarm's active frames, the ratios and
+    the levels are measured. Hidden files (``.name``) are ignored; linked folders are
     followed, each real folder once (:func:`~sounddetect.folders.visible_files`), as
     ``detect`` follows them.
 
@@ -347,15 +389,17 @@ def load_sources(
         )
     root = Path(os.path.commonpath([resolved["alarm"], resolved["background"]]))
     sources = Sources(root=root)
-    window = int(round(sample_duration * sr))
-    first_of: dict[str, str] = {}  # sha256 -> the first file of those bytes
+    # A copy would put one recording in two splits, or under both labels: the sha256 of a
+    # file's bytes, and of its decoded audio (a FLAC of a WAV), -> the file taken.
+    first_of: dict[str, str] = {}
+    first_with: dict[str, str] = {}
     for role, folder in folders.items():
         paths, unreadable = visible_files(folder)
         if not paths and not unreadable:
             raise ParameterError(f"{folder}: {role} source folder is empty")
         for where, reason in unreadable:
             _skip(sources, where, f"folder not readable ({reason})")
-        clips = []
+        listed = []
         for path in paths:
             if not path.exists():
                 _skip(sources, path, f"a link to {path.readlink()}, which does not exist")
@@ -374,9 +418,16 @@ def load_sources(
                 # samples.csv and dataset.json, UTF-8 text, could not record its name.
                 _skip(sources, path, "file name not in UTF-8; rename it")
                 continue
+            listed.append((path, name))
+        # Of copies the shallowest is taken, then the first listed, so a backup in a
+        # sub-folder is skipped rather than the original; the clips keep the listing order,
+        # which the random draws follow.
+        depth = [len(path.relative_to(folder).parts) for path, _ in listed]
+        taken: dict[int, tuple[np.ndarray, str]] = {}
+        for index in sorted(range(len(listed)), key=lambda i: (depth[i], i)):
+            path, name = listed[index]
             digest = _sha256(path)
             if digest in first_of:
-                # A copy would put one recording in two splits, or under both labels.
                 _skip(sources, path, f"the same file as {first_of[digest]}")
                 continue
             try:
@@ -385,31 +436,23 @@ def load_sources(
                 reason = str(exc).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
                 _skip(sources, path, reason)
                 continue
-            if not np.any(y):
-                _skip(sources, path, "silent")
+            reason = _unusable(y, role=role, sr=sr, sample_duration=sample_duration)
+            if reason:
+                _skip(sources, path, reason)
                 continue
-            active = None
+            sound = _audio_sha256(y)
+            if sound in first_with:
+                _skip(sources, path, f"the same audio as {first_with[sound]}")
+                continue
+            first_of[digest] = first_with[sound] = name
+            taken[index] = (y, digest)
+        clips = []
+        for index in sorted(taken):
+            name = listed[index][1]
+            y, digest = taken[index]
             n_samples = y.shape[-1]
-            if role == "alarm" and n_samples < MIN_RECORDING_S * sr:
-                # One beep is an alarm snippet, a non-alarm sample; detect refuses as much.
-                _skip(
-                    sources,
-                    path,
-                    f"too short to hold an alarm ({n_samples / sr:.2f} s < {MIN_RECORDING_S:g} s)",
-                )
-                continue
-            if role == "background" and n_samples < window:
-                _skip(
-                    sources,
-                    path,
-                    f"shorter than SAMPLE_DURATION ({n_samples / sr:.2f} s < "
-                    f"{sample_duration:g} s)",
-                )
-                continue
-            if role == "alarm":
-                active = active_frames(y)
-            first_of[digest] = name
             sources.audio[name] = y
+            active = active_frames(y) if role == "alarm" else None
             clips.append(SourceClip(name=name, n_samples=n_samples, active=active))
             sources.files.append(
                 {
@@ -424,6 +467,25 @@ def load_sources(
             raise AudioError(f"{folder}: no usable {role} audio ({len(paths)} files, all skipped)")
         sources.clips[role] = clips
     return sources
+
+
+def _unusable(y: np.ndarray, *, role: str, sr: int, sample_duration: float) -> str | None:
+    """Why a decoded source cannot be a clip of ``role``, or None."""
+    n_samples = y.shape[-1]
+    if not np.any(y):
+        return "silent"
+    if role == "alarm" and n_samples < MIN_RECORDING_S * sr:
+        # One beep is an alarm snippet, a non-alarm sample; detect refuses as much.
+        return f"too short to hold an alarm ({n_samples / sr:.2f} s < {MIN_RECORDING_S:g} s)"
+    if role == "background" and n_samples < int(round(sample_duration * sr)):
+        return f"shorter than SAMPLE_DURATION ({n_samples / sr:.2f} s < {sample_duration:g} s)"
+    return None
+
+
+def _audio_sha256(y: np.ndarray) -> str:
+    digest = hashlib.sha256(str(y.shape).encode())
+    digest.update(y)
+    return digest.hexdigest()
 
 
 def _largest_remainder(total: int, fractions: Sequence[float]) -> list[int]:
@@ -443,13 +505,14 @@ def assign_splits(
     seed: int,
     role: str = "source",
 ) -> dict[str, str]:
-    """Assign whole source files to splits, stratified by kind.
+    """Assign whole recordings to splits, stratified by kind.
 
-    Within each kind (see :func:`~sounddetect.mixing.source_kind`) the files are shuffled
-    with a seeded generator; a kind with at least one file per used split gets one file in
-    every used split and the rest in proportion, smaller kinds go where the overall counts
-    lag behind their fractions most. A file sits in exactly one split, so no recording is
-    heard in two splits.
+    A recording is a file, or the files of one folder and stem kept in several formats
+    (``kitchen.wav``, ``kitchen.mp3``), which go to one split together. Within each kind
+    (see :func:`~sounddetect.mixing.source_kind`) the recordings are shuffled with a seeded
+    generator; a kind with at least one recording per used split gets one in every used
+    split and the rest in proportion, smaller kinds go where the overall counts lag behind
+    their fractions most. A recording sits in exactly one split, so none is heard in two.
 
     Parameters
     ----------
@@ -469,49 +532,55 @@ def assign_splits(
     Raises
     ------
     ParameterError
-        Fewer files than used splits.
+        Fewer recordings than used splits.
     """
     used = [i for i, fraction in enumerate(fractions) if fraction > 0]
-    if len(names) < len(used):
+    # Recordings in the sorted order of their first file: where each file is a recording of
+    # its own, the order (and so the draws) is that of the sorted files.
+    recordings: dict[str, list[str]] = {}
+    for name in sorted(names):
+        recordings.setdefault(str(PurePosixPath(name).with_suffix("")), []).append(name)
+    if len(recordings) < len(used):
+        formats = f" of {len(recordings)} recording(s)" if len(recordings) < len(names) else ""
         raise ParameterError(
-            f"{len(names)} usable {role} file(s) cannot fill {len(used)} splits "
+            f"{len(names)} usable {role} file(s){formats} cannot fill {len(used)} splits "
             f"({', '.join(SPLITS[i] for i in used)}); add files or set fewer non-zero --split "
             "fractions"
         )
     role_code = int.from_bytes(hashlib.sha256(role.encode()).digest()[:4], "big")
     rng = np.random.default_rng([seed, role_code])
-    by_kind: dict[str, list[str]] = {}
-    for name in sorted(names):
-        by_kind.setdefault(source_kind(name), []).append(name)
+    by_kind: dict[str, list[tuple[str, ...]]] = {}
+    for files in recordings.values():
+        by_kind.setdefault(source_kind(files[0]), []).append(tuple(files))
     counts = [0, 0, 0]
-    assigned: dict[str, str] = {}
+    assigned: dict[tuple[str, ...], str] = {}
 
     def lagging() -> int:
         total = sum(counts) + 1
         return max(used, key=lambda i: (fractions[i] * total - counts[i], -i))
 
     for kind in sorted(by_kind):
-        files = [by_kind[kind][i] for i in rng.permutation(len(by_kind[kind]))]
-        if len(files) >= len(used):
-            parts = _largest_remainder(len(files) - len(used), [fractions[i] for i in used])
+        units = [by_kind[kind][i] for i in rng.permutation(len(by_kind[kind]))]
+        if len(units) >= len(used):
+            parts = _largest_remainder(len(units) - len(used), [fractions[i] for i in used])
             splits = [i for i, extra in zip(used, parts, strict=True) for _ in range(1 + extra)]
-            for name, i in zip(files, splits, strict=True):
-                assigned[name] = SPLITS[i]
+            for unit, i in zip(units, splits, strict=True):
+                assigned[unit] = SPLITS[i]
                 counts[i] += 1
         else:
-            for name in files:
+            for unit in units:
                 i = lagging()
-                assigned[name] = SPLITS[i]
+                assigned[unit] = SPLITS[i]
                 counts[i] += 1
-    # A split that got nothing takes a file from the fullest split.
+    # A split that got nothing takes a recording from the fullest split.
     for i in used:
         if counts[i] == 0:
             donor = max(used, key=lambda j: (counts[j], -j))
-            name = max(n for n, s in assigned.items() if s == SPLITS[donor])
-            assigned[name] = SPLITS[i]
+            unit = max(u for u, s in assigned.items() if s == SPLITS[donor])
+            assigned[unit] = SPLITS[i]
             counts[donor] -= 1
             counts[i] += 1
-    return assigned
+    return {name: split for unit, split in assigned.items() for name in unit}
 
 
 # -- workers ----------------------------------------------------------------------------------
@@ -667,12 +736,24 @@ def check_creatable(path: Path, *, what: str) -> None:
             return
 
 
+#: What the generator writes in a type folder (``mel/``), relative to it: the images (named by
+#: :func:`~sounddetect.mixing.draw_sample_specs`'s sample ids) and the manifests.
+_OWN_FILE = re.compile(
+    rf"({'|'.join(SPLITS)})/({'|'.join(LABELS)})/\1-\d+bg-\d{{4,}}\.png"
+    rf"|manifests/({'|'.join(SPLITS)})\.manifest"
+)
+#: Files that file managers leave in the folders they show (Finder, Explorer): not a user's.
+_FOLDER_METADATA = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
 def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> list[Path]:
     """What must be removed before writing to ``target``; refuse anything that is not ours.
 
     Returns the generator's own files and folders of an earlier dataset at ``target`` (empty
     when ``target`` is missing or empty). Nothing is deleted here, so a refusal (or a bad
-    source folder found later) leaves ``target`` as it was.
+    source folder found later) leaves ``target`` as it was. A type folder of the old dataset
+    is removed whole, so it is refused when it holds a file the generator does not write
+    (see :data:`_OWN_FILE`): a user's recording or notes put there.
     """
     if target.exists() and not target.is_dir():
         raise ParameterError(f"{target}: TARGET_PATH exists and is not a folder")
@@ -698,6 +779,20 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
         raise ParameterError(
             f"{target}: {', '.join(clashes)} exist(s) but the old dataset.json does not list "
             "them; move them away first"
+        )
+    foreign = [
+        path
+        for kind in old_types
+        for path in sorted((target / kind).rglob("*"))
+        if not path.is_dir()
+        and path.name not in _FOLDER_METADATA
+        and not _OWN_FILE.fullmatch(path.relative_to(target / kind).as_posix())
+    ]
+    if foreign:
+        raise ParameterError(
+            f"{target}: {len(foreign)} file(s) in the old dataset's type folders were not "
+            f"written by sounddetect (the first: {foreign[0]}); --overwrite would delete them "
+            "with the folders, so move them away first"
         )
     return [target / kind for kind in old_types] + [
         target / name for name in ("samples.csv", "run.json", "dataset.json", STAGING)
@@ -832,6 +927,8 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
         "seed": settings.seed,
         "settings": settings.recorded(),
         "source_root": str(sources.root),
+        # So the sources are found when the dataset and they are moved together.
+        "source_root_relative": os.path.relpath(sources.root, target.resolve()),
         "sources": sources.files,
         "skipped": sources.skipped,
         "configs": {kind: config.to_dict() for kind, config in configs.items()},
@@ -1056,7 +1153,12 @@ def check_source(path: Path, *, sha256: str | None, what: str = "source file") -
         raise AudioError(f"{path}: changed since the dataset was generated (sha256 differs)")
 
 
-def rebuild_sample(target_path: str | os.PathLike, sample_id: str) -> np.ndarray:
+def rebuild_sample(
+    target_path: str | os.PathLike,
+    sample_id: str,
+    *,
+    source_root: str | os.PathLike | None = None,
+) -> np.ndarray:
     """Mix one sample of a dataset again, from its samples.csv row and the source files.
 
     Parameters
@@ -1064,6 +1166,12 @@ def rebuild_sample(target_path: str | os.PathLike, sample_id: str) -> np.ndarray
     target_path : path-like
         The dataset folder.
     sample_id : str
+    source_root : path-like or None
+        The folder that holds the source files now (the one dataset.json's ``source_root``
+        names, which samples.csv's file names are relative to). None looks where
+        dataset.json recorded it, and when that folder is gone, at the same place relative
+        to the dataset folder (``source_root_relative``): a project folder moved or copied
+        whole, data and recordings together. The files' sha256 are checked either way.
 
     Returns
     -------
@@ -1075,7 +1183,8 @@ def rebuild_sample(target_path: str | os.PathLike, sample_id: str) -> np.ndarray
     ParameterError
         Not a dataset, or no such sample.
     AudioError
-        A source file is gone, unreadable, or changed since generation (sha256 differs).
+        The source folder is not found, or a source file is gone, unreadable, or changed
+        since generation (sha256 differs).
     """
     info = read_dataset_info(target_path)
     rows = [row for row in read_samples(target_path) if row["sample_id"] == sample_id]
@@ -1084,10 +1193,24 @@ def rebuild_sample(target_path: str | os.PathLike, sample_id: str) -> np.ndarray
     settings = info["settings"]
     sr = int(settings["sr"])
     spec = spec_from_row(rows[0], duration_s=settings["sample_duration"])
-    root = Path(info["source_root"])
+    names = (*spec.background_files, *filter(None, [spec.alarm_file]))
+    if source_root is not None:
+        root = Path(source_root)
+    else:
+        root = Path(info["source_root"])
+        relative = info.get("source_root_relative")  # datasets made before it lack it
+        if not root.is_dir() and relative is not None:
+            root = Path(os.path.normpath(Path(target_path).resolve() / relative))
+        if not root.is_dir():
+            tried = " nor at ".join(dict.fromkeys([info["source_root"], str(root)]))
+            folders = " and ".join(sorted({f"{name.split('/')[0]}/" for name in names}))
+            raise AudioError(
+                f"{target_path}: the source folder is not at {tried}; pass source_root=, "
+                f"the folder that now holds {folders}"
+            )
     recorded = {entry["file"]: entry["sha256"] for entry in info["sources"]}
     audio = {}
-    for name in (*spec.background_files, *filter(None, [spec.alarm_file])):
+    for name in names:
         path = root / name
         check_source(path, sha256=recorded.get(name), what=f"source file of {sample_id}")
         audio[name] = _load_source(path, sr=sr)

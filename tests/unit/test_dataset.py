@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -627,3 +628,148 @@ def test_a_target_that_is_a_file_is_refused(corpus, tmp_path):
     with pytest.raises(ParameterError, match="data.txt: TARGET_PATH exists and is not a folder"):
         generate_dataset(settings(*corpus, target, overwrite=True), progress=False)
     assert target.read_text() == "keep"
+
+
+def test_a_dc_offset_is_removed_and_a_constant_file_is_silent(tmp_path):
+    # GIVEN a quiet beeping alarm on a recorder's DC offset (a tenth of its amplitude), a
+    # background of a constant offset and nothing else, and one with a slight offset (4 % of
+    # its RMS, as the default corpus's clips carry)
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    t = np.arange(5 * SR) / SR
+    beeps = 0.05 * np.sin(2 * np.pi * 3000 * t) * ((t % 1.0) < 0.5)
+    sf.write(alarms / "piezo_dc.wav", beeps + 0.005, SR, subtype="FLOAT")
+    sf.write(backgrounds / "hum_00.wav", np.full(5 * SR, 0.3), SR, subtype="FLOAT")
+    fan = sf.read(backgrounds / "fan_00.wav", dtype="float32")[0]
+    sf.write(backgrounds / "fan_dc.wav", fan + 0.04 * fan.std(), SR, subtype="FLOAT")
+    # WHEN the sources are loaded
+    with pytest.warns(SoundDetectWarning) as caught:
+        sources = load_sources(alarms, backgrounds, sr=SR)
+    # THEN the alarm's offset is gone, and only its beeps (half its frames) are active
+    assert abs(float(np.mean(sources.audio["alarms/piezo_dc.wav"]))) < 1e-6
+    (clip,) = [clip for clip in sources.clips["alarm"] if clip.name == "alarms/piezo_dc.wav"]
+    assert np.mean(clip.active) == pytest.approx(0.5, abs=0.02)
+    # AND the constant file is skipped as silent, and the slight offset is left as it is
+    assert [str(w.message) for w in caught] == [
+        f"{backgrounds / 'hum_00.wav'}: skipped: silent (a constant offset)"
+    ]
+    expected = sf.read(backgrounds / "fan_dc.wav", dtype="float32")[0]
+    np.testing.assert_array_equal(sources.audio["background/fan_dc.wav"], expected)
+
+
+def test_a_long_source_is_hashed_and_decoded_without_holding_it_twice(tmp_path):
+    # GIVEN a 5-minute recording: 9.6 MB of 16-bit WAV, 19.2 MB decoded
+    path = tmp_path / "long.wav"
+    sf.write(path, np.random.default_rng(0).normal(0, 0.1, 300 * SR), SR, subtype="PCM_16")
+    # WHEN it is hashed and decoded
+    tracemalloc.start()
+    try:
+        dataset_module._sha256(path)
+        hashing = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        y = dataset_module._load_source(path, sr=SR)
+        decoding = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # THEN hashing reads it in chunks, and decoding holds little more than the audio
+    assert hashing < path.stat().st_size / 10
+    assert decoding < 1.5 * y.nbytes
+
+
+def test_of_copies_the_shallowest_is_taken_and_the_clips_keep_their_order(tmp_path):
+    # GIVEN a backup copy of a background in a sub-folder that sorts before the original
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    without = load_sources(alarms, backgrounds, sample_duration=4.0)
+    (backgrounds / "backup").mkdir()
+    shutil.copy(backgrounds / "fan_01.wav", backgrounds / "backup" / "fan_01 (old).wav")
+    # WHEN the sources are loaded
+    with pytest.warns(SoundDetectWarning) as caught:
+        sources = load_sources(alarms, backgrounds, sample_duration=4.0)
+    # THEN the copy in the sub-folder is skipped, naming the original
+    assert [str(w.message) for w in caught] == [
+        f"{backgrounds / 'backup' / 'fan_01 (old).wav'}: skipped: the same file as "
+        "background/fan_01.wav"
+    ]
+    # AND the clips are listed, so drawn, as without the copy
+    assert [clip.name for clip in sources.clips["background"]] == [
+        clip.name for clip in without.clips["background"]
+    ]
+
+
+def test_one_recording_in_several_formats_sits_in_one_split(tmp_path):
+    # GIVEN a kitchen recording kept as WAV, as FLAC (the same samples) and as Ogg Vorbis
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    write_noise(backgrounds / "tv_kitchen.wav", seconds=5.0, seed=99)
+    y = sf.read(backgrounds / "tv_kitchen.wav")[0]
+    sf.write(backgrounds / "tv_kitchen.flac", y, SR)
+    sf.write(backgrounds / "tv_kitchen.ogg", y, SR)
+    # WHEN the sources are loaded
+    with pytest.warns(SoundDetectWarning) as caught:
+        sources = load_sources(alarms, backgrounds, sample_duration=4.0)
+    # THEN the WAV, decoded as the FLAC is, is skipped as a copy
+    assert [str(w.message) for w in caught] == [
+        f"{backgrounds / 'tv_kitchen.wav'}: skipped: the same audio as background/tv_kitchen.flac"
+    ]
+    names = [clip.name for clip in sources.clips["background"]]
+    assert {"background/tv_kitchen.flac", "background/tv_kitchen.ogg"} <= set(names)
+    # AND the FLAC and the Ogg go to one split, and the other recordings where they go
+    # without the second format
+    one = [name for name in names if name != "background/tv_kitchen.ogg"]
+    for seed in range(5):
+        splits = assign_splits(names, fractions=(0.7, 0.15, 0.15), seed=seed)
+        assert splits["background/tv_kitchen.flac"] == splits["background/tv_kitchen.ogg"]
+        splits.pop("background/tv_kitchen.ogg")
+        assert splits == assign_splits(one, fractions=(0.7, 0.15, 0.15), seed=seed)
+
+
+def test_overwrite_refuses_to_delete_files_put_in_a_type_folder(corpus, tmp_path):
+    # GIVEN a user's own recording and notes put in an old dataset's type folder
+    target = tmp_path / "data"
+    generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
+    (target / "mel" / "train" / "alarm" / "my_recording.wav").write_bytes(b"precious")
+    (target / "mel" / "NOTES.txt").write_text("labelling notes")
+    before = files_of(target)
+    # WHEN the dataset is generated again with --overwrite THEN it is refused, naming the
+    # first file and how many, and nothing is deleted
+    with pytest.raises(ParameterError) as caught:
+        generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
+    assert str(caught.value) == (
+        f"{target}: 2 file(s) in the old dataset's type folders were not written by sounddetect "
+        f"(the first: {target / 'mel' / 'NOTES.txt'}); --overwrite would delete them with the "
+        "folders, so move them away first"
+    )
+    assert files_of(target) == before
+    # AND once they are moved away it goes ahead, a file manager's folder file or not
+    (target / "mel" / "train" / "alarm" / "my_recording.wav").unlink()
+    (target / "mel" / "NOTES.txt").unlink()
+    (target / "mel" / "train" / ".DS_Store").write_bytes(b"Finder")
+    generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
+    assert files_of(target) == {
+        name: data for name, data in before.items() if not name.endswith((".wav", ".txt"))
+    }
+
+
+def test_the_readme_rebuilds_a_sample_after_the_project_is_moved(tmp_path, monkeypatch):
+    # GIVEN a project folder holding its recordings and the dataset made from them, moved
+    project, moved = tmp_path / "project", tmp_path / "moved"
+    alarms, backgrounds = write_corpus(project / "audio")
+    target = project / "training-data"
+    generate_dataset(settings(alarms, backgrounds, target, types=("mel",)), progress=False)
+    project.rename(moved)
+    # WHEN the README's example runs in it
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("rebuilt from its row", 1)[1].split("```python\n", 1)[1]
+    monkeypatch.chdir(moved)
+    namespace: dict = {}
+    exec(compile(example.split("```", 1)[0], "README.md", "exec"), namespace)
+    # THEN it gives the sample that was rendered, its recordings found beside the dataset
+    target = moved / "training-data"
+    (row,) = [row for row in read_samples(target) if row["sample_id"] == "train-2bg-0004"]
+    config = SpectrogramConfig(kind="mel", sr=SR, duration=4.0)
+    png = encode_png(render_spectrogram(namespace["y"], config))
+    assert png == image_path(target, "mel", row).read_bytes()
+    # AND recordings kept apart from the dataset are named with source_root=
+    (moved / "audio").rename(tmp_path / "elsewhere")
+    with pytest.raises(AudioError, match="pass source_root=, the folder that now holds alarms/"):
+        rebuild_sample(target, "train-2bg-0004")
+    y = rebuild_sample(target, "train-2bg-0004", source_root=tmp_path / "elsewhere")
+    np.testing.assert_array_equal(y, namespace["y"])

@@ -241,3 +241,25 @@ def test_preview_refuses_outputs_it_cannot_write_before_any_work(
     assert main(argv) == 2
     assert reason in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_tilde_in_a_path_is_the_home_folder(tmp_path, monkeypatch, capsys):
+    # GIVEN paths starting with ~ that the shell left as they are (quoted in a .env file, or
+    # after = in a flag)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    environ = {"TARGET_PATH": "~/sd-data", "ALARM_AUDIO_SOURCE": "~/alarms"}
+    parser = build_parser()
+    # WHEN the settings are read THEN ~ is the home folder, in variables and flags alike
+    settings = settings_from_args(
+        parser.parse_args(["generate", "--background-source=~/background"]), environ
+    )
+    assert settings.target_path == tmp_path / "sd-data"
+    assert settings.alarm_source == tmp_path / "alarms"
+    assert settings.background_source == tmp_path / "background"
+    # AND one that cannot be expanded is a usage error
+    monkeypatch.setenv("TARGET_PATH", "~no-such-user-here/data")
+    assert main(["generate", "--no-progress"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: $TARGET_PATH: cannot expand ~ in '~no-such-user-here/data': no such user, or "
+        "no home folder"
+    )

@@ -71,4 +71,16 @@ def folder_path(text: str) -> Path:
     ``"$DIR"`` in a script would name by accident."""
     if not text:
         raise argparse.ArgumentTypeError("an empty path")
-    return Path(text)
+    return user_path(text)
+
+
+def user_path(text: str) -> Path:
+    """A path with ``~`` or ``~user`` at its start expanded: the shell leaves a quoted one (a
+    .env file's, a systemd unit's) and one after ``=`` (``--target-path=~/data``) as it is,
+    which would make a folder named ``~``."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(
+            f"cannot expand ~ in {text!r}: no such user, or no home folder"
+        ) from None

@@ -11,7 +11,6 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from sounddetect.cli import HelpFormatter
@@ -21,6 +20,7 @@ from sounddetect.cli.argtypes import (
     positive_float,
     positive_int,
     probability,
+    user_path,
 )
 from sounddetect.dataset import GeneratorSettings, format_summary, generate_dataset
 from sounddetect.exceptions import ParameterError
@@ -28,9 +28,9 @@ from sounddetect.spectrum import SPECTROGRAM_TYPES
 
 #: Settings that may come from the environment: setting -> (variable, default, type).
 ENVIRONMENT: dict[str, tuple[str, Any, Callable[[str], Any]]] = {
-    "alarm_source": ("ALARM_AUDIO_SOURCE", "audio/alarms", Path),
-    "background_source": ("BACKGROUND_AUDIO_SOURCE", "audio/background", Path),
-    "target_path": ("TARGET_PATH", "training-data", Path),
+    "alarm_source": ("ALARM_AUDIO_SOURCE", "audio/alarms", user_path),
+    "background_source": ("BACKGROUND_AUDIO_SOURCE", "audio/background", user_path),
+    "target_path": ("TARGET_PATH", "training-data", user_path),
     "sample_duration": ("SAMPLE_DURATION", 4.0, positive_float),
     "max_background_layers": ("MAX_BACKGROUND_LAYERS", 3, positive_int),
 }
@@ -59,7 +59,7 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
         variable, default, _ = ENVIRONMENT[setting]
         parser.add_argument(
             flag,
-            type=Path,
+            type=user_path,
             default=argparse.SUPPRESS,
             metavar="DIR",
             help=f"{what} (default: ${variable}, else {default})",
@@ -90,7 +90,7 @@ def from_environment(
     environ = os.environ if environ is None else environ
     text = environ.get(variable, "").strip()
     if not text:
-        return convert(default) if convert is Path else default
+        return convert(default) if convert is user_path else default
     try:
         return convert(text)
     except argparse.ArgumentTypeError as error:  # the flag's own check, so the same rules
@@ -107,7 +107,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_source_arguments(parser)
     parser.add_argument(
         "--target-path",
-        type=Path,
+        type=user_path,
         default=argparse.SUPPRESS,
         metavar="DIR",
         help="output folder (default: $TARGET_PATH, else training-data)",
