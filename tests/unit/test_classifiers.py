@@ -184,6 +184,7 @@ def test_onnx_graph_shape_must_match_the_config(tmp_path):
         ({"input": None}, "model.json: input None is not a string"),
         ({"name": {"a": 1}}, "model.json: name {'a': 1} is not a string"),
         ({"config": [1, 2]}, r"model.json: config \[1, 2\] is not an object of settings"),
+        ({"config": {"sr": 10**12}}, "sr 1000000000000 Hz is above the highest supported rate"),
     ],
 )
 def test_onnx_malformed_model_json(tmp_path, change, match):
