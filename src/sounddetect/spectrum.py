@@ -59,6 +59,12 @@ SPECTROGRAM_TYPES = (
 
 COLORMAPS = ("gray", "magma", "viridis")
 
+#: Highest config sample rate in Hz: the highest rate audio interfaces and formats record at
+#: (DXD, 384 kHz), far above the 16 kHz an alarm needs; above it is a typo.
+MAX_SR = 384_000
+#: Longest config window in seconds: 15 alarm cycles of 4 s; one window at MAX_SR is then
+#: 23 M samples (92 MB as float32), where a typo's 1e9 s would ask for 116 TiB.
+MAX_DURATION = 60.0
 
 #: The Python types a :class:`SpectrogramConfig` field takes, by its annotation.
 _FIELD_TYPES: dict[str, type] = {"str": str, "int": numbers.Integral, "float": numbers.Real}
@@ -76,10 +82,12 @@ class SpectrogramConfig:
     kind : str
         One of :data:`SPECTROGRAM_TYPES`.
     sr : int
-        Sample rate in Hz that audio is resampled to before rendering. 16 kHz keeps the
-        2.8-3.6 kHz piezo fundamentals and their second harmonics.
+        Sample rate in Hz that audio is resampled to before rendering, at most
+        :data:`MAX_SR`. 16 kHz keeps the 2.8-3.6 kHz piezo fundamentals and their second
+        harmonics.
     duration : float
-        Window length in seconds (SAMPLE_DURATION). 4 s holds one whole temporal-three cycle.
+        Window length in seconds (SAMPLE_DURATION), at most :data:`MAX_DURATION`. 4 s holds
+        one whole temporal-three cycle.
     n_fft : int
         FFT size in samples (64 ms at 16 kHz).
     hop_length : int
@@ -148,6 +156,16 @@ class SpectrogramConfig:
         if self.sr <= 0 or self.duration <= 0:
             raise ParameterError(
                 f"sr and duration must be positive, got {self.sr}, {self.duration}"
+            )
+        # Refused here by name, not later by a failed allocation of the window
+        if self.sr > MAX_SR:
+            raise ParameterError(
+                f"sr {self.sr} Hz is above the highest supported rate, {MAX_SR} Hz"
+            )
+        if self.duration > MAX_DURATION:
+            raise ParameterError(
+                f"duration {self.duration} s is above the longest supported window, "
+                f"{MAX_DURATION:g} s"
             )
         if self.n_fft <= 0 or self.hop_length <= 0 or self.hop_length > self.n_fft:
             raise ParameterError(

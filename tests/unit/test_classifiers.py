@@ -4,10 +4,13 @@ import json
 
 import boto3
 import numpy as np
+import onnx
 import pytest
 from botocore.stub import Stubber
+from helpers.permissions import run_as_a_user
 from helpers.signals import noise, tone
 from helpers.tiny_model import write_tiny_model
+from onnx import TensorProto, helper
 
 from sounddetect import spectrum
 from sounddetect.classifiers import (
@@ -173,6 +176,15 @@ def test_onnx_graph_shape_must_match_the_config(tmp_path):
         ({"labels": ["alarm", "no_alarm"]}, "labels"),
         ({"threshold": 1.5}, "threshold 1.5"),
         ({"config": {"kind": "mel", "n_bands": 3}}, "bad spectrogram config"),
+        # edited by hand: each one line naming the file and the field, not a traceback
+        ({"labels": 5}, r"model.json: labels 5, expected \['no_alarm', 'alarm'\]"),
+        ({"labels": None}, "model.json: labels None"),
+        ({"threshold": True}, r"model.json: threshold True is not a number in \[0, 1\]"),
+        ({"output": ["a"]}, r"model.json: output \['a'\] is not a string"),
+        ({"input": None}, "model.json: input None is not a string"),
+        ({"name": {"a": 1}}, "model.json: name {'a': 1} is not a string"),
+        ({"config": [1, 2]}, r"model.json: config \[1, 2\] is not an object of settings"),
+        ({"config": {"sr": 10**12}}, "sr 1000000000000 Hz is above the highest supported rate"),
     ],
 )
 def test_onnx_malformed_model_json(tmp_path, change, match):
@@ -182,6 +194,89 @@ def test_onnx_malformed_model_json(tmp_path, change, match):
     (model_dir / "model.json").write_text(json.dumps(meta))
     with pytest.raises(ModelError, match=match):
         OnnxClassifier.from_dir(model_dir)
+
+
+def test_onnx_model_file_for_its_folder_says_to_pass_the_folder(tiny_model_dir):
+    with pytest.raises(
+        ModelError,
+        match=rf"model.onnx: a file; --model takes the model's folder, .*\(e.g. {tiny_model_dir}\)",
+    ):
+        OnnxClassifier.from_dir(tiny_model_dir / "model.onnx")
+
+
+def test_onnx_model_folder_that_cannot_be_searched_is_a_model_error(tmp_path):
+    model_dir = write_tiny_model(tmp_path / "m")
+    model_dir.chmod(0o644)  # listed but not searched: Python 3.11's is_file() raised
+    try:
+        out = run_as_a_user(
+            "import sys\n"
+            "from sounddetect.classifiers import OnnxClassifier\n"
+            "from sounddetect.exceptions import ModelError\n"
+            "from sounddetect.spectrum import SpectrogramConfig\n"
+            "for load in (\n"
+            "    lambda: OnnxClassifier.from_dir(sys.argv[1]),\n"
+            "    lambda: OnnxClassifier(sys.argv[1] + '/model.onnx', config=SpectrogramConfig()),\n"
+            "):\n"
+            "    try:\n"
+            "        load()\n"
+            "    except ModelError as exc:\n"
+            "        print(exc)\n",
+            str(model_dir),
+        )
+    finally:
+        model_dir.chmod(0o755)
+    assert out.splitlines() == [
+        f"{model_dir}: model folder not readable (Permission denied)",
+        f"{model_dir / 'model.onnx'}: not readable (Permission denied)",
+    ]
+
+
+def write_mean_model(model_dir, *, input_type=TensorProto.FLOAT, batch="N", scale=1.0):
+    """The tiny model's directory with another graph: the mean of ``image`` (of
+    ``input_type``, shape (batch, 1, 128, 128)) times ``scale``, as ``alarm_probability``."""
+    model_dir = write_tiny_model(model_dir)
+    image = helper.make_tensor_value_info("image", input_type, [batch, 1, 128, 128])
+    output = helper.make_tensor_value_info("alarm_probability", TensorProto.FLOAT, [batch])
+    nodes = [
+        helper.make_node("Cast", ["image"], ["floats"], to=TensorProto.FLOAT),
+        helper.make_node("ReduceMean", ["floats"], ["mean"], axes=[1, 2, 3], keepdims=0),
+        helper.make_node("Mul", ["mean", "scale"], ["alarm_probability"]),
+    ]
+    scale = helper.make_tensor("scale", TensorProto.FLOAT, [], [scale])
+    graph = helper.make_graph(nodes, "mean", [image], [output], [scale])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, model_dir / "model.onnx")
+    return model_dir
+
+
+def test_onnx_graph_of_the_mean_gives_probabilities(tmp_path, images):
+    probabilities = OnnxClassifier.from_dir(write_mean_model(tmp_path / "m")).classify(images)
+    np.testing.assert_allclose(probabilities, images.mean(axis=(1, 2)) / 255, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("graph", "match"),
+    [
+        ({"input_type": TensorProto.UINT8}, r"input 'image' is tensor\(uint8\), but the images"),
+        ({"batch": 1}, r"input 'image' has a fixed batch of 1 \(shape \[1, 1, 128, 128\]\)"),
+    ],
+)
+def test_onnx_graph_that_cannot_take_the_images_is_refused_at_load(tmp_path, graph, match):
+    # it loaded, then failed at every file of a batch
+    with pytest.raises(ModelError, match=match):
+        OnnxClassifier.from_dir(write_mean_model(tmp_path / "m", **graph))
+
+
+def test_onnx_raw_scores_are_not_probabilities(tmp_path, images):
+    # clipped to 1.0, they read every window as an alarm
+    classifier = OnnxClassifier.from_dir(write_mean_model(tmp_path / "m", scale=1000.0))
+    with pytest.raises(
+        ModelError,
+        match=r"m/model.onnx: output 'alarm_probability' is not probabilities: values from "
+        r"\d+.* outside \[0, 1\]",
+    ):
+        classifier.classify(images)
 
 
 def test_onnx_file_that_is_not_a_model(tmp_path):

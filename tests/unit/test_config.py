@@ -1,9 +1,14 @@
 """SpectrogramConfig: validation at the boundary and round trips."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from sounddetect.exceptions import ParameterError
-from sounddetect.spectrum import SPECTROGRAM_TYPES, SpectrogramConfig
+from sounddetect.spectrum import MAX_DURATION, MAX_SR, SPECTROGRAM_TYPES, SpectrogramConfig
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def test_defaults_cover_low_and_high_frequency_alarms():
@@ -50,11 +55,26 @@ def test_round_trip_through_dict(kind):
         ({"kind": "mfcc", "n_mels": 256, "n_fft": 512}, "26 of n_mels=256"),
         ({"fmin": 1000.0, "fmax": 1010.0}, "128 of n_mels=128"),
         ({"kind": "mfcc", "n_mels": 32}, "n_mfcc 40 is more than n_mels 32"),
+        # A typo's window would not fit in memory (std::bad_alloc, 116 TiB), far into a run
+        ({"sr": 10**12}, r"sr 1000000000000 Hz is above the highest supported rate, 384000 Hz"),
+        ({"sr": MAX_SR + 1, "kind": "linear"}, "above the highest supported rate"),
+        ({"duration": 1e9}, r"duration 1000000000.0 s is above the longest supported window, 60 s"),
+        ({"duration": MAX_DURATION + 0.5}, "above the longest supported window"),
     ],
 )
 def test_invalid_values_are_refused_with_the_value_quoted(changes, match):
     with pytest.raises(ParameterError, match=match):
         SpectrogramConfig().replace(**changes)
+
+
+def test_the_highest_rate_and_longest_window_are_allowed():
+    config = SpectrogramConfig(kind="linear", sr=MAX_SR, duration=MAX_DURATION)
+    assert config.window_samples == 23_040_000
+
+
+def test_the_shipped_model_config_is_valid():
+    meta = json.loads((REPOSITORY / "models" / "default" / "model.json").read_text())
+    assert SpectrogramConfig.from_dict(meta["config"]) == SpectrogramConfig()
 
 
 def test_unknown_keys_are_refused():

@@ -31,6 +31,9 @@ MODEL_FORMAT = "sounddetect-model/1"
 #: ``sounding_output``).
 ALARM_PROBABILITY = "alarm_probability"
 ALARM_SOUNDING = "alarm_sounding"
+#: How far outside [0, 1] an output may stray by float rounding (a softmax's 1.0000001)
+#: and still be read as a probability; raw scores (logits) stray by far more.
+PROBABILITY_TOLERANCE = 1e-4
 
 
 class OnnxClassifier(ClassifierBase):
@@ -57,8 +60,8 @@ class OnnxClassifier(ClassifierBase):
     Raises
     ------
     ModelError
-        The file is missing or not a loadable ONNX model, or its input/output names or
-        input shape do not match.
+        The file is missing or not a loadable ONNX model, or its input/output names, input
+        type (float) or input shape (any batch, the config's image) do not match.
 
     See Also
     --------
@@ -80,7 +83,11 @@ class OnnxClassifier(ClassifierBase):
         threads: int = 1,
     ) -> None:
         model_path = Path(model_path)
-        if not model_path.is_file():
+        try:
+            found = model_path.is_file()
+        except OSError as exc:  # a folder on the way cannot be searched (Python 3.11 raises)
+            raise ModelError(f"{model_path}: not readable ({exc.strerror})") from exc
+        if not found:
             raise ModelError(f"{model_path}: no such ONNX model file")
         if not 0.0 <= threshold <= 1.0:
             raise ModelError(f"{model_path}: threshold must be in [0, 1], got {threshold}")
@@ -176,6 +183,14 @@ class OnnxClassifier(ClassifierBase):
         outputs = [np.asarray(o, dtype=np.float32).reshape(len(images), -1) for o in outputs]
         if not all(np.all(np.isfinite(o)) for o in outputs):
             raise ModelError(f"{self.path}: the model returned NaN or infinite probabilities")
+        for name, output in zip(names, outputs, strict=True):
+            # Clipping raw scores would read every window as certain: refuse them instead.
+            if output.min() < -PROBABILITY_TOLERANCE or output.max() > 1 + PROBABILITY_TOLERANCE:
+                raise ModelError(
+                    f"{self.path}: output {name!r} is not probabilities: values from "
+                    f"{output.min():g} to {output.max():g}, outside [0, 1] (export the model "
+                    "with its sigmoid or softmax)"
+                )
         probabilities = np.clip(outputs[0][:, -1], 0.0, 1.0)
         return probabilities, (np.clip(outputs[1], 0.0, 1.0) if sounding else None)
 
@@ -192,7 +207,21 @@ class OnnxClassifier(ClassifierBase):
                 f"{wanted}, the graph has inputs {sorted(inputs)} and outputs "
                 f"{sorted(outputs)}"
             )
-        shape = inputs[self.input_name].shape
+        # Checked at load, so that a graph which cannot take the images fails once, not at
+        # every file of a batch.
+        image = inputs[self.input_name]
+        if image.type != "tensor(float)":
+            raise ModelError(
+                f"{self.path}: input {self.input_name!r} is {image.type}, but the images are "
+                "passed as tensor(float) (float32 scaled to [0, 1])"
+            )
+        shape = image.shape
+        if shape and isinstance(shape[0], int):
+            raise ModelError(
+                f"{self.path}: input {self.input_name!r} has a fixed batch of {shape[0]} "
+                f"(shape {shape}); the model must take any number of images (export it with "
+                "a dynamic first dimension)"
+            )
         expected = [None, self.config.channels, self.config.height, self.config.width]
         if len(shape) != 4 or any(
             isinstance(got, int) and want is not None and got != want
@@ -210,33 +239,53 @@ def read_model_json(model_dir: str | os.PathLike) -> dict[str, Any]:
     Raises
     ------
     ModelError
-        The directory, ``model.onnx`` or ``model.json`` is missing, or ``model.json`` is
-        not a ``sounddetect-model/1`` document with labels ``["no_alarm", "alarm"]``, a
-        threshold in [0, 1] and a valid config.
+        ``model_dir`` is a file or cannot be searched, ``model.onnx`` or ``model.json`` is
+        missing, or ``model.json`` is not a ``sounddetect-model/1`` document with labels
+        ``["no_alarm", "alarm"]``, a threshold in [0, 1], graph names that are strings
+        (``sounding_output`` may be null) and a valid config.
     """
     model_dir = Path(model_dir)
-    missing = [f for f in ("model.onnx", "model.json") if not (model_dir / f).is_file()]
+    try:
+        is_file = model_dir.is_file()
+        missing = [f for f in ("model.onnx", "model.json") if not (model_dir / f).is_file()]
+    except OSError as exc:  # a folder that cannot be searched (Python 3.11 raises)
+        raise ModelError(f"{model_dir}: model folder not readable ({exc.strerror})") from exc
+    if is_file:
+        # the usual slip: the model's file for its folder
+        example = model_dir.parent if model_dir.name in ("model.onnx", "model.json") else None
+        raise ModelError(
+            f"{model_dir}: a file; --model takes the model's folder, the one holding "
+            f"model.onnx and model.json (e.g. {example or 'models/default'})"
+        )
     if missing:
         raise ModelError(
             f"{model_dir}: no model there (missing {' and '.join(missing)}); train one with "
             f"`sounddetect train DATA --out {model_dir}` or pass another --model"
         )
+    path = model_dir / "model.json"
     try:
-        meta = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+        meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{model_dir / 'model.json'}: not readable JSON ({exc})") from exc
+        raise ModelError(f"{path}: not readable JSON ({exc})") from exc
     if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-        raise ModelError(f"{model_dir / 'model.json'}: format {found!r}, expected {MODEL_FORMAT!r}")
-    if list(meta.get("labels", [])) != list(LABELS):
-        raise ModelError(
-            f"{model_dir / 'model.json'}: labels {meta.get('labels')!r}, expected {list(LABELS)}"
-        )
+        raise ModelError(f"{path}: format {found!r}, expected {MODEL_FORMAT!r}")
+    if meta.get("labels") != list(LABELS):
+        raise ModelError(f"{path}: labels {meta.get('labels')!r}, expected {list(LABELS)}")
     threshold = meta.get("threshold")
-    if not isinstance(threshold, int | float) or not 0.0 <= threshold <= 1.0:
-        raise ModelError(f"{model_dir / 'model.json'}: threshold {threshold!r} is not in [0, 1]")
+    # bool is an int to Python, but `true` is no threshold; nan fails the comparison
+    if isinstance(threshold, bool) or not (
+        isinstance(threshold, int | float) and 0 <= threshold <= 1
+    ):
+        raise ModelError(f"{path}: threshold {threshold!r} is not a number in [0, 1]")
+    names = {"input": str, "output": str, "name": str | None, "sounding_output": str | None}
+    for field, wanted in names.items():
+        if not isinstance(meta.get(field, ""), wanted):
+            raise ModelError(f"{path}: {field} {meta[field]!r} is not a string")
+    if not isinstance(meta.get("config"), dict):
+        raise ModelError(f"{path}: config {meta.get('config')!r} is not an object of settings")
     try:
         meta["config"] = SpectrogramConfig.from_dict(meta["config"])
-    except (KeyError, TypeError, SoundDetectError) as exc:
-        raise ModelError(f"{model_dir / 'model.json'}: bad spectrogram config ({exc})") from exc
+    except SoundDetectError as exc:
+        raise ModelError(f"{path}: bad spectrogram config ({exc})") from exc
     return meta

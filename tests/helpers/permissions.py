@@ -1,0 +1,32 @@
+"""Run code where file permissions apply: root reads and searches any folder, whatever its mode."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import sounddetect
+
+#: Root's capabilities that override permissions; CI runs as root.
+OVERRIDES = "-dac_override,-dac_read_search"
+
+
+def run_as_a_user(code: str, *args: str) -> str:
+    """Run ``python -c code args`` with the sounddetect under test and return its stdout.
+
+    As root the child runs without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (util-linux
+    ``setpriv``), so a folder's mode applies to it as to a user; the child fails the test
+    if it ends with a traceback.
+    """
+    command = [sys.executable, "-c", code, *args]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "as root, permission tests need util-linux's setpriv"
+        command = [setpriv, f"--bounding-set={OVERRIDES}", *command]
+    env = {**os.environ, "PYTHONPATH": str(Path(sounddetect.__file__).parents[1])}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout

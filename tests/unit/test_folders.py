@@ -1,0 +1,79 @@
+"""visible_files: the files under a folder as users lay them out, and what could not be read."""
+
+import json
+import os
+
+from helpers.permissions import run_as_a_user
+
+from sounddetect.folders import visible_files
+
+
+def test_hidden_entries_are_left_out_linked_folders_followed_once_and_gone_links_kept(tmp_path):
+    # GIVEN a folder with a hidden file and folder, a share linked in twice, a link back up
+    # the tree, a link whose file is gone, and a named pipe
+    root, share = tmp_path / "rec", tmp_path / "share"
+    for path in [root / "a.wav", root / ".b.wav", root / ".hidden" / "c.wav", share / "d.wav"]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    (root / "share").symlink_to(share)
+    (root / "share2").symlink_to(share)
+    (root / "sub").mkdir()
+    (root / "sub" / "up").symlink_to(root)
+    (root / "sub" / "gone.wav").symlink_to(tmp_path / "nowhere.wav")
+    os.mkfifo(root / "pipe")
+    # WHEN it is searched
+    files, unreadable = visible_files(root)
+    # THEN the share's file comes once, by the first link in name order, the gone link is kept
+    assert files == [root / "a.wav", root / "share" / "d.wav", root / "sub" / "gone.wav"]
+    assert unreadable == []
+
+
+def test_a_folder_a_thousand_levels_deep_is_searched(tmp_path):
+    # os.walk's recursion ended this with a RecursionError
+    deep = tmp_path
+    for _ in range(1000):
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "x.wav").touch()
+    try:
+        assert visible_files(tmp_path) == ([deep / "x.wav"], [])
+    finally:
+        # pytest removes old temporary folders with shutil.rmtree, which recurses too
+        (deep / "x.wav").unlink()
+        while deep != tmp_path:
+            deep.rmdir()
+            deep = deep.parent
+
+
+def test_folders_that_cannot_be_read_or_searched_are_reported_and_the_rest_listed(tmp_path):
+    # GIVEN a folder that can be listed but not searched (drw-r--r--, `chmod -R 644`), one
+    # that cannot be listed, and a link into a folder that cannot be searched
+    root, secret = tmp_path / "rec", tmp_path / "secret"
+    for path in [root / "day1" / "a.wav", root / "day2" / "b.wav", secret / "s.wav"]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    (root / "day3").mkdir()
+    (root / "day2" / "link.wav").symlink_to(secret / "s.wav")
+    modes = {root / "day1": 0o644, root / "day3": 0o311, secret: 0o600}
+    try:
+        for folder, mode in modes.items():
+            folder.chmod(mode)
+        # WHEN a user searches it
+        out = run_as_a_user(
+            "import json, sys; from sounddetect.folders import visible_files;"
+            "files, unreadable = visible_files(sys.argv[1]);"
+            "print(json.dumps([[str(f) for f in files], [[str(p), r] for p, r in unreadable]]))",
+            str(root),
+        )
+    finally:
+        for folder in modes:
+            folder.chmod(0o755)
+    # THEN each is reported with the reason, and the readable file is listed
+    assert json.loads(out) == [
+        [str(root / "day2" / "b.wav")],
+        [
+            [str(root / "day1"), "Permission denied"],
+            [str(root / "day2" / "link.wav"), "Permission denied"],
+            [str(root / "day3"), "Permission denied"],
+        ],
+    ]
