@@ -12,8 +12,8 @@ Decoding
     load_audio          -- a whole file as float32 at a target rate, mono or with its channels
 Arrays
     valid_audio         -- check an array is finite float audio, mono or (channels, n)
-    to_mono             -- average channels
-    resample            -- soxr high-quality resampling
+    to_mono             -- average channels (channels first)
+    resample            -- soxr high-quality resampling (channels first)
 Paths
     is_audio_path       -- does a file name look like audio?
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import mmap
+import numbers
 import os
 import re
 import struct
@@ -226,38 +227,111 @@ def valid_audio(y: np.ndarray, *, name: str = "audio", multichannel: bool = Fals
     Raises
     ------
     ParameterError
-        Not a float array of an accepted shape.
+        Not a float array of an accepted shape. A 2-D array with more channels than
+        samples is refused as what it almost surely is, ``(n, channels)`` audio (the layout
+        of soundfile and sounddevice), rather than read as thousands of channels.
     AudioError
         No samples, or NaN or infinite samples.
     """
     if not isinstance(y, np.ndarray):
         raise ParameterError(f"{name}: expected a numpy array, got {type(y).__name__}")
     if not np.issubdtype(y.dtype, np.floating):
-        raise ParameterError(f"{name}: expected floating-point samples, got dtype {y.dtype}")
+        scale = " (integer PCM: scale it to [-1, 1], int16 by 2**-15)"
+        raise ParameterError(
+            f"{name}: expected floating-point samples, got dtype {y.dtype}"
+            + (scale if np.issubdtype(y.dtype, np.integer) else "")
+        )
     if multichannel and (y.ndim not in (1, 2) or (y.ndim == 2 and y.shape[0] == 0)):
         raise ParameterError(f"{name}: expected (n,) or (channels, n) samples, got {y.shape}")
     if not multichannel and y.ndim != 1:
         raise ParameterError(f"{name}: expected mono (1-D) samples, got shape {y.shape}")
     if y.size == 0:
         raise AudioError(f"{name}: no samples")
+    if multichannel and y.ndim == 2 and y.shape[0] > y.shape[1]:
+        raise ParameterError(
+            f"{name}: expected (channels, n) samples, channels first; got {y.shape}, more "
+            "channels than samples: pass y.T for (n, channels) audio"
+        )
     if not np.all(np.isfinite(y)):
         raise AudioError(f"{name}: contains NaN or infinite samples")
 
 
 def to_mono(y: np.ndarray) -> np.ndarray:
-    """Average the channels of a ``(n, channels)`` array; 1-D input is returned as is."""
+    """Average the channels of audio, channels first; mono audio is returned as it is.
+
+    An average cancels a tone that reaches two microphones half a period apart; detection
+    combines channels in power instead (:func:`sounddetect.spectrum.compute_spectrogram`).
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,) or (channels, n)], float
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)]
+        float32 for several channels; ``y`` itself (1-D) or its one channel otherwise.
+
+    Raises
+    ------
+    ParameterError, AudioError
+        As :func:`valid_audio` with ``multichannel=True``: an ``(n, channels)`` array is
+        refused, not averaged along the wrong axis.
+
+    Examples
+    --------
+    >>> to_mono(np.array([[1.0, 1.0, 1.0], [0.0, 0.0, -1.0]], dtype=np.float32))
+    array([0.5, 0.5, 0. ], dtype=float32)
+    """
+    valid_audio(y, multichannel=True)
     if y.ndim == 1:
         return y
-    if y.shape[1] == 1:
-        return y[:, 0]
-    return y.mean(axis=1, dtype=np.float32)
+    if y.shape[0] == 1:
+        return y[0]
+    return y.mean(axis=0, dtype=np.float32)
 
 
-def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
-    """Resample with soxr (high quality); a no-op when the rates match."""
+def resample(y: np.ndarray, *, orig_sr: float, target_sr: float) -> np.ndarray:
+    """Resample with soxr (high quality); a no-op when the rates match.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,) or (channels, n)], float
+        Audio, channels first as everywhere in sounddetect (soxr's own layout is
+        ``(n, channels)``; the transposition is done here).
+    orig_sr, target_sr : float > 0
+        Sample rates of ``y`` and of the result, in Hz.
+
+    Returns
+    -------
+    np.ndarray [shape=(m,) or (channels, m), dtype=float32]
+        ``m`` is about ``n * target_sr / orig_sr``.
+
+    Raises
+    ------
+    ParameterError
+        A rate is not a positive number, or ``y`` is not float audio of those shapes (as
+        :func:`valid_audio` with ``multichannel=True``: an ``(n, channels)`` array is
+        refused).
+    AudioError
+        ``y`` has no samples, or NaN or infinite ones.
+
+    Examples
+    --------
+    >>> resample(np.zeros((2, 48000), dtype=np.float32), orig_sr=48000, target_sr=16000).shape
+    (2, 16000)
+    """
+    for name, rate in (("orig_sr", orig_sr), ("target_sr", target_sr)):
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 < rate < np.inf:
+            raise ParameterError(f"{name} must be a positive rate in Hz, got {rate!r}")
+    valid_audio(y, multichannel=True)
     if orig_sr == target_sr:
         return y.astype(np.float32, copy=False)
-    return soxr.resample(y, orig_sr, target_sr, quality="HQ").astype(np.float32, copy=False)
+    # soxr reads float32 and float64 only
+    dtype = np.float64 if y.dtype == np.float64 else np.float32
+    resampled = soxr.resample(
+        np.ascontiguousarray(y.T, dtype=dtype), orig_sr, target_sr, quality="HQ"
+    )
+    return np.ascontiguousarray(resampled.T, dtype=np.float32)
 
 
 def source_name(source: AudioSource) -> str:
@@ -506,8 +580,12 @@ def _ffmpeg_blocks(
 
 
 def _mixed(block: np.ndarray, *, mono: bool) -> np.ndarray:
-    """A decoded (frames, channels) block, averaged to mono or kept."""
-    return to_mono(block) if mono else block
+    """A decoded (frames, channels) block, integer or float, averaged to mono or kept."""
+    if not mono:
+        return block
+    if block.shape[1] == 1:
+        return block[:, 0]
+    return block.mean(axis=1, dtype=np.float32)
 
 
 def _check_finite(y: np.ndarray, *, n_read: int, sr: int, name: str) -> None:
