@@ -24,7 +24,13 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from sounddetect import patterns, spectrum, windows
-from sounddetect.audio import DEFAULT_BLOCK_SECONDS, audio_info, iter_audio_blocks, source_name
+from sounddetect.audio import (
+    DEFAULT_BLOCK_SECONDS,
+    audio_info,
+    iter_audio_blocks,
+    source_name,
+    valid_audio,
+)
 from sounddetect.classifiers.base import Classifier
 from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
@@ -120,9 +126,11 @@ def classify_stream(
 
     Parameters
     ----------
-    blocks : iterable of np.ndarray [shape=(n_i,) or (channels, n_i), dtype=float32]
+    blocks : iterable of np.ndarray [shape=(n_i,) or (channels, n_i)], float
         Consecutive blocks at ``classifier.config.sr``, all mono or all of the same
-        channels (combined in power when rendered: :func:`sounddetect.spectrum.render_windows`).
+        channels, channels first (combined in power when rendered:
+        :func:`sounddetect.spectrum.render_windows`); samples in [-1, 1] as soundfile reads
+        them. Empty blocks are skipped.
     classifier : Classifier
     hop_samples : int > 0
         Samples between window starts.
@@ -139,12 +147,19 @@ def classify_stream(
 
     Raises
     ------
+    ParameterError
+        ``hop_samples`` or ``batch_size`` is not a positive integer; a block is not a float
+        numpy array; the first is not ``(n,)`` or ``(channels, n)`` (one with more channels
+        than samples is taken for ``(n, channels)`` audio); a later one has other channels.
     AudioError
-        The audio is shorter than :data:`sounddetect.windows.MIN_RECORDING_S`, or a block
-        fails to decode.
+        The audio is shorter than :data:`sounddetect.windows.MIN_RECORDING_S`, holds NaN or
+        infinite samples, or a block fails to decode.
     ModelError, TransientError
         From the classifier.
     """
+    for option, value in (("hop_samples", hop_samples), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ParameterError(f"{option} must be a positive integer, got {value!r}")
     config = classifier.config
     window = config.window_samples
     audio = _BlockBuffer()
@@ -177,7 +192,7 @@ def classify_stream(
         if steps is not None:
             sounding.update(zip(starts, steps, strict=True))
 
-    for block in blocks:
+    for block in _checked_blocks(blocks):
         audio.append(block)
         while next_start + window <= audio.end:
             pending.append(next_start)
@@ -210,6 +225,28 @@ def classify_stream(
     probabilities = np.asarray([scored[int(s)] for s in starts], dtype=np.float32)
     steps = np.stack([sounding[int(s)] for s in starts]) if sounding else None
     return WindowScores(starts, probabilities, n_samples, config.sr, window, steps)
+
+
+def _checked_blocks(blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """The blocks of :func:`classify_stream`, refused at the first that is not float audio
+    with the channels of the first non-empty one."""
+    channels = None  # the shape of the first non-empty block but for its length
+    for index, block in enumerate(blocks):
+        name = f"audio block {index}"
+        if channels is None and getattr(block, "size", 1):
+            valid_audio(block, name=name, multichannel=True)
+            channels = block.shape[:-1]
+        elif not isinstance(block, np.ndarray) or not np.issubdtype(block.dtype, np.floating):
+            # raises, naming the type; valid_audio's shape rules would refuse a legitimate
+            # last block of a few samples of many channels
+            valid_audio(block, name=name)
+        elif block.size and block.shape[:-1] != channels:
+            first = f"({channels[0]}, n)" if channels else "mono (n,)"
+            raise ParameterError(
+                f"{name}: shape {block.shape} after blocks of {first}: every block must "
+                "have the same channels"
+            )
+        yield block
 
 
 class _BlockBuffer:

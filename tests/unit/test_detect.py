@@ -441,6 +441,61 @@ def test_memory_is_bounded_by_the_batch(monkeypatch, rng, classifier):
     assert max(seen) <= 7 * 32000 + 64000
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{"hop_samples": 0}, {"hop_samples": -5}, {"hop_samples": 32000.0}, {"batch_size": 0}],
+)
+def test_classify_stream_refuses_a_hop_or_batch_that_is_not_a_positive_integer(
+    rng, classifier, options
+):
+    # GIVEN a stream that records whether it was read (a hop of 0 used to loop forever)
+    read = []
+
+    def blocks():
+        read.append(True)
+        yield noise(0.5, sr=16000, rng=rng)
+
+    # WHEN it is classified with such an option, THEN it is refused before any audio is read
+    with pytest.raises(ParameterError, match=f"{next(iter(options))} must be a positive integer"):
+        classify_stream(blocks(), classifier, **{"hop_samples": 32000, **options})
+    assert not read
+
+
+@pytest.mark.parametrize(
+    ("blocks", "match"),
+    [
+        ([[0.0] * 64000], "audio block 0: expected a numpy array, got list"),
+        ([np.zeros(64000, np.complex64)], "audio block 0: expected floating-point.*complex64"),
+        ([np.zeros(64000, np.int16)], r"audio block 0: .*int16 by 2\*\*-15"),
+        ([np.zeros((64000, 2), np.float32)], r"block 0: .*channels first.*pass y\.T"),
+        ([np.zeros((1, 1, 64000), np.float32)], r"expected \(n,\) or \(channels, n\)"),
+        (
+            [np.zeros(64000, np.float32), np.zeros((2, 64000), np.float32)],
+            r"audio block 1: shape \(2, 64000\) after blocks of mono \(n,\): every block must",
+        ),
+        (
+            [np.zeros((2, 64000), np.float32), np.zeros(64000, np.float32)],
+            r"audio block 1: shape \(64000,\) after blocks of \(2, n\)",
+        ),
+    ],
+)
+def test_classify_stream_refuses_blocks_that_are_not_float_audio_of_one_layout(
+    classifier, blocks, match
+):
+    with pytest.raises(ParameterError, match=match):
+        classify_stream(blocks, classifier, hop_samples=32000)
+
+
+def test_a_stream_may_end_with_a_few_samples_of_many_channels(rng, classifier):
+    # GIVEN 8 channels in a window's block, a resampler's 5-sample tail, and empty blocks
+    window = classifier.config.window_samples
+    head = np.stack([noise(4.0, sr=16000, rng=rng) for _ in range(8)])
+    blocks = [np.zeros(0, np.float32), head, np.zeros((8, 0), np.float32), head[:, :5]]
+    # WHEN they are classified, THEN every sample counts
+    scores = classify_stream(blocks, classifier, hop_samples=32000)
+    assert scores.n_samples == window + 5 and scores.starts.tolist() == [0, 5]
+
+
 def test_file_object_and_name(rng, classifier):
     buffer = io.BytesIO()
     sf.write(buffer, alarm_in_noise(rng), SR, format="FLAC")
