@@ -13,7 +13,7 @@ from helpers.signals import encode_with_ffmpeg, left_unclosed, noise, t3_alarm, 
 
 from sounddetect import plots, spectrum, windows
 from sounddetect.classifiers import OnnxClassifier
-from sounddetect.detect import classify_stream, detect_file, pace_refusal
+from sounddetect.detect import classify_stream, detect_audio, detect_file, pace_refusal
 from sounddetect.exceptions import ParameterError, SoundDetectWarning, TransientError
 from sounddetect.result import RESULT_KEYS, is_transient, to_json, window_alarm_probability
 
@@ -441,6 +441,93 @@ def test_memory_is_bounded_by_the_batch(monkeypatch, rng, classifier):
     assert max(seen) <= 7 * 32000 + 64000
 
 
+# --- samples in an array: detect_audio ----------------------------------------------------
+
+
+def kitchen_array(rng, recording):
+    """A recording as an array (channels first when stereo), its rate, and the WAV subtype
+    that holds the same samples."""
+    if recording == "float mono 44.1 kHz":
+        return alarm_in_noise(rng), SR, "FLOAT"
+    if recording == "int16 stereo 48 kHz":
+        left = alarm_in_noise(rng, sr=48000)
+        right = noise(32.0, sr=48000, rng=rng, amplitude=0.01)
+        return (np.stack([left, right]) * 32767).astype(np.int16), 48000, "PCM_16"
+    return alarm_in_noise(rng, sr=16000).astype(np.float64), 16000, "DOUBLE"
+
+
+@pytest.mark.parametrize(
+    "recording", ["float mono 44.1 kHz", "int16 stereo 48 kHz", "float64 mono 16 kHz"]
+)
+def test_an_array_gives_the_result_of_a_wav_of_it(tmp_path, rng, classifier, recording):
+    # GIVEN a recording as a microphone's buffer, and a WAV of the same samples
+    y, sr, subtype = kitchen_array(rng, recording)
+    path = write_wav(tmp_path / "kitchen.wav", y.T, sr, subtype=subtype)
+    # WHEN each is detected (in several resampling blocks)
+    from_file = detect_file(path, classifier, block_seconds=7.0)
+    from_array = detect_audio(y, sr=sr, classifier=classifier, name="mic", block_seconds=7.0)
+    # THEN the results are the same, windows and events, but for the name
+    assert_schema(from_array)
+    assert from_array["file"] == "mic" and from_array["alarm"] is True
+    assert {**from_array, "file": str(path)} == from_file
+
+
+def test_an_array_s_unusable_samples_are_reported_as_a_file_s(tmp_path, rng, classifier):
+    y = alarm_in_noise(rng)
+    y[20 * SR] = np.nan
+    result = detect_audio(y, sr=SR, classifier=classifier, name="mic")
+    assert_schema(result)
+    assert result["error"] == {
+        "type": "AudioError",
+        "message": "mic: contains NaN or infinite samples (first at 20.000 s)",
+    }
+    short = detect_audio(y[: SR // 2], sr=SR, classifier=classifier, name="mic")
+    assert short["error"]["message"] == "mic: too short to hold an alarm (0.5 s < 1 s)"
+
+
+@pytest.mark.parametrize(
+    ("y", "sr", "match"),
+    [
+        (np.zeros((SR * 5, 2), np.float32), SR, r"mic: .*channels first.*pass y\.T"),
+        ([0.0] * SR * 5, SR, "mic: expected a numpy array, got list"),
+        (np.zeros(SR * 5, np.uint8), SR, r"mic: expected float, int16 or int32 .* uint8"),
+        (np.zeros(SR * 5, np.complex64), SR, "mic: expected float, int16 or int32"),
+        (np.zeros((1, 1, SR * 5), np.float32), SR, r"expected \(n,\) or \(channels, n\)"),
+        (np.zeros(SR * 5, np.float32), 0, r"mic: sample rate 0 Hz, outside"),
+        (np.zeros(SR * 5, np.float32), 1_000_000, "outside what recordings use"),
+        (np.zeros(SR * 5, np.float32), "44100", "sample rate '44100' Hz"),
+    ],
+)
+def test_detect_audio_refuses_what_is_not_audio_at_a_known_rate(classifier, y, sr, match):
+    with pytest.raises(ParameterError, match=match):
+        detect_audio(y, sr=sr, classifier=classifier, name="mic")
+
+
+def test_an_array_s_warnings_name_the_caller(classifier):
+    # GIVEN 12 s of a muted 8 kHz microphone
+    zeros = np.zeros(12 * 8000, np.int16)
+    # WHEN it is detected, THEN the warnings point at this file, as warnings filters expect
+    with pytest.warns(SoundDetectWarning) as caught:
+        result = detect_audio(zeros, sr=8000, classifier=classifier, name="mic")
+    assert result["error"] is None and result["sample_rate"] == 8000
+    assert [str(w.message)[:20] for w in caught] == ["mic: sample rate 800", "mic: silent througho"]
+    assert {w.filename for w in caught} == {__file__}
+
+
+@pytest.mark.parametrize(
+    ("source", "match"),
+    [
+        (np.zeros(SR * 5, np.float32), r"got ndarray: .* detect_audio\(y, sr=\.\.\."),
+        ((np.zeros(SR * 5, np.float32), SR), "got tuple: .* detect_audio"),
+        (b"RIFF" + bytes(100), r"got bytes: .*io\.BytesIO\(data\)"),
+        (io.StringIO("RIFF"), r"got StringIO: open it in binary mode"),
+    ],
+)
+def test_detect_file_refuses_what_is_not_a_path_or_binary_file(classifier, source, match):
+    with pytest.raises(ParameterError, match=f"takes a path or a binary file object, {match}"):
+        detect_file(source, classifier)
+
+
 @pytest.mark.parametrize(
     "options",
     [{"hop_samples": 0}, {"hop_samples": -5}, {"hop_samples": 32000.0}, {"batch_size": 0}],
@@ -671,12 +758,16 @@ def test_at_a_4_s_hop_the_default_rule_follows_the_hop(tmp_path, rng, classifier
         ({"min_windows": 0}, "min_windows"),
         ({"merge_gap_s": -1.0}, "merge_gap_s"),
         ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": 2.5}, "batch_size must be an integer"),
+        ({"block_seconds": 0.0}, "block_seconds"),
         ({"min_pattern_groups": 0}, "min_pattern_groups"),
     ],
 )
 def test_bad_options_raise_before_reading(classifier, options, match):
     with pytest.raises(ParameterError, match=match):
         detect_file("never-read.wav", classifier, **options)
+    with pytest.raises(ParameterError, match=match):
+        detect_audio(np.zeros(5 * SR, np.float32), sr=SR, classifier=classifier, **options)
 
 
 # --- bad inputs: an error result naming the file and the reason ---------------------------

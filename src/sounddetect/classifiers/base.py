@@ -28,7 +28,7 @@ REKOGNITION_ARN = re.compile(
 
 @runtime_checkable
 class Classifier(Protocol):
-    """What :func:`sounddetect.detect.detect_file` needs from a backend.
+    """What :func:`sounddetect.detect.detect_file` and ``detect_audio`` need from a backend.
 
     A backend may also offer ``classify_with_sounding(images)``, returning the alarm
     probabilities and, per window, the probability that the alarm sounds in each of its
