@@ -87,6 +87,7 @@ class WindowScores:
     sr : int
         Analysis rate in Hz.
     window_samples : int
+        Window length in samples at the analysis rate.
     sounding : np.ndarray [shape=(n, steps), dtype=float32] or None
         Probability that the alarm sounds in each of a window's equal time steps, from a
         classifier that says (``classify_with_sounding``); None otherwise.
@@ -101,10 +102,13 @@ class WindowScores:
 
     @property
     def starts_s(self) -> np.ndarray:
+        """Window starts in seconds, float64 ``(n,)``."""
         return self.starts / self.sr
 
     @property
     def ends_s(self) -> np.ndarray:
+        """Window ends in seconds, float64 ``(n,)``: a start plus one window, past the end
+        of audio shorter than a window (which was padded to one)."""
         return (self.starts + self.window_samples) / self.sr
 
 

@@ -1,5 +1,6 @@
 """detect_file end to end with the tiny ONNX model: result schema, events, every bad input."""
 
+import inspect
 import io
 import json
 import re
@@ -13,7 +14,13 @@ from helpers.signals import encode_with_ffmpeg, left_unclosed, noise, t3_alarm, 
 
 from sounddetect import plots, spectrum, windows
 from sounddetect.classifiers import OnnxClassifier
-from sounddetect.detect import classify_stream, detect_audio, detect_file, pace_refusal
+from sounddetect.detect import (
+    WindowScores,
+    classify_stream,
+    detect_audio,
+    detect_file,
+    pace_refusal,
+)
 from sounddetect.exceptions import ParameterError, SoundDetectWarning, TransientError
 from sounddetect.result import RESULT_KEYS, is_transient, to_json, window_alarm_probability
 
@@ -926,3 +933,43 @@ def test_inference_path_imports_no_heavy_libraries():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert output.stdout.strip() == "[]"
+
+
+def documented_parameters():
+    from sounddetect import audio, result
+    from sounddetect.classifiers import base
+
+    return [
+        audio.resample,
+        audio.iter_array_blocks,
+        audio.to_mono,
+        result.make_result,
+        result.error_result,
+        result.window_records,
+        base.check_images,
+        detect_audio,
+    ]
+
+
+@pytest.mark.parametrize("function", documented_parameters(), ids=lambda f: f.__qualname__)
+def test_public_functions_document_each_parameter(function):
+    doc = inspect.getdoc(function)
+    assert "\nParameters\n----------\n" in doc
+    described = doc.split("\nParameters\n----------\n", 1)[1].split("\n\n", 1)[0]
+    names = set(re.findall(r"^(\w+(?:, \w+)*)(?: :|$)", described, flags=re.MULTILINE))
+    documented = {name for group in names for name in group.split(", ")}
+    assert set(inspect.signature(function).parameters) <= documented
+
+
+@pytest.mark.parametrize(
+    ("member", "words"),
+    [
+        (WindowScores, "window_samples : int\n    Window length in samples"),
+        (WindowScores.starts_s, "seconds"),
+        (WindowScores.ends_s, "seconds"),
+        (spectrum.SpectrogramConfig.to_dict, "dict"),
+        (spectrum.SpectrogramConfig.to_json, "JSON"),
+    ],
+)
+def test_window_times_and_config_serialisation_are_documented(member, words):
+    assert words in (inspect.getdoc(member) or "")

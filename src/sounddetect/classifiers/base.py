@@ -94,6 +94,17 @@ def is_rekognition_arn(text: str) -> bool:
 def check_images(images: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
     """Validate a batch of rendered images against ``config`` and return it.
 
+    Parameters
+    ----------
+    images : array-like [shape=(n, height, width) or (n, height, width, 3), dtype=uint8]
+        As :func:`sounddetect.spectrum.render_windows` returns them.
+    config : SpectrogramConfig
+        Gives the expected ``height``, ``width`` and colour channels.
+
+    Returns
+    -------
+    images : np.ndarray
+
     Raises
     ------
     ParameterError
