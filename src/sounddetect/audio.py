@@ -11,9 +11,10 @@ Decoding
                            memory at once)
     load_audio          -- a whole file as float32 at a target rate, mono or with its channels
 Arrays
+    iter_array_blocks   -- an array (float, int16 or int32) as the blocks of a file of it
     valid_audio         -- check an array is finite float audio, mono or (channels, n)
-    to_mono             -- average channels
-    resample            -- soxr high-quality resampling
+    to_mono             -- average channels (channels first)
+    resample            -- soxr high-quality resampling (channels first)
 Paths
     is_audio_path       -- does a file name look like audio?
 
@@ -26,12 +27,13 @@ from __future__ import annotations
 
 import io
 import mmap
+import numbers
 import os
 import re
 import struct
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -160,6 +162,9 @@ _INTEGER_READS = {
     **dict.fromkeys(("PCM_24", "PCM_32"), ("int32", np.float32(2**-31))),
 }
 
+#: Integer arrays taken as PCM, by dtype: the scale to [-1, 1) of the subtypes read so.
+_ARRAY_SCALES = {np.dtype(dtype): scale for dtype, scale in _INTEGER_READS.values()}
+
 AudioSource = str | os.PathLike | BinaryIO
 
 
@@ -226,17 +231,23 @@ def valid_audio(y: np.ndarray, *, name: str = "audio", multichannel: bool = Fals
     Raises
     ------
     ParameterError
-        Not a float array of an accepted shape.
+        Not a float array of an accepted shape. A 2-D array with more channels than
+        samples is refused as what it almost surely is, ``(n, channels)`` audio (the layout
+        of soundfile and sounddevice), rather than read as thousands of channels.
     AudioError
         No samples, or NaN or infinite samples.
     """
     if not isinstance(y, np.ndarray):
         raise ParameterError(f"{name}: expected a numpy array, got {type(y).__name__}")
     if not np.issubdtype(y.dtype, np.floating):
-        raise ParameterError(f"{name}: expected floating-point samples, got dtype {y.dtype}")
-    if multichannel and (y.ndim not in (1, 2) or (y.ndim == 2 and y.shape[0] == 0)):
-        raise ParameterError(f"{name}: expected (n,) or (channels, n) samples, got {y.shape}")
-    if not multichannel and y.ndim != 1:
+        scale = " (integer PCM: scale it to [-1, 1], int16 by 2**-15)"
+        raise ParameterError(
+            f"{name}: expected floating-point samples, got dtype {y.dtype}"
+            + (scale if np.issubdtype(y.dtype, np.integer) else "")
+        )
+    if multichannel:
+        _check_channels_first(y, name=name)
+    elif y.ndim != 1:
         raise ParameterError(f"{name}: expected mono (1-D) samples, got shape {y.shape}")
     if y.size == 0:
         raise AudioError(f"{name}: no samples")
@@ -244,20 +255,99 @@ def valid_audio(y: np.ndarray, *, name: str = "audio", multichannel: bool = Fals
         raise AudioError(f"{name}: contains NaN or infinite samples")
 
 
+def _check_channels_first(y: np.ndarray, *, name: str) -> None:
+    """Raise unless ``y`` is (n,) or (channels, n); one with more channels than samples is
+    taken for (n, channels) audio, the layout of soundfile and sounddevice."""
+    if y.ndim not in (1, 2) or (y.ndim == 2 and y.shape[0] == 0):
+        raise ParameterError(f"{name}: expected (n,) or (channels, n) samples, got {y.shape}")
+    if y.ndim == 2 and y.shape[0] > y.shape[1] > 0:
+        raise ParameterError(
+            f"{name}: expected (channels, n) samples, channels first; got {y.shape}, more "
+            "channels than samples: pass y.T for (n, channels) audio"
+        )
+
+
+def _is_rate(value: object) -> bool:
+    """A positive finite number (not a bool)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < value < np.inf
+
+
 def to_mono(y: np.ndarray) -> np.ndarray:
-    """Average the channels of a ``(n, channels)`` array; 1-D input is returned as is."""
+    """Average the channels of audio, channels first; mono audio is returned as it is.
+
+    An average cancels a tone that reaches two microphones half a period apart; detection
+    combines channels in power instead (:func:`sounddetect.spectrum.compute_spectrogram`).
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,) or (channels, n)], float
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)]
+        float32 for several channels; ``y`` itself (1-D) or its one channel otherwise.
+
+    Raises
+    ------
+    ParameterError, AudioError
+        As :func:`valid_audio` with ``multichannel=True``: an ``(n, channels)`` array is
+        refused, not averaged along the wrong axis.
+
+    Examples
+    --------
+    >>> to_mono(np.array([[1.0, 1.0, 1.0], [0.0, 0.0, -1.0]], dtype=np.float32))
+    array([0.5, 0.5, 0. ], dtype=float32)
+    """
+    valid_audio(y, multichannel=True)
     if y.ndim == 1:
         return y
-    if y.shape[1] == 1:
-        return y[:, 0]
-    return y.mean(axis=1, dtype=np.float32)
+    if y.shape[0] == 1:
+        return y[0]
+    return y.mean(axis=0, dtype=np.float32)
 
 
-def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
-    """Resample with soxr (high quality); a no-op when the rates match."""
+def resample(y: np.ndarray, *, orig_sr: float, target_sr: float) -> np.ndarray:
+    """Resample with soxr (high quality); a no-op when the rates match.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,) or (channels, n)], float
+        Audio, channels first as everywhere in sounddetect (soxr's own layout is
+        ``(n, channels)``; the transposition is done here).
+    orig_sr, target_sr : float > 0
+        Sample rates of ``y`` and of the result, in Hz.
+
+    Returns
+    -------
+    np.ndarray [shape=(m,) or (channels, m), dtype=float32]
+        ``m`` is about ``n * target_sr / orig_sr``.
+
+    Raises
+    ------
+    ParameterError
+        A rate is not a positive number, or ``y`` is not float audio of those shapes (as
+        :func:`valid_audio` with ``multichannel=True``: an ``(n, channels)`` array is
+        refused).
+    AudioError
+        ``y`` has no samples, or NaN or infinite ones.
+
+    Examples
+    --------
+    >>> resample(np.zeros((2, 48000), dtype=np.float32), orig_sr=48000, target_sr=16000).shape
+    (2, 16000)
+    """
+    for name, rate in (("orig_sr", orig_sr), ("target_sr", target_sr)):
+        if not _is_rate(rate):
+            raise ParameterError(f"{name} must be a positive rate in Hz, got {rate!r}")
+    valid_audio(y, multichannel=True)
     if orig_sr == target_sr:
         return y.astype(np.float32, copy=False)
-    return soxr.resample(y, orig_sr, target_sr, quality="HQ").astype(np.float32, copy=False)
+    # soxr reads float32 and float64 only
+    dtype = np.float64 if y.dtype == np.float64 else np.float32
+    resampled = soxr.resample(
+        np.ascontiguousarray(y.T, dtype=dtype), orig_sr, target_sr, quality="HQ"
+    )
+    return np.ascontiguousarray(resampled.T, dtype=np.float32)
 
 
 def source_name(source: AudioSource) -> str:
@@ -400,13 +490,120 @@ def iter_audio_blocks(
     name = name or source_name(source)
     info = info or audio_info(source, name=name)
     target_sr = info.sr if sr is None else int(sr)
-    n_channels = 1 if mono else info.channels
-    stream = None
-    if target_sr != info.sr:
-        stream = soxr.ResampleStream(info.sr, target_sr, n_channels, dtype="float32", quality="HQ")
     block_frames = max(1, int(round(block_seconds * info.sr)))
     decode = _ffmpeg_blocks if info.decoder == "ffmpeg" else _libsndfile_blocks
-    for y in decode(source, info, block_frames=block_frames, mono=mono, name=name):
+    yield from _resampled(
+        decode(source, info, block_frames=block_frames, mono=mono, name=name),
+        orig_sr=info.sr,
+        target_sr=target_sr,
+        channels=None if mono else info.channels,
+    )
+
+
+def iter_array_blocks(
+    y: np.ndarray,
+    *,
+    orig_sr: float,
+    target_sr: float,
+    block_seconds: float = DEFAULT_BLOCK_SECONDS,
+    name: str = "audio",
+) -> Iterator[np.ndarray]:
+    """Audio in an array as the blocks :func:`iter_audio_blocks` gives of a file of it.
+
+    The same checks and the same resampling, block by block, as a file's with ``mono``
+    False: a float32 array gives the blocks of a float WAV of it and an int16 array those
+    of a 16-bit WAV, to the bit, so that detecting alarms in an array and in its file agree
+    (:func:`sounddetect.detect.detect_audio`).
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,) or (channels, n)]
+        Float samples in [-1, 1], or int16 or int32 PCM, scaled by 2**-15 or 2**-31 as
+        soundfile reads such files as float; channels first.
+    orig_sr : float
+        Sample rate of ``y`` in Hz, within :data:`RECORDING_RATES_HZ`.
+    target_sr : float > 0
+        Sample rate of the blocks in Hz.
+    block_seconds : float > 0
+        Block length in seconds of ``y``.
+    name : str
+        Name used in error messages.
+
+    Returns
+    -------
+    iterator of np.ndarray [shape=(channels, m), dtype=float32]
+        Channels first; mono ``y`` as one channel.
+
+    Raises
+    ------
+    ParameterError
+        At the call, before any block: ``y`` is not such an array (an ``(n, channels)``
+        one, with more channels than samples, is refused), or a rate or ``block_seconds`` is
+        out of range.
+    AudioError
+        While iterating, as for a float file: NaN, infinite or impossibly large samples
+        (over :data:`MAX_FLOAT_SAMPLE`), with the time of the first.
+
+    Examples
+    --------
+    >>> y = np.zeros((2, 48000), dtype=np.int16)
+    >>> blocks = list(iter_array_blocks(y, orig_sr=48000, target_sr=16000, block_seconds=0.25))
+    >>> blocks[0].shape[0], sum(b.shape[1] for b in blocks)
+    (2, 16000)
+    """
+    if not isinstance(y, np.ndarray):
+        raise ParameterError(f"{name}: expected a numpy array, got {type(y).__name__}")
+    scale = _ARRAY_SCALES.get(y.dtype)
+    if scale is None and not np.issubdtype(y.dtype, np.floating):
+        raise ParameterError(
+            f"{name}: expected float, int16 or int32 samples (as soundfile reads them), "
+            f"got dtype {y.dtype}"
+        )
+    _check_channels_first(y, name=name)
+    low, high = RECORDING_RATES_HZ
+    if not _is_rate(orig_sr) or not low <= orig_sr <= high:
+        raise ParameterError(
+            f"{name}: sample rate {orig_sr!r} Hz, outside what recordings use ({low}-{high} Hz)"
+        )
+    if not _is_rate(target_sr):
+        raise ParameterError(f"target_sr must be a positive rate in Hz, got {target_sr!r}")
+    if not block_seconds > 0:
+        raise ParameterError(f"block_seconds must be positive, got {block_seconds}")
+    frames = y.reshape(-1, y.shape[-1])
+    block_frames = max(1, int(round(block_seconds * orig_sr)))
+    return _resampled(
+        _array_frames(frames, block_frames=block_frames, scale=scale, sr=orig_sr, name=name),
+        orig_sr=orig_sr,
+        target_sr=target_sr,
+        channels=frames.shape[0],
+    )
+
+
+def _array_frames(
+    y: np.ndarray, *, block_frames: int, scale: np.float32 | None, sr: float, name: str
+) -> Iterator[np.ndarray]:
+    """float32 blocks of (channels, n) audio as a decoder gives them: (frames, channels),
+    scaled when integer, checked when float."""
+    for start in range(0, y.shape[1], block_frames):
+        block = np.array(y[:, start : start + block_frames].T, dtype=np.float32, order="C")
+        if scale is None:
+            _check_finite(block, n_read=start, sr=sr, name=name)
+        else:
+            block *= scale
+        yield block
+
+
+def _resampled(
+    blocks: Iterable[np.ndarray], *, orig_sr: float, target_sr: float, channels: int | None
+) -> Iterator[np.ndarray]:
+    """Decoded float32 blocks, mono (``channels`` None) or (frames, channels), pushed
+    through one streaming soxr resampler, as contiguous float32, channels first."""
+    stream = None
+    if target_sr != orig_sr:
+        stream = soxr.ResampleStream(
+            orig_sr, target_sr, channels or 1, dtype="float32", quality="HQ"
+        )
+    for y in blocks:
         if stream is not None:
             y = stream.resample_chunk(y)
         # The decoders give (frames, channels) without mono, the layout soxr streams take;
@@ -414,7 +611,7 @@ def iter_audio_blocks(
         if len(y):
             yield np.ascontiguousarray(y.T, dtype=np.float32)
     if stream is not None:
-        empty = np.zeros((0,) if mono else (0, n_channels), dtype=np.float32)
+        empty = np.zeros((0,) if channels is None else (0, channels), dtype=np.float32)
         tail = stream.resample_chunk(empty, last=True)
         if len(tail):
             yield np.ascontiguousarray(tail.T, dtype=np.float32)
@@ -506,8 +703,12 @@ def _ffmpeg_blocks(
 
 
 def _mixed(block: np.ndarray, *, mono: bool) -> np.ndarray:
-    """A decoded (frames, channels) block, averaged to mono or kept."""
-    return to_mono(block) if mono else block
+    """A decoded (frames, channels) block, integer or float, averaged to mono or kept."""
+    if not mono:
+        return block
+    if block.shape[1] == 1:
+        return block[:, 0]
+    return block.mean(axis=1, dtype=np.float32)
 
 
 def _check_finite(y: np.ndarray, *, n_read: int, sr: int, name: str) -> None:

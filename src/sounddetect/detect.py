@@ -1,6 +1,7 @@
 """Detect alarms in a recording: decode in blocks, slice windows, render, classify, merge.
 
     detect_file       -- one file (path or file object) -> the result dict of DESIGN.md
+    detect_audio      -- samples in an array (a microphone's buffer) -> the same result
     classify_stream   -- audio blocks -> window times, alarm probabilities (and when the
                          alarm sounds in each window, if the model says)
     pace_refusal      -- why a recording will not be classified by a deadline, if it won't
@@ -13,6 +14,7 @@ at a few tens of MB of audio buffers (``benchmarks/bench_detect.py``).
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import time
@@ -24,7 +26,14 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from sounddetect import patterns, spectrum, windows
-from sounddetect.audio import DEFAULT_BLOCK_SECONDS, audio_info, iter_audio_blocks, source_name
+from sounddetect.audio import (
+    DEFAULT_BLOCK_SECONDS,
+    audio_info,
+    iter_array_blocks,
+    iter_audio_blocks,
+    source_name,
+    valid_audio,
+)
 from sounddetect.classifiers.base import Classifier
 from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
@@ -78,6 +87,7 @@ class WindowScores:
     sr : int
         Analysis rate in Hz.
     window_samples : int
+        Window length in samples at the analysis rate.
     sounding : np.ndarray [shape=(n, steps), dtype=float32] or None
         Probability that the alarm sounds in each of a window's equal time steps, from a
         classifier that says (``classify_with_sounding``); None otherwise.
@@ -92,10 +102,13 @@ class WindowScores:
 
     @property
     def starts_s(self) -> np.ndarray:
+        """Window starts in seconds, float64 ``(n,)``."""
         return self.starts / self.sr
 
     @property
     def ends_s(self) -> np.ndarray:
+        """Window ends in seconds, float64 ``(n,)``: a start plus one window, past the end
+        of audio shorter than a window (which was padded to one)."""
         return (self.starts + self.window_samples) / self.sr
 
 
@@ -120,9 +133,11 @@ def classify_stream(
 
     Parameters
     ----------
-    blocks : iterable of np.ndarray [shape=(n_i,) or (channels, n_i), dtype=float32]
+    blocks : iterable of np.ndarray [shape=(n_i,) or (channels, n_i)], float
         Consecutive blocks at ``classifier.config.sr``, all mono or all of the same
-        channels (combined in power when rendered: :func:`sounddetect.spectrum.render_windows`).
+        channels, channels first (combined in power when rendered:
+        :func:`sounddetect.spectrum.render_windows`); samples in [-1, 1] as soundfile reads
+        them. Empty blocks are skipped.
     classifier : Classifier
     hop_samples : int > 0
         Samples between window starts.
@@ -139,12 +154,19 @@ def classify_stream(
 
     Raises
     ------
+    ParameterError
+        ``hop_samples`` or ``batch_size`` is not a positive integer; a block is not a float
+        numpy array; the first is not ``(n,)`` or ``(channels, n)`` (one with more channels
+        than samples is taken for ``(n, channels)`` audio); a later one has other channels.
     AudioError
-        The audio is shorter than :data:`sounddetect.windows.MIN_RECORDING_S`, or a block
-        fails to decode.
+        The audio is shorter than :data:`sounddetect.windows.MIN_RECORDING_S`, holds NaN or
+        infinite samples, or a block fails to decode.
     ModelError, TransientError
         From the classifier.
     """
+    for option, value in (("hop_samples", hop_samples), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ParameterError(f"{option} must be a positive integer, got {value!r}")
     config = classifier.config
     window = config.window_samples
     audio = _BlockBuffer()
@@ -177,7 +199,7 @@ def classify_stream(
         if steps is not None:
             sounding.update(zip(starts, steps, strict=True))
 
-    for block in blocks:
+    for block in _checked_blocks(blocks):
         audio.append(block)
         while next_start + window <= audio.end:
             pending.append(next_start)
@@ -210,6 +232,28 @@ def classify_stream(
     probabilities = np.asarray([scored[int(s)] for s in starts], dtype=np.float32)
     steps = np.stack([sounding[int(s)] for s in starts]) if sounding else None
     return WindowScores(starts, probabilities, n_samples, config.sr, window, steps)
+
+
+def _checked_blocks(blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """The blocks of :func:`classify_stream`, refused at the first that is not float audio
+    with the channels of the first non-empty one."""
+    channels = None  # the shape of the first non-empty block but for its length
+    for index, block in enumerate(blocks):
+        name = f"audio block {index}"
+        if channels is None and getattr(block, "size", 1):
+            valid_audio(block, name=name, multichannel=True)
+            channels = block.shape[:-1]
+        elif not isinstance(block, np.ndarray) or not np.issubdtype(block.dtype, np.floating):
+            # raises, naming the type; valid_audio's shape rules would refuse a legitimate
+            # last block of a few samples of many channels
+            valid_audio(block, name=name)
+        elif block.size and block.shape[:-1] != channels:
+            first = f"({channels[0]}, n)" if channels else "mono (n,)"
+            raise ParameterError(
+                f"{name}: shape {block.shape} after blocks of {first}: every block must "
+                "have the same channels"
+            )
+        yield block
 
 
 class _BlockBuffer:
@@ -350,7 +394,9 @@ def detect_file(
     Raises
     ------
     ParameterError
-        An argument is out of range (checked before the file is touched).
+        An argument is out of range, or ``source`` is neither a path nor a binary file
+        object (checked before the file is touched; samples in an array go to
+        :func:`detect_audio`).
 
     Warns
     -----
@@ -359,6 +405,10 @@ def detect_file(
         audio for a model that shows up to 8 kHz): the missing band is rendered empty.
         The recording is silent: no sample reaches :data:`SILENT_PEAK_DBFS`.
 
+    See Also
+    --------
+    detect_audio : the same for samples in an array, such as a microphone's buffer.
+
     Examples
     --------
     >>> from sounddetect.classifiers import OnnxClassifier
@@ -366,8 +416,189 @@ def detect_file(
     >>> detect_file("audio/examples/alarm_kitchen.wav", classifier)["alarm"]  # doctest: +SKIP
     True
     """
-    config = classifier.config
+    if not isinstance(source, str | os.PathLike):
+        _check_file_object(source)
+    options = _check_options(
+        classifier,
+        hop_s=hop_s,
+        threshold=threshold,
+        min_event_s=min_event_s,
+        min_windows=min_windows,
+        merge_gap_s=merge_gap_s,
+        beep_patterns=beep_patterns,
+        min_pattern_groups=min_pattern_groups,
+        batch_size=batch_size,
+        block_seconds=block_seconds,
+    )
     name = name or source_name(source)
+    try:
+        info = audio_info(source, name=name)
+    except SoundDetectError as exc:
+        logger.debug("%s: %s: %s", name, type(exc).__name__, exc)
+        return error_result(name, exc, classifier=options.described)
+    if info.raw_data_offset is not None:
+        warnings.warn(
+            f"{name}: WAV header without the audio's size (a recorder that stopped without "
+            f"closing the file, or over 4 GB); reading the {info.duration:.1f} s of audio "
+            "that follow it",
+            SoundDetectWarning,
+            stacklevel=2,
+        )
+    if info.unterminated:
+        warnings.warn(
+            f"{name}: Ogg file without the page that ends its stream (a recorder that "
+            "stopped without closing the file, or a file cut short); reading "
+            f"{f'the {info.duration:.1f} s' if info.frames else 'its audio'} up to its "
+            "last whole page",
+            SoundDetectWarning,
+            stacklevel=2,
+        )
+    blocks = iter_audio_blocks(
+        source,
+        sr=classifier.config.sr,
+        block_seconds=block_seconds,
+        mono=False,
+        name=name,
+        info=info,
+    )
+    return _detect(
+        blocks, classifier, options, sr=info.sr, total_s=info.duration, name=name, deadline=deadline
+    )
+
+
+def detect_audio(
+    y: np.ndarray,
+    *,
+    sr: float,
+    classifier: Classifier,
+    name: str = "audio",
+    hop_s: float | None = None,
+    threshold: float | None = None,
+    min_event_s: float = DEFAULT_MIN_EVENT_S,
+    min_windows: int | None = None,
+    merge_gap_s: float | None = None,
+    beep_patterns: bool = True,
+    min_pattern_groups: int = patterns.DEFAULT_MIN_GROUPS,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    block_seconds: float = DEFAULT_BLOCK_SECONDS,
+    deadline: float | None = None,
+) -> dict[str, Any]:
+    """Find alarm events in audio samples held in an array, such as a microphone's buffer.
+
+    The pipeline and event rule of :func:`detect_file`, fed with the blocks a file of the
+    same samples would give (:func:`sounddetect.audio.iter_array_blocks`): the result is
+    the one :func:`detect_file` gives for a WAV of ``y`` (float WAV for float samples,
+    16-bit for int16), but for its ``file``, which is ``name``.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,) or (channels, n)]
+        Float samples in [-1, 1], or int16 or int32 PCM (scaled by 2**-15 or 2**-31, as
+        soundfile reads such files as float). Channels first, as everywhere in
+        sounddetect: a buffer read as ``(n, channels)`` (soundfile, sounddevice) is passed
+        as ``y.T``, and one with more channels than samples is refused as such. Channels
+        are combined in power, as a multichannel file's.
+    sr : float
+        Sample rate of ``y`` in Hz (the result's ``sample_rate``), within
+        :data:`sounddetect.audio.RECORDING_RATES_HZ`; resampled to
+        ``classifier.config.sr``.
+    classifier : Classifier
+        As :func:`detect_file`.
+    name : str
+        What the result's ``file`` and error messages call the audio, e.g. the
+        microphone's name.
+    hop_s, threshold, min_event_s, min_windows, merge_gap_s
+        As :func:`detect_file`.
+    beep_patterns, min_pattern_groups, batch_size, deadline
+        As :func:`detect_file`.
+    block_seconds : float > 0
+        Resampling block (s) of ``y``: memory beyond ``y`` is bounded by it and
+        ``batch_size`` windows.
+
+    Returns
+    -------
+    result : dict
+        The result object of DESIGN.md, as :func:`detect_file`'s. Audio that cannot be
+        classified (NaN or infinite samples, shorter than
+        :data:`sounddetect.windows.MIN_RECORDING_S`), a model or a service failure do not
+        raise: they come back with ``alarm`` null and ``error`` set.
+
+    Raises
+    ------
+    ParameterError
+        ``y`` is not such an array, ``sr`` is out of range, or an option is (checked before
+        anything is classified).
+
+    Warns
+    -----
+    SoundDetectWarning
+        As :func:`detect_file`: ``sr`` too low for the model's frequency range, silence
+        throughout, audio shorter than one window.
+
+    See Also
+    --------
+    detect_file, classify_stream
+
+    Examples
+    --------
+    >>> from sounddetect.classifiers import OnnxClassifier
+    >>> classifier = OnnxClassifier.from_dir("models/default")  # doctest: +SKIP
+    >>> t = np.arange(12 * 48000) / 48000
+    >>> y = (0.3 * np.sin(2 * np.pi * 3100 * t)).astype(np.float32)
+    >>> detect_audio(y, sr=48000, classifier=classifier)["windows"][0]  # doctest: +SKIP
+    {'start': 0.0, 'end': 4.0, 'label': 'no_alarm', 'confidence': 0.99}
+    """
+    options = _check_options(
+        classifier,
+        hop_s=hop_s,
+        threshold=threshold,
+        min_event_s=min_event_s,
+        min_windows=min_windows,
+        merge_gap_s=merge_gap_s,
+        beep_patterns=beep_patterns,
+        min_pattern_groups=min_pattern_groups,
+        batch_size=batch_size,
+        block_seconds=block_seconds,
+    )
+    blocks = iter_array_blocks(
+        y, orig_sr=sr, target_sr=classifier.config.sr, block_seconds=block_seconds, name=name
+    )
+    return _detect(
+        blocks, classifier, options, sr=sr, total_s=y.shape[-1] / sr, name=name, deadline=deadline
+    )
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The detection options of :func:`detect_file` and :func:`detect_audio`, checked,
+    with their defaults resolved for the classifier."""
+
+    hop_s: float
+    hop_samples: int
+    threshold: float
+    min_event_s: float
+    min_windows: int
+    merge_gap_s: float
+    beep_patterns: bool
+    min_pattern_groups: int
+    batch_size: int
+    described: dict[str, Any]
+
+
+def _check_options(
+    classifier: Classifier,
+    *,
+    hop_s: float | None,
+    threshold: float | None,
+    min_event_s: float,
+    min_windows: int | None,
+    merge_gap_s: float | None,
+    beep_patterns: bool,
+    min_pattern_groups: int,
+    batch_size: int,
+    block_seconds: float,
+) -> _Options:
+    config = classifier.config
     hop_s = config.duration / 2 if hop_s is None else float(hop_s)
     threshold = classifier.threshold if threshold is None else float(threshold)
     if not 0 < hop_s <= config.duration:
@@ -390,70 +621,94 @@ def detect_file(
     check_min_windows(min_windows)
     if min_pattern_groups < 1:
         raise ParameterError(f"min_pattern_groups must be >= 1, got {min_pattern_groups}")
-    if batch_size < 1 or block_seconds <= 0:
+    if not isinstance(batch_size, int | np.integer) or batch_size < 1 or not block_seconds > 0:
         raise ParameterError(
-            f"batch_size must be >= 1 and block_seconds > 0, got {batch_size}, {block_seconds}"
+            f"batch_size must be an integer >= 1 and block_seconds > 0, got {batch_size!r}, "
+            f"{block_seconds}"
         )
-    described = {**classifier.describe(), "threshold": threshold}
+    return _Options(
+        hop_s=hop_s,
+        hop_samples=hop_samples,
+        threshold=threshold,
+        min_event_s=min_event_s,
+        min_windows=min_windows,
+        merge_gap_s=merge_gap_s,
+        beep_patterns=beep_patterns,
+        min_pattern_groups=min_pattern_groups,
+        batch_size=batch_size,
+        described={**classifier.describe(), "threshold": threshold},
+    )
 
-    try:
-        info = audio_info(source, name=name)
-        if info.raw_data_offset is not None:
-            warnings.warn(
-                f"{name}: WAV header without the audio's size (a recorder that stopped without "
-                f"closing the file, or over 4 GB); reading the {info.duration:.1f} s of audio "
-                "that follow it",
-                SoundDetectWarning,
-                stacklevel=2,
-            )
-        if info.unterminated:
-            warnings.warn(
-                f"{name}: Ogg file without the page that ends its stream (a recorder that "
-                "stopped without closing the file, or a file cut short); reading "
-                f"{f'the {info.duration:.1f} s' if info.frames else 'its audio'} up to its "
-                "last whole page",
-                SoundDetectWarning,
-                stacklevel=2,
-            )
-        if info.sr / 2 < config.fmax:
-            warnings.warn(
-                f"{name}: sample rate {info.sr} Hz holds nothing above {info.sr / 2:g} Hz; "
-                f"the model's images show up to {config.fmax:g} Hz",
-                SoundDetectWarning,
-                stacklevel=2,
-            )
-        blocks = iter_audio_blocks(
-            source, sr=config.sr, block_seconds=block_seconds, mono=False, name=name, info=info
+
+def _check_file_object(source: Any) -> None:
+    """Raise unless ``source`` is a binary file object (what libsndfile reads through)."""
+    if isinstance(source, io.TextIOBase):
+        hint = "open it in binary mode ('rb')"
+    elif all(callable(getattr(source, method, None)) for method in ("read", "seek", "tell")):
+        return
+    elif isinstance(source, bytes | bytearray | memoryview):
+        hint = "for a file's bytes, pass io.BytesIO(data)"
+    else:
+        hint = "for samples in an array, call detect_audio(y, sr=..., classifier=...)"
+    raise ParameterError(
+        f"detect_file takes a path or a binary file object, got {type(source).__name__}: {hint}"
+    )
+
+
+def _detect(
+    blocks: Iterable[np.ndarray],
+    classifier: Classifier,
+    options: _Options,
+    *,
+    sr: float,
+    total_s: float,
+    name: str,
+    deadline: float | None,
+) -> dict[str, Any]:
+    """The result of :func:`detect_file` and :func:`detect_audio` for the audio in
+    ``blocks``, at ``classifier.config.sr``, of a recording at ``sr`` Hz of ``total_s``
+    seconds (0 when not known). Its warnings name the caller of either."""
+    config = classifier.config
+    hop_s, threshold, merge_gap_s = options.hop_s, options.threshold, options.merge_gap_s
+    if sr / 2 < config.fmax:
+        warnings.warn(
+            f"{name}: sample rate {sr} Hz holds nothing above {sr / 2:g} Hz; "
+            f"the model's images show up to {config.fmax:g} Hz",
+            SoundDetectWarning,
+            stacklevel=3,
         )
+    try:
         if deadline is not None:
             out_of_time = TransientError if getattr(classifier, "remote", False) else AudioError
             blocks = _Deadline(
-                deadline, total_s=info.duration, sr=config.sr, name=name, error=out_of_time
+                deadline, total_s=total_s, sr=config.sr, name=name, error=out_of_time
             ).observe(blocks)
         peak = _Peak()
         blocks = peak.observe(blocks)
         search = None
-        if beep_patterns:
+        if options.beep_patterns:
             search = patterns.PatternSearch(
-                patterns.frames_config(config), min_groups=min_pattern_groups
+                patterns.frames_config(config), min_groups=options.min_pattern_groups
             )
         # The search reads the frames rendered for the classifier when they are of its kind
         # and on one grid; otherwise it computes its own from the audio.
         shared = (
-            search is not None and search.config == config and not hop_samples % config.hop_length
+            search is not None
+            and search.config == config
+            and not options.hop_samples % config.hop_length
         )
         if search is not None and not shared:
             blocks = search.observe(blocks)
         scores = classify_stream(
             blocks,
             classifier,
-            hop_samples=hop_samples,
-            batch_size=batch_size,
+            hop_samples=options.hop_samples,
+            batch_size=options.batch_size,
             on_frames=search.add_frames if shared else None,
         )
     except SoundDetectError as exc:
         logger.debug("%s: %s: %s", name, type(exc).__name__, exc)
-        return error_result(name, exc, classifier=described)
+        return error_result(name, exc, classifier=options.described)
 
     recording_s = scores.n_samples / config.sr
     _warn_if_silent(peak.value, name=name)
@@ -462,7 +717,7 @@ def detect_file(
             f"{name}: {recording_s:.2f} s is shorter than one {config.duration:g} s window; "
             "classified as one window, continued with its own quietest sound",
             SoundDetectWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     # A padded window reports the part of it that is the recording.
     ends_s = np.minimum(scores.ends_s, recording_s)
@@ -476,11 +731,11 @@ def detect_file(
         ends_s,
         scores.probabilities,
         threshold=threshold,
-        min_duration_s=min_event_s,
+        min_duration_s=options.min_event_s,
         # An alarm cut short by the recording shows in fewer windows; two consecutive
         # windows still tell it from one beep.
-        min_edge_duration_s=min(min_event_s, config.duration + hop_s),
-        min_windows=min_windows,
+        min_edge_duration_s=min(options.min_event_s, config.duration + hop_s),
+        min_windows=options.min_windows,
         merge_gap_s=merge_gap_s,
         recording_s=recording_s,
         sounding=timeline,
@@ -499,10 +754,10 @@ def detect_file(
     return make_result(
         name,
         duration_s=recording_s,
-        sample_rate=info.sr,
+        sample_rate=sr,
         events=events,
         windows=window_records(scores.starts_s, ends_s, scores.probabilities, threshold=threshold),
-        classifier=described,
+        classifier=options.described,
     )
 
 
@@ -610,5 +865,5 @@ def _warn_if_silent(peak: float, *, name: str) -> None:
     warnings.warn(
         f"{name}: silent throughout ({level}): is the microphone muted or disconnected?",
         SoundDetectWarning,
-        stacklevel=3,
+        stacklevel=4,
     )

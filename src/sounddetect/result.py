@@ -58,7 +58,17 @@ TIME_DECIMALS, CONFIDENCE_DECIMALS = 3, 4
 
 
 def window_records(starts_s, ends_s, probabilities, *, threshold: float) -> list[dict[str, Any]]:
-    """The ``windows`` list: label by ``threshold``, confidence of that label."""
+    """The ``windows`` list: label by ``threshold``, confidence of that label.
+
+    Parameters
+    ----------
+    starts_s, ends_s : array-like [shape=(n,)]
+        Window bounds in seconds, rounded to :data:`TIME_DECIMALS`.
+    probabilities : array-like [shape=(n,)]
+        Alarm probability of each window, in [0, 1].
+    threshold : float
+        A window at or above it is ``alarm``.
+    """
     records = []
     for start, end, prob in zip(
         np.asarray(starts_s).tolist(),
@@ -92,7 +102,23 @@ def make_result(
     windows: list[dict[str, Any]],
     classifier: dict[str, Any],
 ) -> dict[str, Any]:
-    """A successful result; ``alarm`` is true when ``events`` is not empty."""
+    """A successful result; ``alarm`` is true when ``events`` is not empty.
+
+    Parameters
+    ----------
+    file : str
+        The path, S3 URL or name the caller gave.
+    duration_s : float
+        Decoded length in seconds.
+    sample_rate : int
+        The recording's native rate in Hz.
+    events : list of dict
+        ``{"label", "start", "end", "confidence"}``, times in seconds; rounded here.
+    windows : list of dict
+        From :func:`window_records`.
+    classifier : dict
+        The classifier's ``describe()`` with the threshold applied.
+    """
     return {
         "file": str(file),
         "duration_s": round(float(duration_s), TIME_DECIMALS),
@@ -116,7 +142,17 @@ def make_result(
 def error_result(
     file: str, error: BaseException, *, classifier: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """A failed result. The message names ``file`` (prefixed when the error does not)."""
+    """A failed result. The message names ``file`` (prefixed when the error does not).
+
+    Parameters
+    ----------
+    file : str
+        The path, S3 URL or name the caller gave.
+    error : BaseException
+        Its class name is the ``type``, its text the ``message``.
+    classifier : dict or None
+        The classifier's ``describe()``, when one was loaded; else ``{}``.
+    """
     message = str(error) or type(error).__name__
     if str(file) not in message:
         message = f"{file}: {message}"

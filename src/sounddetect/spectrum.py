@@ -221,6 +221,8 @@ class SpectrogramConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict, in declaration order (``dataset.json``'s and
+        ``model.json``'s ``config``; :meth:`from_dict` reads it back)."""
         return dataclasses.asdict(self)
 
     @classmethod
@@ -233,6 +235,8 @@ class SpectrogramConfig:
         return cls(**data)
 
     def to_json(self) -> str:
+        """:meth:`to_dict` as one JSON line with sorted keys: equal configs give equal
+        strings."""
         return json.dumps(self.to_dict(), sort_keys=True)
 
     def describe_differences(

@@ -557,5 +557,43 @@ def test_valid_audio_rejects_nan_int_and_2d():
 
 
 def test_to_mono_and_resample_shapes():
-    assert to_mono(np.ones((10, 3), np.float32)).shape == (10,)
+    assert to_mono(np.ones((3, 10), np.float32)).shape == (10,)
     assert resample(np.zeros(44100, np.float32), orig_sr=44100, target_sr=16000).shape == (16000,)
+
+
+def test_to_mono_averages_channels_first():
+    y = np.stack([np.ones(480, np.float32), np.zeros(480, np.float32)])
+    np.testing.assert_array_equal(to_mono(y), np.full(480, 0.5, np.float32))
+    with pytest.raises(ParameterError, match=r"got \(480, 2\), more channels than samples.*y\.T"):
+        to_mono(y.T)
+
+
+def test_resample_takes_channels_first(rng):
+    # GIVEN two channels of 48 kHz audio, channels first as the rest of the library holds them
+    y = (0.1 * rng.standard_normal((2, 1000))).astype(np.float32)
+    # WHEN they are resampled to 16 kHz
+    out = resample(y, orig_sr=48000, target_sr=16000)
+    # THEN each channel is resampled on its own, as mono audio would be
+    assert out.shape == (2, 333) and out.dtype == np.float32 and out.flags.c_contiguous
+    for channel, alone in zip(out, y, strict=True):
+        mono = resample(alone, orig_sr=48000, target_sr=16000)
+        np.testing.assert_allclose(channel, mono, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("y", "rates", "error", "match"),
+    [
+        (np.zeros((48000, 2), np.float32), {}, ParameterError, r"channels first.*pass y\.T"),
+        (np.zeros(48000, np.int16), {}, ParameterError, r"floating-point.*int16 by 2\*\*-15"),
+        (np.zeros(48000, np.complex64), {}, ParameterError, "floating-point"),
+        (np.array([0.0, np.nan, 0.0], np.float32), {}, AudioError, "NaN or infinite"),
+        (np.array([0.0, np.inf, 0.0], np.float32), {}, AudioError, "NaN or infinite"),
+        (np.zeros(480, np.float32), {"orig_sr": 0}, ParameterError, "orig_sr .* got 0"),
+        (np.zeros(480, np.float32), {"orig_sr": -48000}, ParameterError, "orig_sr"),
+        (np.zeros(480, np.float32), {"target_sr": float("inf")}, ParameterError, "target_sr"),
+        (np.zeros(480, np.float32), {"target_sr": "16k"}, ParameterError, "target_sr"),
+    ],
+)
+def test_resample_refuses_what_is_not_float_audio_at_positive_rates(y, rates, error, match):
+    with pytest.raises(error, match=match):
+        resample(y, **{"orig_sr": 48000, "target_sr": 16000, **rates})

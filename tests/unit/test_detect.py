@@ -1,5 +1,6 @@
 """detect_file end to end with the tiny ONNX model: result schema, events, every bad input."""
 
+import inspect
 import io
 import json
 import re
@@ -13,7 +14,13 @@ from helpers.signals import encode_with_ffmpeg, left_unclosed, noise, t3_alarm, 
 
 from sounddetect import plots, spectrum, windows
 from sounddetect.classifiers import OnnxClassifier
-from sounddetect.detect import classify_stream, detect_file, pace_refusal
+from sounddetect.detect import (
+    WindowScores,
+    classify_stream,
+    detect_audio,
+    detect_file,
+    pace_refusal,
+)
 from sounddetect.exceptions import ParameterError, SoundDetectWarning, TransientError
 from sounddetect.result import RESULT_KEYS, is_transient, to_json, window_alarm_probability
 
@@ -441,6 +448,148 @@ def test_memory_is_bounded_by_the_batch(monkeypatch, rng, classifier):
     assert max(seen) <= 7 * 32000 + 64000
 
 
+# --- samples in an array: detect_audio ----------------------------------------------------
+
+
+def kitchen_array(rng, recording):
+    """A recording as an array (channels first when stereo), its rate, and the WAV subtype
+    that holds the same samples."""
+    if recording == "float mono 44.1 kHz":
+        return alarm_in_noise(rng), SR, "FLOAT"
+    if recording == "int16 stereo 48 kHz":
+        left = alarm_in_noise(rng, sr=48000)
+        right = noise(32.0, sr=48000, rng=rng, amplitude=0.01)
+        return (np.stack([left, right]) * 32767).astype(np.int16), 48000, "PCM_16"
+    return alarm_in_noise(rng, sr=16000).astype(np.float64), 16000, "DOUBLE"
+
+
+@pytest.mark.parametrize(
+    "recording", ["float mono 44.1 kHz", "int16 stereo 48 kHz", "float64 mono 16 kHz"]
+)
+def test_an_array_gives_the_result_of_a_wav_of_it(tmp_path, rng, classifier, recording):
+    # GIVEN a recording as a microphone's buffer, and a WAV of the same samples
+    y, sr, subtype = kitchen_array(rng, recording)
+    path = write_wav(tmp_path / "kitchen.wav", y.T, sr, subtype=subtype)
+    # WHEN each is detected (in several resampling blocks)
+    from_file = detect_file(path, classifier, block_seconds=7.0)
+    from_array = detect_audio(y, sr=sr, classifier=classifier, name="mic", block_seconds=7.0)
+    # THEN the results are the same, windows and events, but for the name
+    assert_schema(from_array)
+    assert from_array["file"] == "mic" and from_array["alarm"] is True
+    assert {**from_array, "file": str(path)} == from_file
+
+
+def test_an_array_s_unusable_samples_are_reported_as_a_file_s(tmp_path, rng, classifier):
+    y = alarm_in_noise(rng)
+    y[20 * SR] = np.nan
+    result = detect_audio(y, sr=SR, classifier=classifier, name="mic")
+    assert_schema(result)
+    assert result["error"] == {
+        "type": "AudioError",
+        "message": "mic: contains NaN or infinite samples (first at 20.000 s)",
+    }
+    short = detect_audio(y[: SR // 2], sr=SR, classifier=classifier, name="mic")
+    assert short["error"]["message"] == "mic: too short to hold an alarm (0.5 s < 1 s)"
+
+
+@pytest.mark.parametrize(
+    ("y", "sr", "match"),
+    [
+        (np.zeros((SR * 5, 2), np.float32), SR, r"mic: .*channels first.*pass y\.T"),
+        ([0.0] * SR * 5, SR, "mic: expected a numpy array, got list"),
+        (np.zeros(SR * 5, np.uint8), SR, r"mic: expected float, int16 or int32 .* uint8"),
+        (np.zeros(SR * 5, np.complex64), SR, "mic: expected float, int16 or int32"),
+        (np.zeros((1, 1, SR * 5), np.float32), SR, r"expected \(n,\) or \(channels, n\)"),
+        (np.zeros(SR * 5, np.float32), 0, r"mic: sample rate 0 Hz, outside"),
+        (np.zeros(SR * 5, np.float32), 1_000_000, "outside what recordings use"),
+        (np.zeros(SR * 5, np.float32), "44100", "sample rate '44100' Hz"),
+    ],
+)
+def test_detect_audio_refuses_what_is_not_audio_at_a_known_rate(classifier, y, sr, match):
+    with pytest.raises(ParameterError, match=match):
+        detect_audio(y, sr=sr, classifier=classifier, name="mic")
+
+
+def test_an_array_s_warnings_name_the_caller(classifier):
+    # GIVEN 12 s of a muted 8 kHz microphone
+    zeros = np.zeros(12 * 8000, np.int16)
+    # WHEN it is detected, THEN the warnings point at this file, as warnings filters expect
+    with pytest.warns(SoundDetectWarning) as caught:
+        result = detect_audio(zeros, sr=8000, classifier=classifier, name="mic")
+    assert result["error"] is None and result["sample_rate"] == 8000
+    assert [str(w.message)[:20] for w in caught] == ["mic: sample rate 800", "mic: silent througho"]
+    assert {w.filename for w in caught} == {__file__}
+
+
+@pytest.mark.parametrize(
+    ("source", "match"),
+    [
+        (np.zeros(SR * 5, np.float32), r"got ndarray: .* detect_audio\(y, sr=\.\.\."),
+        ((np.zeros(SR * 5, np.float32), SR), "got tuple: .* detect_audio"),
+        (b"RIFF" + bytes(100), r"got bytes: .*io\.BytesIO\(data\)"),
+        (io.StringIO("RIFF"), r"got StringIO: open it in binary mode"),
+    ],
+)
+def test_detect_file_refuses_what_is_not_a_path_or_binary_file(classifier, source, match):
+    with pytest.raises(ParameterError, match=f"takes a path or a binary file object, {match}"):
+        detect_file(source, classifier)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"hop_samples": 0}, {"hop_samples": -5}, {"hop_samples": 32000.0}, {"batch_size": 0}],
+)
+def test_classify_stream_refuses_a_hop_or_batch_that_is_not_a_positive_integer(
+    rng, classifier, options
+):
+    # GIVEN a stream that records whether it was read (a hop of 0 used to loop forever)
+    read = []
+
+    def blocks():
+        read.append(True)
+        yield noise(0.5, sr=16000, rng=rng)
+
+    # WHEN it is classified with such an option, THEN it is refused before any audio is read
+    with pytest.raises(ParameterError, match=f"{next(iter(options))} must be a positive integer"):
+        classify_stream(blocks(), classifier, **{"hop_samples": 32000, **options})
+    assert not read
+
+
+@pytest.mark.parametrize(
+    ("blocks", "match"),
+    [
+        ([[0.0] * 64000], "audio block 0: expected a numpy array, got list"),
+        ([np.zeros(64000, np.complex64)], "audio block 0: expected floating-point.*complex64"),
+        ([np.zeros(64000, np.int16)], r"audio block 0: .*int16 by 2\*\*-15"),
+        ([np.zeros((64000, 2), np.float32)], r"block 0: .*channels first.*pass y\.T"),
+        ([np.zeros((1, 1, 64000), np.float32)], r"expected \(n,\) or \(channels, n\)"),
+        (
+            [np.zeros(64000, np.float32), np.zeros((2, 64000), np.float32)],
+            r"audio block 1: shape \(2, 64000\) after blocks of mono \(n,\): every block must",
+        ),
+        (
+            [np.zeros((2, 64000), np.float32), np.zeros(64000, np.float32)],
+            r"audio block 1: shape \(64000,\) after blocks of \(2, n\)",
+        ),
+    ],
+)
+def test_classify_stream_refuses_blocks_that_are_not_float_audio_of_one_layout(
+    classifier, blocks, match
+):
+    with pytest.raises(ParameterError, match=match):
+        classify_stream(blocks, classifier, hop_samples=32000)
+
+
+def test_a_stream_may_end_with_a_few_samples_of_many_channels(rng, classifier):
+    # GIVEN 8 channels in a window's block, a resampler's 5-sample tail, and empty blocks
+    window = classifier.config.window_samples
+    head = np.stack([noise(4.0, sr=16000, rng=rng) for _ in range(8)])
+    blocks = [np.zeros(0, np.float32), head, np.zeros((8, 0), np.float32), head[:, :5]]
+    # WHEN they are classified, THEN every sample counts
+    scores = classify_stream(blocks, classifier, hop_samples=32000)
+    assert scores.n_samples == window + 5 and scores.starts.tolist() == [0, 5]
+
+
 def test_file_object_and_name(rng, classifier):
     buffer = io.BytesIO()
     sf.write(buffer, alarm_in_noise(rng), SR, format="FLAC")
@@ -616,12 +765,16 @@ def test_at_a_4_s_hop_the_default_rule_follows_the_hop(tmp_path, rng, classifier
         ({"min_windows": 0}, "min_windows"),
         ({"merge_gap_s": -1.0}, "merge_gap_s"),
         ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": 2.5}, "batch_size must be an integer"),
+        ({"block_seconds": 0.0}, "block_seconds"),
         ({"min_pattern_groups": 0}, "min_pattern_groups"),
     ],
 )
 def test_bad_options_raise_before_reading(classifier, options, match):
     with pytest.raises(ParameterError, match=match):
         detect_file("never-read.wav", classifier, **options)
+    with pytest.raises(ParameterError, match=match):
+        detect_audio(np.zeros(5 * SR, np.float32), sr=SR, classifier=classifier, **options)
 
 
 # --- bad inputs: an error result naming the file and the reason ---------------------------
@@ -780,3 +933,43 @@ def test_inference_path_imports_no_heavy_libraries():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert output.stdout.strip() == "[]"
+
+
+def documented_parameters():
+    from sounddetect import audio, result
+    from sounddetect.classifiers import base
+
+    return [
+        audio.resample,
+        audio.iter_array_blocks,
+        audio.to_mono,
+        result.make_result,
+        result.error_result,
+        result.window_records,
+        base.check_images,
+        detect_audio,
+    ]
+
+
+@pytest.mark.parametrize("function", documented_parameters(), ids=lambda f: f.__qualname__)
+def test_public_functions_document_each_parameter(function):
+    doc = inspect.getdoc(function)
+    assert "\nParameters\n----------\n" in doc
+    described = doc.split("\nParameters\n----------\n", 1)[1].split("\n\n", 1)[0]
+    names = set(re.findall(r"^(\w+(?:, \w+)*)(?: :|$)", described, flags=re.MULTILINE))
+    documented = {name for group in names for name in group.split(", ")}
+    assert set(inspect.signature(function).parameters) <= documented
+
+
+@pytest.mark.parametrize(
+    ("member", "words"),
+    [
+        (WindowScores, "window_samples : int\n    Window length in samples"),
+        (WindowScores.starts_s, "seconds"),
+        (WindowScores.ends_s, "seconds"),
+        (spectrum.SpectrogramConfig.to_dict, "dict"),
+        (spectrum.SpectrogramConfig.to_json, "JSON"),
+    ],
+)
+def test_window_times_and_config_serialisation_are_documented(member, words):
+    assert words in (inspect.getdoc(member) or "")

@@ -545,21 +545,31 @@ def test_the_cli_runs_numpy_s_blas_on_one_thread_unless_told_otherwise(setting, 
     assert threads and set(threads) == {expected}
 
 
-def test_the_readme_python_example_gives_the_command_line_result(
-    tmp_path, rng, capsys, monkeypatch
-):
-    # GIVEN the README's "From Python" example, run where its paths hold the shipped model
-    # and an alarm in a kitchen
+def readme_python_examples() -> list[str]:
+    """The code blocks of the README's "From Python" section: the file's, the array's."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    example = readme.split("From Python,", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    section = readme.split("From Python,", 1)[1]
+    return [block.split("```", 1)[0] for block in section.split("```python\n")[1:3]]
+
+
+@pytest.fixture
+def readme_kitchen(tmp_path, rng, monkeypatch):
+    """A folder where the README's paths hold the shipped model and an alarm in a kitchen
+    (16-bit WAV); the path of the kitchen."""
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "default").symlink_to(
         Path(__file__).resolve().parents[2] / "models" / "default"
     )
     kitchen = noise(30.0, sr=SR, rng=rng, amplitude=0.02)
     kitchen[6 * SR : 26 * SR] += t3_alarm(20.0, sr=SR)
-    write_wav(tmp_path / "audio" / "examples" / "alarm_kitchen.wav", kitchen, SR)
     monkeypatch.chdir(tmp_path)
+    return write_wav(tmp_path / "audio" / "examples" / "alarm_kitchen.wav", kitchen, SR)
+
+
+def test_the_readme_python_example_gives_the_command_line_result(capsys, readme_kitchen):
+    # GIVEN the README's "From Python" example, run where its paths hold the shipped model
+    # and an alarm in a kitchen
+    example = readme_python_examples()[0]
     # WHEN it runs
     namespace: dict = {}
     exec(compile(example, "README.md", "exec"), namespace)
@@ -671,3 +681,24 @@ def test_results_that_cannot_be_written_are_one_line(recordings, tiny_model_dir)
     done = subprocess.run(argv, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1))
     assert done.returncode == 2
     assert "standard output is closed; results have nowhere to go" in done.stderr
+
+
+def test_the_readme_array_example_gives_the_file_s_result_and_every_warning(capsys, readme_kitchen):
+    # GIVEN the README's two "From Python" examples, the file's and the array's
+    for_file, for_array = readme_python_examples()
+    namespace: dict = {}
+    exec(compile(for_file, "README.md", "exec"), namespace)
+    from_file = namespace["result"]
+    capsys.readouterr()
+    # WHEN the array's runs on the kitchen's samples
+    exec(compile(for_array, "README.md", "exec"), namespace)
+    # THEN its result is the file's, under the microphone's name, without a warning
+    assert namespace["result"] == {**from_file, "file": "kitchen-mic"}
+    assert capsys.readouterr().out == ""
+    # AND once the microphone is muted, every call prints that it is silent
+    write_wav(readme_kitchen, np.zeros(30 * SR, np.float32), SR)
+    for _ in range(2):
+        exec(compile(for_array, "README.md", "exec"), namespace)
+    assert capsys.readouterr().out.splitlines() == 2 * [
+        "kitchen-mic: silent throughout (no sound at all): is the microphone muted or disconnected?"
+    ]

@@ -28,7 +28,7 @@ REKOGNITION_ARN = re.compile(
 
 @runtime_checkable
 class Classifier(Protocol):
-    """What :func:`sounddetect.detect.detect_file` needs from a backend.
+    """What :func:`sounddetect.detect.detect_file` and ``detect_audio`` need from a backend.
 
     A backend may also offer ``classify_with_sounding(images)``, returning the alarm
     probabilities and, per window, the probability that the alarm sounds in each of its
@@ -93,6 +93,17 @@ def is_rekognition_arn(text: str) -> bool:
 
 def check_images(images: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
     """Validate a batch of rendered images against ``config`` and return it.
+
+    Parameters
+    ----------
+    images : array-like [shape=(n, height, width) or (n, height, width, 3), dtype=uint8]
+        As :func:`sounddetect.spectrum.render_windows` returns them.
+    config : SpectrogramConfig
+        Gives the expected ``height``, ``width`` and colour channels.
+
+    Returns
+    -------
+    images : np.ndarray
 
     Raises
     ------
