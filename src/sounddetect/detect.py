@@ -545,8 +545,9 @@ def detect_audio(
     >>> classifier = OnnxClassifier.from_dir("models/default")  # doctest: +SKIP
     >>> t = np.arange(12 * 48000) / 48000
     >>> y = (0.3 * np.sin(2 * np.pi * 3100 * t)).astype(np.float32)
-    >>> detect_audio(y, sr=48000, classifier=classifier)["windows"][0]  # doctest: +SKIP
-    {'start': 0.0, 'end': 4.0, 'label': 'no_alarm', 'confidence': 0.99}
+    >>> result = detect_audio(y, sr=48000, classifier=classifier)  # doctest: +SKIP
+    >>> result["duration_s"], len(result["windows"])  # doctest: +SKIP
+    (12.0, 5)
     """
     options = _check_options(
         classifier,
