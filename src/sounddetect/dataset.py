@@ -27,6 +27,7 @@ Readers
     image_path
     spec_from_row
     check_source
+    source_folder
     rebuild_sample
 """
 
@@ -1153,6 +1154,33 @@ def check_source(path: Path, *, sha256: str | None, what: str = "source file") -
         raise AudioError(f"{path}: changed since the dataset was generated (sha256 differs)")
 
 
+def source_folder(target_path: str | os.PathLike, info: Mapping[str, Any]) -> Path:
+    """The folder that holds a dataset's source files now: where ``dataset.json`` (``info``)
+    recorded it (``source_root``), or, when that folder is gone, the same place relative to
+    the dataset folder (``source_root_relative``): a project folder moved or copied whole,
+    data and recordings together.
+
+    Raises
+    ------
+    AudioError
+        Neither folder exists (datasets made before 2026-12-02 record no relative place).
+    """
+    root = Path(info["source_root"])
+    relative = info.get("source_root_relative")
+    if not root.is_dir() and relative is not None:
+        root = Path(os.path.normpath(Path(target_path).resolve() / relative))
+    if not root.is_dir():
+        tried = " nor at ".join(dict.fromkeys([info["source_root"], str(root)]))
+        folders = " and ".join(
+            sorted({f"{entry['file'].split('/')[0]}/" for entry in info.get("sources", [])})
+        )
+        raise AudioError(
+            f"{target_path}: the source folder is not at {tried}; pass source_root=, the "
+            f"folder that now holds {folders}"
+        )
+    return root
+
+
 def rebuild_sample(
     target_path: str | os.PathLike,
     sample_id: str,
@@ -1194,20 +1222,7 @@ def rebuild_sample(
     sr = int(settings["sr"])
     spec = spec_from_row(rows[0], duration_s=settings["sample_duration"])
     names = (*spec.background_files, *filter(None, [spec.alarm_file]))
-    if source_root is not None:
-        root = Path(source_root)
-    else:
-        root = Path(info["source_root"])
-        relative = info.get("source_root_relative")  # datasets made before it lack it
-        if not root.is_dir() and relative is not None:
-            root = Path(os.path.normpath(Path(target_path).resolve() / relative))
-        if not root.is_dir():
-            tried = " nor at ".join(dict.fromkeys([info["source_root"], str(root)]))
-            folders = " and ".join(sorted({f"{name.split('/')[0]}/" for name in names}))
-            raise AudioError(
-                f"{target_path}: the source folder is not at {tried}; pass source_root=, "
-                f"the folder that now holds {folders}"
-            )
+    root = Path(source_root) if source_root is not None else source_folder(target_path, info)
     recorded = {entry["file"]: entry["sha256"] for entry in info["sources"]}
     audio = {}
     for name in names:

@@ -507,8 +507,8 @@ def recording_outcomes(
     model_dir : str or Path
         Folder with ``model.onnx`` and ``model.json``.
     target_path : str or Path
-        The generator's output folder; its sources must still be where it read them, as
-        they were.
+        The generator's output folder; its sources must still be as they were, where it
+        read them or moved together with it (:func:`~sounddetect.dataset.source_folder`).
     split : str
     threads : int
         onnxruntime threads.
@@ -523,9 +523,13 @@ def recording_outcomes(
         sha256 differs; logged).
     """
     info = dataset.read_dataset_info(target_path)
-    root = Path(info.get("source_root", ""))
     clips = _split_sources(info, split=split)
     if not any(clips.values()):
+        return None
+    try:
+        root = dataset.source_folder(target_path, info)
+    except AudioError as exc:
+        logger.warning("%s; recordings not scored", exc)
         return None
     # Outcomes of other audio would pass for the split's: with one clip gone or changed, none
     # are scored (the window metrics come from the images and stand).

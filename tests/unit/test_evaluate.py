@@ -398,6 +398,19 @@ def test_recordings_name_misses_false_alarms_and_unreadable_clips(tiny_model_dir
     assert [line.split(": ")[0] for line in recordings["failed"]] == ["alarms/tone_1.wav"]
 
 
+def test_recordings_are_scored_after_the_project_moved(tiny_model_dir, corpus_dataset, tmp_path):
+    # GIVEN the dataset and its recordings moved together (a project folder renamed)
+    corpus, data = corpus_dataset
+    before = recording_outcomes(tiny_model_dir, data)
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    corpus.rename(moved / corpus.name)
+    data.rename(moved / data.name)
+    # THEN the recordings are found next to the dataset, and score as before
+    assert recording_outcomes(tiny_model_dir, moved / data.name) == before
+    assert before["alarm_clips"] == 2
+
+
 def test_recordings_are_skipped_with_a_warning_when_a_source_is_gone(
     tiny_model_dir, corpus_dataset, caplog
 ):
