@@ -409,7 +409,10 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     codec = _unsupported_codec(head) or _codec_by_suffix(source)
     tools = find_ffmpeg() if codec and isinstance(source, str | os.PathLike) else None
     if tools is None:
-        reason = _open_failure(codec, failure, notes)
+        # ffmpeg reads named files only: a file object of its codecs is refused even with it
+        from_path = isinstance(source, str | os.PathLike)
+        remedy = "install ffmpeg" if from_path else "pass its path for ffmpeg to decode"
+        reason = _open_failure(codec, failure, notes, remedy=remedy)
         if not codec and head.startswith(b"ID3") and not _has_mp3_frames(source):
             # where libsndfile says "File does not exist or is not a regular file"
             reason = "not readable audio (an ID3 tag without MP3 audio after it)"
@@ -1119,10 +1122,12 @@ def _read_head(source: AudioSource, *, name: str, size: int = 4096) -> bytes:
     return head
 
 
-def _open_failure(codec: str | None, exc: Exception, notes: Sequence[str]) -> str:
+def _open_failure(
+    codec: str | None, exc: Exception, notes: Sequence[str], *, remedy: str = "install ffmpeg"
+) -> str:
     """Why a file could not be opened, in words a user can act on."""
     if codec:
-        return f"unsupported codec: {codec}; convert it to WAV, FLAC, OGG or MP3, or install ffmpeg"
+        return f"unsupported codec: {codec}; convert it to WAV, FLAC, OGG or MP3, or {remedy}"
     return f"not readable audio ({_reason(exc, notes)})"
 
 

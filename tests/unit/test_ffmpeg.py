@@ -378,6 +378,17 @@ def test_without_ffmpeg_the_codec_is_named(tmp_path, without_ffmpeg, stereo):
         load_audio(path)
 
 
+def test_an_open_m4a_file_is_told_to_pass_its_path(tmp_path, with_ffmpeg, stereo):
+    # ffmpeg decodes named files only: "install ffmpeg" had been the advice with it installed
+    path = encode_with_ffmpeg(tmp_path / "memo.m4a", stereo, SR, *AAC)
+    with (
+        open(path, "rb") as opened,
+        pytest.raises(AudioError, match=r"or pass its path for ffmpeg to decode$"),
+    ):
+        load_audio(opened)
+    assert load_audio(path)[0].size > 0
+
+
 def test_without_ffmpeg_wavpack_is_named(tmp_path, without_ffmpeg):
     path = encode_with_ffmpeg(tmp_path / "archive", tone(3.0, sr=16000), 16000, "-f", "wv")
     with pytest.raises(AudioError, match=r"archive: unsupported codec: WavPack; convert"):
