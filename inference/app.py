@@ -16,12 +16,10 @@ from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sounddetect.exceptions import SoundDetectError
+from sounddetect.exceptions import AlertNotSentError, FailedRecordsError, SoundDetectError
 from sounddetect.lambda_config import make_classifier, read_settings
 from sounddetect.result import error_result
 from sounddetect.s3_detect import (
-    AlertNotSentError,
-    FailedRecordsError,
     RecordOutcome,
     S3Upload,
     process_upload,

@@ -3,7 +3,6 @@
     S3Upload          -- one uploaded object of an S3 event record
     process_upload    -- refuse, download, detect, alert and store one upload, idempotently
     RecordOutcome     -- what happened to one upload, for the handler's logs and metrics
-    FailedRecordsError -- raised after a batch in which some uploads must be retried
     result_key        -- uploads/<path> -> results/<path>.json
     download_upload   -- stream an object to a local file, refusing more than a size limit
     alert_message     -- SNS subject and text for a result with alarms
@@ -41,8 +40,8 @@ from sounddetect.audio import AUDIO_SUFFIXES, FFMPEG_AUDIO_SUFFIXES
 from sounddetect.classifiers.base import Classifier
 from sounddetect.detect import detect_file
 from sounddetect.exceptions import (
+    AlertNotSentError,
     AudioError,
-    SoundDetectError,
     SoundDetectWarning,
     TransientError,
 )
@@ -81,28 +80,6 @@ ALERT_MAX_EVENTS = 100
 #: Seconds of an invocation's time kept for storing a result and sending its alert: a
 #: recording that would leave less is refused with a result rather than timed out.
 RESULT_MARGIN_S = 20.0
-
-
-class AlertNotSentError(SoundDetectError):
-    """An alarm was detected but SNS refused or failed its alert.
-
-    Nothing is stored, so Lambda's retry detects and alerts again (and the failed-events
-    queue keeps the event); ``result`` carries the detection, so the alarm is at least in
-    the log whatever the alert's fate.
-    """
-
-    def __init__(self, result: dict[str, Any], cause: BaseException) -> None:
-        super().__init__(f"{result['file']}: alarm detected, but its alert was not sent ({cause})")
-        self.result = result
-
-
-class FailedRecordsError(SoundDetectError):
-    """Some records of an event failed in a way a retry (or a fixed configuration) may cure.
-
-    The handler raises it after every record was handled, so Lambda retries the event and,
-    after ``MaximumRetryAttempts``, hands it to the on-failure destination. Records already
-    stored are recognised on the retry (same ETag) and not redone.
-    """
 
 
 @dataclass(frozen=True)

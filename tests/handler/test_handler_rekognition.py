@@ -11,8 +11,7 @@ from lambda_helpers import MODEL_ARN, emitted_metrics, event_for, handler_enviro
 
 from sounddetect import spectrum, windows
 from sounddetect.audio import load_audio
-from sounddetect.exceptions import ParameterError
-from sounddetect.s3_detect import FailedRecordsError
+from sounddetect.exceptions import FailedRecordsError, ParameterError
 from sounddetect.spectrum import SpectrogramConfig
 
 SR = 16000
