@@ -388,8 +388,10 @@ def detect_file(
         The result object of DESIGN.md (keys :data:`sounddetect.result.RESULT_KEYS`).
         Input, model and service failures (any :class:`SoundDetectError`) do not raise:
         they come back with ``alarm`` null and ``error`` = ``{"type", "message"}``, the
-        message naming the file and the reason; see
-        :func:`sounddetect.result.is_transient` for the ones worth retrying.
+        message naming the file and the reason.
+        :func:`sounddetect.result.is_permanent` tells the input errors that no retry can
+        fix (what the Lambda stores) from the rest, and
+        :func:`sounddetect.result.is_transient` the failures that may pass by themselves.
 
     Raises
     ------

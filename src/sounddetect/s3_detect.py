@@ -9,12 +9,13 @@
     result_for_log    -- the result object, trimmed to fit one CloudWatch log event
 
 Errors follow DESIGN.md. A permanent input error (a folder marker, a key that is not audio,
-an object too large, deleted, not decodable or too short) becomes a result object with
-``error`` set: it is stored (except for keys that are not files under the upload prefix)
-and never retried. Anything else (a model not running, throttling, a network fault, a
-wrong ARN or permission) leaves no result behind and is reported as ``failed``, so the
-handler can raise after the other records and Lambda's retries and the on-failure
-destination keep the event.
+an object too large, deleted, not decodable or too short:
+:func:`sounddetect.result.is_permanent`) becomes a result object with ``error`` set: it
+is stored (except for keys that are not files under the upload prefix) and never
+retried. Anything else (a model not running, throttling, a network fault, a wrong ARN or
+permission) leaves no result behind and is reported as ``failed``, so the handler can
+raise after the other records and Lambda's retries and the on-failure destination keep
+the event.
 
 Idempotency: a stored result carries the upload's ETag and version id in its S3 metadata.
 A repeated delivery of the same event finds it, returns the stored object unchanged and
@@ -47,7 +48,7 @@ from sounddetect.exceptions import (
 )
 from sounddetect.ffmpeg import find_ffmpeg
 from sounddetect.lambda_config import LambdaSettings
-from sounddetect.result import error_result, to_json
+from sounddetect.result import error_result, is_permanent, to_json
 
 #: S3 error codes a retry may fix.
 TRANSIENT_S3_CODES = {
@@ -309,7 +310,7 @@ def process_upload(
                 )
             caught.extend(recorded)
 
-    if result["error"] is not None and result["error"]["type"] != "AudioError":
+    if result["error"] is not None and not is_permanent(result):
         return outcome(result, "failed")
 
     alert_id = None
