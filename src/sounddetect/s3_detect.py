@@ -79,7 +79,7 @@ SUBJECT_MAX_CHARS = 99
 #: machine can hold thousands, and SNS refuses a message over 256 KB on every retry.
 ALERT_MAX_EVENTS = 100
 #: Seconds of an invocation's time kept for storing a result and sending its alert: a
-#: recording that would leave less is refused with a result rather than timed out.
+#: recording that would leave less is refused rather than timed out.
 RESULT_MARGIN_S = 20.0
 
 
@@ -219,6 +219,7 @@ def process_upload(
     sns: Any = None,
     work_dir: str | os.PathLike | None = None,
     time_left_s: float | None = None,
+    invocation_s: float | None = None,
 ) -> RecordOutcome:
     """Run detection on one uploaded recording, store the result and alert on alarms.
 
@@ -235,11 +236,16 @@ def process_upload(
         afterwards); default the system's temporary directory (``/tmp`` on Lambda).
     time_left_s : float or None
         The invocation's time left (the Lambda context's remaining time). A recording that
-        would not be classified with :data:`RESULT_MARGIN_S` of it to spare is refused,
-        saying how long a recording may be: with a local model as an error result, not
-        retried (a timed-out invocation would store nothing, and be retried to time out
-        again); with Rekognition, whose pace may be throttling's, as a failure for Lambda
-        to retry. None: no limit.
+        would not be classified with :data:`RESULT_MARGIN_S` of it to spare is refused
+        (:func:`sounddetect.detect.detect_file`'s ``deadline``), where a timed-out
+        invocation would store nothing. If even a whole invocation (``invocation_s``)
+        would not do with a local model, the refusal is an error result that says how long
+        a recording may be, not retried; otherwise, and always with Rekognition, whose
+        pace may be throttling's, it is a failure for Lambda to retry. None: no limit.
+    invocation_s : float or None
+        A whole invocation's time, what a retry of the event has for it: the remaining
+        time when the invocation began (the function's timeout). None: ``time_left_s``
+        (the upload is the invocation's first).
 
     Returns
     -------
@@ -294,6 +300,10 @@ def process_upload(
         except AudioError as exc:
             result = error_result(name, exc, classifier=described)
         else:
+            retry_s = None
+            if deadline is not None and invocation_s is not None:
+                # A retry has the whole invocation, less the time spent before detection.
+                retry_s = invocation_s - RESULT_MARGIN_S - (time.monotonic() - started)
             with warnings.catch_warnings(record=True) as recorded:
                 warnings.simplefilter("always", SoundDetectWarning)
                 result = detect_file(
@@ -307,6 +317,7 @@ def process_upload(
                     min_pattern_groups=max(settings.pattern_groups, 1),
                     name=name,
                     deadline=deadline,
+                    retry_s=retry_s,
                 )
             caught.extend(recorded)
 
