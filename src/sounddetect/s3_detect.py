@@ -32,7 +32,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -146,6 +146,10 @@ class S3Upload:
         )
 
 
+#: What :func:`process_upload` did with an upload (:attr:`RecordOutcome.status`).
+RecordStatus = Literal["processed", "duplicate", "rejected", "failed", "superseded"]
+
+
 @dataclass(frozen=True)
 class RecordOutcome:
     """What :func:`process_upload` did with one upload.
@@ -154,10 +158,12 @@ class RecordOutcome:
     ----------
     result : dict
         The result object (DESIGN.md); on failure ``error`` is set.
-    status : {"processed", "duplicate", "rejected", "failed"}
+    status : {"processed", "duplicate", "rejected", "failed", "superseded"}
         ``processed``: detection ran (or the input was refused permanently) and the result
         was stored. ``duplicate``: a result for the same ETag was already stored; nothing
-        was redone. ``rejected``: not a file under the upload prefix (a folder marker);
+        was redone. ``rejected``: not a file under the upload prefix (a folder marker), or
+        a permanent input error of a version of the key that a newer upload, whose result
+        is stored, has replaced (an event naming a version the bucket no longer holds);
         nothing stored. ``failed``: a retry or a configuration fix may help; nothing stored.
         ``superseded``: detection ran (and alerted) on a version of the key that a newer
         upload, whose result is stored, has replaced; its result was not stored over that.
@@ -173,7 +179,7 @@ class RecordOutcome:
     """
 
     result: dict[str, Any]
-    status: str
+    status: RecordStatus
     result_uri: str | None = None
     alert_id: str | None = None
     seconds: float = 0.0
@@ -336,7 +342,10 @@ def process_upload(
         alert_id = response["MessageId"]
     if upload.version_id and _newer_result_stored(s3, upload, stored_key):
         # A late delivery (a retry) of an upload replaced since: its result must not take
-        # the place of the newer one's. Its alert went out; the log keeps its result.
+        # the place of the newer one's. Its alert went out; the log keeps its result. An
+        # input error (most often its version deleted since) is no detection to keep.
+        if result["error"] is not None:
+            return outcome(result, "rejected")
         return outcome(result, "superseded", alert_id=alert_id)
     _call(
         s3.put_object,
