@@ -32,8 +32,8 @@ metrics = Metrics()
 try:
     SETTINGS = read_settings()
     CLASSIFIER = make_classifier(SETTINGS)
-except SoundDetectError:
-    logger.exception("configuration error: the function cannot start")
+except SoundDetectError as exc:
+    logger.exception(f"configuration error: {exc}")
     raise
 S3 = boto3.client("s3")
 SNS = boto3.client("sns") if SETTINGS.topic_arn else None
