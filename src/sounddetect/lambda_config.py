@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sounddetect.classifiers.base import REKOGNITION_ARN, Classifier
+from sounddetect.classifiers.base import PLACEHOLDER_ARN, Classifier, check_model_arn
 from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import ModelError, ParameterError
 from sounddetect.patterns import DEFAULT_MIN_GROUPS
@@ -28,8 +28,6 @@ from sounddetect.spectrum import SpectrogramConfig
 
 #: Backends the ``Classifier`` SAM parameter accepts.
 BACKENDS = ("rekognition", "onnx")
-#: The ``ModelArn`` default in template.yaml, meaning "not configured yet".
-PLACEHOLDER_ARN = "CHANGE_ME"
 
 #: An SNS topic ARN, in any partition.
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
@@ -155,7 +153,13 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
         )
     model_arn = env.get("MODEL_ARN", defaults.model_arn).strip()
     if classifier == "rekognition":
-        check_model_arn(model_arn)
+        try:
+            check_model_arn(model_arn)
+        except ParameterError as exc:
+            raise ParameterError(
+                "MODEL_ARN (SAM parameter ModelArn: `sam deploy --guided`, or samconfig.toml): "
+                f"{exc}"
+            ) from None
 
     min_confidence = _number(env, "MIN_CONFIDENCE", defaults.min_confidence)
     if not 0.0 < min_confidence <= 100.0:
@@ -331,32 +335,6 @@ def _check_hop(hop_s: float | None, config: SpectrogramConfig) -> None:
         raise ParameterError(
             f"WINDOW_HOP={hop_s} s (SAM parameter WindowHop) is shorter than one "
             f"sample at {config.sr} Hz"
-        )
-
-
-def check_model_arn(arn: str) -> None:
-    """Raise :class:`ParameterError` unless ``arn`` is a Rekognition project version ARN.
-
-    The message tells the placeholder, a project ARN (a common mix-up) and anything else
-    apart, and says where the ARN goes.
-    """
-    where = "(SAM parameter ModelArn: `sam deploy --guided`, or samconfig.toml)"
-    if not arn or arn == PLACEHOLDER_ARN:
-        raise ParameterError(
-            f"MODEL_ARN is {arn or 'empty'!r} {where}: set it to your Rekognition Custom "
-            "Labels model version ARN, arn:aws:rekognition:REGION:ACCOUNT:project/NAME/"
-            "version/VERSION/TIMESTAMP"
-        )
-    if REKOGNITION_ARN.match(arn) is None:
-        hint = (
-            " (that is a project ARN: DetectCustomLabels needs the ARN of a model version, "
-            "with /version/ in it)"
-            if ":project/" in arn and "/version/" not in arn
-            else ""
-        )
-        raise ParameterError(
-            f"MODEL_ARN={arn!r} {where} is not a Rekognition project version ARN "
-            f"(arn:aws:rekognition:REGION:ACCOUNT:project/NAME/version/VERSION/TIMESTAMP){hint}"
         )
 
 

@@ -172,7 +172,7 @@ def test_model_not_running_then_started_processes_on_retry(aws, app, recording, 
 @pytest.mark.parametrize(
     ("arn", "match"),
     [
-        ("CHANGE_ME", "MODEL_ARN is 'CHANGE_ME' .*ModelArn"),
+        ("CHANGE_ME", r"^MODEL_ARN \(SAM parameter ModelArn.*ARN is 'CHANGE_ME'"),
         ("arn:aws:rekognition:us-east-1:123456789012:project/smoke/1690000000000", "project ARN"),
         ("not-an-arn", "not a Rekognition project version ARN"),
     ],
@@ -187,9 +187,8 @@ def test_cold_start_configuration_error_is_logged(aws, load_app, caplog):
         load_app(handler_environment(aws, MODEL_ARN="CHANGE_ME"))
     # one line naming the variable and the reason, not only the traceback
     (record,) = [r for r in caplog.records if r.levelname == "ERROR"]
-    assert record.getMessage().startswith(
-        "configuration error: MODEL_ARN is 'CHANGE_ME' (SAM parameter ModelArn"
-    )
+    assert record.getMessage().startswith("configuration error: MODEL_ARN (SAM parameter ModelArn")
+    assert "ARN is 'CHANGE_ME': set it to your project version ARN" in record.getMessage()
 
 
 def test_spectrogram_config_reaches_the_renderer(aws, load_app):

@@ -52,7 +52,10 @@ def test_values_are_read():
     ("env", "match"),
     [
         ({"CLASSIFIER": "sagemaker"}, "CLASSIFIER='sagemaker' .*choose one of rekognition, onnx"),
-        ({"MODEL_ARN": ""}, "MODEL_ARN is 'empty'"),
+        (
+            {"MODEL_ARN": ""},
+            r"^MODEL_ARN \(SAM parameter ModelArn: .*\): Rekognition model ARN is ''",
+        ),
         ({"MIN_CONFIDENCE": "0"}, r"MIN_CONFIDENCE=0.0 .* must be in \(0, 100\]"),
         ({"MIN_CONFIDENCE": "high"}, "MIN_CONFIDENCE='high' .*MinConfidence.* is not a number"),
         ({"WINDOW_HOP": "nan"}, "not a finite number"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from sounddetect.classifiers.base import LABELS, Classifier, is_rekognition_arn
+from sounddetect.classifiers.base import LABELS, PLACEHOLDER_ARN, Classifier, check_model_arn
 
 if TYPE_CHECKING:
     from sounddetect.classifiers.onnx import OnnxClassifier
@@ -26,7 +26,6 @@ __all__ = [
     "Classifier",
     "OnnxClassifier",
     "RekognitionClassifier",
-    "is_rekognition_arn",
     "load_classifier",
 ]
 
@@ -74,8 +73,8 @@ def load_classifier(
     """
     from sounddetect.exceptions import ParameterError
 
-    if model.startswith("arn:") or model == "CHANGE_ME":
-        from sounddetect.classifiers.rekognition import RekognitionClassifier, check_model_arn
+    if model.startswith("arn:") or model == PLACEHOLDER_ARN:
+        from sounddetect.classifiers.rekognition import RekognitionClassifier
 
         check_model_arn(model)
         if config is None:
