@@ -21,11 +21,13 @@ LABELS = ("no_alarm", "alarm")
 
 #: The model ARN before one is configured: template.yaml's ``ModelArn`` default.
 PLACEHOLDER_ARN = "CHANGE_ME"
-#: A Rekognition Custom Labels project version ARN.
+#: A Rekognition Custom Labels project version ARN, matched whole
+#: (:func:`check_model_arn`). template.yaml's ``ModelArn`` ``AllowedPattern`` is the same
+#: rule, so a deploy refuses what the function would refuse at its cold start.
 REKOGNITION_ARN = re.compile(
-    r"^arn:aws[a-z-]*:rekognition:(?P<region>[a-z]{2}(-[a-z]+)+-\d):(?P<account>\d{12}):"
-    r"project/(?P<project>[A-Za-z0-9_.\-]{1,255})/version/(?P<version>[A-Za-z0-9_.\-]{1,255})"
-    r"/(?P<created>\d{13})$"
+    r"arn:aws[a-z-]*:rekognition:(?P<region>[a-z]{2}(-[a-z]+)+-[0-9]):(?P<account>[0-9]{12}):"
+    r"project/(?P<project>[A-Za-z0-9_.-]{1,255})/version/(?P<version>[A-Za-z0-9_.-]{1,255})"
+    r"/(?P<created>[0-9]{13})"
 )
 
 
@@ -111,7 +113,7 @@ def check_model_arn(model_arn: str) -> re.Match:
             f"Rekognition model ARN is {model_arn!r}: set it to your project version ARN "
             "(arn:aws:rekognition:REGION:ACCOUNT:project/NAME/version/VERSION/TIMESTAMP)"
         )
-    match = REKOGNITION_ARN.match(model_arn)
+    match = REKOGNITION_ARN.fullmatch(model_arn)
     if match is None:
         hint = (
             " (that is a project ARN: DetectCustomLabels needs the ARN of a model version, "
