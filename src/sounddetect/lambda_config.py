@@ -245,15 +245,12 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     )
 
 
-def make_classifier(settings: LambdaSettings, *, rekognition_client: Any = None) -> Classifier:
+def make_classifier(settings: LambdaSettings) -> Classifier:
     """The classifier the settings describe.
 
     Parameters
     ----------
     settings : LambdaSettings
-    rekognition_client : botocore client or None
-        The ``rekognition`` client to use (the handler's, or a stubbed one in tests);
-        default one for the ARN's region.
 
     Returns
     -------
@@ -281,7 +278,6 @@ def make_classifier(settings: LambdaSettings, *, rekognition_client: Any = None)
                 # Every label is asked for (MinConfidence 0), so a window's probability is
                 # the model's even where neither label reaches the threshold.
                 threshold=settings.min_confidence / 100.0,
-                client=rekognition_client,
                 max_workers=settings.rekognition_max_workers,
             ),
         )

@@ -26,7 +26,6 @@ between the two repeats the alert rather than losing it (alerts are at least onc
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
 import warnings
@@ -223,7 +222,6 @@ def process_upload(
     settings: LambdaSettings,
     s3: Any,
     sns: Any = None,
-    work_dir: str | os.PathLike | None = None,
     time_left_s: float | None = None,
     invocation_s: float | None = None,
 ) -> RecordOutcome:
@@ -237,9 +235,6 @@ def process_upload(
         Prefixes, window hop, minimum event length, size limit, topic.
     s3, sns : botocore clients
         ``sns`` may be ``None`` when ``settings.topic_arn`` is.
-    work_dir : path-like or None
-        Where the upload is downloaded (a private temporary folder inside it, removed
-        afterwards); default the system's temporary directory (``/tmp`` on Lambda).
     time_left_s : float or None
         The invocation's time left (the Lambda context's remaining time). A recording that
         would not be classified with :data:`RESULT_MARGIN_S` of it to spare is refused
@@ -296,7 +291,8 @@ def process_upload(
     if stored is not None:
         return outcome(stored, "duplicate", result_uri=result_uri)
 
-    with tempfile.TemporaryDirectory(prefix="sounddetect-", dir=work_dir) as tmp:
+    # A private folder of the temporary directory (/tmp on Lambda), removed afterwards.
+    with tempfile.TemporaryDirectory(prefix="sounddetect-") as tmp:
         suffix = PurePosixPath(upload.key).suffix.lower()
         try:
             check_audio_key(upload.key)
@@ -484,7 +480,7 @@ def _clock(seconds: float, *, hours: bool) -> str:
     return f"{minutes}:{text}"
 
 
-def result_for_log(result: dict[str, Any], *, max_chars: int = LOG_RESULT_MAX_CHARS) -> dict:
+def result_for_log(result: dict[str, Any]) -> dict:
     """The result object with its ``windows`` list last, or without it if the whole would
     not fit one log event (a recording of several hours); ``windows_omitted`` then says how
     many were left out. The stored result always has them all.
@@ -494,7 +490,7 @@ def result_for_log(result: dict[str, Any], *, max_chars: int = LOG_RESULT_MAX_CH
     ``classifier`` would not be found by a query.
     """
     summary = {key: value for key, value in result.items() if key != "windows"}
-    if len(to_json(result)) <= max_chars:
+    if len(to_json(result)) <= LOG_RESULT_MAX_CHARS:
         return {**summary, "windows": result["windows"]}
     return {**summary, "windows": [], "windows_omitted": len(result["windows"])}
 
