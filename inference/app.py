@@ -16,12 +16,10 @@ from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sounddetect.exceptions import SoundDetectError
+from sounddetect.exceptions import AlertNotSentError, FailedRecordsError, SoundDetectError
 from sounddetect.lambda_config import make_classifier, read_settings
 from sounddetect.result import error_result
 from sounddetect.s3_detect import (
-    AlertNotSentError,
-    FailedRecordsError,
     RecordOutcome,
     S3Upload,
     process_upload,
@@ -34,8 +32,8 @@ metrics = Metrics()
 try:
     SETTINGS = read_settings()
     CLASSIFIER = make_classifier(SETTINGS)
-except SoundDetectError:
-    logger.exception("configuration error: the function cannot start")
+except SoundDetectError as exc:
+    logger.exception(f"configuration error: {exc}")
     raise
 S3 = boto3.client("s3")
 SNS = boto3.client("sns") if SETTINGS.topic_arn else None
@@ -64,7 +62,11 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict:
         )
         metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
         return {"results": []}
-    outcomes = [handle_record(record, context) for record in event.records]
+    # What a retry of the event has for each record: the whole of an invocation's time.
+    invocation_s = context.get_remaining_time_in_millis() / 1000
+    outcomes = [
+        handle_record(record, context, invocation_s=invocation_s) for record in event.records
+    ]
     failed = [outcome.result["error"]["message"] for outcome in outcomes if outcome.retry]
     if failed:
         raise FailedRecordsError(
@@ -79,10 +81,13 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict:
     }
 
 
-def handle_record(record: S3EventRecord, context: LambdaContext) -> RecordOutcome:
+def handle_record(
+    record: S3EventRecord, context: LambdaContext, *, invocation_s: float
+) -> RecordOutcome:
     """Process one record; failures are logged and returned, never raised, so the other
-    records of the event still run. A recording that would outlast the invocation gets an
-    error result instead (``time_left_s``)."""
+    records of the event still run. A recording that would outlast the invocation is
+    refused: a failure, for the retry's fresh invocation, unless even a whole invocation of
+    ``invocation_s`` would not do (then an error result)."""
     try:
         upload = S3Upload.from_record(record.raw_event)
     except SoundDetectError as exc:  # not retried: no retry gives the record a key
@@ -98,6 +103,7 @@ def handle_record(record: S3EventRecord, context: LambdaContext) -> RecordOutcom
             s3=S3,
             sns=SNS,
             time_left_s=context.get_remaining_time_in_millis() / 1000,
+            invocation_s=invocation_s,
         )
     except AlertNotSentError as exc:  # the alarm reaches the log even so
         log_alarm_events(exc.result, note=" (its alert was not sent)")

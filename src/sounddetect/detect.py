@@ -310,6 +310,7 @@ def detect_file(
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
     name: str | None = None,
     deadline: float | None = None,
+    retry_s: float | None = None,
 ) -> dict[str, Any]:
     """Find alarm events in one audio file.
 
@@ -377,10 +378,16 @@ def detect_file(
     deadline : float or None
         A :func:`time.monotonic` time by which the recording must be classified (the
         Lambda's timeout less the time to store the result). A recording that will not be
-        done by then (:func:`pace_refusal`), or is not, is refused with an AudioError
-        that says how long a recording can be: a result, where a timed-out invocation
-        would store none. With a ``remote`` classifier (a service, whose pace may be
-        throttling's) it is a TransientError, worth a retry. None: no limit.
+        done by then (:func:`pace_refusal`), or is not, is refused. When an attempt with
+        the whole of ``retry_s`` would be refused too, that is an AudioError that says how
+        long a recording can be: a result, where a timed-out invocation would store none.
+        Otherwise, and always with a ``remote`` classifier (a service, whose pace may be
+        throttling's), it is a TransientError, worth a retry. None: no limit.
+    retry_s : float or None
+        Seconds a fresh attempt at the recording would have until its deadline, when that
+        is more than this call has until ``deadline``: in a Lambda invocation the records
+        before this one spent part of its time, and a retry has the whole. None: no attempt
+        has more than this one.
 
     Returns
     -------
@@ -388,8 +395,10 @@ def detect_file(
         The result object of DESIGN.md (keys :data:`sounddetect.result.RESULT_KEYS`).
         Input, model and service failures (any :class:`SoundDetectError`) do not raise:
         they come back with ``alarm`` null and ``error`` = ``{"type", "message"}``, the
-        message naming the file and the reason; see
-        :func:`sounddetect.result.is_transient` for the ones worth retrying.
+        message naming the file and the reason.
+        :func:`sounddetect.result.is_permanent` tells the input errors that no retry can
+        fix (what the Lambda stores) from the rest, and
+        :func:`sounddetect.result.is_transient` the failures that may pass by themselves.
 
     Raises
     ------
@@ -462,7 +471,14 @@ def detect_file(
         info=info,
     )
     return _detect(
-        blocks, classifier, options, sr=info.sr, total_s=info.duration, name=name, deadline=deadline
+        blocks,
+        classifier,
+        options,
+        sr=info.sr,
+        total_s=info.duration,
+        name=name,
+        deadline=deadline,
+        retry_s=retry_s,
     )
 
 
@@ -482,6 +498,7 @@ def detect_audio(
     batch_size: int = DEFAULT_BATCH_SIZE,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
     deadline: float | None = None,
+    retry_s: float | None = None,
 ) -> dict[str, Any]:
     """Find alarm events in audio samples held in an array, such as a microphone's buffer.
 
@@ -509,7 +526,7 @@ def detect_audio(
         microphone's name.
     hop_s, threshold, min_event_s, min_windows, merge_gap_s
         As :func:`detect_file`.
-    beep_patterns, min_pattern_groups, batch_size, deadline
+    beep_patterns, min_pattern_groups, batch_size, deadline, retry_s
         As :func:`detect_file`.
     block_seconds : float > 0
         Resampling block (s) of ``y``: memory beyond ``y`` is bounded by it and
@@ -565,7 +582,14 @@ def detect_audio(
         y, orig_sr=sr, target_sr=classifier.config.sr, block_seconds=block_seconds, name=name
     )
     return _detect(
-        blocks, classifier, options, sr=sr, total_s=y.shape[-1] / sr, name=name, deadline=deadline
+        blocks,
+        classifier,
+        options,
+        sr=sr,
+        total_s=y.shape[-1] / sr,
+        name=name,
+        deadline=deadline,
+        retry_s=retry_s,
     )
 
 
@@ -665,6 +689,7 @@ def _detect(
     total_s: float,
     name: str,
     deadline: float | None,
+    retry_s: float | None,
 ) -> dict[str, Any]:
     """The result of :func:`detect_file` and :func:`detect_audio` for the audio in
     ``blocks``, at ``classifier.config.sr``, of a recording at ``sr`` Hz of ``total_s``
@@ -680,9 +705,13 @@ def _detect(
         )
     try:
         if deadline is not None:
-            out_of_time = TransientError if getattr(classifier, "remote", False) else AudioError
             blocks = _Deadline(
-                deadline, total_s=total_s, sr=config.sr, name=name, error=out_of_time
+                deadline,
+                retry_s=retry_s,
+                total_s=total_s,
+                sr=config.sr,
+                name=name,
+                remote=getattr(classifier, "remote", False),
             ).observe(blocks)
         peak = _Peak()
         blocks = peak.observe(blocks)
@@ -762,7 +791,14 @@ def _detect(
     )
 
 
-def pace_refusal(*, done_s: float, total_s: float, elapsed_s: float, left_s: float) -> str | None:
+def pace_refusal(
+    *,
+    done_s: float,
+    total_s: float,
+    elapsed_s: float,
+    left_s: float,
+    retry_s: float | None = None,
+) -> str | None:
     """Why a recording being classified will not be done by its deadline, or None.
 
     It will not once the time is up, or once a tenth of it is done and, at the pace so
@@ -777,11 +813,15 @@ def pace_refusal(*, done_s: float, total_s: float, elapsed_s: float, left_s: flo
         end of the time refuses it).
     elapsed_s, left_s : float
         Seconds spent on the recording so far, and left until the deadline.
+    retry_s : float or None
+        Seconds a fresh attempt would have from its start until its deadline, when more
+        than ``elapsed_s + left_s`` (:func:`detect_file`); None: the same.
 
     Returns
     -------
     str or None
-        The reason, naming the length of recording that would fit at this pace.
+        The reason. Unless the recording would fit it, it names the length of recording
+        that the whole time of an attempt (``retry_s``) would fit at this pace.
     """
     pace = done_s / elapsed_s if done_s > 0 and elapsed_s > 0 else 0.0  # audio s per s
     if left_s > 0:
@@ -796,12 +836,17 @@ def pace_refusal(*, done_s: float, total_s: float, elapsed_s: float, left_s: flo
     if not pace:
         return "not analysed: the time left ran out before it began"
     of_total = f" of {_duration(total_s)}" if total_s else ""
-    # What the whole time would classify at this pace, less a fifth for a slower stretch.
-    part_s = 0.8 * pace * (elapsed_s + max(left_s, 0.0))
-    return (
+    reason = (
         f"too long to analyse in the time left: {_duration(done_s)}{of_total} done in "
-        f"{elapsed_s:.0f} s, {outlook}; split it into recordings of at most {_duration(part_s)}"
+        f"{elapsed_s:.0f} s, {outlook}"
     )
+    # What an attempt's whole time would classify at this pace, less a fifth for a slower
+    # stretch: no advice to split a recording that a retry's whole time may well take.
+    whole_s = elapsed_s + max(left_s, 0.0) if retry_s is None else retry_s
+    part_s = 0.8 * pace * whole_s
+    if total_s and part_s >= total_s:
+        return reason
+    return f"{reason}; split it into recordings of at most {_duration(part_s)}"
 
 
 def _duration(seconds: float) -> str:
@@ -813,28 +858,45 @@ def _duration(seconds: float) -> str:
 
 
 class _Deadline:
-    """Passes audio blocks on while :func:`pace_refusal` finds no reason to stop."""
+    """Passes audio blocks on while :func:`pace_refusal` finds no reason to stop.
+
+    The refusal is an AudioError when a fresh attempt, with the whole of ``retry_s``, would
+    be refused too (and the classifier is not ``remote``); otherwise a TransientError.
+    """
 
     def __init__(
-        self, deadline: float, *, total_s: float, sr: int, name: str, error: type[Exception]
+        self,
+        deadline: float,
+        *,
+        retry_s: float | None,
+        total_s: float,
+        sr: int,
+        name: str,
+        remote: bool,
     ) -> None:
         self.deadline, self.total_s, self.sr, self.name = deadline, total_s, sr, name
-        self.error = error
+        self.remote = remote
         self.started = time.monotonic()
+        self.retry_s = deadline - self.started if retry_s is None else retry_s
 
     def observe(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         done = 0
         for block in blocks:
             # The blocks before this one have been classified (but for a batch's remainder).
             now = time.monotonic()
-            reason = pace_refusal(
-                done_s=done / self.sr,
-                total_s=self.total_s,
-                elapsed_s=now - self.started,
-                left_s=self.deadline - now,
-            )
+            progress = {
+                "done_s": done / self.sr,
+                "total_s": self.total_s,
+                "elapsed_s": now - self.started,
+            }
+            reason = pace_refusal(**progress, left_s=self.deadline - now, retry_s=self.retry_s)
             if reason:
-                raise self.error(f"{self.name}: {reason}")
+                # A fresh attempt would be where this one is now with the rest of retry_s
+                # left: only what it would refuse too is refused for good. A service's pace
+                # may be throttling's, which passes.
+                fresh_left_s = self.retry_s - progress["elapsed_s"]
+                final = not self.remote and pace_refusal(**progress, left_s=fresh_left_s)
+                raise (AudioError if final else TransientError)(f"{self.name}: {reason}")
             yield block
             done += block.shape[-1]
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sounddetect.classifiers.base import REKOGNITION_ARN, Classifier
+from sounddetect.classifiers.base import PLACEHOLDER_ARN, Classifier, check_model_arn
 from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import ModelError, ParameterError
 from sounddetect.patterns import DEFAULT_MIN_GROUPS
@@ -28,8 +28,6 @@ from sounddetect.spectrum import SpectrogramConfig
 
 #: Backends the ``Classifier`` SAM parameter accepts.
 BACKENDS = ("rekognition", "onnx")
-#: The ``ModelArn`` default in template.yaml, meaning "not configured yet".
-PLACEHOLDER_ARN = "CHANGE_ME"
 
 #: An SNS topic ARN, in any partition.
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
@@ -155,7 +153,13 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
         )
     model_arn = env.get("MODEL_ARN", defaults.model_arn).strip()
     if classifier == "rekognition":
-        check_model_arn(model_arn)
+        try:
+            check_model_arn(model_arn)
+        except ParameterError as exc:
+            raise ParameterError(
+                "MODEL_ARN (SAM parameter ModelArn: `sam deploy --guided`, or samconfig.toml): "
+                f"{exc}"
+            ) from None
 
     min_confidence = _number(env, "MIN_CONFIDENCE", defaults.min_confidence)
     if not 0.0 < min_confidence <= 100.0:
@@ -166,13 +170,11 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     duration = _number_or_auto(env, "SAMPLE_DURATION")
     hop_s = _number_or_auto(env, "WINDOW_HOP")
     min_event_s = _number(env, "MIN_EVENT_DURATION", defaults.min_event_s)
-    if (duration is not None and duration <= 0) or (hop_s is not None and hop_s <= 0):
-        raise ParameterError(
-            f"need SAMPLE_DURATION > 0 and WINDOW_HOP > 0 s (or auto), got "
-            f"{env.get('SAMPLE_DURATION', 'auto')}, {env.get('WINDOW_HOP', 'auto')}"
-        )
+    for name, value in (("SAMPLE_DURATION", duration), ("WINDOW_HOP", hop_s)):
+        if value is not None and value <= 0:
+            raise _out_of_range(env, name, "> 0 s, or auto")
     if min_event_s < 0:
-        raise ParameterError(f"need MIN_EVENT_DURATION >= 0 s, got {min_event_s}")
+        raise _out_of_range(env, "MIN_EVENT_DURATION", ">= 0 s")
     fields = _spectrogram_fields(env.get("SPECTROGRAM_CONFIG", ""), duration=duration)
     if classifier == "rekognition":
         # Rekognition has no model.json to take the rest from: the config must be complete
@@ -191,29 +193,24 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     check_prefixes(upload_prefix, results_prefix)
 
     min_windows = _number_or_auto(env, "MIN_EVENT_WINDOWS")
+    if min_windows is not None and (min_windows < 1 or min_windows != int(min_windows)):
+        raise _out_of_range(env, "MIN_EVENT_WINDOWS", "an integer >= 1, or auto")
     merge_gap_s = _number_or_auto(env, "EVENT_MERGE_GAP")
-    if (min_windows is not None and (min_windows < 1 or min_windows != int(min_windows))) or (
-        merge_gap_s is not None and merge_gap_s < 0
-    ):
-        raise ParameterError(
-            f"need an integer MIN_EVENT_WINDOWS >= 1 and EVENT_MERGE_GAP >= 0 s (or auto), got "
-            f"{min_windows}, {merge_gap_s}"
-        )
+    if merge_gap_s is not None and merge_gap_s < 0:
+        raise _out_of_range(env, "EVENT_MERGE_GAP", ">= 0 s, or auto")
 
     pattern_groups = _number(env, "BEEP_PATTERN_GROUPS", defaults.pattern_groups)
     if pattern_groups < 0 or pattern_groups != int(pattern_groups):
-        raise ParameterError(
-            f"need an integer BEEP_PATTERN_GROUPS >= 0 (0: no beep-pattern search), got "
-            f"{pattern_groups}"
+        raise _out_of_range(
+            env, "BEEP_PATTERN_GROUPS", "an integer >= 0 (0: no beep-pattern search)"
         )
 
     max_upload_mb = _number(env, "MAX_UPLOAD_MB", defaults.max_upload_bytes / 2**20)
+    if max_upload_mb <= 0:
+        raise _out_of_range(env, "MAX_UPLOAD_MB", "> 0")
     workers = _number(env, "REKOGNITION_MAX_WORKERS", defaults.rekognition_max_workers)
-    if max_upload_mb <= 0 or workers < 1 or workers != int(workers):
-        raise ParameterError(
-            f"need MAX_UPLOAD_MB > 0 and an integer REKOGNITION_MAX_WORKERS >= 1, got "
-            f"{max_upload_mb}, {workers}"
-        )
+    if workers < 1 or workers != int(workers):
+        raise _out_of_range(env, "REKOGNITION_MAX_WORKERS", "an integer >= 1")
 
     topic_arn = env.get("ALERT_TOPIC_ARN", "").strip() or None
     if topic_arn is not None and SNS_TOPIC_ARN.match(topic_arn) is None:
@@ -248,15 +245,12 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     )
 
 
-def make_classifier(settings: LambdaSettings, *, rekognition_client: Any = None) -> Classifier:
+def make_classifier(settings: LambdaSettings) -> Classifier:
     """The classifier the settings describe.
 
     Parameters
     ----------
     settings : LambdaSettings
-    rekognition_client : botocore client or None
-        The ``rekognition`` client to use (the handler's, or a stubbed one in tests);
-        default one for the ARN's region.
 
     Returns
     -------
@@ -284,7 +278,6 @@ def make_classifier(settings: LambdaSettings, *, rekognition_client: Any = None)
                 # Every label is asked for (MinConfidence 0), so a window's probability is
                 # the model's even where neither label reaches the threshold.
                 threshold=settings.min_confidence / 100.0,
-                client=rekognition_client,
                 max_workers=settings.rekognition_max_workers,
             ),
         )
@@ -341,32 +334,6 @@ def _check_hop(hop_s: float | None, config: SpectrogramConfig) -> None:
         )
 
 
-def check_model_arn(arn: str) -> None:
-    """Raise :class:`ParameterError` unless ``arn`` is a Rekognition project version ARN.
-
-    The message tells the placeholder, a project ARN (a common mix-up) and anything else
-    apart, and says where the ARN goes.
-    """
-    where = "(SAM parameter ModelArn: `sam deploy --guided`, or samconfig.toml)"
-    if not arn or arn == PLACEHOLDER_ARN:
-        raise ParameterError(
-            f"MODEL_ARN is {arn or 'empty'!r} {where}: set it to your Rekognition Custom "
-            "Labels model version ARN, arn:aws:rekognition:REGION:ACCOUNT:project/NAME/"
-            "version/VERSION/TIMESTAMP"
-        )
-    if REKOGNITION_ARN.match(arn) is None:
-        hint = (
-            " (that is a project ARN: DetectCustomLabels needs the ARN of a model version, "
-            "with /version/ in it)"
-            if ":project/" in arn and "/version/" not in arn
-            else ""
-        )
-        raise ParameterError(
-            f"MODEL_ARN={arn!r} {where} is not a Rekognition project version ARN "
-            f"(arn:aws:rekognition:REGION:ACCOUNT:project/NAME/version/VERSION/TIMESTAMP){hint}"
-        )
-
-
 def check_prefixes(upload_prefix: str, results_prefix: str) -> None:
     """Raise :class:`ParameterError` unless the prefixes are folder-like and disjoint.
 
@@ -405,6 +372,11 @@ def _number_or_auto(env: Mapping[str, str], name: str) -> float | None:
 
 def _parameter(name: str) -> str:
     return f" (SAM parameter {SAM_PARAMETERS[name]})" if name in SAM_PARAMETERS else ""
+
+
+def _out_of_range(env: Mapping[str, str], name: str, rule: str) -> ParameterError:
+    """The error for a number out of its range, with the value as given."""
+    return ParameterError(f"{name}={env[name].strip()}{_parameter(name)} must be {rule}")
 
 
 def _spectrogram_fields(text: str, *, duration: float | None) -> dict[str, Any]:

@@ -3,7 +3,8 @@
     make_result     -- a successful result from window probabilities and events
     error_result    -- a failed result (``alarm`` null, ``error`` set)
     window_records  -- the ``windows`` list
-    is_transient    -- did it fail for a reason a retry may fix?
+    is_permanent    -- did it fail for an input error that no retry can fix?
+    is_transient    -- did it fail for a reason that may pass by itself?
     to_json         -- one compact JSON line
 
 Keys, always all present and in this order (:data:`RESULT_KEYS`):
@@ -29,8 +30,9 @@ Keys, always all present and in this order (:data:`RESULT_KEYS`):
     threshold actually applied.
 ``error`` (dict or null)
     ``{"type": exception class name, "message": "FILE: reason"}`` on failure.
-    ``type`` is ``AudioError`` (a permanent input error), ``TransientError`` (retry later),
-    ``ModelError`` or ``ParameterError``.
+    ``type`` is ``AudioError`` (a permanent input error: :func:`is_permanent`),
+    ``TransientError`` (throttling, a model not running, a network fault, which may pass:
+    :func:`is_transient`), ``ModelError`` or ``ParameterError`` (a model or setting to fix).
 """
 
 from __future__ import annotations
@@ -168,8 +170,23 @@ def error_result(
     }
 
 
+def is_permanent(result: dict[str, Any]) -> bool:
+    """True when the result failed with an input error that no retry can fix.
+
+    That is an :class:`~sounddetect.exceptions.AudioError`: not audio, corrupt, too short,
+    too long for the function's time. The Lambda stores such a result and does not retry
+    its upload. Any other failure (:func:`is_transient`'s, or a ``ModelError`` or
+    ``ParameterError``, which a fixed model or setting cures) is kept for a retry: the
+    Lambda stores nothing for it and fails the event, so Lambda's retries and the
+    failed-events queue keep it.
+    """
+    return bool(result.get("error")) and result["error"].get("type") == "AudioError"
+
+
 def is_transient(result: dict[str, Any]) -> bool:
-    """True when the result failed with a :class:`~sounddetect.exceptions.TransientError`."""
+    """True when the result failed for a reason that may pass by itself, a
+    :class:`~sounddetect.exceptions.TransientError` (throttling, a model not yet running,
+    a network fault): worth retrying as it is, where a ``ModelError`` needs a fix first."""
     return bool(result.get("error")) and result["error"].get("type") == "TransientError"
 
 

@@ -3,19 +3,19 @@
     S3Upload          -- one uploaded object of an S3 event record
     process_upload    -- refuse, download, detect, alert and store one upload, idempotently
     RecordOutcome     -- what happened to one upload, for the handler's logs and metrics
-    FailedRecordsError -- raised after a batch in which some uploads must be retried
     result_key        -- uploads/<path> -> results/<path>.json
     download_upload   -- stream an object to a local file, refusing more than a size limit
     alert_message     -- SNS subject and text for a result with alarms
     result_for_log    -- the result object, trimmed to fit one CloudWatch log event
 
 Errors follow DESIGN.md. A permanent input error (a folder marker, a key that is not audio,
-an object too large, deleted, not decodable or too short) becomes a result object with
-``error`` set: it is stored (except for keys that are not files under the upload prefix)
-and never retried. Anything else (a model not running, throttling, a network fault, a
-wrong ARN or permission) leaves no result behind and is reported as ``failed``, so the
-handler can raise after the other records and Lambda's retries and the on-failure
-destination keep the event.
+an object too large, deleted, not decodable or too short:
+:func:`sounddetect.result.is_permanent`) becomes a result object with ``error`` set: it
+is stored (except for keys that are not files under the upload prefix) and never
+retried. Anything else (a model not running, throttling, a network fault, a wrong ARN or
+permission) leaves no result behind and is reported as ``failed``, so the handler can
+raise after the other records and Lambda's retries and the on-failure destination keep
+the event.
 
 Idempotency: a stored result carries the upload's ETag and version id in its S3 metadata.
 A repeated delivery of the same event finds it, returns the stored object unchanged and
@@ -26,13 +26,12 @@ between the two repeats the alert rather than losing it (alerts are at least onc
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -41,14 +40,14 @@ from sounddetect.audio import AUDIO_SUFFIXES, FFMPEG_AUDIO_SUFFIXES
 from sounddetect.classifiers.base import Classifier
 from sounddetect.detect import detect_file
 from sounddetect.exceptions import (
+    AlertNotSentError,
     AudioError,
-    SoundDetectError,
     SoundDetectWarning,
     TransientError,
 )
 from sounddetect.ffmpeg import find_ffmpeg
 from sounddetect.lambda_config import LambdaSettings
-from sounddetect.result import error_result, to_json
+from sounddetect.result import error_result, is_permanent, to_json
 
 #: S3 error codes a retry may fix.
 TRANSIENT_S3_CODES = {
@@ -79,30 +78,8 @@ SUBJECT_MAX_CHARS = 99
 #: machine can hold thousands, and SNS refuses a message over 256 KB on every retry.
 ALERT_MAX_EVENTS = 100
 #: Seconds of an invocation's time kept for storing a result and sending its alert: a
-#: recording that would leave less is refused with a result rather than timed out.
+#: recording that would leave less is refused rather than timed out.
 RESULT_MARGIN_S = 20.0
-
-
-class AlertNotSentError(SoundDetectError):
-    """An alarm was detected but SNS refused or failed its alert.
-
-    Nothing is stored, so Lambda's retry detects and alerts again (and the failed-events
-    queue keeps the event); ``result`` carries the detection, so the alarm is at least in
-    the log whatever the alert's fate.
-    """
-
-    def __init__(self, result: dict[str, Any], cause: BaseException) -> None:
-        super().__init__(f"{result['file']}: alarm detected, but its alert was not sent ({cause})")
-        self.result = result
-
-
-class FailedRecordsError(SoundDetectError):
-    """Some records of an event failed in a way a retry (or a fixed configuration) may cure.
-
-    The handler raises it after every record was handled, so Lambda retries the event and,
-    after ``MaximumRetryAttempts``, hands it to the on-failure destination. Records already
-    stored are recognised on the retry (same ETag) and not redone.
-    """
 
 
 @dataclass(frozen=True)
@@ -168,6 +145,10 @@ class S3Upload:
         )
 
 
+#: What :func:`process_upload` did with an upload (:attr:`RecordOutcome.status`).
+RecordStatus = Literal["processed", "duplicate", "rejected", "failed", "superseded"]
+
+
 @dataclass(frozen=True)
 class RecordOutcome:
     """What :func:`process_upload` did with one upload.
@@ -176,10 +157,12 @@ class RecordOutcome:
     ----------
     result : dict
         The result object (DESIGN.md); on failure ``error`` is set.
-    status : {"processed", "duplicate", "rejected", "failed"}
+    status : {"processed", "duplicate", "rejected", "failed", "superseded"}
         ``processed``: detection ran (or the input was refused permanently) and the result
         was stored. ``duplicate``: a result for the same ETag was already stored; nothing
-        was redone. ``rejected``: not a file under the upload prefix (a folder marker);
+        was redone. ``rejected``: not a file under the upload prefix (a folder marker), or
+        a permanent input error of a version of the key that a newer upload, whose result
+        is stored, has replaced (an event naming a version the bucket no longer holds);
         nothing stored. ``failed``: a retry or a configuration fix may help; nothing stored.
         ``superseded``: detection ran (and alerted) on a version of the key that a newer
         upload, whose result is stored, has replaced; its result was not stored over that.
@@ -195,7 +178,7 @@ class RecordOutcome:
     """
 
     result: dict[str, Any]
-    status: str
+    status: RecordStatus
     result_uri: str | None = None
     alert_id: str | None = None
     seconds: float = 0.0
@@ -239,8 +222,8 @@ def process_upload(
     settings: LambdaSettings,
     s3: Any,
     sns: Any = None,
-    work_dir: str | os.PathLike | None = None,
     time_left_s: float | None = None,
+    invocation_s: float | None = None,
 ) -> RecordOutcome:
     """Run detection on one uploaded recording, store the result and alert on alarms.
 
@@ -252,16 +235,18 @@ def process_upload(
         Prefixes, window hop, minimum event length, size limit, topic.
     s3, sns : botocore clients
         ``sns`` may be ``None`` when ``settings.topic_arn`` is.
-    work_dir : path-like or None
-        Where the upload is downloaded (a private temporary folder inside it, removed
-        afterwards); default the system's temporary directory (``/tmp`` on Lambda).
     time_left_s : float or None
         The invocation's time left (the Lambda context's remaining time). A recording that
-        would not be classified with :data:`RESULT_MARGIN_S` of it to spare is refused,
-        saying how long a recording may be: with a local model as an error result, not
-        retried (a timed-out invocation would store nothing, and be retried to time out
-        again); with Rekognition, whose pace may be throttling's, as a failure for Lambda
-        to retry. None: no limit.
+        would not be classified with :data:`RESULT_MARGIN_S` of it to spare is refused
+        (:func:`sounddetect.detect.detect_file`'s ``deadline``), where a timed-out
+        invocation would store nothing. If even a whole invocation (``invocation_s``)
+        would not do with a local model, the refusal is an error result that says how long
+        a recording may be, not retried; otherwise, and always with Rekognition, whose
+        pace may be throttling's, it is a failure for Lambda to retry. None: no limit.
+    invocation_s : float or None
+        A whole invocation's time, what a retry of the event has for it: the remaining
+        time when the invocation began (the function's timeout). None: ``time_left_s``
+        (the upload is the invocation's first).
 
     Returns
     -------
@@ -306,7 +291,8 @@ def process_upload(
     if stored is not None:
         return outcome(stored, "duplicate", result_uri=result_uri)
 
-    with tempfile.TemporaryDirectory(prefix="sounddetect-", dir=work_dir) as tmp:
+    # A private folder of the temporary directory (/tmp on Lambda), removed afterwards.
+    with tempfile.TemporaryDirectory(prefix="sounddetect-") as tmp:
         suffix = PurePosixPath(upload.key).suffix.lower()
         try:
             check_audio_key(upload.key)
@@ -316,6 +302,10 @@ def process_upload(
         except AudioError as exc:
             result = error_result(name, exc, classifier=described)
         else:
+            retry_s = None
+            if deadline is not None and invocation_s is not None:
+                # A retry has the whole invocation, less the time spent before detection.
+                retry_s = invocation_s - RESULT_MARGIN_S - (time.monotonic() - started)
             with warnings.catch_warnings(record=True) as recorded:
                 warnings.simplefilter("always", SoundDetectWarning)
                 result = detect_file(
@@ -329,10 +319,11 @@ def process_upload(
                     min_pattern_groups=max(settings.pattern_groups, 1),
                     name=name,
                     deadline=deadline,
+                    retry_s=retry_s,
                 )
             caught.extend(recorded)
 
-    if result["error"] is not None and result["error"]["type"] != "AudioError":
+    if result["error"] is not None and not is_permanent(result):
         return outcome(result, "failed")
 
     alert_id = None
@@ -347,7 +338,10 @@ def process_upload(
         alert_id = response["MessageId"]
     if upload.version_id and _newer_result_stored(s3, upload, stored_key):
         # A late delivery (a retry) of an upload replaced since: its result must not take
-        # the place of the newer one's. Its alert went out; the log keeps its result.
+        # the place of the newer one's. Its alert went out; the log keeps its result. An
+        # input error (most often its version deleted since) is no detection to keep.
+        if result["error"] is not None:
+            return outcome(result, "rejected")
         return outcome(result, "superseded", alert_id=alert_id)
     _call(
         s3.put_object,
@@ -486,7 +480,7 @@ def _clock(seconds: float, *, hours: bool) -> str:
     return f"{minutes}:{text}"
 
 
-def result_for_log(result: dict[str, Any], *, max_chars: int = LOG_RESULT_MAX_CHARS) -> dict:
+def result_for_log(result: dict[str, Any]) -> dict:
     """The result object with its ``windows`` list last, or without it if the whole would
     not fit one log event (a recording of several hours); ``windows_omitted`` then says how
     many were left out. The stored result always has them all.
@@ -496,7 +490,7 @@ def result_for_log(result: dict[str, Any], *, max_chars: int = LOG_RESULT_MAX_CH
     ``classifier`` would not be found by a query.
     """
     summary = {key: value for key, value in result.items() if key != "windows"}
-    if len(to_json(result)) <= max_chars:
+    if len(to_json(result)) <= LOG_RESULT_MAX_CHARS:
         return {**summary, "windows": result["windows"]}
     return {**summary, "windows": [], "windows_omitted": len(result["windows"])}
 

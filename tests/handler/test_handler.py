@@ -273,6 +273,30 @@ def test_a_late_event_of_an_older_version_keeps_the_newer_result(
     assert invoke(app, second, lambda_context)["results"][0]["status"] == "duplicate"
 
 
+def test_an_event_naming_a_version_not_in_the_bucket_is_rejected(
+    aws, app, quiet_wav, lambda_context
+):
+    # GIVEN a recording processed, and the sample event of its key delivered as it is,
+    # naming a version the bucket does not hold (S3's own, in events/s3-put-wav.json)
+    aws.upload("uploads/kitchen_alarm.wav", quiet_wav)
+    invoke(app, event_for(aws, "s3-put-wav.json"), lambda_context)
+    stored = aws.s3.get_object(Bucket=aws.bucket, Key="results/kitchen_alarm.wav.json")
+
+    response = invoke(app, load_event("s3-put-wav.json"), lambda_context)
+
+    # THEN it is rejected, as its log line says, and the current recording's result stays
+    assert response["results"][0] == {
+        "file": f"s3://{aws.bucket}/uploads/kitchen_alarm.wav",
+        "status": "rejected",
+        "location": None,
+    }
+    (line,) = [line for line in app.logs() if line.get("status") == "rejected"]
+    assert line["message"].startswith(f"rejected: s3://{aws.bucket}/uploads/kitchen_alarm.wav: ")
+    assert "no longer exists: the version the event names" in line["message"]
+    current = aws.s3.get_object(Bucket=aws.bucket, Key="results/kitchen_alarm.wav.json")
+    assert current["VersionId"] == stored["VersionId"]
+
+
 def test_encoded_key_with_spaces_plus_and_non_ascii(aws, app, alarm_wav, lambda_context):
     event = load_event("s3-put-encoded-key.json")
     key = "uploads/Küche Alarm+Test (1).wav"

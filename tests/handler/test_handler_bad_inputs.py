@@ -18,8 +18,8 @@ from lambda_helpers import (
     load_event,
 )
 
+from sounddetect.exceptions import FailedRecordsError
 from sounddetect.ffmpeg import FFMPEG_ENV
-from sounddetect.s3_detect import FailedRecordsError
 
 SR = 16000
 
@@ -388,8 +388,6 @@ def test_s3_throttling_is_retried_after_the_other_records(aws, app, lambda_conte
     app.S3.get_object = get_object
 
     # WHEN the event is handled, THEN the good record is done first and the call fails after
-    from sounddetect.s3_detect import FailedRecordsError
-
     with pytest.raises(FailedRecordsError, match="GetObject: SlowDown, retry later"):
         app.lambda_handler(event, lambda_context)
     assert aws.result_keys() == ["results/a.wav.json"]

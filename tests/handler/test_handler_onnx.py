@@ -5,14 +5,28 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
+import soundfile as sf
 from helpers.signals import noise, t3_alarm, tone, write_wav
 from lambda_helpers import LambdaContext, event_for, handler_environment
 
-from sounddetect.exceptions import ModelError, ParameterError
+from sounddetect.exceptions import FailedRecordsError, ModelError, ParameterError
 
 SR = 16000
+
+
+@dataclass
+class SpentContext(LambdaContext):
+    """900 s left until the first result is stored, 12 s after: the event's first record
+    used up the invocation. Told by the bucket, not by how often the time is asked for."""
+
+    aws: Any = None
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 12_000 if self.aws.result_keys() else 900_000
 
 
 def onnx_environment(aws, model_dir, **overrides):
@@ -121,17 +135,17 @@ def test_a_model_of_other_windows_runs_with_the_template_defaults(
     assert [(w["start"], w["end"]) for w in windows[:3]] == [(0.0, 2.0), (1.0, 3.0), (2.0, 4.0)]
 
 
-def test_a_recording_the_invocation_has_no_time_for_gets_a_result_not_a_timeout(
+def test_a_recording_no_invocation_has_time_for_gets_a_result_not_a_timeout(
     aws, load_app, tiny_model_dir, tmp_path
 ):
-    # GIVEN the local model and an invocation with 10 s left, under the time kept for
-    # storing a result
+    # GIVEN the local model and invocations of 10 s in all, under the time kept for storing
+    # a result
     app = load_app(onnx_environment(aws, tiny_model_dir))
     aws.upload("uploads/night.wav", write_wav(tmp_path / "t.wav", tone(8.0, sr=SR), SR))
     context = LambdaContext(remaining_ms=10_000)
 
-    # WHEN the upload is delivered, the handler returns normally (no retry: the model's
-    # pace is this function's own)
+    # WHEN the upload is delivered, the handler returns normally (no retry: a retry's
+    # invocation would have no more time, and the model's pace is this function's own)
     response = app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/night.wav"), context)
 
     # THEN a result says why it was not analysed, and nothing was alerted
@@ -142,6 +156,36 @@ def test_a_recording_the_invocation_has_no_time_for_gets_a_result_not_a_timeout(
         f"s3://{aws.bucket}/uploads/night.wav: not analysed: the time left ran out before it began"
     )
     assert aws.alerts() == []
+
+
+def test_a_record_the_invocation_has_no_time_left_for_is_retried(
+    aws, load_app, tiny_model_dir, tmp_path, rng
+):
+    # GIVEN the two-record sample event, a quiet bedroom and a garage alarm, with the
+    # invocation used up once the first record's result is stored
+    app = load_app(onnx_environment(aws, tiny_model_dir))
+    sf.write(tmp_path / "bedroom.flac", noise(8.0, sr=SR, rng=rng, amplitude=0.01), SR)
+    sf.write(tmp_path / "garage.ogg", tone(8.0, sr=SR), SR)
+    aws.upload("uploads/bedroom.flac", tmp_path / "bedroom.flac")
+    aws.upload("uploads/garage.ogg", tmp_path / "garage.ogg")
+    event = event_for(aws, "s3-put-two-records.json")
+
+    # WHEN it is delivered, THEN the second record fails the event once the first is
+    # stored: nothing is stored for it, so no repeat takes it for a duplicate
+    garage = f"s3://{aws.bucket}/uploads/garage.ogg"
+    with pytest.raises(FailedRecordsError) as raised:
+        app.lambda_handler(event, SpentContext(aws=aws))
+    assert str(raised.value) == (
+        "1 of 2 uploads failed and will be retried: "
+        f"{garage}: not analysed: the time left ran out before it began"
+    )
+    assert aws.result_keys() == ["results/bedroom.flac.json"] and aws.alerts() == []
+
+    # AND Lambda's retry, a fresh invocation, analyses it and sends its alert
+    response = app.lambda_handler(event, LambdaContext())
+    assert [r["status"] for r in response["results"]] == ["duplicate", "processed"]
+    assert aws.stored_result("results/garage.ogg.json")["alarm"] is True
+    assert len(aws.alerts()) == 1
 
 
 def test_a_hop_under_one_sample_fails_the_cold_start(aws, load_app, tiny_model_dir):

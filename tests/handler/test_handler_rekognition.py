@@ -11,8 +11,7 @@ from lambda_helpers import MODEL_ARN, emitted_metrics, event_for, handler_enviro
 
 from sounddetect import spectrum, windows
 from sounddetect.audio import load_audio
-from sounddetect.exceptions import ParameterError
-from sounddetect.s3_detect import FailedRecordsError
+from sounddetect.exceptions import FailedRecordsError, ParameterError
 from sounddetect.spectrum import SpectrogramConfig
 
 SR = 16000
@@ -173,7 +172,7 @@ def test_model_not_running_then_started_processes_on_retry(aws, app, recording, 
 @pytest.mark.parametrize(
     ("arn", "match"),
     [
-        ("CHANGE_ME", "MODEL_ARN is 'CHANGE_ME' .*ModelArn"),
+        ("CHANGE_ME", r"^MODEL_ARN \(SAM parameter ModelArn.*ARN is 'CHANGE_ME'"),
         ("arn:aws:rekognition:us-east-1:123456789012:project/smoke/1690000000000", "project ARN"),
         ("not-an-arn", "not a Rekognition project version ARN"),
     ],
@@ -186,9 +185,10 @@ def test_unset_or_malformed_arn_fails_at_cold_start(aws, load_app, arn, match):
 def test_cold_start_configuration_error_is_logged(aws, load_app, caplog):
     with pytest.raises(ParameterError):
         load_app(handler_environment(aws, MODEL_ARN="CHANGE_ME"))
+    # one line naming the variable and the reason, not only the traceback
     (record,) = [r for r in caplog.records if r.levelname == "ERROR"]
-    assert record.getMessage() == "configuration error: the function cannot start"
-    assert "CHANGE_ME" in record.exc_text
+    assert record.getMessage().startswith("configuration error: MODEL_ARN (SAM parameter ModelArn")
+    assert "ARN is 'CHANGE_ME': set it to your project version ARN" in record.getMessage()
 
 
 def test_spectrogram_config_reaches_the_renderer(aws, load_app):

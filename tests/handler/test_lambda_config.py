@@ -52,11 +52,14 @@ def test_values_are_read():
     ("env", "match"),
     [
         ({"CLASSIFIER": "sagemaker"}, "CLASSIFIER='sagemaker' .*choose one of rekognition, onnx"),
-        ({"MODEL_ARN": ""}, "MODEL_ARN is 'empty'"),
+        (
+            {"MODEL_ARN": ""},
+            r"^MODEL_ARN \(SAM parameter ModelArn: .*\): Rekognition model ARN is ''",
+        ),
         ({"MIN_CONFIDENCE": "0"}, r"MIN_CONFIDENCE=0.0 .* must be in \(0, 100\]"),
         ({"MIN_CONFIDENCE": "high"}, "MIN_CONFIDENCE='high' .*MinConfidence.* is not a number"),
         ({"WINDOW_HOP": "nan"}, "not a finite number"),
-        ({"WINDOW_HOP": "0"}, "WINDOW_HOP > 0"),
+        ({"WINDOW_HOP": "0"}, r"^WINDOW_HOP=0 \(SAM parameter WindowHop\) must be > 0 s, or auto$"),
         ({"WINDOW_HOP": "5"}, r"WINDOW_HOP=5 s .* longer than the 4 s window"),
         ({"WINDOW_HOP": "3", "SAMPLE_DURATION": "2.5"}, "longer than the 2.5 s window"),
         (
@@ -64,7 +67,14 @@ def test_values_are_read():
             "longer than the 2 s window",
         ),
         ({"SPECTROGRAM_CONFIG": '{"duration": null}'}, "duration must be a number, got None"),
-        ({"SAMPLE_DURATION": "0"}, r"SAMPLE_DURATION > 0 .*\(or auto\), got 0"),
+        (
+            {"SAMPLE_DURATION": "0", "WINDOW_HOP": "1"},
+            r"^SAMPLE_DURATION=0 \(SAM parameter SampleDuration\) must be > 0 s, or auto$",
+        ),
+        (
+            {"MIN_EVENT_DURATION": "-1"},
+            r"^MIN_EVENT_DURATION=-1 \(SAM parameter MinEventDuration\) must be >= 0 s$",
+        ),
         ({"SPECTROGRAM_CONFIG": "{kind: mel}"}, "SPECTROGRAM_CONFIG .* is not valid JSON"),
         ({"SPECTROGRAM_CONFIG": '["mel"]'}, "must be a JSON object"),
         ({"SPECTROGRAM_CONFIG": '{"nmels": 64}'}, "unknown fields nmels"),
@@ -84,13 +94,29 @@ def test_values_are_read():
         ),
         ({"SPECTROGRAM_CONFIG": '{"n_mels": 64.5}'}, "n_mels must be an integer, got 64.5"),
         ({"SPECTROGRAM_CONFIG": '{"sr": "16000"}'}, "sr must be an integer, got '16000'"),
-        ({"MAX_UPLOAD_MB": "-1"}, "MAX_UPLOAD_MB > 0"),
-        ({"REKOGNITION_MAX_WORKERS": "1.5"}, "integer REKOGNITION_MAX_WORKERS"),
-        ({"MIN_EVENT_WINDOWS": "0"}, "integer MIN_EVENT_WINDOWS >= 1"),
-        ({"MIN_EVENT_WINDOWS": "2.5"}, "integer MIN_EVENT_WINDOWS >= 1"),
-        ({"EVENT_MERGE_GAP": "-2"}, "EVENT_MERGE_GAP >= 0"),
-        ({"BEEP_PATTERN_GROUPS": "-1"}, "integer BEEP_PATTERN_GROUPS >= 0"),
-        ({"BEEP_PATTERN_GROUPS": "2.5"}, "integer BEEP_PATTERN_GROUPS >= 0"),
+        (
+            {"MAX_UPLOAD_MB": "-1", "REKOGNITION_MAX_WORKERS": "2"},
+            r"^MAX_UPLOAD_MB=-1 \(SAM parameter MaxUploadSizeMB\) must be > 0$",
+        ),
+        (
+            {"MAX_UPLOAD_MB": "10", "REKOGNITION_MAX_WORKERS": "1.5"},
+            "^REKOGNITION_MAX_WORKERS=1.5 must be an integer >= 1$",
+        ),
+        (
+            {"MIN_EVENT_WINDOWS": "0", "EVENT_MERGE_GAP": "2"},
+            r"^MIN_EVENT_WINDOWS=0 \(SAM parameter MinEventWindows\) must be an integer >= 1, or "
+            "auto$",
+        ),
+        ({"MIN_EVENT_WINDOWS": "2.5"}, r"^MIN_EVENT_WINDOWS=2.5 \(SAM parameter MinEventWindows\)"),
+        (
+            {"MIN_EVENT_WINDOWS": "2", "EVENT_MERGE_GAP": "-2"},
+            r"^EVENT_MERGE_GAP=-2 \(SAM parameter EventMergeGap\) must be >= 0 s, or auto$",
+        ),
+        (
+            {"BEEP_PATTERN_GROUPS": "-1"},
+            r"^BEEP_PATTERN_GROUPS=-1 \(SAM parameter BeepPatternGroups\) must be an integer >= 0",
+        ),
+        ({"BEEP_PATTERN_GROUPS": "2.5"}, "BEEP_PATTERN_GROUPS=2.5 .* must be an integer >= 0"),
         ({"EVENT_MERGE_GAP": "soon"}, "EVENT_MERGE_GAP='soon' .*EventMergeGap.* is not a number"),
         ({"RESULTS_PREFIX": "uploads/results/"}, "overlap: results written there would trigger"),
         ({"UPLOAD_PREFIX": "uploads"}, "UPLOAD_PREFIX='uploads' must look like 'folder/'"),

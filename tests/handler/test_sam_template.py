@@ -15,6 +15,7 @@ from lambda_helpers import EVENTS, MODEL_ARN, ROOT
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
+from sounddetect.classifiers.base import PLACEHOLDER_ARN, check_model_arn
 from sounddetect.exceptions import ParameterError
 from sounddetect.lambda_config import read_settings
 
@@ -159,6 +160,37 @@ def test_model_arn_pattern_accepts_version_arns_only(template):
     assert not pattern.match(
         "arn:aws:rekognition:us-east-1:123456789012:project/smoke/1690000000000"
     )
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        MODEL_ARN,
+        PLACEHOLDER_ARN,
+        MODEL_ARN.replace("arn:aws:", "arn:aws-cn:").replace("us-east-1", "cn-north-1"),
+        MODEL_ARN.replace("arn:aws:", "arn:aws-us-gov:").replace("us-east-1", "us-gov-west-1"),
+        MODEL_ARN[:-1],  # a 12-digit version timestamp
+        MODEL_ARN + "0",
+        MODEL_ARN.replace("us-east-1", "useast1"),
+        MODEL_ARN.replace("us-east-1", "us-east-1a"),
+        MODEL_ARN.replace("arn:aws:", "arn:amazon:"),
+        MODEL_ARN.replace("1763632800000", "\u0661" * 13),  # digits, but not 0-9
+        MODEL_ARN + "\n",
+        "arn:aws:rekognition:us-east-1:123456789012:project/smoke/1690000000000",
+    ],
+)
+def test_model_arn_pattern_is_the_rule_the_function_applies(template, arn):
+    # GIVEN the ARN check of the function's cold start, and the template's pattern
+    pattern = re.compile(template["Parameters"]["ModelArn"]["AllowedPattern"])
+    try:
+        check_model_arn(arn)
+    except ParameterError:
+        refused = arn != PLACEHOLDER_ARN  # kept for Classifier=onnx; the Rules refuse it
+    else:
+        refused = False
+    # THEN the deploy refuses exactly the ARNs the function would (CloudFormation matches
+    # the whole value)
+    assert (pattern.fullmatch(arn) is None) is refused
 
 
 def test_an_ffmpeg_layer_is_attached_only_when_given(template, deployed):

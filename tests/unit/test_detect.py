@@ -918,6 +918,57 @@ def test_pace_refusal_judges_the_rest_by_the_pace_so_far(
     assert reason == expected
 
 
+def test_a_recording_out_of_time_that_a_retry_has_time_for_is_transient(tmp_path, rng, classifier):
+    # GIVEN a recording with no time left for it, where a fresh attempt (a Lambda retry,
+    # a whole invocation) would have 600 s
+    y = noise(12.0, sr=16000, rng=rng)
+    path = write_wav(tmp_path / "garage.wav", y, 16000)
+    past = time.monotonic() - 1.0
+    # WHEN it is detected THEN it is refused for a retry, with the local model too
+    result = detect_file(path, classifier, deadline=past, retry_s=600.0)
+    reason = "not analysed: the time left ran out before it began"
+    assert result["error"] == {"type": "TransientError", "message": f"{path}: {reason}"}
+    result = detect_audio(y, sr=16000, classifier=classifier, deadline=past, retry_s=600.0)
+    assert result["error"] == {"type": "TransientError", "message": f"audio: {reason}"}
+    # and where no attempt has more time, for good
+    assert detect_file(path, classifier, deadline=past)["error"]["type"] == "AudioError"
+
+
+@pytest.mark.parametrize(
+    ("done_s", "total_s", "elapsed_s", "left_s", "retry_s", "expected", "final"),
+    [
+        (  # the rest needs 540 s, 340 s are left; a retry's 820 s, 760 of them left, will do
+            720.0,
+            7200.0,
+            60.0,
+            340.0,
+            820.0,
+            "too long to analyse in the time left: 12 min of 2.0 h done in 60 s, the rest "
+            "would take about 540 s, and 340 s are left",
+            False,
+        ),
+        (  # the rest needs 2700 s: a retry's 880 s will not do; the advice is by those
+            3600.0,
+            36000.0,
+            300.0,
+            280.0,
+            880.0,
+            "too long to analyse in the time left: 1.0 h of 10.0 h done in 300 s, the rest "
+            "would take about 2700 s, and 280 s are left; split it into recordings of at most "
+            "2.3 h",
+            True,
+        ),
+    ],
+)
+def test_pace_refusal_advises_by_the_whole_time_a_retry_has(
+    done_s, total_s, elapsed_s, left_s, retry_s, expected, final
+):
+    progress = {"done_s": done_s, "total_s": total_s, "elapsed_s": elapsed_s}
+    assert pace_refusal(**progress, left_s=left_s, retry_s=retry_s) == expected
+    # what a fresh attempt would say at the same point: detect_file's AudioError, or not
+    assert (pace_refusal(**progress, left_s=retry_s - elapsed_s) is not None) is final
+
+
 def test_inference_path_imports_no_heavy_libraries():
     """CONTRACTS.md: detection imports numpy, soundfile, soxr, Pillow, onnxruntime, boto3."""
     import subprocess

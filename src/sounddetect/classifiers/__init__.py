@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from sounddetect.classifiers.base import LABELS, Classifier, is_rekognition_arn
+from sounddetect.classifiers.base import LABELS, PLACEHOLDER_ARN, Classifier, check_model_arn
 
 if TYPE_CHECKING:
     from sounddetect.classifiers.onnx import OnnxClassifier
@@ -26,7 +26,6 @@ __all__ = [
     "Classifier",
     "OnnxClassifier",
     "RekognitionClassifier",
-    "is_rekognition_arn",
     "load_classifier",
 ]
 
@@ -59,7 +58,7 @@ def load_classifier(
     config : SpectrogramConfig or None
         The renderer's config. Required for Rekognition (the images must be rendered as
         the project's training images were); for ONNX, checked against ``model.json``.
-    threshold : float or None
+    threshold : float in [0, 1] or None
         Decision threshold; default the model's own (ONNX) or 0.5 (Rekognition).
     threads : int or None
         onnxruntime intra-op threads (ONNX) or concurrent requests (Rekognition); ``None``
@@ -68,14 +67,17 @@ def load_classifier(
     Raises
     ------
     ParameterError
-        A Rekognition ARN without a config, or a malformed ARN.
+        A Rekognition ARN without a config, a malformed ARN, or a threshold outside
+        [0, 1] (for either backend, before the model is loaded).
     ModelError
         The model directory is missing or malformed, or its config differs from ``config``.
     """
     from sounddetect.exceptions import ParameterError
 
-    if model.startswith("arn:") or model == "CHANGE_ME":
-        from sounddetect.classifiers.rekognition import RekognitionClassifier, check_model_arn
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
+    if model.startswith("arn:") or model == PLACEHOLDER_ARN:
+        from sounddetect.classifiers.rekognition import RekognitionClassifier
 
         check_model_arn(model)
         if config is None:

@@ -13,16 +13,21 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SpectrogramConfig
 
 #: Class labels, in the order of ``model.json``'s ``labels``: index 1 is the alarm.
 LABELS = ("no_alarm", "alarm")
 
-#: A Rekognition Custom Labels project version ARN.
+#: The model ARN before one is configured: template.yaml's ``ModelArn`` default.
+PLACEHOLDER_ARN = "CHANGE_ME"
+#: A Rekognition Custom Labels project version ARN, matched whole
+#: (:func:`check_model_arn`). template.yaml's ``ModelArn`` ``AllowedPattern`` is the same
+#: rule, so a deploy refuses what the function would refuse at its cold start.
 REKOGNITION_ARN = re.compile(
-    r"^arn:aws[a-z-]*:rekognition:(?P<region>[a-z]{2}(-[a-z]+)+-\d):(?P<account>\d{12}):"
-    r"project/(?P<project>[A-Za-z0-9_.\-]{1,255})/version/(?P<version>[A-Za-z0-9_.\-]{1,255})"
-    r"/(?P<created>\d{13})$"
+    r"arn:aws[a-z-]*:rekognition:(?P<region>[a-z]{2}(-[a-z]+)+-[0-9]):(?P<account>[0-9]{12}):"
+    r"project/(?P<project>[A-Za-z0-9_.-]{1,255})/version/(?P<version>[A-Za-z0-9_.-]{1,255})"
+    r"/(?P<created>[0-9]{13})"
 )
 
 
@@ -86,9 +91,41 @@ class ClassifierBase:
         }
 
 
-def is_rekognition_arn(text: str) -> bool:
-    """True for a well-formed Rekognition project version ARN."""
-    return REKOGNITION_ARN.match(text) is not None
+def check_model_arn(model_arn: str) -> re.Match:
+    """Match a Rekognition project version ARN, or raise saying what is wrong with it.
+
+    The message tells the placeholder, a project ARN (a common mix-up) and anything else
+    apart.
+
+    Returns
+    -------
+    re.Match
+        :data:`REKOGNITION_ARN`'s, with the groups ``region``, ``account``, ``project``,
+        ``version`` and ``created``.
+
+    Raises
+    ------
+    ParameterError
+        ``model_arn`` is empty, :data:`PLACEHOLDER_ARN` or not a project version ARN.
+    """
+    if not model_arn or model_arn.strip() == PLACEHOLDER_ARN:
+        raise ParameterError(
+            f"Rekognition model ARN is {model_arn!r}: set it to your project version ARN "
+            "(arn:aws:rekognition:REGION:ACCOUNT:project/NAME/version/VERSION/TIMESTAMP)"
+        )
+    match = REKOGNITION_ARN.fullmatch(model_arn)
+    if match is None:
+        hint = (
+            " (that is a project ARN: DetectCustomLabels needs the ARN of a model version, "
+            "with /version/ in it)"
+            if ":project/" in model_arn and "/version/" not in model_arn
+            else ""
+        )
+        raise ParameterError(
+            f"{model_arn!r} is not a Rekognition project version ARN (expected "
+            f"arn:aws:rekognition:REGION:ACCOUNT:project/NAME/version/VERSION/TIMESTAMP){hint}"
+        )
+    return match
 
 
 def check_images(images: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
@@ -110,8 +147,6 @@ def check_images(images: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
     ParameterError
         Not uint8, or not ``(n, height, width[, 3])`` as ``config`` renders them.
     """
-    from sounddetect.exceptions import ParameterError
-
     images = np.asarray(images)
     expected = (config.height, config.width) + ((3,) if config.channels == 3 else ())
     if images.dtype != np.uint8 or images.ndim != 1 + len(expected) or images.shape[1:] != expected:

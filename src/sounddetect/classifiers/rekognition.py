@@ -14,7 +14,6 @@ model throttles. Errors map to the project's types:
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -24,7 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from sounddetect import spectrum
-from sounddetect.classifiers.base import REKOGNITION_ARN, ClassifierBase, check_images
+from sounddetect.classifiers.base import ClassifierBase, check_images, check_model_arn
 from sounddetect.exceptions import ModelError, ParameterError, TransientError
 from sounddetect.spectrum import SpectrogramConfig
 
@@ -37,8 +36,6 @@ TRANSIENT_CODES = {
     "ServiceUnavailableException",
     "RequestTimeout",
 }
-#: The placeholder a template ships with before a real ARN is configured.
-PLACEHOLDER_ARN = "CHANGE_ME"
 
 
 class RekognitionClassifier(ClassifierBase):
@@ -171,22 +168,6 @@ class RekognitionClassifier(ClassifierBase):
                 "later or add inference units"
             )
         return ModelError(f"Rekognition model {self.model}: {code} ({message})")
-
-
-def check_model_arn(model_arn: str) -> re.Match:
-    """Match a project version ARN, or raise ParameterError saying what is wrong with it."""
-    if not model_arn or model_arn.strip() == PLACEHOLDER_ARN:
-        raise ParameterError(
-            f"Rekognition model ARN is {model_arn!r}: set it to your project version ARN "
-            "(arn:aws:rekognition:REGION:ACCOUNT:project/NAME/version/VERSION/TIMESTAMP)"
-        )
-    match = REKOGNITION_ARN.match(model_arn)
-    if match is None:
-        raise ParameterError(
-            f"{model_arn!r} is not a Rekognition project version ARN (expected "
-            "arn:aws:rekognition:REGION:ACCOUNT:project/NAME/version/VERSION/TIMESTAMP)"
-        )
-    return match
 
 
 def label_probability(custom_labels: list[dict[str, Any]], *, min_confidence: float = 0.0) -> float:
