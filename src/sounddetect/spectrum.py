@@ -260,6 +260,13 @@ class SpectrogramConfig:
 #: quieter still, in the empty top band of a quiet 8 kHz recording or around a clean tone.
 AMIN = 1e-30
 
+#: Peak-to-peak span (in any channel, of full scale 1) under which a window holds no sound
+#: and renders exactly as digital silence: about -108 dBFS, an eighth of a 16-bit step.
+#: Resampling a constant (a muted or dead digital microphone stuck at one value) leaves a
+#: ripple of about 1e-7 of that value, which the window-relative dB scale would otherwise
+#: draw at full contrast, as a comb of steady tones the CNN takes for an alarm.
+SILENCE_SPAN = 2.0**-18
+
 #: Median-filter length (frames for harmonic, bins for percussive) of the HPSS types, as
 #: ``librosa.decompose.hpss(kernel_size=31)``.
 HPSS_KERNEL = 31
@@ -305,7 +312,8 @@ def compute_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
 
         - mel, linear, cqt, reassigned, harmonic, percussive: power in dB relative to the
           window's loudest bin, clipped at ``-top_db`` (``librosa.power_to_db(S,
-          ref=np.max, amin=AMIN, top_db=top_db)``); all ``-top_db`` for digital silence.
+          ref=np.max, amin=AMIN, top_db=top_db)``); all ``-top_db`` for digital silence,
+          which is any window whose samples span less than :data:`SILENCE_SPAN`.
         - chroma: ``librosa.feature.chroma_stft`` with ``tuning=0``, each frame scaled to
           a maximum of 1.
         - mfcc: ``librosa.feature.mfcc`` (DCT-II ortho of ``power_to_db(mel, ref=1.0,
@@ -331,6 +339,8 @@ def compute_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
     ((128, 247), 0.0)
     """
     y = _check_window(y, config)
+    if _silent(y):
+        y = np.zeros_like(y)
     if config.kind == "cqt":
         power = np.mean([_cqt_power(channel, config) for channel in _channels(y)], axis=0)
         return np.ascontiguousarray(_power_to_db(power, config.top_db).T)
@@ -460,6 +470,7 @@ def render_windows(
             segment = y[..., first * hop : (first + count - 1) * hop + config.n_fft]
             shared.append((first, _frame_features(segment, config, n_frames=count)))
     grid_index = np.flatnonzero(on_grid)
+    silent_image = None
     for batch in _overlapping_batches(starts[grid_index] // hop, n_frames=n_frames):
         first = int(starts[grid_index[batch[0]]] // hop)
         last = int(starts[grid_index[batch[-1]]] // hop) + n_frames
@@ -468,6 +479,13 @@ def render_windows(
         if on_frames is not None:
             shared.append((first, features))
         for i in grid_index[batch]:
+            if _silent(y[..., starts[i] : starts[i] + config.window_samples]):
+                if silent_image is None:
+                    silent_image = render_spectrogram(
+                        np.zeros((*y.shape[:-1], config.window_samples), np.float32), config
+                    )
+                images[i] = silent_image
+                continue
             offset = int(starts[i] // hop) - first
             # _window_spectrogram never writes to its input, so a view of the shared
             # frames is enough.
@@ -655,6 +673,12 @@ def _check_window(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
             f"{config.window_samples} ({config.duration} s at {config.sr} Hz)"
         )
     return _check_audio(y, name="window")
+
+
+def _silent(window: np.ndarray) -> bool:
+    """Whether no channel of ``window`` spans :data:`SILENCE_SPAN` (it holds no sound)."""
+    channels = _channels(window)
+    return bool(np.all(channels.max(axis=1) - channels.min(axis=1) < SILENCE_SPAN))
 
 
 def _channels(y: np.ndarray) -> np.ndarray:

@@ -702,3 +702,27 @@ def test_the_readme_array_example_gives_the_file_s_result_and_every_warning(caps
     assert capsys.readouterr().out.splitlines() == 2 * [
         "kitchen-mic: silent throughout (no sound at all): is the microphone muted or disconnected?"
     ]
+
+
+def test_a_microphone_stuck_at_one_value_raises_no_alarm_with_the_shipped_model(
+    capsys, tmp_path, rng
+):
+    # GIVEN 16-bit recordings at 44.1 kHz, the commonest rate: a digital microphone whose
+    # data line sits one step below zero throughout, and a plant room's microphone that
+    # stuck at +5 steps after 30 s of room noise
+    sr = 44100
+    stuck = tmp_path / "stuck.wav"
+    sf.write(stuck, np.full(60 * sr, -1, np.int16), sr, subtype="PCM_16")
+    room = np.full(60 * sr, 5, np.int16)
+    room[: 30 * sr] = np.round(rng.standard_normal(30 * sr) * 30).astype(np.int16)
+    went_dead = tmp_path / "went_dead.wav"
+    sf.write(went_dead, room, sr, subtype="PCM_16")
+    shipped = Path(__file__).resolve().parents[2] / "models" / "default"
+    # WHEN detect checks them with the shipped model
+    code, out, err = run_cli(capsys, stuck, went_dead, "--model", shipped, "--format", "json")
+    # THEN neither raises an alarm: the resampler's ripple around the stuck value, drawn at
+    # full contrast, had been an alarm over the whole minute and the last 30 s, at 1.00
+    results = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [(r["alarm"], r["events"]) for r in results] == [(False, []), (False, [])]
+    assert f"{stuck}: silent throughout" in err

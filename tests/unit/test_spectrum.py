@@ -12,7 +12,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from sounddetect import spectrum
+from sounddetect import audio, spectrum
 from sounddetect.exceptions import AudioError, ParameterError
 from sounddetect.spectrum import (
     COLORMAPS,
@@ -278,6 +278,53 @@ def test_a_quiet_recording_renders_as_a_loud_one(kind, signal, level_db):
     quiet = render_spectrogram(y * np.float32(10 ** (level_db / 20)), config).astype(int)
     assert loud.min() == 0  # the black floor the quiet window must keep
     assert np.abs(loud - quiet).max() <= 1
+
+
+def stuck_microphone(value: float, *, orig_sr: int = 44100, seconds: float = 8.0) -> np.ndarray:
+    """A digital microphone stuck at one sample value, recorded at ``orig_sr`` and resampled
+    to the config's rate as detect resamples it: a constant plus the resampler's ripple."""
+    stuck = np.full(int(seconds * orig_sr), value, dtype=np.float32)
+    return audio.resample(stuck, orig_sr=orig_sr, target_sr=SR)
+
+
+@pytest.mark.parametrize("kind", SPECTROGRAM_TYPES)
+@pytest.mark.parametrize(("value", "orig_sr"), [(-1 / 32768, 44100), (-1.0, 44100), (0.5, 22050)])
+def test_a_stuck_microphone_renders_as_digital_silence(kind, value, orig_sr):
+    """The ripple (about 1e-7 of the value) is no sound: relative to the window's loudest
+    bin it had been drawn at full contrast, a comb of steady tones that the default model
+    called an alarm with a confidence of 1.00 (at 44.1 kHz, not at 16 or 48 kHz)."""
+    config = CONFIG.replace(kind=kind)
+    y = stuck_microphone(value, orig_sr=orig_sr)[SR : SR + config.window_samples]
+    assert np.ptp(y) > 0  # the ripple is there
+    silence = render_spectrogram(np.zeros_like(y), config)
+    assert np.array_equal(render_spectrogram(y, config), silence)
+
+
+@pytest.mark.parametrize("kind", ["mel", "chroma"])
+def test_render_windows_renders_the_windows_of_a_stuck_microphone_as_silence(kind):
+    # GIVEN 4 s of an alarm, then the microphone stuck at -1 step of 16 bits
+    config = CONFIG.replace(kind=kind)
+    stuck = stuck_microphone(-1 / 32768)
+    y = np.concatenate([temporal_three(), stuck]).astype(np.float32)
+    starts = window_starts(
+        y.size, window_samples=config.window_samples, hop_samples=config.window_samples // 2
+    )
+    # WHEN its windows are rendered together, THEN the alarm's are drawn and those wholly
+    # after the resampler's step into the stuck value are digital silence, as each alone
+    images = render_windows(y, config, starts=starts)
+    silence = render_spectrogram(np.zeros(config.window_samples, np.float32), config)
+    silent = [np.array_equal(image, silence) for image in images]
+    assert silent[0] is False and silent[3:] == [True] * (len(starts) - 3)
+    for image, start in zip(images, starts, strict=True):
+        window = y[start : start + config.window_samples]
+        assert np.array_equal(image, render_spectrogram(window, config))
+
+
+def test_a_tone_just_above_the_silence_span_still_renders_as_a_loud_one():
+    level = 2 * spectrum.SILENCE_SPAN / np.ptp(temporal_three())
+    loud = render_spectrogram(temporal_three(), CONFIG).astype(int)
+    quiet = render_spectrogram(temporal_three() * np.float32(level), CONFIG).astype(int)
+    assert quiet.max() == 255 and np.abs(loud - quiet).max() <= 1
 
 
 @pytest.mark.parametrize("kind", SPECTROGRAM_TYPES)
