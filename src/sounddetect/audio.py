@@ -33,7 +33,7 @@ import re
 import struct
 import tempfile
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -437,6 +437,7 @@ def iter_audio_blocks(
     mono: bool = True,
     name: str | None = None,
     info: AudioInfo | None = None,
+    on_native_block: Callable[[np.ndarray], None] | None = None,
 ) -> Iterator[np.ndarray]:
     """Decode a file block by block as float32 at ``sr``, mono or with its channels.
 
@@ -461,6 +462,10 @@ def iter_audio_blocks(
     info : AudioInfo or None
         What :func:`audio_info` already said of ``source``, so the header is not read (nor
         ffprobe run) twice; read here when None.
+    on_native_block : callable or None
+        Called with each decoded block at the native rate before it is resampled, float32
+        of shape (frames,) if ``mono`` else (frames, channels): for a measure of the
+        recording itself, which the resampler's edges and ripple would blur.
 
     Yields
     ------
@@ -500,6 +505,7 @@ def iter_audio_blocks(
         orig_sr=info.sr,
         target_sr=target_sr,
         channels=None if mono else info.channels,
+        on_native_block=on_native_block,
     )
 
 
@@ -510,6 +516,7 @@ def iter_array_blocks(
     target_sr: float,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
     name: str = "audio",
+    on_native_block: Callable[[np.ndarray], None] | None = None,
 ) -> Iterator[np.ndarray]:
     """Audio in an array as the blocks :func:`iter_audio_blocks` gives of a file of it.
 
@@ -531,6 +538,8 @@ def iter_array_blocks(
         Block length in seconds of ``y``.
     name : str
         Name used in error messages.
+    on_native_block : callable or None
+        As :func:`iter_audio_blocks` (blocks of shape (frames, channels)).
 
     Returns
     -------
@@ -579,6 +588,7 @@ def iter_array_blocks(
         orig_sr=orig_sr,
         target_sr=target_sr,
         channels=frames.shape[0],
+        on_native_block=on_native_block,
     )
 
 
@@ -597,16 +607,24 @@ def _array_frames(
 
 
 def _resampled(
-    blocks: Iterable[np.ndarray], *, orig_sr: float, target_sr: float, channels: int | None
+    blocks: Iterable[np.ndarray],
+    *,
+    orig_sr: float,
+    target_sr: float,
+    channels: int | None,
+    on_native_block: Callable[[np.ndarray], None] | None = None,
 ) -> Iterator[np.ndarray]:
     """Decoded float32 blocks, mono (``channels`` None) or (frames, channels), pushed
-    through one streaming soxr resampler, as contiguous float32, channels first."""
+    through one streaming soxr resampler, as contiguous float32, channels first
+    (``on_native_block`` sees each before)."""
     stream = None
     if target_sr != orig_sr:
         stream = soxr.ResampleStream(
             orig_sr, target_sr, channels or 1, dtype="float32", quality="HQ"
         )
     for y in blocks:
+        if on_native_block is not None:
+            on_native_block(y)
         if stream is not None:
             y = stream.resample_chunk(y)
         # The decoders give (frames, channels) without mono, the layout soxr streams take;

@@ -462,6 +462,7 @@ def detect_file(
             SoundDetectWarning,
             stacklevel=2,
         )
+    peak = _Peak()
     blocks = iter_audio_blocks(
         source,
         sr=classifier.config.sr,
@@ -469,11 +470,13 @@ def detect_file(
         mono=False,
         name=name,
         info=info,
+        on_native_block=peak.observe,
     )
     return _detect(
         blocks,
         classifier,
         options,
+        peak=peak,
         sr=info.sr,
         total_s=info.duration,
         name=name,
@@ -578,13 +581,20 @@ def detect_audio(
         batch_size=batch_size,
         block_seconds=block_seconds,
     )
+    peak = _Peak()
     blocks = iter_array_blocks(
-        y, orig_sr=sr, target_sr=classifier.config.sr, block_seconds=block_seconds, name=name
+        y,
+        orig_sr=sr,
+        target_sr=classifier.config.sr,
+        block_seconds=block_seconds,
+        name=name,
+        on_native_block=peak.observe,
     )
     return _detect(
         blocks,
         classifier,
         options,
+        peak=peak,
         sr=sr,
         total_s=y.shape[-1] / sr,
         name=name,
@@ -685,6 +695,7 @@ def _detect(
     classifier: Classifier,
     options: _Options,
     *,
+    peak: _Peak,
     sr: float,
     total_s: float,
     name: str,
@@ -693,7 +704,8 @@ def _detect(
 ) -> dict[str, Any]:
     """The result of :func:`detect_file` and :func:`detect_audio` for the audio in
     ``blocks``, at ``classifier.config.sr``, of a recording at ``sr`` Hz of ``total_s``
-    seconds (0 when not known). Its warnings name the caller of either."""
+    seconds (0 when not known), whose level ``peak`` measures as the blocks are decoded.
+    Its warnings name the caller of either."""
     config = classifier.config
     hop_s, threshold, merge_gap_s = options.hop_s, options.threshold, options.merge_gap_s
     if sr / 2 < config.fmax:
@@ -713,8 +725,6 @@ def _detect(
                 name=name,
                 remote=getattr(classifier, "remote", False),
             ).observe(blocks)
-        peak = _Peak()
-        blocks = peak.observe(blocks)
         search = None
         if options.beep_patterns:
             search = patterns.PatternSearch(
@@ -902,21 +912,21 @@ class _Deadline:
 
 
 class _Peak:
-    """The largest absolute sample, about each block's mean, of the blocks that pass
-    through :meth:`observe`: a microphone that gives only a DC offset hears nothing."""
+    """The largest absolute sample, about each block's mean, of the native-rate blocks
+    (frames[, channels]) handed to :meth:`observe`: a microphone that gives only a DC
+    offset hears nothing. Measured before resampling, whose step into an offset at the
+    recording's edges would count as sound."""
 
     def __init__(self) -> None:
         self.value = 0.0
 
-    def observe(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
-        for block in blocks:
-            if block.size:
-                # max |x - mean| without a copy of the block
-                mean = block.mean(axis=-1, keepdims=True)
-                above = float(np.max(block.max(axis=-1, keepdims=True) - mean))
-                below = float(np.max(mean - block.min(axis=-1, keepdims=True)))
-                self.value = max(self.value, above, below)
-            yield block
+    def observe(self, block: np.ndarray) -> None:
+        if block.size:
+            # max |x - mean| without a copy of the block
+            mean = block.mean(axis=0)
+            above = float(np.max(block.max(axis=0) - mean))
+            below = float(np.max(mean - block.min(axis=0)))
+            self.value = max(self.value, above, below)
 
 
 def _warn_if_silent(peak: float, *, name: str) -> None:

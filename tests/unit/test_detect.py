@@ -340,6 +340,24 @@ def test_a_silent_recording_says_so(tmp_path, rng, classifier, recording, level)
     assert message.endswith("is the microphone muted or disconnected?")
 
 
+@pytest.mark.parametrize("sr", [44100, 48000])
+def test_a_muted_microphone_with_an_offset_is_called_silent_at_a_rate_detect_resamples(
+    tmp_path, rng, classifier, sr
+):
+    # GIVEN 20 s of 16-bit dither about an offset of 655 steps (-34 dBFS), a muted
+    # microphone behind a cheap converter, at a rate the model's 16 kHz is not
+    y = ((655 + rng.integers(-1, 2, 20 * sr)) / 32768).astype(np.float32)
+    path = write_wav(tmp_path / "plant_room.wav", y, sr, subtype="PCM_16")
+    # WHEN it is checked as a file and as an array, THEN both say it is silent: the
+    # resampler's step into the offset at the recording's edges had counted as sound
+    for check in (
+        lambda: detect_file(path, classifier),
+        lambda: detect_audio(y, sr=sr, classifier=classifier, name=str(path)),
+    ):
+        with pytest.warns(SoundDetectWarning, match=r"silent throughout \(nothing louder than -90"):
+            assert check()["alarm"] is False
+
+
 def test_a_quiet_room_is_not_called_silent(tmp_path, rng, classifier):
     # A quiet room through a working microphone: noise at -70 dBFS, an offset as cheap
     # converters have
