@@ -858,14 +858,26 @@ def test_transient_classifier_failure_is_marked_for_retry(tmp_path, rng, classif
     assert not is_transient(detect_file(path, classifier))
 
 
-class SlowService:
-    """The tiny model behind a service's latency (0.2 s a request), as Rekognition has."""
+class ManualClock:
+    """A monotonic clock that only a test moves: deadlines checked without wall time."""
 
-    def __init__(self, classifier):
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self):
+        return self.now
+
+
+class SlowService:
+    """The tiny model behind a service's latency (0.2 s a request on ``clock``), as
+    Rekognition has."""
+
+    def __init__(self, classifier, clock):
         self.inner, self.config, self.threshold = classifier, classifier.config, 0.5
+        self.clock = clock
 
     def classify(self, images):
-        time.sleep(0.2)
+        self.clock.now += 0.2
         return self.inner.classify(images)
 
     def describe(self):
@@ -874,15 +886,17 @@ class SlowService:
 
 @pytest.mark.parametrize("remote", [False, True])
 def test_a_recording_that_would_outlast_its_deadline_is_refused_early(
-    tmp_path, rng, classifier, remote
+    tmp_path, rng, classifier, remote, monkeypatch
 ):
     # GIVEN a 2 min recording, 4 windows a request at 0.2 s a request (15 requests, 3 s)
+    clock = ManualClock()
+    monkeypatch.setattr("sounddetect.detect.time", clock)
     path = write_wav(tmp_path / "night.wav", noise(120.0, sr=16000, rng=rng), 16000)
-    slow = SlowService(classifier)
+    slow = SlowService(classifier, clock)
     slow.remote = remote
     options = {"block_seconds": 2.0, "batch_size": 4}
     # WHEN it must be done in 1 s
-    result = detect_file(path, slow, deadline=time.monotonic() + 1.0, **options)
+    result = detect_file(path, slow, deadline=clock.monotonic() + 1.0, **options)
     # THEN it is refused once its first tenth shows the pace, before the time is up (the
     # message says what the rest would take, not that the time ran out): for good, unless
     # the pace is a service's, which may be throttling that passes
@@ -894,10 +908,10 @@ def test_a_recording_that_would_outlast_its_deadline_is_refused_early(
     assert re.search(r"of 2 min done in 0 s, the rest would take about \d+ s, and \d s", message)
     assert re.search(r"split it into recordings of at most \d+ s$", message)
     # and with time to spare the result is the one without a deadline
-    plenty = detect_file(path, classifier, deadline=time.monotonic() + 3600, **options)
+    plenty = detect_file(path, classifier, deadline=clock.monotonic() + 3600, **options)
     assert plenty == detect_file(path, classifier, **options)
     # and with none left it is not begun
-    result = detect_file(path, classifier, deadline=time.monotonic() - 1)
+    result = detect_file(path, classifier, deadline=clock.monotonic() - 1)
     reason = "not analysed: the time left ran out before it began"
     assert result["error"]["message"] == f"{path}: {reason}"
 
