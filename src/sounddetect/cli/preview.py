@@ -16,9 +16,7 @@ import numpy as np
 
 from sounddetect.cli import HelpFormatter
 from sounddetect.cli.generate import add_source_arguments, from_environment, parse_types
-from sounddetect.dataset import check_creatable, load_sources
 from sounddetect.exceptions import ParameterError
-from sounddetect.mixing import LABELS, draw_sample_specs, mix_sample
 from sounddetect.spectrum import SpectrogramConfig, encode_png, render_spectrogram
 
 #: Column titles of the contact sheet.
@@ -99,6 +97,9 @@ def write_contact_sheet(
 def check_outputs(out: Path, sheet: Path, kinds: Sequence[str], *, overwrite: bool) -> None:
     """Refuse, before any work, outputs that cannot be written or would replace files
     without ``overwrite``."""
+    from sounddetect.dataset import check_creatable
+    from sounddetect.mixing import LABELS
+
     if sheet.suffix.lower() != ".png":
         raise ParameterError(f"--sheet {sheet}: the contact sheet is a PNG; name it *.png")
     if out.exists() and not out.is_dir():
@@ -115,6 +116,10 @@ def check_outputs(out: Path, sheet: Path, kinds: Sequence[str], *, overwrite: bo
 
 
 def run(args: argparse.Namespace) -> int:
+    # The generator's modules: imported here, so other subcommands start without them.
+    from sounddetect.dataset import load_sources
+    from sounddetect.mixing import draw_sample_specs, mix_sample
+
     kinds = parse_types(args.types)
     check_outputs(args.out, args.sheet, kinds, overwrite=args.overwrite)
     duration = from_environment(args, "sample_duration")
