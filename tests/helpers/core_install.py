@@ -114,18 +114,28 @@ def importable_modules(requirements: Iterable[str]) -> frozenset[str]:
 
 
 def blocked_environment(
-    folder: Path, requirements: Iterable[str], *, why: str, refused: Iterable[str] = ()
+    folder: Path,
+    requirements: Iterable[str],
+    *,
+    why: str,
+    refused: Iterable[str] = (),
+    test_modules: Path | None = None,
 ) -> dict[str, str]:
     """``os.environ`` for a Python that imports only the standard library, sounddetect and
     what ``requirements`` install, less the top-level modules ``refused``; a refused import
     raises ModuleNotFoundError naming the module and ``why``. The sitecustomize module is
-    written into ``folder``."""
+    written into ``folder``; ``test_modules``, a folder of the tests' own modules
+    (``lambda_helpers``), goes on the path with its modules allowed."""
+    # The sounddetect under test first: a worktree's src/ stands before the installed one.
+    path = [folder, Path(sounddetect.__file__).resolve().parents[1]]
+    own = {"sounddetect"}
+    if test_modules is not None:
+        path.append(test_modules)
+        own |= {module.stem for module in test_modules.glob("*.py")}
+    allowed = sorted((importable_modules(requirements) - set(refused)) | own)
     folder.mkdir(parents=True, exist_ok=True)
-    allowed = sorted((importable_modules(requirements) - set(refused)) | {"sounddetect"})
     (folder / "sitecustomize.py").write_text(
         _SITECUSTOMIZE.format(allowed=allowed, why=why), encoding="utf-8"
     )
-    # The sounddetect under test first: a worktree's src/ stands before the installed one.
-    source = Path(sounddetect.__file__).resolve().parents[1]
-    path = [str(folder), str(source), *filter(None, [os.environ.get("PYTHONPATH")])]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    path.extend(filter(None, [os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, path))}
