@@ -22,6 +22,7 @@ from helpers.core_install import (
 from helpers.signals import noise, t3_alarm, write_wav
 
 from sounddetect.cli import SUBCOMMANDS
+from sounddetect.dataset import DATASET_FORMAT
 from sounddetect.result import RESULT_KEYS
 
 SR = 16000
@@ -45,13 +46,19 @@ def run_python(arguments, environment):
     )
 
 
-def test_detect_runs_on_a_core_install(core_install, tmp_path, rng):
+@pytest.mark.parametrize("config", [None, "dataset.json"])
+def test_detect_runs_on_a_core_install(core_install, tmp_path, rng, config):
     # GIVEN a recording with a temporal-three alarm, on an install without the extras
     y = noise(12.0, sr=SR, rng=rng, amplitude=0.01)
     y[2 * SR : 10 * SR] += t3_alarm(8.0, sr=SR)
     path = write_wav(tmp_path / "hall.wav", y, SR)
-    # WHEN the command line runs the default model on it
     argv = ["-m", "sounddetect", "detect", str(path), "--model", str(DEFAULT_MODEL)]
+    if config:  # the model's config, given as a generator's dataset.json would hold it
+        model_config = json.loads((DEFAULT_MODEL / "model.json").read_text())["config"]
+        dataset = {"format": DATASET_FORMAT, "complete": True, "configs": {"mel": model_config}}
+        (tmp_path / config).write_text(json.dumps(dataset))
+        argv += ["--config", str(tmp_path / config)]
+    # WHEN the command line runs the default model on it
     done = run_python([*argv, "--format", "json"], core_install)
     # THEN it finds the alarm, as on a full install
     assert done.returncode == 0, done.stderr
