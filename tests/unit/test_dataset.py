@@ -679,6 +679,7 @@ def test_dataset_config_in_a_folder_that_cannot_be_searched_is_a_parameter_error
         ({"configs": {"mel": {}, "cqt": {}}}, None, "types cqt, mel; say which with --type"),
         ({}, "cqt", "has no 'cqt' images; types present: mel"),
         ({"configs": {"mel": {"n_melz": 64}}}, "mel", "its mel config: unknown .* keys: n_melz"),
+        ({"configs": {"mel": [128]}}, "mel", r"its mel config: .* JSON object\), got list \[128\]"),
     ],
 )
 def test_dataset_config_refuses_what_it_cannot_read_naming_the_file(tmp_path, info, kind, message):
