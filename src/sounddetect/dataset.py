@@ -12,6 +12,10 @@ Layout written under ``TARGET_PATH``::
 Everything but ``run.json`` is byte-identical for the same sources, settings and seed,
 whatever the number of workers.
 
+The generator's own dependencies (tqdm, and threadpoolctl for the worker processes, both in
+the ``generate`` extra) are imported when it runs: the readers work on a core install, where
+``sounddetect detect --config dataset.json`` uses :func:`dataset_config`.
+
 Settings
     GeneratorSettings
 Sources
@@ -22,6 +26,7 @@ Generation
     format_summary
 Readers
     read_dataset_info
+    dataset_config
     read_samples
     source_digests
     image_path
@@ -50,7 +55,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from sounddetect import __version__
 from sounddetect.audio import is_audio_path, load_audio
@@ -74,7 +78,6 @@ from sounddetect.spectrum import (
     render_spectrogram,
 )
 from sounddetect.windows import MIN_RECORDING_S
-from sounddetect.workers import map_in_processes
 
 logger = logging.getLogger(__name__)
 
@@ -621,6 +624,8 @@ def _render_all(
     workers: int,
 ) -> Iterator[list[Rendered]]:
     """Rendered chunks in spec order, from ``workers`` processes (1: this process)."""
+    from sounddetect.workers import map_in_processes
+
     chunks = [specs[i : i + CHUNK_SIZE] for i in range(0, len(specs), CHUNK_SIZE)]
     try:
         yield from map_in_processes(
@@ -851,6 +856,8 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
     AudioError
         No usable audio left in a source folder.
     """
+    from tqdm import tqdm
+
     started = time.perf_counter()
     target = settings.target_path
     configs = settings.configs()
@@ -1049,14 +1056,70 @@ def read_dataset_info(target_path: str | os.PathLike) -> dict[str, Any]:
     ParameterError
         It is missing, not JSON, or not a sounddetect dataset.
     """
-    path = Path(target_path) / "dataset.json"
+    return _load_dataset_json(Path(target_path) / "dataset.json")
+
+
+def _load_dataset_json(path: Path) -> dict[str, Any]:
     try:
-        info = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ParameterError(f"{path}: not a readable dataset.json ({exc})") from exc
     if not isinstance(info, dict) or info.get("format") != DATASET_FORMAT:
         raise ParameterError(f"{path}: not a sounddetect dataset (format {DATASET_FORMAT})")
     return info
+
+
+def dataset_config(
+    target_path: str | os.PathLike, *, kind: str | None = "mel"
+) -> SpectrogramConfig:
+    """The :class:`SpectrogramConfig` the generator rendered one type of a dataset with.
+
+    Parameters
+    ----------
+    target_path : str or path-like
+        The generator's output folder, or a dataset.json file (a copy may have another
+        name).
+    kind : str or None
+        Spectrogram type; the default is the generator's, and None takes the dataset's only
+        type, whichever it is.
+
+    Returns
+    -------
+    SpectrogramConfig
+
+    Raises
+    ------
+    ParameterError
+        dataset.json is missing or not a sounddetect dataset's; the dataset is incomplete
+        (its generation was interrupted); it holds no config of type ``kind``, or several
+        types and ``kind`` is None; or the config is not valid. Each message starts with
+        ``target_path``.
+    """
+    path = Path(target_path)
+    try:
+        is_file = path.is_file()
+    except OSError:  # a folder on the way cannot be searched (Python 3.11 raises): said below
+        is_file = False
+    info = _load_dataset_json(path if is_file else path / "dataset.json")
+    if info.get("complete") is False:
+        raise ParameterError(
+            f"{target_path}: an interrupted `sounddetect generate` left this dataset incomplete; "
+            "generate it again (with --overwrite)"
+        )
+    configs = info.get("configs")
+    if not isinstance(configs, dict) or not configs:
+        raise ParameterError(f"{target_path}: the dataset.json holds no spectrogram configs")
+    held = ", ".join(sorted(configs))
+    if kind is None:
+        if len(configs) > 1:
+            raise ParameterError(f"{target_path}: a dataset of types {held}; say which with --type")
+        kind = next(iter(configs))
+    if kind not in configs:
+        raise ParameterError(f"{target_path} has no {kind!r} images; types present: {held}")
+    try:
+        return SpectrogramConfig.from_dict(configs[kind])
+    except ParameterError as exc:
+        raise ParameterError(f"{target_path}: its {kind} config: {exc}") from exc
 
 
 def read_samples(target_path: str | os.PathLike) -> list[dict[str, str]]:

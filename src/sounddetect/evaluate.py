@@ -6,7 +6,7 @@ What is evaluated is the exported ``model.onnx`` run by onnxruntime on the PNG i
 Data
     load_split             -- one split of one spectrogram type as uint8 images and labels
     dataset_from_corpus    -- a test-only dataset from a corpus folder (held-out check)
-    dataset_config         -- the SpectrogramConfig the generator wrote for a type
+    dataset_config         -- the SpectrogramConfig the generator wrote for a type (dataset's)
 Inference
     predict_probabilities  -- onnxruntime alarm probabilities for uint8 images
     measure_ms_per_window  -- onnxruntime latency per window, batched
@@ -38,6 +38,7 @@ import numpy as np
 
 from sounddetect import dataset
 from sounddetect.classifiers.onnx import OnnxClassifier, read_model_json
+from sounddetect.dataset import dataset_config
 from sounddetect.detect import detect_file
 from sounddetect.exceptions import AudioError, ModelError, ParameterError
 from sounddetect.spectrum import SpectrogramConfig, decode_png
@@ -78,36 +79,6 @@ class LabelledImages:
     images: np.ndarray
     labels: np.ndarray
     rows: list[dict[str, str]]
-
-
-def dataset_config(target_path: str | Path, *, kind: str = "mel") -> SpectrogramConfig:
-    """The :class:`SpectrogramConfig` the generator used for one type of a dataset.
-
-    Parameters
-    ----------
-    target_path : str or Path
-        The generator's output folder (holding ``dataset.json``).
-    kind : str
-        Spectrogram type.
-
-    Raises
-    ------
-    ParameterError
-        If ``dataset.json`` is missing, not a dataset's, or holds no config for ``kind``, or
-        the dataset is incomplete (its generation was interrupted).
-    """
-    info = dataset.read_dataset_info(target_path)
-    if info.get("complete") is False:
-        raise ParameterError(
-            f"{target_path}: an interrupted `sounddetect generate` left this dataset incomplete; "
-            "generate it again (with --overwrite)"
-        )
-    configs = info.get("configs", {})
-    if kind not in configs:
-        raise ParameterError(
-            f"{target_path} has no {kind!r} images; types present: {', '.join(configs) or 'none'}"
-        )
-    return SpectrogramConfig.from_dict(configs[kind])
 
 
 def dataset_from_corpus(

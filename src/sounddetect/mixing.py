@@ -552,6 +552,13 @@ def active_snr_db(
     ----------
     alarm, background : np.ndarray [shape=(n,) or (channels, n)]
         The two stems, aligned, same shape; power is averaged over channels too.
+    frame_length : int
+        Frame size in samples over which the alarm's activity is judged
+        (:func:`active_frames`); the default, 16 ms at 16 kHz, follows the 0.5 s beeps of a
+        temporal-three pattern.
+    threshold_db : float
+        An alarm frame is active when its mean power is at least this many dB relative to
+        the alarm's loudest frame (negative); frames below it are its pauses.
 
     Returns
     -------

@@ -1,16 +1,18 @@
-"""Pictures of detection results.
+"""Pictures of detection results and of spectrogram examples.
 
     plot_detection  -- a recording's timeline: spectrogram with events shaded, window
                        confidences below
     is_detection_plot -- was a file written by plot_detection?
+    write_contact_sheet -- example images of several spectrogram types as one grid
 
-matplotlib is imported inside the function, so importing this module costs nothing and the
+matplotlib is imported inside the functions, so importing this module costs nothing and the
 inference path never loads matplotlib.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -25,6 +27,18 @@ PLOT_SOFTWARE = "sounddetect plot_detection"
 
 #: FFT size (samples) of the overview spectrogram.
 OVERVIEW_N_FFT = 1024
+
+#: Column titles of a contact sheet, per spectrogram type.
+TYPE_TITLES = {
+    "mel": "mel",
+    "linear": "linear STFT (Std)",
+    "cqt": "constant-Q",
+    "reassigned": "reassigned",
+    "harmonic": "harmonic (HPSS)",
+    "percussive": "percussive (HPSS)",
+    "chroma": "chroma",
+    "mfcc": "MFCC",
+}
 
 
 def plot_detection(
@@ -119,6 +133,54 @@ def is_detection_plot(path: str | os.PathLike) -> bool:
             return image.info.get("Software") == PLOT_SOFTWARE
     except (OSError, UnidentifiedImageError):
         return False
+
+
+def write_contact_sheet(
+    images: Mapping[str, Mapping[str, np.ndarray]],
+    path: str | os.PathLike,
+    *,
+    kinds: Sequence[str],
+) -> None:
+    """Draw example spectrograms as a grid into a PNG: a row per label, a column per type.
+
+    Each cell is 1.9 x 2.1 inches at 100 dpi (190 x 210 pixels), titled with the type
+    (:data:`TYPE_TITLES`) in the first row and the label in the first column.
+
+    Parameters
+    ----------
+    images : mapping of str to mapping of str to np.ndarray
+        ``images[label][kind]``: a rendered image, uint8 ``(height, width)`` or
+        ``(height, width, 3)`` (:func:`sounddetect.spectrum.render_spectrogram`), shown as
+        its PNG shows it. The rows follow the order of the labels.
+    path : path-like
+        The PNG to write; its folder is made.
+    kinds : sequence of str
+        The spectrogram types to show, in column order; every label has an image of each.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    labels = list(images)
+    figure = Figure(figsize=(1.9 * len(kinds), 2.1 * len(labels)), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(len(labels), len(kinds), squeeze=False)
+    for row, label in enumerate(labels):
+        for column, kind in enumerate(kinds):
+            axis = axes[row, column]
+            image = images[label][kind]
+            # The PNG's own pixels, shown as the classifier sees them (row 0 at the top).
+            axis.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255)
+            axis.set_xticks([])
+            axis.set_yticks([])
+            if row == 0:
+                axis.set_title(TYPE_TITLES.get(kind, kind), fontsize=9)
+            if column == 0:
+                axis.set_ylabel(label.replace("_", " "), fontsize=10)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Without matplotlib's "Software" text (its version), the README's picture changes only
+    # with what it shows.
+    figure.savefig(path, dpi=100, metadata={"Software": None})
 
 
 def _overview_spectrogram(

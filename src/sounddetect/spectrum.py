@@ -33,7 +33,8 @@ import io
 import json
 import math
 import numbers
-from collections.abc import Callable
+import reprlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,10 +227,29 @@ class SpectrogramConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SpectrogramConfig:
-        """Build a config from a dict, refusing unknown keys (a typo must not pass silently)."""
+    def from_dict(cls, data: Mapping[str, Any]) -> SpectrogramConfig:
+        """Build a config from a dict, refusing unknown keys (a typo must not pass silently).
+
+        Parameters
+        ----------
+        data : mapping of str to value
+            Fields and their values, as :meth:`to_dict` gives them (a JSON object read
+            from ``dataset.json``, ``model.json`` or a ``--config`` file); missing fields
+            take their defaults.
+
+        Raises
+        ------
+        ParameterError
+            ``data`` is not a mapping (a JSON array, string or number), or holds a key that
+            is not a field, or a value the config refuses.
+        """
+        if not isinstance(data, Mapping):
+            raise ParameterError(
+                "a spectrogram config is a mapping of its settings (a JSON object), got "
+                f"{type(data).__name__} {reprlib.repr(data)}"
+            )
         fields = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - fields)
+        unknown = sorted(str(key) for key in data if key not in fields)
         if unknown:
             raise ParameterError(f"unknown spectrogram config keys: {', '.join(unknown)}")
         return cls(**data)

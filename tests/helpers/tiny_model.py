@@ -98,7 +98,8 @@ def write_tiny_model(
     sounding: bool = False,
     column_contrast_at_half: float = COLUMN_CONTRAST_AT_HALF,
 ) -> Path:
-    """Write ``model_dir/model.onnx`` and ``model_dir/model.json`` (CONTRACTS.md format)."""
+    """Write ``model_dir/model.onnx`` and its sidecar ``model_dir/model.json`` (DESIGN.md; the
+    format :func:`sounddetect.classifiers.onnx.read_model_json` reads)."""
     config = config or SpectrogramConfig()
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)

@@ -279,6 +279,46 @@ def test_onnx_raw_scores_are_not_probabilities(tmp_path, images):
         classifier.classify(images)
 
 
+def test_onnx_graph_that_fails_when_run_is_a_model_error(tmp_path, images):
+    # GIVEN a graph that loads but reshapes its n probabilities into 3, failing for n = 2
+    model_dir = write_tiny_model(tmp_path / "m")
+    image = helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 1, 128, 128])
+    output = helper.make_tensor_value_info("alarm_probability", TensorProto.FLOAT, ["N"])
+    nodes = [
+        helper.make_node("ReduceMean", ["image"], ["mean"], axes=[1, 2, 3], keepdims=0),
+        helper.make_node("Reshape", ["mean", "three"], ["alarm_probability"]),
+    ]
+    three = helper.make_tensor("three", TensorProto.INT64, [1], [3])
+    graph = helper.make_graph(nodes, "reshape", [image], [output], [three])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, model_dir / "model.onnx")
+    classifier = OnnxClassifier.from_dir(model_dir)
+    # THEN onnxruntime's error is the model's, as it would be for every input
+    with pytest.raises(ModelError, match=r"m/model.onnx: inference failed \(.*Reshape"):
+        classifier.classify(images)
+
+
+def test_onnx_running_out_of_memory_is_not_a_model_error(tiny_model_dir):
+    # GIVEN 2**40 windows (one image, repeated without copies): their float32 tensor of
+    # 64 PiB fits in no computer's memory, nor in a 64-bit address space
+    classifier = OnnxClassifier.from_dir(tiny_model_dir)
+    images = np.broadcast_to(np.zeros((1, 128, 128), dtype=np.uint8), (2**40, 128, 128))
+    # THEN the MemoryError is not blamed on the model (the command line stops at a
+    # model's error, which would come for every input)
+    with pytest.raises(MemoryError):
+        classifier.classify(images)
+
+
+@pytest.mark.parametrize(
+    ("option", "match"),
+    [({"threshold": 2.0}, r"threshold must be in \[0, 1\], got 2.0"), ({"threads": -1}, "got -1")],
+)
+def test_onnx_arguments_out_of_range_are_parameter_errors(tiny_model_dir, option, match):
+    with pytest.raises(ParameterError, match=match):
+        OnnxClassifier(tiny_model_dir / "model.onnx", config=CONFIG, **option)
+
+
 def test_onnx_file_that_is_not_a_model(tmp_path):
     model_dir = write_tiny_model(tmp_path / "m")
     (model_dir / "model.onnx").write_bytes(b"not a protobuf")

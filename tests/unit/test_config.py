@@ -80,3 +80,13 @@ def test_the_shipped_model_config_is_valid():
 def test_unknown_keys_are_refused():
     with pytest.raises(ParameterError, match="n_mel"):
         SpectrogramConfig.from_dict({"kind": "mel", "n_mel": 64})
+
+
+@pytest.mark.parametrize(
+    ("data", "shown"), [([1, 2], "list [1, 2]"), ("mel", "str 'mel'"), (None, "NoneType None")]
+)
+def test_json_that_is_not_an_object_is_refused_naming_what_it_is(data, shown):
+    message = f"a spectrogram config is a mapping of its settings (a JSON object), got {shown}"
+    with pytest.raises(ParameterError) as refused:
+        SpectrogramConfig.from_dict(data)
+    assert str(refused.value) == message

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from helpers.permissions import run_as_a_user
 from helpers.signals import encode_with_ffmpeg
 
 from sounddetect import dataset as dataset_module
@@ -20,6 +21,7 @@ from sounddetect.dataset import (
     STAGING,
     GeneratorSettings,
     assign_splits,
+    dataset_config,
     generate_dataset,
     image_path,
     load_sources,
@@ -620,6 +622,70 @@ def test_readers_refuse_a_folder_that_is_not_a_dataset(tmp_path):
         read_samples(tmp_path)
     with pytest.raises(ParameterError, match="dataset.json: not a readable"):
         read_dataset_info(tmp_path)
+
+
+def write_dataset_json(path, **info):
+    """A dataset.json as the generator writes it (one mel config), with ``info`` merged (a
+    None removes the key)."""
+    written = {"format": DATASET_FORMAT, "complete": True}
+    written["configs"] = {"mel": SpectrogramConfig().to_dict()}
+    written.update(info)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({key: value for key, value in written.items() if value is not None}))
+    return path
+
+
+def test_dataset_config_reads_a_folder_or_its_dataset_json_under_any_name(tmp_path):
+    mel, cqt = SpectrogramConfig(n_mels=64), SpectrogramConfig(kind="cqt")
+    write_dataset_json(tmp_path / "data" / "dataset.json", configs={"mel": mel.to_dict()})
+    copy = shutil.copy(tmp_path / "data" / "dataset.json", tmp_path / "mel-dataset.json")
+    assert dataset_config(tmp_path / "data") == dataset_config(copy) == mel
+    both = write_dataset_json(
+        tmp_path / "both.json", configs={"mel": mel.to_dict(), "cqt": cqt.to_dict()}
+    )
+    assert dataset_config(both, kind="cqt") == cqt
+    # kind None: the only type, whichever it is
+    only_cqt = write_dataset_json(tmp_path / "cqt.json", configs={"cqt": cqt.to_dict()})
+    assert dataset_config(only_cqt, kind=None) == cqt
+
+
+def test_dataset_config_in_a_folder_that_cannot_be_searched_is_a_parameter_error(tmp_path):
+    locked = tmp_path / "locked"
+    write_dataset_json(locked / "data" / "dataset.json")
+    locked.chmod(0)
+    try:
+        out = run_as_a_user(
+            "import sys\n"
+            "from sounddetect.dataset import dataset_config\n"
+            "from sounddetect.exceptions import ParameterError\n"
+            "try:\n"
+            "    dataset_config(sys.argv[1])\n"
+            "except ParameterError as exc:\n"
+            "    print(exc)\n",
+            str(locked / "data"),
+        )
+    finally:
+        locked.chmod(0o755)
+    assert out.startswith(f"{locked}/data/dataset.json: not a readable dataset.json (")
+    assert "Permission denied" in out
+
+
+@pytest.mark.parametrize(
+    ("info", "kind", "message"),
+    [
+        ({"complete": False}, "mel", "an interrupted `sounddetect generate` left this dataset"),
+        ({"format": None}, "mel", r"not a sounddetect dataset \(format sounddetect-dataset/1\)"),
+        ({"configs": {}}, None, "the dataset.json holds no spectrogram configs"),
+        ({"configs": {"mel": {}, "cqt": {}}}, None, "types cqt, mel; say which with --type"),
+        ({}, "cqt", "has no 'cqt' images; types present: mel"),
+        ({"configs": {"mel": {"n_melz": 64}}}, "mel", "its mel config: unknown .* keys: n_melz"),
+        ({"configs": {"mel": [128]}}, "mel", r"its mel config: .* JSON object\), got list \[128\]"),
+    ],
+)
+def test_dataset_config_refuses_what_it_cannot_read_naming_the_file(tmp_path, info, kind, message):
+    path = write_dataset_json(tmp_path / "dataset.json", **info)
+    with pytest.raises(ParameterError, match=f"^{path}.*{message}"):
+        dataset_config(path, kind=kind)
 
 
 def test_a_target_that_is_a_file_is_refused(corpus, tmp_path):

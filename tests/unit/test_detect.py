@@ -1001,23 +1001,6 @@ def test_pace_refusal_advises_by_the_whole_time_a_retry_has(
     assert (pace_refusal(**progress, left_s=retry_s - elapsed_s) is not None) is final
 
 
-def test_inference_path_imports_no_heavy_libraries():
-    """CONTRACTS.md: detection imports numpy, soundfile, soxr, Pillow, onnxruntime, boto3."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, sounddetect.detect, sounddetect.classifiers.onnx, sounddetect.plots, "
-        "sounddetect.result, sounddetect.events; "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'matplotlib', 'scipy', 'librosa', 'torch', 'sklearn', 'boto3'}))"
-    )
-    output = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert output.stdout.strip() == "[]"
-
-
 def documented_parameters():
     from sounddetect import audio, result
     from sounddetect.classifiers import base

@@ -16,6 +16,8 @@ from moto import mock_aws
 
 from sounddetect.cli import main
 from sounddetect.cli.detect import read_config
+from sounddetect.dataset import DATASET_FORMAT, dataset_config
+from sounddetect.exceptions import ParameterError
 from sounddetect.ffmpeg import FFMPEG_ENV
 from sounddetect.plots import is_detection_plot
 from sounddetect.result import RESULT_KEYS
@@ -287,19 +289,48 @@ def test_a_config_that_cannot_render_is_a_usage_error(
     assert code == 2 and out == "" and message in err and "Traceback" not in err
 
 
+def write_dataset_json(path, configs, **info):
+    """A dataset.json as the generator writes it, holding ``configs`` (type -> config), with
+    ``info`` merged (a None removes the key)."""
+    info = {"format": DATASET_FORMAT, "complete": True, "counts": {}, **info}
+    info["configs"] = {kind: config.to_dict() for kind, config in configs.items()}
+    path.write_text(json.dumps({key: value for key, value in info.items() if value is not None}))
+    return path
+
+
 def test_dataset_json_gives_the_config_of_a_rekognition_model(capsys, recordings, tmp_path):
     mel, linear = SpectrogramConfig(n_mels=64), SpectrogramConfig(kind="linear")
-    dataset = tmp_path / "dataset.json"
-    dataset.write_text(json.dumps({"configs": {"mel": mel.to_dict()}, "counts": {}}))
+    dataset = write_dataset_json(tmp_path / "dataset.json", {"mel": mel})
     assert read_config(dataset) == mel
-    dataset.write_text(json.dumps({"configs": {"mel": mel.to_dict(), "linear": linear.to_dict()}}))
+    write_dataset_json(dataset, {"mel": mel, "linear": linear})
     assert read_config(dataset, kind="linear") == linear
     code, _, err = run_cli(capsys, recordings, "--model", ARN, "--config", dataset)
     assert code == 2 and "a dataset of types linear, mel; say which with --type" in err
     code, _, err = run_cli(capsys, recordings, "--model", ARN, "--config", dataset, "--type", "cqt")
-    assert code == 2 and "not --type cqt" in err
+    assert code == 2 and "has no 'cqt' images; types present: linear, mel" in err
     code, _, err = run_cli(capsys, recordings, "--model", ARN, "--type", "mel")
     assert code == 2 and "--type mel: needs a dataset.json as --config" in err
+
+
+@pytest.mark.parametrize(
+    ("info", "message"),
+    [
+        ({"complete": False}, "an interrupted `sounddetect generate` left this dataset incomplete"),
+        ({"format": None}, "not a sounddetect dataset (format sounddetect-dataset/1)"),
+    ],
+)
+def test_a_dataset_json_that_training_refuses_detect_refuses_too(
+    capsys, recordings, tiny_model_dir, tmp_path, info, message
+):
+    # GIVEN the dataset.json of an interrupted generator run, or one not written by it
+    dataset = write_dataset_json(tmp_path / "dataset.json", {"mel": SpectrogramConfig()}, **info)
+    with pytest.raises(ParameterError):
+        dataset_config(dataset)
+    # WHEN it is the --config of a model trained on that config
+    code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--config", dataset)
+    # THEN detect refuses it as training and evaluation do, a usage error
+    assert code == 2 and out == ""
+    assert f"error: --config {dataset}: {message}" in err
 
 
 @mock_aws

@@ -13,7 +13,7 @@ from PIL import Image
 
 from sounddetect.cli import build_parser, main
 from sounddetect.cli.generate import parse_types, settings_from_args
-from sounddetect.dataset import read_dataset_info, read_samples
+from sounddetect.dataset import GeneratorSettings, read_dataset_info, read_samples
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SPECTROGRAM_TYPES
 
@@ -103,6 +103,16 @@ def test_environment_variables_are_read_and_flags_win(tmp_path):
     defaults = settings_from_args(parser.parse_args(["generate"]), {})
     assert defaults.alarm_source == Path("audio/alarms")
     assert (defaults.sample_duration, defaults.max_background_layers) == (4.0, 3)
+
+
+def test_the_help_states_the_defaults_the_generator_takes(capsys):
+    # The parser leaves them to GeneratorSettings, which it does not import.
+    with pytest.raises(SystemExit):
+        main(["generate", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    low, high = GeneratorSettings.snr_db
+    assert f"(default: {GeneratorSettings.samples_per_layer})" in text
+    assert f"(default: {low:g} {high:g})" in text
 
 
 @pytest.mark.parametrize(

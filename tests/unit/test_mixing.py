@@ -1,11 +1,14 @@
 """Mixing: distributions, spec drawing, the measured alarm-to-background ratio, levels."""
 
 import dataclasses
+import inspect
 import math
+import re
 
 import numpy as np
 import pytest
 
+from sounddetect import mixing
 from sounddetect.exceptions import AudioError, ParameterError
 from sounddetect.mixing import (
     FRAME_LENGTH,
@@ -418,3 +421,23 @@ def test_sounding_intervals_move_and_cut_the_active_runs():
         )
         == []
     )
+
+
+def documented_functions():
+    """mixing's public functions whose docstring has a Parameters section."""
+    return [
+        function
+        for name, function in inspect.getmembers(mixing, inspect.isfunction)
+        if not name.startswith("_")
+        and function.__module__ == mixing.__name__
+        and "\nParameters\n----------\n" in (inspect.getdoc(function) or "")
+    ]
+
+
+@pytest.mark.parametrize("function", documented_functions(), ids=lambda f: f.__name__)
+def test_a_parameters_section_documents_every_parameter(function):
+    described = inspect.getdoc(function).split("\nParameters\n----------\n", 1)[1]
+    described = described.split("\n\n", 1)[0]
+    names = re.findall(r"^(\w+(?:, \w+)*) :", described, flags=re.MULTILINE)
+    documented = {name for group in names for name in group.split(", ")}
+    assert set(inspect.signature(function).parameters) <= documented

@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 import onnxruntime as ort
+from onnxruntime.capi import onnxruntime_pybind11_state
 
 from sounddetect import spectrum
 from sounddetect.classifiers.base import LABELS, ClassifierBase, check_images
-from sounddetect.exceptions import ModelError, SoundDetectError
+from sounddetect.exceptions import ModelError, ParameterError, SoundDetectError
 from sounddetect.spectrum import SpectrogramConfig
 
 #: ``model.json`` format this reader understands.
@@ -34,6 +35,15 @@ ALARM_SOUNDING = "alarm_sounding"
 #: How far outside [0, 1] an output may stray by float rounding (a softmax's 1.0000001)
 #: and still be read as a probability; raw scores (logits) stray by far more.
 PROBABILITY_TOLERANCE = 1e-4
+#: What a run of a model that cannot run raises: onnxruntime's own error classes (Fail,
+#: InvalidArgument, RuntimeException, NotImplemented, EPFail, ... one per status code, with
+#: no common base), however many the installed version has. Anything else, a MemoryError
+#: above all, is not the model's fault and would not happen for every input alike.
+ONNXRUNTIME_ERRORS = tuple(
+    value
+    for value in vars(onnxruntime_pybind11_state).values()
+    if isinstance(value, type) and issubclass(value, Exception)
+)
 
 
 class OnnxClassifier(ClassifierBase):
@@ -59,6 +69,8 @@ class OnnxClassifier(ClassifierBase):
 
     Raises
     ------
+    ParameterError
+        ``threshold`` is outside [0, 1] or ``threads`` is negative.
     ModelError
         The file is missing or not a loadable ONNX model, or its input/output names, input
         type (float) or input shape (any batch, the config's image) do not match.
@@ -90,9 +102,9 @@ class OnnxClassifier(ClassifierBase):
         if not found:
             raise ModelError(f"{model_path}: no such ONNX model file")
         if not 0.0 <= threshold <= 1.0:
-            raise ModelError(f"{model_path}: threshold must be in [0, 1], got {threshold}")
+            raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
         if threads < 0:
-            raise ModelError(f"threads must be >= 0, got {threads}")
+            raise ParameterError(f"threads must be >= 0, got {threads}")
         self.config = config
         self.threshold = float(threshold)
         self.model = name or model_path.parent.name
@@ -176,9 +188,10 @@ class OnnxClassifier(ClassifierBase):
         if len(images) == 0:
             empty = np.zeros(0, dtype=np.float32)
             return empty, (empty.reshape(0, 0) if sounding else None)
+        tensor = spectrum.image_to_tensor(images)
         try:
-            outputs = self._session.run(names, {self.input_name: spectrum.image_to_tensor(images)})
-        except Exception as exc:
+            outputs = self._session.run(names, {self.input_name: tensor})
+        except ONNXRUNTIME_ERRORS as exc:
             raise ModelError(f"{self.path}: inference failed ({exc})") from exc
         outputs = [np.asarray(o, dtype=np.float32).reshape(len(images), -1) for o in outputs]
         if not all(np.all(np.isfinite(o)) for o in outputs):

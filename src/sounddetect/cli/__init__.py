@@ -4,6 +4,11 @@ Each subcommand module defines ``add_parser(subparsers)`` (which registers its p
 ``set_defaults(run=...)``) and a ``run(args) -> int`` returning the exit code:
 0 every input processed, 1 at least one input failed, 2 usage or configuration error.
 Logs and warnings go to stderr; results (``--format json``) go to stdout.
+
+:func:`build_parser` imports every subcommand module, so at module level they import only
+what the core dependencies provide; the library modules a subcommand runs (the generator,
+training) are imported in its ``run``. ``detect`` thus works on a core install, without the
+optional extras, and starts without loading the generator.
 """
 
 from __future__ import annotations

@@ -371,25 +371,23 @@ def _missing(argument: str) -> AudioError:
 def read_config(path: Path, *, kind: str | None = None):
     """A SpectrogramConfig from a JSON file holding a config, or a ``"config"`` key (a
     model.json), or the generator's dataset.json: its config of type ``kind``, which may be
-    left out when the dataset holds one type."""
+    left out when the dataset holds one type (read as
+    :func:`sounddetect.dataset.dataset_config` reads it for training and evaluation)."""
+    from sounddetect.dataset import DATASET_FORMAT, dataset_config
     from sounddetect.spectrum import SpectrogramConfig
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ParameterError(f"--config {path}: not a readable JSON file ({exc})") from exc
-    configs = data.get("configs") if isinstance(data, dict) else None
-    if isinstance(configs, dict):
-        if kind is None and len(configs) == 1:
-            kind = next(iter(configs))
-        if kind not in configs:
-            held = ", ".join(sorted(configs))
-            want = "say which with --type" if kind is None else f"not --type {kind}"
-            raise ParameterError(f"--config {path}: a dataset of types {held}; {want}")
-        data = configs[kind]
-    elif kind is not None:
+    if isinstance(data, dict) and ("configs" in data or data.get("format") == DATASET_FORMAT):
+        try:
+            return dataset_config(path, kind=kind)
+        except ParameterError as exc:  # its message starts with the path
+            raise ParameterError(f"--config {exc}") from exc
+    if kind is not None:
         raise ParameterError(f"--type {kind}: needs a dataset.json as --config")
-    elif isinstance(data, dict) and isinstance(data.get("config"), dict):
+    if isinstance(data, dict) and isinstance(data.get("config"), dict):
         data = data["config"]
     if not isinstance(data, dict):
         raise ParameterError(f"--config {path}: expected a JSON object with a spectrogram config")

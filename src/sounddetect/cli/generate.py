@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sounddetect.cli import HelpFormatter
 from sounddetect.cli.argtypes import (
@@ -22,9 +22,11 @@ from sounddetect.cli.argtypes import (
     probability,
     user_path,
 )
-from sounddetect.dataset import GeneratorSettings, format_summary, generate_dataset
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SPECTROGRAM_TYPES
+
+if TYPE_CHECKING:
+    from sounddetect.dataset import GeneratorSettings
 
 #: Settings that may come from the environment: setting -> (variable, default, type).
 ENVIRONMENT: dict[str, tuple[str, Any, Callable[[str], Any]]] = {
@@ -98,6 +100,8 @@ def from_environment(
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    # The defaults of --samples-per-layer and --snr-db are left to GeneratorSettings:
+    # importing it here would load the generator's modules for every subcommand.
     parser = subparsers.add_parser(
         "generate",
         help="mix the corpus into labelled spectrogram images",
@@ -122,17 +126,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--samples-per-layer",
         type=positive_int,
-        default=GeneratorSettings.samples_per_layer,
         metavar="N",
-        help="samples per layer count, over all splits; half hold an alarm",
+        help="samples per layer count, over all splits; half hold an alarm (default: 8000)",
     )
     parser.add_argument(
         "--snr-db",
         type=float,
         nargs=2,
-        default=GeneratorSettings.snr_db,
         metavar=("MIN", "MAX"),
-        help="range of the alarm-to-background ratio in dB (over the alarm's active part)",
+        help="range of the alarm-to-background ratio in dB, over the alarm's active part "
+        "(default: -5 25)",
     )
     parser.add_argument(
         "--types",
@@ -191,12 +194,14 @@ def settings_from_args(
     args: argparse.Namespace, environ: Mapping[str, str] | None = None
 ) -> GeneratorSettings:
     """Generator settings from parsed flags, falling back on the environment."""
+    from sounddetect.dataset import GeneratorSettings
+
+    given = {"samples_per_layer": args.samples_per_layer, "snr_db": args.snr_db}
     return GeneratorSettings(
         **{setting: from_environment(args, setting, environ) for setting in ENVIRONMENT},
+        **{setting: value for setting, value in given.items() if value is not None},
         seed=args.seed,
         sr=args.sr,
-        samples_per_layer=args.samples_per_layer,
-        snr_db=tuple(args.snr_db),
         types=parse_types(args.types),
         split=tuple(args.split),
         workers=args.workers,
@@ -208,6 +213,10 @@ def settings_from_args(
 
 
 def run(args: argparse.Namespace) -> int:
+    # The generator needs the generate extra (tqdm, threadpoolctl): imported here, so other
+    # subcommands start without it.
+    from sounddetect.dataset import format_summary, generate_dataset
+
     settings = settings_from_args(args)
     summary = generate_dataset(settings, progress=not args.no_progress)
     print(format_summary(summary), file=sys.stdout)

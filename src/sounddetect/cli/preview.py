@@ -9,29 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from sounddetect.cli import HelpFormatter
 from sounddetect.cli.generate import add_source_arguments, from_environment, parse_types
-from sounddetect.dataset import check_creatable, load_sources
 from sounddetect.exceptions import ParameterError
-from sounddetect.mixing import LABELS, draw_sample_specs, mix_sample
 from sounddetect.spectrum import SpectrogramConfig, encode_png, render_spectrogram
-
-#: Column titles of the contact sheet.
-TYPE_TITLES = {
-    "mel": "mel",
-    "linear": "linear STFT (Std)",
-    "cqt": "constant-Q",
-    "reassigned": "reassigned",
-    "harmonic": "harmonic (HPSS)",
-    "percussive": "percussive (HPSS)",
-    "chroma": "chroma",
-    "mfcc": "MFCC",
-}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -62,43 +48,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-def write_contact_sheet(
-    images: Mapping[str, Mapping[str, np.ndarray]], path: Path, *, kinds: Sequence[str]
-) -> None:
-    """Draw ``images[label][kind]`` as a grid (rows: labels, columns: kinds) into a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    labels = list(images)
-    figure, axes = plt.subplots(
-        len(labels),
-        len(kinds),
-        figsize=(1.9 * len(kinds), 2.1 * len(labels)),
-        squeeze=False,
-        layout="constrained",
-    )
-    for row, label in enumerate(labels):
-        for column, kind in enumerate(kinds):
-            axis = axes[row, column]
-            image = images[label][kind]
-            # The PNG's own pixels, shown as the classifier sees them (row 0 at the top).
-            axis.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255)
-            axis.set_xticks([])
-            axis.set_yticks([])
-            if row == 0:
-                axis.set_title(TYPE_TITLES.get(kind, kind), fontsize=9)
-            if column == 0:
-                axis.set_ylabel(label.replace("_", " "), fontsize=10)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(figure)
-
-
 def check_outputs(out: Path, sheet: Path, kinds: Sequence[str], *, overwrite: bool) -> None:
     """Refuse, before any work, outputs that cannot be written or would replace files
     without ``overwrite``."""
+    from sounddetect.dataset import check_creatable
+    from sounddetect.mixing import LABELS
+
     if sheet.suffix.lower() != ".png":
         raise ParameterError(f"--sheet {sheet}: the contact sheet is a PNG; name it *.png")
     if out.exists() and not out.is_dir():
@@ -115,6 +70,12 @@ def check_outputs(out: Path, sheet: Path, kinds: Sequence[str], *, overwrite: bo
 
 
 def run(args: argparse.Namespace) -> int:
+    # The generator's modules and matplotlib: imported here, so other subcommands start
+    # without them.
+    from sounddetect.dataset import load_sources
+    from sounddetect.mixing import draw_sample_specs, mix_sample
+    from sounddetect.plots import write_contact_sheet
+
     kinds = parse_types(args.types)
     check_outputs(args.out, args.sheet, kinds, overwrite=args.overwrite)
     duration = from_environment(args, "sample_duration")

@@ -1,0 +1,139 @@
+"""What each install can run (pyproject.toml): the command line's `detect` and every
+`--help` on a core install, which DESIGN.md's inference path needs only numpy, soundfile,
+soxr, Pillow and onnxruntime for, and the generator and training with their extras.
+
+Each test runs Python with an import hook that refuses what the install would not have
+(tests/helpers/core_install.py); the Lambda's own check is in tests/handler."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from helpers.core_install import (
+    HEAVY,
+    ROOT,
+    blocked_environment,
+    core_requirements,
+    extra_requirements,
+)
+from helpers.signals import noise, t3_alarm, write_wav
+
+from sounddetect.cli import SUBCOMMANDS
+from sounddetect.dataset import DATASET_FORMAT
+from sounddetect.result import RESULT_KEYS
+
+SR = 16000
+DEFAULT_MODEL = ROOT / "models" / "default"
+
+
+@pytest.fixture
+def core_install(tmp_path):
+    """The environment of a Python with only the core dependencies (and never HEAVY)."""
+    return blocked_environment(
+        tmp_path / "core-install",
+        core_requirements(),
+        why="not a core dependency of sounddetect",
+        refused=HEAVY,
+    )
+
+
+def run_python(arguments, environment):
+    return subprocess.run(
+        [sys.executable, *arguments], env=environment, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize("config", [None, "dataset.json"])
+def test_detect_runs_on_a_core_install(core_install, tmp_path, rng, config):
+    # GIVEN a recording with a temporal-three alarm, on an install without the extras
+    y = noise(12.0, sr=SR, rng=rng, amplitude=0.01)
+    y[2 * SR : 10 * SR] += t3_alarm(8.0, sr=SR)
+    path = write_wav(tmp_path / "hall.wav", y, SR)
+    argv = ["-m", "sounddetect", "detect", str(path), "--model", str(DEFAULT_MODEL)]
+    if config:  # the model's config, given as a generator's dataset.json would hold it
+        model_config = json.loads((DEFAULT_MODEL / "model.json").read_text())["config"]
+        dataset = {"format": DATASET_FORMAT, "complete": True, "configs": {"mel": model_config}}
+        (tmp_path / config).write_text(json.dumps(dataset))
+        argv += ["--config", str(tmp_path / config)]
+    # WHEN the command line runs the default model on it
+    done = run_python([*argv, "--format", "json"], core_install)
+    # THEN it finds the alarm, as on a full install
+    assert done.returncode == 0, done.stderr
+    [result] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert set(result) == set(RESULT_KEYS)
+    assert result["error"] is None and result["alarm"] is True
+    assert result["classifier"]["backend"] == "onnx"
+
+
+#: Prints the help of the command line and of each subcommand, one after the other.
+EVERY_HELP = """
+from sounddetect.cli import SUBCOMMANDS, main
+for command in [[], *([name] for name in SUBCOMMANDS)]:
+    try:
+        main([*command, "--help"])
+    except SystemExit as exit:
+        assert exit.code == 0, (command, exit.code)
+"""
+
+
+def test_every_help_works_on_a_core_install(core_install):
+    done = run_python(["-c", EVERY_HELP], core_install)
+    assert done.returncode == 0, done.stderr
+    usages = [line.split()[:3] for line in done.stdout.splitlines() if line.startswith("usage:")]
+    assert usages == [["usage:", "sounddetect", "[-h]"]] + [
+        ["usage:", "sounddetect", name] for name in SUBCOMMANDS
+    ]
+
+
+def test_the_inference_modules_import_on_a_core_install(core_install):
+    modules = "sounddetect.detect, sounddetect.classifiers.onnx, sounddetect.plots"
+    done = run_python(["-c", f"import {modules}, sounddetect.cli.detect"], core_install)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def corpus(tmp_path, rng):
+    """Two alarm clips and two backgrounds of 5 s: alarms/ and background/."""
+    for index in range(2):
+        write_wav(tmp_path / "corpus" / "alarms" / f"t3_{index}.wav", t3_alarm(5.0, sr=SR), SR)
+        y = noise(5.0, sr=SR, rng=rng)
+        write_wav(tmp_path / "corpus" / "background" / f"fan_{index}.wav", y, SR)
+    return tmp_path / "corpus"
+
+
+def test_generate_runs_with_the_generate_extra(corpus, tmp_path):
+    environment = blocked_environment(
+        tmp_path / "generate-install",
+        extra_requirements("generate"),
+        why="not a dependency of sounddetect[generate]",
+    )
+    argv = ["-m", "sounddetect", "generate", "--alarm-source", str(corpus / "alarms")]
+    argv += ["--background-source", str(corpus / "background")]
+    argv += ["--target-path", str(tmp_path / "data"), "--samples-per-layer", "2"]
+    argv += ["--max-background-layers", "1", "--split", "0", "0", "1", "--workers", "1"]
+    done = run_python(argv, environment)
+    assert done.returncode == 0, done.stderr
+    assert len(list((tmp_path / "data" / "mel" / "test").rglob("*.png"))) == 2
+
+
+def test_training_and_a_held_out_check_import_and_render_with_the_train_extra(corpus, tmp_path):
+    # evaluate renders a corpus into a test-only dataset with the generator's code
+    environment = blocked_environment(
+        tmp_path / "train-install",
+        extra_requirements("train"),
+        why="not a dependency of sounddetect[train]",
+    )
+    code = (
+        "import sys, sounddetect.train\n"
+        "from sounddetect.evaluate import dataset_from_corpus\n"
+        "from sounddetect.spectrum import SpectrogramConfig\n"
+        "dataset_from_corpus(sys.argv[1], sys.argv[2], config=SpectrogramConfig(),"
+        " samples_per_layer=2, workers=1)\n"
+    )
+    done = run_python(["-c", code, str(corpus), str(tmp_path / "held-out")], environment)
+    assert done.returncode == 0, done.stderr
+    # two samples per layer count, of one to three background layers
+    assert len(list((tmp_path / "held-out" / "mel" / "test").rglob("*.png"))) == 6
