@@ -393,9 +393,10 @@ def detect_file(
     -------
     result : dict
         The result object of DESIGN.md (keys :data:`sounddetect.result.RESULT_KEYS`).
-        Input, model and service failures (any :class:`SoundDetectError`) do not raise:
-        they come back with ``alarm`` null and ``error`` = ``{"type", "message"}``, the
-        message naming the file and the reason.
+        Input, model and service failures (any :class:`SoundDetectError`), and running
+        out of memory while classifying (``MemoryError``), do not raise: they come back
+        with ``alarm`` null and ``error`` = ``{"type", "message"}``, the message naming the
+        file and the reason.
         :func:`sounddetect.result.is_permanent` tells the input errors that no retry can
         fix (what the Lambda stores) from the rest, and
         :func:`sounddetect.result.is_transient` the failures that may pass by themselves.
@@ -746,7 +747,8 @@ def _detect(
             batch_size=options.batch_size,
             on_frames=search.add_frames if shared else None,
         )
-    except SoundDetectError as exc:
+    # A recording the machine has no memory for fails alone; the next may well fit.
+    except (SoundDetectError, MemoryError) as exc:
         logger.debug("%s: %s: %s", name, type(exc).__name__, exc)
         return error_result(name, exc, classifier=options.described)
 

@@ -22,7 +22,13 @@ from sounddetect.detect import (
     pace_refusal,
 )
 from sounddetect.exceptions import ParameterError, SoundDetectWarning, TransientError
-from sounddetect.result import RESULT_KEYS, is_transient, to_json, window_alarm_probability
+from sounddetect.result import (
+    RESULT_KEYS,
+    is_permanent,
+    is_transient,
+    to_json,
+    window_alarm_probability,
+)
 
 SR = 44100
 
@@ -838,6 +844,27 @@ def test_nan_samples_become_an_error_result(tmp_path, rng, classifier):
         "type": "AudioError",
         "message": f"{path}: contains NaN or infinite samples (first at 20.000 s)",
     }
+
+
+def test_a_recording_the_machine_has_no_memory_for_fails_alone(tmp_path, rng, classifier):
+    class OutOfMemory:
+        backend, model, config, threshold = "onnx", "tiny", classifier.config, 0.5
+
+        def classify(self, images):
+            raise MemoryError("Unable to allocate 2.1 GiB for an array")
+
+        def describe(self):
+            return classifier.describe()
+
+    path = write_wav(tmp_path / "a.wav", alarm_in_noise(rng), SR)
+    # a result naming the file, where the MemoryError had ended the command line's batch
+    result = detect_file(path, OutOfMemory())
+    assert_schema(result)
+    assert result["error"] == {
+        "type": "MemoryError",
+        "message": f"{path}: Unable to allocate 2.1 GiB for an array",
+    }
+    assert not is_transient(result) and not is_permanent(result)
 
 
 def test_transient_classifier_failure_is_marked_for_retry(tmp_path, rng, classifier):
