@@ -646,6 +646,17 @@ def test_odd_arguments_get_their_own_line_and_each_recording_runs_once(
     assert "Traceback" not in err
 
 
+def test_a_hard_link_is_the_same_recording(capsys, recordings, tiny_model_dir, monkeypatch):
+    # GIVEN a recording and a hard link to it in the same folder, as a backup script makes
+    monkeypatch.chdir(recordings.parent)
+    os.link("recordings/alarm_kitchen.wav", "recordings/alarm_kitchen_copy.wav")
+    # WHEN the folder is checked, THEN the recording runs once, as through a symbolic link
+    code, out, err = run_cli(capsys, "recordings", "--model", tiny_model_dir, "--format", "json")
+    files = [json.loads(line)["file"] for line in out.splitlines()]
+    assert code == 0 and len([f for f in files if "alarm_kitchen" in f]) == 1
+    assert "the same recording as recordings/alarm_kitchen" in err
+
+
 def test_names_with_control_characters_stay_on_their_line(capsys, tmp_path, tiny_model_dir):
     # ESC [1A ESC [2K, written raw, would erase the row above it on a terminal
     (tmp_path / "in").mkdir()

@@ -271,18 +271,18 @@ def collect_inputs(arguments: list[str]) -> list[Input]:
     recording named twice (``a.wav ./a.wav``, or a file and its folder) is run once, with a
     warning."""
     inputs: list[Input] = []
-    first_named: dict[str, str] = {}  # real path -> the name it was first given
+    first_named: dict[object, str] = {}  # the file -> the name it was first given
 
     def add(name: str, stem: str) -> None:
-        real = os.path.realpath(name)
-        if real in first_named:
+        file = _file_identity(name)
+        if file in first_named:
             warnings.warn(
-                f"{name}: the same recording as {first_named[real]}, processed once",
+                f"{name}: the same recording as {first_named[file]}, processed once",
                 SoundDetectWarning,
                 stacklevel=3,
             )
             return
-        first_named[real] = name
+        first_named[file] = name
         inputs.append(Input(name, None, stem))
 
     for argument in arguments:
@@ -316,6 +316,16 @@ def collect_inputs(arguments: list[str]) -> list[Input]:
         else:
             inputs.append(Input(argument, _missing(argument), ""))
     return inputs
+
+
+def _file_identity(name: str) -> object:
+    """What names one file however it is reached: its device and inode (a link, ``./``, or
+    a hard link: two names of one file), or its real path when it cannot be read."""
+    try:
+        status = os.stat(name)
+    except OSError:
+        return os.path.realpath(name)
+    return (status.st_dev, status.st_ino)
 
 
 #: How one_line writes the control characters a name may hold.
