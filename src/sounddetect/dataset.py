@@ -341,7 +341,8 @@ def _sha256(path: Path) -> str:
 
 
 def _skip(sources: Sources, path: Path, reason: str) -> None:
-    warnings.warn(f"{path}: skipped: {reason}", SoundDetectWarning, stacklevel=3)
+    # Called from a helper of load_sources: the warning names load_sources' caller.
+    warnings.warn(f"{path}: skipped: {reason}", SoundDetectWarning, stacklevel=4)
     sources.skipped.append({"file": str(path), "reason": reason})
 
 
@@ -375,6 +376,42 @@ def load_sources(
     AudioError
         Nothing usable is left in a folder.
     """
+    folders, resolved, root = _checked_source_folders(alarm_source, background_source)
+    sources = Sources(root=root)
+    # A copy would put one recording in two splits, or under both labels: the sha256 of a
+    # file's bytes, and of its decoded audio (a FLAC of a WAV), -> the file taken.
+    first_of: dict[str, str] = {}
+    first_with: dict[str, str] = {}
+    for role, folder in folders.items():
+        listed, n_files = _list_source_files(
+            sources, folder, role=role, resolved_folder=resolved[role], root=root
+        )
+        taken = _decode_distinct(
+            sources,
+            listed,
+            folder=folder,
+            role=role,
+            sr=sr,
+            sample_duration=sample_duration,
+            first_of=first_of,
+            first_with=first_with,
+        )
+        if not taken:
+            raise AudioError(f"{folder}: no usable {role} audio ({n_files} files, all skipped)")
+        sources.clips[role] = _add_clips(sources, taken, role=role, sr=sr)
+    return sources
+
+
+def _checked_source_folders(
+    alarm_source: str | os.PathLike, background_source: str | os.PathLike
+) -> tuple[dict[str, Path], dict[str, Path], Path]:
+    """The source folders by role, as given and resolved, and the folder that holds both.
+
+    Raises
+    ------
+    ParameterError
+        A folder is missing or not a folder, or the two folders overlap.
+    """
     folders = {"alarm": Path(alarm_source), "background": Path(background_source)}
     for role, folder in folders.items():
         if not folder.exists():
@@ -392,85 +429,132 @@ def load_sources(
             "overlap; keep them in separate folders"
         )
     root = Path(os.path.commonpath([resolved["alarm"], resolved["background"]]))
-    sources = Sources(root=root)
-    # A copy would put one recording in two splits, or under both labels: the sha256 of a
-    # file's bytes, and of its decoded audio (a FLAC of a WAV), -> the file taken.
-    first_of: dict[str, str] = {}
-    first_with: dict[str, str] = {}
-    for role, folder in folders.items():
-        paths, unreadable = visible_files(folder)
-        if not paths and not unreadable:
-            raise ParameterError(f"{folder}: {role} source folder is empty")
-        for where, reason in unreadable:
-            _skip(sources, where, f"folder not readable ({reason})")
-        listed = []
-        for path in paths:
-            if not path.exists():
-                _skip(sources, path, f"a link to {path.readlink()}, which does not exist")
-                continue
-            if not is_audio_path(path):
-                _skip(sources, path, f"not an audio file name ({path.suffix or 'no suffix'})")
-                continue
-            # Named by where it lies in its folder, not where a link in it leads (a corpus
-            # of links to recordings kept elsewhere).
-            name = (resolved[role] / path.relative_to(folder)).relative_to(root).as_posix()
-            if ";" in name:
-                # samples.csv joins file lists with ";".
-                _skip(sources, path, "';' in the file or folder name")
-                continue
-            if not _is_utf8(str(path)):
-                # samples.csv and dataset.json, UTF-8 text, could not record its name.
-                _skip(sources, path, "file name not in UTF-8; rename it")
-                continue
-            listed.append((path, name))
-        # Of copies the shallowest is taken, then the first listed, so a backup in a
-        # sub-folder is skipped rather than the original; the clips keep the listing order,
-        # which the random draws follow.
-        depth = [len(path.relative_to(folder).parts) for path, _ in listed]
-        taken: dict[int, tuple[np.ndarray, str]] = {}
-        for index in sorted(range(len(listed)), key=lambda i: (depth[i], i)):
-            path, name = listed[index]
-            digest = _sha256(path)
-            if digest in first_of:
-                _skip(sources, path, f"the same file as {first_of[digest]}")
-                continue
-            try:
-                y = _load_source(path, sr=sr)
-            except AudioError as exc:
-                reason = str(exc).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
-                _skip(sources, path, reason)
-                continue
-            reason = _unusable(y, role=role, sr=sr, sample_duration=sample_duration)
-            if reason:
-                _skip(sources, path, reason)
-                continue
-            sound = _audio_sha256(y)
-            if sound in first_with:
-                _skip(sources, path, f"the same audio as {first_with[sound]}")
-                continue
-            first_of[digest] = first_with[sound] = name
-            taken[index] = (y, digest)
-        clips = []
-        for index in sorted(taken):
-            name = listed[index][1]
-            y, digest = taken[index]
-            n_samples = y.shape[-1]
-            sources.audio[name] = y
-            active = active_frames(y) if role == "alarm" else None
-            clips.append(SourceClip(name=name, n_samples=n_samples, active=active))
-            sources.files.append(
-                {
-                    "file": name,
-                    "role": role,
-                    "kind": source_kind(name),
-                    "duration_s": round(n_samples / sr, 6),
-                    "sha256": digest,
-                }
-            )
-        if not clips:
-            raise AudioError(f"{folder}: no usable {role} audio ({len(paths)} files, all skipped)")
-        sources.clips[role] = clips
-    return sources
+    return folders, resolved, root
+
+
+def _list_source_files(
+    sources: Sources, folder: Path, *, role: str, resolved_folder: Path, root: Path
+) -> tuple[list[tuple[Path, str]], int]:
+    """The files of ``folder`` that may be ``role`` sources, each with its name under ``root``.
+
+    Unreadable sub-folders, broken links, names that are not audio and names that
+    samples.csv or dataset.json could not record are skipped (:func:`_skip`).
+
+    Returns
+    -------
+    listed : list of (Path, str)
+        The files in listing order, with their names (posix paths relative to ``root``).
+    n_files : int
+        Files found in ``folder``, skipped ones included.
+
+    Raises
+    ------
+    ParameterError
+        ``folder`` holds no files.
+    """
+    paths, unreadable = visible_files(folder)
+    if not paths and not unreadable:
+        raise ParameterError(f"{folder}: {role} source folder is empty")
+    for where, reason in unreadable:
+        _skip(sources, where, f"folder not readable ({reason})")
+    listed = []
+    for path in paths:
+        if not path.exists():
+            _skip(sources, path, f"a link to {path.readlink()}, which does not exist")
+            continue
+        if not is_audio_path(path):
+            _skip(sources, path, f"not an audio file name ({path.suffix or 'no suffix'})")
+            continue
+        # Named by where it lies in its folder, not where a link in it leads (a corpus
+        # of links to recordings kept elsewhere).
+        name = (resolved_folder / path.relative_to(folder)).relative_to(root).as_posix()
+        if ";" in name:
+            # samples.csv joins file lists with ";".
+            _skip(sources, path, "';' in the file or folder name")
+            continue
+        if not _is_utf8(str(path)):
+            # samples.csv and dataset.json, UTF-8 text, could not record its name.
+            _skip(sources, path, "file name not in UTF-8; rename it")
+            continue
+        listed.append((path, name))
+    return listed, len(paths)
+
+
+def _decode_distinct(
+    sources: Sources,
+    listed: list[tuple[Path, str]],
+    *,
+    folder: Path,
+    role: str,
+    sr: int,
+    sample_duration: float,
+    first_of: dict[str, str],
+    first_with: dict[str, str],
+) -> list[tuple[str, np.ndarray, str]]:
+    """Decode the ``listed`` files of ``folder``, skipping the unusable ones and copies.
+
+    A file is skipped (:func:`_skip`) when it is a copy of a file taken before (``first_of``:
+    the sha256 of its bytes; ``first_with``: that of its decoded audio, both to the taken
+    file's name, and both updated here), cannot be decoded, or is unusable as a ``role``
+    clip (:func:`_unusable`).
+
+    Returns
+    -------
+    list of (str, np.ndarray, str)
+        Name, audio at ``sr`` (:func:`_load_source`) and sha256 of each file taken, in
+        listing order.
+    """
+    # Of copies the shallowest is taken, then the first listed, so a backup in a
+    # sub-folder is skipped rather than the original; the clips keep the listing order,
+    # which the random draws follow.
+    depth = [len(path.relative_to(folder).parts) for path, _ in listed]
+    taken: dict[int, tuple[np.ndarray, str]] = {}
+    for index in sorted(range(len(listed)), key=lambda i: (depth[i], i)):
+        path, name = listed[index]
+        digest = _sha256(path)
+        if digest in first_of:
+            _skip(sources, path, f"the same file as {first_of[digest]}")
+            continue
+        try:
+            y = _load_source(path, sr=sr)
+        except AudioError as exc:
+            reason = str(exc).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
+            _skip(sources, path, reason)
+            continue
+        reason = _unusable(y, role=role, sr=sr, sample_duration=sample_duration)
+        if reason:
+            _skip(sources, path, reason)
+            continue
+        sound = _audio_sha256(y)
+        if sound in first_with:
+            _skip(sources, path, f"the same audio as {first_with[sound]}")
+            continue
+        first_of[digest] = first_with[sound] = name
+        taken[index] = (y, digest)
+    return [(listed[index][1], *taken[index]) for index in sorted(taken)]
+
+
+def _add_clips(
+    sources: Sources, taken: list[tuple[str, np.ndarray, str]], *, role: str, sr: int
+) -> list[SourceClip]:
+    """Put the ``taken`` files (:func:`_decode_distinct`) into ``sources``' audio and files,
+    and return their clips (with the active frames of an alarm)."""
+    clips = []
+    for name, y, digest in taken:
+        n_samples = y.shape[-1]
+        sources.audio[name] = y
+        active = active_frames(y) if role == "alarm" else None
+        clips.append(SourceClip(name=name, n_samples=n_samples, active=active))
+        sources.files.append(
+            {
+                "file": name,
+                "role": role,
+                "kind": source_kind(name),
+                "duration_s": round(n_samples / sr, 6),
+                "sha256": digest,
+            }
+        )
+    return clips
 
 
 def _unusable(y: np.ndarray, *, role: str, sr: int, sample_duration: float) -> str | None:

@@ -146,6 +146,149 @@ def check_min_windows(min_windows) -> None:
         raise ParameterError(f"min_windows must be an integer >= 1, got {min_windows!r}")
 
 
+def _window_arrays(starts_s, ends_s, probabilities) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Window starts and ends (s) and alarm probabilities as float64 vectors of one length."""
+    starts = np.asarray(starts_s, dtype=np.float64).reshape(-1)
+    ends = np.asarray(ends_s, dtype=np.float64).reshape(-1)
+    probs = np.asarray(probabilities, dtype=np.float64).reshape(-1)
+    if not starts.shape == ends.shape == probs.shape:
+        raise ParameterError(
+            f"starts_s, ends_s and probabilities differ in length: "
+            f"{starts.size}, {ends.size}, {probs.size}"
+        )
+    return starts, ends, probs
+
+
+def _checked_event_options(
+    *,
+    threshold: float,
+    min_duration_s: float,
+    min_edge_duration_s: float | None,
+    min_windows: int,
+    merge_gap_s: float,
+    recording_s: float | None,
+    sounding,
+    sounding_step_s: float | None,
+    min_sounding_s: float,
+    min_central_sounding_s: float,
+    sounding_threshold: float,
+) -> tuple[float, np.ndarray | None]:
+    """Check the options of :func:`windows_to_events` (its Parameters say what they take).
+
+    Returns
+    -------
+    min_edge_duration_s : float
+        As given, or ``min_duration_s`` for None.
+    sounding : np.ndarray [shape=(m,), dtype=float64] or None
+        The sounding timeline as a vector, or None without one.
+
+    Raises
+    ------
+    ParameterError
+        The first option found out of its range.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
+    if min_duration_s < 0 or merge_gap_s < 0:
+        raise ParameterError(
+            f"min_duration_s and merge_gap_s must be >= 0, got {min_duration_s}, {merge_gap_s}"
+        )
+    check_min_windows(min_windows)
+    if min_edge_duration_s is None:
+        min_edge_duration_s = min_duration_s
+    if not 0 <= min_edge_duration_s <= min_duration_s:
+        raise ParameterError(
+            f"min_edge_duration_s must be in [0, min_duration_s = {min_duration_s}], got "
+            f"{min_edge_duration_s}"
+        )
+    if recording_s is not None and not recording_s > 0:
+        raise ParameterError(f"recording_s must be positive, got {recording_s}")
+    if sounding is not None:
+        sounding = np.asarray(sounding, dtype=np.float64).reshape(-1)
+        if sounding_step_s is None or not sounding_step_s > 0:
+            raise ParameterError(f"sounding_step_s must be positive, got {sounding_step_s}")
+        if np.any(~np.isfinite(sounding)) or np.any((sounding < 0) | (sounding > 1)):
+            raise ParameterError("sounding probabilities must be finite and in [0, 1]")
+    if min_sounding_s < 0 or min_central_sounding_s < 0:
+        raise ParameterError(
+            f"min_sounding_s and min_central_sounding_s must be >= 0, got {min_sounding_s}, "
+            f"{min_central_sounding_s}"
+        )
+    if not 0.0 <= sounding_threshold <= 1.0:
+        raise ParameterError(f"sounding_threshold must be in [0, 1], got {sounding_threshold}")
+    return min_edge_duration_s, sounding
+
+
+def _check_window_values(starts: np.ndarray, ends: np.ndarray, probs: np.ndarray) -> None:
+    """Refuse a probability outside [0, 1] or NaN, and a window that ends before it starts."""
+    if np.any(~np.isfinite(probs)) or np.any((probs < 0) | (probs > 1)):
+        raise ParameterError("probabilities must be finite and in [0, 1]")
+    if np.any(ends <= starts):
+        bad = int(np.argmax(ends <= starts))
+        raise ParameterError(
+            f"window {bad} ends ({ends[bad]} s) before it starts ({starts[bad]} s)"
+        )
+
+
+def _exception_sounding_s(
+    event: dict,
+    *,
+    judged_whole: bool,
+    recording_s: float | None,
+    window_s: float,
+    min_duration_s: float,
+    min_edge_duration_s: float,
+    min_sounding_s: float,
+    min_central_sounding_s: float,
+) -> float | None:
+    """Alarm sound (s) an event too short or too sparse needs to be kept by an exception.
+
+    The exceptions of :func:`windows_to_events`, for an event that does not last
+    ``min_duration_s`` with ``min_windows`` alarm windows: every event of a recording
+    judged on all its windows (``judged_whole``), an event spanning the recording, one of
+    ``min_edge_duration_s`` at its start or end, and a central event of
+    ``min_edge_duration_s`` that leaves less than a window (``window_s``) of a recording of
+    ``min_duration_s`` or more on either side.
+
+    Returns
+    -------
+    float or None
+        ``min_central_sounding_s`` for a central event, ``min_sounding_s`` for the others;
+        None when no exception applies and the event is dropped.
+    """
+    if judged_whole:
+        return min_sounding_s
+    if recording_s is None:
+        return None
+    length = event["end"] - event["start"]
+    at_start, at_end = event["start"] <= 1e-6, event["end"] >= recording_s - 1e-6
+    two_windows = length >= min_edge_duration_s - 1e-9
+    if (at_start and at_end) or ((at_start or at_end) and two_windows):
+        return min_sounding_s
+    # In a recording long enough for a whole event but not for one away from its edges.
+    central = (
+        two_windows
+        and recording_s >= min_duration_s - 1e-9
+        and event["start"] < window_s - 1e-6
+        and event["end"] > recording_s - window_s + 1e-6
+    )
+    return min_central_sounding_s if central else None
+
+
+def _hears_alarm(
+    event: dict, seconds: float, *, heard_middles_s: np.ndarray | None, step_s: float | None
+) -> bool:
+    """Whether ``event`` holds ``seconds`` of alarm sound; True without a sounding timeline.
+
+    ``heard_middles_s`` are the middles (s) of the sounding steps, ``step_s`` long, that
+    count as sounding; a step counts for the event when its middle lies inside it.
+    """
+    if heard_middles_s is None:
+        return True
+    inside = (heard_middles_s > event["start"]) & (heard_middles_s < event["end"])
+    return np.count_nonzero(inside) * step_s >= seconds - 1e-9
+
+
 def windows_to_events(
     starts_s,
     ends_s,
@@ -264,50 +407,23 @@ def windows_to_events(
     ...                   min_windows=3, merge_gap_s=2.0)
     [{'label': 'alarm', 'start': 0.0, 'end': 16.0, 'confidence': 0.9}]
     """
-    starts = np.asarray(starts_s, dtype=np.float64).reshape(-1)
-    ends = np.asarray(ends_s, dtype=np.float64).reshape(-1)
-    probs = np.asarray(probabilities, dtype=np.float64).reshape(-1)
-    if not starts.shape == ends.shape == probs.shape:
-        raise ParameterError(
-            f"starts_s, ends_s and probabilities differ in length: "
-            f"{starts.size}, {ends.size}, {probs.size}"
-        )
-    if not 0.0 <= threshold <= 1.0:
-        raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
-    if min_duration_s < 0 or merge_gap_s < 0:
-        raise ParameterError(
-            f"min_duration_s and merge_gap_s must be >= 0, got {min_duration_s}, {merge_gap_s}"
-        )
-    check_min_windows(min_windows)
-    if min_edge_duration_s is None:
-        min_edge_duration_s = min_duration_s
-    if not 0 <= min_edge_duration_s <= min_duration_s:
-        raise ParameterError(
-            f"min_edge_duration_s must be in [0, min_duration_s = {min_duration_s}], got "
-            f"{min_edge_duration_s}"
-        )
-    if recording_s is not None and not recording_s > 0:
-        raise ParameterError(f"recording_s must be positive, got {recording_s}")
-    if sounding is not None:
-        sounding = np.asarray(sounding, dtype=np.float64).reshape(-1)
-        if sounding_step_s is None or not sounding_step_s > 0:
-            raise ParameterError(f"sounding_step_s must be positive, got {sounding_step_s}")
-        if np.any(~np.isfinite(sounding)) or np.any((sounding < 0) | (sounding > 1)):
-            raise ParameterError("sounding probabilities must be finite and in [0, 1]")
-    if min_sounding_s < 0 or min_central_sounding_s < 0:
-        raise ParameterError(
-            f"min_sounding_s and min_central_sounding_s must be >= 0, got {min_sounding_s}, "
-            f"{min_central_sounding_s}"
-        )
-    if not 0.0 <= sounding_threshold <= 1.0:
-        raise ParameterError(f"sounding_threshold must be in [0, 1], got {sounding_threshold}")
-    if np.any(~np.isfinite(probs)) or np.any((probs < 0) | (probs > 1)):
-        raise ParameterError("probabilities must be finite and in [0, 1]")
-    if np.any(ends <= starts):
-        bad = int(np.argmax(ends <= starts))
-        raise ParameterError(
-            f"window {bad} ends ({ends[bad]} s) before it starts ({starts[bad]} s)"
-        )
+    starts, ends, probs = _window_arrays(starts_s, ends_s, probabilities)
+    min_edge_duration_s, sounding = _checked_event_options(
+        threshold=threshold,
+        min_duration_s=min_duration_s,
+        min_edge_duration_s=min_edge_duration_s,
+        min_windows=min_windows,
+        merge_gap_s=merge_gap_s,
+        recording_s=recording_s,
+        sounding=sounding,
+        sounding_step_s=sounding_step_s,
+        min_sounding_s=min_sounding_s,
+        min_central_sounding_s=min_central_sounding_s,
+        sounding_threshold=sounding_threshold,
+    )
+    # The windows' values after the options, as always: input with several faults is
+    # refused for the same one.
+    _check_window_values(starts, ends, probs)
 
     # A recording too short for an event of min_duration_s is judged on all its windows.
     judged_whole = (
@@ -336,38 +452,29 @@ def windows_to_events(
     # Window times are sample counts over the rate, so a 6 s event may come out as
     # 5.999999 s: every comparison allows for that rounding.
     # Middles (s) of the steps that count as sounding, as refine_event_bounds reads them.
-    heard_middles = (
+    heard_middles_s = (
         None
         if sounding is None
         else (np.flatnonzero(sounding >= sounding_threshold) + 0.5) * sounding_step_s
     )
 
-    def heard(event: dict, seconds: float) -> bool:
-        if heard_middles is None:
-            return True
-        inside = (heard_middles > event["start"]) & (heard_middles < event["end"])
-        return np.count_nonzero(inside) * sounding_step_s >= seconds - 1e-9
-
     def kept(event: dict, n_windows: int) -> bool:
         length = event["end"] - event["start"]
         if length >= min_duration_s - 1e-9 and n_windows >= min_windows:
             return True
-        if judged_whole:
-            return heard(event, min_sounding_s)
-        if recording_s is None:
-            return False
-        at_start, at_end = event["start"] <= 1e-6, event["end"] >= recording_s - 1e-6
-        two_windows = length >= min_edge_duration_s - 1e-9
-        if (at_start and at_end) or ((at_start or at_end) and two_windows):
-            return heard(event, min_sounding_s)
-        # In a recording long enough for a whole event but not for one away from its edges.
-        central = (
-            two_windows
-            and recording_s >= min_duration_s - 1e-9
-            and event["start"] < window_s - 1e-6
-            and event["end"] > recording_s - window_s + 1e-6
+        needed_s = _exception_sounding_s(
+            event,
+            judged_whole=judged_whole,
+            recording_s=recording_s,
+            window_s=window_s,
+            min_duration_s=min_duration_s,
+            min_edge_duration_s=min_edge_duration_s,
+            min_sounding_s=min_sounding_s,
+            min_central_sounding_s=min_central_sounding_s,
         )
-        return central and heard(event, min_central_sounding_s)
+        return needed_s is not None and _hears_alarm(
+            event, needed_s, heard_middles_s=heard_middles_s, step_s=sounding_step_s
+        )
 
     return [event for event, n in zip(events, windows, strict=True) if kept(event, n)]
 

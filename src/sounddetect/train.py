@@ -662,6 +662,116 @@ def _predict_logits(model: nn.Module, images: torch.Tensor, *, batch_size: int) 
         )
 
 
+def _augment_training_batch(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    sounding: torch.Tensor,
+    *,
+    rhythmic: torch.Tensor,
+    background_pool: torch.Tensor,
+    pool_sounding: torch.Tensor,
+    row_hz: torch.Tensor | None,
+    config: SpectrogramConfig,
+    augmentation: Augmentation,
+    generator: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A training batch as :func:`fit` trains on it: augmented, with its rhythm negatives.
+
+    Power spectrograms of one channel get no_alarm images mixed in (:func:`mix_backgrounds`),
+    every batch gets :func:`augment_batch`, and for power spectrograms the rhythmic alarms
+    chosen with ``augmentation.rhythm_negative_probability`` give no_alarm images with the
+    pause taken out (:func:`rhythm_negatives`), appended to the batch. ``generator`` is drawn
+    from in that order, the choice of rhythm negatives whatever the kind of spectrogram, so
+    one seed gives the same batches.
+
+    Parameters
+    ----------
+    images : torch.Tensor [shape=(N, C, H, W)]
+        The batch, float in [0, 1].
+    labels : torch.Tensor [shape=(N,)]
+        1.0 for alarm, 0.0 for no_alarm.
+    sounding : torch.Tensor [shape=(N, W)]
+        Where in each image the alarm sounds (:func:`sounding_targets`).
+    rhythmic : torch.Tensor [shape=(N,), dtype=bool]
+        The alarms of a :data:`RHYTHMIC_ALARM_KINDS` kind.
+    background_pool, pool_sounding : torch.Tensor
+        The no_alarm training images (uint8 or float) to mix in, and their sounding targets.
+    row_hz : torch.Tensor [shape=(H,)] or None
+        Each image row's frequency in Hz for a power spectrogram
+        (:func:`~sounddetect.spectrum.image_row_frequencies`), else None.
+    config : SpectrogramConfig
+        The images' config (kind, channels, ``top_db``, width and duration).
+    augmentation : Augmentation
+        How much of each augmentation.
+    generator : torch.Generator
+        The random draws.
+
+    Returns
+    -------
+    images, labels, sounding : torch.Tensor
+        The augmented batch, its N images first, then any rhythm negatives.
+    """
+    power = config.kind in POWER_SPECTROGRAM_TYPES
+    if power and config.channels == 1:
+        images, sounding = mix_backgrounds(
+            images,
+            sounding,
+            pool=background_pool,
+            pool_sounding=pool_sounding,
+            generator=generator,
+            augmentation=augmentation,
+            top_db=config.top_db,
+        )
+    images = augment_batch(
+        images,
+        generator=generator,
+        augmentation=augmentation,
+        power_spectrogram=power,
+        row_hz=row_hz,
+    )
+    chosen = rhythmic & (
+        torch.rand(len(rhythmic), generator=generator) < augmentation.rhythm_negative_probability
+    )
+    # Their renormalisation takes pixels for dB below the image's maximum: an MFCC image,
+    # each row stretched over its own range, would come out with narrower rows than any
+    # rendered image, a give-away of the label.
+    if power and chosen.any():
+        one_second = max(2, round(config.width / config.duration))
+        negatives, negative_sounding = rhythm_negatives(
+            images[chosen], sounding[chosen], period=one_second, generator=generator
+        )
+        images = torch.cat([images, negatives])
+        labels = torch.cat([labels, torch.zeros(len(negatives))])
+        sounding = torch.cat([sounding, negative_sounding])
+    return images, labels, sounding
+
+
+def _validate_loss(
+    model: nn.Module, pixels: torch.Tensor, labels: torch.Tensor, *, loss_function: nn.Module
+) -> tuple[float, np.ndarray]:
+    """The window loss of ``model`` over the validate images, and their alarm probabilities.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Left in eval mode.
+    pixels : torch.Tensor [shape=(N, C, H, W), dtype=uint8]
+        The validate images.
+    labels : torch.Tensor [shape=(N,)]
+        1.0 for alarm, 0.0 for no_alarm.
+    loss_function : nn.Module
+        The training's window loss, with its class weight.
+
+    Returns
+    -------
+    loss : float
+        NaN or infinite when the training diverged.
+    probabilities : np.ndarray [shape=(N,), dtype=float32]
+    """
+    logits = _predict_logits(model, pixels, batch_size=256)
+    return float(loss_function(logits, labels)), torch.sigmoid(logits).numpy()
+
+
 def fit(
     train_data: LabelledImages,
     validate_data: LabelledImages,
@@ -753,9 +863,11 @@ def fit(
     rhythmic = torch.tensor(
         [row.get("alarm_kind", "").startswith(RHYTHMIC_ALARM_KINDS) for row in train_data.rows]
     ) & (train_y == 1)
-    one_second = max(2, round(config.width / config.duration))
-    power = config.kind in POWER_SPECTROGRAM_TYPES
-    row_hz = torch.from_numpy(image_row_frequencies(config)).float() if power else None
+    row_hz = (
+        torch.from_numpy(image_row_frequencies(config)).float()
+        if config.kind in POWER_SPECTROGRAM_TYPES
+        else None
+    )
 
     model = AlarmNet(config.channels, height=config.height)
     optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=1e-4)
@@ -780,37 +892,18 @@ def fit(
                 continue
             x, y, sounding = _unit(train_pixels[index]), train_y[index], train_sounding[index]
             if augmentation is not None:
-                if power and config.channels == 1:
-                    x, sounding = mix_backgrounds(
-                        x,
-                        sounding,
-                        pool=background_pool,
-                        pool_sounding=pool_sounding,
-                        generator=generator,
-                        augmentation=augmentation,
-                        top_db=config.top_db,
-                    )
-                x = augment_batch(
+                x, y, sounding = _augment_training_batch(
                     x,
-                    generator=generator,
-                    augmentation=augmentation,
-                    power_spectrogram=power,
+                    y,
+                    sounding,
+                    rhythmic=rhythmic[index],
+                    background_pool=background_pool,
+                    pool_sounding=pool_sounding,
                     row_hz=row_hz,
+                    config=config,
+                    augmentation=augmentation,
+                    generator=generator,
                 )
-                chosen = rhythmic[index] & (
-                    torch.rand(len(index), generator=generator)
-                    < augmentation.rhythm_negative_probability
-                )
-                # Their renormalisation takes pixels for dB below the image's maximum: an
-                # MFCC image, each row stretched over its own range, would come out with
-                # narrower rows than any rendered image, a give-away of the label.
-                if power and chosen.any():
-                    negatives, negative_sounding = rhythm_negatives(
-                        x[chosen], sounding[chosen], period=one_second, generator=generator
-                    )
-                    x = torch.cat([x, negatives])
-                    y = torch.cat([y, torch.zeros(len(negatives))])
-                    sounding = torch.cat([sounding, negative_sounding])
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
                 logits, frame_logits = model.forward_with_frames(x)
             # The losses in float32: bfloat16 keeps 8 bits of mantissa.
@@ -831,15 +924,15 @@ def fit(
             correct += int(((logits[: len(index)] > 0).float() == y[: len(index)]).sum())
             n_counted += len(index)
         scheduler.step()
-        validate_logits = _predict_logits(model, validate_pixels, batch_size=256)
-        validate_loss = float(loss_function(validate_logits, validate_y))
+        validate_loss, probabilities = _validate_loss(
+            model, validate_pixels, validate_y, loss_function=loss_function
+        )
         if not (math.isfinite(total_loss) and math.isfinite(validate_loss)):
             raise ModelError(
                 f"training diverged in epoch {epoch}: the loss is {total_loss:g} on train and "
                 f"{validate_loss:g} on validate; train again with a lower --learning-rate "
                 f"than {learning_rate:g}"
             )
-        probabilities = torch.sigmoid(validate_logits).numpy()
         metrics = classification_metrics(validate_data.labels, probabilities, threshold=0.5)
         entry = {
             "epoch": epoch,

@@ -171,7 +171,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    from sounddetect.classifiers import load_classifier
     from sounddetect.detect import detect_file
     from sounddetect.result import error_result, to_json
 
@@ -180,43 +179,12 @@ def run(args: argparse.Namespace) -> int:
         print("error: standard output is closed; results have nowhere to go", file=sys.stderr)
         return EXIT_USAGE
     try:
-        if args.type and not args.config:
-            raise ParameterError(f"--type {args.type}: needs a dataset.json as --config")
-        config = read_config(args.config, kind=args.type) if args.config else None
-        classifier = load_classifier(
-            args.model, config=config, threshold=args.threshold, threads=args.threads or None
-        )
+        classifier = load_classifier_for(args)
+        if args.plot is not None:
+            prepare_plot_folder(args.plot)
     except (ModelError, ParameterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    logger.info("model %s (%s)", classifier.model, classifier.backend)
-    if args.hop is not None and args.hop > classifier.config.duration:
-        print(
-            f"error: --hop {args.hop:g} s is longer than the model's "
-            f"{classifier.config.duration:g} s window: windows would skip audio",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-
-    if args.plot is not None:
-        try:
-            # Imported before the first recording: a missing matplotlib is a usage error,
-            # not a traceback after the first result.
-            import matplotlib  # noqa: F401
-        except ImportError:
-            print(
-                "error: --plot needs matplotlib: pip install 'sounddetect[generate]'",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
-        try:
-            args.plot.mkdir(parents=True, exist_ok=True)
-            if not os.access(args.plot, os.W_OK | os.X_OK):
-                raise PermissionError(errno.EACCES, "not writable")
-        except OSError as exc:
-            why = "exists and is not a folder" if args.plot.is_file() else exc.strerror or exc
-            print(f"error: --plot {args.plot}: {why}", file=sys.stderr)
-            return EXIT_USAGE
     inputs = collect_inputs(args.inputs)
     writer = TableWriter(inputs) if args.format == "table" else None
     plot_names: set[str] = set()
@@ -402,6 +370,61 @@ def read_config(path: Path, *, kind: str | None = None):
     if not isinstance(data, dict):
         raise ParameterError(f"--config {path}: expected a JSON object with a spectrogram config")
     return SpectrogramConfig.from_dict(data)
+
+
+def load_classifier_for(args: argparse.Namespace):
+    """The classifier of --model (with --config, --type, --threshold, --threads), its name
+    logged, refused before any recording when --hop is longer than its window.
+
+    Raises
+    ------
+    ModelError
+        A model that cannot be loaded.
+    ParameterError
+        --type without --config, a bad --config, or a --hop that would skip audio:
+        ``detect_file`` refuses such a hop too, but only when it is given a recording, after
+        the results of any unreadable inputs before it, and in the library's terms (hop_s).
+    """
+    from sounddetect.classifiers import load_classifier
+
+    if args.type and not args.config:
+        raise ParameterError(f"--type {args.type}: needs a dataset.json as --config")
+    config = read_config(args.config, kind=args.type) if args.config else None
+    classifier = load_classifier(
+        args.model, config=config, threshold=args.threshold, threads=args.threads or None
+    )
+    logger.info("model %s (%s)", classifier.model, classifier.backend)
+    if args.hop is not None and args.hop > classifier.config.duration:
+        raise ParameterError(
+            f"--hop {args.hop:g} s is longer than the model's "
+            f"{classifier.config.duration:g} s window: windows would skip audio"
+        )
+    return classifier
+
+
+def prepare_plot_folder(folder: Path) -> None:
+    """Make ``folder`` (and its parents) for --plot's timelines, before the first recording.
+
+    Raises
+    ------
+    ParameterError
+        matplotlib is not installed, or ``folder`` cannot be made or written to (a file of
+        that name, a read-only parent): a usage error, not a traceback or a failed timeline
+        after the first result.
+    """
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ParameterError(
+            "--plot needs matplotlib: pip install 'sounddetect[generate]'"
+        ) from None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, "not writable")
+    except OSError as exc:
+        why = "exists and is not a folder" if folder.is_file() else exc.strerror or exc
+        raise ParameterError(f"--plot {folder}: {why}") from None
 
 
 def write_plot(
