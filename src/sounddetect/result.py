@@ -32,7 +32,8 @@ Keys, always all present and in this order (:data:`RESULT_KEYS`):
     ``{"type": exception class name, "message": "FILE: reason"}`` on failure.
     ``type`` is ``AudioError`` (a permanent input error: :func:`is_permanent`),
     ``TransientError`` (throttling, a model not running, a network fault, which may pass:
-    :func:`is_transient`), ``ModelError`` or ``ParameterError`` (a model or setting to fix).
+    :func:`is_transient`), ``ModelError`` or ``ParameterError`` (a model or setting to
+    fix), or ``MemoryError`` (the machine ran out of memory for the recording).
 """
 
 from __future__ import annotations

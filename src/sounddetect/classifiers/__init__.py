@@ -15,6 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from sounddetect.classifiers.base import LABELS, PLACEHOLDER_ARN, Classifier, check_model_arn
+from sounddetect.exceptions import ParameterError
 
 if TYPE_CHECKING:
     from sounddetect.classifiers.onnx import OnnxClassifier
@@ -72,8 +73,6 @@ def load_classifier(
     ModelError
         The model directory is missing or malformed, or its config differs from ``config``.
     """
-    from sounddetect.exceptions import ParameterError
-
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
     if model.startswith("arn:") or model == PLACEHOLDER_ARN:
