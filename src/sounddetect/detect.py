@@ -66,6 +66,17 @@ DEFAULT_BATCH_SIZE = 64
 #: dBFS; a quiet room through any working microphone is louder than -70.
 SILENT_PEAK_DBFS = -80.0
 
+#: Samples at this level or beyond (0.3 dB under full scale, so that 8-bit, A-law and
+#: µ-law files, whose largest values fall short of 1.0, clip there too) that hold one value
+#: for three samples or more are clipped: a sound too loud for the microphone or its gain.
+#: An unclipped sound that loud seldom stays on one value for three samples.
+CLIP_LEVEL = 10.0 ** (-0.3 / 20.0)
+
+#: A recording with at least this share of its samples clipped is said to be: its distorted
+#: sounds can look like an alarm (a microwave's beeps clipped) or hide one. A few clipped
+#: slams in a long recording are not worth a warning.
+CLIPPED_SHARE = 0.001
+
 #: A recording is refused before its deadline once the pace of its first tenth says the
 #: rest needs more than this many times the time left; the first blocks carry the
 #: classifier's warm-up, so they show a pace a little slower than the rest will have.
@@ -414,6 +425,8 @@ def detect_file(
         The file's rate is too low to hold the model's whole frequency range (e.g. 8 kHz
         audio for a model that shows up to 8 kHz): the missing band is rendered empty.
         The recording is silent: no sample reaches :data:`SILENT_PEAK_DBFS`.
+        The recording is clipped: at least :data:`CLIPPED_SHARE` of its samples hold one
+        value at :data:`CLIP_LEVEL` or beyond for three samples or more.
 
     See Also
     --------
@@ -463,7 +476,7 @@ def detect_file(
             SoundDetectWarning,
             stacklevel=2,
         )
-    peak = _Peak()
+    level = _Level()
     blocks = iter_audio_blocks(
         source,
         sr=classifier.config.sr,
@@ -471,13 +484,13 @@ def detect_file(
         mono=False,
         name=name,
         info=info,
-        on_native_block=peak.observe,
+        on_native_block=level.observe,
     )
     return _detect(
         blocks,
         classifier,
         options,
-        peak=peak,
+        level=level,
         sr=info.sr,
         total_s=info.duration,
         name=name,
@@ -554,7 +567,7 @@ def detect_audio(
     -----
     SoundDetectWarning
         As :func:`detect_file`: ``sr`` too low for the model's frequency range, silence
-        throughout, audio shorter than one window.
+        throughout, clipping, audio shorter than one window.
 
     See Also
     --------
@@ -582,20 +595,20 @@ def detect_audio(
         batch_size=batch_size,
         block_seconds=block_seconds,
     )
-    peak = _Peak()
+    level = _Level()
     blocks = iter_array_blocks(
         y,
         orig_sr=sr,
         target_sr=classifier.config.sr,
         block_seconds=block_seconds,
         name=name,
-        on_native_block=peak.observe,
+        on_native_block=level.observe,
     )
     return _detect(
         blocks,
         classifier,
         options,
-        peak=peak,
+        level=level,
         sr=sr,
         total_s=y.shape[-1] / sr,
         name=name,
@@ -696,7 +709,7 @@ def _detect(
     classifier: Classifier,
     options: _Options,
     *,
-    peak: _Peak,
+    level: _Level,
     sr: float,
     total_s: float,
     name: str,
@@ -705,7 +718,7 @@ def _detect(
 ) -> dict[str, Any]:
     """The result of :func:`detect_file` and :func:`detect_audio` for the audio in
     ``blocks``, at ``classifier.config.sr``, of a recording at ``sr`` Hz of ``total_s``
-    seconds (0 when not known), whose level ``peak`` measures as the blocks are decoded.
+    seconds (0 when not known), whose ``level`` is measured as the blocks are decoded.
     Its warnings name the caller of either."""
     config = classifier.config
     hop_s, threshold, merge_gap_s = options.hop_s, options.threshold, options.merge_gap_s
@@ -753,7 +766,9 @@ def _detect(
         return error_result(name, exc, classifier=options.described)
 
     recording_s = scores.n_samples / config.sr
-    _warn_if_silent(peak.value, name=name)
+    # A microphone stuck at full scale is silent, not too loud.
+    if not _warn_if_silent(level.peak, name=name):
+        _warn_if_clipped(level, name=name)
     if scores.n_samples < config.window_samples:
         warnings.warn(
             f"{name}: {recording_s:.2f} s is shorter than one {config.duration:g} s window; "
@@ -913,32 +928,62 @@ class _Deadline:
             done += block.shape[-1]
 
 
-class _Peak:
-    """The largest absolute sample, about each block's mean, of the native-rate blocks
-    (frames[, channels]) handed to :meth:`observe`: a microphone that gives only a DC
-    offset hears nothing. Measured before resampling, whose step into an offset at the
-    recording's edges would count as sound."""
+class _Level:
+    """What the native-rate blocks (frames[, channels]) handed to :meth:`observe` say of
+    the recording's level, measured before resampling, whose step into an offset at the
+    recording's edges would count as sound and whose ripple would round a clipped top.
+
+    ``peak`` is the largest absolute sample about each block's mean (a microphone that
+    gives only a DC offset hears nothing); ``clipped`` counts the samples at
+    :data:`CLIP_LEVEL` or beyond that continue a flat run of three or more in their
+    channel (runs across blocks too), of ``samples`` in all.
+    """
 
     def __init__(self) -> None:
-        self.value = 0.0
+        self.peak = 0.0
+        self.clipped = 0
+        self.samples = 0
+        self._tail: np.ndarray | None = None  # the last two frames observed
 
     def observe(self, block: np.ndarray) -> None:
-        if block.size:
-            # max |x - mean| without a copy of the block
-            mean = block.mean(axis=0)
-            above = float(np.max(block.max(axis=0) - mean))
-            below = float(np.max(mean - block.min(axis=0)))
-            self.value = max(self.value, above, below)
+        if not block.size:
+            return
+        highs, lows = block.max(axis=0), block.min(axis=0)
+        # max |x - mean| without a copy of the block
+        mean = block.mean(axis=0)
+        self.peak = max(self.peak, float(np.max(highs - mean)), float(np.max(mean - lows)))
+        self.samples += block.size
+        tail, self._tail = self._tail, block[-2:].copy()
+        # Most blocks come nowhere near full scale: their extremes say so at no extra cost.
+        if max(float(np.max(highs)), -float(np.min(lows))) < CLIP_LEVEL:
+            return
+        if tail is not None and tail.shape[0] == 2:
+            block = np.concatenate([tail, block])
+        flat = (block[2:] == block[1:-1]) & (block[1:-1] == block[:-2])
+        self.clipped += int(np.count_nonzero(flat & (np.abs(block[2:]) >= CLIP_LEVEL)))
 
 
-def _warn_if_silent(peak: float, *, name: str) -> None:
+def _warn_if_silent(peak: float, *, name: str) -> bool:
     if peak >= 10.0 ** (SILENT_PEAK_DBFS / 20.0):
-        return
+        return False
     level = (
         "no sound at all" if peak == 0 else f"nothing louder than {20 * np.log10(peak):.0f} dBFS"
     )
     warnings.warn(
         f"{name}: silent throughout ({level}): is the microphone muted or disconnected?",
+        SoundDetectWarning,
+        stacklevel=4,
+    )
+    return True
+
+
+def _warn_if_clipped(level: _Level, *, name: str) -> None:
+    if not level.samples or level.clipped < CLIPPED_SHARE * level.samples:
+        return
+    warnings.warn(
+        f"{name}: clipped ({100 * level.clipped / level.samples:.3g} % of its samples flat at "
+        "full scale): too loud for the microphone or its gain, and distorted sound can look "
+        "like an alarm or hide one",
         SoundDetectWarning,
         stacklevel=4,
     )

@@ -374,6 +374,23 @@ def test_a_rate_too_low_for_the_model_is_logged_as_a_warning(
     assert warning["key"] == "uploads/phone.wav"
 
 
+def test_a_clipped_upload_is_analysed_and_logged_as_a_warning(
+    aws, app, tmp_path, rng, lambda_context
+):
+    # A plant room's microphone with its gain far too high: every beep clips
+    y = np.clip(8 * (noise(10.0, sr=SR, rng=rng, amplitude=0.003) + tone(10.0, sr=SR)), -1, 1)
+    sf.write(tmp_path / "boiler_room.wav", y, SR, subtype="PCM_16")
+    aws.upload("uploads/boiler_room.wav", tmp_path / "boiler_room.wav")
+
+    invoke(app, event_for(aws, "s3-put-wav.json", "uploads/boiler_room.wav"), lambda_context)
+
+    result = aws.stored_result("results/boiler_room.wav.json")
+    assert result["error"] is None and result["alarm"] is True
+    (warning,) = [line for line in app.logs() if ": clipped (" in line["message"]]
+    assert warning["level"] == "WARNING" and warning["key"] == "uploads/boiler_room.wav"
+    assert "too loud for the microphone or its gain" in warning["message"]
+
+
 def test_an_upload_from_a_dead_microphone_is_logged_as_a_warning(
     aws, app, tmp_path, lambda_context
 ):

@@ -236,12 +236,91 @@ def test_silence_is_no_alarm(tmp_path, classifier):
     assert all(w["label"] == "no_alarm" for w in result["windows"])
 
 
-def test_clipped_alarm_is_still_found(tmp_path, rng, classifier):
+def test_clipped_alarm_is_still_found_and_said_to_be_clipped(tmp_path, rng, classifier):
     y = np.clip(alarm_in_noise(rng) * 8.0, -1.0, 1.0)
     path = write_wav(tmp_path / "clipped.wav", y, SR)
-    result = detect_file(path, classifier)
+    with pytest.warns(SoundDetectWarning) as caught:
+        result = detect_file(path, classifier)
     assert_schema(result)
     assert result["alarm"] is True
+    (message,) = [str(w.message) for w in caught]
+    assert re.fullmatch(
+        rf"{re.escape(str(path))}: clipped \([\d.]+ % of its samples flat at full scale\): "
+        "too loud for the microphone or its gain, and distorted sound can look like an alarm "
+        "or hide one",
+        message,
+    )
+
+
+def square_wave(seconds, *, sr=SR, half_period=10):
+    """A full-scale square wave: runs of ``half_period`` samples at +1.0 and -1.0, each
+    run's samples from its third on (``half_period - 2`` of ``half_period``) flat at full
+    scale after the two before them."""
+    n = int(seconds * sr)
+    return np.where((np.arange(n) // half_period) % 2 == 0, 1.0, -1.0).astype(np.float32)
+
+
+@pytest.mark.parametrize("block_seconds", [0.001, 30.0])
+def test_a_clipped_share_counts_the_runs_that_cross_blocks(classifier, block_seconds):
+    # GIVEN a square wave of 10-sample runs at full scale: 8 of every 10 samples continue a
+    # flat run, 80 %; blocks of 44 samples cut a run almost every block
+    y = square_wave(8.0)
+    # WHEN it is checked in blocks of 1 ms and in one block
+    with pytest.warns(SoundDetectWarning) as caught:
+        detect_audio(y, sr=SR, classifier=classifier, name="siren", block_seconds=block_seconds)
+    # THEN both count 80 %: a run cut by a block's edge still counts
+    (message,) = [str(w.message) for w in caught]
+    assert message.startswith("siren: clipped (80 % of its samples flat at full scale)")
+
+
+@pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24", "PCM_U8", "ULAW", "ALAW", "FLOAT"])
+def test_clipping_is_found_in_every_sample_format(tmp_path, classifier, subtype):
+    # 8-bit, A-law and mu-law files clip short of 1.0 (0.992, 0.984 and 0.980); 16-bit
+    # clips at -1.0 and 32767/32768
+    path = write_wav(tmp_path / f"{subtype}.wav", square_wave(8.0), SR, subtype=subtype)
+    with pytest.warns(SoundDetectWarning, match=r"clipped \(80 % of its samples"):
+        detect_file(path, classifier)
+
+
+@pytest.mark.parametrize(
+    "recording",
+    [
+        "peaks at 0.999",  # loud, and one step under full scale
+        "float over full scale",  # a float WAV holds 1.5 without clipping it
+        "normalised",  # an editor's normalisation: the loudest sample is exactly 1.0
+        "a few clipped slams",  # 0.05 % of a minute's samples clipped
+    ],
+)
+def test_loud_recordings_that_are_not_clipped_are_not_called_so(
+    tmp_path, rng, classifier, recording
+):
+    y = alarm_in_noise(rng)
+    if recording == "peaks at 0.999":
+        y = y / np.max(np.abs(y)) * 0.999
+    elif recording == "float over full scale":
+        y = y / np.max(np.abs(y)) * 1.5
+    elif recording == "normalised":
+        y = y / np.max(np.abs(y))
+    else:
+        y = noise(60.0, sr=SR, rng=rng, amplitude=0.05)
+        for start in (10.0, 30.0, 50.0):  # three slams, 10 ms of each clipped
+            at = int(start * SR)
+            y[at : at + int(0.01 * SR)] = 1.0
+    subtype = "FLOAT" if recording == "float over full scale" else "PCM_16"
+    path = write_wav(tmp_path / "loud.wav", y, SR, subtype=subtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SoundDetectWarning)
+        assert detect_file(path, classifier)["error"] is None
+
+
+def test_a_microphone_stuck_at_full_scale_is_silent_not_clipped(tmp_path, classifier):
+    path = tmp_path / "stuck.wav"
+    sf.write(path, np.full(20 * SR, -32768, np.int16), SR, subtype="PCM_16")
+    with pytest.warns(SoundDetectWarning) as caught:
+        assert detect_file(path, classifier)["alarm"] is False
+    assert [str(w.message) for w in caught] == [
+        f"{path}: silent throughout (no sound at all): is the microphone muted or disconnected?"
+    ]
 
 
 def test_multichannel_alarm_on_one_channel(tmp_path, rng, classifier):

@@ -59,6 +59,21 @@ def test_folder_is_searched_recursively_one_json_line_per_file(capsys, recording
     assert "error:" not in err
 
 
+def test_a_clipped_recording_gets_one_warning_line_and_the_batch_goes_on(
+    capsys, recordings, tiny_model_dir
+):
+    # GIVEN the folder's kitchen recorded again with the gain far too high
+    kitchen, _ = sf.read(recordings / "alarm_kitchen.wav", dtype="float32")
+    clipped = write_wav(recordings / "clipped_kitchen.wav", np.clip(20 * kitchen, -1, 1), SR)
+    # WHEN the folder is checked
+    code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--format", "json")
+    # THEN every recording has its result, and one line says which one clipped
+    assert code == 0
+    assert [json.loads(line)["alarm"] for line in out.splitlines()] == [True, True, False]
+    (line,) = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert line.startswith(f"warning: {clipped}: clipped (")
+
+
 def test_table_is_the_default(capsys, recordings, tiny_model_dir):
     code, out, _ = run_cli(capsys, recordings, "--model", tiny_model_dir)
     lines = out.splitlines()
