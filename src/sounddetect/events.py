@@ -30,8 +30,8 @@ NO_ALARM = "no_alarm"
 #: microwave's three end beeps or the clink of dishes. Two windows (6 s) halved the held-out
 #: recordings with a false alarm (21 -> 12 of 48, an earlier model); three, with two allowed
 #: at the recording's edges (``detect_file``), halved them again on 40 s recordings of
-#: household sounds (42 -> 23 of 288) and found the same alarm recordings (README, "How good
-#: is the local model?").
+#: household sounds (42 -> 23 of 288) and found the same alarm recordings
+#: (docs/model-quality.md, "These were the sounds the model was worst at").
 DEFAULT_MIN_EVENT_S = 8.0
 
 #: Largest gap, in seconds, between the alarm windows of one event by default, at a hop of
@@ -39,7 +39,7 @@ DEFAULT_MIN_EVENT_S = 8.0
 #: for 4-6.5 s, so only the one or two windows that hold a beep group look like an alarm,
 #: with one or two quiet windows between them; asking for three consecutive windows missed
 #: 20 of 40 CO alarms in 40 s recordings, and bridging two quiet windows finds 4 more
-#: (README, "Alarms in long recordings").
+#: (docs/model-quality.md, "Alarms in long recordings").
 DEFAULT_MERGE_GAP_S = 2.0
 
 #: Alarm-sounding probability from which a time step counts as the alarm sounding. Chosen
@@ -56,11 +56,12 @@ DEFAULT_SOUNDING_THRESHOLD = 0.3
 #: chirp (0.05-0.2 s) passes for one there: a chirp's alarm windows hear a median 0.18 s
 #: (90 % under 0.44 s), the alarm windows of alarm clips 0.55 s or more in 95 % of cases (a
 #: T3 beep lasts 0.35-0.7 s, a CO group of pips about 0.7 s). Counted in the time steps at
-#: or above :data:`SHORT_EVENT_SOUNDING_THRESHOLD`. README, "Recordings under one window".
+#: or above :data:`SHORT_EVENT_SOUNDING_THRESHOLD`. docs/model-quality.md, "Recordings under
+#: one window".
 MIN_SHORT_EVENT_SOUNDING_S = 0.5
 #: A time step of the sounding output at or above this probability counts as sounding for
 #: :data:`MIN_SHORT_EVENT_SOUNDING_S`. Counting such steps told chirps from alarms better
-#: than summing the probabilities (README, "Recordings under one window").
+#: than summing the probabilities (docs/model-quality.md, "Recordings under one window").
 SHORT_EVENT_SOUNDING_THRESHOLD = 0.5
 #: Least alarm sound (s) for a *central* event: one lasting two windows that leaves less
 #: than a window of the recording on either side, which :func:`windows_to_events` keeps in

@@ -16,13 +16,14 @@
 
 The synthetic corpus's music (additive tones) and General MIDI played by sampled instruments
 were all the music training knew, and real recordings of orchestral, folk and pop game
-music raised an alarm in a third of 40 s excerpts (README, "Recorded music"): sustained
-strings, flutes and brass hold tones in the band of piezo alarms. Real animals, birds,
-insects and instruments, repeated, raised an alarm in one of five recordings: a meowing
-cat, a bleating lamb or a violin holds a loud tone with harmonics, again and again (README,
-"Recorded speech and sound effects"). These packages are free software in Debian's main
-archive; their files are downloaded when the corpus is built, never bundled, and each
-clip's source (package, version, file, offset or pauses) is recorded beside it.
+music raised an alarm in a third of 40 s excerpts (docs/model-quality.md, "Recorded
+music"): sustained strings, flutes and brass hold tones in the band of piezo alarms. Real
+animals, birds, insects and instruments, repeated, raised an alarm in one of five
+recordings: a meowing cat, a bleating lamb or a violin holds a loud tone with harmonics,
+again and again (docs/model-quality.md, "Recorded speech and sound effects"). These
+packages are free software in Debian's main archive; their files are downloaded when the
+corpus is built, never bundled, and each clip's source (package, version, file, offset or
+pauses) is recorded beside it.
 """
 
 from __future__ import annotations
