@@ -237,12 +237,14 @@ def process_upload(
         ``sns`` may be ``None`` when ``settings.topic_arn`` is.
     time_left_s : float or None
         The invocation's time left (the Lambda context's remaining time). A recording that
-        would not be classified with :data:`RESULT_MARGIN_S` of it to spare is refused
-        (:func:`sounddetect.detect.detect_file`'s ``deadline``), where a timed-out
-        invocation would store nothing. If even a whole invocation (``invocation_s``)
-        would not do with a local model, the refusal is an error result that says how long
-        a recording may be, not retried; otherwise, and always with Rekognition, whose
-        pace may be throttling's, it is a failure for Lambda to retry. None: no limit.
+        would not be downloaded and classified with :data:`RESULT_MARGIN_S` of it to spare
+        is refused (:func:`download_upload`'s and
+        :func:`sounddetect.detect.detect_file`'s ``deadline``), where a timed-out
+        invocation would store nothing. A download not done in time is a failure for Lambda
+        to retry. If even a whole invocation (``invocation_s``) would not classify it with
+        a local model, the refusal is an error result that says how long a recording may
+        be, not retried; otherwise, and always with Rekognition, whose pace may be
+        throttling's, it is a failure for Lambda to retry. None: no limit.
     invocation_s : float or None
         A whole invocation's time, what a retry of the event has for it: the remaining
         time when the invocation began (the function's timeout). None: ``time_left_s``
@@ -255,7 +257,7 @@ def process_upload(
     Raises
     ------
     TransientError
-        S3 throttled or could not be reached.
+        S3 throttled or could not be reached, but for the download (a failed outcome).
     AlertNotSentError
         An alarm was detected, but SNS refused or failed its alert (a deleted topic, a
         missing permission, throttling); the exception carries the result.
@@ -291,15 +293,27 @@ def process_upload(
     if stored is not None:
         return outcome(stored, "duplicate", result_uri=result_uri)
 
+    # A download must not run the invocation out of time; but when no invocation has any,
+    # detect_file says so in a result (with the local model) that no retry would change.
+    download_deadline = None
+    whole_s = invocation_s if invocation_s is not None else time_left_s
+    if deadline is not None and whole_s is not None and whole_s > RESULT_MARGIN_S:
+        download_deadline = deadline
+
     # A private folder of the temporary directory (/tmp on Lambda), removed afterwards.
     with tempfile.TemporaryDirectory(prefix="sounddetect-") as tmp:
         suffix = PurePosixPath(upload.key).suffix.lower()
         try:
             check_audio_key(upload.key)
             path = download_upload(
-                s3, upload, Path(tmp) / f"upload{suffix}", max_bytes=settings.max_upload_bytes
+                s3,
+                upload,
+                Path(tmp) / f"upload{suffix}",
+                max_bytes=settings.max_upload_bytes,
+                deadline=download_deadline,
             )
-        except AudioError as exc:
+        # Out of time or S3's fault: a failed result, which the handler has retried.
+        except (AudioError, TransientError) as exc:
             result = error_result(name, exc, classifier=described)
         else:
             retry_s = None
@@ -373,8 +387,17 @@ def check_audio_key(key: str) -> None:
     raise AudioError(f"{reason}; upload one of {formats}")
 
 
-def download_upload(s3: Any, upload: S3Upload, path: Path, *, max_bytes: int) -> Path:
+def download_upload(
+    s3: Any, upload: S3Upload, path: Path, *, max_bytes: int, deadline: float | None = None
+) -> Path:
     """Stream the upload (the event's version) to ``path``, refusing more than ``max_bytes``.
+
+    Parameters
+    ----------
+    deadline : float or None
+        ``time.monotonic()`` by which the download must be done, or it is given up (None:
+        no limit): a download must not run the invocation past its timeout, where nothing
+        of it would be stored or logged.
 
     Returns
     -------
@@ -387,11 +410,14 @@ def download_upload(s3: Any, upload: S3Upload, path: Path, *, max_bytes: int) ->
         The object is larger than ``max_bytes``, empty, archived (Glacier, Deep Archive), or
         no longer exists.
     TransientError
-        S3 throttled or the connection failed.
+        S3 throttled or the connection failed, or ``deadline`` passed before the download
+        began or was done.
     """
     limit = f"the {max_bytes / 2**20:.4g} MB upload limit (SAM parameter MaxUploadSizeMB)"
     if upload.size is not None and upload.size > max_bytes:
         raise AudioError(f"{upload.size / 2**20:.1f} MB is larger than {limit}")
+    if deadline is not None and time.monotonic() >= deadline:
+        raise TransientError("not analysed: the time left ran out before it began")
     request = {"Bucket": upload.bucket, "Key": upload.key}
     if upload.version_id:
         request["VersionId"] = upload.version_id
@@ -425,6 +451,11 @@ def download_upload(s3: Any, upload: S3Upload, path: Path, *, max_bytes: int) ->
                 written += len(chunk)
                 if written > max_bytes:
                     raise AudioError(f"more than {limit}")
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise TransientError(
+                        f"not analysed: the time left ran out while downloading it "
+                        f"({written / 2**20:.1f} MB read)"
+                    )
                 out.write(chunk)
     except BotoCoreError as exc:
         raise TransientError(f"download interrupted ({exc})") from exc

@@ -18,8 +18,9 @@ from lambda_helpers import (
     load_event,
 )
 
-from sounddetect.exceptions import FailedRecordsError
+from sounddetect.exceptions import FailedRecordsError, TransientError
 from sounddetect.ffmpeg import FFMPEG_ENV
+from sounddetect.s3_detect import CHUNK_BYTES, S3Upload, download_upload
 
 SR = 16000
 
@@ -165,6 +166,30 @@ def test_a_recording_out_of_time_with_rekognition_is_retried(aws, app, rng):
     with pytest.raises(FailedRecordsError, match="the time left ran out before it began"):
         app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/night.wav"), context)
     assert aws.result_keys() == [] and app.rekognition.requests == [] and aws.alerts() == []
+
+
+class SteppingClock:
+    """A monotonic clock a second later at every reading: a download slow chunk by chunk."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self):
+        self.now += 1.0
+        return self.now
+
+
+def test_a_download_the_time_left_cannot_finish_is_given_up(aws, tmp_path, monkeypatch):
+    # GIVEN a 4 MB upload that arrives a 1 MB chunk a second, and 2.5 s until the deadline
+    aws.upload("uploads/long.wav", bytes(4 * CHUNK_BYTES))
+    monkeypatch.setattr("sounddetect.s3_detect.time", SteppingClock())
+    upload = S3Upload(aws.bucket, "uploads/long.wav")
+    # WHEN it is downloaded, THEN it is given up for a retry at the deadline, not read on
+    # past it: the invocation would time out with nothing stored or logged
+    with pytest.raises(TransientError, match=r"ran out while downloading it \(2\.0 MB read\)"):
+        download_upload(
+            aws.s3, upload, tmp_path / "upload.wav", max_bytes=8 * CHUNK_BYTES, deadline=1002.5
+        )
 
 
 def test_silence_is_processed_as_no_alarm(aws, app, lambda_context):

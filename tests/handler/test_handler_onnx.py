@@ -170,8 +170,15 @@ def test_a_record_the_invocation_has_no_time_left_for_is_retried(
     aws.upload("uploads/garage.ogg", tmp_path / "garage.ogg")
     event = event_for(aws, "s3-put-two-records.json")
 
+    downloaded = []
+    app.S3.meta.events.register(
+        "provide-client-params.s3.GetObject",
+        lambda params, **_: downloaded.append(params["Key"]),
+    )
+
     # WHEN it is delivered, THEN the second record fails the event once the first is
-    # stored: nothing is stored for it, so no repeat takes it for a duplicate
+    # stored: nothing is stored for it, so no repeat takes it for a duplicate, and it is
+    # not downloaded either (a download may itself outlast the invocation)
     garage = f"s3://{aws.bucket}/uploads/garage.ogg"
     with pytest.raises(FailedRecordsError) as raised:
         app.lambda_handler(event, SpentContext(aws=aws))
@@ -180,6 +187,7 @@ def test_a_record_the_invocation_has_no_time_left_for_is_retried(
         f"{garage}: not analysed: the time left ran out before it began"
     )
     assert aws.result_keys() == ["results/bedroom.flac.json"] and aws.alerts() == []
+    assert "uploads/garage.ogg" not in downloaded and "uploads/bedroom.flac" in downloaded
 
     # AND Lambda's retry, a fresh invocation, analyses it and sends its alert
     response = app.lambda_handler(event, LambdaContext())
