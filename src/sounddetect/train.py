@@ -69,6 +69,10 @@ from sounddetect.spectrum import (
 
 logger = logging.getLogger(__name__)
 
+#: Most PyTorch threads :func:`fit` takes, as ``sounddetect detect --threads``: more is a
+#: typing slip (512 threads on two cores made a 1 s training take 54 s).
+MAX_THREADS = 256
+
 #: samples.csv ``alarm_kind`` prefixes of alarms whose meaning is their rhythm: temporal-three
 #: (smoke) and temporal-four (CO) patterns, three or four beeps and then a pause.
 RHYTHMIC_ALARM_KINDS = ("t3", "t4")
@@ -807,8 +811,9 @@ def fit(
         The images' config (channels, ``top_db``, kind).
     epochs : int
         Maximum number of epochs.
-    batch_size : int
-        Images per optimiser step.
+    batch_size : int >= 2
+        Images per optimiser step. Batch norm needs two images in a batch: a batch of one
+        would never be trained on.
     learning_rate : float
         Peak AdamW learning rate.
     patience : int
@@ -820,7 +825,7 @@ def fit(
     seed : int
         Seeds weights, batch order and augmentation: the same seed gives the same model.
     num_threads : int
-        PyTorch intra-op threads.
+        PyTorch intra-op threads, 1 to :data:`MAX_THREADS`.
     precision : str
         One of :data:`PRECISIONS` (:func:`resolve_precision`): the forward passes of
         training run under bfloat16 autocast or in float32. Weights, optimiser, losses and
@@ -829,11 +834,24 @@ def fit(
     Returns
     -------
     FitResult
+
+    Raises
+    ------
+    ParameterError
+        A setting is out of range, or a split lacks alarm or no_alarm images (the message
+        names the split's folder).
     """
-    if epochs < 1 or batch_size < 1 or patience < 1:
+    if epochs < 1 or patience < 1:
+        raise ParameterError(f"epochs and patience must be >= 1, got {epochs}, {patience}")
+    if batch_size < 2:
+        # Batches of one image are skipped below: none would be trained on, and an untrained
+        # model would be written as if it were one.
         raise ParameterError(
-            f"epochs, batch_size and patience must be >= 1, got {epochs}, {batch_size}, {patience}"
+            f"batch_size must be at least 2, got {batch_size}: batch norm needs two images "
+            "in a batch"
         )
+    if not 1 <= num_threads <= MAX_THREADS:
+        raise ParameterError(f"num_threads must be in [1, {MAX_THREADS}], got {num_threads}")
     if frame_loss_weight < 0:
         raise ParameterError(f"frame_loss_weight must be >= 0, got {frame_loss_weight}")
     precision = resolve_precision(precision)

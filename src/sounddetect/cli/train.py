@@ -13,12 +13,14 @@ from pathlib import Path
 
 from sounddetect.cli import EXIT_OK, HelpFormatter
 from sounddetect.cli.argtypes import (
+    bounded_int,
     non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
     probability,
 )
+from sounddetect.cli.detect import MAX_THREADS
 from sounddetect.spectrum import SPECTROGRAM_TYPES
 
 
@@ -27,6 +29,17 @@ def training_seed(text: str) -> int:
     value = non_negative_int(text)
     if value >= 2**32:
         raise argparse.ArgumentTypeError(f"must be below 2**32, got {text!r}")
+    return value
+
+
+def batch_size(text: str) -> int:
+    """Images per step, at least 2: batch norm needs two images in a batch, and the batches
+    of one that training skips would leave the model untrained."""
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(
+            f"must be at least 2, got {text!r}: batch norm needs two images in a batch"
+        )
     return value
 
 
@@ -45,7 +58,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
         default=10,
         help="stop after this many epochs without a better validate loss",
     )
-    parser.add_argument("--batch-size", type=positive_int, default=32, help="images per step")
+    parser.add_argument(
+        "--batch-size", type=batch_size, default=32, help="images per step (at least 2)"
+    )
     parser.add_argument(
         "--learning-rate", type=positive_float, default=3e-3, help="peak AdamW learning rate"
     )
@@ -53,7 +68,11 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed", type=training_seed, default=0, help="seed of weights, order, augmentation"
     )
     parser.add_argument(
-        "--threads", type=positive_int, default=2, help="PyTorch threads for training"
+        "--threads",
+        type=bounded_int(1, MAX_THREADS),
+        default=2,
+        metavar="N",
+        help=f"PyTorch threads for training, at most {MAX_THREADS}",
     )
     parser.add_argument("--no-augment", action="store_true", help="train on the images as they are")
     parser.add_argument(
