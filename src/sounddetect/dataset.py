@@ -1174,16 +1174,29 @@ def dataset_config(
     Raises
     ------
     ParameterError
-        dataset.json is missing or not a sounddetect dataset's; the dataset is incomplete
-        (its generation was interrupted); it holds no config of type ``kind``, or several
-        types and ``kind`` is None; or the config is not valid. Each message starts with
-        ``target_path``.
+        ``target_path`` does not exist; dataset.json is missing (the message names what a
+        dataset has that the folder lacks) or not a sounddetect dataset's; the dataset is
+        incomplete (its generation was interrupted); it holds no config of type ``kind``, or
+        several types and ``kind`` is None; or the config is not valid. Each message starts
+        with ``target_path``.
     """
     path = Path(target_path)
     try:
-        is_file = path.is_file()
+        is_file, exists = path.is_file(), path.exists()
+        has_json = is_file or not path.is_dir() or (path / "dataset.json").exists()
     except OSError:  # a folder on the way cannot be searched (Python 3.11 raises): said below
-        is_file = False
+        is_file, exists, has_json = False, True, True
+    if not exists:
+        what = "file" if path.suffix == ".json" else "folder"
+        raise ParameterError(f"{target_path}: no such {what}")
+    if not has_json:
+        # A folder of images laid out by hand (as for Rekognition), or the wrong folder.
+        missing = [name for name in ("dataset.json", "samples.csv") if not (path / name).exists()]
+        raise ParameterError(
+            f"{target_path}: not a dataset made by `sounddetect generate`: it has no "
+            f"{' and no '.join(missing)}; train and evaluate take the generator's folder "
+            "(dataset.json, samples.csv listing each image's split and label, and the images)"
+        )
     info = _load_dataset_json(path if is_file else path / "dataset.json")
     if info.get("complete") is False:
         raise ParameterError(
@@ -1221,7 +1234,9 @@ def read_samples(target_path: str | os.PathLike) -> list[dict[str, str]]:
     """
     path = Path(target_path) / "samples.csv"
     try:
-        with open(path, newline="") as handle:
+        # utf-8-sig: a samples.csv saved from a spreadsheet as "CSV UTF-8" starts with a
+        # byte-order mark, which would otherwise be read as part of the first column's name.
+        with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             missing = set(SAMPLE_COLUMNS) - set(reader.fieldnames or ())
             if missing:

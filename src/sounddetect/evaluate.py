@@ -4,6 +4,7 @@ What is evaluated is the exported ``model.onnx`` run by onnxruntime on the PNG i
 (``decode_png`` -> ``image_to_tensor``), exactly what detection runs, not the PyTorch model.
 
 Data
+    checked_samples        -- samples.csv's rows, each of a known split and label
     load_split             -- one split of one spectrogram type as uint8 images and labels
     dataset_from_corpus    -- a test-only dataset from a corpus folder (held-out check)
     dataset_config         -- the SpectrogramConfig the generator wrote for a type (dataset's)
@@ -29,6 +30,7 @@ import json
 import logging
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +42,8 @@ from sounddetect import dataset
 from sounddetect.classifiers.onnx import OnnxClassifier, read_model_json
 from sounddetect.dataset import dataset_config
 from sounddetect.detect import detect_file
-from sounddetect.exceptions import AudioError, ModelError, ParameterError
+from sounddetect.exceptions import AudioError, ModelError, ParameterError, SoundDetectWarning
+from sounddetect.folders import visible_files
 from sounddetect.spectrum import SpectrogramConfig, decode_png
 
 logger = logging.getLogger(__name__)
@@ -74,11 +77,15 @@ class LabelledImages:
         1 for ``alarm``, 0 for ``no_alarm``.
     rows : list of dict
         The samples.csv row of each image, in the same order.
+    source : str or None
+        The split's folder (``TARGET_PATH/<kind>/<split>``), for messages about the data;
+        None for images from elsewhere.
     """
 
     images: np.ndarray
     labels: np.ndarray
     rows: list[dict[str, str]]
+    source: str | None = None
 
 
 def dataset_from_corpus(
@@ -130,10 +137,64 @@ def is_corpus(path: str | Path) -> bool:
     )
 
 
+def checked_samples(target_path: str | Path) -> list[dict[str, str]]:
+    """samples.csv's rows (:func:`~sounddetect.dataset.read_samples`), each checked to name
+    one of :data:`SPLITS` and one of :data:`LABELS`.
+
+    A row of another split or label (a spreadsheet's ``Alarm`` or ``alarm `` with a
+    trailing space, a label of the user's own) would be left out of every split, or its
+    image looked for in a folder the dataset does not have: it is refused instead.
+
+    Parameters
+    ----------
+    target_path : str or Path
+        The generator's output folder.
+
+    Returns
+    -------
+    list of dict
+
+    Raises
+    ------
+    ParameterError
+        samples.csv is missing, unreadable or lacks columns, or a row's split or label is
+        not one of the dataset's; the message names samples.csv, the first such row's line
+        and sample id, and the values allowed.
+    """
+    target_path = Path(target_path)
+    path = target_path / "samples.csv"
+    if not path.exists() and (target_path / "dataset.json").exists():
+        raise ParameterError(
+            f"{target_path}: holds dataset.json but no samples.csv, the list of every image "
+            "with its split and label; train and evaluate take a dataset made by "
+            "`sounddetect generate` (dataset.json, samples.csv and the images)"
+        )
+    rows = dataset.read_samples(target_path)
+    bad = []
+    # Line 1 is the header; the generator writes no field with a line break in it.
+    for line, row in enumerate(rows, start=2):
+        for column, allowed in (("split", SPLITS), ("label", ("alarm", "no_alarm"))):
+            if row[column] not in allowed:
+                bad.append(
+                    f"line {line} (sample {row['sample_id']!r}): {column} {row[column]!r} is "
+                    f"not one of {', '.join(allowed)}"
+                )
+    if bad:
+        more = f"; {len(bad) - 1} more such value(s) after it" if len(bad) > 1 else ""
+        raise ParameterError(f"{path}: {bad[0]}{more}")
+    return rows
+
+
 def load_split(
     target_path: str | Path, *, kind: str = "mel", split: str = "test"
 ) -> LabelledImages:
     """Read one split of one spectrogram type: its images, labels and samples.csv rows.
+
+    Only the images samples.csv lists are read. Other files in the split's folder (images
+    put there by hand, a damaged download) are named in one
+    :class:`~sounddetect.exceptions.SoundDetectWarning` per split, and left out; hidden
+    files and the metadata file managers leave (``Thumbs.db``, ``desktop.ini``) are passed
+    over without a word, as the generator does.
 
     Parameters
     ----------
@@ -151,19 +212,22 @@ def load_split(
     Raises
     ------
     ParameterError
-        If the split is unknown or holds no samples, or an image is missing, unreadable or
-        not of the size and colours of the dataset's images.
+        If the split is unknown or holds no samples, a samples.csv row is of an unknown
+        split or label (:func:`checked_samples`), or an image is missing, unreadable or not
+        of the size and colours of the dataset's images.
     """
     if split not in SPLITS:
         raise ParameterError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
-    rows = [row for row in dataset.read_samples(target_path) if row["split"] == split]
+    # dataset.json first: its messages say what a folder that is not a dataset lacks.
+    config = dataset_config(target_path, kind=kind)
+    rows = [row for row in checked_samples(target_path) if row["split"] == split]
     if not rows:
         raise ParameterError(f"{target_path} has no {split!r} samples")
-    config = dataset_config(target_path, kind=kind)
     shape = (config.height, config.width) + ((3,) if config.channels == 3 else ())
+    paths = [dataset.image_path(target_path, kind, row) for row in rows]
+    _warn_unlisted(Path(target_path) / kind / split, listed=paths)
     images = []
-    for row in rows:
-        path = dataset.image_path(target_path, kind, row)
+    for path in paths:
         try:
             image = decode_png(path.read_bytes())
         except (OSError, ParameterError) as exc:
@@ -175,7 +239,32 @@ def load_split(
             )
         images.append(image)
     labels = np.array([LABELS.index(row["label"]) for row in rows], dtype=np.int64)
-    return LabelledImages(images=np.stack(images), labels=labels, rows=rows)
+    return LabelledImages(
+        images=np.stack(images),
+        labels=labels,
+        rows=rows,
+        source=str(Path(target_path) / kind / split),
+    )
+
+
+def _warn_unlisted(folder: Path, *, listed: Sequence[Path]) -> None:
+    """One warning naming the files under ``folder`` that are not in ``listed``."""
+    files, _ = visible_files(folder)  # hidden files are left out there
+    listed_set = set(listed)
+    unlisted = [
+        path
+        for path in files
+        if path not in listed_set and path.name not in dataset._FOLDER_METADATA
+    ]
+    if not unlisted:
+        return
+    names = " and ".join(path.relative_to(folder).as_posix() for path in unlisted[:2])
+    warnings.warn(
+        f"{folder}: {len(unlisted)} file(s) that samples.csv does not list (such as {names}) "
+        "are not used; train and evaluate read only the images of samples.csv's rows",
+        SoundDetectWarning,
+        stacklevel=3,
+    )
 
 
 def _describe_shape(shape: tuple[int, ...]) -> str:

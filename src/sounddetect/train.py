@@ -55,6 +55,7 @@ from sounddetect.dataset import check_creatable, source_digests
 from sounddetect.evaluate import (
     LABELS,
     LabelledImages,
+    checked_samples,
     classification_metrics,
     dataset_config,
     load_split,
@@ -869,10 +870,14 @@ def fit(
             f"images have {train_pixels.shape[1]} channels but the config says {config.channels}"
         )
     n_alarm = float(train_y.sum())
-    if not 0 < n_alarm < len(train_y):
-        raise ParameterError("the train split needs both alarm and no_alarm samples")
-    if not 0 < float(validate_y.sum()) < len(validate_y):
-        raise ParameterError("the validate split needs both alarm and no_alarm samples")
+    for split, data in (("train", train_data), ("validate", validate_data)):
+        alarms = int(data.labels.sum())
+        if not 0 < alarms < len(data.labels):
+            where = f"{data.source}: " if data.source else ""
+            raise ParameterError(
+                f"{where}the {split} split needs both alarm and no_alarm samples; it has "
+                f"{alarms} alarm and {len(data.labels) - alarms} no_alarm"
+            )
     train_sounding = torch.from_numpy(
         sounding_targets(train_data.rows, width=config.width, duration_s=config.duration)
     )
@@ -1037,7 +1042,16 @@ def export_onnx(
 
 
 def data_hash(target_path: str | Path) -> str:
-    """``sha256:<hex>`` over ``samples.csv`` then ``dataset.json``: which data made a model."""
+    """``sha256:<hex>`` over ``samples.csv`` then ``dataset.json``: which data made a model.
+
+    Raises
+    ------
+    ParameterError
+        samples.csv is missing or a row is unusable
+        (:func:`~sounddetect.evaluate.checked_samples`), or a file cannot be read.
+    """
+    # First: it says what a folder that is not a dataset lacks, and which row is unusable.
+    checked_samples(target_path)
     digest = hashlib.sha256()
     for name in ("samples.csv", "dataset.json"):
         path = Path(target_path) / name

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import warnings
 
 import numpy as np
 import pytest
@@ -13,11 +15,11 @@ from helpers.tiny_dataset import write_tiny_dataset
 from PIL import Image
 
 from sounddetect.cli import build_parser, main
-from sounddetect.dataset import SAMPLE_COLUMNS, read_samples
+from sounddetect.dataset import SAMPLE_COLUMNS, dataset_config, image_path, read_samples
 from sounddetect.evaluate import load_split
-from sounddetect.exceptions import ParameterError
+from sounddetect.exceptions import ParameterError, SoundDetectWarning
 from sounddetect.spectrum import SpectrogramConfig
-from sounddetect.train import fit
+from sounddetect.train import fit, train
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +92,156 @@ def test_threads_are_capped_as_detect_caps_them(tiny_dataset, capsys):
             ParameterError, match=rf"^num_threads must be in \[1, 256\], got {threads}"
         ):
             fit(data, data, config=SpectrogramConfig(), epochs=1, num_threads=threads)
+
+
+# -- samples.csv -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("label", "chirp"), ("label", "Alarm"), ("label", "alarm "), ("split", "Test")],
+)
+def test_a_row_of_an_unknown_label_or_split_is_refused_naming_its_line(
+    data, tiny_model_dir, tmp_path, capsys, column, value
+):
+    # GIVEN samples.csv with a test row relabelled by hand (line 2 is the first row), as a
+    # spreadsheet leaves it
+    rows = read_samples(data)
+    line, row = next((n, r) for n, r in enumerate(rows, start=2) if r["split"] == "test")
+    if column == "label":
+        folder = image_path(data, "mel", {**row, "label": value}).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        image_path(data, "mel", row).rename(folder / f"{row['sample_id']}.png")
+
+    def relabel(rows):
+        rows[line - 2][column] = value
+        return rows
+
+    rewrite_samples(data, relabel)
+    allowed = "train, validate, test" if column == "split" else "alarm, no_alarm"
+    expected = (
+        f"{data / 'samples.csv'}: line {line} (sample {row['sample_id']!r}): {column} "
+        f"{value!r} is not one of {allowed}"
+    )
+    # WHEN it is read THEN one line names samples.csv, the line, the sample and what is allowed
+    with pytest.raises(ParameterError) as caught:
+        load_split(data, split="test")
+    assert str(caught.value) == expected
+    # AND evaluate and train say it, a usage error, without a traceback
+    out = tmp_path / "evaluation"
+    argv = ["evaluate", str(tiny_model_dir), str(data), "--no-recordings", "--out", str(out)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"error: {expected}\n"
+    assert main(["train", str(data), "--out", str(tmp_path / "m"), "--epochs", "1"]) == 2
+    assert capsys.readouterr().err == f"error: {expected}\n"
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_samples_csv_with_a_byte_order_mark_is_read(data):
+    # GIVEN samples.csv saved as Excel's "CSV UTF-8", which starts with a byte-order mark
+    before = load_split(data, split="validate")
+    text = (data / "samples.csv").read_bytes()
+    (data / "samples.csv").write_bytes(b"\xef\xbb\xbf" + text)
+    # THEN its rows are read as they were
+    after = load_split(data, split="validate")
+    assert after.rows == before.rows
+    np.testing.assert_array_equal(after.labels, before.labels)
+
+
+# -- files samples.csv does not list ---------------------------------------------------------
+
+
+def test_files_samples_csv_does_not_list_are_named_in_one_warning_per_split(data):
+    # GIVEN images of the user's put in train/ by hand, a damaged and an empty PNG and notes;
+    # and in validate/ only what file managers and the shell leave
+    train, validate = data / "mel" / "train", data / "mel" / "validate"
+    for source in sorted((data / "mel" / "test" / "alarm").iterdir())[:3]:
+        shutil.copy(source, train / "alarm" / f"my-{source.name}")
+    (train / "alarm" / "damaged.png").write_bytes(b"\x89PNG\r\n\x1a\nhalf")
+    (train / "no_alarm" / "empty.png").write_bytes(b"")
+    (train / "notes.txt").write_text("recorded in the kitchen")
+    for litter in (".DS_Store", "Thumbs.db", "desktop.ini", ".hidden.png"):
+        (train / "alarm" / litter).write_bytes(b"x")
+        (validate / "no_alarm" / litter).write_bytes(b"x")
+    # WHEN the splits are read
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        train_data = load_split(data, split="train")
+        validate_data = load_split(data, split="validate")
+    # THEN one warning names train/'s 6 unlisted files, two of them, and what is used
+    messages = [str(w.message) for w in caught if issubclass(w.category, SoundDetectWarning)]
+    assert messages == [
+        f"{train}: 6 file(s) that samples.csv does not list (such as alarm/damaged.png and "
+        "alarm/my-test-1bg-0000.png) are not used; train and evaluate read only the images "
+        "of samples.csv's rows"
+    ]
+    # AND only samples.csv's rows were read
+    assert len(train_data.labels) == 24 and len(validate_data.labels) == 12
+
+
+def test_evaluate_names_files_samples_csv_does_not_list_in_one_line(
+    data, tiny_model_dir, tmp_path, capsys
+):
+    # GIVEN an empty PNG in the test split that samples.csv does not list
+    test = data / "mel" / "test"
+    (test / "alarm" / "mine.png").write_bytes(b"")
+    # WHEN evaluated THEN the split is scored, and one warning line names the file
+    argv = ["evaluate", str(tiny_model_dir), str(data), "--no-recordings", "--no-plots"]
+    assert main([*argv, "--out", str(tmp_path / "evaluation")]) == 0
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if not line.startswith("INFO")] == [
+        f"warning: {test}: 1 file(s) that samples.csv does not list (such as alarm/mine.png) "
+        "are not used; train and evaluate read only the images of samples.csv's rows"
+    ]
+
+
+# -- a folder that is not a dataset ----------------------------------------------------------
+
+
+def test_a_folder_that_is_not_a_dataset_is_told_what_it_lacks(
+    tiny_dataset, tiny_model_dir, tmp_path, capsys
+):
+    # GIVEN labelled images laid out by hand, as for Rekognition, without dataset.json
+    hand = tmp_path / "hand"
+    shutil.copytree(tiny_dataset / "mel", hand)
+    # AND the same with dataset.json copied in, but no samples.csv
+    hand2 = tmp_path / "hand2"
+    shutil.copytree(tiny_dataset / "mel", hand2 / "mel")
+    shutil.copy(tiny_dataset / "dataset.json", hand2)
+    generated = "train and evaluate take"
+    cases = {
+        hand: f"{hand}: not a dataset made by `sounddetect generate`: it has no dataset.json "
+        f"and no samples.csv; {generated} the generator's folder",
+        hand2: f"{hand2}: holds dataset.json but no samples.csv, the list of every image with "
+        f"its split and label; {generated} a dataset made by `sounddetect generate`",
+        tmp_path / "no-such-folder": f"{tmp_path / 'no-such-folder'}: no such folder",
+    }
+    for folder, message in cases.items():
+        # WHEN train or evaluate is given it THEN one line says so, a usage error
+        assert main(["train", str(folder), "--out", str(tmp_path / "m"), "--epochs", "1"]) == 2
+        assert capsys.readouterr().err.startswith(f"error: {message}")
+        argv = ["evaluate", str(tiny_model_dir), str(folder), "--out", str(tmp_path / "e")]
+        assert main(argv) == 2
+        assert capsys.readouterr().err.startswith(f"error: {message}")
+        with pytest.raises(ParameterError) as caught:
+            load_split(folder, split="test")
+        assert str(caught.value).startswith(message)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["hand", "hand2"]
+    with pytest.raises(ParameterError, match="no-such-file.json: no such file$"):
+        dataset_config(tmp_path / "no-such-file.json")
+
+
+def test_a_split_without_one_label_is_named_by_its_folder(data, tmp_path):
+    # GIVEN a dataset whose validate split has lost its alarms
+    shutil.rmtree(data / "mel" / "validate" / "alarm")
+    rewrite_samples(
+        data,
+        lambda rows: [r for r in rows if not (r["split"] == "validate" and r["label"] == "alarm")],
+    )
+    # THEN training names the split's folder and what it holds
+    with pytest.raises(ParameterError) as caught:
+        train(data, tmp_path / "model", epochs=1, num_threads=1)
+    assert str(caught.value) == (
+        f"{data / 'mel' / 'validate'}: the validate split needs both alarm and no_alarm "
+        "samples; it has 0 alarm and 6 no_alarm"
+    )
