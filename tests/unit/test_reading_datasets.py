@@ -14,12 +14,13 @@ import pytest
 from helpers.tiny_dataset import write_tiny_dataset
 from PIL import Image
 
+from sounddetect import train as train_module
 from sounddetect.cli import build_parser, main
 from sounddetect.dataset import SAMPLE_COLUMNS, dataset_config, image_path, read_samples
 from sounddetect.evaluate import load_split
 from sounddetect.exceptions import ParameterError, SoundDetectWarning
 from sounddetect.spectrum import SpectrogramConfig
-from sounddetect.train import fit, train
+from sounddetect.train import data_hash, fit, train
 
 
 @pytest.fixture(scope="module")
@@ -245,3 +246,38 @@ def test_a_split_without_one_label_is_named_by_its_folder(data, tmp_path):
         f"{data / 'mel' / 'validate'}: the validate split needs both alarm and no_alarm "
         "samples; it has 0 alarm and 6 no_alarm"
     )
+
+
+# -- the data hash ---------------------------------------------------------------------------
+
+
+def test_the_data_hash_covers_the_images_of_the_type(tiny_dataset, tmp_path):
+    # GIVEN a copy of the dataset with one mel image inverted, samples.csv and dataset.json
+    # unchanged
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_dataset, copy)
+    assert data_hash(copy) == data_hash(tiny_dataset)
+    row = read_samples(copy)[5]
+    invert(image_path(copy, "mel", row))
+    # THEN its mel hash differs, and its linear hash (of images not changed) does not
+    assert data_hash(copy) != data_hash(tiny_dataset)
+    assert data_hash(copy, kind="linear") == data_hash(tiny_dataset, kind="linear")
+    # AND an image gone is named
+    image_path(copy, "linear", row).unlink()
+    with pytest.raises(ParameterError, match=f"^cannot read training image {copy}/linear/"):
+        data_hash(copy, kind="linear")
+
+
+def test_images_changed_while_training_are_seen(data, tmp_path, monkeypatch):
+    # GIVEN a training during which one of the images is replaced
+    fit_as_it_is = train_module.fit
+
+    def fit_while_an_image_changes(*args, **kwargs):
+        invert(image_path(data, "mel", read_samples(data)[0]))
+        return fit_as_it_is(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "fit", fit_while_an_image_changes)
+    # THEN no model is written from data that is no longer there
+    with pytest.raises(ParameterError, match="changed while training; train again"):
+        train(data, tmp_path / "model", epochs=1, num_threads=1)
+    assert not (tmp_path / "model").exists()
