@@ -71,6 +71,9 @@ def test_a_batch_size_below_two_is_refused_as_batch_norm_needs_two(tiny_dataset,
         fit(data, data, config=SpectrogramConfig(), epochs=1, batch_size=1, num_threads=1)
     parser = build_parser()
     assert parser.parse_args(["train", "x", "--batch-size", "2"]).batch_size == 2
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "x", "--batch-size", "0"])
+    assert "--batch-size: must be at least 2, got '0'" in capsys.readouterr().err
 
 
 def test_threads_are_capped_as_detect_caps_them(tiny_dataset, capsys):

@@ -35,8 +35,11 @@ def training_seed(text: str) -> int:
 def batch_size(text: str) -> int:
     """Images per step, at least 2: batch norm needs two images in a batch, and the batches
     of one that training skips would leave the model untrained."""
-    value = positive_int(text)
-    if value < 2:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 2:  # 0 too: "at least 1" would send the user to 1, refused in turn
         raise argparse.ArgumentTypeError(
             f"must be at least 2, got {text!r}: batch norm needs two images in a batch"
         )
