@@ -35,6 +35,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import platform
 import shutil
 import tempfile
@@ -1072,21 +1073,44 @@ def _check_onnx_matches(path: Path, model: AlarmNet, tensor: torch.Tensor) -> fl
     return difference
 
 
-def check_model_dir(out_dir: str | Path, *, overwrite: bool) -> None:
+def check_model_dir(
+    out_dir: str | Path, *, overwrite: bool, target_path: str | Path | None = None
+) -> None:
     """Raise unless :func:`train` may write its model to ``out_dir``.
 
     A folder that does not exist may be; an existing one only with ``overwrite``, and only
     if it is empty or a model folder (a ``model.json`` that training wrote), since replacing
     it deletes everything in it: ``--out models --overwrite`` or ``--out . --overwrite``
-    typed by mistake must not take the other models or the user's files with it.
+    typed by mistake must not take the other models or the user's files with it, nor
+    ``--out kitchen/model`` the dataset ``kitchen/model/data`` kept in it. A symbolic link
+    is refused, dangling or not: replacing the folder would replace the link, not the
+    folder it points to, and who made the link meant that folder.
+
+    :func:`train` checks before training and again when its model is ready to move in.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The model folder.
+    overwrite : bool
+        Whether an existing model folder may be replaced.
+    target_path : str, Path or None
+        The dataset trained on, refused when it lies inside a folder ``overwrite`` would
+        replace; None does not check.
 
     Raises
     ------
     ParameterError
-        If ``out_dir`` exists and ``overwrite`` is False, or it is a file, or a folder
-        holding anything but a model; or a file stands where one of its parents must be.
+        If ``out_dir`` is a symbolic link; or it exists and ``overwrite`` is False, or it is
+        a file, or a folder holding anything but a model, or holding ``target_path``; or a
+        file stands where one of its parents must be.
     """
     out_dir = Path(out_dir)
+    if out_dir.is_symlink():
+        raise ParameterError(
+            f"{out_dir} is a symbolic link (to {os.readlink(out_dir)}); --out must be the "
+            "model folder itself, so give the folder it points to, or another --out"
+        )
     if not out_dir.exists():
         check_creatable(out_dir, what="the model folder")
         return
@@ -1094,12 +1118,16 @@ def check_model_dir(out_dir: str | Path, *, overwrite: bool) -> None:
         raise ParameterError(f"{out_dir} exists; pass --overwrite to replace it")
     if not out_dir.is_dir():
         raise ParameterError(f"{out_dir} is a file, not a model folder; choose another --out")
-    if not any(out_dir.iterdir()) or _is_model_card(out_dir / "model.json"):
-        return
-    raise ParameterError(
-        f"{out_dir} is not a model folder (no model.json of a trained model); --overwrite "
-        "replaces a model folder with everything in it, so choose another --out"
-    )
+    if any(out_dir.iterdir()) and not _is_model_card(out_dir / "model.json"):
+        raise ParameterError(
+            f"{out_dir} is not a model folder (no model.json of a trained model); --overwrite "
+            "replaces a model folder with everything in it, so choose another --out"
+        )
+    if target_path is not None and Path(target_path).resolve().is_relative_to(out_dir.resolve()):
+        raise ParameterError(
+            f"{target_path}: the dataset lies inside {out_dir}, which --overwrite replaces with "
+            "everything in it; move the dataset out of it, or choose another --out"
+        )
 
 
 def _is_model_card(path: Path) -> bool:
@@ -1162,7 +1190,7 @@ def train(
     """
     target_path, out_dir = Path(target_path), Path(out_dir)
     # Checked before training, not after minutes of it.
-    check_model_dir(out_dir, overwrite=overwrite)
+    check_model_dir(out_dir, overwrite=overwrite, target_path=target_path)
     if not 0.0 <= min_recall <= 1.0:
         raise ParameterError(f"min_recall must be in [0, 1], got {min_recall}")
     config = dataset_config(target_path, kind=kind)
@@ -1317,7 +1345,7 @@ def compare_types(
             f"{target_path} has no {', '.join(missing)} images; it holds {', '.join(present)}"
         )
     for kind in types:  # all before the first model's minutes of training
-        check_model_dir(out_dir / kind, overwrite=overwrite)
+        check_model_dir(out_dir / kind, overwrite=overwrite, target_path=target_path)
     rows = []
     for kind in types:
         logger.info("-- %s --", kind)

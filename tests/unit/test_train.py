@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 
 import numpy as np
@@ -638,3 +639,65 @@ def test_choose_threshold_keeps_the_recall_floor_at_scores_past_the_logit_clip()
     probabilities[1] = 1e-9
     threshold = choose_threshold(labels, probabilities, min_recall=1.0)
     assert np.all(probabilities[labels == 1] >= threshold)
+
+
+def tree(root):
+    """Every path under ``root`` with its bytes (None: a folder; "-> target": a link)."""
+
+    def content(path):
+        if path.is_symlink():
+            return f"-> {os.readlink(path)}"
+        return None if path.is_dir() else path.read_bytes()
+
+    return {str(path.relative_to(root)): content(path) for path in sorted(root.rglob("*"))}
+
+
+def test_a_dataset_inside_the_model_folder_is_refused_before_training(
+    tiny_dataset, trained_model_dir, tmp_path, capsys
+):
+    # GIVEN a model folder that holds the dataset it is to be trained on again
+    model = tmp_path / "kitchen" / "model"
+    shutil.copytree(trained_model_dir, model)
+    data = shutil.copytree(tiny_dataset, model / "data")
+    before = tree(tmp_path)
+    # WHEN training with --overwrite THEN a usage error before training, and nothing is gone
+    argv = ["train", str(data), "--out", str(model), "--overwrite", "--epochs", "1"]
+    assert main([*argv, "--threads", "1"]) == 2
+    assert tree(tmp_path) == before
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: {data}: the dataset lies inside {model}, which --overwrite replaces with "
+        "everything in it; move the dataset out of it, or choose another --out\n"
+    )
+    # AND so does compare, whose models go to OUT/<type>
+    shutil.copytree(trained_model_dir, model.parent / "mel")
+    data = shutil.move(data, model.parent / "mel" / "data")
+    argv = ["compare", str(data), "--out", str(model.parent), "--types", "mel", "--overwrite"]
+    before = tree(tmp_path)
+    assert main([*argv, "--epochs", "1", "--threads", "1"]) == 2
+    assert (
+        f"error: {data}: the dataset lies inside {model.parent / 'mel'}" in capsys.readouterr().err
+    )
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("target", ["a_model", "dangling"])
+def test_a_link_at_out_is_refused_before_training(
+    tiny_dataset, trained_model_dir, tmp_path, capsys, target
+):
+    # GIVEN --out a symbolic link: to a model folder (models/current -> v3), or to nothing
+    out = tmp_path / "current"
+    if target == "a_model":
+        shutil.copytree(trained_model_dir, tmp_path / "v3")
+    out.symlink_to("v3")
+    before = tree(tmp_path)
+    argv = ["train", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    # WHEN training, with --overwrite or without, THEN one usage error line before training
+    for extra in (["--overwrite"], []):
+        assert main([*argv, *extra]) == 2
+        assert capsys.readouterr().err == (
+            f"error: {out} is a symbolic link (to v3); --out must be the model folder itself, "
+            "so give the folder it points to, or another --out\n"
+        )
+    # AND the link and what it points to are as they were
+    assert tree(tmp_path) == before and out.is_symlink()
