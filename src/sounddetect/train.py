@@ -61,6 +61,7 @@ from sounddetect.evaluate import (
     load_split,
 )
 from sounddetect.exceptions import ModelError, ParameterError
+from sounddetect.folders import move_folder, replace_folder
 from sounddetect.spectrum import (
     SpectrogramConfig,
     image_row_frequencies,
@@ -1139,6 +1140,61 @@ def _is_model_card(path: Path) -> bool:
     return isinstance(card, dict) and str(card.get("format", "")).startswith(f"{family}/")
 
 
+def _move_model_in(staging: Path, out_dir: Path, *, overwrite: bool, target_path: Path) -> None:
+    """Move the finished model folder ``staging`` to ``out_dir``, under the rule of
+    :func:`check_model_dir` checked again: while training, ``out_dir`` may have been made or
+    filled (a user's files, another run's model), which the check before could not see.
+
+    Whatever stops the move (a refusal, an error, Ctrl-C), the model trained is kept, in a
+    sibling folder named in the error or a log line, and the folder at ``out_dir`` stays
+    whole (:func:`~sounddetect.folders.replace_folder`).
+
+    Raises
+    ------
+    ParameterError
+        If ``out_dir`` may no longer be written, naming where the model trained is.
+    """
+    try:
+        if overwrite:
+            try:
+                check_model_dir(out_dir, overwrite=True, target_path=target_path)
+            except ParameterError as error:
+                raise ParameterError(f"{out_dir} changed while training: {error}") from error
+            replace_folder(staging, out_dir)
+        else:
+            # Nothing may be there: move_folder takes the name only if it is free.
+            move_folder(staging, out_dir)
+    except (ParameterError, FileExistsError) as error:
+        if isinstance(error, ParameterError):
+            reason = str(error)
+        elif overwrite:
+            reason = f"{out_dir} was taken by another run while the model moved in"
+        else:
+            reason = f"{out_dir} appeared while training, and only --overwrite replaces it"
+        kept = _keep_model(staging, out_dir)
+        raise ParameterError(f"{reason}; the model trained is kept in {kept}") from error
+    except BaseException:
+        if staging.exists():  # not moved in yet: hours of training are not thrown away
+            kept = _keep_model(staging, out_dir)
+            logger.error("%s was not written; the model trained is kept in %s", out_dir, kept)
+        raise
+
+
+def _keep_model(staging: Path, out_dir: Path) -> Path:
+    """Move a finished model that may not go to ``out_dir`` to the first free sibling
+    ``<name>-2``, ``<name>-3``, ... (taking nothing's place), or leave it where it is."""
+    for number in range(2, 1000):
+        kept = out_dir.with_name(f"{out_dir.name}-{number}")
+        try:
+            move_folder(staging, kept)
+        except FileExistsError:
+            continue
+        except OSError:
+            break
+        return kept
+    return staging
+
+
 def train(
     target_path: str | Path,
     out_dir: str | Path,
@@ -1174,7 +1230,9 @@ def train(
     min_recall : float
         Recall on validate/ the decision threshold must keep (:func:`choose_threshold`).
     overwrite : bool
-        Replace an existing ``out_dir``; without it an existing folder is an error.
+        Replace an existing ``out_dir``; without it an existing folder is an error. Either
+        way the rule (:func:`check_model_dir`) is checked before training and again when
+        the model is ready, and the old folder is replaced only once the new one is whole.
     name : str or None
         Model name for ``model.json``; None uses the folder name.
 
@@ -1186,7 +1244,9 @@ def train(
     Raises
     ------
     ParameterError
-        If ``out_dir`` cannot be written (:func:`check_model_dir`), or the data is unusable.
+        If ``out_dir`` cannot be written (:func:`check_model_dir`), or the data is unusable;
+        or, after training, ``out_dir`` changed so that it may no longer be written: the
+        model trained is then kept in the sibling folder the message names (``<name>-2``).
     """
     target_path, out_dir = Path(target_path), Path(out_dir)
     # Checked before training, not after minutes of it.
@@ -1287,11 +1347,10 @@ def train(
             onnx_path, result.model, check
         )
         (staging / "model.json").write_text(json.dumps(card, indent=2) + "\n")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        staging.rename(out_dir)
-    finally:
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _move_model_in(staging, out_dir, overwrite=overwrite, target_path=target_path)
     logger.info(
         "wrote %s (best epoch %d, threshold %.3f, validate F1 %.4f, %.0f s)",
         out_dir,
