@@ -31,6 +31,7 @@ from sounddetect.train import (
     data_hash,
     export_onnx,
     fit,
+    format_comparison,
     mix_backgrounds,
     mix_images_db,
     resolve_precision,
@@ -824,3 +825,32 @@ def test_ctrl_c_while_the_model_moves_in_leaves_whole_models(
         assert f"{out} was not written; the model trained is kept in {kept}" in caplog.text
         assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "mine-2"]
     assert "interrupted" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["compare.md", "compare.json"])
+def test_compare_overwrite_replaces_only_its_own_tables(tiny_dataset, tmp_path, capsys, name):
+    out = tmp_path / "compare"
+    argv = ["compare", str(tiny_dataset), "--out", str(out), "--types", "mel", "--overwrite"]
+    argv += ["--epochs", "1", "--threads", "1"]
+    # GIVEN notes of the user's where a table goes
+    out.mkdir()
+    (out / name).write_text("# my notes\n")
+    # WHEN comparing with --overwrite THEN a usage error before training, the notes kept
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"error: {out / name} is not a table sounddetect compare wrote; --overwrite replaces "
+        "only its own, so choose another --out\n"
+    )
+    assert [p.name for p in out.iterdir()] == [name]
+    assert (out / name).read_text() == "# my notes\n"
+    # GIVEN instead the tables of an earlier comparison THEN they are replaced
+    rows = [
+        {"type": "linear", "f1": 0.5, "roc_auc": 0.5, "precision": 0.5, "recall": 0.5}
+        | {"threshold": 0.5, "training_seconds": 1.0, "epochs_run": 1}
+        | {"ms_per_window": 0.1, "model": str(out / "linear")}
+    ]
+    (out / "compare.md").write_text(format_comparison(rows) + "\n")
+    (out / "compare.json").write_text(json.dumps(rows, indent=2) + "\n")
+    assert main(argv) == 0
+    assert [row["type"] for row in json.loads((out / "compare.json").read_text())] == ["mel"]
+    assert (out / "compare.md").read_text() == capsys.readouterr().out
