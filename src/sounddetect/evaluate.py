@@ -26,9 +26,11 @@ Plots
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import math
+import os
 import time
 import warnings
 from collections.abc import Sequence
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 from sounddetect import dataset
 from sounddetect.classifiers.onnx import OnnxClassifier, read_model_json
@@ -53,6 +56,9 @@ LABELS = ("no_alarm", "alarm")
 
 #: What :func:`evaluate` writes into its report folder.
 REPORT_FILES = ("report.json", "pr_curve.png", "confusion_matrix.png", "f1_by_snr.png")
+
+#: The PNG "Software" text of a report's plots, which tells them from pictures of the user's.
+REPORT_SOFTWARE = "sounddetect evaluate"
 
 #: The background kind :func:`breakdown_by_background` gives non-alarm samples that hold an
 #: alarm snippet (one beep of an alarm, samples.csv ``alarm_kind`` of a no_alarm row).
@@ -673,7 +679,7 @@ def evaluate(
     ParameterError
         ``out_dir`` is a file or lies inside one, or holds files named as
         :data:`REPORT_FILES` that are not an earlier report of this function's (checked
-        before anything is computed).
+        before anything is computed, and again before writing; :func:`check_report_dir`).
     """
     model_dir, target_path = Path(model_dir), Path(target_path)
     if out_dir is not None:
@@ -736,11 +742,29 @@ def evaluate(
     }
     if out_dir is not None:
         out_dir = Path(out_dir)
+        # Again: a file of the user's may have been put there while the model was scored.
+        check_report_dir(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+        # An earlier report's plots (checked to be ours) go first, so that the new
+        # report.json never sits beside another model's plots: with plots=False, or when
+        # drawing stops half-way.
+        for name in REPORT_FILES[1:]:
+            (out_dir / name).unlink(missing_ok=True)
+        _write_aside(out_dir / "report.json", (json.dumps(report, indent=2) + "\n").encode())
         if plots:
             plot_report(report, data.labels, probabilities, out_dir=out_dir)
     return report
+
+
+def _write_aside(path: Path, content: bytes) -> None:
+    """Write ``content`` beside ``path`` and move it into place: an interrupted run leaves
+    no truncated file, which the next one could not tell for its own."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_bytes(content)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def heard_in_training(
@@ -778,26 +802,60 @@ def heard_in_training(
 
 def check_report_dir(out_dir: Path) -> None:
     """Refuse a report folder that cannot be made, or where :data:`REPORT_FILES` would
-    overwrite files of the user's. A folder with a report.json of ours is an earlier report,
-    rewritten whole."""
+    overwrite files of the user's.
+
+    An earlier report is rewritten whole, its plots removed: a ``report.json`` of ours (its
+    keys say so) and plots of ours, which carry :data:`REPORT_SOFTWARE` as their PNG
+    "Software" text; beside a report.json of ours, plots with matplotlib's own text are
+    taken for ours too, as reports made before 2026-12-02 drew them so. Anything else of
+    those names is the user's.
+
+    Raises
+    ------
+    ParameterError
+        If ``out_dir`` is a file or lies inside one, or holds a file of a report's names
+        that is not ours.
+    """
     if out_dir.exists() and not out_dir.is_dir():
         raise ParameterError(f"{out_dir}: --out is a file, not a folder")
     dataset.check_creatable(out_dir, what="--out")
-    present = [name for name in REPORT_FILES if (out_dir / name).exists()]
-    if not present or _is_report(out_dir / "report.json"):
-        return
-    raise ParameterError(
-        f"{out_dir}: holds {', '.join(present)} that sounddetect evaluate did not write; "
-        "choose another --out"
-    )
+    report = out_dir / "report.json"
+    earlier = _is_report(report)
+    foreign = [
+        name
+        for name in REPORT_FILES
+        if (out_dir / name).exists() or (out_dir / name).is_symlink()
+        if not (earlier if name == "report.json" else _is_plot(out_dir / name, earlier=earlier))
+    ]
+    if foreign:
+        raise ParameterError(
+            f"{out_dir}: holds {', '.join(foreign)} that sounddetect evaluate did not write; "
+            "choose another --out"
+        )
 
 
 def _is_report(path: Path) -> bool:
+    if path.is_symlink():  # writing over it would not change what it points to
+        return False
     try:
         report = json.loads(path.read_text())
     except (OSError, ValueError):
         return False
     return isinstance(report, dict) and {"model", "target_path", "metrics"} <= report.keys()
+
+
+def _is_plot(path: Path, *, earlier: bool) -> bool:
+    """Whether ``path`` is a plot of a report's: ours by its Software text, or, beside an
+    ``earlier`` report.json of ours, matplotlib's (what reports drew before the text)."""
+    if path.is_symlink():
+        return False
+    try:
+        with Image.open(path) as image:
+            # info holds the text chunks before the pixels: readable in a truncated file.
+            software = str(image.info.get("Software", ""))
+    except (OSError, UnidentifiedImageError):
+        return False
+    return software == REPORT_SOFTWARE or (earlier and software.startswith("Matplotlib version"))
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -845,6 +903,15 @@ def format_summary(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _save_plot(fig: Any, path: Path) -> None:
+    """Save ``fig`` as a PNG marked as ours (:data:`REPORT_SOFTWARE`), written aside."""
+    buffer = io.BytesIO()
+    fig.savefig(
+        buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": REPORT_SOFTWARE}
+    )
+    _write_aside(path, buffer.getvalue())
+
+
 def plot_report(
     report: dict[str, Any],
     labels: np.ndarray,
@@ -853,6 +920,9 @@ def plot_report(
     out_dir: str | Path,
 ) -> list[Path]:
     """Draw ``pr_curve.png``, ``confusion_matrix.png`` and ``f1_by_snr.png`` into ``out_dir``.
+
+    Each is marked as ours in its PNG "Software" text (:data:`REPORT_SOFTWARE`), which
+    :func:`check_report_dir` reads, and written aside and moved into place.
 
     Returns
     -------
@@ -884,7 +954,7 @@ def plot_report(
         ax.legend(loc="lower left")
     ax.set_title(title)
     written.append(out_dir / "pr_curve.png")
-    fig.savefig(written[-1], dpi=100, bbox_inches="tight")
+    _save_plot(fig, written[-1])
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(4.5, 4))
@@ -893,7 +963,7 @@ def plot_report(
     ).plot(ax=ax, colorbar=False, cmap="Blues")
     ax.set_title(title)
     written.append(out_dir / "confusion_matrix.png")
-    fig.savefig(written[-1], dpi=100, bbox_inches="tight")
+    _save_plot(fig, written[-1])
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -908,6 +978,6 @@ def plot_report(
     ax.legend(loc="lower right")
     ax.set_title(title)
     written.append(out_dir / "f1_by_snr.png")
-    fig.savefig(written[-1], dpi=100, bbox_inches="tight")
+    _save_plot(fig, written[-1])
     plt.close(fig)
     return written

@@ -3,17 +3,26 @@
     visible_files -- every file under a folder, linked folders followed once, and the
                      folders that could not be read
     is_broken_link -- a link whose file or folder is gone
+    move_folder    -- rename a folder to a name nothing holds, never over anything
+    replace_folder -- put a finished folder in place of another, one whole folder always
+                      there or set aside
 
 ``detect`` scans a folder of recordings with it and the generator its source folders, so
-both see the same files.
+both see the same files. ``train`` puts its model folder in place with the last two.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import logging
 import os
+import shutil
 import stat
+import tempfile
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 #: errno of a path that is not there: a link to one is broken (as for ``Path.exists``).
 _GONE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
@@ -87,6 +96,110 @@ def visible_files(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[Pat
 def is_broken_link(path: Path) -> bool:
     """A symbolic link whose target does not exist."""
     return path.is_symlink() and not path.exists()
+
+
+def move_folder(source: Path, target: Path) -> None:
+    """Rename the folder ``source`` to ``target``, where nothing may be.
+
+    ``os.rename`` silently replaces an empty folder at ``target`` (and Python has no
+    ``RENAME_NOREPLACE``), so ``target`` is claimed first with ``mkdir``, which fails if
+    anything at all is there (a folder, a file, a link, a dangling one), and ``source`` is
+    renamed over that empty folder of ours. Of two runs moving to the same ``target``, one
+    gets it and the other a FileExistsError; neither replaces the other's folder.
+
+    Parameters
+    ----------
+    source : Path
+        A folder on the same file system as ``target``.
+    target : Path
+        Where it goes; its parent must exist.
+
+    Raises
+    ------
+    FileExistsError
+        If anything is at ``target``, or something was put into it between the claim and
+        the rename. ``source`` is then where it was, and ``target`` as the other left it.
+    """
+    os.mkdir(target)
+    try:
+        os.rename(source, target)
+    except OSError as error:
+        _release(target)
+        if error.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            raise FileExistsError(error.errno, "filled while being claimed", str(target)) from error
+        raise
+    except BaseException:  # Ctrl-C between the claim and the rename
+        _release(target)
+        raise
+
+
+def _release(claimed: Path) -> None:
+    # rmdir removes only an empty folder: never one that someone filled in the meantime.
+    with contextlib.suppress(OSError):
+        os.rmdir(claimed)
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put the finished folder ``new`` at ``target``, replacing the folder there.
+
+    The folder at ``target`` (the caller has checked that it may be replaced) is renamed
+    aside to a hidden sibling, ``new`` is moved in (:func:`move_folder`), and only then is
+    the aside folder deleted. Whatever stops it (an error, Ctrl-C), one whole folder is at
+    ``target`` at every moment but the two renames, and nothing half-written: until ``new``
+    is in place, an exception puts the old folder back before it propagates.
+
+    Parameters
+    ----------
+    new : Path
+        A complete folder on the same file system as ``target``.
+    target : Path
+        A folder, or nothing.
+
+    Raises
+    ------
+    FileExistsError
+        If something appears at ``target`` while the old folder is aside (another run's);
+        ``new`` is then where it was, and the old folder back at ``target`` if that is free,
+        else in the sibling a log line names.
+    """
+    aside = None
+    if target.exists() or target.is_symlink():
+        aside = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+        try:
+            os.rename(target, aside)  # over the empty folder mkdtemp made for the name
+        except FileNotFoundError:  # gone since the caller looked: nothing to replace
+            _release(aside)
+            aside = None
+        except BaseException:  # Ctrl-C: before the rename, or just after it returned
+            if target.exists() or target.is_symlink():
+                _release(aside)
+            else:
+                _restore(aside, target)
+            raise
+    try:
+        move_folder(new, target)
+    except BaseException:
+        if aside is not None:
+            _restore(aside, target)
+        raise
+    if aside is not None:
+        try:
+            shutil.rmtree(aside)
+        except OSError as error:
+            logger.warning(
+                "%s: could not delete the folder it replaced, %s: %s", target, aside, error
+            )
+        except BaseException:  # Ctrl-C: the new folder is in place, the old one partly gone
+            logger.warning("%s: the folder it replaced is left in %s", target, aside)
+            raise
+
+
+def _restore(aside: Path, target: Path) -> None:
+    """Put the folder set aside back at ``target``, or say where it is kept."""
+    try:
+        move_folder(aside, target)
+    except OSError as error:
+        logger.error("%s: the folder it held is kept in %s (%s)", target, aside, _reason(error))
 
 
 def _reason(error: OSError) -> str:

@@ -35,6 +35,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import platform
 import shutil
 import tempfile
@@ -61,6 +62,7 @@ from sounddetect.evaluate import (
     load_split,
 )
 from sounddetect.exceptions import ModelError, ParameterError
+from sounddetect.folders import move_folder, replace_folder
 from sounddetect.spectrum import (
     SpectrogramConfig,
     image_row_frequencies,
@@ -1130,21 +1132,44 @@ def _check_onnx_matches(path: Path, model: AlarmNet, tensor: torch.Tensor) -> fl
     return difference
 
 
-def check_model_dir(out_dir: str | Path, *, overwrite: bool) -> None:
+def check_model_dir(
+    out_dir: str | Path, *, overwrite: bool, target_path: str | Path | None = None
+) -> None:
     """Raise unless :func:`train` may write its model to ``out_dir``.
 
     A folder that does not exist may be; an existing one only with ``overwrite``, and only
     if it is empty or a model folder (a ``model.json`` that training wrote), since replacing
     it deletes everything in it: ``--out models --overwrite`` or ``--out . --overwrite``
-    typed by mistake must not take the other models or the user's files with it.
+    typed by mistake must not take the other models or the user's files with it, nor
+    ``--out kitchen/model`` the dataset ``kitchen/model/data`` kept in it. A symbolic link
+    is refused, dangling or not: replacing the folder would replace the link, not the
+    folder it points to, and who made the link meant that folder.
+
+    :func:`train` checks before training and again when its model is ready to move in.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The model folder.
+    overwrite : bool
+        Whether an existing model folder may be replaced.
+    target_path : str, Path or None
+        The dataset trained on, refused when it lies inside a folder ``overwrite`` would
+        replace; None does not check.
 
     Raises
     ------
     ParameterError
-        If ``out_dir`` exists and ``overwrite`` is False, or it is a file, or a folder
-        holding anything but a model; or a file stands where one of its parents must be.
+        If ``out_dir`` is a symbolic link; or it exists and ``overwrite`` is False, or it is
+        a file, or a folder holding anything but a model, or holding ``target_path``; or a
+        file stands where one of its parents must be.
     """
     out_dir = Path(out_dir)
+    if out_dir.is_symlink():
+        raise ParameterError(
+            f"{out_dir} is a symbolic link (to {os.readlink(out_dir)}); --out must be the "
+            "model folder itself, so give the folder it points to, or another --out"
+        )
     if not out_dir.exists():
         check_creatable(out_dir, what="the model folder")
         return
@@ -1152,12 +1177,16 @@ def check_model_dir(out_dir: str | Path, *, overwrite: bool) -> None:
         raise ParameterError(f"{out_dir} exists; pass --overwrite to replace it")
     if not out_dir.is_dir():
         raise ParameterError(f"{out_dir} is a file, not a model folder; choose another --out")
-    if not any(out_dir.iterdir()) or _is_model_card(out_dir / "model.json"):
-        return
-    raise ParameterError(
-        f"{out_dir} is not a model folder (no model.json of a trained model); --overwrite "
-        "replaces a model folder with everything in it, so choose another --out"
-    )
+    if any(out_dir.iterdir()) and not _is_model_card(out_dir / "model.json"):
+        raise ParameterError(
+            f"{out_dir} is not a model folder (no model.json of a trained model); --overwrite "
+            "replaces a model folder with everything in it, so choose another --out"
+        )
+    if target_path is not None and Path(target_path).resolve().is_relative_to(out_dir.resolve()):
+        raise ParameterError(
+            f"{target_path}: the dataset lies inside {out_dir}, which --overwrite replaces with "
+            "everything in it; move the dataset out of it, or choose another --out"
+        )
 
 
 def _is_model_card(path: Path) -> bool:
@@ -1167,6 +1196,61 @@ def _is_model_card(path: Path) -> bool:
         return False
     family = MODEL_FORMAT.split("/")[0]
     return isinstance(card, dict) and str(card.get("format", "")).startswith(f"{family}/")
+
+
+def _move_model_in(staging: Path, out_dir: Path, *, overwrite: bool, target_path: Path) -> None:
+    """Move the finished model folder ``staging`` to ``out_dir``, under the rule of
+    :func:`check_model_dir` checked again: while training, ``out_dir`` may have been made or
+    filled (a user's files, another run's model), which the check before could not see.
+
+    Whatever stops the move (a refusal, an error, Ctrl-C), the model trained is kept, in a
+    sibling folder named in the error or a log line, and the folder at ``out_dir`` stays
+    whole (:func:`~sounddetect.folders.replace_folder`).
+
+    Raises
+    ------
+    ParameterError
+        If ``out_dir`` may no longer be written, naming where the model trained is.
+    """
+    try:
+        if overwrite:
+            try:
+                check_model_dir(out_dir, overwrite=True, target_path=target_path)
+            except ParameterError as error:
+                raise ParameterError(f"{out_dir} changed while training: {error}") from error
+            replace_folder(staging, out_dir)
+        else:
+            # Nothing may be there: move_folder takes the name only if it is free.
+            move_folder(staging, out_dir)
+    except (ParameterError, FileExistsError) as error:
+        if isinstance(error, ParameterError):
+            reason = str(error)
+        elif overwrite:
+            reason = f"{out_dir} was taken by another run while the model moved in"
+        else:
+            reason = f"{out_dir} appeared while training, and only --overwrite replaces it"
+        kept = _keep_model(staging, out_dir)
+        raise ParameterError(f"{reason}; the model trained is kept in {kept}") from error
+    except BaseException:
+        if staging.exists():  # not moved in yet: hours of training are not thrown away
+            kept = _keep_model(staging, out_dir)
+            logger.error("%s was not written; the model trained is kept in %s", out_dir, kept)
+        raise
+
+
+def _keep_model(staging: Path, out_dir: Path) -> Path:
+    """Move a finished model that may not go to ``out_dir`` to the first free sibling
+    ``<name>-2``, ``<name>-3``, ... (taking nothing's place), or leave it where it is."""
+    for number in range(2, 1000):
+        kept = out_dir.with_name(f"{out_dir.name}-{number}")
+        try:
+            move_folder(staging, kept)
+        except FileExistsError:
+            continue
+        except OSError:
+            break
+        return kept
+    return staging
 
 
 def train(
@@ -1204,7 +1288,9 @@ def train(
     min_recall : float
         Recall on validate/ the decision threshold must keep (:func:`choose_threshold`).
     overwrite : bool
-        Replace an existing ``out_dir``; without it an existing folder is an error.
+        Replace an existing ``out_dir``; without it an existing folder is an error. Either
+        way the rule (:func:`check_model_dir`) is checked before training and again when
+        the model is ready, and the old folder is replaced only once the new one is whole.
     name : str or None
         Model name for ``model.json``; None uses the folder name.
 
@@ -1216,11 +1302,13 @@ def train(
     Raises
     ------
     ParameterError
-        If ``out_dir`` cannot be written (:func:`check_model_dir`), or the data is unusable.
+        If ``out_dir`` cannot be written (:func:`check_model_dir`), or the data is unusable;
+        or, after training, ``out_dir`` changed so that it may no longer be written: the
+        model trained is then kept in the sibling folder the message names (``<name>-2``).
     """
     target_path, out_dir = Path(target_path), Path(out_dir)
     # Checked before training, not after minutes of it.
-    check_model_dir(out_dir, overwrite=overwrite)
+    check_model_dir(out_dir, overwrite=overwrite, target_path=target_path)
     if not 0.0 <= min_recall <= 1.0:
         raise ParameterError(f"min_recall must be in [0, 1], got {min_recall}")
     config = dataset_config(target_path, kind=kind)
@@ -1317,11 +1405,10 @@ def train(
             onnx_path, result.model, check
         )
         (staging / "model.json").write_text(json.dumps(card, indent=2) + "\n")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        staging.rename(out_dir)
-    finally:
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _move_model_in(staging, out_dir, overwrite=overwrite, target_path=target_path)
     logger.info(
         "wrote %s (best epoch %d, threshold %.3f, validate F1 %.4f, %.0f s)",
         out_dir,
@@ -1375,7 +1462,7 @@ def compare_types(
             f"{target_path} has no {', '.join(missing)} images; it holds {', '.join(present)}"
         )
     for kind in types:  # all before the first model's minutes of training
-        check_model_dir(out_dir / kind, overwrite=overwrite)
+        check_model_dir(out_dir / kind, overwrite=overwrite, target_path=target_path)
     rows = []
     for kind in types:
         logger.info("-- %s --", kind)

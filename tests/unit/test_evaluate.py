@@ -268,6 +268,62 @@ def test_evaluate_keeps_the_user_s_files_of_a_report_s_names(
     assert [p.name for p in out.iterdir()] == [name] and (out / name).read_text() == "mine"
 
 
+def test_an_earlier_report_s_plots_go_with_it(tiny_model_dir, tiny_dataset, tmp_path):
+    # GIVEN a report folder with an earlier report and its plots
+    out = tmp_path / "evaluation"
+    evaluate(tiny_model_dir, tiny_dataset, out_dir=out)
+    assert len(list(out.glob("*.png"))) == 3
+    # WHEN a new report is written there without plots
+    evaluate(tiny_model_dir, tiny_dataset, split="validate", out_dir=out, plots=False)
+    # THEN no plot of the earlier report is left beside it
+    assert [p.name for p in out.iterdir()] == ["report.json"]
+    assert json.loads((out / "report.json").read_text())["split"] == "validate"
+
+
+def test_a_picture_of_the_user_s_beside_an_earlier_report_is_kept(
+    tiny_model_dir, tiny_dataset, tmp_path, capsys
+):
+    # GIVEN an earlier report, and a picture of the user's named as one of its plots
+    out = tmp_path / "evaluation"
+    evaluate(tiny_model_dir, tiny_dataset, out_dir=out, plots=False)
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(picture, format="PNG")
+    (out / "confusion_matrix.png").write_bytes(picture.getvalue())
+    report = (out / "report.json").read_bytes()
+    # WHEN evaluate writes a report there THEN it refuses in one line, and both are kept
+    argv = ["evaluate", str(tiny_model_dir), str(tiny_dataset), "--out", str(out)]
+    assert main([*argv, "--no-recordings"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {out}: holds confusion_matrix.png that sounddetect evaluate did not write; "
+        "choose another --out\n"
+    )
+    assert (out / "confusion_matrix.png").read_bytes() == picture.getvalue()
+    assert (out / "report.json").read_bytes() == report
+
+
+def test_plots_of_a_report_made_before_the_mark_are_replaced(
+    tiny_model_dir, tiny_dataset, tmp_path
+):
+    # GIVEN an earlier report whose plot matplotlib marked as its own (reports before
+    # 2026-12-02 were drawn so)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = tmp_path / "evaluation"
+    evaluate(tiny_model_dir, tiny_dataset, out_dir=out, plots=False)
+    fig, _ = plt.subplots()
+    fig.savefig(out / "pr_curve.png")
+    plt.close(fig)
+    assert Image.open(out / "pr_curve.png").info["Software"].startswith("Matplotlib version")
+    # WHEN evaluated there again THEN it is replaced by a plot of the new report's, and
+    # every plot is marked as ours
+    evaluate(tiny_model_dir, tiny_dataset, out_dir=out)
+    for name in ("pr_curve.png", "confusion_matrix.png", "f1_by_snr.png"):
+        assert Image.open(out / name).info["Software"] == "sounddetect evaluate"
+
+
 @pytest.mark.parametrize(
     ("out", "reason"),
     [

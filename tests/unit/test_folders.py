@@ -1,11 +1,13 @@
-"""visible_files: the files under a folder as users lay them out, and what could not be read."""
+"""visible_files: the files under a folder as users lay them out, and what could not be read;
+move_folder and replace_folder: a folder put in place without taking anything's."""
 
 import json
 import os
 
+import pytest
 from helpers.permissions import run_as_a_user
 
-from sounddetect.folders import visible_files
+from sounddetect.folders import move_folder, replace_folder, visible_files
 
 
 def test_hidden_entries_are_left_out_linked_folders_followed_once_and_gone_links_kept(tmp_path):
@@ -77,3 +79,54 @@ def test_folders_that_cannot_be_read_or_searched_are_reported_and_the_rest_liste
             [str(root / "day3"), "Permission denied"],
         ],
     ]
+
+
+@pytest.mark.parametrize("there", ["folder", "empty_folder", "file", "dangling_link"])
+def test_move_folder_never_takes_the_place_of_anything(tmp_path, there):
+    # GIVEN a folder to move, and something at the name it is to take
+    source, target = tmp_path / "new", tmp_path / "target"
+    source.mkdir()
+    (source / "model.json").write_text("new")
+    if there == "folder":
+        target.mkdir()
+        (target / "notes.txt").write_text("mine")
+    elif there == "empty_folder":  # os.rename alone would replace it without a word
+        target.mkdir()
+    elif there == "file":
+        target.write_text("mine")
+    else:
+        target.symlink_to("gone")
+    before = os.readlink(target) if target.is_symlink() else sorted(os.listdir(tmp_path))
+    # WHEN moved THEN FileExistsError, and both are as they were
+    with pytest.raises(FileExistsError):
+        move_folder(source, target)
+    assert (source / "model.json").read_text() == "new"
+    after = os.readlink(target) if target.is_symlink() else sorted(os.listdir(tmp_path))
+    assert after == before
+
+
+def test_replace_folder_puts_the_old_folder_back_when_stopped(tmp_path, monkeypatch):
+    # GIVEN an old folder and a new one, and the new one's move in stopped (Ctrl-C)
+    old, new = tmp_path / "model", tmp_path / ".model-new"
+    for folder, text in ((old, "old"), (new, "new")):
+        folder.mkdir()
+        (folder / "model.json").write_text(text)
+    rename = os.rename
+
+    def interrupted(source, target):
+        if os.path.basename(source) == ".model-new":
+            raise KeyboardInterrupt
+        rename(source, target)
+
+    monkeypatch.setattr(os, "rename", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        replace_folder(new, old)
+    monkeypatch.undo()
+    # THEN the old folder is back in place, the new one where it was, nothing else left
+    assert (old / "model.json").read_text() == "old"
+    assert (new / "model.json").read_text() == "new"
+    assert sorted(os.listdir(tmp_path)) == [".model-new", "model"]
+    # AND unstopped, the new one takes the old one's place, and the old one is gone
+    replace_folder(new, old)
+    assert (old / "model.json").read_text() == "new"
+    assert os.listdir(tmp_path) == ["model"]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
+import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import onnxruntime
@@ -28,6 +31,7 @@ from sounddetect.train import (
     data_hash,
     export_onnx,
     fit,
+    format_comparison,
     mix_backgrounds,
     mix_images_db,
     resolve_precision,
@@ -638,3 +642,215 @@ def test_choose_threshold_keeps_the_recall_floor_at_scores_past_the_logit_clip()
     probabilities[1] = 1e-9
     threshold = choose_threshold(labels, probabilities, min_recall=1.0)
     assert np.all(probabilities[labels == 1] >= threshold)
+
+
+class _OnFirstEpoch(logging.Handler):
+    """Runs ``action`` once, when training logs its first epoch: between the check of --out
+    before training and the model's move into place, as a user or a second run would."""
+
+    def __init__(self, action):
+        super().__init__()
+        self.action = action
+
+    def emit(self, record):
+        if record.getMessage().startswith("epoch") and self.action is not None:
+            action, self.action = self.action, None
+            action()
+
+
+@pytest.fixture
+def on_first_epoch(caplog):
+    """Install an :class:`_OnFirstEpoch` hook on the training logger for one test."""
+    caplog.set_level(logging.INFO, logger="sounddetect.train")
+    logger = logging.getLogger("sounddetect.train")
+    handlers = []
+
+    def install(action):
+        handlers.append(_OnFirstEpoch(action))
+        logger.addHandler(handlers[-1])
+
+    yield install
+    for handler in handlers:
+        logger.removeHandler(handler)
+
+
+def tree(root):
+    """Every path under ``root`` with its bytes (None: a folder; "-> target": a link)."""
+
+    def content(path):
+        if path.is_symlink():
+            return f"-> {os.readlink(path)}"
+        return None if path.is_dir() else path.read_bytes()
+
+    return {str(path.relative_to(root)): content(path) for path in sorted(root.rglob("*"))}
+
+
+@pytest.mark.parametrize("made", ["user_file", "another_model", "user_folder_overwrite"])
+def test_what_appears_at_out_while_training_is_kept_and_so_is_the_model(
+    tiny_dataset, trained_model_dir, tmp_path, capsys, on_first_epoch, made
+):
+    # GIVEN --out free when training starts, and made while it trains: a user's notes, a
+    # model a second run to the same --out finished first, or (with --overwrite) a folder
+    # of the user's, which --overwrite may not replace
+    out = tmp_path / "mine"
+    overwrite = made == "user_folder_overwrite"
+
+    def make():
+        if made == "another_model":
+            shutil.copytree(trained_model_dir, out)
+        else:
+            out.mkdir()
+            (out / "notes.txt").write_text("my notes, not a model")
+
+    on_first_epoch(make)
+    argv = ["train", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    # WHEN the training ends
+    rc = main([*argv, *(["--overwrite"] if overwrite else [])])
+    # THEN what is at --out is kept as it was made, with one error line (exit 2)
+    err = capsys.readouterr().err
+    if made == "another_model":
+        assert tree(out) == tree(trained_model_dir)
+    else:
+        assert tree(out) == {"notes.txt": b"my notes, not a model"}
+    kept = tmp_path / "mine-2"
+    assert rc == 2
+    assert err.count("error:") == 1
+    assert err.startswith(f"error: {out} ") and err.endswith(
+        f"; the model trained is kept in {kept}\n"
+    )
+    # AND the model trained is whole in the sibling named, nothing left half-way
+    card = json.loads((kept / "model.json").read_text())
+    assert card["metrics"]["epochs_run"] == 1
+    assert OnnxClassifier.from_dir(kept).classify(
+        load_split(tiny_dataset, split="test").images
+    ).shape == (12,)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "mine-2"]
+
+
+def test_a_dataset_inside_the_model_folder_is_refused_before_training(
+    tiny_dataset, trained_model_dir, tmp_path, capsys
+):
+    # GIVEN a model folder that holds the dataset it is to be trained on again
+    model = tmp_path / "kitchen" / "model"
+    shutil.copytree(trained_model_dir, model)
+    data = shutil.copytree(tiny_dataset, model / "data")
+    before = tree(tmp_path)
+    # WHEN training with --overwrite THEN a usage error before training, and nothing is gone
+    argv = ["train", str(data), "--out", str(model), "--overwrite", "--epochs", "1"]
+    assert main([*argv, "--threads", "1"]) == 2
+    assert tree(tmp_path) == before
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: {data}: the dataset lies inside {model}, which --overwrite replaces with "
+        "everything in it; move the dataset out of it, or choose another --out\n"
+    )
+    # AND so does compare, whose models go to OUT/<type>
+    shutil.copytree(trained_model_dir, model.parent / "mel")
+    data = shutil.move(data, model.parent / "mel" / "data")
+    argv = ["compare", str(data), "--out", str(model.parent), "--types", "mel", "--overwrite"]
+    before = tree(tmp_path)
+    assert main([*argv, "--epochs", "1", "--threads", "1"]) == 2
+    assert (
+        f"error: {data}: the dataset lies inside {model.parent / 'mel'}" in capsys.readouterr().err
+    )
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("target", ["a_model", "dangling"])
+def test_a_link_at_out_is_refused_before_training(
+    tiny_dataset, trained_model_dir, tmp_path, capsys, target
+):
+    # GIVEN --out a symbolic link: to a model folder (models/current -> v3), or to nothing
+    out = tmp_path / "current"
+    if target == "a_model":
+        shutil.copytree(trained_model_dir, tmp_path / "v3")
+    out.symlink_to("v3")
+    before = tree(tmp_path)
+    argv = ["train", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    # WHEN training, with --overwrite or without, THEN one usage error line before training
+    for extra in (["--overwrite"], []):
+        assert main([*argv, *extra]) == 2
+        assert capsys.readouterr().err == (
+            f"error: {out} is a symbolic link (to v3); --out must be the model folder itself, "
+            "so give the folder it points to, or another --out\n"
+        )
+    # AND the link and what it points to are as they were
+    assert tree(tmp_path) == before and out.is_symlink()
+
+
+@pytest.mark.parametrize("when", ["setting_the_old_aside", "moving_the_new_in", "deleting_the_old"])
+def test_ctrl_c_while_the_model_moves_in_leaves_whole_models(
+    tiny_dataset, trained_model_dir, tmp_path, capsys, caplog, monkeypatch, when
+):
+    # GIVEN a model folder (mel) to be replaced by a new model (linear)
+    out = shutil.copytree(trained_model_dir, tmp_path / "mine")
+    old = tree(out)
+    # AND Ctrl-C landing at one step of the swap (the standard library's call at that step
+    # raises it, as the signal handler would; sounddetect's code runs unchanged)
+    rename, rmtree = os.rename, shutil.rmtree
+
+    def interrupted_rename(source, target, *args, **kwargs):
+        source, target = Path(source), Path(target)
+        if when == "setting_the_old_aside" and source == out:
+            raise KeyboardInterrupt
+        if when == "moving_the_new_in" and target == out and "-old-" not in source.name:
+            raise KeyboardInterrupt
+        return rename(source, target, *args, **kwargs)
+
+    def interrupted_rmtree(path, *args, **kwargs):
+        if when == "deleting_the_old" and Path(path).name.startswith(".mine-old-"):
+            raise KeyboardInterrupt
+        return rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", interrupted_rename)
+    monkeypatch.setattr(shutil, "rmtree", interrupted_rmtree)
+    argv = ["train", str(tiny_dataset), "--out", str(out), "--type", "linear", "--overwrite"]
+    # WHEN training
+    assert main([*argv, "--epochs", "1", "--threads", "1"]) == 130
+    monkeypatch.undo()
+    # THEN a whole model is at --out: the old one, untouched, unless the new one was in
+    # place, and the new one is then in the sibling the log names
+    at_out = json.loads((out / "model.json").read_text())["config"]["kind"]
+    assert sorted(p.name for p in out.iterdir()) == ["model.json", "model.onnx"]
+    if when == "deleting_the_old":
+        assert at_out == "linear"
+        # AND the old one is only left aside in a hidden folder, whole or partly deleted
+        assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".mine-old-")] == [
+            "mine"
+        ]
+    else:
+        assert at_out == "mel" and tree(out) == old
+        kept = tmp_path / "mine-2"
+        assert json.loads((kept / "model.json").read_text())["config"]["kind"] == "linear"
+        assert f"{out} was not written; the model trained is kept in {kept}" in caplog.text
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "mine-2"]
+    assert "interrupted" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["compare.md", "compare.json"])
+def test_compare_overwrite_replaces_only_its_own_tables(tiny_dataset, tmp_path, capsys, name):
+    out = tmp_path / "compare"
+    argv = ["compare", str(tiny_dataset), "--out", str(out), "--types", "mel", "--overwrite"]
+    argv += ["--epochs", "1", "--threads", "1"]
+    # GIVEN notes of the user's where a table goes
+    out.mkdir()
+    (out / name).write_text("# my notes\n")
+    # WHEN comparing with --overwrite THEN a usage error before training, the notes kept
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"error: {out / name} is not a table sounddetect compare wrote; --overwrite replaces "
+        "only its own, so choose another --out\n"
+    )
+    assert [p.name for p in out.iterdir()] == [name]
+    assert (out / name).read_text() == "# my notes\n"
+    # GIVEN instead the tables of an earlier comparison THEN they are replaced
+    rows = [
+        {"type": "linear", "f1": 0.5, "roc_auc": 0.5, "precision": 0.5, "recall": 0.5}
+        | {"threshold": 0.5, "training_seconds": 1.0, "epochs_run": 1}
+        | {"ms_per_window": 0.1, "model": str(out / "linear")}
+    ]
+    (out / "compare.md").write_text(format_comparison(rows) + "\n")
+    (out / "compare.json").write_text(json.dumps(rows, indent=2) + "\n")
+    assert main(argv) == 0
+    assert [row["type"] for row in json.loads((out / "compare.json").read_text())] == ["mel"]
+    assert (out / "compare.md").read_text() == capsys.readouterr().out

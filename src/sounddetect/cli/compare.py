@@ -48,9 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from sounddetect.train import compare_types, format_comparison
 
     tables = [args.out / "compare.md", args.out / "compare.json"]
-    for path in tables:
-        if path.exists() and not args.overwrite:
-            raise ParameterError(f"{path} exists; pass --overwrite to replace it")
+    check_tables(tables, overwrite=args.overwrite)
     rows = compare_types(
         args.target_path,
         args.out,
@@ -59,8 +57,60 @@ def run(args: argparse.Namespace) -> int:
         **training_options(args),
     )
     table = format_comparison(rows)
+    # Shown before the files are written: a table refused there is not lost.
+    print(table, file=sys.stdout)
+    check_tables(tables, overwrite=args.overwrite)  # again: made while the models trained?
     args.out.mkdir(parents=True, exist_ok=True)
     tables[0].write_text(table + "\n")
     tables[1].write_text(json.dumps(rows, indent=2) + "\n")
-    print(table, file=sys.stdout)
     return EXIT_OK
+
+
+def check_tables(paths: list[Path], *, overwrite: bool) -> None:
+    """Refuse to write ``compare.md`` and ``compare.json`` over anything but an earlier
+    comparison's, and over that without ``overwrite``.
+
+    A ``compare.md`` is ours when it is nothing but a table whose first line is
+    :func:`~sounddetect.train.format_comparison`'s header; a ``compare.json`` when it is a
+    list of its rows (each with ``type``, ``f1``, ``roc_auc`` and ``model``). A user's notes
+    of the same name are kept even with ``--overwrite``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the first file that may not be replaced, and why.
+    """
+    for path in paths:
+        if not (path.exists() or path.is_symlink()):
+            continue
+        if not overwrite:
+            raise ParameterError(f"{path} exists; pass --overwrite to replace it")
+        if not _is_comparison(path):
+            raise ParameterError(
+                f"{path} is not a table sounddetect compare wrote; --overwrite replaces only "
+                "its own, so choose another --out"
+            )
+
+
+def _is_comparison(path: Path) -> bool:
+    from sounddetect.train import format_comparison
+
+    if path.is_symlink():  # writing over it would change the file it points to
+        return False
+    try:
+        text = path.read_text()
+        if path.suffix == ".json":
+            rows = json.loads(text)
+            return (
+                isinstance(rows, list)
+                and bool(rows)
+                and all(
+                    isinstance(row, dict) and {"type", "f1", "roc_auc", "model"} <= row.keys()
+                    for row in rows
+                )
+            )
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    lines = text.splitlines()
+    header = format_comparison([]).splitlines()[0]
+    return bool(lines) and lines[0] == header and all(line.startswith("|") for line in lines)
