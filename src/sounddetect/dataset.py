@@ -58,6 +58,7 @@ import numpy as np
 
 from sounddetect import __version__
 from sounddetect.audio import is_audio_path, load_audio
+from sounddetect.detect import SILENT_PEAK_DBFS
 from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
 from sounddetect.folders import visible_files
 from sounddetect.mixing import (
@@ -324,14 +325,51 @@ def _load_source(path: Path, *, sr: int) -> np.ndarray:
         Not decodable (see :func:`~sounddetect.audio.load_audio`), or a constant offset and
         nothing else.
     """
+    decoded = _decode_source(path, sr=sr)
+    if decoded.offset_removed and not np.any(decoded.y):
+        raise AudioError(f"{path}: silent (a constant offset)")
+    return decoded.y
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """A decoded source (:func:`_decode_source`).
+
+    Attributes
+    ----------
+    y : np.ndarray [shape=(n,) or (channels, n), dtype=float32]
+        The audio at the generator's rate, a material DC offset removed.
+    offset_removed : bool
+        Whether an offset was removed from a channel.
+    peak : float
+        The loudest sample's distance from its channel's mean, over all channels: the level
+        ``detect`` calls a recording silent by (:data:`~sounddetect.detect.SILENT_PEAK_DBFS`).
+    """
+
+    y: np.ndarray
+    offset_removed: bool
+    peak: float
+
+
+def _decode_source(path: Path, *, sr: int) -> _Decoded:
+    """Decode a source file as :func:`_load_source` does, saying what :func:`_unusable` needs.
+
+    Raises
+    ------
+    AudioError
+        Not decodable (see :func:`~sounddetect.audio.load_audio`).
+    """
     y, _ = load_audio(path, sr=sr, mono=False)
     mean, ac_rms = _offsets_and_ac_rms(y)
+    # max |y - mean| without a copy of a long clip; measured before an offset is removed,
+    # which moves the mean with the samples.
+    peak = float(np.max(np.maximum(y.max(axis=1) - mean, mean - y.min(axis=1))))
     material = np.abs(mean) > DC_OFFSET_LIMIT * ac_rms
     for channel in np.flatnonzero(material):
         y[channel] -= np.float32(mean[channel])
-    if material.any() and not np.any(y):
-        raise AudioError(f"{path}: silent (a constant offset)")
-    return y[0] if y.shape[0] == 1 else y
+    return _Decoded(
+        y=y[0] if y.shape[0] == 1 else y, offset_removed=bool(material.any()), peak=peak
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -358,7 +396,8 @@ def load_sources(
     Files are decoded once and resampled to ``sr``, whatever their rate; multichannel files
     keep their channels. Unusable files are skipped with a :class:`SoundDetectWarning` naming
     the file and the reason: a name that is not audio, an empty, corrupt or truncated file,
-    silence (or a constant offset and nothing else), a background shorter than
+    silence (or a constant offset and nothing else, or a peak about the mean under
+    :data:`~sounddetect.detect.SILENT_PEAK_DBFS`: a muted microphone), a background shorter than
     ``sample_duration``, a copy of a file taken (the same bytes, or the same decoded audio:
     a FLAC of a WAV), which would be heard in two splits or under both labels; so are
     folders that cannot be read. Of copies, an alarm is taken before a background, then the
@@ -516,12 +555,13 @@ def _decode_distinct(
             _skip(sources, path, f"the same file as {first_of[digest]}")
             continue
         try:
-            y = _load_source(path, sr=sr)
+            decoded = _decode_source(path, sr=sr)
         except AudioError as exc:
             reason = str(exc).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
             _skip(sources, path, reason)
             continue
-        reason = _unusable(y, role=role, sr=sr, sample_duration=sample_duration)
+        y = decoded.y
+        reason = _unusable(decoded, role=role, sr=sr, sample_duration=sample_duration)
         if reason:
             _skip(sources, path, reason)
             continue
@@ -557,17 +597,41 @@ def _add_clips(
     return clips
 
 
-def _unusable(y: np.ndarray, *, role: str, sr: int, sample_duration: float) -> str | None:
-    """Why a decoded source cannot be a clip of ``role``, or None."""
+def _unusable(decoded: _Decoded, *, role: str, sr: int, sample_duration: float) -> str | None:
+    """Why a decoded source (:func:`_decode_source`) cannot be a clip of ``role``, or None.
+
+    Its length is judged first: a file of one sample is too short, whatever it holds. A
+    clip whose peak about its mean is under :data:`~sounddetect.detect.SILENT_PEAK_DBFS` is
+    silent, as ``detect`` says of such a recording: a muted or disconnected microphone's
+    dither, which would be amplified some 80 dB into a mix and labelled by its folder.
+    """
+    y = decoded.y
     n_samples = y.shape[-1]
-    if not np.any(y):
-        return "silent"
     if role == "alarm" and n_samples < MIN_RECORDING_S * sr:
         # One beep is an alarm snippet, a non-alarm sample; detect refuses as much.
-        return f"too short to hold an alarm ({n_samples / sr:.2f} s < {MIN_RECORDING_S:g} s)"
+        seconds = _seconds_under(n_samples / sr, MIN_RECORDING_S)
+        return f"too short to hold an alarm ({seconds} s < {MIN_RECORDING_S:g} s)"
     if role == "background" and n_samples < int(round(sample_duration * sr)):
-        return f"shorter than SAMPLE_DURATION ({n_samples / sr:.2f} s < {sample_duration:g} s)"
+        seconds = _seconds_under(n_samples / sr, sample_duration)
+        return f"shorter than SAMPLE_DURATION ({seconds} s < {sample_duration:g} s)"
+    if not np.any(y):
+        return "silent (a constant offset)" if decoded.offset_removed else "silent"
+    if decoded.peak < 10.0 ** (SILENT_PEAK_DBFS / 20.0):
+        return (
+            f"silent (nothing louder than {20 * np.log10(decoded.peak):.0f} dBFS about its "
+            f"mean, under {SILENT_PEAK_DBFS:g} dBFS): is the microphone muted or disconnected?"
+        )
     return None
+
+
+def _seconds_under(seconds: float, limit: float) -> str:
+    """``seconds`` (under ``limit``) with two decimals, or as many more as show it under
+    ``limit``: a clip 1 ms short of 4 s is 3.999 s, not 4.00 s."""
+    for digits in range(2, 10):
+        text = f"{seconds:.{digits}f}"
+        if float(text) < limit:
+            return text
+    return repr(seconds)
 
 
 def _audio_sha256(y: np.ndarray) -> str:

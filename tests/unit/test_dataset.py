@@ -839,3 +839,57 @@ def test_the_readme_rebuilds_a_sample_after_the_project_is_moved(tmp_path, monke
         rebuild_sample(target, "train-2bg-0004")
     y = rebuild_sample(target, "train-2bg-0004", source_root=tmp_path / "elsewhere")
     np.testing.assert_array_equal(y, namespace["y"])
+
+
+# -- probe of the generator with user-supplied audio ------------------------------------------
+
+
+def write_dither(path: Path, *, seconds: float, seed: int, sr: int = SR):
+    """A muted microphone's 16-bit recording: dither of a few LSB, peak -84 dBFS."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * sr)
+    y = (rng.integers(-1, 2, n) + rng.integers(-1, 2, n)).astype(np.int16)
+    sf.write(path, y, sr, subtype="PCM_16")
+
+
+def test_a_muted_microphone_recording_is_skipped_as_silent_as_detect_calls_it(tmp_path):
+    # GIVEN a muted microphone's recording (16-bit dither, peak -84 dBFS) among the alarms
+    # and among the backgrounds, and a quiet but live room tone (peak about -70 dBFS)
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    write_dither(alarms / "stair3_mic_muted.wav", seconds=8.0, seed=1)
+    write_dither(backgrounds / "hall_muted.wav", seconds=8.0, seed=2)
+    rng = np.random.default_rng(3)
+    sf.write(backgrounds / "room_quiet.wav", rng.normal(0, 8e-5, 6 * SR), SR, subtype="FLOAT")
+    # WHEN the sources are loaded
+    with pytest.warns(SoundDetectWarning) as caught:
+        sources = load_sources(alarms, backgrounds, sr=SR)
+    # THEN both muted recordings are skipped, one line each naming the file and the reason,
+    # at the level `detect` calls silent, and the quiet room is kept
+    reason = (
+        "skipped: silent (nothing louder than -84 dBFS about its mean, under -80 dBFS): is "
+        "the microphone muted or disconnected?"
+    )
+    assert sorted(str(w.message) for w in caught) == [
+        f"{alarms / 'stair3_mic_muted.wav'}: {reason}",
+        f"{backgrounds / 'hall_muted.wav'}: {reason}",
+    ]
+    assert "alarms/stair3_mic_muted.wav" not in sources.audio
+    assert "background/room_quiet.wav" in sources.audio
+    assert dataset_module.SILENT_PEAK_DBFS == -80.0  # detect's own constant
+
+
+def test_skip_reasons_say_the_length_first_with_digits_enough(tmp_path):
+    # GIVEN a background 1 ms short of the window, and a one-sample alarm and background
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    write_noise(backgrounds / "fan_short.wav", seconds=3.999, seed=5)
+    sf.write(alarms / "one_frame.wav", np.array([0.25]), SR)
+    sf.write(backgrounds / "one_frame.wav", np.array([0.25]), SR)
+    # WHEN the sources are loaded
+    with pytest.warns(SoundDetectWarning) as caught:
+        load_sources(alarms, backgrounds, sr=SR, sample_duration=4.0)
+    # THEN the short one shows it is short, and the one-sample files are too short, not silent
+    assert sorted(str(w.message) for w in caught) == [
+        f"{alarms / 'one_frame.wav'}: skipped: too short to hold an alarm (0.00 s < 1 s)",
+        f"{backgrounds / 'fan_short.wav'}: skipped: shorter than SAMPLE_DURATION (3.999 s < 4 s)",
+        f"{backgrounds / 'one_frame.wav'}: skipped: shorter than SAMPLE_DURATION (0.00 s < 4 s)",
+    ]
