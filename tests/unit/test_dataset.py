@@ -893,3 +893,20 @@ def test_skip_reasons_say_the_length_first_with_digits_enough(tmp_path):
         f"{backgrounds / 'fan_short.wav'}: skipped: shorter than SAMPLE_DURATION (3.999 s < 4 s)",
         f"{backgrounds / 'one_frame.wav'}: skipped: shorter than SAMPLE_DURATION (0.00 s < 4 s)",
     ]
+
+
+def test_splits_follow_the_fractions_when_file_names_make_small_kinds():
+    # GIVEN 30 alarm recordings named by date and time, three a day: ten "kinds" of three
+    names = [f"2024-03-{day:02d}_{hm}.wav" for day in range(1, 11) for hm in ("0930", "1215")]
+    names += [f"2024-03-{day:02d}_1640.wav" for day in range(1, 11)]
+    # WHEN they are split 70/15/15
+    splits = assign_splits(names, fractions=(0.7, 0.15, 0.15), seed=0, role="alarm")
+    # THEN the counts follow the fractions (21/4.5/4.5), not one recording per split per kind
+    counts = [list(splits.values()).count(split) for split in SPLITS]
+    assert counts[0] == 21 and sorted(counts[1:]) == [4, 5]
+    # AND a kind large enough still has a recording in every split beside them
+    names += [f"piezo_{i:02d}.wav" for i in range(8)]
+    splits = assign_splits(names, fractions=(0.7, 0.15, 0.15), seed=0, role="alarm")
+    assert {splits[f"piezo_{i:02d}.wav"] for i in range(8)} == set(SPLITS)
+    counts = [list(splits.values()).count(split) for split in SPLITS]
+    assert counts[0] in (26, 27) and all(5 <= n <= 6 for n in counts[1:])
