@@ -935,20 +935,33 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
     if target.exists() and not target.is_dir():
         raise ParameterError(f"{target}: TARGET_PATH exists and is not a folder")
     check_creatable(target, what="TARGET_PATH")
-    if not target.exists() or not any(target.iterdir()):
+    # A file manager's litter (.DS_Store) leaves a folder empty, as in the type folders; a
+    # user's own hidden file (.gitkeep) does not, and what is there is named when it is not
+    # a dataset, since `ls` does not show a hidden file.
+    held = (
+        sorted(path.name for path in target.iterdir() if path.name not in _FOLDER_METADATA)
+        if target.exists()
+        else []
+    )
+    if not held:
         return []
+    holds = f"it holds {', '.join(held[:2])}" + (
+        f" and {len(held) - 2} more" if len(held) > 2 else ""
+    )
+    try:
+        old = read_dataset_info(target)
+    except ParameterError:
+        # Said with or without --overwrite, so the advice is never a dead end.
+        raise ParameterError(
+            f"{target}: TARGET_PATH is not empty ({holds}) and not a sounddetect dataset (no "
+            "valid dataset.json); refusing to use it even with --overwrite, which deletes only "
+            "a dataset: choose an empty folder or move those away"
+        ) from None
     if not overwrite:
         raise ParameterError(
             f"{target}: TARGET_PATH exists and is not empty; use --overwrite to replace a "
             "dataset written by sounddetect"
         )
-    try:
-        old = read_dataset_info(target)
-    except ParameterError:
-        raise ParameterError(
-            f"{target}: not a sounddetect dataset (no valid dataset.json); refusing to delete "
-            "it even with --overwrite"
-        ) from None
     # Only what the generator writes, so files a user put beside it survive.
     old_types = [k for k in old.get("settings", {}).get("types", []) if k in SPECTROGRAM_TYPES]
     clashes = [kind for kind in types if kind not in old_types and (target / kind).exists()]

@@ -910,3 +910,34 @@ def test_splits_follow_the_fractions_when_file_names_make_small_kinds():
     assert {splits[f"piezo_{i:02d}.wav"] for i in range(8)} == set(SPLITS)
     counts = [list(splits.values()).count(split) for split in SPLITS]
     assert counts[0] in (26, 27) and all(5 <= n <= 6 for n in counts[1:])
+
+
+def test_an_empty_looking_target_names_what_blocks_it_and_ignores_file_manager_litter(
+    corpus, tmp_path
+):
+    # GIVEN a target that holds only a file manager's .DS_Store, and one that holds a .gitkeep
+    litter, kept = tmp_path / "litter", tmp_path / "kept"
+    litter.mkdir()
+    (litter / ".DS_Store").write_bytes(b"finder")
+    kept.mkdir()
+    (kept / ".gitkeep").write_bytes(b"")
+    # WHEN a dataset is generated into each
+    generate_dataset(settings(*corpus, litter, types=("mel",)), progress=False)
+    # THEN the .DS_Store counts as nothing (and is left), and the .gitkeep is named as what
+    # blocks, with and without --overwrite, and is left too
+    assert (litter / ".DS_Store").read_bytes() == b"finder"
+    assert read_dataset_info(litter)["complete"] is True
+    for overwrite in (False, True):
+        with pytest.raises(ParameterError) as caught:
+            generate_dataset(settings(*corpus, kept, overwrite=overwrite), progress=False)
+        message = str(caught.value)
+        assert message.startswith(f"{kept}: TARGET_PATH is not empty (it holds .gitkeep)")
+        assert "not a sounddetect dataset" in message and "move those away" in message
+    assert [path.name for path in kept.iterdir()] == [".gitkeep"]
+    # AND a folder of other files names the first two
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in ("b.txt", "a.txt", "c.txt", ".DS_Store"):
+        (other / name).write_text("mine")
+    with pytest.raises(ParameterError, match=r"not empty \(it holds a.txt, b.txt and 1 more\)"):
+        generate_dataset(settings(*corpus, other, overwrite=True), progress=False)
