@@ -1094,9 +1094,21 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
         if n_samples == 0:
             continue
         split_seed = int(np.random.SeedSequence([settings.seed, index]).generate_state(1)[0])
+        backgrounds = [c for c in sources.clips["background"] if split_of[c.name] == split]
+        if len(backgrounds) < settings.max_background_layers:
+            # The draws take distinct recordings where there are enough, else repeat one:
+            # said, since "3bg" then means fewer distinct sounds than its name says.
+            warnings.warn(
+                f"{settings.target_path}: the {split} split has {len(backgrounds)} background "
+                f"recording(s) for up to {settings.max_background_layers} layers, so its "
+                f"samples of more than {len(backgrounds)} layer(s) layer one recording on "
+                "itself; add background recordings or lower --max-background-layers",
+                SoundDetectWarning,
+                stacklevel=2,
+            )
         drawn = draw_sample_specs(
             [clip for clip in sources.clips["alarm"] if split_of[clip.name] == split],
-            [clip for clip in sources.clips["background"] if split_of[clip.name] == split],
+            backgrounds,
             seed=split_seed,
             sr=settings.sr,
             duration_s=settings.sample_duration,

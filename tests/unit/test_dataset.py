@@ -941,3 +941,34 @@ def test_an_empty_looking_target_names_what_blocks_it_and_ignores_file_manager_l
         (other / name).write_text("mine")
     with pytest.raises(ParameterError, match=r"not empty \(it holds a.txt, b.txt and 1 more\)"):
         generate_dataset(settings(*corpus, other, overwrite=True), progress=False)
+
+
+def test_a_split_with_fewer_backgrounds_than_layers_is_said_once(tmp_path):
+    # GIVEN a train-only dataset of two background recordings and up to three layers
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    for path in sorted(backgrounds.iterdir())[2:]:
+        path.unlink()
+    target = tmp_path / "data"
+    # WHEN it is generated
+    with pytest.warns(SoundDetectWarning) as caught:
+        generate_dataset(
+            settings(
+                alarms,
+                backgrounds,
+                target,
+                split=(1, 0, 0),
+                max_background_layers=3,
+                samples_per_layer=4,
+                types=("mel",),
+            ),
+            progress=False,
+        )
+    # THEN one line says so, naming the split, its recordings and the layers
+    assert [str(w.message) for w in caught] == [
+        f"{target}: the train split has 2 background recording(s) for up to 3 layers, so its "
+        "samples of more than 2 layer(s) layer one recording on itself; add background "
+        "recordings or lower --max-background-layers"
+    ]
+    # AND its 3-layer samples are drawn as before, with a recording twice
+    rows = [row for row in read_samples(target) if row["n_layers"] == "3"]
+    assert rows and all(len(set(row["background_files"].split(";"))) == 2 for row in rows)
