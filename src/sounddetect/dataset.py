@@ -73,6 +73,7 @@ from sounddetect.mixing import (
     source_kind,
 )
 from sounddetect.spectrum import (
+    MAX_DURATION,
     SPECTROGRAM_TYPES,
     SpectrogramConfig,
     encode_png,
@@ -237,6 +238,12 @@ class GeneratorSettings:
             raise ParameterError(
                 f"--sr {self.sr} Hz: the images show up to {fmax:g} Hz, which takes a rate of "
                 f"at least {2 * fmax:g} Hz (sources at lower rates are resampled up)"
+            )
+        # Named as the user sets it; inf and nan are the config's to refuse.
+        if math.isfinite(self.sample_duration) and self.sample_duration > MAX_DURATION:
+            raise ParameterError(
+                f"SAMPLE_DURATION (--sample-duration) {self.sample_duration:g} s is above the "
+                f"longest supported window, {MAX_DURATION:g} s"
             )
         self.configs()  # validates sr and duration against the spectrogram config
         if self.min_active_s > self.sample_duration:

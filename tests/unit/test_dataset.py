@@ -972,3 +972,11 @@ def test_a_split_with_fewer_backgrounds_than_layers_is_said_once(tmp_path):
     # AND its 3-layer samples are drawn as before, with a recording twice
     rows = [row for row in read_samples(target) if row["n_layers"] == "3"]
     assert rows and all(len(set(row["background_files"].split(";"))) == 2 for row in rows)
+
+
+def test_a_window_too_long_names_the_setting(tmp_path):
+    with pytest.raises(ParameterError) as caught:
+        settings(tmp_path, tmp_path, tmp_path / "out", sample_duration=1e9)
+    assert str(caught.value) == (
+        "SAMPLE_DURATION (--sample-duration) 1e+09 s is above the longest supported window, 60 s"
+    )

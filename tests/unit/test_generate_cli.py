@@ -330,3 +330,21 @@ def test_util_script_refuses_a_folder_variable_set_but_empty(corpus, tmp_path):
         "error: $ALARM_AUDIO_SOURCE: an empty path; unset it for the default, audio/alarms"
     )
     assert not (tmp_path / "env-target").exists()
+
+
+def test_all_is_given_alone_among_types():
+    with pytest.raises(ParameterError) as caught:
+        parse_types(["all", "mel"])
+    assert str(caught.value) == (
+        "spectrogram types all, mel: all means every type and is given alone (--types all)"
+    )
+
+
+def test_a_window_too_long_names_the_variable(corpus, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SAMPLE_DURATION", "1e9")
+    argv = generate_argv(corpus, tmp_path / "data")
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: SAMPLE_DURATION (--sample-duration) 1e+09 s is above the longest supported "
+        "window, 60 s"
+    )

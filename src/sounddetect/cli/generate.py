@@ -44,6 +44,11 @@ def parse_types(values: list[str]) -> tuple[str, ...]:
     kinds = [kind.strip() for value in values for kind in value.split(",") if kind.strip()]
     if kinds == ["all"]:
         return SPECTROGRAM_TYPES
+    if "all" in kinds:
+        raise ParameterError(
+            f"spectrogram types {', '.join(kinds)}: all means every type and is given alone "
+            "(--types all)"
+        )
     unknown = [kind for kind in kinds if kind not in SPECTROGRAM_TYPES]
     if unknown or not kinds:
         raise ParameterError(
