@@ -934,7 +934,9 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
     """What must be removed before writing to ``target``; refuse anything that is not ours.
 
     Returns the generator's own files and folders of an earlier dataset at ``target`` (empty
-    when ``target`` is missing or empty). Nothing is deleted here, so a refusal (or a bad
+    when ``target`` is missing or empty, or holds only a file manager's metadata,
+    :data:`_FOLDER_METADATA`). A folder that is not a dataset is refused naming what it holds,
+    ``--overwrite`` or not. Nothing is deleted here, so a refusal (or a bad
     source folder found later) leaves ``target`` as it was. A type folder of the old dataset
     is removed whole, so it is refused when it holds a file the generator does not write
     (see :data:`_OWN_FILE`): a user's recording or notes put there.
