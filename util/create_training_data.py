@@ -2,7 +2,8 @@
 """Create training data: the seed's entry point, now a thin wrapper of ``sounddetect generate``.
 
 Environment variables (flags of ``sounddetect generate`` win over them; relative defaults are
-resolved against the repository root, so the script works from any directory):
+resolved against the repository root, so the script works from any directory; a folder variable
+set but empty is an error, not its default):
 
     ALARM_AUDIO_SOURCE       folder of alarm recordings       (default: audio/alarms)
     BACKGROUND_AUDIO_SOURCE  folder of background recordings  (default: audio/background)
@@ -30,6 +31,8 @@ DEFAULTS = {
 
 if __name__ == "__main__":
     for variable, default in DEFAULTS.items():
-        if not os.environ.get(variable, "").strip():
+        # Only when unset: one set but empty (an unset "$DIR" in a script) is refused by
+        # `sounddetect generate`, not read as the repository's folder.
+        if variable not in os.environ:
             os.environ[variable] = str(default)
     sys.exit(main(["generate", *sys.argv[1:]]))

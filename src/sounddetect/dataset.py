@@ -58,6 +58,7 @@ import numpy as np
 
 from sounddetect import __version__
 from sounddetect.audio import is_audio_path, load_audio
+from sounddetect.detect import SILENT_PEAK_DBFS
 from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
 from sounddetect.folders import visible_files
 from sounddetect.mixing import (
@@ -72,6 +73,7 @@ from sounddetect.mixing import (
     source_kind,
 )
 from sounddetect.spectrum import (
+    MAX_DURATION,
     SPECTROGRAM_TYPES,
     SpectrogramConfig,
     encode_png,
@@ -122,6 +124,13 @@ STAGING = ".partial"
 #: it adds at most 1 % (0.04 dB) to the channel's power. The default corpus's synthesised
 #: clips carry up to 4 %, left as they are, so its dataset stays byte-identical.
 DC_OFFSET_LIMIT = 0.1
+#: A kind of source (:func:`~sounddetect.mixing.source_kind`) gets a recording in every
+#: split when its share of each, its recordings times the split's fraction, is at least this:
+#: about one recording. A smaller kind given one in each would outweigh the fractions: user
+#: files named by date (``2024-03-01_0930.wav``, three a day) are kinds of three, and 30 such
+#: alarms went 10/10/10 instead of about 21/5/4. At 0.75 the default corpus's kinds (the
+#: smallest has six recordings, 0.9 of one at 15 %) keep the splits they had.
+SPREAD_SHARE = 0.75
 #: Samples handed to a worker at a time: large enough to amortise the inter-process
 #: transfer, small enough for a smooth progress bar.
 CHUNK_SIZE = 16
@@ -230,6 +239,12 @@ class GeneratorSettings:
                 f"--sr {self.sr} Hz: the images show up to {fmax:g} Hz, which takes a rate of "
                 f"at least {2 * fmax:g} Hz (sources at lower rates are resampled up)"
             )
+        # Named as the user sets it; inf and nan are the config's to refuse.
+        if math.isfinite(self.sample_duration) and self.sample_duration > MAX_DURATION:
+            raise ParameterError(
+                f"SAMPLE_DURATION (--sample-duration) {self.sample_duration:g} s is above the "
+                f"longest supported window, {MAX_DURATION:g} s"
+            )
         self.configs()  # validates sr and duration against the spectrogram config
         if self.min_active_s > self.sample_duration:
             raise ParameterError(
@@ -324,14 +339,51 @@ def _load_source(path: Path, *, sr: int) -> np.ndarray:
         Not decodable (see :func:`~sounddetect.audio.load_audio`), or a constant offset and
         nothing else.
     """
+    decoded = _decode_source(path, sr=sr)
+    if decoded.offset_removed and not np.any(decoded.y):
+        raise AudioError(f"{path}: silent (a constant offset)")
+    return decoded.y
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """A decoded source (:func:`_decode_source`).
+
+    Attributes
+    ----------
+    y : np.ndarray [shape=(n,) or (channels, n), dtype=float32]
+        The audio at the generator's rate, a material DC offset removed.
+    offset_removed : bool
+        Whether an offset was removed from a channel.
+    peak : float
+        The loudest sample's distance from its channel's mean, over all channels: the level
+        ``detect`` calls a recording silent by (:data:`~sounddetect.detect.SILENT_PEAK_DBFS`).
+    """
+
+    y: np.ndarray
+    offset_removed: bool
+    peak: float
+
+
+def _decode_source(path: Path, *, sr: int) -> _Decoded:
+    """Decode a source file as :func:`_load_source` does, saying what :func:`_unusable` needs.
+
+    Raises
+    ------
+    AudioError
+        Not decodable (see :func:`~sounddetect.audio.load_audio`).
+    """
     y, _ = load_audio(path, sr=sr, mono=False)
     mean, ac_rms = _offsets_and_ac_rms(y)
+    # max |y - mean| without a copy of a long clip; measured before an offset is removed,
+    # which moves the mean with the samples.
+    peak = float(np.max(np.maximum(y.max(axis=1) - mean, mean - y.min(axis=1))))
     material = np.abs(mean) > DC_OFFSET_LIMIT * ac_rms
     for channel in np.flatnonzero(material):
         y[channel] -= np.float32(mean[channel])
-    if material.any() and not np.any(y):
-        raise AudioError(f"{path}: silent (a constant offset)")
-    return y[0] if y.shape[0] == 1 else y
+    return _Decoded(
+        y=y[0] if y.shape[0] == 1 else y, offset_removed=bool(material.any()), peak=peak
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -358,7 +410,8 @@ def load_sources(
     Files are decoded once and resampled to ``sr``, whatever their rate; multichannel files
     keep their channels. Unusable files are skipped with a :class:`SoundDetectWarning` naming
     the file and the reason: a name that is not audio, an empty, corrupt or truncated file,
-    silence (or a constant offset and nothing else), a background shorter than
+    silence (or a constant offset and nothing else, or a peak about the mean under
+    :data:`~sounddetect.detect.SILENT_PEAK_DBFS`: a muted microphone), a background shorter than
     ``sample_duration``, a copy of a file taken (the same bytes, or the same decoded audio:
     a FLAC of a WAV), which would be heard in two splits or under both labels; so are
     folders that cannot be read. Of copies, an alarm is taken before a background, then the
@@ -516,12 +569,13 @@ def _decode_distinct(
             _skip(sources, path, f"the same file as {first_of[digest]}")
             continue
         try:
-            y = _load_source(path, sr=sr)
+            decoded = _decode_source(path, sr=sr)
         except AudioError as exc:
             reason = str(exc).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
             _skip(sources, path, reason)
             continue
-        reason = _unusable(y, role=role, sr=sr, sample_duration=sample_duration)
+        y = decoded.y
+        reason = _unusable(decoded, role=role, sr=sr, sample_duration=sample_duration)
         if reason:
             _skip(sources, path, reason)
             continue
@@ -557,17 +611,41 @@ def _add_clips(
     return clips
 
 
-def _unusable(y: np.ndarray, *, role: str, sr: int, sample_duration: float) -> str | None:
-    """Why a decoded source cannot be a clip of ``role``, or None."""
+def _unusable(decoded: _Decoded, *, role: str, sr: int, sample_duration: float) -> str | None:
+    """Why a decoded source (:func:`_decode_source`) cannot be a clip of ``role``, or None.
+
+    Its length is judged first: a file of one sample is too short, whatever it holds. A
+    clip whose peak about its mean is under :data:`~sounddetect.detect.SILENT_PEAK_DBFS` is
+    silent, as ``detect`` says of such a recording: a muted or disconnected microphone's
+    dither, which would be amplified some 80 dB into a mix and labelled by its folder.
+    """
+    y = decoded.y
     n_samples = y.shape[-1]
-    if not np.any(y):
-        return "silent"
     if role == "alarm" and n_samples < MIN_RECORDING_S * sr:
         # One beep is an alarm snippet, a non-alarm sample; detect refuses as much.
-        return f"too short to hold an alarm ({n_samples / sr:.2f} s < {MIN_RECORDING_S:g} s)"
+        seconds = _seconds_under(n_samples / sr, MIN_RECORDING_S)
+        return f"too short to hold an alarm ({seconds} s < {MIN_RECORDING_S:g} s)"
     if role == "background" and n_samples < int(round(sample_duration * sr)):
-        return f"shorter than SAMPLE_DURATION ({n_samples / sr:.2f} s < {sample_duration:g} s)"
+        seconds = _seconds_under(n_samples / sr, sample_duration)
+        return f"shorter than SAMPLE_DURATION ({seconds} s < {sample_duration:g} s)"
+    if not np.any(y):
+        return "silent (a constant offset)" if decoded.offset_removed else "silent"
+    if decoded.peak < 10.0 ** (SILENT_PEAK_DBFS / 20.0):
+        return (
+            f"silent (nothing louder than {20 * np.log10(decoded.peak):.0f} dBFS about its "
+            f"mean, under {SILENT_PEAK_DBFS:g} dBFS): is the microphone muted or disconnected?"
+        )
     return None
+
+
+def _seconds_under(seconds: float, limit: float) -> str:
+    """``seconds`` (under ``limit``) with two decimals, or as many more as show it under
+    ``limit``: a clip 1 ms short of 4 s is 3.999 s, not 4.00 s."""
+    for digits in range(2, 10):
+        text = f"{seconds:.{digits}f}"
+        if float(text) < limit:
+            return text
+    return repr(seconds)
 
 
 def _audio_sha256(y: np.ndarray) -> str:
@@ -598,9 +676,11 @@ def assign_splits(
     A recording is a file, or the files of one folder and stem kept in several formats
     (``kitchen.wav``, ``kitchen.mp3``), which go to one split together. Within each kind
     (see :func:`~sounddetect.mixing.source_kind`) the recordings are shuffled with a seeded
-    generator; a kind with at least one recording per used split gets one in every used
-    split and the rest in proportion, smaller kinds go where the overall counts lag behind
-    their fractions most. A recording sits in exactly one split, so none is heard in two.
+    generator. A kind large enough that its share of every used split (its recordings times
+    the split's fraction) is at least :data:`SPREAD_SHARE` of a recording gets one in every
+    used split and the rest in proportion; then the smaller kinds go, a recording at a time,
+    where the overall counts lag behind their fractions most. A recording sits in exactly
+    one split, so none is heard in two.
 
     Parameters
     ----------
@@ -647,19 +727,33 @@ def assign_splits(
         total = sum(counts) + 1
         return max(used, key=lambda i: (fractions[i] * total - counts[i], -i))
 
-    for kind in sorted(by_kind):
-        units = [by_kind[kind][i] for i in rng.permutation(len(by_kind[kind]))]
-        if len(units) >= len(used):
-            parts = _largest_remainder(len(units) - len(used), [fractions[i] for i in used])
-            splits = [i for i, extra in zip(used, parts, strict=True) for _ in range(1 + extra)]
-            for unit, i in zip(units, splits, strict=True):
-                assigned[unit] = SPLITS[i]
-                counts[i] += 1
-        else:
-            for unit in units:
-                i = lagging()
-                assigned[unit] = SPLITS[i]
-                counts[i] += 1
+    # Shuffled in sorted order of kind, each from the one generator.
+    shuffled = {
+        kind: [by_kind[kind][i] for i in rng.permutation(len(by_kind[kind]))]
+        for kind in sorted(by_kind)
+    }
+    spread = [
+        kind
+        for kind, units in shuffled.items()
+        if len(units) >= len(used)
+        and all(len(units) * fractions[i] >= SPREAD_SHARE - 1e-9 for i in used)
+    ]
+    for kind in spread:
+        units = shuffled[kind]
+        parts = _largest_remainder(len(units) - len(used), [fractions[i] for i in used])
+        splits = [i for i, extra in zip(used, parts, strict=True) for _ in range(1 + extra)]
+        for unit, i in zip(units, splits, strict=True):
+            assigned[unit] = SPLITS[i]
+            counts[i] += 1
+    # The smaller kinds after them, so they also make up for what the one recording per
+    # split of a spread kind gave the small splits beyond their fractions.
+    for kind, units in shuffled.items():
+        if kind in spread:
+            continue
+        for unit in units:
+            i = lagging()
+            assigned[unit] = SPLITS[i]
+            counts[i] += 1
     # A split that got nothing takes a recording from the fullest split.
     for i in used:
         if counts[i] == 0:
@@ -840,7 +934,9 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
     """What must be removed before writing to ``target``; refuse anything that is not ours.
 
     Returns the generator's own files and folders of an earlier dataset at ``target`` (empty
-    when ``target`` is missing or empty). Nothing is deleted here, so a refusal (or a bad
+    when ``target`` is missing or empty, or holds only a file manager's metadata,
+    :data:`_FOLDER_METADATA`). A folder that is not a dataset is refused naming what it holds,
+    ``--overwrite`` or not. Nothing is deleted here, so a refusal (or a bad
     source folder found later) leaves ``target`` as it was. A type folder of the old dataset
     is removed whole, so it is refused when it holds a file the generator does not write
     (see :data:`_OWN_FILE`): a user's recording or notes put there.
@@ -848,20 +944,33 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
     if target.exists() and not target.is_dir():
         raise ParameterError(f"{target}: TARGET_PATH exists and is not a folder")
     check_creatable(target, what="TARGET_PATH")
-    if not target.exists() or not any(target.iterdir()):
+    # A file manager's litter (.DS_Store) leaves a folder empty, as in the type folders; a
+    # user's own hidden file (.gitkeep) does not, and what is there is named when it is not
+    # a dataset, since `ls` does not show a hidden file.
+    held = (
+        sorted(path.name for path in target.iterdir() if path.name not in _FOLDER_METADATA)
+        if target.exists()
+        else []
+    )
+    if not held:
         return []
+    holds = f"it holds {', '.join(held[:2])}" + (
+        f" and {len(held) - 2} more" if len(held) > 2 else ""
+    )
+    try:
+        old = read_dataset_info(target)
+    except ParameterError:
+        # Said with or without --overwrite, so the advice is never a dead end.
+        raise ParameterError(
+            f"{target}: TARGET_PATH is not empty ({holds}) and not a sounddetect dataset (no "
+            "valid dataset.json); refusing to use it even with --overwrite, which deletes only "
+            "a dataset: choose an empty folder or move those away"
+        ) from None
     if not overwrite:
         raise ParameterError(
             f"{target}: TARGET_PATH exists and is not empty; use --overwrite to replace a "
             "dataset written by sounddetect"
         )
-    try:
-        old = read_dataset_info(target)
-    except ParameterError:
-        raise ParameterError(
-            f"{target}: not a sounddetect dataset (no valid dataset.json); refusing to delete "
-            "it even with --overwrite"
-        ) from None
     # Only what the generator writes, so files a user put beside it survive.
     old_types = [k for k in old.get("settings", {}).get("types", []) if k in SPECTROGRAM_TYPES]
     clashes = [kind for kind in types if kind not in old_types and (target / kind).exists()]
@@ -994,9 +1103,21 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
         if n_samples == 0:
             continue
         split_seed = int(np.random.SeedSequence([settings.seed, index]).generate_state(1)[0])
+        backgrounds = [c for c in sources.clips["background"] if split_of[c.name] == split]
+        if len(backgrounds) < settings.max_background_layers:
+            # The draws take distinct recordings where there are enough, else repeat one:
+            # said, since "3bg" then means fewer distinct sounds than its name says.
+            warnings.warn(
+                f"{settings.target_path}: the {split} split has {len(backgrounds)} background "
+                f"recording(s) for up to {settings.max_background_layers} layers, so its "
+                f"samples of more than {len(backgrounds)} layer(s) layer one recording on "
+                "itself; add background recordings or lower --max-background-layers",
+                SoundDetectWarning,
+                stacklevel=2,
+            )
         drawn = draw_sample_specs(
             [clip for clip in sources.clips["alarm"] if split_of[clip.name] == split],
-            [clip for clip in sources.clips["background"] if split_of[clip.name] == split],
+            backgrounds,
             seed=split_seed,
             sr=settings.sr,
             duration_s=settings.sample_duration,

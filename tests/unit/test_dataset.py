@@ -839,3 +839,144 @@ def test_the_readme_rebuilds_a_sample_after_the_project_is_moved(tmp_path, monke
         rebuild_sample(target, "train-2bg-0004")
     y = rebuild_sample(target, "train-2bg-0004", source_root=tmp_path / "elsewhere")
     np.testing.assert_array_equal(y, namespace["y"])
+
+
+# -- probe of the generator with user-supplied audio ------------------------------------------
+
+
+def write_dither(path: Path, *, seconds: float, seed: int, sr: int = SR):
+    """A muted microphone's 16-bit recording: dither of a few LSB, peak -84 dBFS."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * sr)
+    y = (rng.integers(-1, 2, n) + rng.integers(-1, 2, n)).astype(np.int16)
+    sf.write(path, y, sr, subtype="PCM_16")
+
+
+def test_a_muted_microphone_recording_is_skipped_as_silent_as_detect_calls_it(tmp_path):
+    # GIVEN a muted microphone's recording (16-bit dither, peak -84 dBFS) among the alarms
+    # and among the backgrounds, and a quiet but live room tone (peak about -70 dBFS)
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    write_dither(alarms / "stair3_mic_muted.wav", seconds=8.0, seed=1)
+    write_dither(backgrounds / "hall_muted.wav", seconds=8.0, seed=2)
+    rng = np.random.default_rng(3)
+    sf.write(backgrounds / "room_quiet.wav", rng.normal(0, 8e-5, 6 * SR), SR, subtype="FLOAT")
+    # WHEN the sources are loaded
+    with pytest.warns(SoundDetectWarning) as caught:
+        sources = load_sources(alarms, backgrounds, sr=SR)
+    # THEN both muted recordings are skipped, one line each naming the file and the reason,
+    # at the level `detect` calls silent, and the quiet room is kept
+    reason = (
+        "skipped: silent (nothing louder than -84 dBFS about its mean, under -80 dBFS): is "
+        "the microphone muted or disconnected?"
+    )
+    assert sorted(str(w.message) for w in caught) == [
+        f"{alarms / 'stair3_mic_muted.wav'}: {reason}",
+        f"{backgrounds / 'hall_muted.wav'}: {reason}",
+    ]
+    assert "alarms/stair3_mic_muted.wav" not in sources.audio
+    assert "background/room_quiet.wav" in sources.audio
+    assert dataset_module.SILENT_PEAK_DBFS == -80.0  # detect's own constant
+
+
+def test_skip_reasons_say_the_length_first_with_digits_enough(tmp_path):
+    # GIVEN a background 1 ms short of the window, and a one-sample alarm and background
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    write_noise(backgrounds / "fan_short.wav", seconds=3.999, seed=5)
+    sf.write(alarms / "one_frame.wav", np.array([0.25]), SR)
+    sf.write(backgrounds / "one_frame.wav", np.array([0.25]), SR)
+    # WHEN the sources are loaded
+    with pytest.warns(SoundDetectWarning) as caught:
+        load_sources(alarms, backgrounds, sr=SR, sample_duration=4.0)
+    # THEN the short one shows it is short, and the one-sample files are too short, not silent
+    assert sorted(str(w.message) for w in caught) == [
+        f"{alarms / 'one_frame.wav'}: skipped: too short to hold an alarm (0.00 s < 1 s)",
+        f"{backgrounds / 'fan_short.wav'}: skipped: shorter than SAMPLE_DURATION (3.999 s < 4 s)",
+        f"{backgrounds / 'one_frame.wav'}: skipped: shorter than SAMPLE_DURATION (0.00 s < 4 s)",
+    ]
+
+
+def test_splits_follow_the_fractions_when_file_names_make_small_kinds():
+    # GIVEN 30 alarm recordings named by date and time, three a day: ten "kinds" of three
+    names = [f"2024-03-{day:02d}_{hm}.wav" for day in range(1, 11) for hm in ("0930", "1215")]
+    names += [f"2024-03-{day:02d}_1640.wav" for day in range(1, 11)]
+    # WHEN they are split 70/15/15
+    splits = assign_splits(names, fractions=(0.7, 0.15, 0.15), seed=0, role="alarm")
+    # THEN the counts follow the fractions (21/4.5/4.5), not one recording per split per kind
+    counts = [list(splits.values()).count(split) for split in SPLITS]
+    assert counts[0] == 21 and sorted(counts[1:]) == [4, 5]
+    # AND a kind large enough still has a recording in every split beside them
+    names += [f"piezo_{i:02d}.wav" for i in range(8)]
+    splits = assign_splits(names, fractions=(0.7, 0.15, 0.15), seed=0, role="alarm")
+    assert {splits[f"piezo_{i:02d}.wav"] for i in range(8)} == set(SPLITS)
+    counts = [list(splits.values()).count(split) for split in SPLITS]
+    assert counts[0] in (26, 27) and all(5 <= n <= 6 for n in counts[1:])
+
+
+def test_an_empty_looking_target_names_what_blocks_it_and_ignores_file_manager_litter(
+    corpus, tmp_path
+):
+    # GIVEN a target that holds only a file manager's .DS_Store, and one that holds a .gitkeep
+    litter, kept = tmp_path / "litter", tmp_path / "kept"
+    litter.mkdir()
+    (litter / ".DS_Store").write_bytes(b"finder")
+    kept.mkdir()
+    (kept / ".gitkeep").write_bytes(b"")
+    # WHEN a dataset is generated into each
+    generate_dataset(settings(*corpus, litter, types=("mel",)), progress=False)
+    # THEN the .DS_Store counts as nothing (and is left), and the .gitkeep is named as what
+    # blocks, with and without --overwrite, and is left too
+    assert (litter / ".DS_Store").read_bytes() == b"finder"
+    assert read_dataset_info(litter)["complete"] is True
+    for overwrite in (False, True):
+        with pytest.raises(ParameterError) as caught:
+            generate_dataset(settings(*corpus, kept, overwrite=overwrite), progress=False)
+        message = str(caught.value)
+        assert message.startswith(f"{kept}: TARGET_PATH is not empty (it holds .gitkeep)")
+        assert "not a sounddetect dataset" in message and "move those away" in message
+    assert [path.name for path in kept.iterdir()] == [".gitkeep"]
+    # AND a folder of other files names the first two
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in ("b.txt", "a.txt", "c.txt", ".DS_Store"):
+        (other / name).write_text("mine")
+    with pytest.raises(ParameterError, match=r"not empty \(it holds a.txt, b.txt and 1 more\)"):
+        generate_dataset(settings(*corpus, other, overwrite=True), progress=False)
+
+
+def test_a_split_with_fewer_backgrounds_than_layers_is_said_once(tmp_path):
+    # GIVEN a train-only dataset of two background recordings and up to three layers
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    for path in sorted(backgrounds.iterdir())[2:]:
+        path.unlink()
+    target = tmp_path / "data"
+    # WHEN it is generated
+    with pytest.warns(SoundDetectWarning) as caught:
+        generate_dataset(
+            settings(
+                alarms,
+                backgrounds,
+                target,
+                split=(1, 0, 0),
+                max_background_layers=3,
+                samples_per_layer=4,
+                types=("mel",),
+            ),
+            progress=False,
+        )
+    # THEN one line says so, naming the split, its recordings and the layers
+    assert [str(w.message) for w in caught] == [
+        f"{target}: the train split has 2 background recording(s) for up to 3 layers, so its "
+        "samples of more than 2 layer(s) layer one recording on itself; add background "
+        "recordings or lower --max-background-layers"
+    ]
+    # AND its 3-layer samples are drawn as before, with a recording twice
+    rows = [row for row in read_samples(target) if row["n_layers"] == "3"]
+    assert rows and all(len(set(row["background_files"].split(";"))) == 2 for row in rows)
+
+
+def test_a_window_too_long_names_the_setting(tmp_path):
+    with pytest.raises(ParameterError) as caught:
+        settings(tmp_path, tmp_path, tmp_path / "out", sample_duration=1e9)
+    assert str(caught.value) == (
+        "SAMPLE_DURATION (--sample-duration) 1e+09 s is above the longest supported window, 60 s"
+    )

@@ -273,3 +273,78 @@ def test_a_tilde_in_a_path_is_the_home_folder(tmp_path, monkeypatch, capsys):
         "error: $TARGET_PATH: cannot expand ~ in '~no-such-user-here/data': no such user, or "
         "no home folder"
     )
+
+
+@pytest.mark.parametrize("option", ["--alarm-source", "--background-source", "--target-path"])
+def test_an_empty_path_flag_is_a_usage_error_not_the_current_folder(corpus, option, capsys):
+    # GIVEN an unset "$ALARMS" in a script: the flag's value is empty
+    argv = generate_argv(corpus, "data")
+    argv[argv.index(option) + 1] = ""
+    # WHEN it is parsed THEN it is refused, not read as the current folder
+    with pytest.raises(SystemExit) as caught:
+        build_parser().parse_args(argv)
+    assert caught.value.code == 2
+    assert f"argument {option}: an empty path" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("variable", "default"),
+    [
+        ("ALARM_AUDIO_SOURCE", "audio/alarms"),
+        ("BACKGROUND_AUDIO_SOURCE", "audio/background"),
+        ("TARGET_PATH", "training-data"),
+    ],
+)
+def test_a_folder_variable_set_but_empty_is_a_usage_error(
+    tmp_path, monkeypatch, capsys, variable, default
+):
+    # GIVEN a folder variable set from an unset one in a script, in an empty folder
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, "")
+    # WHEN generate runs THEN it is refused, naming the variable, and nothing is written
+    assert main(["generate", "--no-progress"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: ${variable}: an empty path; unset it for the default, {default}"
+    )
+    assert not any(tmp_path.iterdir())
+
+
+def test_util_script_refuses_a_folder_variable_set_but_empty(corpus, tmp_path):
+    alarms, backgrounds = corpus
+    env = {
+        **os.environ,
+        "ALARM_AUDIO_SOURCE": "",
+        "BACKGROUND_AUDIO_SOURCE": str(backgrounds),
+        "TARGET_PATH": str(tmp_path / "env-target"),
+    }
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--no-progress"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: $ALARM_AUDIO_SOURCE: an empty path; unset it for the default, audio/alarms"
+    )
+    assert not (tmp_path / "env-target").exists()
+
+
+def test_all_is_given_alone_among_types():
+    with pytest.raises(ParameterError) as caught:
+        parse_types(["all", "mel"])
+    assert str(caught.value) == (
+        "spectrogram types all, mel: all means every type and is given alone (--types all)"
+    )
+
+
+def test_a_window_too_long_names_the_variable(corpus, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SAMPLE_DURATION", "1e9")
+    argv = generate_argv(corpus, tmp_path / "data")
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: SAMPLE_DURATION (--sample-duration) 1e+09 s is above the longest supported "
+        "window, 60 s"
+    )

@@ -2,7 +2,8 @@
 
 Every setting has a flag; the seed's environment variables ALARM_AUDIO_SOURCE,
 BACKGROUND_AUDIO_SOURCE, TARGET_PATH, SAMPLE_DURATION and MAX_BACKGROUND_LAYERS are read when
-the flag is not given (flags win).
+the flag is not given (flags win). An empty folder, as a flag or a folder variable set but
+empty, is an error, not the current folder or the default.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from sounddetect.cli import HelpFormatter
 from sounddetect.cli.argtypes import (
+    folder_path,
     non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
     probability,
-    user_path,
 )
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SPECTROGRAM_TYPES
@@ -30,9 +31,9 @@ if TYPE_CHECKING:
 
 #: Settings that may come from the environment: setting -> (variable, default, type).
 ENVIRONMENT: dict[str, tuple[str, Any, Callable[[str], Any]]] = {
-    "alarm_source": ("ALARM_AUDIO_SOURCE", "audio/alarms", user_path),
-    "background_source": ("BACKGROUND_AUDIO_SOURCE", "audio/background", user_path),
-    "target_path": ("TARGET_PATH", "training-data", user_path),
+    "alarm_source": ("ALARM_AUDIO_SOURCE", "audio/alarms", folder_path),
+    "background_source": ("BACKGROUND_AUDIO_SOURCE", "audio/background", folder_path),
+    "target_path": ("TARGET_PATH", "training-data", folder_path),
     "sample_duration": ("SAMPLE_DURATION", 4.0, positive_float),
     "max_background_layers": ("MAX_BACKGROUND_LAYERS", 3, positive_int),
 }
@@ -43,6 +44,11 @@ def parse_types(values: list[str]) -> tuple[str, ...]:
     kinds = [kind.strip() for value in values for kind in value.split(",") if kind.strip()]
     if kinds == ["all"]:
         return SPECTROGRAM_TYPES
+    if "all" in kinds:
+        raise ParameterError(
+            f"spectrogram types {', '.join(kinds)}: all means every type and is given alone "
+            "(--types all)"
+        )
     unknown = [kind for kind in kinds if kind not in SPECTROGRAM_TYPES]
     if unknown or not kinds:
         raise ParameterError(
@@ -61,7 +67,7 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
         variable, default, _ = ENVIRONMENT[setting]
         parser.add_argument(
             flag,
-            type=user_path,
+            type=folder_path,
             default=argparse.SUPPRESS,
             metavar="DIR",
             help=f"{what} (default: ${variable}, else {default})",
@@ -84,15 +90,25 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
 def from_environment(
     args: argparse.Namespace, setting: str, environ: Mapping[str, str] | None = None
 ) -> Any:
-    """A setting's value: its flag, else its environment variable, else the default."""
+    """A setting's value: its flag, else its environment variable, else the default.
+
+    Raises
+    ------
+    ParameterError
+        The variable's value is not valid for the setting, or it is a path variable set but
+        empty, as an unset ``"$DIR"`` in a script sets it: that is refused, not read as the
+        default folder.
+    """
     value = getattr(args, setting, None)
     if value is not None:
         return value
     variable, default, convert = ENVIRONMENT[setting]
     environ = os.environ if environ is None else environ
     text = environ.get(variable, "").strip()
+    if not text and convert is folder_path and variable in environ:
+        raise ParameterError(f"${variable}: an empty path; unset it for the default, {default}")
     if not text:
-        return convert(default) if convert is user_path else default
+        return convert(default) if convert is folder_path else default
     try:
         return convert(text)
     except argparse.ArgumentTypeError as error:  # the flag's own check, so the same rules
@@ -111,7 +127,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_source_arguments(parser)
     parser.add_argument(
         "--target-path",
-        type=user_path,
+        type=folder_path,
         default=argparse.SUPPRESS,
         metavar="DIR",
         help="output folder (default: $TARGET_PATH, else training-data)",
