@@ -48,6 +48,15 @@ FRAME_LENGTH = 256
 #: A frame is active when its power is within this many dB of the alarm's loudest frame.
 ACTIVE_THRESHOLD_DB = -20.0
 
+#: A frame whose strongest bin stands less than this many dB above the median of the bins
+#: around it (17 bins, about 1 kHz at 16 kHz) is noise-like: an alarm's tone, and a speaker
+#: tone's partials, stand further out, and a local median follows coloured noise's slope.
+NOISE_TONALITY_DB = 12.0
+
+#: Where a recording's noise floor is within :data:`ACTIVE_THRESHOLD_DB` of its loudest
+#: frame, a frame must rise this many dB above that floor to be active.
+NOISE_MARGIN_DB = 6.0
+
 #: Peak level the output is limited to (about -0.2 dBFS), so PNG-bound audio never clips.
 PEAK_LIMIT = 0.975
 
@@ -502,8 +511,17 @@ def active_frames(
     *,
     frame_length: int = FRAME_LENGTH,
     threshold_db: float = ACTIVE_THRESHOLD_DB,
+    noise_floor: bool = True,
 ) -> np.ndarray:
     """Which non-overlapping frames of ``y`` are active.
+
+    A frame is active when its power is within ``threshold_db`` of the loudest frame's. An
+    alarm recorded in a noisy room (a user's own recording: a plant room's hum and hiss 15
+    dB under the beeps) would have every frame active, and windows holding no beep would be
+    labelled alarm. So when the noise floor (the median power of the noise-like frames,
+    :data:`NOISE_TONALITY_DB`, of the quieter half) lies above that threshold, a frame must
+    rise :data:`NOISE_MARGIN_DB` above the floor instead. A continuous alarm, whose quieter
+    frames are its tone, keeps every frame within ``threshold_db`` active.
 
     Parameters
     ----------
@@ -513,7 +531,11 @@ def active_frames(
         Frame size in samples; the last frame may be shorter.
     threshold_db : float
         A frame is active when its mean power is at least this many dB relative to the
-        loudest frame (negative).
+        loudest frame (negative), and above the noise floor as said.
+    noise_floor : bool
+        Whether a noise floor within ``threshold_db`` raises the threshold. It takes a
+        whole recording to measure: in a second's excerpt the quieter half may be one
+        beep's echo.
 
     Returns
     -------
@@ -532,7 +554,48 @@ def active_frames(
     peak = power.max()
     if peak <= 0:
         return np.zeros(len(power), dtype=bool)
-    return power >= peak * 10.0 ** (threshold_db / 10.0)
+    threshold = peak * 10.0 ** (threshold_db / 10.0)
+    # The quieter half's frames all lie under its median: no floor of theirs can pass the
+    # threshold unless the median does (the synthesised corpus's beeps never get here).
+    if noise_floor and np.median(power) > threshold:
+        over_noise = _active_over_noise(
+            y, power, frame_length=frame_length, threshold_db=threshold_db
+        )
+        if over_noise is not None:
+            return over_noise
+    return power >= threshold
+
+
+def _active_over_noise(
+    y: np.ndarray, power: np.ndarray, *, frame_length: int, threshold_db: float
+) -> np.ndarray | None:
+    """Active frames measured above a noise floor, or None when ``y`` (frame powers
+    ``power``) has none within ``threshold_db`` of its loudest frame (see
+    :func:`active_frames`). The floor is the median power of the noise-like frames of the
+    quieter half, if they are 5 % of the frames or more."""
+    quiet = np.flatnonzero(power <= np.median(power))
+    mono = y if y.ndim == 1 else np.mean(y, axis=0)
+    padded = np.zeros(len(power) * frame_length)
+    padded[: mono.shape[-1]] = mono
+    frames = padded.reshape(len(power), frame_length)[quiet] * np.hanning(frame_length)
+    # Without the lowest bins, where hum and DC would stand out of any noise.
+    spectra = np.square(np.abs(np.fft.rfft(frames, axis=1)))[:, 4:] + 1e-30
+    half = 8
+    edged = np.pad(spectra, ((0, 0), (half, half)), mode="edge")
+    tonality = np.empty(len(quiet))
+    for start in range(0, len(quiet), 256):  # a few MB at a time
+        block = np.lib.stride_tricks.sliding_window_view(
+            edged[start : start + 256], 2 * half + 1, axis=1
+        )
+        local = np.median(block, axis=-1)
+        tonality[start : start + 256] = np.max(spectra[start : start + 256] / local, axis=1)
+    noise = quiet[tonality < 10.0 ** (NOISE_TONALITY_DB / 10.0)]
+    if len(noise) < max(3, 0.05 * len(power)):
+        return None
+    floor, peak = float(np.median(power[noise])), float(power.max())
+    if floor <= peak * 10.0 ** (threshold_db / 10.0):
+        return None
+    return power >= min(floor * 10.0 ** (NOISE_MARGIN_DB / 10.0), peak)
 
 
 def active_snr_db(
@@ -572,7 +635,10 @@ def active_snr_db(
     """
     if alarm.shape != background.shape:
         raise ParameterError(f"stems differ in shape: {alarm.shape} vs {background.shape}")
-    mask = active_frames(alarm, frame_length=frame_length, threshold_db=threshold_db)
+    # The stem is an excerpt, too short to measure a noise floor in (active_frames).
+    mask = active_frames(
+        alarm, frame_length=frame_length, threshold_db=threshold_db, noise_floor=False
+    )
     if not mask.any():
         raise AudioError("the alarm is silent: no active frames")
     samples = np.repeat(mask, frame_length)[: alarm.shape[-1]]

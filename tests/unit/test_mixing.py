@@ -108,6 +108,44 @@ def test_active_frames_follow_the_beeps():
     assert not active_frames(np.zeros(1000, dtype=np.float32)).any()
 
 
+def coloured_noise(n, *, rng, exponent):
+    """Unit-power noise whose power falls as frequency**-exponent: 0 white, 1 pink."""
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    f = np.fft.rfftfreq(n, 1 / SR)
+    f[0] = f[1]
+    y = np.fft.irfft(spectrum * f ** (-exponent / 2), n)
+    return y / np.std(y)
+
+
+@pytest.mark.parametrize(("exponent", "below_db"), [(0, 18), (0, 12), (1, 15), (1, 12)])
+def test_active_frames_of_a_recording_in_room_noise_follow_the_beeps(exponent, below_db):
+    # GIVEN a user's own recording: 8 s of noise, one temporal-three group of 3.1 kHz beeps,
+    # 8 s more, the noise's power below_db under the beeps' (white or pink)
+    rng = np.random.default_rng(3)
+    n = 20 * SR
+    t = np.arange(n) / SR
+    gate = ((t >= 8) & (t < 10.5)) & ((t % 1.0) < 0.5)
+    beeps = 0.5 * np.sin(2 * np.pi * 3100 * t) * gate
+    noise = coloured_noise(n, rng=rng, exponent=exponent) * np.sqrt(0.125 * 10 ** (-below_db / 10))
+    # WHEN its active frames are measured
+    active = active_frames((beeps + noise).astype(np.float32))
+    # THEN the beeps are active and the noise well away from them is not: within 20 dB of
+    # the beeps, every frame of noise had counted as alarm sound
+    frames = np.arange(len(active)) * FRAME_LENGTH / SR
+    assert active[gate[::FRAME_LENGTH]].all()
+    assert active[(frames < 7.5) | (frames > 11.0)].mean() < 0.1
+
+
+def test_a_continuous_alarm_whose_level_dips_stays_active_throughout():
+    # A continuous tone whose level swings 15 dB as a room's modes beat, over faint noise:
+    # its quieter frames are its tone, not a noise floor
+    rng = np.random.default_rng(4)
+    t = np.arange(10 * SR) / SR
+    level = 10 ** (-7.5 * (1 + np.sin(2 * np.pi * 0.7 * t)) / 20)
+    y = 0.5 * level * np.sin(2 * np.pi * 3300 * t) + 0.001 * rng.standard_normal(t.size)
+    assert active_frames(y.astype(np.float32)).all()
+
+
 def test_active_snr_ignores_the_gaps_between_beeps():
     rng = np.random.default_rng(1)
     background = rng.normal(0, 0.1, WINDOW)
