@@ -74,6 +74,13 @@ FFMPEG_AUDIO_SUFFIXES = (
 #: the spectrogram's float32 power and silently turn its windows into noise.
 MAX_FLOAT_SAMPLE = 1e10
 
+#: A recording whose loudest sample, measured from its mean, is under this level (dBFS) is
+#: silent, to ``detect`` and to the generator (of a source clip): a muted or disconnected
+#: microphone reports "no alarm" as a working one does, and a user watching a room must hear
+#: of it. 16-bit dither peaks at -84 to -90 dBFS; a quiet room through any working
+#: microphone is louder than -70.
+SILENT_PEAK_DBFS = -80.0
+
 #: Default decoding block in seconds: ~3.5 MB per channel at 44.1 kHz, large enough that
 #: per-block overhead is negligible and small enough that memory stays flat.
 DEFAULT_BLOCK_SECONDS = 30.0

@@ -57,10 +57,9 @@ from typing import Any
 import numpy as np
 
 from sounddetect import __version__
-from sounddetect.audio import is_audio_path, load_audio
-from sounddetect.detect import SILENT_PEAK_DBFS
+from sounddetect.audio import SILENT_PEAK_DBFS, is_audio_path, load_audio
 from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
-from sounddetect.folders import visible_files
+from sounddetect.folders import FOLDER_METADATA, visible_files
 from sounddetect.mixing import (
     DEFAULT_SAMPLES_PER_LAYER,
     LABELS,
@@ -357,7 +356,7 @@ class _Decoded:
         Whether an offset was removed from a channel.
     peak : float
         The loudest sample's distance from its channel's mean, over all channels: the level
-        ``detect`` calls a recording silent by (:data:`~sounddetect.detect.SILENT_PEAK_DBFS`).
+        ``detect`` calls a recording silent by (:data:`~sounddetect.audio.SILENT_PEAK_DBFS`).
     """
 
     y: np.ndarray
@@ -411,7 +410,7 @@ def load_sources(
     keep their channels. Unusable files are skipped with a :class:`SoundDetectWarning` naming
     the file and the reason: a name that is not audio, an empty, corrupt or truncated file,
     silence (or a constant offset and nothing else, or a peak about the mean under
-    :data:`~sounddetect.detect.SILENT_PEAK_DBFS`: a muted microphone), a background shorter than
+    :data:`~sounddetect.audio.SILENT_PEAK_DBFS`: a muted microphone), a background shorter than
     ``sample_duration``, a copy of a file taken (the same bytes, or the same decoded audio:
     a FLAC of a WAV), which would be heard in two splits or under both labels; so are
     folders that cannot be read. Of copies, an alarm is taken before a background, then the
@@ -615,7 +614,7 @@ def _unusable(decoded: _Decoded, *, role: str, sr: int, sample_duration: float) 
     """Why a decoded source (:func:`_decode_source`) cannot be a clip of ``role``, or None.
 
     Its length is judged first: a file of one sample is too short, whatever it holds. A
-    clip whose peak about its mean is under :data:`~sounddetect.detect.SILENT_PEAK_DBFS` is
+    clip whose peak about its mean is under :data:`~sounddetect.audio.SILENT_PEAK_DBFS` is
     silent, as ``detect`` says of such a recording: a muted or disconnected microphone's
     dither, which would be amplified some 80 dB into a mix and labelled by its folder.
     """
@@ -926,8 +925,6 @@ _OWN_FILE = re.compile(
     rf"({'|'.join(SPLITS)})/({'|'.join(LABELS)})/\1-\d+bg-\d{{4,}}\.png"
     rf"|manifests/({'|'.join(SPLITS)})\.manifest"
 )
-#: Files that file managers leave in the folders they show (Finder, Explorer): not a user's.
-_FOLDER_METADATA = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 
 
 def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> list[Path]:
@@ -935,9 +932,9 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
 
     Returns the generator's own files and folders of an earlier dataset at ``target`` (empty
     when ``target`` is missing or empty, or holds only a file manager's metadata,
-    :data:`_FOLDER_METADATA`). A folder that is not a dataset is refused naming what it holds,
-    ``--overwrite`` or not. Nothing is deleted here, so a refusal (or a bad
-    source folder found later) leaves ``target`` as it was. A type folder of the old dataset
+    :data:`~sounddetect.folders.FOLDER_METADATA`). A folder that is not a dataset is refused
+    naming what it holds, ``--overwrite`` or not. Nothing is deleted here, so a refusal (or a
+    bad source folder found later) leaves ``target`` as it was. A type folder of the old dataset
     is removed whole, so it is refused when it holds a file the generator does not write
     (see :data:`_OWN_FILE`): a user's recording or notes put there.
     """
@@ -948,7 +945,7 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
     # user's own hidden file (.gitkeep) does not, and what is there is named when it is not
     # a dataset, since `ls` does not show a hidden file.
     held = (
-        sorted(path.name for path in target.iterdir() if path.name not in _FOLDER_METADATA)
+        sorted(path.name for path in target.iterdir() if path.name not in FOLDER_METADATA)
         if target.exists()
         else []
     )
@@ -984,7 +981,7 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
         for kind in old_types
         for path in sorted((target / kind).rglob("*"))
         if not path.is_dir()
-        and path.name not in _FOLDER_METADATA
+        and path.name not in FOLDER_METADATA
         and not _OWN_FILE.fullmatch(path.relative_to(target / kind).as_posix())
     ]
     if foreign:

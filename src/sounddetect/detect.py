@@ -28,6 +28,7 @@ import numpy as np
 from sounddetect import patterns, spectrum, windows
 from sounddetect.audio import (
     DEFAULT_BLOCK_SECONDS,
+    SILENT_PEAK_DBFS,
     audio_info,
     iter_array_blocks,
     iter_audio_blocks,
@@ -59,12 +60,6 @@ logger = logging.getLogger(__name__)
 #: Windows rendered and classified together: large enough to share STFT frames between
 #: overlapping windows and amortise the model call, small enough to stay a few MB.
 DEFAULT_BATCH_SIZE = 64
-
-#: A recording whose loudest sample, measured from its mean, is under this level (dBFS) is
-#: said to be silent: a muted or disconnected microphone reports "no alarm" as a working one
-#: does, and a user watching a room must hear of it. 16-bit dither peaks at -84 to -90
-#: dBFS; a quiet room through any working microphone is louder than -70.
-SILENT_PEAK_DBFS = -80.0
 
 #: Samples at this level or beyond (0.3 dB under full scale, so that 8-bit, A-law and
 #: µ-law files, whose largest values fall short of 1.0, clip there too) that hold one value

@@ -46,7 +46,7 @@ from sounddetect.classifiers.onnx import OnnxClassifier, read_model_json
 from sounddetect.dataset import dataset_config
 from sounddetect.detect import detect_file
 from sounddetect.exceptions import AudioError, ModelError, ParameterError, SoundDetectWarning
-from sounddetect.folders import visible_files
+from sounddetect.folders import FOLDER_METADATA, visible_files
 from sounddetect.spectrum import SpectrogramConfig, decode_png
 
 logger = logging.getLogger(__name__)
@@ -258,9 +258,7 @@ def _warn_unlisted(folder: Path, *, listed: Sequence[Path]) -> None:
     files, _ = visible_files(folder)  # hidden files are left out there
     listed_set = set(listed)
     unlisted = [
-        path
-        for path in files
-        if path not in listed_set and path.name not in dataset._FOLDER_METADATA
+        path for path in files if path not in listed_set and path.name not in FOLDER_METADATA
     ]
     if not unlisted:
         return

@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 #: errno of a path that is not there: a link to one is broken (as for ``Path.exists``).
 _GONE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
 
+#: Files that file managers leave in the folders they show (Finder, Explorer): not a user's.
+FOLDER_METADATA = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+
 
 def visible_files(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[Path, str]]]:
     """The files under ``folder`` and the folders that could not be read.
