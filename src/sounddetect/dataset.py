@@ -1046,8 +1046,6 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
     AudioError
         No usable audio left in a source folder.
     """
-    from tqdm import tqdm
-
     started = time.perf_counter()
     target = settings.target_path
     configs = settings.configs()
@@ -1128,7 +1126,8 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
         specs.extend(drawn)
         split_names.extend([split] * len(drawn))
 
-    _clear(stale)
+    staging = target / STAGING
+    _clear([staging])  # what an interrupted run could not delete
     target.mkdir(parents=True, exist_ok=True)
     info: dict[str, Any] = {
         "format": DATASET_FORMAT,
@@ -1144,9 +1143,58 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
         "configs": {kind: config.to_dict() for kind, config in configs.items()},
         "creation_date": _creation_date(settings.seed),
     }
-    # Written first, so an interrupted run still marks the folder as ours for --overwrite.
+    if not stale:
+        # Written first, so an interrupted run still marks the folder as ours for --overwrite.
+        _write_json(target / "dataset.json", info)
+    try:
+        rows = _write_staged(
+            settings, specs, split_names, sources=sources, configs=configs, progress=progress
+        )
+    except BaseException:
+        # An earlier dataset stays as it was, and no half-written tree is left beside it.
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    # Only now that the new dataset is whole does the old one go; "complete": false marks the
+    # moment between.
     _write_json(target / "dataset.json", info)
-    staging = target / STAGING
+    _clear([path for path in stale if path.name not in ("dataset.json", "samples.csv", STAGING)])
+    for kind in settings.types:
+        (staging / kind).rename(target / kind)
+    os.replace(staging / "samples.csv", target / "samples.csv")
+    staging.rmdir()
+
+    counts = _count(rows, settings.types)
+    info.update(complete=True, counts=counts)
+    _write_json(target / "dataset.json", info)
+    seconds = time.perf_counter() - started
+    n_images = len(rows) * len(settings.types)
+    summary = {
+        "target_path": str(target),
+        "counts": counts,
+        "samples": len(rows),
+        "images": n_images,
+        "seconds": round(seconds, 3),
+        "images_per_second": round(n_images / seconds, 1) if seconds > 0 else None,
+        "workers": settings.workers,
+    }
+    _write_json(target / "run.json", summary)
+    return summary
+
+
+def _write_staged(
+    settings: GeneratorSettings,
+    specs: Sequence[SampleSpec],
+    split_names: Sequence[str],
+    *,
+    sources: Sources,
+    configs: Mapping[str, SpectrogramConfig],
+    progress: bool,
+) -> list[dict[str, str]]:
+    """Render every sample into ``TARGET_PATH/.partial``: the type trees with their manifests,
+    and samples.csv; returns samples.csv's rows."""
+    from tqdm import tqdm
+
+    staging = settings.target_path / STAGING
     for kind in settings.types:
         for split in SPLITS:
             for label in LABELS:
@@ -1182,7 +1230,7 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
                 position += 1
             bar.update(len(chunk))
 
-    with open(target / "samples.csv", "w", newline="") as handle:
+    with open(staging / "samples.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=SAMPLE_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
@@ -1196,25 +1244,7 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
             ]
             manifest = staging / kind / "manifests" / f"{split}.manifest"
             manifest.write_text("".join(line + "\n" for line in lines))
-        (staging / kind).rename(target / kind)
-    staging.rmdir()
-
-    counts = _count(rows, settings.types)
-    info.update(complete=True, counts=counts)
-    _write_json(target / "dataset.json", info)
-    seconds = time.perf_counter() - started
-    n_images = len(rows) * len(settings.types)
-    summary = {
-        "target_path": str(target),
-        "counts": counts,
-        "samples": len(rows),
-        "images": n_images,
-        "seconds": round(seconds, 3),
-        "images_per_second": round(n_images / seconds, 1) if seconds > 0 else None,
-        "workers": settings.workers,
-    }
-    _write_json(target / "run.json", summary)
-    return summary
+    return rows
 
 
 def _count(rows: Sequence[Mapping[str, str]], types: Sequence[str]) -> dict[str, Any]:

@@ -602,9 +602,10 @@ def test_an_interrupted_run_leaves_no_type_folder_to_import(corpus, tmp_path, mo
     monkeypatch.setattr(dataset_module, "_render_all", interrupted)
     with pytest.raises(KeyboardInterrupt):
         generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
-    # THEN no mel/ tree exists for an S3 sync and a folder-name import to take as whole
+    # THEN no mel/ tree exists for an S3 sync and a folder-name import to take as whole,
+    # nor the half-written one
     assert not (target / "mel").exists()
-    assert any((target / STAGING).rglob("*.png"))
+    assert not (target / STAGING).exists()
     assert read_dataset_info(target)["complete"] is False
     # AND a run with --overwrite replaces it, leaving only the finished tree
     monkeypatch.setattr(dataset_module, "_render_all", real_render_all)
@@ -617,6 +618,35 @@ def test_an_interrupted_run_leaves_no_type_folder_to_import(corpus, tmp_path, mo
         "samples.csv",
     ]
     assert all(image_path(target, "mel", row).is_file() for row in read_samples(target))
+
+
+def test_an_interrupted_overwrite_leaves_the_old_dataset_as_it_was(corpus, tmp_path, monkeypatch):
+    # GIVEN a dataset, and a run with --overwrite that stops after its first chunk of samples
+    # (Ctrl-C, a full disk, a crash)
+    target = tmp_path / "data"
+    generate_dataset(settings(*corpus, target, types=("mel", "mfcc")), progress=False)
+    before = files_of(target) | {"run.json": (target / "run.json").read_bytes()}
+    real_render_all = dataset_module._render_all
+
+    def interrupted(*args, **kwargs):
+        yield next(iter(real_render_all(*args, **kwargs)))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dataset_module, "_render_all", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        generate_dataset(
+            settings(*corpus, target, types=("mel",), seed=1, overwrite=True), progress=False
+        )
+    # THEN every file of the old dataset is there, unchanged, and nothing else
+    assert files_of(target) | {"run.json": (target / "run.json").read_bytes()} == before
+    assert sorted(path.name for path in target.iterdir()) == [
+        "dataset.json",
+        "mel",
+        "mfcc",
+        "run.json",
+        "samples.csv",
+    ]
+    assert read_dataset_info(target)["complete"] is True
 
 
 def test_overwrite_never_deletes_a_folder_that_is_not_a_dataset(corpus, tmp_path):
