@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sounddetect.classifiers.base import PLACEHOLDER_ARN, Classifier, check_model_arn
+from sounddetect.classifiers.base import (
+    MAX_THREADS,
+    PLACEHOLDER_ARN,
+    Classifier,
+    check_model_arn,
+)
 from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import ModelError, ParameterError
 from sounddetect.patterns import DEFAULT_MIN_GROUPS
@@ -209,8 +214,8 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     if max_upload_mb <= 0:
         raise _out_of_range(env, "MAX_UPLOAD_MB", "> 0")
     workers = _number(env, "REKOGNITION_MAX_WORKERS", defaults.rekognition_max_workers)
-    if workers < 1 or workers != int(workers):
-        raise _out_of_range(env, "REKOGNITION_MAX_WORKERS", "an integer >= 1")
+    if not 1 <= workers <= MAX_THREADS or workers != int(workers):
+        raise _out_of_range(env, "REKOGNITION_MAX_WORKERS", f"an integer from 1 to {MAX_THREADS}")
 
     topic_arn = env.get("ALERT_TOPIC_ARN", "").strip() or None
     if topic_arn is not None and SNS_TOPIC_ARN.match(topic_arn) is None:

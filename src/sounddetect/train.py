@@ -51,6 +51,7 @@ import torch
 from torch import nn
 
 from sounddetect import __version__
+from sounddetect.classifiers.base import MAX_THREADS
 from sounddetect.classifiers.onnx import ALARM_PROBABILITY, ALARM_SOUNDING, MODEL_FORMAT
 from sounddetect.dataset import check_creatable, image_path, source_digests
 from sounddetect.evaluate import (
@@ -71,10 +72,6 @@ from sounddetect.spectrum import (
 )
 
 logger = logging.getLogger(__name__)
-
-#: Most PyTorch threads :func:`fit` takes, as ``sounddetect detect --threads``: more is a
-#: typing slip (512 threads on two cores made a 1 s training take 54 s).
-MAX_THREADS = 256
 
 #: samples.csv ``alarm_kind`` prefixes of alarms whose meaning is their rhythm: temporal-three
 #: (smoke) and temporal-four (CO) patterns, three or four beeps and then a pause.

@@ -312,7 +312,12 @@ def test_onnx_running_out_of_memory_is_not_a_model_error(tiny_model_dir):
 
 @pytest.mark.parametrize(
     ("option", "match"),
-    [({"threshold": 2.0}, r"threshold must be in \[0, 1\], got 2.0"), ({"threads": -1}, "got -1")],
+    [
+        ({"threshold": 2.0}, r"threshold must be in \[0, 1\], got 2.0"),
+        ({"threads": -1}, r"^threads must be in \[0, 256\], got -1$"),
+        # a slip for 25 threads: onnxruntime would start them all
+        ({"threads": 257}, r"^threads must be in \[0, 256\], got 257$"),
+    ],
 )
 def test_onnx_arguments_out_of_range_are_parameter_errors(tiny_model_dir, option, match):
     with pytest.raises(ParameterError, match=match):
@@ -333,6 +338,11 @@ def test_load_classifier_picks_the_backend(tiny_model_dir):
     assert isinstance(rekognition, RekognitionClassifier) and rekognition.max_workers == 3
     with pytest.raises(ParameterError, match="needs the spectrogram config"):
         load_classifier(ARN)
+    # AND the threads are capped for either backend, as the command line caps --threads
+    with pytest.raises(ParameterError, match=r"^threads must be in \[0, 256\], got 300$"):
+        load_classifier(str(tiny_model_dir), threads=300)
+    with pytest.raises(ParameterError, match=r"^need 1 <= max_workers <= 256 .* got 300, "):
+        load_classifier(ARN, config=CONFIG, threads=300)
 
 
 # --- Rekognition ------------------------------------------------------------------------

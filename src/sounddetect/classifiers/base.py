@@ -19,6 +19,11 @@ from sounddetect.spectrum import SpectrogramConfig
 #: Class labels, in the order of ``model.json``'s ``labels``: index 1 is the alarm.
 LABELS = ("no_alarm", "alarm")
 
+#: Most onnxruntime or PyTorch threads, or concurrent Rekognition requests, that a command or
+#: library call takes: more is a typing slip (512 PyTorch threads on two cores made a 1 s
+#: training take 54 s).
+MAX_THREADS = 256
+
 #: The model ARN before one is configured: template.yaml's ``ModelArn`` default.
 PLACEHOLDER_ARN = "CHANGE_ME"
 #: A Rekognition Custom Labels project version ARN, matched whole

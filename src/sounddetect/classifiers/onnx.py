@@ -22,7 +22,7 @@ import onnxruntime as ort
 from onnxruntime.capi import onnxruntime_pybind11_state
 
 from sounddetect import spectrum
-from sounddetect.classifiers.base import LABELS, ClassifierBase, check_images
+from sounddetect.classifiers.base import LABELS, MAX_THREADS, ClassifierBase, check_images
 from sounddetect.exceptions import ModelError, ParameterError, SoundDetectError
 from sounddetect.spectrum import SpectrogramConfig
 
@@ -63,14 +63,14 @@ class OnnxClassifier(ClassifierBase):
         Graph input and output names.
     sounding_output : str or None
         Name of the graph's alarm-sounding output (N, steps), if it has one.
-    threads : int >= 0
+    threads : int, 0 to :data:`~sounddetect.classifiers.base.MAX_THREADS`
         onnxruntime intra-op threads; 0 lets onnxruntime use one per core. One thread per
         process is the efficient choice when many processes (Lambda, a benchmark) share cores.
 
     Raises
     ------
     ParameterError
-        ``threshold`` is outside [0, 1] or ``threads`` is negative.
+        ``threshold`` is outside [0, 1] or ``threads`` out of that range.
     ModelError
         The file is missing or not a loadable ONNX model, or its input/output names, input
         type (float) or input shape (any batch, the config's image) do not match.
@@ -103,8 +103,8 @@ class OnnxClassifier(ClassifierBase):
             raise ModelError(f"{model_path}: no such ONNX model file")
         if not 0.0 <= threshold <= 1.0:
             raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
-        if threads < 0:
-            raise ParameterError(f"threads must be >= 0, got {threads}")
+        if not 0 <= threads <= MAX_THREADS:
+            raise ParameterError(f"threads must be in [0, {MAX_THREADS}], got {threads}")
         self.config = config
         self.threshold = float(threshold)
         self.model = name or model_path.parent.name

@@ -23,7 +23,12 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from sounddetect import spectrum
-from sounddetect.classifiers.base import ClassifierBase, check_images, check_model_arn
+from sounddetect.classifiers.base import (
+    MAX_THREADS,
+    ClassifierBase,
+    check_images,
+    check_model_arn,
+)
 from sounddetect.exceptions import ModelError, ParameterError, TransientError
 from sounddetect.spectrum import SpectrogramConfig
 
@@ -57,7 +62,7 @@ class RekognitionClassifier(ClassifierBase):
     client : botocore client or None
         A ``rekognition`` client (tests pass a stubbed one); default one for the ARN's
         region with adaptive retries.
-    max_workers : int >= 1
+    max_workers : int, 1 to :data:`~sounddetect.classifiers.base.MAX_THREADS`
         Concurrent requests. Rekognition's throughput per inference unit is limited, and
         adaptive retries slow down when it throttles.
     max_attempts : int >= 0
@@ -90,9 +95,10 @@ class RekognitionClassifier(ClassifierBase):
             raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
         if not 0.0 <= min_confidence <= 100.0:
             raise ParameterError(f"min_confidence must be in [0, 100] %, got {min_confidence}")
-        if max_workers < 1 or max_attempts < 0:
+        if not 1 <= max_workers <= MAX_THREADS or max_attempts < 0:
             raise ParameterError(
-                f"need max_workers >= 1 and max_attempts >= 0, got {max_workers}, {max_attempts}"
+                f"need 1 <= max_workers <= {MAX_THREADS} and max_attempts >= 0, got "
+                f"{max_workers}, {max_attempts}"
             )
         self.model = model_arn
         self.region = match.group("region")

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sounddetect.audio import AUDIO_SUFFIXES, FFMPEG_AUDIO_SUFFIXES
+from sounddetect.classifiers.base import MAX_THREADS
 from sounddetect.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpFormatter
 from sounddetect.cli.argtypes import (
     bounded_int,
@@ -63,8 +64,6 @@ logger = logging.getLogger(__name__)
 SCANNED_SUFFIXES = AUDIO_SUFFIXES + FFMPEG_AUDIO_SUFFIXES
 #: Widest file column of the table before names are shortened from the left.
 MAX_NAME_WIDTH = 60
-#: Most onnxruntime threads or concurrent Rekognition requests --threads takes.
-MAX_THREADS = 256
 
 
 class Input(NamedTuple):

@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sounddetect.classifiers.base import MAX_THREADS
 from sounddetect.cli import EXIT_OK, HelpFormatter
 from sounddetect.cli.argtypes import (
     bounded_int,
@@ -20,7 +21,6 @@ from sounddetect.cli.argtypes import (
     positive_int,
     probability,
 )
-from sounddetect.cli.detect import MAX_THREADS
 from sounddetect.spectrum import SPECTROGRAM_TYPES
 
 
