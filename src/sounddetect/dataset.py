@@ -976,6 +976,15 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
             f"{target}: {', '.join(clashes)} exist(s) but the old dataset.json does not list "
             "them; move them away first"
         )
+    links = [target / kind for kind in old_types if (target / kind).is_symlink()]
+    if links:
+        # Deleting the link alone would leave the old images where it points, unowned, and
+        # the new ones on another disk than the user chose for them.
+        raise ParameterError(
+            f"{links[0]}: this type folder is a link (to {os.readlink(links[0])}), and "
+            "--overwrite replaces type folders whole; move the folder back in place of the "
+            "link, or generate into another TARGET_PATH"
+        )
     foreign = [
         path
         for kind in old_types

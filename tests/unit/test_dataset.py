@@ -649,6 +649,21 @@ def test_an_interrupted_overwrite_leaves_the_old_dataset_as_it_was(corpus, tmp_p
     assert read_dataset_info(target)["complete"] is True
 
 
+def test_overwrite_refuses_a_type_folder_that_is_a_link(corpus, tmp_path):
+    # GIVEN a dataset whose mel/ was moved to another disk and linked back
+    target = tmp_path / "data"
+    generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
+    elsewhere = tmp_path / "big-disk" / "mel"
+    elsewhere.parent.mkdir()
+    (target / "mel").rename(elsewhere)
+    (target / "mel").symlink_to(elsewhere, target_is_directory=True)
+    before = files_of(elsewhere)
+    # THEN --overwrite refuses it in one line, before any work, and nothing is deleted
+    with pytest.raises(ParameterError, match=r"mel: this type folder is a link \(to .*big-disk"):
+        generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
+    assert (target / "mel").is_symlink() and files_of(elsewhere) == before
+
+
 def test_overwrite_never_deletes_a_folder_that_is_not_a_dataset(corpus, tmp_path):
     target = tmp_path / "photos"
     target.mkdir()
