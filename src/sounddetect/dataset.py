@@ -1088,16 +1088,16 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
         settings.samples_per_layer % 2
     )
     lacking = [
-        f"{split} ({n_samples})"
+        f"{split} {n_samples}"
         for split, n_samples, fraction in zip(SPLITS, per_split, settings.split, strict=True)
         if fraction > 0 and n_samples < 2
     ]
     if lacking:
         warnings.warn(
-            f"{settings.target_path}: samples per layer count of {', '.join(lacking)}: too few "
-            f"for an alarm and a non-alarm in each split ({settings.samples_per_layer} split "
-            f"{'/'.join(f'{f:g}' for f in settings.split)}); `sounddetect train` needs both "
-            "in train and validate: raise --samples-per-layer",
+            f"{settings.target_path}: --samples-per-layer {settings.samples_per_layer} over the "
+            f"split {'/'.join(f'{f:g}' for f in settings.split)} gives {' and '.join(lacking)} "
+            "samples per layer count, too few for an alarm and a non-alarm; `sounddetect "
+            "train` needs both in train and validate: raise --samples-per-layer",
             SoundDetectWarning,
             stacklevel=2,
         )

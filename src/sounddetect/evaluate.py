@@ -237,10 +237,10 @@ def load_split(
         try:
             image = decode_png(path.read_bytes())
         except (OSError, ParameterError) as exc:
-            raise ParameterError(f"cannot read training image {path}: {exc}") from exc
+            raise ParameterError(f"cannot read image {path}: {exc}") from exc
         if image.shape != shape:
             raise ParameterError(
-                f"training image {path} is {_describe_shape(image.shape)}, but the dataset's "
+                f"image {path} is {_describe_shape(image.shape)}, but the dataset's "
                 f"{kind} images are {_describe_shape(shape)}"
             )
         images.append(image)

@@ -1083,7 +1083,7 @@ def data_hash(target_path: str | Path, *, kind: str = "mel") -> str:
             with open(path, "rb") as handle:
                 digest.update(hashlib.file_digest(handle, "sha256").digest())
         except OSError as exc:  # as load_split words it
-            raise ParameterError(f"cannot read training image {path}: {exc}") from exc
+            raise ParameterError(f"cannot read image {path}: {exc}") from exc
     return f"sha256:{digest.hexdigest()}"
 
 

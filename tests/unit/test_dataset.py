@@ -346,7 +346,10 @@ def test_splits_too_small_for_both_labels_are_said(corpus, tmp_path):
             settings(*corpus, target, types=("mel",), samples_per_layer=4), progress=False
         )
     (message,) = [str(w.message) for w in caught if "too few" in str(w.message)]
-    assert message.startswith(f"{target}: samples per layer count of validate (0), test (0):")
+    assert message.startswith(
+        f"{target}: --samples-per-layer 4 over the split 0.7/0.15/0.15 gives validate 0 and test "
+        "0 samples per layer count, too few for an alarm and a non-alarm;"
+    )
     assert "raise --samples-per-layer" in message
     assert {row["split"] for row in read_samples(target)} == {"train"}
 

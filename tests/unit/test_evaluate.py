@@ -227,14 +227,14 @@ def test_a_damaged_or_foreign_image_is_refused_by_its_path(tmp_path):
     with pytest.raises(ParameterError) as caught:
         load_split(data, split="test")
     assert str(caught.value) == (
-        f"cannot read training image {path}: not a PNG image (no image format recognised)"
+        f"cannot read image {path}: not a PNG image (no image format recognised)"
     )
     small = Image.open(io.BytesIO(original)).resize((64, 64))
     small.save(path)
     with pytest.raises(ParameterError) as caught:
         load_split(data, split="test")
     assert str(caught.value) == (
-        f"training image {path} is 64x64 grey, but the dataset's mel images are 128x128 grey"
+        f"image {path} is 64x64 grey, but the dataset's mel images are 128x128 grey"
     )
     path.write_bytes(original)
     assert len(load_split(data, split="test").labels) == 12

@@ -267,7 +267,7 @@ def test_the_data_hash_covers_the_images_of_the_type(tiny_dataset, tmp_path):
     assert data_hash(copy, kind="linear") == data_hash(tiny_dataset, kind="linear")
     # AND an image gone is named
     image_path(copy, "linear", row).unlink()
-    with pytest.raises(ParameterError, match=f"^cannot read training image {copy}/linear/"):
+    with pytest.raises(ParameterError, match=f"^cannot read image {copy}/linear/"):
         data_hash(copy, kind="linear")
 
 

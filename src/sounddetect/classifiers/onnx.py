@@ -273,7 +273,7 @@ def read_model_json(model_dir: str | os.PathLike) -> dict[str, Any]:
     if missing:
         raise ModelError(
             f"{model_dir}: no model there (missing {' and '.join(missing)}); train one with "
-            f"`sounddetect train DATA --out {model_dir}` or pass another --model"
+            f"`sounddetect train DATA --out {model_dir}` or use another model folder"
         )
     path = model_dir / "model.json"
     try:
