@@ -535,10 +535,10 @@ def iter_array_blocks(
     Parameters
     ----------
     y : np.ndarray [shape=(n,) or (channels, n)]
-        Float samples in [-1, 1], or int16 or int32 PCM, scaled by 2**-15 or 2**-31 as
-        soundfile reads such files as float; channels first.
+        Float samples in [-1, 1], or int16 or int32 PCM (of either byte order), scaled by
+        2**-15 or 2**-31 as soundfile reads such files as float; channels first.
     orig_sr : float
-        Sample rate of ``y`` in Hz, within :data:`RECORDING_RATES_HZ`.
+        Sample rate of ``y`` in Hz, a whole number within :data:`RECORDING_RATES_HZ`.
     target_sr : float > 0
         Sample rate of the blocks in Hz.
     block_seconds : float > 0
@@ -557,11 +557,12 @@ def iter_array_blocks(
     ------
     ParameterError
         At the call, before any block: ``y`` is not such an array (an ``(n, channels)``
-        one, with more channels than samples, is refused), or a rate or ``block_seconds`` is
-        out of range.
+        one, with more channels than samples, is refused), ``orig_sr`` is not a whole
+        number of Hz, or a rate or ``block_seconds`` is out of range.
     AudioError
-        While iterating, as for a float file: NaN, infinite or impossibly large samples
-        (over :data:`MAX_FLOAT_SAMPLE`), with the time of the first.
+        While iterating, as for a float file: no samples; NaN, infinite or impossibly large
+        samples (over :data:`MAX_FLOAT_SAMPLE`, checked before the cast to float32), with
+        the time of the first.
 
     Examples
     --------
@@ -572,7 +573,8 @@ def iter_array_blocks(
     """
     if not isinstance(y, np.ndarray):
         raise ParameterError(f"{name}: expected a numpy array, got {type(y).__name__}")
-    scale = _ARRAY_SCALES.get(y.dtype)
+    # by kind and size: big-endian int16 (read from a network stream) is int16 too
+    scale = _ARRAY_SCALES.get(y.dtype.newbyteorder("="))
     if scale is None and not np.issubdtype(y.dtype, np.floating):
         raise ParameterError(
             f"{name}: expected float, int16 or int32 samples (as soundfile reads them), "
@@ -584,11 +586,15 @@ def iter_array_blocks(
         raise ParameterError(
             f"{name}: sample rate {orig_sr!r} Hz, outside what recordings use ({low}-{high} Hz)"
         )
+    if orig_sr != int(orig_sr):
+        raise ParameterError(
+            f"{name}: sample rate {orig_sr!r} Hz is not a whole number of Hz, as a recording's is"
+        )
     if not _is_rate(target_sr):
         raise ParameterError(f"target_sr must be a positive rate in Hz, got {target_sr!r}")
-    if not block_seconds > 0:
-        raise ParameterError(f"block_seconds must be positive, got {block_seconds}")
-    frames = y.reshape(-1, y.shape[-1])
+    if not _is_rate(block_seconds):
+        raise ParameterError(f"block_seconds must be positive and finite, got {block_seconds!r}")
+    frames = y if y.ndim == 2 else y[np.newaxis]
     block_frames = max(1, int(round(block_seconds * orig_sr)))
     return _resampled(
         _array_frames(frames, block_frames=block_frames, scale=scale, sr=orig_sr, name=name),
@@ -604,11 +610,15 @@ def _array_frames(
 ) -> Iterator[np.ndarray]:
     """float32 blocks of (channels, n) audio as a decoder gives them: (frames, channels),
     scaled when integer, checked when float."""
+    if not y.shape[1]:
+        raise AudioError(f"{name}: no samples")
     for start in range(0, y.shape[1], block_frames):
-        block = np.array(y[:, start : start + block_frames].T, dtype=np.float32, order="C")
+        block = y[:, start : start + block_frames].T
         if scale is None:
+            # before the cast to float32, which would make a float64 of 1e300 infinite
             _check_finite(block, n_read=start, sr=sr, name=name)
-        else:
+        block = np.array(block, dtype=np.float32, order="C")
+        if scale is not None:
             block *= scale
         yield block
 
@@ -1125,6 +1135,8 @@ def _read_head(source: AudioSource, *, name: str, size: int = 4096) -> bytes:
     """The first bytes of the file (for format sniffing), after the missing/empty checks."""
     if isinstance(source, str | os.PathLike):
         path = Path(source)
+        if not os.fspath(source):  # Path("") is the current folder
+            raise AudioError(f"{name or repr('')}: an empty path")
         if not path.exists():
             raise AudioError(f"{name}: no such file")
         if not path.is_file():
@@ -1140,7 +1152,8 @@ def _read_head(source: AudioSource, *, name: str, size: int = 4096) -> bytes:
         source.seek(0)
         head = source.read(size)
         source.seek(0)
-    except (OSError, io.UnsupportedOperation) as exc:
+    # ValueError: a closed file
+    except (OSError, io.UnsupportedOperation, ValueError) as exc:
         raise ParameterError(f"{name}: need a seekable binary file object ({exc})") from exc
     if not head:
         raise AudioError(f"{name}: empty file (0 bytes)")

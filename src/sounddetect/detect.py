@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import io
 import logging
+import math
+import numbers
 import os
 import time
 import warnings
@@ -38,7 +40,6 @@ from sounddetect.audio import (
 from sounddetect.classifiers.base import Classifier
 from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
-    check_min_windows,
     default_merge_gap_s,
     default_min_windows,
     merge_events,
@@ -71,6 +72,12 @@ CLIP_LEVEL = 10.0 ** (-0.3 / 20.0)
 #: sounds can look like an alarm (a microwave's beeps clipped) or hide one. A few clipped
 #: slams in a long recording are not worth a warning.
 CLIPPED_SHARE = 0.001
+
+#: The shortest decoding block (s) :func:`detect_file` and :func:`detect_audio` take: blocks
+#: bound memory on long recordings, and shorter ones only cost time; the silence measure
+#: (:class:`_Level`) also takes each block's mean for the microphone's offset, which in a
+#: block of a few samples is the sound itself.
+MIN_BLOCK_SECONDS = 1.0
 
 #: A recording is refused before its deadline once the pace of its first tenth says the
 #: rest needs more than this many times the time left; the first blocks carry the
@@ -338,7 +345,7 @@ def detect_file(
 
     Parameters
     ----------
-    source : path-like or binary file object
+    source : path-like (str, bytes, os.PathLike) or binary file object
         WAV, FLAC, OGG, MP3, ... at any sample rate and channel count (by path also M4A,
         MP4, WebM, WMA, ... when ffmpeg is installed; :mod:`sounddetect.audio`), resampled
         to ``classifier.config.sr``. The channels of a multichannel file are combined in
@@ -350,8 +357,8 @@ def detect_file(
         :class:`~sounddetect.classifiers.RekognitionClassifier`; windows are rendered with
         its ``config``.
     hop_s : float or None
-        Seconds between window starts, in (0, window duration]; default half a window,
-        so every sound lies wholly inside some window.
+        Seconds between window starts, in [:data:`sounddetect.windows.MIN_HOP_S`, window
+        duration]; default half a window, so every sound lies wholly inside some window.
     threshold : float or None
         Alarm probability threshold; default the classifier's (``model.json``'s).
     min_event_s : float >= 0
@@ -376,7 +383,7 @@ def detect_file(
         Beep groups in a row that make a pattern event.
     batch_size : int > 0
         Windows rendered and classified per call.
-    block_seconds : float > 0
+    block_seconds : float >= :data:`MIN_BLOCK_SECONDS`
         Decoding block (s): memory is bounded by it and ``batch_size`` windows.
     name : str or None
         What the result's ``file`` and error messages call the input (e.g. an S3 URL);
@@ -410,9 +417,10 @@ def detect_file(
     Raises
     ------
     ParameterError
-        An argument is out of range, or ``source`` is neither a path nor a binary file
-        object (checked before the file is touched; samples in an array go to
-        :func:`detect_audio`).
+        An option is not a finite number (an integer where one is meant; a bool or a
+        string is refused) or is out of range, or ``source`` is neither a path nor an open
+        binary file object (checked before the file is touched; samples in an array go to
+        :func:`detect_audio`; bytes holding a NUL are taken for a file's contents).
 
     Warns
     -----
@@ -434,8 +442,12 @@ def detect_file(
     >>> detect_file("audio/examples/alarm_kitchen.wav", classifier)["alarm"]  # doctest: +SKIP
     True
     """
+    if isinstance(source, bytes) and b"\0" not in source:  # a path; file contents hold NULs
+        source = os.fsdecode(source)
     if not isinstance(source, str | os.PathLike):
-        _check_file_object(source)
+        _check_file_object(source, name=name)
+    if name is not None and not isinstance(name, str):
+        raise ParameterError(f"name must be a string or None, got {name!r}")
     options = _check_options(
         classifier,
         hop_s=hop_s,
@@ -447,6 +459,8 @@ def detect_file(
         min_pattern_groups=min_pattern_groups,
         batch_size=batch_size,
         block_seconds=block_seconds,
+        deadline=deadline,
+        retry_s=retry_s,
     )
     name = name or source_name(source)
     try:
@@ -499,7 +513,7 @@ def detect_audio(
     *,
     sr: float,
     classifier: Classifier,
-    name: str = "audio",
+    name: str | None = None,
     hop_s: float | None = None,
     threshold: float | None = None,
     min_event_s: float = DEFAULT_MIN_EVENT_S,
@@ -522,25 +536,25 @@ def detect_audio(
     Parameters
     ----------
     y : np.ndarray [shape=(n,) or (channels, n)]
-        Float samples in [-1, 1], or int16 or int32 PCM (scaled by 2**-15 or 2**-31, as
-        soundfile reads such files as float). Channels first, as everywhere in
+        Float samples in [-1, 1], or int16 or int32 PCM of either byte order (scaled by
+        2**-15 or 2**-31, as soundfile reads such files as float). Channels first, as everywhere in
         sounddetect: a buffer read as ``(n, channels)`` (soundfile, sounddevice) is passed
         as ``y.T``, and one with more channels than samples is refused as such. Channels
         are combined in power, as a multichannel file's.
     sr : float
-        Sample rate of ``y`` in Hz (the result's ``sample_rate``), within
+        Sample rate of ``y`` in Hz (the result's ``sample_rate``), a whole number within
         :data:`sounddetect.audio.RECORDING_RATES_HZ`; resampled to
         ``classifier.config.sr``.
     classifier : Classifier
         As :func:`detect_file`.
-    name : str
+    name : str or None
         What the result's ``file`` and error messages call the audio, e.g. the
-        microphone's name.
+        microphone's name; default ``"audio"``.
     hop_s, threshold, min_event_s, min_windows, merge_gap_s
         As :func:`detect_file`.
     beep_patterns, min_pattern_groups, batch_size, deadline, retry_s
         As :func:`detect_file`.
-    block_seconds : float > 0
+    block_seconds : float >= :data:`MIN_BLOCK_SECONDS`
         Resampling block (s) of ``y``: memory beyond ``y`` is bounded by it and
         ``batch_size`` windows.
 
@@ -548,15 +562,15 @@ def detect_audio(
     -------
     result : dict
         The result object of DESIGN.md, as :func:`detect_file`'s. Audio that cannot be
-        classified (NaN or infinite samples, shorter than
+        classified (no samples, NaN, infinite or impossibly large samples, shorter than
         :data:`sounddetect.windows.MIN_RECORDING_S`), a model or a service failure do not
         raise: they come back with ``alarm`` null and ``error`` set.
 
     Raises
     ------
     ParameterError
-        ``y`` is not such an array, ``sr`` is out of range, or an option is (checked before
-        anything is classified).
+        ``y`` is not such an array, ``sr`` is not a whole number in range, or an option is
+        not what :func:`detect_file` takes (checked before anything is classified).
 
     Warns
     -----
@@ -578,6 +592,9 @@ def detect_audio(
     >>> result["duration_s"], len(result["windows"])  # doctest: +SKIP
     (12.0, 5)
     """
+    if name is not None and not isinstance(name, str):
+        raise ParameterError(f"name must be a string or None, got {name!r}")
+    name = name or "audio"
     options = _check_options(
         classifier,
         hop_s=hop_s,
@@ -589,6 +606,8 @@ def detect_audio(
         min_pattern_groups=min_pattern_groups,
         batch_size=batch_size,
         block_seconds=block_seconds,
+        deadline=deadline,
+        retry_s=retry_s,
     )
     level = _Level()
     blocks = iter_array_blocks(
@@ -632,44 +651,50 @@ class _Options:
 def _check_options(
     classifier: Classifier,
     *,
-    hop_s: float | None,
-    threshold: float | None,
-    min_event_s: float,
-    min_windows: int | None,
-    merge_gap_s: float | None,
-    beep_patterns: bool,
-    min_pattern_groups: int,
-    batch_size: int,
-    block_seconds: float,
+    hop_s: Any,
+    threshold: Any,
+    min_event_s: Any,
+    min_windows: Any,
+    merge_gap_s: Any,
+    beep_patterns: Any,
+    min_pattern_groups: Any,
+    batch_size: Any,
+    block_seconds: Any,
+    deadline: Any,
+    retry_s: Any,
 ) -> _Options:
+    """The options of :func:`detect_file` and :func:`detect_audio`, each refused by its name
+    unless it is what its docstring says: before any audio is read."""
     config = classifier.config
-    hop_s = config.duration / 2 if hop_s is None else float(hop_s)
-    threshold = classifier.threshold if threshold is None else float(threshold)
-    if not 0 < hop_s <= config.duration:
-        raise ParameterError(
-            f"hop_s must be in (0, {config.duration}] s (the window length), got {hop_s}"
-        )
+    if hop_s is None:
+        hop_s = config.duration / 2
+    else:
+        hop_s = _option("hop_s", hop_s, low=windows.MIN_HOP_S, high=config.duration, unit=" s")
     hop_samples = int(round(hop_s * config.sr))
     if hop_samples < 1:
         raise ParameterError(f"hop_s {hop_s} s is shorter than one sample at {config.sr} Hz")
-    if not 0.0 <= threshold <= 1.0:
-        raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
+    if threshold is None:
+        threshold = classifier.threshold
+    else:
+        threshold = _option("threshold", threshold, low=0.0, high=1.0)
+    min_event_s = _option("min_event_s", min_event_s, low=0.0, unit=" s")
     if min_windows is None:
         min_windows = default_min_windows(window_s=config.duration, hop_s=hop_s)
+    else:
+        min_windows = _option("min_windows", min_windows, low=1, integer=True)
     if merge_gap_s is None:
         merge_gap_s = default_merge_gap_s(hop_s=hop_s)
-    if min_event_s < 0 or merge_gap_s < 0:
-        raise ParameterError(
-            f"min_event_s and merge_gap_s must be >= 0, got {min_event_s}, {merge_gap_s}"
-        )
-    check_min_windows(min_windows)
-    if min_pattern_groups < 1:
-        raise ParameterError(f"min_pattern_groups must be >= 1, got {min_pattern_groups}")
-    if not isinstance(batch_size, int | np.integer) or batch_size < 1 or not block_seconds > 0:
-        raise ParameterError(
-            f"batch_size must be an integer >= 1 and block_seconds > 0, got {batch_size!r}, "
-            f"{block_seconds}"
-        )
+    else:
+        merge_gap_s = _option("merge_gap_s", merge_gap_s, low=0.0, unit=" s")
+    if not isinstance(beep_patterns, bool | np.bool_):
+        raise ParameterError(f"beep_patterns must be True or False, got {beep_patterns!r}")
+    min_pattern_groups = _option("min_pattern_groups", min_pattern_groups, low=1, integer=True)
+    batch_size = _option("batch_size", batch_size, low=1, integer=True)
+    _option("block_seconds", block_seconds, low=MIN_BLOCK_SECONDS, unit=" s")
+    if deadline is not None:
+        _option("deadline", deadline, low=-math.inf)
+    if retry_s is not None:  # less than nothing when storing a result takes all the time
+        _option("retry_s", retry_s, low=-math.inf)
     return _Options(
         hop_s=hop_s,
         hop_samples=hop_samples,
@@ -677,21 +702,50 @@ def _check_options(
         min_event_s=min_event_s,
         min_windows=min_windows,
         merge_gap_s=merge_gap_s,
-        beep_patterns=beep_patterns,
+        beep_patterns=bool(beep_patterns),
         min_pattern_groups=min_pattern_groups,
         batch_size=batch_size,
         described={**classifier.describe(), "threshold": threshold},
     )
 
 
-def _check_file_object(source: Any) -> None:
-    """Raise unless ``source`` is a binary file object (what libsndfile reads through)."""
+def _option(
+    name: str,
+    value: Any,
+    *,
+    low: float,
+    high: float = math.inf,
+    integer: bool = False,
+    unit: str = "",
+) -> Any:
+    """``value`` as a float (an int with ``integer``) in ``[low, high]``, or a ParameterError
+    naming the option: a bool, a string (which ``float()`` would take) and NaN are refused,
+    and a float where an integer is meant, rather than read as something else."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool | np.bool_) or not isinstance(value, kind):
+        what = "an integer" if integer else "a number"
+        raise ParameterError(f"{name} must be {what}, got {value!r}")
+    if not math.isfinite(value):
+        raise ParameterError(f"{name} must be a finite number, got {value!r}")
+    if not low <= value <= high:
+        bounds = f">= {low:g}{unit}" if high == math.inf else f"in [{low:g}, {high:g}]{unit}"
+        raise ParameterError(f"{name} must be {bounds}, got {value!r}")
+    return int(value) if integer else float(value)
+
+
+def _check_file_object(source: Any, *, name: str | None) -> None:
+    """Raise unless ``source`` is an open binary file object (what libsndfile reads through)."""
+    if getattr(source, "closed", False) is True:
+        raise ParameterError(
+            f"{name or source_name(source)}: the file object is closed; pass an open one, or "
+            "the path"
+        )
     if isinstance(source, io.TextIOBase):
         hint = "open it in binary mode ('rb')"
     elif all(callable(getattr(source, method, None)) for method in ("read", "seek", "tell")):
         return
     elif isinstance(source, bytes | bytearray | memoryview):
-        hint = "for a file's bytes, pass io.BytesIO(data)"
+        hint = "for a file's bytes, pass io.BytesIO(data)"  # a bytes path has no NUL
     else:
         hint = "for samples in an array, call detect_audio(y, sr=..., classifier=...)"
     raise ParameterError(

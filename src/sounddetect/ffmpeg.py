@@ -12,7 +12,8 @@ iter_pcm_blocks  -- that stream as float32 blocks at its own rate and channel co
 
 The environment variable ``SOUNDDETECT_FFMPEG`` chooses: unset, ``ffmpeg`` and ``ffprobe``
 are looked up on ``PATH``; ``off`` (or empty) turns the fallback off; anything else is the
-path of the ffmpeg executable, with ffprobe beside it.
+path of the ffmpeg executable, with ffprobe beside it (a ParameterError when either is not
+an executable file there).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sounddetect.exceptions import AudioError
+from sounddetect.exceptions import AudioError, ParameterError
 
 #: The environment variable that chooses the ffmpeg executable (see the module's docstring).
 FFMPEG_ENV = "SOUNDDETECT_FFMPEG"
@@ -75,23 +76,47 @@ class StreamInfo:
 
 
 def find_ffmpeg() -> FFmpeg | None:
-    """The executables :data:`FFMPEG_ENV` chooses, or None when it is off or they are missing.
+    """The executables :data:`FFMPEG_ENV` chooses, or None when it is off, or unset and they
+    are not on ``PATH``.
 
     Returns
     -------
     FFmpeg or None
+
+    Raises
+    ------
+    ParameterError
+        :data:`FFMPEG_ENV` names an ffmpeg that is not an executable file (missing, a folder,
+        not executable), or one without an executable ffprobe beside it: a setting to fix,
+        which silently decoding without ffmpeg would hide.
     """
     setting = os.environ.get(FFMPEG_ENV)
     if setting is None:
         ffmpeg, ffprobe = shutil.which("ffmpeg"), shutil.which("ffprobe")
-    elif setting.strip().lower() in _OFF:
+        return None if ffmpeg is None or ffprobe is None else FFmpeg(ffmpeg, ffprobe)
+    if setting.strip().lower() in _OFF:
         return None
-    else:
-        ffmpeg = shutil.which(setting)
-        ffprobe = shutil.which(str(Path(setting).with_name("ffprobe")))
-    if ffmpeg is None or ffprobe is None:
-        return None
+    ffmpeg = shutil.which(setting)
+    ffprobe_path = str(Path(setting).with_name("ffprobe"))
+    ffprobe = shutil.which(ffprobe_path)
+    if ffmpeg is None:
+        raise ParameterError(
+            f"{FFMPEG_ENV}={setting}: {_unusable(setting)}; set it to the ffmpeg executable "
+            "(with ffprobe beside it), or to off"
+        )
+    if ffprobe is None:
+        raise ParameterError(
+            f"{FFMPEG_ENV}={setting}: no ffprobe beside it ({ffprobe_path}: "
+            f"{_unusable(ffprobe_path)})"
+        )
     return FFmpeg(ffmpeg=ffmpeg, ffprobe=ffprobe)
+
+
+def _unusable(path: str) -> str:
+    """Why ``shutil.which`` found no executable at ``path``."""
+    if os.path.isdir(path):
+        return "a folder"
+    return "not executable" if os.path.exists(path) else "not found"
 
 
 def probe_audio(path: str | os.PathLike, tools: FFmpeg, *, name: str) -> StreamInfo:

@@ -30,6 +30,7 @@ from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import ModelError, ParameterError
 from sounddetect.patterns import DEFAULT_MIN_GROUPS
 from sounddetect.spectrum import SpectrogramConfig
+from sounddetect.windows import MIN_HOP_S
 
 #: Backends the ``Classifier`` SAM parameter accepts.
 BACKENDS = ("rekognition", "onnx")
@@ -76,7 +77,8 @@ class LambdaSettings:
         library defaults (Rekognition) or ``model.json``'s, which any field given must agree
         with (ONNX).
     hop_s : float or None
-        Seconds between window starts; None (``auto``) is half a window, as in ``detect``.
+        Seconds between window starts, at least :data:`~sounddetect.windows.MIN_HOP_S`;
+        None (``auto``) is half a window, as in ``detect``.
     min_event_s : float
         Shortest alarm event kept, in seconds.
     min_windows : int or None
@@ -139,7 +141,7 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
         An unknown backend, the ``CHANGE_ME`` or a malformed model ARN (Rekognition), a
         value that is not a number or out of range, ``SPECTROGRAM_CONFIG`` that is not a
         JSON object of config fields or disagrees with ``SAMPLE_DURATION``, a window hop
-        longer than the window, or overlapping upload and results prefixes.
+        under 0.1 s or longer than the window, or overlapping upload and results prefixes.
 
     Examples
     --------
@@ -175,9 +177,10 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     duration = _number_or_auto(env, "SAMPLE_DURATION")
     hop_s = _number_or_auto(env, "WINDOW_HOP")
     min_event_s = _number(env, "MIN_EVENT_DURATION", defaults.min_event_s)
-    for name, value in (("SAMPLE_DURATION", duration), ("WINDOW_HOP", hop_s)):
-        if value is not None and value <= 0:
-            raise _out_of_range(env, name, "> 0 s, or auto")
+    if duration is not None and duration <= 0:
+        raise _out_of_range(env, "SAMPLE_DURATION", "> 0 s, or auto")
+    if hop_s is not None and hop_s < MIN_HOP_S:
+        raise _out_of_range(env, "WINDOW_HOP", f">= {MIN_HOP_S:g} s, or auto")
     if min_event_s < 0:
         raise _out_of_range(env, "MIN_EVENT_DURATION", ">= 0 s")
     fields = _spectrogram_fields(env.get("SPECTROGRAM_CONFIG", ""), duration=duration)
@@ -270,7 +273,7 @@ def make_classifier(settings: LambdaSettings) -> Classifier:
         The ONNX model is missing from the artifact or malformed, or a spectrogram field the
         deployment sets differs from the model's.
     ParameterError
-        The window hop is shorter than one sample at the config's rate.
+        The window hop is longer than the config's window.
     """
     if settings.classifier == "rekognition":
         from sounddetect.classifiers.rekognition import RekognitionClassifier
@@ -331,11 +334,6 @@ def _check_hop(hop_s: float | None, config: SpectrogramConfig) -> None:
             f"WINDOW_HOP={hop_s:g} s (SAM parameter WindowHop) is longer than the "
             f"{config.duration:g} s window: parts of the recording would fall between "
             "windows; set it to auto (half a window) or shorter"
-        )
-    if round(hop_s * config.sr) < 1:
-        raise ParameterError(
-            f"WINDOW_HOP={hop_s} s (SAM parameter WindowHop) is shorter than one "
-            f"sample at {config.sr} Hz"
         )
 
 

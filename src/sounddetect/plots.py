@@ -3,6 +3,7 @@
     plot_detection  -- a recording's timeline: spectrogram with events shaded, window
                        confidences below
     is_detection_plot -- was a file written by plot_detection?
+    plots_recording -- is a file plot_detection's timeline of this recording?
     write_contact_sheet -- example images of several spectrogram types as one grid
 
 matplotlib is imported inside the functions, so importing this module costs nothing and the
@@ -24,6 +25,8 @@ from sounddetect.result import window_alarm_probability
 
 #: The PNG "Software" text of a timeline, which tells it from a picture of the user's.
 PLOT_SOFTWARE = "sounddetect plot_detection"
+#: The PNG text that holds the resolved path of the recording a timeline shows.
+PLOT_SOURCE_KEY = "Source"
 
 #: FFT size (samples) of the overview spectrogram.
 OVERVIEW_N_FFT = 1024
@@ -61,7 +64,8 @@ def plot_detection(
         A successful :func:`sounddetect.detect.detect_file` result.
     source : path-like or binary file object
         The recording the result is about (decoded again, in blocks: memory stays bounded
-        for long files).
+        for long files). A path's resolved form goes into the PNG's text
+        (:data:`PLOT_SOURCE_KEY`), for :func:`plots_recording`.
     path : path-like
         Where to write the PNG.
     max_columns : int
@@ -117,8 +121,11 @@ def plot_detection(
     # truncated PNG, which the next run could not tell for its own.
     path = Path(path)
     partial = path.with_name(f".{path.name}.partial")
+    metadata = {"Software": PLOT_SOFTWARE}
+    if isinstance(source, str | os.PathLike):
+        metadata[PLOT_SOURCE_KEY] = _source_text(source)
     try:
-        figure.savefig(partial, dpi=dpi, format="png", metadata={"Software": PLOT_SOFTWARE})
+        figure.savefig(partial, dpi=dpi, format="png", metadata=metadata)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
@@ -127,12 +134,34 @@ def plot_detection(
 def is_detection_plot(path: str | os.PathLike) -> bool:
     """Whether ``path`` is a PNG that :func:`plot_detection` wrote (by its "Software" text),
     so that writing a new timeline over it destroys nothing of the user's."""
+    return _png_text(path).get("Software") == PLOT_SOFTWARE
+
+
+def plots_recording(path: str | os.PathLike, source: str | os.PathLike) -> bool:
+    """Whether ``path`` is a timeline :func:`plot_detection` wrote of the recording at
+    ``source`` (the same file after resolving links and ``..``), so that a new timeline of it
+    replaces nothing else: not a timeline of another recording, nor one written before
+    timelines named their recording (which may be another's)."""
+    text = _png_text(path)
+    return text.get("Software") == PLOT_SOFTWARE and text.get(PLOT_SOURCE_KEY) == _source_text(
+        source
+    )
+
+
+def _png_text(path: str | os.PathLike) -> dict[str, Any]:
+    """The text chunks of a PNG; empty for any other file."""
     try:
         with Image.open(path) as image:
             # info holds the text chunks before the pixels: readable in a truncated file.
-            return image.info.get("Software") == PLOT_SOFTWARE
+            return dict(image.info) if image.format == "PNG" else {}
     except (OSError, UnidentifiedImageError):
-        return False
+        return {}
+
+
+def _source_text(source: str | os.PathLike) -> str:
+    """The resolved path of a recording as PNG text can hold it: bytes of a name that are not
+    UTF-8 written as escapes."""
+    return os.fsencode(os.path.realpath(source)).decode("utf-8", "backslashreplace")
 
 
 def write_contact_sheet(

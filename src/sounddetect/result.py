@@ -20,7 +20,9 @@ Keys, always all present and in this order (:data:`RESULT_KEYS`):
     True when there is at least one event; null on failure.
 ``events`` (list)
     ``{"label": "alarm", "start": s, "end": s, "confidence": 0..1}``; empty on failure.
-    ``confidence`` is the highest alarm probability among the event's windows.
+    ``confidence`` is the highest alarm probability among the windows of an event of
+    the classifier's, and :func:`sounddetect.patterns.pattern_confidence` of a beep-pattern
+    event's groups (0.75 for three), not a probability; the higher one when they merge.
 ``windows`` (list)
     ``{"start": s, "end": s, "label": "alarm"|"no_alarm", "confidence": 0..1}`` for every
     window in time order; ``confidence`` is the probability of the window's label. Empty on

@@ -196,8 +196,8 @@ def test_a_record_the_invocation_has_no_time_left_for_is_retried(
     assert len(aws.alerts()) == 1
 
 
-def test_a_hop_under_one_sample_fails_the_cold_start(aws, load_app, tiny_model_dir):
+def test_a_hop_under_the_shortest_fails_the_cold_start(aws, load_app, tiny_model_dir):
     # Set in the environment by hand (the SAM parameter has a floor): every upload would
     # fail on it, and be retried.
-    with pytest.raises(ParameterError, match=r"^WINDOW_HOP=1e-05 s .* shorter than one sample"):
+    with pytest.raises(ParameterError, match=r"^WINDOW_HOP=0.00001 .* must be >= 0.1 s"):
         load_app(onnx_environment(aws, tiny_model_dir, WINDOW_HOP="0.00001"))

@@ -59,7 +59,11 @@ def test_values_are_read():
         ({"MIN_CONFIDENCE": "0"}, r"MIN_CONFIDENCE=0.0 .* must be in \(0, 100\]"),
         ({"MIN_CONFIDENCE": "high"}, "MIN_CONFIDENCE='high' .*MinConfidence.* is not a number"),
         ({"WINDOW_HOP": "nan"}, "not a finite number"),
-        ({"WINDOW_HOP": "0"}, r"^WINDOW_HOP=0 \(SAM parameter WindowHop\) must be > 0 s, or auto$"),
+        (
+            {"WINDOW_HOP": "0"},
+            r"^WINDOW_HOP=0 \(SAM parameter WindowHop\) must be >= 0.1 s, or auto$",
+        ),
+        ({"WINDOW_HOP": "0.05"}, r"^WINDOW_HOP=0.05 \(SAM parameter WindowHop\) must be >= 0.1 s"),
         ({"WINDOW_HOP": "5"}, r"WINDOW_HOP=5 s .* longer than the 4 s window"),
         ({"WINDOW_HOP": "3", "SAMPLE_DURATION": "2.5"}, "longer than the 2.5 s window"),
         (

@@ -107,6 +107,15 @@ def test_window_parameters_take_auto_or_seconds(template, parameter):
         assert not re.fullmatch(spec["AllowedPattern"], value), value
 
 
+def test_window_hop_takes_a_tenth_of_a_second_or_more(template):
+    # As the function and detect --hop: a shorter hop only costs time
+    pattern = template["Parameters"]["WindowHop"]["AllowedPattern"]
+    for value in ["0.1", "0.25", "00.5", "1.05", "10"]:
+        assert re.fullmatch(pattern, value), value
+    for value in ["0", "0.0", "0.05", "0.09", "00"]:
+        assert not re.fullmatch(pattern, value), value
+
+
 def lifecycle_rules(template, **parameters) -> list[dict]:
     """The audio bucket's lifecycle rules with the parameters' values (or defaults): each
     Fn::If resolved by the condition it names (an Fn::Equals on a parameter, or its Not)."""

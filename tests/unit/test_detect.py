@@ -16,6 +16,7 @@ from sounddetect import plots, spectrum, windows
 from sounddetect.classifiers import OnnxClassifier
 from sounddetect.detect import (
     WindowScores,
+    _Level,
     classify_stream,
     detect_audio,
     detect_file,
@@ -260,17 +261,27 @@ def square_wave(seconds, *, sr=SR, half_period=10):
     return np.where((np.arange(n) // half_period) % 2 == 0, 1.0, -1.0).astype(np.float32)
 
 
-@pytest.mark.parametrize("block_seconds", [0.001, 30.0])
-def test_a_clipped_share_counts_the_runs_that_cross_blocks(classifier, block_seconds):
+@pytest.mark.parametrize("block_seconds", [1.0, 30.0])
+def test_a_clipped_recording_is_said_to_be_at_any_block_size(classifier, block_seconds):
     # GIVEN a square wave of 10-sample runs at full scale: 8 of every 10 samples continue a
-    # flat run, 80 %; blocks of 44 samples cut a run almost every block
+    # flat run, 80 %
     y = square_wave(8.0)
-    # WHEN it is checked in blocks of 1 ms and in one block
+    # WHEN it is checked in the shortest blocks and in one block
     with pytest.warns(SoundDetectWarning) as caught:
         detect_audio(y, sr=SR, classifier=classifier, name="siren", block_seconds=block_seconds)
-    # THEN both count 80 %: a run cut by a block's edge still counts
+    # THEN both count 80 %
     (message,) = [str(w.message) for w in caught]
     assert message.startswith("siren: clipped (80 % of its samples flat at full scale)")
+
+
+def test_a_clipped_share_counts_the_runs_that_cross_blocks():
+    # GIVEN the square wave in blocks of 44 samples, which cut a run almost every block
+    y = square_wave(8.0)[:, np.newaxis]
+    level = _Level()
+    for start in range(0, len(y), 44):
+        level.observe(y[start : start + 44])
+    # THEN a run cut by a block's edge still counts: 8 of every 10 samples
+    assert level.clipped == 0.8 * len(y) and level.samples == len(y)
 
 
 @pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24", "PCM_U8", "ULAW", "ALAW", "FLOAT"])
@@ -596,8 +607,47 @@ def test_an_array_s_unusable_samples_are_reported_as_a_file_s(tmp_path, rng, cla
 
 
 @pytest.mark.parametrize(
+    "y",
+    [np.zeros(0, np.float32), np.zeros((2, 0), np.float32), np.zeros(0, np.int16)],
+    ids=["mono", "stereo", "int16"],
+)
+def test_an_empty_array_is_reported_as_an_empty_file_is(classifier, y):
+    result = detect_audio(y, sr=SR, classifier=classifier, name="mic")
+    assert_schema(result)
+    assert result["error"] == {"type": "AudioError", "message": "mic: no samples"}
+
+
+def test_a_sample_too_large_for_float32_is_damage_not_infinity(rng, classifier):
+    # GIVEN float64 samples with one of 1e300, which a cast to float32 makes infinite
+    y = alarm_in_noise(rng).astype(np.float64)
+    y[5 * SR] = 1e300
+    # WHEN it is detected, THEN it is called what it is, without numpy's overflow warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = detect_audio(y, sr=SR, classifier=classifier, name="mic")
+    assert result["error"]["message"] == (
+        "mic: a sample of 1e+300 at 5.000 s, beyond what float audio holds (+-1, or +-32768 "
+        "as some programs write it): damaged"
+    )
+
+
+def test_big_endian_int16_is_int16(rng, classifier):
+    # GIVEN int16 samples as a network stream or an AIFF's raw data holds them: big-endian
+    y = (alarm_in_noise(rng) * 32767).astype(np.int16)
+    # WHEN it is detected, THEN the result is the native array's
+    result = detect_audio(y.astype(">i2"), sr=SR, classifier=classifier)
+    assert result == detect_audio(y, sr=SR, classifier=classifier) and result["alarm"] is True
+
+
+def test_detect_audio_names_the_audio_audio_unless_told(rng, classifier):
+    y = noise(5.0, sr=SR, rng=rng)
+    assert detect_audio(y, sr=SR, classifier=classifier, name=None)["file"] == "audio"
+
+
+@pytest.mark.parametrize(
     ("y", "sr", "match"),
     [
+        (np.zeros(SR * 5, np.float32), 16000.5, r"^mic: sample rate 16000.5 Hz is not a whole"),
         (np.zeros((SR * 5, 2), np.float32), SR, r"mic: .*channels first.*pass y\.T"),
         ([0.0] * SR * 5, SR, "mic: expected a numpy array, got list"),
         (np.zeros(SR * 5, np.uint8), SR, r"mic: expected float, int16 or int32 .* uint8"),
@@ -636,6 +686,27 @@ def test_an_array_s_warnings_name_the_caller(classifier):
 def test_detect_file_refuses_what_is_not_a_path_or_binary_file(classifier, source, match):
     with pytest.raises(ParameterError, match=f"takes a path or a binary file object, {match}"):
         detect_file(source, classifier)
+
+
+def test_a_path_in_bytes_is_a_path(tmp_path, rng, classifier):
+    path = write_wav(tmp_path / "kitchen.wav", alarm_in_noise(rng), SR)
+    result = detect_file(bytes(path), classifier)
+    assert result == detect_file(path, classifier) and result["alarm"] is True
+
+
+def test_a_closed_file_object_is_refused_by_its_name(tmp_path, rng, classifier):
+    path = write_wav(tmp_path / "kitchen.wav", noise(5.0, sr=SR, rng=rng), SR)
+    with open(path, "rb") as handle:
+        pass
+    with pytest.raises(ParameterError, match=f"^{path}: the file object is closed"):
+        detect_file(handle, classifier)
+
+
+def test_an_empty_path_is_named_as_such(classifier):
+    # Path("") is the current folder, which had been "not a regular file" under no name
+    result = detect_file("", classifier)
+    assert_schema(result)
+    assert result["error"] == {"type": "AudioError", "message": "'': an empty path"}
 
 
 @pytest.mark.parametrize(
@@ -871,6 +942,26 @@ def test_at_a_4_s_hop_the_default_rule_follows_the_hop(tmp_path, rng, classifier
         ({"batch_size": 2.5}, "batch_size must be an integer"),
         ({"block_seconds": 0.0}, "block_seconds"),
         ({"min_pattern_groups": 0}, "min_pattern_groups"),
+        # not numbers, or not the number meant: refused by their names, not taken for another
+        ({"merge_gap_s": float("nan")}, "^merge_gap_s must be a finite number, got nan$"),
+        ({"min_event_s": float("nan")}, "^min_event_s must be a finite number, got nan$"),
+        ({"min_pattern_groups": float("nan")}, "^min_pattern_groups must be an integer"),
+        ({"min_pattern_groups": 2.5}, "^min_pattern_groups must be an integer, got 2.5$"),
+        ({"threshold": True}, "^threshold must be a number, got True$"),
+        ({"hop_s": True}, "^hop_s must be a number, got True$"),
+        ({"batch_size": True}, "^batch_size must be an integer, got True$"),
+        ({"hop_s": "2"}, "^hop_s must be a number, got '2'$"),
+        ({"threshold": "0.5"}, "^threshold must be a number, got '0.5'$"),
+        ({"min_event_s": "2"}, "^min_event_s must be a number, got '2'$"),
+        ({"beep_patterns": "no"}, "^beep_patterns must be True or False, got 'no'$"),
+        ({"block_seconds": float("inf")}, "^block_seconds must be a finite number, got inf$"),
+        ({"deadline": float("nan")}, "^deadline must be a finite number, got nan$"),
+        ({"deadline": "1"}, "^deadline must be a number, got '1'$"),
+        ({"retry_s": float("inf")}, "^retry_s must be a finite number, got inf$"),
+        ({"name": 5}, "^name must be a string or None, got 5$"),
+        # a hop or a block so short it only costs time
+        ({"hop_s": 0.001}, r"^hop_s must be in \[0.1, 4\] s, got 0.001$"),
+        ({"block_seconds": 1 / SR}, "^block_seconds must be >= 1 s, got"),
     ],
 )
 def test_bad_options_raise_before_reading(classifier, options, match):

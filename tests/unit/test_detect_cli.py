@@ -1,6 +1,7 @@
 """``sounddetect detect``: outputs, exit codes 0/1/2, one stderr line per failed input."""
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -269,6 +270,24 @@ def test_missing_model_is_a_usage_error(capsys, recordings, tmp_path):
     code, out, err = run_cli(capsys, recordings, "--model", tmp_path / "no-model")
     assert code == 2 and out == ""
     assert "no-model: no model there" in err
+
+
+def test_a_config_folder_is_a_usage_error_that_names_its_dataset_json(
+    capsys, recordings, tiny_model_dir, tmp_path
+):
+    # GIVEN the generator's dataset folder given as --config, where its dataset.json was meant
+    (tmp_path / "dataset").mkdir()
+    write_dataset_json(tmp_path / "dataset" / "dataset.json", {"mel": SpectrogramConfig()})
+    code, out, err = run_cli(
+        capsys, recordings, "--model", tiny_model_dir, "--config", tmp_path / "dataset"
+    )
+    # THEN the error says what --config takes, rather than "[Errno 21] Is a directory"
+    assert code == 2 and out == ""
+    assert err.splitlines()[-1] == (
+        f"error: --config {tmp_path / 'dataset'}: a folder; --config takes a JSON file (a "
+        "dataset.json, a model.json or a spectrogram config): --config "
+        f"{tmp_path / 'dataset' / 'dataset.json'}"
+    )
 
 
 def test_config_mismatch_is_a_usage_error(capsys, recordings, tiny_model_dir, tmp_path):
@@ -636,6 +655,26 @@ def test_a_hop_longer_than_the_window_is_refused_before_any_result(
     assert "--hop 5 s is longer than the model's 4 s window" in err
 
 
+def test_a_hop_under_a_tenth_of_a_second_is_refused_before_any_result(
+    capsys, recordings, tiny_model_dir
+):
+    code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--hop", "0.001")
+    assert code == 2 and out == ""
+    assert "error: --hop 0.001 s is shorter than 0.1 s" in err
+
+
+def test_an_ffmpeg_setting_that_names_no_ffmpeg_is_a_usage_error(
+    capsys, monkeypatch, recordings, tiny_model_dir, tmp_path
+):
+    # GIVEN SOUNDDETECT_FFMPEG set to an ffmpeg that is not there
+    monkeypatch.setenv(FFMPEG_ENV, str(tmp_path / "nowhere" / "ffmpeg"))
+    # WHEN detect runs, THEN it stops before any input, naming the variable, rather than
+    # calling every M4A an unsupported codec "or install ffmpeg"
+    code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir)
+    assert code == 2 and out == ""
+    assert f"error: {FFMPEG_ENV}={tmp_path / 'nowhere' / 'ffmpeg'}: not found; " in err
+
+
 def test_odd_arguments_get_their_own_line_and_each_recording_runs_once(
     capsys, recordings, tiny_model_dir, tmp_path, monkeypatch
 ):
@@ -654,11 +693,28 @@ def test_odd_arguments_get_their_own_line_and_each_recording_runs_once(
     assert code == 1
     files = [json.loads(line)["file"] for line in out.splitlines()]
     assert files.count("recordings/alarm_kitchen.wav") == 1 and len(files) == 5
-    assert "recordings/alarm_kitchen.wav: the same recording as recordings/alarm_kitchen.wav" in err
+    assert "recordings/alarm_kitchen.wav: found in recordings and named, processed once" in err
+    assert (
+        f"{recordings / 'alarm_kitchen.wav'}: the same recording as recordings/alarm_kitchen.wav"
+        in err
+    )
     assert "error: '': an empty file name" in err.splitlines()
     assert f"error: {'x' * 300}.wav: File name too long" in err.splitlines()
     assert f"error: {tmp_path / 'loop-a.wav'}: a loop of links" in err
     assert "Traceback" not in err
+
+
+def test_a_file_named_and_found_in_its_folder_is_said_to_be(
+    capsys, recordings, tiny_model_dir, monkeypatch
+):
+    monkeypatch.chdir(recordings.parent)
+    argv = ["recordings/alarm_kitchen.wav", "recordings", "recordings/alarm_kitchen.wav"]
+    code, out, err = run_cli(capsys, *argv, "--model", tiny_model_dir, "--format", "json")
+    assert code == 0 and len(out.splitlines()) == 2
+    assert [line for line in err.splitlines() if "processed once" in line] == [
+        "warning: recordings/alarm_kitchen.wav: named and found in recordings, processed once",
+        "warning: recordings/alarm_kitchen.wav: named twice, processed once",
+    ]
 
 
 def test_a_hard_link_is_the_same_recording(capsys, recordings, tiny_model_dir, monkeypatch):
@@ -694,6 +750,59 @@ def test_plots_of_names_matplotlib_would_misread(capsys, tmp_path, rng, tiny_mod
     assert sorted(p.name for p in plots.iterdir()) == sorted(
         Path(name).with_suffix(".png").name for name in names
     )
+
+
+def two_days_of_one_camera(tmp_path, rng):
+    """cam/day1/rec.wav and cam/day2/rec.wav: two recordings of one name."""
+    for day in ("day1", "day2"):
+        write_wav(tmp_path / "cam" / day / "rec.wav", noise(5.0, sr=SR, rng=rng), SR)
+    return tmp_path / "cam"
+
+
+@pytest.mark.parametrize("named", ["as files", "as folders"])
+def test_a_timeline_of_another_recording_from_an_earlier_run_is_kept(
+    capsys, caplog, tmp_path, rng, tiny_model_dir, named
+):
+    # GIVEN day1's timeline from one run
+    cam, plots = two_days_of_one_camera(tmp_path, rng), tmp_path / "plots"
+    day1, day2 = (
+        (cam / "day1", cam / "day2")
+        if named == "as folders"
+        else (
+            cam / "day1" / "rec.wav",
+            cam / "day2" / "rec.wav",
+        )
+    )
+    run_cli(capsys, day1, "--model", tiny_model_dir, "--plot", plots)
+    day1_timeline = (plots / "rec.png").read_bytes()
+    # WHEN a later run plots day2's recording of the same name, twice
+    for _ in range(2):
+        caplog.clear()
+        caplog.set_level(logging.INFO, logger="sounddetect")
+        code, _, _ = run_cli(capsys, day2, "--model", tiny_model_dir, "--plot", plots)
+        # THEN day1's timeline is kept, and day2's takes rec-2.png, replacing its own
+        assert code == 0 and f"-> {plots / 'rec-2.png'}" in caplog.text
+        assert sorted(p.name for p in plots.iterdir()) == ["rec-2.png", "rec.png"]
+        assert (plots / "rec.png").read_bytes() == day1_timeline
+
+
+def test_a_timeline_that_does_not_say_its_recording_is_kept(
+    capsys, recordings, tiny_model_dir, tmp_path
+):
+    from PIL import Image, PngImagePlugin
+
+    # GIVEN a timeline an earlier version wrote: marked as sounddetect's, without its recording
+    plots = tmp_path / "plots"
+    plots.mkdir()
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Software", "sounddetect plot_detection")
+    Image.new("RGB", (8, 8)).save(plots / "alarm_kitchen.png", pnginfo=text)
+    old = (plots / "alarm_kitchen.png").read_bytes()
+    # WHEN a recording of that name is plotted, THEN that one may be another's: it is kept
+    argv = [recordings / "alarm_kitchen.wav", "--model", tiny_model_dir, "--plot", plots]
+    assert run_cli(capsys, *argv)[0] == 0
+    assert (plots / "alarm_kitchen.png").read_bytes() == old
+    assert sorted(p.name for p in plots.iterdir()) == ["alarm_kitchen-2.png", "alarm_kitchen.png"]
 
 
 def test_a_truncated_timeline_is_still_known_as_ours(capsys, recordings, tiny_model_dir, tmp_path):

@@ -18,7 +18,7 @@ from helpers.tiny_model import write_tiny_model
 from sounddetect.audio import audio_info, iter_audio_blocks, load_audio
 from sounddetect.classifiers import OnnxClassifier
 from sounddetect.detect import detect_file
-from sounddetect.exceptions import AudioError
+from sounddetect.exceptions import AudioError, ParameterError
 from sounddetect.ffmpeg import FFMPEG_ENV, find_ffmpeg
 from sounddetect.plots import _overview_spectrogram, plot_detection
 
@@ -407,7 +407,27 @@ def test_the_environment_chooses_the_executable(tmp_path, monkeypatch):
     ffmpeg = shutil.which("ffmpeg")
     monkeypatch.setenv(FFMPEG_ENV, ffmpeg)
     assert find_ffmpeg().ffprobe == shutil.which("ffprobe")
-    monkeypatch.setenv(FFMPEG_ENV, str(tmp_path / "ffmpeg"))  # no such file
-    assert find_ffmpeg() is None
     monkeypatch.setenv(FFMPEG_ENV, "off")
     assert find_ffmpeg() is None
+
+
+@pytest.mark.parametrize("setting", ["missing", "folder", "not executable", "no ffprobe"])
+def test_a_setting_that_names_no_ffmpeg_is_a_configuration_error(tmp_path, monkeypatch, setting):
+    # GIVEN SOUNDDETECT_FFMPEG naming something that is no ffmpeg with ffprobe beside it
+    path = tmp_path / "bin" / "ffmpeg"
+    path.parent.mkdir()
+    reason = "not found"
+    if setting == "folder":
+        path.mkdir()
+        reason = "a folder"
+    elif setting == "not executable":
+        path.write_text("#!/bin/sh\n")
+        reason = "not executable"
+    elif setting == "no ffprobe":
+        path.symlink_to(shutil.which("ffmpeg"))
+        reason = f"no ffprobe beside it \\({path.parent / 'ffprobe'}: not found\\)"
+    monkeypatch.setenv(FFMPEG_ENV, str(path))
+    # WHEN it is looked up, THEN it is refused by the variable's name and value, rather than
+    # taken for "no ffmpeg installed"
+    with pytest.raises(ParameterError, match=f"^{FFMPEG_ENV}={path}: {reason}"):
+        find_ffmpeg()

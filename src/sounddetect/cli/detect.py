@@ -55,8 +55,10 @@ from sounddetect.exceptions import (
     SoundDetectError,
     SoundDetectWarning,
 )
+from sounddetect.ffmpeg import find_ffmpeg
 from sounddetect.folders import is_broken_link, visible_files
 from sounddetect.patterns import DEFAULT_MIN_GROUPS
+from sounddetect.windows import MIN_HOP_S
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +114,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--hop",
         type=positive_float,
         metavar="S",
-        help="seconds between windows (default: half a window)",
+        help=f"seconds between windows, at least {MIN_HOP_S:g} (default: half a window)",
     )
     parser.add_argument(
         "--threshold",
@@ -181,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
         classifier = load_classifier_for(args)
         if args.plot is not None:
             prepare_plot_folder(args.plot)
+        find_ffmpeg()  # a SOUNDDETECT_FFMPEG that names no ffmpeg is refused before any input
     except (ModelError, ParameterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -238,18 +241,21 @@ def collect_inputs(arguments: list[str]) -> list[Input]:
     recording named twice (``a.wav ./a.wav``, or a file and its folder) is run once, with a
     warning."""
     inputs: list[Input] = []
-    first_named: dict[object, str] = {}  # the file -> the name it was first given
+    # the file -> the name it was first given, and the folder it was found in (None: named)
+    first_named: dict[object, tuple[str, str | None]] = {}
 
-    def add(name: str, stem: str) -> None:
+    def add(name: str, stem: str, folder: str | None = None) -> None:
         file = _file_identity(name)
         if file in first_named:
-            warnings.warn(
-                f"{name}: the same recording as {first_named[file]}, processed once",
-                SoundDetectWarning,
-                stacklevel=3,
-            )
+            first, first_folder = first_named[file]
+            if first == name:  # "the same recording as" itself would puzzle
+                how = [f"found in {f}" if f else "named" for f in (first_folder, folder)]
+                again = f"{how[0]} twice" if how[0] == how[1] else " and ".join(how)
+            else:
+                again = f"the same recording as {first}"
+            warnings.warn(f"{name}: {again}, processed once", SoundDetectWarning, stacklevel=3)
             return
-        first_named[file] = name
+        first_named[file] = (name, folder)
         inputs.append(Input(name, None, stem))
 
     for argument in arguments:
@@ -276,7 +282,7 @@ def collect_inputs(arguments: list[str]) -> list[Input]:
                 if is_broken_link(found_path):
                     inputs.append(Input(str(found_path), _missing(str(found_path)), stem))
                 else:
-                    add(str(found_path), stem)
+                    add(str(found_path), stem, folder=argument)
             inputs.extend(Input(where, problem, "") for where, problem in unreadable)
         elif exists:
             add(argument, path.stem)
@@ -353,6 +359,12 @@ def read_config(path: Path, *, kind: str | None = None):
     from sounddetect.dataset import DATASET_FORMAT, dataset_config
     from sounddetect.spectrum import SpectrogramConfig
 
+    if path.is_dir():
+        hint = f": --config {path / 'dataset.json'}" if (path / "dataset.json").is_file() else ""
+        raise ParameterError(
+            f"--config {path}: a folder; --config takes a JSON file (a dataset.json, a "
+            f"model.json or a spectrogram config){hint}"
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -373,16 +385,18 @@ def read_config(path: Path, *, kind: str | None = None):
 
 def load_classifier_for(args: argparse.Namespace):
     """The classifier of --model (with --config, --type, --threshold, --threads), its name
-    logged, refused before any recording when --hop is longer than its window.
+    logged, refused before any recording when --hop is longer than its window or under
+    :data:`~sounddetect.windows.MIN_HOP_S`.
 
     Raises
     ------
     ModelError
         A model that cannot be loaded.
     ParameterError
-        --type without --config, a bad --config, or a --hop that would skip audio:
-        ``detect_file`` refuses such a hop too, but only when it is given a recording, after
-        the results of any unreadable inputs before it, and in the library's terms (hop_s).
+        --type without --config, a bad --config, or a --hop that would skip audio or is
+        under the shortest: ``detect_file`` refuses such a hop too, but only when it is
+        given a recording, after the results of any unreadable inputs before it, and in the
+        library's terms (hop_s).
     """
     from sounddetect.classifiers import load_classifier
 
@@ -397,6 +411,11 @@ def load_classifier_for(args: argparse.Namespace):
         raise ParameterError(
             f"--hop {args.hop:g} s is longer than the model's "
             f"{classifier.config.duration:g} s window: windows would skip audio"
+        )
+    if args.hop is not None and args.hop < MIN_HOP_S:
+        raise ParameterError(
+            f"--hop {args.hop:g} s is shorter than {MIN_HOP_S:g} s, which already classifies "
+            "each moment many times over; a shorter hop only costs time"
         )
     return classifier
 
@@ -431,18 +450,19 @@ def write_plot(
 ) -> bool:
     """Write ``out_dir/<stem>.png`` (``stem`` may hold sub-folders), or ``<stem>-2.png`` ...
     when another input of this run has the stem, or a file of that name is not a timeline
-    of ours (the user's is kept; so is a link, which would write elsewhere).
+    of this recording (the user's picture is kept, and another recording's timeline from an
+    earlier run; so is a link, which would write elsewhere).
 
     Returns False, having said why on stderr, when it cannot be written (a full disk, a
     folder made read-only meanwhile, a recording that cannot be read again): the other
     inputs still go on."""
-    from sounddetect.plots import is_detection_plot, plot_detection
+    from sounddetect.plots import plot_detection, plots_recording
 
     name, n = f"{stem}.png", 1
     while name in used or (
         (out_dir / name).is_symlink()
         or (out_dir / name).exists()
-        and not is_detection_plot(out_dir / name)
+        and not plots_recording(out_dir / name, path)
     ):
         n += 1
         name = f"{stem}-{n}.png"
