@@ -671,8 +671,6 @@ def _check_options(
     else:
         hop_s = _option("hop_s", hop_s, low=windows.MIN_HOP_S, high=config.duration, unit=" s")
     hop_samples = int(round(hop_s * config.sr))
-    if hop_samples < 1:
-        raise ParameterError(f"hop_s {hop_s} s is shorter than one sample at {config.sr} Hz")
     if threshold is None:
         threshold = classifier.threshold
     else:
