@@ -256,6 +256,11 @@ TUXPAINT_STAMPS = DebianPackage(
     "usr/share/tuxpaint/stamps/*.ogg",
     "GPL-2",
 )
+#: Tracks in TRAINING_MUSIC's packages and training effects (:func:`split_effects`) in
+#: TUXPAINT_STAMPS, as their pinned sha256 sums fix them: ``sounddetect recorded`` refuses
+#: more clips than these before it downloads anything.
+TRAINING_MUSIC_TRACKS = 92
+TUXPAINT_TRAINING_EFFECTS = 54
 #: ``NAME_desc.ogg`` is an English description, ``NAME_desc_LANG.ogg`` another language's.
 _DESCRIPTION = re.compile(r"_desc(?:_(?P<lang>[A-Za-z_]+))?\.ogg$")
 #: ``NAME_LANG.ogg`` files and the ``symbols`` folder hold spoken names, letters and digits.

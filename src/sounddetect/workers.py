@@ -9,14 +9,33 @@ the other workers (``generate`` ran 3.4 times slower with two workers, its image
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
+import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from threadpoolctl import threadpool_limits
 
 
-def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+def _on_sigterm(signum: int, frame: object, *, stopping: Any) -> None:
+    # The pool's terminate(), once the main process holds the pool's locks: die of it, as
+    # without a handler. SIGTERM to every process before (timeout's, systemd's) is left to
+    # the main process, which handles it: killed then, while waiting for work or sending a
+    # result, a worker would keep a lock or half a message the main process waits for.
+    if stopping.value:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+
+def _start_worker(stopping: Any, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    # Ctrl-C reaches every process of the terminal's group: the main process alone stops,
+    # and ends the pool, without a traceback from each worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN, None):
+        # A handler of the main process's (the command line's): it ends the pool itself.
+        signal.signal(signal.SIGTERM, functools.partial(_on_sigterm, stopping=stopping))
     threadpool_limits(limits=1)
     if initializer is not None:
         initializer(*initargs)
@@ -59,5 +78,10 @@ def map_in_processes(
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with context.Pool(workers, initializer=_start_worker, initargs=(initializer, initargs)) as pool:
-        yield from pool.imap(function, items)
+    stopping = context.RawValue("b", 0)
+    initargs = (stopping, initializer, initargs)
+    with context.Pool(workers, initializer=_start_worker, initargs=initargs) as pool:
+        try:
+            yield from pool.imap(function, items)
+        finally:
+            stopping.value = 1  # the pool's terminate() follows

@@ -41,7 +41,9 @@ ALLOWED = frozenset({allowed!r})
 class RefuseUninstalled:
     def find_spec(self, name, path=None, target=None):
         top = name.partition(".")[0]
-        if top in ALLOWED or top in sys.stdlib_module_names:
+        # _sysconfigdata_*: the standard library's build settings, named by platform and
+        # missing from stdlib_module_names (scipy reads them through sysconfig).
+        if top in ALLOWED or top in sys.stdlib_module_names or top.startswith("_sysconfigdata"):
             return None
         raise ModuleNotFoundError(f"No module named {{name!r}} ({why})", name=name)
 

@@ -2,6 +2,7 @@
 
 import os
 import runpy
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -348,3 +349,49 @@ def test_a_window_too_long_names_the_variable(corpus, tmp_path, monkeypatch, cap
         "error: SAMPLE_DURATION (--sample-duration) 1e+09 s is above the longest supported "
         "window, 60 s"
     )
+
+
+#: Runs the command line; once the first samples are written, the signal given reaches the
+#: whole process group, workers too, as a terminal's Ctrl-C and timeout's SIGTERM do.
+SIGNALLED_AFTER_THE_FIRST_SAMPLES = """
+import os, sys
+import tqdm
+from sounddetect.cli import main
+
+update = tqdm.tqdm.update
+
+def update_and_signal(self, n=1):
+    os.killpg(0, int(sys.argv[1]))
+    return update(self, n)
+
+tqdm.tqdm.update = update_and_signal
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [(signal.SIGTERM, 128 + signal.SIGTERM, "terminated"), (signal.SIGINT, 130, "interrupted")],
+)
+def test_sigterm_or_ctrl_c_ends_generate_and_its_workers_without_a_trace(
+    corpus, tmp_path, signum, code, said
+):
+    # GIVEN generate with two worker processes and samples for several chunks of work
+    target = tmp_path / "data"
+    argv = generate_argv(corpus, target, "--workers", "2", "--samples-per-layer", "40")
+    # WHEN the signal reaches it and its workers while they render
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNALLED_AFTER_THE_FIRST_SAMPLES, str(int(signum)), *argv],
+        capture_output=True,
+        text=True,
+        start_new_session=True,  # its own process group, for the signal
+        # A pool whose workers died of Ctrl-C waited for them forever: a failure, not a hang
+        timeout=600,
+    )
+    # THEN it ends with one line and 128 + the signal's number, no worker's traceback, and
+    # no half-written tree: only the dataset.json that marks the folder as an unfinished run
+    assert done.returncode == code, done.stderr
+    assert done.stderr.splitlines()[-1] == said
+    assert "Traceback" not in done.stderr and "ForkPoolWorker" not in done.stderr
+    assert [path.name for path in target.iterdir()] == ["dataset.json"]
+    assert read_dataset_info(target)["complete"] is False

@@ -20,6 +20,7 @@ from helpers.core_install import (
     extra_requirements,
 )
 from helpers.signals import noise, t3_alarm, write_wav
+from helpers.tiny_dataset import write_tiny_dataset
 
 from sounddetect.cli import SUBCOMMANDS
 from sounddetect.dataset import DATASET_FORMAT
@@ -137,3 +138,66 @@ def test_training_and_a_held_out_check_import_and_render_with_the_train_extra(co
     assert done.returncode == 0, done.stderr
     # two samples per layer count, of one to three background layers
     assert len(list((tmp_path / "held-out" / "mel" / "test").rglob("*.png"))) == 6
+
+
+#: Each command that needs an optional extra, and its one line on a core install.
+NEEDS = {
+    "generate": "threadpoolctl and tqdm: pip install 'sounddetect[generate]'",
+    "synth": "scipy, threadpoolctl and tqdm: pip install 'sounddetect[generate]'",
+    "recorded": "scipy, threadpoolctl and tqdm: pip install 'sounddetect[generate]'",
+    "preview": "matplotlib: pip install 'sounddetect[generate]'",
+    "train": "torch, onnx and scikit-learn: pip install 'sounddetect[train]'",
+    # the corpus is rendered into a test-only dataset first: the generator's modules too
+    "evaluate": "scikit-learn, matplotlib, threadpoolctl and tqdm: "
+    "pip install 'sounddetect[train]'",
+    "compare": "torch, onnx, scikit-learn and matplotlib: pip install 'sounddetect[train]'",
+}
+
+
+@pytest.mark.parametrize("command", list(NEEDS))
+def test_a_command_needing_an_extra_says_so_before_any_work_on_a_core_install(
+    core_install, corpus, tiny_model_dir, tmp_path, command
+):
+    # GIVEN a core install, a corpus, and an output folder that does not exist
+    out = tmp_path / "out"
+    sources = ["--alarm-source", corpus / "alarms", "--background-source", corpus / "background"]
+    argv = {
+        "generate": [*sources, "--target-path", out],
+        "synth": [out],
+        "recorded": [corpus],
+        "preview": [*sources, "--out", out, "--sheet", out / "sheet.png"],
+        "train": [corpus, "--out", out],
+        "evaluate": [tiny_model_dir, corpus, "--out", out],
+        "compare": [corpus, "--out", out],
+    }[command]
+    before = sorted(corpus.rglob("*"))
+    # WHEN the command runs
+    done = run_python(["-m", "sounddetect", command, *map(str, argv)], core_install)
+    # THEN it is a usage error of one line naming what to install, and nothing is written
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [f"error: sounddetect {command} needs {NEEDS[command]}"]
+    assert not out.exists()
+    assert sorted(corpus.rglob("*")) == before
+
+
+def test_evaluate_needs_matplotlib_only_for_its_plots(tiny_model_dir, tmp_path):
+    # GIVEN the train extra without matplotlib, and a dataset
+    environment = blocked_environment(
+        tmp_path / "no-matplotlib",
+        extra_requirements("train"),
+        why="not installed here",
+        refused={"matplotlib"},
+    )
+    data = write_tiny_dataset(tmp_path / "data")
+    argv = ["-m", "sounddetect", "evaluate", str(tiny_model_dir), str(data), "--no-recordings"]
+    # WHEN it evaluates with its plots THEN it refuses before writing the report
+    done = run_python([*argv, "--out", str(tmp_path / "plots")], environment)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "error: sounddetect evaluate needs matplotlib: pip install 'sounddetect[train]'"
+    ]
+    assert not (tmp_path / "plots").exists()
+    # WHEN it evaluates without them THEN it writes the report
+    done = run_python([*argv, "--out", str(tmp_path / "report"), "--no-plots"], environment)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "report" / "report.json").read_text())["metrics"]["f1"] >= 0

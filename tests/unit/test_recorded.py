@@ -8,6 +8,9 @@ import hashlib
 import io
 import itertools
 import json
+import signal
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from sounddetect.recorded import (
     EFFECT_KIND,
     MANIFEST_NAME,
     MUSIC_KIND,
+    TRAINING_MUSIC,
     DebianPackage,
     fetch_package,
     join_with_pauses,
@@ -293,12 +297,111 @@ def test_bad_counts_are_refused(tmp_path, counts, match):
     assert not tmp_path.joinpath("background").exists()
 
 
+def synth_corpus(folder: Path) -> Path:
+    """A folder as ``sounddetect synth`` leaves it, as far as ``recorded`` looks: its
+    corpus.json."""
+    folder.mkdir(parents=True)
+    (folder / "corpus.json").write_text(json.dumps({"format": "sounddetect-corpus/1"}))
+    return folder
+
+
 def test_the_command_names_the_package_it_could_not_fetch(tmp_path, capsys):
+    synth_corpus(tmp_path / "audio")
     code = main(["recorded", str(tmp_path / "audio"), "--mirror", (tmp_path / "none").as_uri()])
     assert code == EXIT_FAILED
     err = capsys.readouterr().err
     assert "wesnoth-1.16-music_1.16.9-1_all.deb: download failed" in err
     assert not (tmp_path / "audio" / MANIFEST_NAME).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "reason"),
+    [
+        ("typo", None, "no such folder; make the corpus first: sounddetect synth {folder}"),
+        ("notes.txt", Path.touch, "not a folder; give the corpus folder sounddetect synth made"),
+        (
+            "audio",
+            Path.mkdir,
+            "not a corpus (no corpus.json); make it first: sounddetect synth {folder}",
+        ),
+    ],
+)
+def test_the_command_refuses_a_folder_synth_did_not_make_before_any_download(
+    tmp_path, capsys, name, make, reason
+):
+    # GIVEN a folder that is missing, a file, or not a corpus; the mirror is unreachable, so
+    # a download would fail
+    folder = tmp_path / name
+    if make is not None:
+        make(folder)
+    before = sorted(tmp_path.rglob("*"))
+    # WHEN clips are to be added to it
+    code = main(["recorded", str(folder), "--mirror", (tmp_path / "none").as_uri()])
+    # THEN it is a usage error of one line naming the folder, and nothing is written
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {folder}: {reason.format(folder=folder)}"
+    ]
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize(
+    ("flag", "count", "reason"),
+    [
+        ("--music", 93, "there are 92 tracks in the music packages"),
+        ("--effects", 55, "there are 54 training effects in tuxpaint-stamps-default"),
+    ],
+)
+def test_the_command_refuses_more_clips_than_the_packages_hold_before_any_download(
+    tmp_path, capsys, flag, count, reason
+):
+    corpus = synth_corpus(tmp_path / "audio")
+    argv = ["recorded", str(corpus), flag, str(count), "--mirror", (tmp_path / "none").as_uri()]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {flag} {count}: {reason}; ask for at most that many"
+    ]
+    assert sorted(corpus.iterdir()) == [corpus / "corpus.json"]
+
+
+#: Runs the command line, the process receiving SIGTERM when the second clip is to be written.
+TERMINATED_AT_THE_SECOND_CLIP = f"""
+import os, signal, sys
+import soundfile
+from sounddetect.cli import main
+
+write = soundfile.write
+
+def write_unless_second_clip(file, *args, **kwargs):
+    if str(file).endswith("{MUSIC_KIND}_0001.wav.part"):
+        os.kill(os.getpid(), signal.SIGTERM)
+    return write(file, *args, **kwargs)
+
+soundfile.write = write_unless_second_clip
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_sigterm_while_recording_leaves_no_clip_and_ends_as_ctrl_c_does(tmp_path, tracks):
+    # GIVEN a corpus, and the music packages unpacked in the cache (no download)
+    corpus = synth_corpus(tmp_path / "audio")
+    cache = tmp_path / "cache"
+    for package, track in zip(TRAINING_MUSIC, list(tracks)[:2], strict=True):
+        (cache / package.name / track).parent.mkdir(parents=True)
+        (cache / package.name / track).write_bytes(tracks[track])
+        (cache / package.name / ".complete").write_text(package.sha256 + "\n")
+    # WHEN SIGTERM (timeout's, systemd's) arrives after the first clip is written
+    argv = ["recorded", str(corpus), "--music", "2", "--effects", "0", "--cache", str(cache)]
+    done = subprocess.run(
+        [sys.executable, "-c", TERMINATED_AT_THE_SECOND_CLIP, *argv],
+        capture_output=True,
+        text=True,
+    )
+    # THEN the command cleans up as after Ctrl-C, says so in one line, and exits 128 + 15
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    assert done.stderr.splitlines()[-1] == "terminated"
+    assert "Traceback" not in done.stderr
+    assert sorted(corpus.rglob("*")) == [corpus / "background", corpus / "corpus.json"]
 
 
 def test_the_command_s_help_names_the_library_s_defaults(capsys):

@@ -7,19 +7,27 @@ Logs and warnings go to stderr; results (``--format json``) go to stdout.
 
 :func:`build_parser` imports every subcommand module, so at module level they import only
 what the core dependencies provide; the library modules a subcommand runs (the generator,
-training) are imported in its ``run``. ``detect`` thus works on a core install, without the
+training) are imported in its ``run``, after :func:`require_modules` has checked that the
+optional extras it needs are installed. ``detect`` thus works on a core install, without the
 optional extras, and starts without loading the generator.
+
+SIGTERM (``kill``, ``timeout``, systemd stopping a unit) ends a command as Ctrl-C does, with
+the same clean-up, and exit code 143 instead of 130.
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import importlib
+import importlib.util
 import logging
 import os
+import signal
 import sys
 import warnings
+from collections.abc import Iterable
 
 from sounddetect import __version__
 from sounddetect.exceptions import ParameterError, SoundDetectError, SoundDetectWarning
@@ -28,6 +36,48 @@ from sounddetect.exceptions import ParameterError, SoundDetectError, SoundDetect
 SUBCOMMANDS = ("synth", "recorded", "generate", "preview", "train", "evaluate", "compare", "detect")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: Exit codes after Ctrl-C and SIGTERM: 128 + the signal's number, as a shell reports them.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
+
+#: pip's name of a module whose distribution is named otherwise.
+_DISTRIBUTIONS = {"sklearn": "scikit-learn"}
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C's KeyboardInterrupt is: every clean-up that runs after
+    Ctrl-C (half-written files removed, an old dataset kept) runs after it too."""
+
+
+def require_modules(what: str, modules: Iterable[str], *, extra: str) -> None:
+    """Refuse, before any work, what needs optional dependencies that are not installed.
+
+    Parameters
+    ----------
+    what : str
+        What needs them, as the message names it: ``"sounddetect generate"``, ``"--plot"``.
+    modules : iterable of str
+        The top-level modules it imports.
+    extra : str
+        The optional extra of pyproject.toml that installs them.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``what``, the missing packages and the extra, in one line: a core install
+        gets that, not a traceback after minutes of work and a half-written folder.
+    """
+    missing = [_DISTRIBUTIONS.get(module, module) for module in modules if not _found(module)]
+    if missing:
+        names = " and ".join(filter(None, [", ".join(missing[:-1]), missing[-1]]))
+        raise ParameterError(f"{what} needs {names}: pip install 'sounddetect[{extra}]'")
+
+
+def _found(module: str) -> bool:
+    # find_spec locates a module without importing it: the check costs no start-up time.
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:  # an import hook that refuses it
+        return False
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -62,19 +112,37 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"warning: {message}", file=sys.stderr)
 
 
+def _terminate(signum: int, frame: object, *, pid: int) -> None:
+    if os.getpid() != pid:
+        # A process forked from this one, before it set its own handler (a pool's worker
+        # does, sounddetect.workers): it dies of the signal as without the handler. An
+        # exception could be swallowed, by the hooks that run just after a fork.
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``sounddetect`` command line and return its exit code."""
+    previous = signal.signal(signal.SIGTERM, functools.partial(_terminate, pid=os.getpid()))
+    try:
+        return _run(argv)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM, after the command's clean-up
+        terminated = isinstance(exc, Terminated)
+        print("terminated" if terminated else "interrupted", file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    finally:
+        # None: a handler set outside Python, which cannot be put back; the default can.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _run(argv: list[str] | None) -> int:
     # Before the subcommands import numpy: OpenBLAS starts one thread per core, and they spin
     # between calls, taking the cores from onnxruntime's threads (`detect` over a folder ran
     # 1.9 times slower) or the generator's worker processes. Our matrices are small; a
     # value the user set is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    try:
-        parser = build_parser()
-    except KeyboardInterrupt:  # Ctrl-C while the subcommands import
-        print("interrupted", file=sys.stderr)
-        return 130
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
@@ -94,9 +162,6 @@ def main(argv: list[str] | None = None) -> int:
     except SoundDetectError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # The reader of our output stopped (`sounddetect detect DIR | head -1`): end as a
         # Unix tool that SIGPIPE ends, without a traceback, and send the rest of what is

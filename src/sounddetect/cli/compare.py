@@ -13,8 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from sounddetect.cli import EXIT_OK, HelpFormatter
-from sounddetect.cli.train import add_training_arguments, training_options
+from sounddetect.cli import EXIT_OK, HelpFormatter, require_modules
+from sounddetect.cli.train import TRAINING_MODULES, add_training_arguments, training_options
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SPECTROGRAM_TYPES
 
@@ -44,6 +44,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
+    # Each model's evaluation draws its plots.
+    require_modules("sounddetect compare", [*TRAINING_MODULES, "matplotlib"], extra="train")
     # Imported here: torch is an optional extra, and detection must not need it.
     from sounddetect.train import compare_types, format_comparison
 

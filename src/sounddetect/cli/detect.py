@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 
 from sounddetect.audio import AUDIO_SUFFIXES, FFMPEG_AUDIO_SUFFIXES
 from sounddetect.classifiers.base import MAX_THREADS
-from sounddetect.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpFormatter
+from sounddetect.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpFormatter, require_modules
 from sounddetect.cli.argtypes import (
     bounded_int,
     folder_path,
@@ -430,12 +430,7 @@ def prepare_plot_folder(folder: Path) -> None:
         that name, a read-only parent): a usage error, not a traceback or a failed timeline
         after the first result.
     """
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise ParameterError(
-            "--plot needs matplotlib: pip install 'sounddetect[generate]'"
-        ) from None
+    require_modules("--plot", ["matplotlib"], extra="generate")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if not os.access(folder, os.W_OK | os.X_OK):

@@ -23,7 +23,7 @@ import logging
 import sys
 from pathlib import Path
 
-from sounddetect.cli import EXIT_OK, EXIT_USAGE, HelpFormatter
+from sounddetect.cli import EXIT_OK, EXIT_USAGE, HelpFormatter, require_modules
 from sounddetect.exceptions import ModelError
 from sounddetect.spectrum import SPECTROGRAM_TYPES
 
@@ -67,7 +67,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    # Imported here: scikit-learn is part of the optional train extra.
+    # Imported here, so other subcommands start without them.
     from sounddetect.classifiers.onnx import read_model_json
     from sounddetect.evaluate import (
         check_report_dir,
@@ -79,6 +79,12 @@ def run(args: argparse.Namespace) -> int:
 
     out_dir = args.out or args.model / "evaluation"
     target_path = args.target_path
+    # scikit-learn for the metrics, matplotlib for the plots, the generator's threadpoolctl
+    # and tqdm to render a corpus; all of the train extra.
+    needed = ["sklearn", *([] if args.no_plots else ["matplotlib"])]
+    if is_corpus(target_path):
+        needed += ["threadpoolctl", "tqdm"]
+    require_modules("sounddetect evaluate", needed, extra="train")
     try:
         check_report_dir(out_dir)  # before a corpus's test images are written into it
         if is_corpus(target_path):

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sounddetect.cli import HelpFormatter
+from sounddetect.cli import HelpFormatter, require_modules
 from sounddetect.cli.argtypes import (
     folder_path,
     non_negative_float,
@@ -229,8 +229,8 @@ def settings_from_args(
 
 
 def run(args: argparse.Namespace) -> int:
-    # The generator needs the generate extra (tqdm, threadpoolctl): imported here, so other
-    # subcommands start without it.
+    require_modules("sounddetect generate", ["threadpoolctl", "tqdm"], extra="generate")
+    # The generator's modules: imported here, so other subcommands start without them.
     from sounddetect.dataset import format_summary, generate_dataset
 
     settings = settings_from_args(args)

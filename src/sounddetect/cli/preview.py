@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sounddetect.cli import HelpFormatter
+from sounddetect.cli import HelpFormatter, require_modules
 from sounddetect.cli.generate import add_source_arguments, from_environment, parse_types
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SpectrogramConfig, encode_png, render_spectrogram
@@ -70,6 +70,7 @@ def check_outputs(out: Path, sheet: Path, kinds: Sequence[str], *, overwrite: bo
 
 
 def run(args: argparse.Namespace) -> int:
+    require_modules("sounddetect preview", ["matplotlib"], extra="generate")
     # The generator's modules and matplotlib: imported here, so other subcommands start
     # without them.
     from sounddetect.dataset import load_sources

@@ -8,7 +8,8 @@ that benchmarks/recorded_sounds.py never plays) with pauses for 12-22 s, plays e
 in one of the corpus's rooms and records it through one of its microphones, and writes
 DIR/background/recmusic_NNNN.wav, DIR/background/receffect_NNNN.wav and DIR/recorded.json
 (each clip's package, file, offset or pauses, and recording). Run it after
-``sounddetect synth DIR``.
+``sounddetect synth DIR``: a folder that is not such a corpus, and more clips than the
+packages hold, are refused before the download.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import logging
 import time
 from pathlib import Path
 
-from sounddetect.cli import EXIT_OK, HelpFormatter
+from sounddetect.cli import EXIT_OK, HelpFormatter, require_modules
 from sounddetect.cli.argtypes import non_negative_int
+from sounddetect.exceptions import ParameterError
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +69,58 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
+def check_request(folder: Path, *, music: int | None, effects: int | None) -> None:
+    """Refuse, before the download of about 475 MB, a folder that is not a corpus of
+    ``sounddetect synth`` (a typo would get a new folder of recorded clips alone) and more
+    clips than the pinned packages hold.
+
+    Raises
+    ------
+    ParameterError
+        Naming the folder or the flag, and why.
+    """
+    from sounddetect import synth
+    from sounddetect.recorded import (
+        TRAINING_MUSIC_TRACKS,
+        TUXPAINT_STAMPS,
+        TUXPAINT_TRAINING_EFFECTS,
+    )
+
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError(
+            f"{folder}: not a folder; give the corpus folder sounddetect synth made"
+        )
+    if not folder.exists():
+        raise ParameterError(
+            f"{folder}: no such folder; make the corpus first: sounddetect synth {folder}"
+        )
+    if synth.read_corpus_manifest(folder / synth.MANIFEST_NAME) is None:
+        raise ParameterError(
+            f"{folder}: not a corpus (no {synth.MANIFEST_NAME}); make it first: "
+            f"sounddetect synth {folder}"
+        )
+    limits = (
+        ("--music", music, TRAINING_MUSIC_TRACKS, "tracks in the music packages"),
+        (
+            "--effects",
+            effects,
+            TUXPAINT_TRAINING_EFFECTS,
+            f"training effects in {TUXPAINT_STAMPS.name}",
+        ),
+    )
+    for flag, count, most, what in limits:
+        if count is not None and count > most:
+            raise ParameterError(
+                f"{flag} {count}: there are {most} {what}; ask for at most that many"
+            )
+
+
 def run(args: argparse.Namespace) -> int:
+    # The room and microphone recordings are the synthetic corpus's (scipy).
+    require_modules("sounddetect recorded", ["scipy", "threadpoolctl", "tqdm"], extra="generate")
     from sounddetect.recorded import make_recorded_clips
 
+    check_request(args.dir, music=args.music, effects=args.effects)
     started = time.perf_counter()
     given = {"music_count": args.music, "effect_count": args.effects, "mirror": args.mirror}
     summary = make_recorded_clips(

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from sounddetect.cli import EXIT_OK, HelpFormatter
+from sounddetect.cli import EXIT_OK, HelpFormatter, require_modules
 from sounddetect.cli.argtypes import non_negative_int, positive_float, positive_int
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    require_modules("sounddetect synth", ["scipy", "threadpoolctl", "tqdm"], extra="generate")
     # The generator needs scipy; import it here so other subcommands start without it.
     from sounddetect.synth import make_corpus
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from sounddetect.classifiers.base import MAX_THREADS
-from sounddetect.cli import EXIT_OK, HelpFormatter
+from sounddetect.cli import EXIT_OK, HelpFormatter, require_modules
 from sounddetect.cli.argtypes import (
     bounded_int,
     non_negative_float,
@@ -140,7 +140,12 @@ def training_options(args: argparse.Namespace) -> dict:
     }
 
 
+#: What training imports of the train extra: onnx to export, scikit-learn for the metrics.
+TRAINING_MODULES = ("torch", "onnx", "sklearn")
+
+
 def run(args: argparse.Namespace) -> int:
+    require_modules("sounddetect train", TRAINING_MODULES, extra="train")
     # Imported here: torch is an optional extra, and detection must not need it.
     from sounddetect.train import train
 

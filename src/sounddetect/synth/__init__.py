@@ -73,6 +73,7 @@ from sounddetect.synth.corpus import (
     make_corpus,
     plan_corpus,
     preroll_samples,
+    read_corpus_manifest,
     read_own_manifest,
     render_corpus_file,
     write_wav,
@@ -178,5 +179,6 @@ __all__ = [
     "TRUTH_PATH",
     "CORPUS_SECTIONS",
     "make_corpus",
+    "read_corpus_manifest",
     "read_own_manifest",
 ]

@@ -747,8 +747,12 @@ def write_wav(path: Path, y, *, sr):
     """16-bit PCM WAV, written to a temporary name first so a crash leaves no half file."""
     pcm = np.clip(np.round(np.asarray(y) * 32767.0), -32768, 32767).astype(np.int16)
     partial = path.with_name(path.name + ".part")
-    sf.write(partial, pcm, sr, subtype="PCM_16", format="WAV")
-    os.replace(partial, path)
+    try:
+        sf.write(partial, pcm, sr, subtype="PCM_16", format="WAV")
+        os.replace(partial, path)
+    except BaseException:  # Ctrl-C or SIGTERM while writing: not even a half .part is left
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _truth(files) -> dict:
@@ -819,8 +823,14 @@ def read_own_manifest(
     return manifest
 
 
-def _read_manifest(path: Path) -> dict | None:
-    """The ``corpus.json`` an earlier :func:`make_corpus` wrote, or None if there is none."""
+def read_corpus_manifest(path: Path) -> dict | None:
+    """The ``corpus.json`` an earlier :func:`make_corpus` wrote, or None if there is none.
+
+    Raises
+    ------
+    ParameterError
+        The file is there but is not a corpus's manifest (see :func:`read_own_manifest`).
+    """
     return read_own_manifest(
         path,
         is_ours=lambda manifest: (
@@ -852,7 +862,7 @@ def _remove_stale_files(out: Path, manifest_path: Path, *, keep: set[str]) -> No
     silently join the new corpus in the generator's folder scan. Only files listed in our
     own manifest are touched, never anything else in ``out``.
     """
-    recorded = _read_manifest(manifest_path) or {}
+    recorded = read_corpus_manifest(manifest_path) or {}
     stale = [
         out / entry["path"]
         for entry in recorded.get("files", [])
@@ -932,7 +942,7 @@ def make_corpus(
         if item.section.split("/")[0] in sections
     ]
     manifest_path = out / MANIFEST_NAME
-    recorded = _read_manifest(manifest_path)
+    recorded = read_corpus_manifest(manifest_path)
     if skip_existing and recorded is not None:
         if (recorded.get("seed"), recorded.get("scale")) != (seed, scale):
             logger.info(
