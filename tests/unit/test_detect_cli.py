@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -892,3 +893,22 @@ def test_a_microphone_stuck_at_one_value_raises_no_alarm_with_the_shipped_model(
     assert code == 0
     assert [(r["alarm"], r["events"]) for r in results] == [(False, []), (False, [])]
     assert f"{stuck}: silent throughout" in err
+
+
+def test_the_command_line_runs_in_a_thread_of_an_application(recordings, tiny_model_dir):
+    # GIVEN an application that runs the command line in a worker thread, where Python
+    # refuses to set a signal handler
+    outcome = {}
+
+    def run():
+        try:
+            outcome["code"] = main(["detect", str(recordings), "--model", str(tiny_model_dir)])
+        except Exception as exc:  # noqa: BLE001 - the outcome under test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    # THEN it runs the command, leaving SIGTERM to the application
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["code"] in (0, 1)

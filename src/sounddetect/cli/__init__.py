@@ -26,6 +26,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import warnings
 from collections.abc import Iterable
 
@@ -124,7 +125,11 @@ def _terminate(signum: int, frame: object, *, pid: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``sounddetect`` command line and return its exit code."""
-    previous = signal.signal(signal.SIGTERM, functools.partial(_terminate, pid=os.getpid()))
+    # Only the main thread may set a handler: main() run in another thread (an application
+    # embedding the command line) leaves SIGTERM to that application.
+    handling = threading.current_thread() is threading.main_thread()
+    if handling:
+        previous = signal.signal(signal.SIGTERM, functools.partial(_terminate, pid=os.getpid()))
     try:
         return _run(argv)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM, after the command's clean-up
@@ -132,8 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         print("terminated" if terminated else "interrupted", file=sys.stderr)
         return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     finally:
-        # None: a handler set outside Python, which cannot be put back; the default can.
-        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+        if handling:
+            # None: a handler set outside Python, which cannot be put back; the default can.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _run(argv: list[str] | None) -> int:
