@@ -221,16 +221,18 @@ class GeneratorSettings:
                 "(train, validate, test) summing to 1"
             )
         if len(self.snr_db) != 2 or not self.snr_db[0] <= self.snr_db[1]:
-            raise ParameterError(f"snr_db range {list(self.snr_db)}: need MIN <= MAX")
+            raise ParameterError(f"snr_db (--snr-db) range {list(self.snr_db)}: need MIN <= MAX")
         if not all(math.isfinite(v) for v in self.snr_db):
-            raise ParameterError(f"snr_db range {list(self.snr_db)}: need finite numbers")
+            raise ParameterError(
+                f"snr_db (--snr-db) range {list(self.snr_db)}: need finite numbers"
+            )
         for name, low in (("samples_per_layer", 1), ("max_background_layers", 1), ("workers", 1)):
             if getattr(self, name) < low:
                 raise ParameterError(f"{name} must be at least {low}, got {getattr(self, name)}")
         if not self.sample_duration > 0 or not self.min_active_s >= 0:
             raise ParameterError(
-                f"need sample_duration > 0 and min_active_s >= 0, got {self.sample_duration} "
-                f"and {self.min_active_s}"
+                "need sample_duration (SAMPLE_DURATION) > 0 and min_active_s (--min-active-s) "
+                f">= 0, got {self.sample_duration} and {self.min_active_s}"
             )
         fmax = SpectrogramConfig.fmax
         if self.sr < 2 * fmax:  # said so, not as the config's own fmin/fmax complaint
@@ -247,7 +249,7 @@ class GeneratorSettings:
         self.configs()  # validates sr and duration against the spectrogram config
         if self.min_active_s > self.sample_duration:
             raise ParameterError(
-                f"min_active_s {self.min_active_s} s is longer than the window "
+                f"min_active_s (--min-active-s) {self.min_active_s} s is longer than the window "
                 f"({self.sample_duration} s)"
             )
         if not 0.0 <= self.alarm_snippets <= 1.0:

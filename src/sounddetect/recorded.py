@@ -507,7 +507,9 @@ def make_recorded_clips(
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ParameterError(f"{name} must be an integer >= 0, got {value!r}")
     if music_count + effect_count == 0:
-        raise ParameterError("music_count and effect_count are both 0: no clips to make")
+        raise ParameterError(
+            "music_count and effect_count (--music, --effects) are both 0: no clips to make"
+        )
     if effect_count and effects is None:
         raise ParameterError(f"effect_count is {effect_count} but no effects package is given")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:

@@ -245,8 +245,12 @@ def test_evaluate_cli_prints_a_summary_and_json(tiny_model_dir, tiny_dataset, tm
     assert main(["evaluate", str(tiny_model_dir), str(tiny_dataset), "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "ROC-AUC" in text and "SNR bin" in text and "background" in text
+    assert text.endswith(f"\nreport and plots: {out}\n")
     assert (out / "report.json").is_file() and (out / "pr_curve.png").is_file()
     argv = ["evaluate", str(tiny_model_dir), str(tiny_dataset), "--out", str(out)]
+    # AND without plots it says only the report is there
+    assert main([*argv, "--no-plots"]) == 0
+    assert capsys.readouterr().out.endswith(f"\nreport: {out}\n")
     assert main([*argv, "--format", "json", "--no-plots", "--split", "validate"]) == 0
     assert json.loads(capsys.readouterr().out)["split"] == "validate"
     assert main(["evaluate", str(tmp_path / "nothing"), str(tiny_dataset)]) == 2

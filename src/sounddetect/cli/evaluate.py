@@ -113,5 +113,6 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report), file=sys.stdout)
     else:
         print(format_summary(report), file=sys.stdout)
-        print(f"\nreport and plots: {out_dir}", file=sys.stdout)
+        written = "report" if args.no_plots else "report and plots"
+        print(f"\n{written}: {out_dir}", file=sys.stdout)
     return EXIT_OK
