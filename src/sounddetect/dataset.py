@@ -1159,7 +1159,13 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
         _write_json(target / "dataset.json", info)
     try:
         rows = _write_staged(
-            settings, specs, split_names, sources=sources, configs=configs, progress=progress
+            staging,
+            settings,
+            specs,
+            split_names,
+            sources=sources,
+            configs=configs,
+            progress=progress,
         )
     except BaseException:
         # An earlier dataset stays as it was, and no half-written tree is left beside it.
@@ -1193,6 +1199,7 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
 
 
 def _write_staged(
+    staging: Path,
     settings: GeneratorSettings,
     specs: Sequence[SampleSpec],
     split_names: Sequence[str],
@@ -1201,11 +1208,10 @@ def _write_staged(
     configs: Mapping[str, SpectrogramConfig],
     progress: bool,
 ) -> list[dict[str, str]]:
-    """Render every sample into ``TARGET_PATH/.partial``: the type trees with their manifests,
-    and samples.csv; returns samples.csv's rows."""
+    """Render every sample into ``staging`` (``TARGET_PATH/.partial``): the type trees with
+    their manifests, and samples.csv; returns samples.csv's rows."""
     from tqdm import tqdm
 
-    staging = settings.target_path / STAGING
     for kind in settings.types:
         for split in SPLITS:
             for label in LABELS:
