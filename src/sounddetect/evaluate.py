@@ -10,6 +10,7 @@ Data
     dataset_config         -- the SpectrogramConfig the generator wrote for a type (dataset's)
 Inference
     predict_probabilities  -- onnxruntime alarm probabilities for uint8 images
+    classify_in_batches    -- the same for a loaded classifier
     measure_ms_per_window  -- onnxruntime latency per window, batched
 Metrics
     classification_metrics -- precision, recall, F1, ROC-AUC, confusion matrix
@@ -304,6 +305,13 @@ def predict_probabilities(
     np.ndarray [shape=(n,)], float32
     """
     classifier = OnnxClassifier.from_dir(model_dir, threads=num_threads)
+    return classify_in_batches(classifier, images, batch_size=batch_size)
+
+
+def classify_in_batches(
+    classifier: OnnxClassifier, images: np.ndarray, *, batch_size: int = 256
+) -> np.ndarray:
+    """``classifier.classify`` over ``images`` in batches of ``batch_size``, float32 ``(n,)``."""
     chunks = [
         classifier.classify(images[i : i + batch_size]) for i in range(0, len(images), batch_size)
     ]

@@ -18,6 +18,7 @@ Training
     choose_threshold      -- max-F1 decision threshold, centred in its margin
 Export
     export_onnx           -- model.onnx with the sigmoid inside the graph
+    quantize_onnx         -- its int8 copy, calibrated on training images (what ships)
     data_hash             -- sha256 over samples.csv, dataset.json and the type's images
     library_versions
 Whole job
@@ -52,13 +53,19 @@ from torch import nn
 
 from sounddetect import __version__
 from sounddetect.classifiers.base import MAX_THREADS
-from sounddetect.classifiers.onnx import ALARM_PROBABILITY, ALARM_SOUNDING, MODEL_FORMAT
+from sounddetect.classifiers.onnx import (
+    ALARM_PROBABILITY,
+    ALARM_SOUNDING,
+    MODEL_FORMAT,
+    OnnxClassifier,
+)
 from sounddetect.dataset import check_creatable, image_path, source_digests
 from sounddetect.evaluate import (
     LABELS,
     LabelledImages,
     checked_samples,
     classification_metrics,
+    classify_in_batches,
     dataset_config,
     load_split,
 )
@@ -1040,6 +1047,112 @@ def export_onnx(
     return path
 
 
+#: Training images whose activations set the int8 model's ranges (:func:`quantize_onnx`).
+CALIBRATION_IMAGES = 512
+
+
+def quantize_onnx(
+    float_path: str | Path,
+    path: str | Path,
+    *,
+    calibration: np.ndarray,
+    batch_size: int = 64,
+) -> Path:
+    """Write an int8 copy of the float ONNX model at ``float_path`` to ``path``.
+
+    Static post-training quantization by onnxruntime: the convolutions' and linear layers'
+    weights become int8 per output channel, and their inputs uint8, with ranges set by the
+    activations the model shows on ``calibration`` (min-max). The rest of the graph (the
+    row-mean channel, pooling, the sigmoids) stays float, and so do the outputs. Detection
+    classifies a window about twice as fast this way (the CNN was half of its time), and
+    the file is a quarter of the size. Weights use 7 of their 8 bits (``reduce_range``):
+    x86 CPUs without VNNI instructions multiply through 16-bit sums that pairs of 8-bit
+    products can overflow, and 7-bit ones cannot.
+
+    Parameters
+    ----------
+    float_path : str or Path
+        A model written by :func:`export_onnx`.
+    path : str or Path
+        Where to write the int8 model; may not be ``float_path``.
+    calibration : np.ndarray [shape=(n, C, H, W)], float32
+        Model inputs (:func:`~sounddetect.spectrum.image_to_tensor`) whose activations
+        are what the int8 ranges must hold: a sample of the training images.
+    batch_size : int
+        Images per calibration run.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quant_pre_process,
+        quantize_static,
+    )
+
+    if len(calibration) == 0:
+        raise ParameterError("quantizing needs at least one calibration image")
+
+    class Batches(CalibrationDataReader):
+        def __init__(self) -> None:
+            self._batches = iter(
+                {"image": calibration[i : i + batch_size]}
+                for i in range(0, len(calibration), batch_size)
+            )
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            return next(self._batches, None)
+
+    path = Path(path)
+    with tempfile.TemporaryDirectory() as scratch:
+        # Shape inference and graph fusions first, as onnxruntime asks (it warns otherwise).
+        prepared = Path(scratch) / "prepared.onnx"
+        quant_pre_process(str(float_path), str(prepared))
+        quantize_static(
+            str(prepared),
+            str(path),
+            Batches(),
+            quant_format=QuantFormat.QOperator,
+            op_types_to_quantize=["Conv", "Gemm"],
+            per_channel=True,
+            reduce_range=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            calibrate_method=CalibrationMethod.MinMax,
+        )
+    return path
+
+
+def calibration_images(
+    data: LabelledImages, *, seed: int, n: int = CALIBRATION_IMAGES
+) -> np.ndarray:
+    """``n`` of ``data``'s images (all if fewer), drawn with ``seed``, as model inputs."""
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.choice(len(data.labels), min(n, len(data.labels)), replace=False))
+    return image_to_tensor(data.images[chosen])
+
+
+def _quantization_card(
+    int8_probabilities: np.ndarray, float_probabilities: np.ndarray, *, n_calibration: int
+) -> dict[str, Any]:
+    """model.json's account of :func:`quantize_onnx`, with how far the int8 model's
+    validate probabilities lie from the float network's."""
+    difference = np.abs(int8_probabilities - float_probabilities)
+    return {
+        "weights": "int8 per output channel, 7-bit range",
+        "activations": "uint8",
+        "ops": ["Conv", "Gemm"],
+        "calibration": {"method": "minmax", "split": "train", "images": n_calibration},
+        "validate_max_abs_difference": float(difference.max(initial=0.0)),
+        "validate_mean_abs_difference": float(difference.mean()) if difference.size else 0.0,
+    }
+
+
 def data_hash(target_path: str | Path, *, kind: str = "mel") -> str:
     """Which data made a model: ``sha256:<hex>`` over ``samples.csv``, ``dataset.json``,
     then the sha256 of each ``kind`` image samples.csv lists, in its order.
@@ -1265,6 +1378,7 @@ def train(
     num_threads: int = 2,
     precision: str = "auto",
     min_recall: float = 0.9,
+    quantize: bool = True,
     overwrite: bool = False,
     name: str | None = None,
 ) -> dict[str, Any]:
@@ -1283,7 +1397,12 @@ def train(
     num_threads, precision
         See :func:`fit`.
     min_recall : float
-        Recall on validate/ the decision threshold must keep (:func:`choose_threshold`).
+        Recall on validate/ the decision threshold must keep (:func:`choose_threshold`),
+        chosen on the exported model's probabilities.
+    quantize : bool
+        Export the int8 model of :func:`quantize_onnx` (calibrated on
+        :data:`CALIBRATION_IMAGES` training images drawn with ``seed``), which detection runs
+        about twice as fast; False exports the float network, PyTorch's to 1e-4.
     overwrite : bool
         Replace an existing ``out_dir``; without it an existing folder is an error. Either
         way the rule (:func:`check_model_dir`) is checked before training and again when
@@ -1333,59 +1452,9 @@ def train(
         num_threads=num_threads,
         precision=precision,
     )
-    threshold = choose_threshold(
-        validate_data.labels, result.validate_probabilities, min_recall=min_recall
-    )
-    validate_metrics = classification_metrics(
-        validate_data.labels, result.validate_probabilities, threshold=threshold
-    )
     best = result.history[result.best_epoch - 1]
     # The frame head learns when the alarm sounds only from the frame loss.
     sounding = frame_loss_weight > 0
-    card = {
-        "format": MODEL_FORMAT,
-        "name": name or out_dir.name,
-        "labels": list(LABELS),
-        "threshold": threshold,
-        "threshold_rule": {"split": "validate", "max": "f1", "min_recall": min_recall},
-        "config": config.to_dict(),
-        "input": "image",
-        "output": ALARM_PROBABILITY,
-        **({"sounding_output": ALARM_SOUNDING} if sounding else {}),
-        "metrics": {
-            "validate": validate_metrics,
-            "train": {"loss": best["train_loss"], "accuracy": best["train_accuracy"]},
-            "best_epoch": result.best_epoch,
-            "epochs_run": len(result.history),
-            "training_seconds": round(result.seconds, 2),
-            "history": result.history,
-        },
-        "data_hash": hash_before,
-        "versions": library_versions(),
-        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "training": {
-            "target_path": str(target_path),
-            "kind": kind,
-            "counts": {
-                "train": len(train_data.labels),
-                "train_alarm": int(train_data.labels.sum()),
-                "validate": len(validate_data.labels),
-                "validate_alarm": int(validate_data.labels.sum()),
-            },
-            "epochs": epochs,
-            "batch_size": batch_size,
-            "learning_rate": learning_rate,
-            "patience": patience,
-            "seed": seed,
-            "augmentation": augmentation.to_dict() if augmentation else None,
-            "frame_loss_weight": frame_loss_weight,
-            "precision": result.precision,
-            "architecture": repr(result.model),
-            # What the model heard (train) or was tuned on (validate): evaluate warns when a
-            # split it scores holds one of these clips.
-            "source_sha256": source_digests(target_path, splits=("train", "validate")),
-        },
-    }
     if data_hash(target_path, kind=kind) != hash_before:
         raise ParameterError(f"{target_path} changed while training; train again")
     # Write into a fresh sibling folder and swap it in, so a failed export never leaves a
@@ -1398,9 +1467,71 @@ def train(
             result.model, staging / "model.onnx", config=config, sounding=sounding
         )
         check = torch.from_numpy(image_to_tensor(validate_data.images[:64]))
-        card["metrics"]["onnx_max_abs_difference"] = _check_onnx_matches(
-            onnx_path, result.model, check
-        )
+        onnx_difference = _check_onnx_matches(onnx_path, result.model, check)
+        if quantize:
+            float_path = onnx_path.replace(staging / "model-float.onnx")
+            quantize_onnx(
+                float_path, onnx_path, calibration=calibration_images(train_data, seed=seed)
+            )
+            float_path.unlink()
+        # The threshold is chosen on what ships: the int8 model's scores, not PyTorch's.
+        exported = OnnxClassifier(onnx_path, config=config, threads=num_threads)
+        probabilities = classify_in_batches(exported, validate_data.images)
+        threshold = choose_threshold(validate_data.labels, probabilities, min_recall=min_recall)
+        card = {
+            "format": MODEL_FORMAT,
+            "name": name or out_dir.name,
+            "labels": list(LABELS),
+            "threshold": threshold,
+            "threshold_rule": {"split": "validate", "max": "f1", "min_recall": min_recall},
+            "config": config.to_dict(),
+            "input": "image",
+            "output": ALARM_PROBABILITY,
+            **({"sounding_output": ALARM_SOUNDING} if sounding else {}),
+            "metrics": {
+                "validate": classification_metrics(
+                    validate_data.labels, probabilities, threshold=threshold
+                ),
+                "train": {"loss": best["train_loss"], "accuracy": best["train_accuracy"]},
+                "best_epoch": result.best_epoch,
+                "epochs_run": len(result.history),
+                "training_seconds": round(result.seconds, 2),
+                "history": result.history,
+                "onnx_max_abs_difference": onnx_difference,
+            },
+            "data_hash": hash_before,
+            "versions": library_versions(),
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "training": {
+                "target_path": str(target_path),
+                "kind": kind,
+                "counts": {
+                    "train": len(train_data.labels),
+                    "train_alarm": int(train_data.labels.sum()),
+                    "validate": len(validate_data.labels),
+                    "validate_alarm": int(validate_data.labels.sum()),
+                },
+                "epochs": epochs,
+                "batch_size": batch_size,
+                "learning_rate": learning_rate,
+                "patience": patience,
+                "seed": seed,
+                "augmentation": augmentation.to_dict() if augmentation else None,
+                "frame_loss_weight": frame_loss_weight,
+                "precision": result.precision,
+                "architecture": repr(result.model),
+                # What the model heard (train) or was tuned on (validate): evaluate warns
+                # when a split it scores holds one of these clips.
+                "source_sha256": source_digests(target_path, splits=("train", "validate")),
+            },
+            "quantization": _quantization_card(
+                probabilities,
+                result.validate_probabilities,
+                n_calibration=min(CALIBRATION_IMAGES, len(train_data.labels)),
+            )
+            if quantize
+            else None,
+        }
         (staging / "model.json").write_text(json.dumps(card, indent=2) + "\n")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -1411,7 +1542,7 @@ def train(
         out_dir,
         result.best_epoch,
         threshold,
-        validate_metrics["f1"] or 0.0,
+        card["metrics"]["validate"]["f1"] or 0.0,
         result.seconds,
     )
     return card

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import math
@@ -10,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime
 import pytest
 import torch
@@ -19,7 +21,7 @@ from sounddetect import train as train_module
 from sounddetect.classifiers import OnnxClassifier
 from sounddetect.cli import main
 from sounddetect.dataset import source_digests
-from sounddetect.evaluate import dataset_config, load_split
+from sounddetect.evaluate import classification_metrics, dataset_config, load_split
 from sounddetect.exceptions import ModelError, ParameterError
 from sounddetect.spectrum import SpectrogramConfig, image_to_tensor
 from sounddetect.train import (
@@ -27,6 +29,7 @@ from sounddetect.train import (
     AlarmNet,
     Augmentation,
     augment_batch,
+    calibration_images,
     choose_threshold,
     data_hash,
     export_onnx,
@@ -34,6 +37,7 @@ from sounddetect.train import (
     format_comparison,
     mix_backgrounds,
     mix_images_db,
+    quantize_onnx,
     resolve_precision,
     rhythm_negatives,
     sounding_targets,
@@ -121,6 +125,100 @@ def test_train_without_the_frame_loss_exports_no_sounding(tiny_dataset, tmp_path
     images = load_split(tiny_dataset, split="test").images[:2]
     probabilities, sounding = OnnxClassifier.from_dir(out).classify_with_sounding(images)
     assert probabilities.shape == (2,) and sounding is None
+
+
+def graph_ops(path):
+    """How many nodes of each op type the ONNX graph at ``path`` holds."""
+    return collections.Counter(node.op_type for node in onnx.load(str(path)).graph.node)
+
+
+def test_quantize_onnx_writes_an_int8_copy_that_follows_the_float_model(tiny_dataset, tmp_path):
+    # GIVEN a float export of a network with trained batch-norm statistics
+    config = dataset_config(tiny_dataset)
+    train_data = load_split(tiny_dataset, split="train")
+    validate_data = load_split(tiny_dataset, split="validate")
+    result = fit(train_data, validate_data, config=config, epochs=2, num_threads=1)
+    float_path = export_onnx(result.model, tmp_path / "float.onnx", config=config)
+    # WHEN it is quantized, calibrated on the training images
+    path = quantize_onnx(
+        float_path, tmp_path / "int8.onnx", calibration=calibration_images(train_data, seed=0)
+    )
+    # THEN every convolution and linear layer runs in int8, with int8 weights
+    float_ops, ops = graph_ops(float_path), graph_ops(path)
+    assert ops["QLinearConv"] == float_ops["Conv"] == 12
+    assert ops["QGemm"] == float_ops["Gemm"] == 2
+    assert ops["Conv"] == ops["Gemm"] == 0
+    weights = [
+        t for t in onnx.load(str(path)).graph.initializer if t.data_type == onnx.TensorProto.INT8
+    ]
+    assert len(weights) >= 14
+    assert path.stat().st_size < float_path.stat().st_size / 2
+    # AND its outputs, the same two, stay close to the float model's on images it never saw
+    tensor = image_to_tensor(load_split(tiny_dataset, split="test").images)
+    noise = np.random.default_rng(1).random((8, *tensor.shape[1:]), dtype=np.float32)
+    for batch in (tensor, noise):
+        want = onnxruntime.InferenceSession(str(float_path)).run(None, {"image": batch})
+        got = onnxruntime.InferenceSession(str(path)).run(None, {"image": batch})
+        assert [g.shape for g in got] == [w.shape for w in want]
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_allclose(g, w, atol=0.05)
+
+
+def test_quantize_onnx_needs_calibration_images(tiny_dataset, tmp_path):
+    config = dataset_config(tiny_dataset)
+    float_path = export_onnx(AlarmNet().eval(), tmp_path / "float.onnx", config=config)
+    empty = np.zeros((0, 1, config.height, config.width), np.float32)
+    with pytest.raises(ParameterError, match="calibration image"):
+        quantize_onnx(float_path, tmp_path / "int8.onnx", calibration=empty)
+    assert not (tmp_path / "int8.onnx").exists()
+
+
+def test_calibration_images_are_a_seeded_sample_of_the_split(tiny_dataset):
+    data = load_split(tiny_dataset, split="train")
+    some = calibration_images(data, seed=3, n=5)
+    assert some.shape == (5, 1, *data.images.shape[1:])
+    np.testing.assert_array_equal(some, calibration_images(data, seed=3, n=5))
+    # every image a different one of the split's
+    rows = {image.tobytes() for image in image_to_tensor(data.images)}
+    assert len({image.tobytes() for image in some} & rows) == 5
+    # a sample larger than the split takes all of it
+    assert len(calibration_images(data, seed=3, n=10_000)) == len(data.labels)
+
+
+def test_train_ships_the_int8_model_and_its_own_threshold(trained_model_dir, tiny_dataset):
+    card = json.loads((trained_model_dir / "model.json").read_text())
+    # THEN model.onnx is the int8 model, calibrated on training images
+    assert graph_ops(trained_model_dir / "model.onnx")["QLinearConv"] == 12
+    n_train = len(load_split(tiny_dataset, split="train").labels)
+    assert card["quantization"]["calibration"] == {
+        "method": "minmax",
+        "split": "train",
+        "images": min(512, n_train),
+    }
+    assert 0.0 <= card["quantization"]["validate_max_abs_difference"] < 0.05
+    # AND the threshold and validate figures are those of the model that ships
+    validate = load_split(tiny_dataset, split="validate")
+    shipped = OnnxClassifier.from_dir(trained_model_dir).classify(validate.images)
+    assert card["threshold"] == choose_threshold(validate.labels, shipped, min_recall=0.9)
+    assert card["metrics"]["validate"] == json.loads(
+        json.dumps(classification_metrics(validate.labels, shipped, threshold=card["threshold"]))
+    )
+
+
+def test_train_no_quantize_ships_the_float_network(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "float"
+    argv = ["train", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    assert main([*argv, "--no-quantize"]) == 0
+    printed = capsys.readouterr().out
+    assert "mel model, best epoch" in printed and "int8" not in printed
+    card = json.loads((out / "model.json").read_text())
+    assert card["quantization"] is None
+    ops = graph_ops(out / "model.onnx")
+    assert ops["Conv"] == 12 and ops["QLinearConv"] == 0
+    assert card["metrics"]["onnx_max_abs_difference"] <= 1e-4
+    # while the default names the int8 model in its summary
+    assert main([*argv, "--out", str(tmp_path / "int8")]) == 0
+    assert "mel model, int8, best epoch" in capsys.readouterr().out
 
 
 def test_train_writes_model_json_per_contract(trained_model_dir, tiny_dataset):

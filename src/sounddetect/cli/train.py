@@ -1,7 +1,8 @@
 """``sounddetect train``: fit the local CNN on a generated dataset and export it to ONNX.
 
-Trains on TARGET_PATH/<type>/train, stops early on validate/, chooses the decision threshold
-on validate/ and writes OUT/model.onnx with OUT/model.json beside it. One progress line per
+Trains on TARGET_PATH/<type>/train, stops early on validate/, quantizes the network to int8
+(calibrated on training images), chooses the decision threshold on the int8 model's validate
+scores and writes OUT/model.onnx with OUT/model.json beside it. One progress line per
 epoch goes to stderr; the summary goes to stdout. Needs the ``train`` extra (PyTorch, CPU).
 """
 
@@ -100,6 +101,12 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.9,
         help="validate recall the decision threshold must keep (then the best F1)",
     )
+    parser.add_argument(
+        "--no-quantize",
+        action="store_true",
+        help="export the float network instead of its int8 copy (which detection runs about "
+        "twice as fast, with the threshold chosen on its own validate scores)",
+    )
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -135,6 +142,7 @@ def training_options(args: argparse.Namespace) -> dict:
         "num_threads": args.threads,
         "precision": args.precision,
         "min_recall": args.min_recall,
+        "quantize": not args.no_quantize,
         "augmentation": None if args.no_augment else Augmentation(),
         "frame_loss_weight": args.frame_loss,
     }
@@ -158,8 +166,9 @@ def run(args: argparse.Namespace) -> int:
     )
     m = card["metrics"]
     v = m["validate"]
+    int8 = ", int8" if card["quantization"] else ""
     print(
-        f"{args.out}: {card['config']['kind']} model, best epoch {m['best_epoch']} of "
+        f"{args.out}: {card['config']['kind']} model{int8}, best epoch {m['best_epoch']} of "
         f"{m['epochs_run']}, {m['training_seconds']:.0f} s\n"
         f"validate: threshold {card['threshold']:.3f}  precision {v['precision']:.4f}  "
         f"recall {v['recall']:.4f}  F1 {v['f1']:.4f}  ROC-AUC {v['roc_auc']:.4f}",
