@@ -146,10 +146,9 @@ def benchmark_model(model: Path, work: Path) -> tuple[Path, str]:
         torch.manual_seed(0)
         config = SpectrogramConfig()
         out.mkdir(parents=True, exist_ok=True)
-        float_path = out / "model-float.onnx"
-        export_onnx(AlarmNet(config.channels).eval(), float_path, config=config)
+        path = export_onnx(AlarmNet(config.channels).eval(), out / "model.onnx", config=config)
         noise = torch.rand(64, config.channels, config.height, config.width).numpy()
-        quantize_onnx(float_path, out / "model.onnx", calibration=noise)
+        quantize_onnx(path, path, calibration=noise)
         meta = {
             "format": "sounddetect-model/1",
             "labels": ["no_alarm", "alarm"],

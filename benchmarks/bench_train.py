@@ -62,14 +62,14 @@ def main(argv: list[str] | None = None) -> None:
         if not (model_dir / "model.onnx").is_file():
             model_dir = Path(scratch)
             config = SpectrogramConfig()
-            float_path = export_onnx(
-                AlarmNet(config.channels).eval(), model_dir / "model-float.onnx", config=config
+            path = export_onnx(
+                AlarmNet(config.channels).eval(), model_dir / "model.onnx", config=config
             )
             # As train ships it: int8, whose cost does not depend on the weights either.
             noise = np.random.default_rng(0).random(
                 (64, config.channels, config.height, config.width), dtype=np.float32
             )
-            quantize_onnx(float_path, model_dir / "model.onnx", calibration=noise)
+            quantize_onnx(path, path, calibration=noise)
             card = {
                 "format": "sounddetect-model/1",
                 "labels": ["no_alarm", "alarm"],

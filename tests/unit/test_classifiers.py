@@ -1,6 +1,7 @@
 """Classifier backends: the ONNX model directory and Rekognition Custom Labels (stubbed)."""
 
 import json
+from pathlib import Path
 
 import boto3
 import numpy as np
@@ -19,6 +20,7 @@ from sounddetect.classifiers import (
     RekognitionClassifier,
     load_classifier,
 )
+from sounddetect.classifiers.onnx import onnx_sha256
 from sounddetect.exceptions import ModelError, ParameterError, TransientError
 from sounddetect.spectrum import SpectrogramConfig
 
@@ -194,6 +196,36 @@ def test_onnx_malformed_model_json(tmp_path, change, match):
     (model_dir / "model.json").write_text(json.dumps(meta))
     with pytest.raises(ModelError, match=match):
         OnnxClassifier.from_dir(model_dir)
+
+
+def test_onnx_model_swapped_under_its_model_json_is_refused(tmp_path):
+    # GIVEN a model folder whose model.json names its graph's sha256, as train writes it
+    model_dir = write_tiny_model(tmp_path / "m")
+    meta = json.loads((model_dir / "model.json").read_text())
+    meta["onnx_sha256"] = onnx_sha256(model_dir / "model.onnx")
+    (model_dir / "model.json").write_text(json.dumps(meta))
+    assert OnnxClassifier.from_dir(model_dir).threshold == 0.5
+    # WHEN model.onnx is replaced by another model's (here one of another image width)
+    other = write_tiny_model(tmp_path / "other", config=CONFIG.replace(width=64))
+    (model_dir / "model.onnx").write_bytes((other / "model.onnx").read_bytes())
+    # THEN loading names the file and why, before onnxruntime reads it
+    with pytest.raises(
+        ModelError,
+        match=r"m/model.onnx: not the model model.json beside it describes \(sha256 \w{12}\.\.\., "
+        r"model.json names \w{12}\.\.\.\), so its threshold and config would be another model's",
+    ):
+        OnnxClassifier.from_dir(model_dir)
+    # AND a digest that is not a string is named as such
+    meta["onnx_sha256"] = 12
+    (model_dir / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="model.json: onnx_sha256 12 is not a string"):
+        OnnxClassifier.from_dir(model_dir)
+
+
+def test_the_shipped_model_json_names_its_model_onnx():
+    shipped = Path(__file__).parents[2] / "models" / "default"
+    meta = json.loads((shipped / "model.json").read_text())
+    assert meta["onnx_sha256"] == onnx_sha256(shipped / "model.onnx")
 
 
 def test_onnx_model_file_for_its_folder_says_to_pass_the_folder(tiny_model_dir):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import hashlib
 import json
 import logging
 import math
@@ -231,6 +232,10 @@ def test_train_writes_model_json_per_contract(trained_model_dir, tiny_dataset):
     assert 0.0 <= card["threshold"] <= 1.0
     assert SpectrogramConfig.from_dict(card["config"]) == SpectrogramConfig(kind="mel")
     assert card["data_hash"] == data_hash(tiny_dataset)
+    assert (
+        card["onnx_sha256"]
+        == hashlib.sha256((trained_model_dir / "model.onnx").read_bytes()).hexdigest()
+    )
     assert card["training"]["source_sha256"] == source_digests(
         tiny_dataset, splits=("train", "validate")
     )

@@ -12,6 +12,7 @@ unlike those it learned from.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -255,7 +256,9 @@ def read_model_json(model_dir: str | os.PathLike) -> dict[str, Any]:
         ``model_dir`` is a file or cannot be searched, ``model.onnx`` or ``model.json`` is
         missing, or ``model.json`` is not a ``sounddetect-model/1`` document with labels
         ``["no_alarm", "alarm"]``, a threshold in [0, 1], graph names that are strings
-        (``sounding_output`` may be null) and a valid config.
+        (``sounding_output`` may be null) and a valid config; or ``model.onnx`` is not the
+        file ``model.json``'s ``onnx_sha256`` names (a model written before that field has
+        none, and is not checked).
     """
     model_dir = Path(model_dir)
     try:
@@ -301,4 +304,30 @@ def read_model_json(model_dir: str | os.PathLike) -> dict[str, Any]:
         meta["config"] = SpectrogramConfig.from_dict(meta["config"])
     except SoundDetectError as exc:
         raise ModelError(f"{path}: bad spectrogram config ({exc})") from exc
+    _check_onnx_digest(model_dir / "model.onnx", meta.get("onnx_sha256"), card=path)
     return meta
+
+
+def onnx_sha256(path: str | os.PathLike) -> str:
+    """The sha256 of a model file, as ``model.json``'s ``onnx_sha256`` gives it."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _check_onnx_digest(onnx_path: Path, digest: Any, *, card: Path) -> None:
+    """Refuse a ``model.onnx`` that is not the one its ``model.json`` was written for: the
+    threshold and config would be another model's. Models from before the field pass."""
+    if digest is None:
+        return
+    if not isinstance(digest, str):
+        raise ModelError(f"{card}: onnx_sha256 {digest!r} is not a string")
+    try:
+        actual = onnx_sha256(onnx_path)
+    except OSError as exc:
+        raise ModelError(f"{onnx_path}: not readable ({exc.strerror})") from exc
+    if actual != digest:
+        raise ModelError(
+            f"{onnx_path}: not the model {card.name} beside it describes (sha256 {actual[:12]}..., "
+            f"{card.name} names {digest[:12]}...), so its threshold and config would be "
+            "another model's; keep model.onnx and model.json together, or train again"
+        )
