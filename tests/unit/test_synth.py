@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import shutil
 from collections import Counter
 
 import numpy as np
@@ -450,10 +451,20 @@ def test_skip_existing_does_not_rewrite(corpus):
     assert {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()} == before
 
 
-def test_existing_corpus_is_not_overwritten_without_overwrite(corpus):
+def test_existing_corpus_is_not_overwritten_without_overwrite(corpus, tmp_path):
     root, _ = corpus
-    with pytest.raises(ParameterError, match="exist already"):
+    n_audio = len(list(root.rglob("*.wav")))
+    # the recordings counted as the summary counts them, the listings named
+    with pytest.raises(
+        ParameterError,
+        match=rf": {n_audio} corpus recordings and corpus.json, truth.json exist already",
+    ):
         synth.make_corpus(root, seed=0, scale=0.01)
+    # only a listing left (in a copy: the corpus is the module's): one file, named
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(root / "corpus.json", tmp_path / "corpus")
+    with pytest.raises(ParameterError, match=r"corpus: corpus.json exists already \(e.g. "):
+        synth.make_corpus(tmp_path / "corpus", seed=0, scale=0.01)
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path):

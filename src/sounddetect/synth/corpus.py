@@ -963,9 +963,16 @@ def make_corpus(
         outputs.append(out / TRUTH_PATH)
     existing = [p for p in outputs if p.exists()]
     if existing and not (skip_existing or overwrite):
+        # Counted as the summary counts files written: recordings, then the listings by name.
+        n_audio = sum(1 for item in files if (out / item.path).exists())
+        listings = [p.name for p in existing[n_audio:]]
+        what = " and ".join(
+            ([f"{n_audio} corpus recording{'s' if n_audio != 1 else ''}"] if n_audio else [])
+            + ([", ".join(listings)] if listings else [])
+        )
         raise ParameterError(
-            f"{out}: {len(existing)} corpus files exist already (e.g. {existing[0]}); pass "
-            "--skip-existing to keep them or --overwrite to replace them"
+            f"{out}: {what} exist{'s' if len(existing) == 1 else ''} already (e.g. "
+            f"{existing[0]}); pass --skip-existing to keep them or --overwrite to replace them"
         )
     if skip_existing or overwrite:
         _remove_stale_files(out, manifest_path, keep={item.path for item in files})
