@@ -354,9 +354,13 @@ def test_a_window_too_long_names_the_variable(corpus, tmp_path, monkeypatch, cap
 #: Runs the command line; once the first samples are written, the signal given reaches the
 #: whole process group, workers too, as a terminal's Ctrl-C and timeout's SIGTERM do.
 SIGNALLED_AFTER_THE_FIRST_SAMPLES = """
-import os, sys
+import os, signal, sys
 import tqdm
 from sounddetect.cli import main
+
+# Ctrl-C as a terminal's foreground job gets it. Run in the background by a script (the test
+# suite itself, say), a process inherits SIGINT ignored (POSIX), and Python leaves it so.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 update = tqdm.tqdm.update
 
