@@ -725,6 +725,8 @@ def evaluate(
     report = {
         "model": str(model_dir),
         "model_name": card.get("name"),
+        # int8 or float: what the figures, ms_per_window most, are of
+        "quantization": card.get("quantization"),
         "target_path": str(target_path),
         "kind": kind,
         "split": split,

@@ -205,6 +205,7 @@ def test_onnx_model_swapped_under_its_model_json_is_refused(tmp_path):
     meta["onnx_sha256"] = onnx_sha256(model_dir / "model.onnx")
     (model_dir / "model.json").write_text(json.dumps(meta))
     assert OnnxClassifier.from_dir(model_dir).threshold == 0.5
+    original = (model_dir / "model.onnx").read_bytes()
     # WHEN model.onnx is replaced by another model's (here one of another image width)
     other = write_tiny_model(tmp_path / "other", config=CONFIG.replace(width=64))
     (model_dir / "model.onnx").write_bytes((other / "model.onnx").read_bytes())
@@ -215,11 +216,24 @@ def test_onnx_model_swapped_under_its_model_json_is_refused(tmp_path):
         r"model.json names \w{12}\.\.\.\), so its threshold and config would be another model's",
     ):
         OnnxClassifier.from_dir(model_dir)
-    # AND a digest that is not a string is named as such
-    meta["onnx_sha256"] = 12
+    # AND a digest that is no sha256 is named as such, as JSON spells it, null included
+    for bad, shown in [(12, "12"), (None, "null"), ("", '""'), ("abc", '"abc"'), (True, "true")]:
+        meta["onnx_sha256"] = bad
+        (model_dir / "model.json").write_text(json.dumps(meta))
+        with pytest.raises(ModelError) as caught:
+            OnnxClassifier.from_dir(model_dir)
+        assert str(caught.value) == (
+            f"{model_dir / 'model.json'}: onnx_sha256 {shown} is not a sha256 (64 hex digits); "
+            "delete the field to load the model unchecked"
+        )
+    # AND the right digest in capitals is the same digest; without the field, no check
+    (model_dir / "model.onnx").write_bytes(original)
+    meta["onnx_sha256"] = onnx_sha256(model_dir / "model.onnx").upper()
     (model_dir / "model.json").write_text(json.dumps(meta))
-    with pytest.raises(ModelError, match="model.json: onnx_sha256 12 is not a string"):
-        OnnxClassifier.from_dir(model_dir)
+    assert OnnxClassifier.from_dir(model_dir).threshold == 0.5
+    del meta["onnx_sha256"]
+    (model_dir / "model.json").write_text(json.dumps(meta))
+    assert OnnxClassifier.from_dir(model_dir).threshold == 0.5
 
 
 def test_the_shipped_model_json_names_its_model_onnx():

@@ -22,7 +22,7 @@ from sounddetect import train as train_module
 from sounddetect.classifiers import OnnxClassifier
 from sounddetect.cli import main
 from sounddetect.dataset import source_digests
-from sounddetect.evaluate import classification_metrics, dataset_config, load_split
+from sounddetect.evaluate import classification_metrics, dataset_config, evaluate, load_split
 from sounddetect.exceptions import ModelError, ParameterError
 from sounddetect.spectrum import SpectrogramConfig, image_to_tensor
 from sounddetect.train import (
@@ -204,22 +204,31 @@ def test_train_ships_the_int8_model_and_its_own_threshold(trained_model_dir, tin
     assert card["metrics"]["validate"] == json.loads(
         json.dumps(classification_metrics(validate.labels, shipped, threshold=card["threshold"]))
     )
+    # AND evaluate's report says which model its figures are of
+    report = evaluate(trained_model_dir, tiny_dataset, plots=False, recordings=False)
+    assert report["quantization"] == card["quantization"]
 
 
-def test_train_no_quantize_ships_the_float_network(tiny_dataset, tmp_path, capsys):
+def test_train_no_quantize_ships_the_float_network(tiny_dataset, tmp_path, capsys, caplog):
     out = tmp_path / "float"
     argv = ["train", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
     assert main([*argv, "--no-quantize"]) == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert "mel model, best epoch" in printed and "int8" not in printed
     card = json.loads((out / "model.json").read_text())
     assert card["quantization"] is None
     ops = graph_ops(out / "model.onnx")
     assert ops["Conv"] == 12 and ops["QLinearConv"] == 0
     assert card["metrics"]["onnx_max_abs_difference"] <= 1e-4
-    # while the default names the int8 model in its summary
+    # while the default names the int8 model in its summary, and onnxruntime's quantization
+    # tools log none of their steps beside the epochs' lines
+    caplog.clear()
+    caplog.set_level(logging.INFO)
     assert main([*argv, "--out", str(tmp_path / "int8")]) == 0
     assert "mel model, int8, best epoch" in capsys.readouterr().out
+    assert any(r.name == "sounddetect.train" and "epoch" in r.message for r in caplog.records)
+    assert not [r.message for r in caplog.records if r.name.startswith("onnxruntime")]
 
 
 def test_train_writes_model_json_per_contract(trained_model_dir, tiny_dataset):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -304,7 +305,8 @@ def read_model_json(model_dir: str | os.PathLike) -> dict[str, Any]:
         meta["config"] = SpectrogramConfig.from_dict(meta["config"])
     except SoundDetectError as exc:
         raise ModelError(f"{path}: bad spectrogram config ({exc})") from exc
-    _check_onnx_digest(model_dir / "model.onnx", meta.get("onnx_sha256"), card=path)
+    if "onnx_sha256" in meta:  # models written before the field have none
+        _check_onnx_digest(model_dir / "model.onnx", meta["onnx_sha256"], card=path)
     return meta
 
 
@@ -316,11 +318,13 @@ def onnx_sha256(path: str | os.PathLike) -> str:
 
 def _check_onnx_digest(onnx_path: Path, digest: Any, *, card: Path) -> None:
     """Refuse a ``model.onnx`` that is not the one its ``model.json`` was written for: the
-    threshold and config would be another model's. Models from before the field pass."""
-    if digest is None:
-        return
-    if not isinstance(digest, str):
-        raise ModelError(f"{card}: onnx_sha256 {digest!r} is not a string")
+    threshold and config would be another model's."""
+    if not (isinstance(digest, str) and re.fullmatch(r"[0-9a-fA-F]{64}", digest)):
+        raise ModelError(
+            f"{card}: onnx_sha256 {json.dumps(digest)} is not a sha256 (64 hex digits); "
+            "delete the field to load the model unchecked"
+        )
+    digest = digest.lower()
     try:
         actual = onnx_sha256(onnx_path)
     except OSError as exc:

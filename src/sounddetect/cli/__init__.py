@@ -154,6 +154,9 @@ def _run(argv: list[str] | None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:
+        # Its quantization tools log each step at INFO: not the user's progress lines.
+        logging.getLogger("onnxruntime").setLevel(logging.WARNING)
     warnings.simplefilter("always", SoundDetectWarning)
     warnings.showwarning = _show_warning
     # A file name that is not UTF-8 (a camera's, a FAT stick's) reaches Python with

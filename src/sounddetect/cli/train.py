@@ -93,7 +93,8 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("auto", "bfloat16", "float32"),
         default="auto",
         help="forward passes of training under bfloat16 autocast or in float32; auto: "
-        "bfloat16 where the CPU has bfloat16 instructions (the model is float32 either way)",
+        "bfloat16 where the CPU has bfloat16 instructions (the weights are float32 either way; "
+        "the export is int8 unless --no-quantize)",
     )
     parser.add_argument(
         "--min-recall",
@@ -104,9 +105,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-quantize",
         action="store_true",
-        help="export the float network instead of its int8 copy (which a CPU with VNNI "
-        "instructions runs about 1.7 times as fast; either way the threshold is chosen on the "
-        "exported model's validate scores)",
+        help="export the float network instead of its int8 copy (whose CNN a CPU with VNNI "
+        "instructions runs about 1.7 times as fast, detection 13-28%% faster; either way the "
+        "threshold is chosen on the exported model's validate scores)",
     )
 
 
