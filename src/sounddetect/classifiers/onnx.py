@@ -257,9 +257,9 @@ def read_model_json(model_dir: str | os.PathLike) -> dict[str, Any]:
         ``model_dir`` is a file or cannot be searched, ``model.onnx`` or ``model.json`` is
         missing, or ``model.json`` is not a ``sounddetect-model/1`` document with labels
         ``["no_alarm", "alarm"]``, a threshold in [0, 1], graph names that are strings
-        (``sounding_output`` may be null) and a valid config; or ``model.onnx`` is not the
-        file ``model.json``'s ``onnx_sha256`` names (a model written before that field has
-        none, and is not checked).
+        (``sounding_output`` may be null) and a valid config; or its ``onnx_sha256`` is no
+        sha256, or not that of ``model.onnx`` (a model written before that field has none,
+        and is not checked).
     """
     model_dir = Path(model_dir)
     try:
