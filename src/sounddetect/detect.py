@@ -446,10 +446,9 @@ def detect_file(
         source = os.fsdecode(source)
     if not isinstance(source, str | os.PathLike):
         _check_file_object(source, name=name)
-    if name is not None and not isinstance(name, str):
-        raise ParameterError(f"name must be a string or None, got {name!r}")
     options = _check_options(
         classifier,
+        name=name,
         hop_s=hop_s,
         threshold=threshold,
         min_event_s=min_event_s,
@@ -592,11 +591,9 @@ def detect_audio(
     >>> result["duration_s"], len(result["windows"])  # doctest: +SKIP
     (12.0, 5)
     """
-    if name is not None and not isinstance(name, str):
-        raise ParameterError(f"name must be a string or None, got {name!r}")
-    name = name or "audio"
     options = _check_options(
         classifier,
+        name=name,
         hop_s=hop_s,
         threshold=threshold,
         min_event_s=min_event_s,
@@ -609,6 +606,7 @@ def detect_audio(
         deadline=deadline,
         retry_s=retry_s,
     )
+    name = name or "audio"
     level = _Level()
     blocks = iter_array_blocks(
         y,
@@ -651,6 +649,7 @@ class _Options:
 def _check_options(
     classifier: Classifier,
     *,
+    name: Any,
     hop_s: Any,
     threshold: Any,
     min_event_s: Any,
@@ -665,6 +664,8 @@ def _check_options(
 ) -> _Options:
     """The options of :func:`detect_file` and :func:`detect_audio`, each refused by its name
     unless it is what its docstring says: before any audio is read."""
+    if name is not None and not isinstance(name, str):
+        raise ParameterError(f"name must be a string or None, got {name!r}")
     config = classifier.config
     if hop_s is None:
         hop_s = config.duration / 2

@@ -1471,9 +1471,8 @@ def train(
         check = torch.from_numpy(image_to_tensor(validate_data.images[:64]))
         onnx_difference = _check_onnx_matches(onnx_path, result.model, check)
         if quantize:
-            quantize_onnx(
-                onnx_path, onnx_path, calibration=calibration_images(train_data, seed=seed)
-            )
+            calibration = calibration_images(train_data, seed=seed)
+            quantize_onnx(onnx_path, onnx_path, calibration=calibration)
         # The threshold is chosen on what ships: the int8 model's scores, not PyTorch's.
         exported = OnnxClassifier(onnx_path, config=config, threads=num_threads)
         probabilities = classify_in_batches(exported, validate_data.images)
@@ -1529,7 +1528,7 @@ def train(
             "quantization": _quantization_card(
                 probabilities,
                 result.validate_probabilities,
-                n_calibration=min(CALIBRATION_IMAGES, len(train_data.labels)),
+                n_calibration=len(calibration),
             )
             if quantize
             else None,
