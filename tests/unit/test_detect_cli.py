@@ -912,3 +912,34 @@ def test_the_command_line_runs_in_a_thread_of_an_application(recordings, tiny_mo
     # THEN it runs the command, leaving SIGTERM to the application
     assert "error" not in outcome, outcome.get("error")
     assert outcome["code"] in (0, 1)
+
+
+def test_a_tilde_the_shell_left_is_the_home_folder(
+    capsys, recordings, tiny_model_dir, tmp_path, monkeypatch
+):
+    # GIVEN a home folder holding recordings and a model, and a script that quotes its
+    # paths, so the shell leaves ~ as it is (or puts it after = in a flag)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    home_model = tmp_path / "my model"
+    home_model.mkdir()
+    for name in ("model.onnx", "model.json"):
+        (home_model / name).write_bytes((tiny_model_dir / name).read_bytes())
+    # WHEN detect is given them with ~, and one path with the ~ of a user that does not exist
+    code, out, err = run_cli(
+        capsys,
+        "~/recordings/alarm_kitchen.wav",
+        "~no-such-user-here/alarm.wav",
+        "--model=~/my model",
+        "--format",
+        "json",
+    )
+    # THEN the home folder's files are read and named by their expanded paths, and the
+    # other is one missing file, the rest of the run going on
+    results = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert [r["file"] for r in results] == [
+        str(recordings / "alarm_kitchen.wav"),
+        "~no-such-user-here/alarm.wav",
+    ]
+    assert results[0]["alarm"] is True
+    assert err.splitlines()[0] == "error: ~no-such-user-here/alarm.wav: no such file or directory"

@@ -276,6 +276,53 @@ def test_a_tilde_in_a_path_is_the_home_folder(tmp_path, monkeypatch, capsys):
     )
 
 
+#: Every path argument of the other subcommands: argv, the attribute, the path under home.
+OTHER_PATH_ARGUMENTS = [
+    (["synth", "~/corpus"], "dir", "corpus"),
+    (["recorded", "~/corpus", "--cache=~/cache"], "dir", "corpus"),
+    (["recorded", "~/corpus", "--cache=~/cache"], "cache", "cache"),
+    (["train", "~/data", "--out=~/models/a"], "target_path", "data"),
+    (["train", "~/data", "--out=~/models/a"], "out", "models/a"),
+    (["evaluate", "~/models/a", "~/data", "--out=~/report"], "model", "models/a"),
+    (["evaluate", "~/models/a", "~/data", "--out=~/report"], "target_path", "data"),
+    (["evaluate", "~/models/a", "~/data", "--out=~/report"], "out", "report"),
+    (["compare", "~/data", "--out=~/models"], "target_path", "data"),
+    (["compare", "~/data", "--out=~/models"], "out", "models"),
+    (["preview", "--out=~/preview", "--sheet=~/sheet.png"], "out", "preview"),
+    (["preview", "--out=~/preview", "--sheet=~/sheet.png"], "sheet", "sheet.png"),
+    (["detect", "a.wav", "--model=~/models/a", "--config=~/d.json"], "model", "models/a"),
+    (["detect", "a.wav", "--model=~/models/a", "--config=~/d.json"], "config", "d.json"),
+]
+
+
+@pytest.mark.parametrize(("argv", "attribute", "expected"), OTHER_PATH_ARGUMENTS)
+def test_every_subcommand_reads_a_tilde_as_the_home_folder(
+    tmp_path, monkeypatch, argv, attribute, expected
+):
+    # GIVEN a path argument with a ~ the shell left as it is
+    monkeypatch.setenv("HOME", str(tmp_path))
+    # WHEN it is parsed THEN it is under the home folder, not in a folder named ~
+    value = getattr(build_parser().parse_args(argv), attribute)
+    assert Path(value) == tmp_path / expected
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["train", ""], ["evaluate", "models/a", ""], ["synth", ""], ["detect", "a.wav", "--model="]],
+)
+def test_an_empty_path_argument_of_any_subcommand_is_a_usage_error(argv, capsys):
+    # GIVEN an unset "$DIR" in a script WHEN parsed THEN refused, not the current folder
+    with pytest.raises(SystemExit) as caught:
+        build_parser().parse_args(argv)
+    assert caught.value.code == 2
+    assert "an empty path" in capsys.readouterr().err
+
+
+def test_a_rekognition_arn_as_detect_s_model_is_kept_as_it_is():
+    arn = "arn:aws:rekognition:us-east-1:123456789012:project/p/version/v/1767225600000"
+    assert build_parser().parse_args(["detect", "a.wav", "--model", arn]).model == arn
+
+
 @pytest.mark.parametrize("option", ["--alarm-source", "--background-source", "--target-path"])
 def test_an_empty_path_flag_is_a_usage_error_not_the_current_folder(corpus, option, capsys):
     # GIVEN an unset "$ALARMS" in a script: the flag's value is empty

@@ -84,3 +84,9 @@ def user_path(text: str) -> Path:
         raise argparse.ArgumentTypeError(
             f"cannot expand ~ in {text!r}: no such user, or no home folder"
         ) from None
+
+
+def model_location(text: str) -> str:
+    """``detect --model``: a model folder, ``~`` expanded as :func:`folder_path` does, or a
+    Rekognition project version ARN, as it is."""
+    return text if text.startswith("arn:") else str(folder_path(text))

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from sounddetect.cli import EXIT_OK, HelpFormatter, require_modules
+from sounddetect.cli.argtypes import folder_path
 from sounddetect.cli.train import TRAINING_MODULES, add_training_arguments, training_options
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SPECTROGRAM_TYPES
@@ -26,7 +27,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=__doc__,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("target_path", type=Path, metavar="TARGET_PATH", help="dataset folder")
+    parser.add_argument(
+        "target_path", type=folder_path, metavar="TARGET_PATH", help="dataset folder"
+    )
     parser.add_argument(
         "--types",
         nargs="+",
@@ -35,7 +38,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="types to compare (default: every type in the dataset)",
     )
     parser.add_argument(
-        "--out", type=Path, default=Path("models/compare"), metavar="DIR", help="models folder"
+        "--out",
+        type=folder_path,
+        default=Path("models/compare"),
+        metavar="DIR",
+        help="models folder",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace existing models in OUT")
     add_training_arguments(parser)

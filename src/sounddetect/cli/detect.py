@@ -42,10 +42,12 @@ from sounddetect.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpFormatter, req
 from sounddetect.cli.argtypes import (
     bounded_int,
     folder_path,
+    model_location,
     non_negative_float,
     positive_float,
     positive_int,
     probability,
+    user_path,
 )
 from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import (
@@ -88,12 +90,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("inputs", nargs="+", metavar="FILE|DIR", help="audio files or folders")
     parser.add_argument(
         "--model",
+        type=model_location,
         default="models/default",
         help="model directory (model.onnx + model.json) or a Rekognition project version ARN",
     )
     parser.add_argument(
         "--config",
-        type=Path,
+        type=user_path,
         help="JSON with the spectrogram config (a config dict, a model.json, or the "
         "generator's dataset.json with --type); required with a Rekognition ARN, checked "
         "against model.json for an ONNX model",
@@ -238,6 +241,7 @@ def run(args: argparse.Namespace) -> int:
 def collect_inputs(arguments: list[str]) -> list[Input]:
     """Expand FILE|DIR arguments into the run's :class:`Input`\\ s: a file to run, or the
     AudioError to report (a missing or unreachable path, a folder without audio). A
+    leading ``~`` is the home folder, and the input is named by the expanded path. A
     recording named twice (``a.wav ./a.wav``, or a file and its folder) is run once, with a
     warning."""
     inputs: list[Input] = []
@@ -258,7 +262,10 @@ def collect_inputs(arguments: list[str]) -> list[Input]:
         first_named[file] = (name, folder)
         inputs.append(Input(name, None, stem))
 
-    for argument in arguments:
+    for given in arguments:
+        # A ~ the shell left (quoted, as a script's or a .env file's) is the home folder too;
+        # one that names no user stays, and is reported as missing.
+        argument = os.path.expanduser(given)
         path = Path(argument)
         if not argument:
             # An unset "$FILE" in a script: Path("") is the current folder.

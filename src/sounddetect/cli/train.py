@@ -16,6 +16,7 @@ from sounddetect.classifiers.base import MAX_THREADS
 from sounddetect.cli import EXIT_OK, HelpFormatter, require_modules
 from sounddetect.cli.argtypes import (
     bounded_int,
+    folder_path,
     non_negative_float,
     non_negative_int,
     positive_float,
@@ -118,12 +119,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=__doc__,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("target_path", type=Path, metavar="TARGET_PATH", help="dataset folder")
+    parser.add_argument(
+        "target_path", type=folder_path, metavar="TARGET_PATH", help="dataset folder"
+    )
     parser.add_argument(
         "--type", dest="kind", choices=SPECTROGRAM_TYPES, default="mel", help="spectrogram type"
     )
     parser.add_argument(
-        "--out", type=Path, default=Path("models/default"), metavar="DIR", help="model folder"
+        "--out",
+        type=folder_path,
+        default=Path("models/default"),
+        metavar="DIR",
+        help="model folder",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
     add_training_arguments(parser)
