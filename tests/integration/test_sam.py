@@ -97,6 +97,9 @@ def check_contents(artifact: Path, model_dir: Path) -> None:
     """The handler, the library and the model; nothing else of the repository."""
     assert (artifact / "app.py").read_bytes() == (ROOT / "inference" / "app.py").read_bytes()
     assert (artifact / "sounddetect" / "detect.py").is_file()
+    # the package's link to models/default would dangle there: the model is model/'s
+    default_model = artifact / "sounddetect" / "default_model"
+    assert not default_model.exists() and not default_model.is_symlink()
     assert (artifact / "model" / "model.json").read_bytes() == (
         model_dir / "model.json"
     ).read_bytes()

@@ -943,3 +943,29 @@ def test_a_tilde_the_shell_left_is_the_home_folder(
     ]
     assert results[0]["alarm"] is True
     assert err.splitlines()[0] == "error: ~no-such-user-here/alarm.wav: no such file or directory"
+
+
+def test_detect_without_model_uses_the_installed_model_from_any_folder_and_a_local_one_first(
+    capsys, caplog, recordings, tiny_model_dir, tmp_path, monkeypatch
+):
+    # GIVEN a folder with no models/ in it
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    caplog.set_level(logging.INFO, logger="sounddetect.cli.detect")
+    # WHEN detect runs there without --model THEN the installed shipped model finds the alarm
+    code, out, _ = run_cli(capsys, recordings / "alarm_kitchen.wav", "--format", "json")
+    [result] = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and result["alarm"] is True
+    shipped = Path(__file__).resolve().parents[2] / "models" / "default" / "model.json"
+    assert result["classifier"]["threshold"] == json.loads(shipped.read_text())["threshold"]
+    # AND where `sounddetect train` left a model in models/default, that model is used
+    local = elsewhere / "models" / "default"
+    local.mkdir(parents=True)
+    for name in ("model.onnx", "model.json"):
+        (local / name).write_bytes((tiny_model_dir / name).read_bytes())
+    caplog.clear()
+    code, out, _ = run_cli(capsys, recordings / "alarm_kitchen.wav", "--format", "json")
+    assert code == 0
+    assert "in models/default" in caplog.text
+    assert json.loads(out)["classifier"]["model"] == "tiny"

@@ -8,8 +8,11 @@ Each test runs Python with an import hook that refuses what the install would no
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+import zipfile
 
 import pytest
 from helpers.core_install import (
@@ -67,6 +70,63 @@ def test_detect_runs_on_a_core_install(core_install, tmp_path, rng, config):
     assert set(result) == set(RESULT_KEYS)
     assert result["error"] is None and result["alarm"] is True
     assert result["classifier"]["backend"] == "onnx"
+
+
+def build_wheel(tmp_path):
+    """The wheel setuptools builds of a copy of the project's packaging files, source and
+    shipped model (built in the copy: a build in the checkout leaves build/ and egg-info
+    behind); its path."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, project / name)
+    shutil.copytree(
+        ROOT / "src",
+        project / "src",
+        symlinks=True,
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+    )
+    (project / "models" / "default").mkdir(parents=True)
+    for name in ("model.onnx", "model.json"):
+        shutil.copy2(DEFAULT_MODEL / name, project / "models" / "default" / name)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(project), "--no-deps", "--no-build-isolation"]
+        + ["--quiet", "--wheel-dir", str(tmp_path / "dist")],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    [wheel] = (tmp_path / "dist").glob("sounddetect-*.whl")
+    return wheel
+
+
+def test_the_wheel_holds_the_shipped_model_and_detects_from_any_folder(core_install, tmp_path, rng):
+    # GIVEN the project's wheel, unpacked where a core install's Python finds it first
+    wheel = build_wheel(tmp_path)
+    site = tmp_path / "site-packages"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    environment = {**core_install, "PYTHONPATH": f"{site}{os.pathsep}{core_install['PYTHONPATH']}"}
+    # THEN it holds the shipped model byte for byte
+    for name in ("model.onnx", "model.json"):
+        packaged = site / "sounddetect" / "default_model" / name
+        assert packaged.read_bytes() == (DEFAULT_MODEL / name).read_bytes()
+    # WHEN detect runs without --model in a folder with no models/, on a temporal-three alarm
+    y = noise(12.0, sr=SR, rng=rng, amplitude=0.01)
+    y[2 * SR : 10 * SR] += t3_alarm(8.0, sr=SR)
+    path = write_wav(tmp_path / "recordings" / "hall.wav", y, SR)
+    done = subprocess.run(
+        [sys.executable, "-m", "sounddetect", "-v", "detect", str(path), "--format", "json"],
+        env=environment,
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+    )
+    # THEN the wheel's own model finds it
+    assert done.returncode == 0, done.stderr
+    assert f"in {site / 'sounddetect' / 'default_model'}" in done.stderr
+    [result] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert result["alarm"] is True
 
 
 #: Prints the help of the command line and of each subcommand, one after the other.

@@ -5,6 +5,7 @@
     RekognitionClassifier   -- an Amazon Rekognition Custom Labels project version
                                (rekognition.py; needs boto3)
     load_classifier         -- a model directory or a Rekognition ARN -> a classifier
+    default_model_dir       -- the model to use when none is named
 
 Backends are imported when first used, so the ONNX path never imports boto3.
 """
@@ -12,6 +13,7 @@ Backends are imported when first used, so the ONNX path never imports boto3.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sounddetect.classifiers.base import LABELS, PLACEHOLDER_ARN, Classifier, check_model_arn
@@ -27,8 +29,16 @@ __all__ = [
     "Classifier",
     "OnnxClassifier",
     "RekognitionClassifier",
+    "default_model_dir",
     "load_classifier",
 ]
+
+#: Where ``sounddetect train`` writes its model unless told otherwise, in the current folder.
+LOCAL_MODEL_DIR = Path("models/default")
+#: The shipped model, installed with the package (package data): in a checkout a link to the
+#: repository's models/default, so the model ``make demo`` trains once it has; in a wheel a
+#: copy of it.
+PACKAGED_MODEL_DIR = Path(__file__).resolve().parents[1] / "default_model"
 
 _BACKENDS = {
     "OnnxClassifier": "sounddetect.classifiers.onnx",
@@ -40,6 +50,19 @@ def __getattr__(name: str) -> Any:
     if name in _BACKENDS:
         return getattr(importlib.import_module(_BACKENDS[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def default_model_dir() -> Path:
+    """The model to use when none is named: ``models/default`` in the current folder when
+    that folder exists (where ``sounddetect train`` puts a model by default), else the one
+    installed with the package, so that detection works from any folder.
+
+    Examples
+    --------
+    >>> from sounddetect.classifiers import OnnxClassifier, default_model_dir
+    >>> classifier = OnnxClassifier.from_dir(default_model_dir())  # doctest: +SKIP
+    """
+    return LOCAL_MODEL_DIR if LOCAL_MODEL_DIR.exists() else PACKAGED_MODEL_DIR
 
 
 def load_classifier(

@@ -91,8 +91,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--model",
         type=model_location,
-        default="models/default",
-        help="model directory (model.onnx + model.json) or a Rekognition project version ARN",
+        help="model directory (model.onnx + model.json) or a Rekognition project version ARN "
+        "(default: models/default in the current folder when there is one, else the model "
+        "installed with sounddetect)",
     )
     parser.add_argument(
         "--config",
@@ -405,15 +406,17 @@ def load_classifier_for(args: argparse.Namespace):
         given a recording, after the results of any unreadable inputs before it, and in the
         library's terms (hop_s).
     """
-    from sounddetect.classifiers import load_classifier
+    from sounddetect.classifiers import default_model_dir, load_classifier
 
     if args.type and not args.config:
         raise ParameterError(f"--type {args.type}: needs a dataset.json as --config")
     config = read_config(args.config, kind=args.type) if args.config else None
+    model = args.model or str(default_model_dir())
     classifier = load_classifier(
-        args.model, config=config, threshold=args.threshold, threads=args.threads or None
+        model, config=config, threshold=args.threshold, threads=args.threads or None
     )
-    logger.info("model %s (%s)", classifier.model, classifier.backend)
+    where = "" if model.startswith("arn:") else f" in {model}"
+    logger.info("model %s (%s)%s", classifier.model, classifier.backend, where)
     if args.hop is not None and args.hop > classifier.config.duration:
         raise ParameterError(
             f"--hop {args.hop:g} s is longer than the model's "
