@@ -276,34 +276,35 @@ def test_a_tilde_in_a_path_is_the_home_folder(tmp_path, monkeypatch, capsys):
     )
 
 
-#: Every path argument of the other subcommands: argv, the attribute, the path under home.
+#: Every path argument of the other subcommands: argv, and each attribute's path under home.
 OTHER_PATH_ARGUMENTS = [
-    (["synth", "~/corpus"], "dir", "corpus"),
-    (["recorded", "~/corpus", "--cache=~/cache"], "dir", "corpus"),
-    (["recorded", "~/corpus", "--cache=~/cache"], "cache", "cache"),
-    (["train", "~/data", "--out=~/models/a"], "target_path", "data"),
-    (["train", "~/data", "--out=~/models/a"], "out", "models/a"),
-    (["evaluate", "~/models/a", "~/data", "--out=~/report"], "model", "models/a"),
-    (["evaluate", "~/models/a", "~/data", "--out=~/report"], "target_path", "data"),
-    (["evaluate", "~/models/a", "~/data", "--out=~/report"], "out", "report"),
-    (["compare", "~/data", "--out=~/models"], "target_path", "data"),
-    (["compare", "~/data", "--out=~/models"], "out", "models"),
-    (["preview", "--out=~/preview", "--sheet=~/sheet.png"], "out", "preview"),
-    (["preview", "--out=~/preview", "--sheet=~/sheet.png"], "sheet", "sheet.png"),
-    (["detect", "a.wav", "--model=~/models/a", "--config=~/d.json"], "model", "models/a"),
-    (["detect", "a.wav", "--model=~/models/a", "--config=~/d.json"], "config", "d.json"),
+    (["synth", "~/corpus"], {"dir": "corpus"}),
+    (["recorded", "~/corpus", "--cache=~/cache"], {"dir": "corpus", "cache": "cache"}),
+    (["train", "~/data", "--out=~/models/a"], {"target_path": "data", "out": "models/a"}),
+    (
+        ["evaluate", "~/models/a", "~/data", "--out=~/report"],
+        {"model": "models/a", "target_path": "data", "out": "report"},
+    ),
+    (["compare", "~/data", "--out=~/models"], {"target_path": "data", "out": "models"}),
+    (
+        ["preview", "--out=~/preview", "--sheet=~/sheet.png"],
+        {"out": "preview", "sheet": "sheet.png"},
+    ),
+    (
+        ["detect", "a.wav", "--model=~/models/a", "--config=~/d.json"],
+        {"model": "models/a", "config": "d.json"},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("argv", "attribute", "expected"), OTHER_PATH_ARGUMENTS)
-def test_every_subcommand_reads_a_tilde_as_the_home_folder(
-    tmp_path, monkeypatch, argv, attribute, expected
-):
-    # GIVEN a path argument with a ~ the shell left as it is
+@pytest.mark.parametrize(("argv", "expected"), OTHER_PATH_ARGUMENTS)
+def test_every_subcommand_reads_a_tilde_as_the_home_folder(tmp_path, monkeypatch, argv, expected):
+    # GIVEN path arguments with a ~ the shell left as it is
     monkeypatch.setenv("HOME", str(tmp_path))
-    # WHEN it is parsed THEN it is under the home folder, not in a folder named ~
-    value = getattr(build_parser().parse_args(argv), attribute)
-    assert Path(value) == tmp_path / expected
+    # WHEN they are parsed THEN each is under the home folder, not in a folder named ~
+    args = build_parser().parse_args(argv)
+    for attribute, path in expected.items():
+        assert Path(getattr(args, attribute)) == tmp_path / path
 
 
 @pytest.mark.parametrize(

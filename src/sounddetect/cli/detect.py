@@ -415,7 +415,7 @@ def load_classifier_for(args: argparse.Namespace):
     classifier = load_classifier(
         model, config=config, threshold=args.threshold, threads=args.threads or None
     )
-    where = "" if model.startswith("arn:") else f" in {model}"
+    where = f" in {model}" if classifier.backend == "onnx" else ""
     logger.info("model %s (%s)%s", classifier.model, classifier.backend, where)
     if args.hop is not None and args.hop > classifier.config.duration:
         raise ParameterError(
