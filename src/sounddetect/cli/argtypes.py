@@ -66,9 +66,9 @@ def bounded_int(low: int, high: int) -> Callable[[str], int]:
     return check
 
 
-def folder_path(text: str) -> Path:
-    """A path that is not empty: ``Path("")`` is the current folder, which an unset
-    ``"$DIR"`` in a script would name by accident."""
+def nonempty_path(text: str) -> Path:
+    """A file or folder path that is not empty, ``~`` expanded: ``Path("")`` is the current
+    folder, which an unset ``"$DIR"`` in a script would name by accident."""
     if not text:
         raise argparse.ArgumentTypeError("an empty path")
     return user_path(text)
@@ -87,6 +87,6 @@ def user_path(text: str) -> Path:
 
 
 def model_location(text: str) -> str:
-    """``detect --model``: a model folder, ``~`` expanded as :func:`folder_path` does, or a
+    """``detect --model``: a model folder, ``~`` expanded as :func:`nonempty_path` does, or a
     Rekognition project version ARN, as it is."""
-    return text if text.startswith("arn:") else str(folder_path(text))
+    return text if text.startswith("arn:") else str(nonempty_path(text))

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from sounddetect.cli import EXIT_OK, HelpFormatter, require_modules
-from sounddetect.cli.argtypes import folder_path
+from sounddetect.cli.argtypes import nonempty_path
 from sounddetect.cli.train import TRAINING_MODULES, add_training_arguments, training_options
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SPECTROGRAM_TYPES
@@ -28,7 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         formatter_class=HelpFormatter,
     )
     parser.add_argument(
-        "target_path", type=folder_path, metavar="TARGET_PATH", help="dataset folder"
+        "target_path", type=nonempty_path, metavar="TARGET_PATH", help="dataset folder"
     )
     parser.add_argument(
         "--types",
@@ -39,7 +39,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--out",
-        type=folder_path,
+        type=nonempty_path,
         default=Path("models/compare"),
         metavar="DIR",
         help="models folder",

@@ -41,9 +41,9 @@ from sounddetect.classifiers.base import MAX_THREADS
 from sounddetect.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpFormatter, require_modules
 from sounddetect.cli.argtypes import (
     bounded_int,
-    folder_path,
     model_location,
     non_negative_float,
+    nonempty_path,
     positive_float,
     positive_int,
     probability,
@@ -112,7 +112,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--format", choices=("table", "json"), default="table", help="what goes to stdout"
     )
     parser.add_argument(
-        "--plot", type=folder_path, metavar="DIR", help="write a timeline PNG per file (see above)"
+        "--plot",
+        type=nonempty_path,
+        metavar="DIR",
+        help="write a timeline PNG per file (see above)",
     )
     parser.add_argument(
         "--hop",

@@ -23,7 +23,7 @@ import logging
 import sys
 
 from sounddetect.cli import EXIT_OK, EXIT_USAGE, HelpFormatter, require_modules
-from sounddetect.cli.argtypes import folder_path
+from sounddetect.cli.argtypes import nonempty_path
 from sounddetect.exceptions import ModelError
 from sounddetect.spectrum import SPECTROGRAM_TYPES
 
@@ -37,10 +37,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=__doc__,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("model", type=folder_path, metavar="MODEL", help="model folder")
+    parser.add_argument("model", type=nonempty_path, metavar="MODEL", help="model folder")
     parser.add_argument(
         "target_path",
-        type=folder_path,
+        type=nonempty_path,
         metavar="TARGET_PATH",
         help="dataset folder or corpus folder",
     )
@@ -54,7 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--split", choices=("train", "validate", "test"), default="test", help="split to score"
     )
     parser.add_argument(
-        "--out", type=folder_path, metavar="DIR", help="report folder (default: MODEL/evaluation)"
+        "--out", type=nonempty_path, metavar="DIR", help="report folder (default: MODEL/evaluation)"
     )
     parser.add_argument("--no-plots", action="store_true", help="write report.json only")
     parser.add_argument(

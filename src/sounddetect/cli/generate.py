@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from sounddetect.cli import HelpFormatter, require_modules
 from sounddetect.cli.argtypes import (
-    folder_path,
     non_negative_float,
     non_negative_int,
+    nonempty_path,
     positive_float,
     positive_int,
     probability,
@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
 #: Settings that may come from the environment: setting -> (variable, default, type).
 ENVIRONMENT: dict[str, tuple[str, Any, Callable[[str], Any]]] = {
-    "alarm_source": ("ALARM_AUDIO_SOURCE", "audio/alarms", folder_path),
-    "background_source": ("BACKGROUND_AUDIO_SOURCE", "audio/background", folder_path),
-    "target_path": ("TARGET_PATH", "training-data", folder_path),
+    "alarm_source": ("ALARM_AUDIO_SOURCE", "audio/alarms", nonempty_path),
+    "background_source": ("BACKGROUND_AUDIO_SOURCE", "audio/background", nonempty_path),
+    "target_path": ("TARGET_PATH", "training-data", nonempty_path),
     "sample_duration": ("SAMPLE_DURATION", 4.0, positive_float),
     "max_background_layers": ("MAX_BACKGROUND_LAYERS", 3, positive_int),
 }
@@ -67,7 +67,7 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
         variable, default, _ = ENVIRONMENT[setting]
         parser.add_argument(
             flag,
-            type=folder_path,
+            type=nonempty_path,
             default=argparse.SUPPRESS,
             metavar="DIR",
             help=f"{what} (default: ${variable}, else {default})",
@@ -105,10 +105,10 @@ def from_environment(
     variable, default, convert = ENVIRONMENT[setting]
     environ = os.environ if environ is None else environ
     text = environ.get(variable, "").strip()
-    if not text and convert is folder_path and variable in environ:
+    if not text and convert is nonempty_path and variable in environ:
         raise ParameterError(f"${variable}: an empty path; unset it for the default, {default}")
     if not text:
-        return convert(default) if convert is folder_path else default
+        return convert(default) if convert is nonempty_path else default
     try:
         return convert(text)
     except argparse.ArgumentTypeError as error:  # the flag's own check, so the same rules
@@ -127,7 +127,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_source_arguments(parser)
     parser.add_argument(
         "--target-path",
-        type=folder_path,
+        type=nonempty_path,
         default=argparse.SUPPRESS,
         metavar="DIR",
         help="output folder (default: $TARGET_PATH, else training-data)",

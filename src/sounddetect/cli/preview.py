@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sounddetect.cli import HelpFormatter, require_modules
-from sounddetect.cli.argtypes import folder_path
+from sounddetect.cli.argtypes import nonempty_path
 from sounddetect.cli.generate import add_source_arguments, from_environment, parse_types
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SpectrogramConfig, encode_png, render_spectrogram
@@ -30,11 +30,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     add_source_arguments(parser)
     parser.add_argument(
-        "--out", type=folder_path, default=Path("img/preview"), help="folder for the example PNGs"
+        "--out", type=nonempty_path, default=Path("img/preview"), help="folder for the example PNGs"
     )
     parser.add_argument(
         "--sheet",
-        type=folder_path,
+        type=nonempty_path,
         default=Path("img/spectrogram-types.png"),
         help="contact sheet of all examples",
     )

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from sounddetect.cli import EXIT_OK, HelpFormatter, require_modules
-from sounddetect.cli.argtypes import folder_path, non_negative_int
+from sounddetect.cli.argtypes import non_negative_int, nonempty_path
 from sounddetect.exceptions import ParameterError
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("dir", type=folder_path, metavar="DIR", help="corpus directory")
+    parser.add_argument("dir", type=nonempty_path, metavar="DIR", help="corpus directory")
     parser.add_argument(
         "--music",
         type=non_negative_int,
@@ -53,7 +53,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--cache",
-        type=folder_path,
+        type=nonempty_path,
         metavar="DIR",
         help="where packages are unpacked (default: DIR/.cache)",
     )

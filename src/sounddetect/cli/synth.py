@@ -14,7 +14,7 @@ import sys
 import time
 
 from sounddetect.cli import EXIT_OK, HelpFormatter, require_modules
-from sounddetect.cli.argtypes import folder_path, non_negative_int, positive_float, positive_int
+from sounddetect.cli.argtypes import non_negative_int, nonempty_path, positive_float, positive_int
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("dir", type=folder_path, metavar="DIR", help="corpus directory to write")
+    parser.add_argument("dir", type=nonempty_path, metavar="DIR", help="corpus directory to write")
     parser.add_argument(
         "--seed",
         type=non_negative_int,

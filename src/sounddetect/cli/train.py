@@ -16,9 +16,9 @@ from sounddetect.classifiers.base import MAX_THREADS
 from sounddetect.cli import EXIT_OK, HelpFormatter, require_modules
 from sounddetect.cli.argtypes import (
     bounded_int,
-    folder_path,
     non_negative_float,
     non_negative_int,
+    nonempty_path,
     positive_float,
     positive_int,
     probability,
@@ -120,14 +120,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         formatter_class=HelpFormatter,
     )
     parser.add_argument(
-        "target_path", type=folder_path, metavar="TARGET_PATH", help="dataset folder"
+        "target_path", type=nonempty_path, metavar="TARGET_PATH", help="dataset folder"
     )
     parser.add_argument(
         "--type", dest="kind", choices=SPECTROGRAM_TYPES, default="mel", help="spectrogram type"
     )
     parser.add_argument(
         "--out",
-        type=folder_path,
+        type=nonempty_path,
         default=Path("models/default"),
         metavar="DIR",
         help="model folder",
