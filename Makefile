@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 MODEL := models/default
 DATA := training-data
 HOLDOUT := training-data-holdout
-# Of seeds 0, 1 and 2 of the default recipe, seed 0 makes the fewest mistakes on the
+# Of seeds 0, 1 and 2 of the default recipe, seed 1 makes the fewest mistakes on the
 # validate split's source clips played as whole recordings, and it gets the example
 # recordings right (docs/model-quality.md, "Which seed ships").
-SEED ?= 0
+SEED ?= 1
 PYTEST_WORKERS ?= 2
 APT := $(shell [ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
