@@ -341,7 +341,10 @@ def detect_file(
     :data:`sounddetect.events.MIN_SHORT_EVENT_SOUNDING_S` of alarm sound in it: in so few
     windows a lone chirp can pass for an alarm. So does an event of two windows with less
     than a window of the recording on either side (in a recording of 8-12 s by default),
-    with :data:`sounddetect.events.MIN_CENTRAL_EVENT_SOUNDING_S`.
+    with :data:`sounddetect.events.MIN_CENTRAL_EVENT_SOUNDING_S`. Such an event is dropped
+    when the recording's only sound in it is brief and all the alarm sound heard lies near
+    it (:data:`sounddetect.events.LONE_SOUND_MAX_S`): the recording's sounds are found in
+    the same frames as beep patterns, for a recording of up to 150 s.
 
     Parameters
     ----------
@@ -787,19 +790,16 @@ def _detect(
                 name=name,
                 remote=getattr(classifier, "remote", False),
             ).observe(blocks)
-        search = None
-        if options.beep_patterns:
-            search = patterns.PatternSearch(
-                patterns.frames_config(config), min_groups=options.min_pattern_groups
-            )
+        # Without beep patterns the search still finds a short recording's sounds, which
+        # tell a lone chirp from an alarm (windows_to_events).
+        search = patterns.PatternSearch(
+            patterns.frames_config(config),
+            min_groups=options.min_pattern_groups if options.beep_patterns else None,
+        )
         # The search reads the frames rendered for the classifier when they are of its kind
         # and on one grid; otherwise it computes its own from the audio.
-        shared = (
-            search is not None
-            and search.config == config
-            and not options.hop_samples % config.hop_length
-        )
-        if search is not None and not shared:
+        shared = search.config == config and not options.hop_samples % config.hop_length
+        if not shared:
             blocks = search.observe(blocks)
         scores = classify_stream(
             blocks,
@@ -831,6 +831,8 @@ def _detect(
         timeline, step_s = sounding_timeline(
             scores.starts_s, scores.sounding, duration_s=config.duration
         )
+    pattern_events = search.events()
+    sounds = _recording_sounds(search.sounds, n_samples=scores.n_samples, config=search.config)
     events = windows_to_events(
         scores.starts_s,
         ends_s,
@@ -845,6 +847,7 @@ def _detect(
         recording_s=recording_s,
         sounding=timeline,
         sounding_step_s=step_s,
+        sounds=sounds,
     )
     if timeline is not None:
         # The last window's steps sit on the grid up to half a step past the recording.
@@ -854,8 +857,8 @@ def _detect(
                 events, timeline, step_s=step_s, window_s=config.duration, reach_s=hop_s
             )
         ]
-    if search is not None:
-        events = merge_events(events, search.events(), gap_s=merge_gap_s)
+    if options.beep_patterns:
+        events = merge_events(events, pattern_events, gap_s=merge_gap_s)
     return make_result(
         name,
         duration_s=recording_s,
@@ -864,6 +867,22 @@ def _detect(
         windows=window_records(scores.starts_s, ends_s, scores.probabilities, threshold=threshold),
         classifier=options.described,
     )
+
+
+def _recording_sounds(
+    sounds: np.ndarray | None, *, n_samples: int, config: spectrum.SpectrogramConfig
+) -> np.ndarray | None:
+    """The search's :func:`sounddetect.patterns.loud_sounds` within the recording's own
+    ``n_samples``: a recording shorter than a window is classified with padding after it,
+    whose frames are not the recording's, and a sound reaching its last frame may go on."""
+    if sounds is None:
+        return None
+    end_s = (1 + max(n_samples - config.n_fft, 0) // config.hop_length) * (
+        config.hop_length / config.sr
+    )
+    sounds = sounds[sounds[:, 0] < end_s - 1e-9].copy()
+    sounds[sounds[:, 1] >= end_s - 1e-9, 1] = np.inf
+    return sounds
 
 
 def pace_refusal(

@@ -74,6 +74,15 @@ SHORT_EVENT_SOUNDING_THRESHOLD = 0.5
 #: more alarms with 1 more household false alarm and none on chirps; 0.5 s 34 more, with 3
 #: and 4; 1.5 s 14 more, with 1 and none.
 MIN_CENTRAL_EVENT_SOUNDING_S = 1.0
+#: An event kept by an exception is dropped when the recording's only sound in it is
+#: shorter than this (s), and all the alarm sound the model hears in it lies within
+#: :data:`LONE_SOUND_REACH_S` of that sound: a lone chirp (0.05-0.2 s; 0.1-0.35 s as the
+#: frames see it), which the model's sounding output smears over 0.5 s or more. A T3 beep
+#: lasts 0.35-0.7 s, a CO group of four pips is four sounds or, in a reverberant room, one
+#: of 0.7 s, and a continuous tone is heard all along. docs/model-quality.md, "A lone
+#: sound".
+LONE_SOUND_MAX_S = 0.4
+LONE_SOUND_REACH_S = 1.0
 
 #: Longest silence (s) within one alarm's sound when an event's bound moves out of its
 #: windows: a temporal-three alarm pauses 1.5 s between beep groups; a further sound is
@@ -173,7 +182,8 @@ def _checked_event_options(
     min_sounding_s: float,
     min_central_sounding_s: float,
     sounding_threshold: float,
-) -> tuple[float, np.ndarray | None]:
+    sounds,
+) -> tuple[float, np.ndarray | None, np.ndarray | None]:
     """Check the options of :func:`windows_to_events` (its Parameters say what they take).
 
     Returns
@@ -182,6 +192,8 @@ def _checked_event_options(
         As given, or ``min_duration_s`` for None.
     sounding : np.ndarray [shape=(m,), dtype=float64] or None
         The sounding timeline as a vector, or None without one.
+    sounds : np.ndarray [shape=(k, 2), dtype=float64] or None
+        The recording's sounds, or None without them.
 
     Raises
     ------
@@ -217,7 +229,13 @@ def _checked_event_options(
         )
     if not 0.0 <= sounding_threshold <= 1.0:
         raise ParameterError(f"sounding_threshold must be in [0, 1], got {sounding_threshold}")
-    return min_edge_duration_s, sounding
+    if sounds is not None:
+        sounds = np.asarray(sounds, dtype=np.float64)
+        if sounds.ndim != 2 or sounds.shape[1] != 2:
+            raise ParameterError(f"sounds must have shape (k, 2), got {sounds.shape}")
+        if np.any(np.isnan(sounds)) or np.any(sounds[:, 1] < sounds[:, 0]):
+            raise ParameterError("sounds must be (start, end) pairs with end >= start")
+    return min_edge_duration_s, sounding, sounds
 
 
 def _check_window_values(starts: np.ndarray, ends: np.ndarray, probs: np.ndarray) -> None:
@@ -290,6 +308,24 @@ def _hears_alarm(
     return np.count_nonzero(inside) * step_s >= seconds - 1e-9
 
 
+def _lone_brief_sound(
+    event: dict, sounds: np.ndarray | None, *, heard_middles_s: np.ndarray | None
+) -> bool:
+    """Whether the one sound in ``event`` is brief and all the alarm sound heard in it lies
+    near it (:data:`LONE_SOUND_MAX_S`, :data:`LONE_SOUND_REACH_S`): a lone chirp. False
+    without the recording's ``sounds`` or a sounding timeline, which the check needs."""
+    if sounds is None or heard_middles_s is None:
+        return False
+    inside = sounds[(sounds[:, 1] > event["start"]) & (sounds[:, 0] < event["end"])]
+    if len(inside) != 1:
+        return False
+    start, end = inside[0]
+    if not end - start < LONE_SOUND_MAX_S:
+        return False
+    heard = heard_middles_s[(heard_middles_s > event["start"]) & (heard_middles_s < event["end"])]
+    return bool(np.all((heard >= start - LONE_SOUND_REACH_S) & (heard <= end + LONE_SOUND_REACH_S)))
+
+
 def windows_to_events(
     starts_s,
     ends_s,
@@ -306,6 +342,7 @@ def windows_to_events(
     min_sounding_s: float = MIN_SHORT_EVENT_SOUNDING_S,
     min_central_sounding_s: float = MIN_CENTRAL_EVENT_SOUNDING_S,
     sounding_threshold: float = SHORT_EVENT_SOUNDING_THRESHOLD,
+    sounds=None,
     label: str = ALARM,
 ) -> list[dict]:
     """Merge the windows classified as alarm into events.
@@ -327,7 +364,9 @@ def windows_to_events(
     decides alone. Given the model's ``sounding`` timeline, an event kept by one of these
     exceptions must also hold ``min_sounding_s`` of alarm sound (a central event
     ``min_central_sounding_s``): with so few windows, how long the alarm sounds is what
-    tells it from a single chirp or beep.
+    tells it from a single chirp or beep. Given also the recording's distinct ``sounds``,
+    such an event is dropped when its only sound is brief and the alarm sound heard in it
+    lies near that sound (:data:`LONE_SOUND_MAX_S`): the model heard one chirp.
 
     Parameters
     ----------
@@ -369,6 +408,10 @@ def windows_to_events(
         The same for a central event, whose windows the recording did not cut short.
     sounding_threshold : float in [0, 1]
         Sounding probability from which a step counts.
+    sounds : array-like [shape=(k, 2)] or None
+        Start and end (s) of every distinct sound of the recording
+        (:func:`sounddetect.patterns.loud_sounds`; ``-inf`` or ``inf`` where the recording
+        cut one short). None, or no ``sounding``: no event is dropped for a lone sound.
     label : str
         Label written into each event.
 
@@ -403,13 +446,16 @@ def windows_to_events(
     >>> windows_to_events([0, 2, 4, 6], [4, 6, 8, 10], [0.1, 0.1, 0.8, 0.9], min_duration_s=8,
     ...                   min_edge_duration_s=6, recording_s=10.0)
     [{'label': 'alarm', 'start': 4.0, 'end': 10.0, 'confidence': 0.9}]
+    >>> windows_to_events([0, 2], [4, 6], [0.9, 0.3], min_duration_s=8, recording_s=6.0,
+    ...                   sounding=chirp, sounding_step_s=1.0, sounds=[[2.2, 2.35]])
+    []
     >>> co = [0.9, 0.1, 0.1, 0.9, 0.1, 0.1, 0.8, 0.1]  # a beep group every 6 s
     >>> windows_to_events(range(0, 16, 2), range(4, 20, 2), co, min_duration_s=8,
     ...                   min_windows=3, merge_gap_s=2.0)
     [{'label': 'alarm', 'start': 0.0, 'end': 16.0, 'confidence': 0.9}]
     """
     starts, ends, probs = _window_arrays(starts_s, ends_s, probabilities)
-    min_edge_duration_s, sounding = _checked_event_options(
+    min_edge_duration_s, sounding, sounds = _checked_event_options(
         threshold=threshold,
         min_duration_s=min_duration_s,
         min_edge_duration_s=min_edge_duration_s,
@@ -421,6 +467,7 @@ def windows_to_events(
         min_sounding_s=min_sounding_s,
         min_central_sounding_s=min_central_sounding_s,
         sounding_threshold=sounding_threshold,
+        sounds=sounds,
     )
     # The windows' values after the options, as always: input with several faults is
     # refused for the same one.
@@ -473,8 +520,12 @@ def windows_to_events(
             min_sounding_s=min_sounding_s,
             min_central_sounding_s=min_central_sounding_s,
         )
-        return needed_s is not None and _hears_alarm(
-            event, needed_s, heard_middles_s=heard_middles_s, step_s=sounding_step_s
+        return (
+            needed_s is not None
+            and _hears_alarm(
+                event, needed_s, heard_middles_s=heard_middles_s, step_s=sounding_step_s
+            )
+            and not _lone_brief_sound(event, sounds, heard_middles_s=heard_middles_s)
         )
 
     return [event for event, n in zip(events, windows, strict=True) if kept(event, n)]

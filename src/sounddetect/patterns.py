@@ -5,6 +5,8 @@
     band_rows         -- the spectrogram rows of each third-of-an-octave band
     band_levels       -- each band's level per frame: its loudest row
     beep_segments     -- where a band's level stands out: the beeps heard in it
+    sound_segments    -- each band's sounds, short ones too
+    loud_sounds       -- the distinct sounds of a stretch, every band together
     t3_groups         -- groups of three evenly spaced beeps of one pitch, with a pause around
     chain_groups      -- runs of such groups repeating at one period
     find_t3_events    -- the temporal-three patterns in a stretch of frames, as events
@@ -61,6 +63,9 @@ PEAK_SPAN_S = 3.0
 #: another band) made a pattern, and short sounds in the pauses broke more alarms' patterns.
 MERGE_GAP_S = 0.06
 MIN_BEEP_S = 0.3
+#: Shortest sound :func:`loud_sounds` counts: a single frame standing out is a click or the
+#: flutter of a steady tone, not a sound of its own (a chirp of 0.05 s spans three frames).
+MIN_SOUND_S = 0.06
 #: A group's beat: onset to onset, 1 s nominal (0.5 s on, 0.5 s off), both parts 0.35-0.7 s
 #: among the alarms we know of; the two beats of a group agree within BEAT_TOLERANCE.
 BEAT_S = (0.7, 1.4)
@@ -113,14 +118,17 @@ class PatternSearch:
     joined; at most 150 s of frames are kept (2.4 MB for the default mel config). Frames come
     from the classifier's own rendering (:meth:`add_frames`, as
     :func:`sounddetect.spectrum.render_windows` passes them on) or from the audio
-    (:meth:`add_audio`).
+    (:meth:`add_audio`). A recording that fits in one stretch also leaves its
+    :func:`loud_sounds` in :attr:`sounds`, for the event rule's check for a lone chirp
+    (:func:`sounddetect.events.windows_to_events`).
 
     Parameters
     ----------
     config : SpectrogramConfig
         Of a :data:`FRAME_KINDS` type (see :func:`frames_config`).
-    min_groups : int >= 1
-        Groups in a row an event needs.
+    min_groups : int >= 1 or None
+        Groups in a row an event needs; None searches no patterns and only finds a short
+        recording's :attr:`sounds`.
 
     Examples
     --------
@@ -132,12 +140,14 @@ class PatternSearch:
     (94, [])
     """
 
-    def __init__(self, config: SpectrogramConfig, *, min_groups: int = DEFAULT_MIN_GROUPS) -> None:
+    def __init__(
+        self, config: SpectrogramConfig, *, min_groups: int | None = DEFAULT_MIN_GROUPS
+    ) -> None:
         if config.kind not in FRAME_KINDS:
             raise ParameterError(
                 f"PatternSearch reads {' or '.join(FRAME_KINDS)} frames, got {config.kind!r}"
             )
-        if min_groups < 1:
+        if min_groups is not None and min_groups < 1:
             raise ParameterError(f"min_groups must be >= 1, got {min_groups}")
         self.config = config
         self.min_groups = min_groups
@@ -150,6 +160,9 @@ class PatternSearch:
         self._buffered = 0
         self._events: list[dict] = []
         self._tail: np.ndarray | None = None  # audio not yet in a whole frame
+        #: The recording's :func:`loud_sounds`, once :meth:`events` has searched a recording
+        #: that fits in one stretch (150 s); None for a longer one, whose frames are gone.
+        self.sounds: np.ndarray | None = None
 
     def add_frames(self, first: int, frames_db: np.ndarray) -> None:
         """Take frames ``first``, ``first + 1``, ... (dB, shape (frames, rows)); the ones
@@ -178,7 +191,8 @@ class PatternSearch:
             yield block
 
     def events(self) -> list[dict]:
-        """The alarm events of every frame taken (:func:`find_t3_events`), in time order."""
+        """The alarm events of every frame taken (:func:`find_t3_events`), in time order;
+        call it once all frames are taken."""
         if self._buffered:
             self._search(self._buffered)
         return merge_events(self._events)
@@ -197,12 +211,23 @@ class PatternSearch:
         of them (none, at the end: nothing more comes)."""
         rows = np.concatenate(self._rows) if len(self._rows) > 1 else self._rows[0]
         offset_s = (self.n_frames - self._buffered) * self.frame_s  # the first buffered frame
-        for event in find_t3_events(
-            rows[:n_frames], row_hz=self.row_hz, frame_s=self.frame_s, min_groups=self.min_groups
-        ):
-            self._events.append(
-                {**event, "start": event["start"] + offset_s, "end": event["end"] + offset_s}
+        segments = None
+        if self.n_frames == self._buffered == n_frames:  # the whole recording, at its end
+            segments = sound_segments(rows[:n_frames], row_hz=self.row_hz, frame_s=self.frame_s)
+            self.sounds = loud_sounds(
+                rows[:n_frames], row_hz=self.row_hz, frame_s=self.frame_s, segments=segments
             )
+        if self.min_groups is not None:
+            for event in find_t3_events(
+                rows[:n_frames],
+                row_hz=self.row_hz,
+                frame_s=self.frame_s,
+                min_groups=self.min_groups,
+                segments=segments,
+            ):
+                self._events.append(
+                    {**event, "start": event["start"] + offset_s, "end": event["end"] + offset_s}
+                )
         drop = max(n_frames - self._overlap_frames, 0) if n_frames < self._buffered else n_frames
         self._rows = [rows[drop:]]
         self._buffered -= drop
@@ -269,7 +294,9 @@ def band_rows(row_hz: np.ndarray, *, edges: np.ndarray | None = None) -> list[tu
     return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
-def beep_segments(levels_db: np.ndarray, *, frame_s: float) -> list[tuple[np.ndarray, np.ndarray]]:
+def beep_segments(
+    levels_db: np.ndarray, *, frame_s: float, min_s: float = MIN_BEEP_S
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Where each band's level stands out from its floor and near its recent peak.
 
     Parameters
@@ -278,12 +305,14 @@ def beep_segments(levels_db: np.ndarray, *, frame_s: float) -> list[tuple[np.nda
         Each band's level in dB per frame (:func:`band_levels`).
     frame_s : float
         Seconds per frame.
+    min_s : float
+        Shortest sound kept, in seconds: a beep of a temporal-three alarm by default.
 
     Returns
     -------
     list of (starts, stops)
         Per band: the first frame of each sound and the frame after its last, for sounds of
-        at least MIN_BEEP_S after closing gaps shorter than MERGE_GAP_S.
+        at least ``min_s`` after closing gaps shorter than MERGE_GAP_S.
     """
     frames_per_block = max(1, round(STAT_BLOCK_S / frame_s))
     floor = _block_stat(
@@ -299,7 +328,7 @@ def beep_segments(levels_db: np.ndarray, *, frame_s: float) -> list[tuple[np.nda
         kind="peak",
     )
     loud = levels_db > np.maximum(floor + ABOVE_FLOOR_DB, peak - BELOW_PEAK_DB)
-    merge_frames, min_frames = round(MERGE_GAP_S / frame_s), round(MIN_BEEP_S / frame_s)
+    merge_frames, min_frames = round(MERGE_GAP_S / frame_s), round(min_s / frame_s)
     out = []
     for band in range(levels_db.shape[0]):
         edges = np.diff(np.concatenate([[0], loud[band].astype(np.int8), [0]]))
@@ -310,6 +339,76 @@ def beep_segments(levels_db: np.ndarray, *, frame_s: float) -> list[tuple[np.nda
         long_enough = stops - starts >= min_frames
         out.append((starts[long_enough], stops[long_enough]))
     return out
+
+
+def sound_segments(
+    rows_db: np.ndarray, *, row_hz: np.ndarray, frame_s: float
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each band's sounds of MIN_SOUND_S or more (:func:`beep_segments`), for
+    :func:`loud_sounds` and, those of MIN_BEEP_S, for :func:`find_t3_events`."""
+    return beep_segments(
+        band_levels(rows_db, band_rows(row_hz)), frame_s=frame_s, min_s=MIN_SOUND_S
+    )
+
+
+def loud_sounds(
+    rows_db: np.ndarray,
+    *,
+    row_hz: np.ndarray,
+    frame_s: float,
+    segments: list[tuple[np.ndarray, np.ndarray]] | None = None,
+) -> np.ndarray:
+    """The distinct sounds of a stretch of frames: where any band stands out, bands together.
+
+    Each band's sounds are found as :func:`beep_segments` finds beeps, down to MIN_SOUND_S;
+    sounds of several bands (a tone's harmonics) that overlap, or lie within MERGE_GAP_S of
+    each other, are one. A sound that reaches the stretch's first or last frame may have
+    begun before it or go on after it: its start is ``-inf`` or its end ``inf``.
+
+    Parameters
+    ----------
+    rows_db : np.ndarray [shape=(frames, rows)]
+        Frames in dB (:func:`sounddetect.spectrum.frame_levels`).
+    row_hz : np.ndarray [shape=(rows,)]
+        Each row's centre frequency in Hz, ascending.
+    frame_s : float
+        Seconds per frame.
+    segments : list of (starts, stops) or None
+        Each band's sounds in these frames (:func:`beep_segments` with ``min_s``
+        MIN_SOUND_S) when already found; None: found here.
+
+    Returns
+    -------
+    np.ndarray [shape=(sounds, 2), dtype=float64]
+        Start and end of each sound in seconds from the first frame, in time order.
+
+    Examples
+    --------
+    >>> row_hz = np.linspace(100.0, 8000.0, 64)
+    >>> rows_db = np.full((200, 64), -60.0)
+    >>> rows_db[100:104, 40] = 0.0  # a chirp of four frames
+    >>> loud_sounds(rows_db, row_hz=row_hz, frame_s=0.03125).tolist()
+    [[3.125, 3.25]]
+    """
+    if segments is None:
+        segments = sound_segments(rows_db, row_hz=row_hz, frame_s=frame_s)
+    spans = sorted(
+        (int(a), int(b)) for starts, stops in segments for a, b in zip(starts, stops, strict=True)
+    )
+    merge_frames = round(MERGE_GAP_S / frame_s)
+    joined: list[list[int]] = []
+    for a, b in spans:
+        if joined and a <= joined[-1][1] + merge_frames:
+            joined[-1][1] = max(joined[-1][1], b)
+        else:
+            joined.append([a, b])
+    sounds = np.array(joined, dtype=np.float64).reshape(-1, 2) * frame_s
+    if len(joined):
+        if joined[0][0] == 0:
+            sounds[0, 0] = -np.inf
+        if joined[-1][1] >= len(rows_db):
+            sounds[-1, 1] = np.inf
+    return sounds
 
 
 def same_pitch(pitches: Sequence[float], *, resolution_hz: float) -> bool:
@@ -448,6 +547,7 @@ def find_t3_events(
     row_hz: np.ndarray,
     frame_s: float,
     min_groups: int = DEFAULT_MIN_GROUPS,
+    segments: list[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> list[dict]:
     """The temporal-three patterns in a stretch of spectrogram frames, as alarm events.
 
@@ -461,6 +561,10 @@ def find_t3_events(
         Seconds per frame.
     min_groups : int >= 1
         Groups in a row an event needs.
+    segments : list of (starts, stops) or None
+        Each band's sounds in these frames when already found (:func:`beep_segments` with
+        a shorter ``min_s``, as :func:`loud_sounds` reads them); those of MIN_BEEP_S are
+        the beeps. None: found here.
 
     Returns
     -------
@@ -473,10 +577,13 @@ def find_t3_events(
         raise ParameterError(f"min_groups must be >= 1, got {min_groups}")
     rows = band_rows(row_hz)
     spacing = np.gradient(row_hz) if row_hz.size > 1 else np.ones(row_hz.size)
+    if segments is None:
+        segments = beep_segments(band_levels(rows_db, rows), frame_s=frame_s)
+    min_frames = round(MIN_BEEP_S / frame_s)
     found = []
-    for (first, stop), (starts, stops) in zip(
-        rows, beep_segments(band_levels(rows_db, rows), frame_s=frame_s), strict=True
-    ):
+    for (first, stop), (starts, stops) in zip(rows, segments, strict=True):
+        beeps = stops - starts >= min_frames
+        starts, stops = starts[beeps], stops[beeps]
         if not starts.size:
             continue
         # A sound's pitch: the median over its frames of the band's loudest row.

@@ -17,6 +17,7 @@ from sounddetect.classifiers import OnnxClassifier
 from sounddetect.detect import (
     WindowScores,
     _Level,
+    _recording_sounds,
     classify_stream,
     detect_audio,
     detect_file,
@@ -186,6 +187,37 @@ def test_a_short_recording_raises_an_alarm_only_when_the_model_hears_the_alarm_s
     assert [w["label"] for w in heard["windows"]] == [w["label"] for w in unheard["windows"]]
     assert {w["label"] for w in heard["windows"]} == {"alarm"}
     assert heard["alarm"] is True and unheard["alarm"] is False and unheard["events"] == []
+
+
+def test_a_clip_of_a_lone_low_battery_chirp_raises_no_alarm():
+    # GIVEN 3 s around a smoke detector's low-battery chirp (0.05-0.2 s of piezo tone) in a
+    # quiet room, cut by benchmarks/chirp_clips.py --seed 0, which the shipped model calls
+    # an alarm window and hears over 0.5 s of alarm sound in, smeared around the chirp
+    from pathlib import Path
+
+    from sounddetect.classifiers import default_model_dir
+
+    clip = Path(__file__).resolve().parents[1] / "data" / "lowbattery_chirp_3s.flac"
+    model = OnnxClassifier.from_dir(default_model_dir())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SoundDetectWarning)  # padded to one window
+        result = detect_file(clip, model)
+        without_patterns = detect_file(clip, model, beep_patterns=False)
+    # THEN its one brief sound, and alarm sound heard only around it, raise no alarm, with
+    # or without the beep-pattern search, whose frames the recording's sounds are found in
+    assert result["windows"][0]["label"] == "alarm"
+    assert result["alarm"] is False and result["events"] == []
+    assert without_patterns == result
+
+
+def test_the_recording_s_sounds_leave_out_the_padding_of_a_short_one():
+    config = spectrum.SpectrogramConfig(sr=16000)  # frames of 1,024 samples every 500
+    sounds = np.array([[-np.inf, 0.2], [1.0, 1.1], [2.4, 2.5], [2.9, 3.5], [3.6, 3.8]])
+    # 3 s = 48,000 samples: 94 whole frames, the last starting 2.906 s in (frame 93 of
+    # 0.03125 s): a sound reaching it may go on
+    kept = _recording_sounds(sounds, n_samples=48000, config=config)
+    assert kept.tolist() == [[-np.inf, 0.2], [1.0, 1.1], [2.4, 2.5], [2.9, np.inf]]
+    assert _recording_sounds(None, n_samples=48000, config=config) is None
 
 
 def test_a_recording_long_enough_for_a_whole_event_needs_no_alarm_sound_heard(tmp_path, rng):

@@ -7,6 +7,8 @@ import pytest
 
 from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
+    LONE_SOUND_MAX_S,
+    LONE_SOUND_REACH_S,
     MIN_CENTRAL_EVENT_SOUNDING_S,
     MIN_SHORT_EVENT_SOUNDING_S,
     SHORT_EVENT_SOUNDING_THRESHOLD,
@@ -566,9 +568,75 @@ def test_an_event_the_rule_keeps_whole_needs_no_alarm_sound():
     assert len(windows_to_events([0.0], [3.0], [0.9], recording_s=3.0, **SHORT_RULE)) == 1
 
 
+def chirp_events(sounds, *, heard_s=1.0, heard_from_s=1.25, recording=3.0, probs=(0.9,)):
+    """The events of a recording of one window (or more) that the model hears ``heard_s`` of
+    alarm sound in from ``heard_from_s``, and whose distinct sounds are ``sounds``."""
+    starts = np.arange(len(probs)) * 2.0
+    return windows_to_events(
+        starts,
+        np.minimum(starts + 4.0, recording),
+        list(probs),
+        recording_s=recording,
+        sounding=beeps_timeline(heard_s, start_s=heard_from_s),
+        sounding_step_s=0.25,
+        sounds=sounds,
+        **SHORT_RULE,
+    )
+
+
+def test_an_exception_event_whose_one_sound_is_a_brief_chirp_is_dropped():
+    # GIVEN a 3 s recording of one window, which the model calls an alarm and hears 1 s of
+    # alarm sound in (1.25-2.25 s), more than MIN_SHORT_EVENT_SOUNDING_S
+    # WHEN its only sound is a chirp of 0.2 s at 1.5 s, within LONE_SOUND_REACH_S of it all
+    # THEN there is no event: the model heard one chirp, smeared
+    assert chirp_events([[1.5, 1.7]]) == []
+    assert chirp_events([[1.5, 1.5 + LONE_SOUND_MAX_S - 0.01]]) == []
+    # AND without the sounds, the same recording raises an alarm, as before
+    assert len(chirp_events(None)) == 1
+
+
+@pytest.mark.parametrize(
+    ("sounds", "why"),
+    [
+        ([[1.5, 2.0]], "a T3 beep of 0.5 s"),
+        ([[1.3, 1.4], [1.5, 1.6], [1.7, 1.8]], "three pips: part of a CO group"),
+        ([[1.5, 1.7], [2.6, 2.8]], "two sounds in the event"),
+        ([[-np.inf, 0.1]], "a sound the recording's start cut short"),
+        ([[2.9, np.inf]], "a sound the recording's end cut short"),
+        (np.zeros((0, 2)), "no distinct sound: a steady tone is the floor"),
+    ],
+)
+def test_an_exception_event_with_more_than_one_brief_sound_is_kept(sounds, why):
+    assert len(chirp_events(sounds)) == 1, why
+
+
+def test_a_lone_chirp_does_not_drop_alarm_sound_heard_far_from_it():
+    # A continuous tone is heard all along; a clink at 0.5 s is the recording's only sound.
+    assert len(chirp_events([[0.5, 0.6]], heard_s=3.0, heard_from_s=0.0)) == 1
+    # Heard 2-3 s, the last 0.25 s step's middle (2.875 s) further than LONE_SOUND_REACH_S
+    # after a chirp ending at 1.6 s; heard 1.5-2.5 s, all of it within reach
+    assert 2.875 > 1.6 + LONE_SOUND_REACH_S >= 2.375
+    assert len(chirp_events([[1.5, 1.6]], heard_from_s=2.0)) == 1
+    assert chirp_events([[1.5, 1.6]], heard_from_s=1.5) == []
+
+
+def test_an_event_the_rule_keeps_whole_is_not_dropped_for_a_lone_sound():
+    # Three alarm windows, 8 s, in the middle of a 20 s recording, hearing 1 s around a chirp
+    probs = (0, 0, 0.9, 0.9, 0.9, 0, 0, 0, 0)
+    events = chirp_events([[6.0, 6.2]], heard_from_s=5.5, recording=20.0, probs=probs)
+    assert [(e["start"], e["end"]) for e in events] == [(4.0, 12.0)]
+    # ... while the same chirp drops an edge event of two windows
+    edge = (0.9, 0.9, 0, 0, 0, 0, 0, 0, 0)
+    assert chirp_events([[1.5, 1.7]], recording=20.0, probs=edge) == []
+    assert len(chirp_events([[1.5, 1.7], [2.2, 2.4]], recording=20.0, probs=edge)) == 1
+
+
 @pytest.mark.parametrize(
     ("options", "match"),
     [
+        ({"sounds": np.zeros(4)}, r"shape \(k, 2\)"),
+        ({"sounds": [[1.0, 0.5]]}, "end >= start"),
+        ({"sounds": [[np.nan, 0.5]]}, "end >= start"),
         ({"sounding": np.zeros(16)}, "sounding_step_s"),
         ({"sounding": np.zeros(16), "sounding_step_s": 0.0}, "sounding_step_s"),
         ({"sounding": np.full(16, 1.5), "sounding_step_s": 0.25}, r"in \[0, 1\]"),

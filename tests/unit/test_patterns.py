@@ -183,3 +183,86 @@ def test_an_8khz_model_s_missing_bands_stay_silent(rng):
     y[4 * 8000 : 24 * 8000] += t3_alarm(20.0, sr=8000, freq_hz=520.0, amplitude=0.1)
     (event,) = search_audio(y, config=config)
     assert event["start"] == pytest.approx(4.0, abs=0.1)
+
+
+def recording_sounds(y, *, config=CONFIG):
+    """The sounds a PatternSearch fed all of ``y`` keeps."""
+    search = PatternSearch(config)
+    search.add_audio(y)
+    search.events()
+    return search.sounds
+
+
+def test_a_chirp_with_harmonics_is_one_brief_sound(rng):
+    # GIVEN 3 s of quiet noise with a 0.1 s piezo chirp at 1.2 s: 3.1 kHz and its 6.2 kHz
+    # harmonic, in two bands
+    y = noise(3.0, sr=SR, rng=rng, amplitude=0.002)
+    start = int(1.2 * SR)
+    y[start : start + SR // 10] += tone(0.1, sr=SR, freq_hz=3100.0, amplitude=0.3) + tone(
+        0.1, sr=SR, freq_hz=6200.0, amplitude=0.1
+    )
+    # THEN the search keeps one sound, where the chirp is, lasting about as long
+    ((first, last),) = recording_sounds(y)
+    assert first == pytest.approx(1.2, abs=0.07) and last == pytest.approx(1.3, abs=0.07)
+    assert last - first < 0.2
+
+
+def test_beeps_and_pips_are_sounds_of_their_own_and_a_steady_tone_is_none(rng):
+    # T3 beeps of 0.5 s: each is a sound as long as itself
+    y = noise(6.0, sr=SR, rng=rng, amplitude=0.002) + beeps([1.0, 2.0, 3.0], duration_s=6.0)
+    sounds = recording_sounds(y)
+    assert len(sounds) == 3
+    assert np.allclose(sounds[:, 1] - sounds[:, 0], 0.5, atol=0.1)
+    # a CO group: four 0.1 s pips 0.1 s apart, one sound of the group's 0.7 s (64 ms frames
+    # blur the gaps), no brief one
+    y = noise(6.0, sr=SR, rng=rng, amplitude=0.002)
+    y += beeps([2.0, 2.2, 2.4, 2.6], duration_s=6.0, beep_s=0.1, freqs_hz=3100.0)
+    ((first, last),) = recording_sounds(y)
+    assert first == pytest.approx(2.0, abs=0.07) and last == pytest.approx(2.7, abs=0.07)
+    # a tone held from the start to the end: it is the band's floor, no sound of its own
+    y = noise(6.0, sr=SR, rng=rng, amplitude=0.002) + tone(6.0, sr=SR, amplitude=0.1)
+    assert len(recording_sounds(y)) == 0
+
+
+def test_a_sound_the_recording_cuts_short_has_no_known_bound(rng):
+    y = noise(3.0, sr=SR, rng=rng, amplitude=0.002)
+    y[: SR // 5] += tone(0.2, sr=SR, amplitude=0.3)  # sounding when the recording starts
+    y[-SR // 5 :] += tone(0.2, sr=SR, freq_hz=1000.0, amplitude=0.3)  # and when it ends
+    (first, last) = recording_sounds(y)
+    assert first[0] == -np.inf and 0.1 < first[1] < 0.3
+    assert 2.7 < last[0] < 2.9 and last[1] == np.inf
+
+
+def test_a_search_for_no_patterns_still_finds_the_sounds(rng):
+    # GIVEN four groups of a T3 alarm, which the search finds as a pattern
+    y = noise(20.0, sr=SR, rng=rng, amplitude=0.002) + beeps(t3_onsets(1.0, 4), duration_s=20.0)
+    search = PatternSearch(CONFIG, min_groups=None)
+    search.add_audio(y)
+    # THEN asked for no patterns it finds none, but the twelve beeps as sounds
+    assert search.events() == [] and len(search_audio(y)) == 1
+    assert len(search.sounds) == 12
+
+
+def test_patterns_found_in_the_sounds_segments_are_those_found_alone(rng):
+    # GIVEN a T3 alarm with pips, clicks and a CO group about it, whose frames the search
+    # cuts into sounds once for loud_sounds and the pattern search both
+    y = noise(40.0, sr=SR, rng=rng, amplitude=0.01)
+    y += beeps(t3_onsets(2.0, 5), duration_s=40.0, freqs_hz=3100.0, amplitude=0.1)
+    y += beeps([25.0, 25.2, 25.4, 25.6, 31.0, 33.3], duration_s=40.0, beep_s=0.1)
+    rows_db = spectrum.frame_levels(y, CONFIG)
+    row_hz, frame_s = spectrum.row_frequencies(CONFIG), CONFIG.hop_length / SR
+    segments = patterns.sound_segments(rows_db, row_hz=row_hz, frame_s=frame_s)
+    alone = patterns.find_t3_events(rows_db, row_hz=row_hz, frame_s=frame_s)
+    assert len(alone) == 1
+    shared = patterns.find_t3_events(rows_db, row_hz=row_hz, frame_s=frame_s, segments=segments)
+    assert shared == alone
+
+
+def test_sounds_are_kept_only_for_a_recording_searched_in_one_stretch(rng):
+    search = PatternSearch(CONFIG)
+    assert search.sounds is None
+    for _ in range(16):  # 160 s, more than one stretch
+        search.add_audio(noise(10.0, sr=SR, rng=rng, amplitude=0.002))
+    search.events()
+    assert search.sounds is None
+    assert recording_sounds(noise(3.0, sr=SR, rng=rng, amplitude=0.002)).shape == (0, 2)
