@@ -80,8 +80,16 @@ def map_in_processes(
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     stopping = context.RawValue("b", 0)
     initargs = (stopping, initializer, initargs)
-    with context.Pool(workers, initializer=_start_worker, initargs=initargs) as pool:
-        try:
-            yield from pool.imap(function, items)
-        finally:
-            stopping.value = 1  # the pool's terminate() follows
+    pool = context.Pool(workers, initializer=_start_worker, initargs=initargs)
+    try:
+        yield from pool.imap(function, items)
+        # Done: the workers leave their loop and exit. Terminating them here signalled
+        # workers about to wait for the task queue, whose lock terminate() holds: a signal
+        # caught just before that wait left its handler unrun and the worker, and the
+        # command, waiting for ever (once, in make demo's generate).
+        pool.close()
+        pool.join()
+    except BaseException:  # an error, Ctrl-C, SIGTERM, or the caller stopping early
+        stopping.value = 1
+        pool.terminate()
+        raise

@@ -1,5 +1,6 @@
 """Worker processes: results in order, one BLAS thread per worker."""
 
+import multiprocessing
 import os
 
 import numpy as np
@@ -57,3 +58,14 @@ def test_the_initializer_runs_before_the_first_item(workers):
     )
     assert list(results) == [11, 12, 13]
     _state.clear()
+
+
+def test_workers_that_finished_every_item_exit_on_their_own():
+    # Terminating them signalled workers about to wait for more work: one that caught the
+    # signal just before its wait hung, and with it the command (make demo, 2026-12-03).
+    results = map_in_processes(square_in_process, range(20), workers=2)
+    assert next(results)[0] == 0
+    workers = multiprocessing.active_children()
+    assert len(workers) == 2
+    assert len(list(results)) == 19
+    assert [worker.exitcode for worker in workers] == [0, 0]
