@@ -329,16 +329,19 @@ def beep_segments(
     )
     loud = levels_db > np.maximum(floor + ABOVE_FLOOR_DB, peak - BELOW_PEAK_DB)
     merge_frames, min_frames = round(MERGE_GAP_S / frame_s), round(min_s / frame_s)
-    out = []
-    for band in range(levels_db.shape[0]):
-        edges = np.diff(np.concatenate([[0], loud[band].astype(np.int8), [0]]))
-        starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        if len(starts) > 1:  # close short gaps: keep a start only after a longer gap
-            kept = np.concatenate([[True], starts[1:] - stops[:-1] > merge_frames])
-            starts, stops = starts[kept], stops[np.concatenate([kept[1:], [True]])]
-        long_enough = stops - starts >= min_frames
-        out.append((starts[long_enough], stops[long_enough]))
-    return out
+    return [_runs(band, merge_frames=merge_frames, min_frames=min_frames) for band in loud]
+
+
+def _runs(on: np.ndarray, *, merge_frames: int, min_frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first frame and the frame after the last of each run of True in ``on``, after
+    closing gaps of at most ``merge_frames``, for runs of ``min_frames`` or more."""
+    edges = np.diff(np.concatenate([[0], on.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if len(starts) > 1:  # close short gaps: keep a start only after a longer gap
+        kept = np.concatenate([[True], starts[1:] - stops[:-1] > merge_frames])
+        starts, stops = starts[kept], stops[np.concatenate([kept[1:], [True]])]
+    long_enough = stops - starts >= min_frames
+    return starts[long_enough], stops[long_enough]
 
 
 def sound_segments(
@@ -392,21 +395,16 @@ def loud_sounds(
     """
     if segments is None:
         segments = sound_segments(rows_db, row_hz=row_hz, frame_s=frame_s)
-    spans = sorted(
-        (int(a), int(b)) for starts, stops in segments for a, b in zip(starts, stops, strict=True)
-    )
-    merge_frames = round(MERGE_GAP_S / frame_s)
-    joined: list[list[int]] = []
-    for a, b in spans:
-        if joined and a <= joined[-1][1] + merge_frames:
-            joined[-1][1] = max(joined[-1][1], b)
-        else:
-            joined.append([a, b])
-    sounds = np.array(joined, dtype=np.float64).reshape(-1, 2) * frame_s
-    if len(joined):
-        if joined[0][0] == 0:
+    heard = np.zeros(len(rows_db), dtype=bool)  # frames of a sound in any band
+    for starts, stops in segments:
+        for a, b in zip(starts, stops, strict=True):
+            heard[a:b] = True
+    starts, stops = _runs(heard, merge_frames=round(MERGE_GAP_S / frame_s), min_frames=0)
+    sounds = np.stack([starts, stops], axis=1).astype(np.float64) * frame_s
+    if len(sounds):
+        if starts[0] == 0:
             sounds[0, 0] = -np.inf
-        if joined[-1][1] >= len(rows_db):
+        if stops[-1] >= len(rows_db):
             sounds[-1, 1] = np.inf
     return sounds
 
