@@ -13,10 +13,17 @@ import functools
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from threadpoolctl import threadpool_limits
+
+#: Seconds the workers get to die of the pool's SIGTERM after an error, Ctrl-C or SIGTERM
+#: before they are killed (SIGKILL). A worker that catches the signal just before it waits
+#: for the task queue, whose lock terminate() holds, never runs its handler, and would keep
+#: terminate(), and the command, waiting for ever.
+TERMINATE_GRACE_S = 10.0
 
 
 def _on_sigterm(signum: int, frame: object, *, stopping: Any) -> None:
@@ -80,6 +87,7 @@ def map_in_processes(
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     stopping = context.RawValue("b", 0)
     initargs = (stopping, initializer, initargs)
+    others = set(multiprocessing.active_children())
     pool = context.Pool(workers, initializer=_start_worker, initargs=initargs)
     try:
         yield from pool.imap(function, items)
@@ -91,5 +99,20 @@ def map_in_processes(
         pool.join()
     except BaseException:  # an error, Ctrl-C, SIGTERM, or the caller stopping early
         stopping.value = 1
-        pool.terminate()
+        killer = threading.Timer(TERMINATE_GRACE_S, _kill_children, args=(others,))
+        killer.daemon = True
+        killer.start()
+        try:
+            pool.terminate()
+        finally:
+            killer.cancel()
         raise
+
+
+def _kill_children(others: set) -> None:
+    # terminate() takes the task queue's lock before it signals the workers: one still
+    # alive this long after holds no lock the pool waits for. Only the pool's workers (and
+    # any it started in place of one that died), not the children the caller had before.
+    for child in multiprocessing.active_children():
+        if child not in others:
+            child.kill()

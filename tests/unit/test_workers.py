@@ -2,6 +2,10 @@
 
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -69,3 +73,49 @@ def test_workers_that_finished_every_item_exit_on_their_own():
     assert len(workers) == 2
     assert len(list(results)) == 19
     assert [worker.exitcode for worker in workers] == [0, 0]
+
+
+#: Workers on which the pool's SIGTERM has no effect, as on one that caught it just before
+#: waiting for the task queue's lock (its handler never runs), busy with items that would
+#: take an hour, and an item that fails: the error must come back, not a pool waiting for
+#: its workers.
+UNKILLABLE_POOL = textwrap.dedent(
+    """
+    import signal
+    import time
+    from sounddetect import workers
+
+    def ignore_sigterm():
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    def fail_first(x):
+        if x == 0:
+            raise ValueError("item 0 failed")
+        time.sleep(3600)
+
+    workers.TERMINATE_GRACE_S = 0.5
+    try:
+        list(workers.map_in_processes(fail_first, range(4), workers=2, initializer=ignore_sigterm))
+    except ValueError as error:
+        print("raised:", error)
+    """
+)
+
+
+def test_workers_that_outlive_the_pools_sigterm_are_killed():
+    # GIVEN busy workers that ignore SIGTERM and an item that fails
+    with subprocess.Popen(
+        [sys.executable, "-c", UNKILLABLE_POOL],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as run:
+        try:
+            # WHEN the pool is ended after the error
+            out, _ = run.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)  # the workers too
+            raise
+    # THEN the workers were killed and the error reached the caller
+    assert run.returncode == 0
+    assert out.strip() == "raised: item 0 failed"
