@@ -369,18 +369,31 @@ def test_a_dataset_json_that_training_refuses_detect_refuses_too(
 
 
 @mock_aws
-def test_a_model_that_fails_stops_the_run_with_exit_2(capsys, recordings, tmp_path, monkeypatch):
-    # moto's DetectCustomLabels answers with a label "MyLogo": a model trained on other
-    # labels, which would fail on every recording alike.
+def test_a_model_that_fails_is_not_sent_the_other_inputs(capsys, recordings, tmp_path, monkeypatch):
+    # GIVEN a model that fails on a recording as it would on every one: moto's
+    # DetectCustomLabels answers with a label "MyLogo", as a model trained on other labels
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     config = tmp_path / "config.json"
     config.write_text(json.dumps(SpectrogramConfig().to_dict()))
     argv = ["--model", ARN, "--config", config, "--format", "json"]
-    code, out, err = run_cli(capsys, recordings, *argv)
+    # WHEN two recordings and a missing file are run
+    code, out, err = run_cli(capsys, recordings, tmp_path / "gone.wav", *argv)
+    # THEN each input gets its result and error line, the second recording was not sent to
+    # the model, and the exit code says the configuration is wrong
     assert code == 2
-    [result] = [json.loads(line) for line in out.splitlines()]
-    assert result["error"]["type"] == "ModelError" and "'MyLogo'" in result["error"]["message"]
-    assert "stopped: the model failed, as it would on every input; 1 of 2 input(s)" in err
+    first, second, missing = [json.loads(line) for line in out.splitlines()]
+    assert first["error"]["type"] == "ModelError" and "'MyLogo'" in first["error"]["message"]
+    assert second["error"] == {
+        "type": "ModelError",
+        "message": f"{second['file']}: not sent to the model, which failed on {first['file']}",
+    }
+    assert missing["error"]["type"] == "AudioError"
+    lines = err.splitlines()
+    assert sum(line.startswith("error: ") for line in lines) == 4
+    assert lines[-1] == (
+        f"error: the model failed on {first['file']}, as it would on every input; "
+        "1 of 3 input(s) not sent to it"
+    )
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,8 @@ Exit codes: 0 every input processed, 1 at least one input failed (its result say
 a timeline of --plot could not be written, 2 usage or configuration error (bad option,
 missing or mismatched model, a --plot folder that cannot be written to). A model that fails
 on an input (a Rekognition model the credentials may not use, one that is gone, or one
-trained on other labels than alarm and no_alarm) would fail on every input: the run stops
-there with exit code 2 and says how many inputs it did not process.
+trained on other labels than alarm and no_alarm) would fail on every input: the inputs after
+it are not sent to it, each gets its result and error line saying so, and the exit code is 2.
 """
 
 from __future__ import annotations
@@ -197,8 +197,13 @@ def run(args: argparse.Namespace) -> int:
     inputs = collect_inputs(args.inputs)
     writer = TableWriter(inputs) if args.format == "table" else None
     plot_names: set[str] = set()
-    n_failed = n_alarm = n_unplotted = 0
-    for done, (path, problem, plot_stem) in enumerate(inputs, start=1):
+    n_failed = n_alarm = n_unplotted = n_unsent = 0
+    model_failed_on: str | None = None  # the input a ModelError came from
+    for path, problem, plot_stem in inputs:
+        if problem is None and model_failed_on is not None:
+            # It would fail here too: each input still gets its line, none another call.
+            n_unsent += 1
+            problem = ModelError(f"not sent to the model, which failed on {model_failed_on}")
         if problem is not None:
             result = error_result(path, problem, classifier=classifier.describe())
         else:
@@ -224,13 +229,15 @@ def run(args: argparse.Namespace) -> int:
             writer.write(result)
         if args.plot and not result["error"]:
             n_unplotted += not write_plot(result, path, args.plot, plot_names, stem=plot_stem)
-        if result["error"] and result["error"]["type"] == "ModelError":
-            print(
-                f"error: stopped: the model failed, as it would on every input; "
-                f"{len(inputs) - done} of {len(inputs)} input(s) not processed",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
+        if model_failed_on is None and result["error"] and result["error"]["type"] == "ModelError":
+            model_failed_on = path
+    if model_failed_on is not None:
+        print(
+            f"error: the model failed on {one_line(model_failed_on)}, as it would on every "
+            f"input; {n_unsent} of {len(inputs)} input(s) not sent to it",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     logger.info(
         "%d input(s): %d with alarms, %d without, %d failed%s",
         len(inputs),
