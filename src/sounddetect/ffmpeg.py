@@ -136,12 +136,13 @@ def probe_audio(path: str | os.PathLike, tools: FFmpeg, *, name: str) -> StreamI
     Raises
     ------
     AudioError
-        ffprobe cannot read the file, or the file holds no audio stream (a silent video).
+        ffprobe cannot read the file, the file holds no audio stream (a silent video), or
+        its stream is of a codec ffmpeg does not know.
     """
     command = [
         tools.ffprobe,
         *("-v", "error", "-select_streams", "a:0", "-of", "json"),
-        *("-show_entries", "stream=codec_name,sample_rate,channels,duration"),
+        *("-show_entries", "stream=codec_name,codec_tag,sample_rate,channels,duration"),
         *("-show_entries", "format=format_name,duration"),
         f"file:{os.fspath(path)}",
     ]
@@ -158,6 +159,12 @@ def probe_audio(path: str | os.PathLike, tools: FFmpeg, *, name: str) -> StreamI
     if not streams:
         raise AudioError(f"{name}: no audio stream (ffprobe found none)")
     stream = streams[0]
+    if not stream.get("codec_name"):
+        # a stream of a codec ffmpeg does not know, as a WAV's unknown format tag
+        raise AudioError(
+            f"{name}: unsupported codec (format tag {stream.get('codec_tag', 'unknown')}, "
+            "which ffmpeg does not know); convert it to WAV, FLAC, OGG or MP3"
+        )
     sr, channels = int(stream.get("sample_rate") or 0), int(stream.get("channels") or 0)
     if sr <= 0 or channels <= 0:
         raise AudioError(f"{name}: no usable audio stream ({sr} Hz, {channels} channels)")

@@ -5,6 +5,7 @@ the files and decode them; nothing is faked.
 """
 
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -333,6 +334,19 @@ def test_video_without_sound(tmp_path, with_ffmpeg):
     pattern = ["-f", "lavfi", "-i", "testsrc=duration=2:size=64x64:rate=10", "-c:v", "mpeg4"]
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", *pattern, str(path)], check=True)
     with pytest.raises(AudioError, match=r"silent_film\.mp4: no audio stream"):
+        load_audio(path)
+
+
+def test_a_codec_ffmpeg_does_not_know_is_named_unsupported(tmp_path, with_ffmpeg):
+    # GIVEN a WAV whose format tag no decoder knows, so libsndfile passes it to ffmpeg
+    fmt = struct.pack("<HHIIHH", 0x1234, 1, 16000, 32000, 2, 16)
+    data = bytes(4000)
+    riff = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data"
+    riff += struct.pack("<I", len(data)) + data
+    path = tmp_path / "codec2.wav"
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(riff)) + riff)
+    # THEN it is refused as an unsupported codec, not as a truncated or corrupt file
+    with pytest.raises(AudioError, match=r"codec2\.wav: unsupported codec \(format tag 0x1234,"):
         load_audio(path)
 
 
