@@ -48,7 +48,10 @@ def run_cli(capsys, *argv):
     return code, out, err
 
 
-def test_folder_is_searched_recursively_one_json_line_per_file(capsys, recordings, tiny_model_dir):
+def test_folder_is_searched_recursively_one_json_line_per_file(
+    capsys, caplog, recordings, tiny_model_dir
+):
+    caplog.set_level(logging.INFO, logger="sounddetect")
     code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--format", "json")
     assert code == 0
     results = [json.loads(line) for line in out.splitlines()]
@@ -59,6 +62,8 @@ def test_folder_is_searched_recursively_one_json_line_per_file(capsys, recording
     assert all(tuple(r) == RESULT_KEYS for r in results)
     assert [r["alarm"] for r in results] == [True, False]
     assert "error:" not in err
+    # the notes are not audio, and a line says they were passed over
+    assert f"{recordings}: 1 file(s) without an audio suffix passed over (notes.txt)" in caplog.text
 
 
 def test_a_clipped_recording_gets_one_warning_line_and_the_batch_goes_on(

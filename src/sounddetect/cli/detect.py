@@ -350,6 +350,17 @@ def _scan_folder(folder: Path) -> tuple[list[Path], list[tuple[str, Exception]]]
         # a link without a suffix may have been a folder of recordings
         or (is_broken_link(path) and not path.suffix)
     ]
+    chosen = set(found)
+    if passed_over := [path for path in files if path not in chosen]:
+        # Not an error (notes, pictures), but said, so a recording of a format whose
+        # suffix is not scanned is not missed without a word.
+        logger.info(
+            "%s: %d file(s) without an audio suffix passed over (%s%s)",
+            one_line(str(folder)),
+            len(passed_over),
+            ", ".join(one_line(str(path.relative_to(folder))) for path in passed_over[:3]),
+            ", ..." if len(passed_over) > 3 else "",
+        )
     unreadable = [
         (str(where), AudioError(f"{where}: folder not readable ({reason})"))
         for where, reason in refused
