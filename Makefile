@@ -16,7 +16,7 @@ SEED ?= 1
 PYTEST_WORKERS ?= 2
 APT := $(shell [ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: demo test ffmpeg lint venv corpus data model evaluate detect build clean
+.PHONY: demo test ffmpeg lint venv build clean
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml

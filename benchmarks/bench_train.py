@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
                 "output": "alarm_probability",
             }
             (model_dir / "model.json").write_text(json.dumps(card))
-        print(f"classify: {model_dir}")
+        print(f"classify: {model_dir} (target: well under {TARGET_MS_PER_WINDOW:g} ms at batch 64)")
         print("\n".join(classify_table(model_dir, args.batch_sizes)))
     if (args.data / "dataset.json").is_file():
         config = dataset_config(args.data, kind=args.kind)

@@ -81,8 +81,8 @@ MAX_FLOAT_SAMPLE = 1e10
 #: microphone is louder than -70.
 SILENT_PEAK_DBFS = -80.0
 
-#: Default decoding block in seconds: ~3.5 MB per channel at 44.1 kHz, large enough that
-#: per-block overhead is negligible and small enough that memory stays flat.
+#: Default decoding block in seconds: 5.3 MB of float32 per channel at 44.1 kHz, large
+#: enough that per-block overhead is negligible and small enough that memory stays flat.
 DEFAULT_BLOCK_SECONDS = 30.0
 
 #: WAV format tags libsndfile decodes (PCM, ADPCM, float, A-law, mu-law, GSM, G.72x, MP3, ...).

@@ -58,11 +58,11 @@ import numpy as np
 
 from sounddetect import __version__
 from sounddetect.audio import SILENT_PEAK_DBFS, is_audio_path, load_audio
+from sounddetect.events import LABELS
 from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
 from sounddetect.folders import FOLDER_METADATA, visible_files
 from sounddetect.mixing import (
     DEFAULT_SAMPLES_PER_LAYER,
-    LABELS,
     SampleSpec,
     SourceClip,
     active_frames,

@@ -40,20 +40,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from sounddetect import dataset
 from sounddetect.classifiers.onnx import OnnxClassifier, read_model_json
 from sounddetect.dataset import dataset_config
 from sounddetect.detect import detect_file
+from sounddetect.events import LABELS
 from sounddetect.exceptions import AudioError, ModelError, ParameterError, SoundDetectWarning
 from sounddetect.folders import FOLDER_METADATA, visible_files
+from sounddetect.plots import png_text
 from sounddetect.spectrum import SpectrogramConfig, decode_png
 
 logger = logging.getLogger(__name__)
-
-#: Class names in index order: index 1 (alarm) is the positive class.
-LABELS = ("no_alarm", "alarm")
 
 #: What :func:`evaluate` writes into its report folder.
 REPORT_FILES = ("report.json", "pr_curve.png", "confusion_matrix.png", "f1_by_snr.png")
@@ -857,12 +855,7 @@ def _is_plot(path: Path, *, earlier: bool) -> bool:
     ``earlier`` report.json of ours, matplotlib's (what reports drew before the text)."""
     if path.is_symlink():
         return False
-    try:
-        with Image.open(path) as image:
-            # info holds the text chunks before the pixels: readable in a truncated file.
-            software = str(image.info.get("Software", ""))
-    except (OSError, UnidentifiedImageError):
-        return False
+    software = str(png_text(path).get("Software", ""))
     return software == REPORT_SOFTWARE or (earlier and software.startswith("Matplotlib version"))
 
 

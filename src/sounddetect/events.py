@@ -24,6 +24,9 @@ from sounddetect.exceptions import ParameterError
 ALARM = "alarm"
 #: Label of the negative class.
 NO_ALARM = "no_alarm"
+#: The class labels in the order of their indices (``model.json``'s ``labels``, the
+#: confusion matrix's rows): index 1, the alarm, is the positive class.
+LABELS = (NO_ALARM, ALARM)
 #: Shortest event kept by default, in seconds: the span of three overlapping 4 s windows 2 s
 #: apart. A smoke or CO alarm keeps sounding, so it shows in many windows; one or two
 #: alarm-like windows between non-alarm ones are the start or end of a beeper, a melody, a

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from sounddetect.events import LABELS
 from sounddetect.exceptions import AudioError, ParameterError
 
 #: Distribution tuples a spec parameter may be drawn from, with the number of arguments each
@@ -62,8 +63,6 @@ PEAK_LIMIT = 0.975
 
 #: Fade in and out of a cut alarm excerpt, in seconds: removes the click of a hard cut.
 FADE_S = 0.005
-
-LABELS = ("no_alarm", "alarm")
 
 #: Samples per background layer count (24,000 with three layers): five times 4,800 at the
 #: same training compute raised held-out ROC-AUC from 0.913 to 0.928 (more mixes of the same

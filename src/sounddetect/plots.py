@@ -2,8 +2,8 @@
 
     plot_detection  -- a recording's timeline: spectrogram with events shaded, window
                        confidences below
-    is_detection_plot -- was a file written by plot_detection?
     plots_recording -- is a file plot_detection's timeline of this recording?
+    png_text        -- the text chunks of a PNG (which program wrote it, of what)
     write_contact_sheet -- example images of several spectrogram types as one grid
 
 matplotlib is imported inside the functions, so importing this module costs nothing and the
@@ -131,24 +131,18 @@ def plot_detection(
         partial.unlink(missing_ok=True)
 
 
-def is_detection_plot(path: str | os.PathLike) -> bool:
-    """Whether ``path`` is a PNG that :func:`plot_detection` wrote (by its "Software" text),
-    so that writing a new timeline over it destroys nothing of the user's."""
-    return _png_text(path).get("Software") == PLOT_SOFTWARE
-
-
 def plots_recording(path: str | os.PathLike, source: str | os.PathLike) -> bool:
     """Whether ``path`` is a timeline :func:`plot_detection` wrote of the recording at
     ``source`` (the same file after resolving links and ``..``), so that a new timeline of it
     replaces nothing else: not a timeline of another recording, nor one written before
     timelines named their recording (which may be another's)."""
-    text = _png_text(path)
+    text = png_text(path)
     return text.get("Software") == PLOT_SOFTWARE and text.get(PLOT_SOURCE_KEY) == _source_text(
         source
     )
 
 
-def _png_text(path: str | os.PathLike) -> dict[str, Any]:
+def png_text(path: str | os.PathLike) -> dict[str, Any]:
     """The text chunks of a PNG; empty for any other file."""
     try:
         with Image.open(path) as image:

@@ -312,7 +312,8 @@ def process_upload(
                 max_bytes=settings.max_upload_bytes,
                 deadline=download_deadline,
             )
-        # Out of time or S3's fault: a failed result, which the handler has retried.
+        # A failed result: stored for a key that is not audio or an upload too large
+        # (AudioError), retried by the handler when out of time or S3 failed (TransientError).
         except (AudioError, TransientError) as exc:
             result = error_result(name, exc, classifier=described)
         else:

@@ -560,7 +560,7 @@ def row_frequencies(config: SpectrogramConfig) -> np.ndarray:
     if config.kind in ("chroma", "mfcc"):
         raise ParameterError(f"{config.kind} rows are not frequencies")
     if config.kind == "mel":
-        return _mel_edges_hz(config.sr, config.n_mels, config.fmin, config.fmax)[1:-1]
+        return _mel_edges_hz(config.n_mels, config.fmin, config.fmax)[1:-1]
     if config.kind == "cqt":
         return _cqt_frequencies(config.sr, config.bins_per_octave, config.fmin, config.fmax)
     lo, hi = _linear_bins(config.sr, config.n_fft, config.fmin, config.fmax)
@@ -1108,7 +1108,7 @@ def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=8)
-def _mel_edges_hz(sr: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
+def _mel_edges_hz(n_mels: int, fmin: float, fmax: float) -> np.ndarray:
     """The ``n_mels + 2`` band edges/centres of ``librosa.mel_frequencies(htk=False)``."""
     return _frozen(_mel_to_hz(np.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n_mels + 2)))
 
@@ -1127,7 +1127,7 @@ _MEL_GROUP_SIZE = 16
 @functools.lru_cache(maxsize=8)
 def _mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> tuple[_MelGroup, ...]:
     """``librosa.filters.mel(norm="slaney", htk=False)``, transposed, in groups of bands."""
-    edges = _mel_edges_hz(sr, n_mels, fmin, fmax)
+    edges = _mel_edges_hz(n_mels, fmin, fmax)
     ramps = edges[:, np.newaxis] - np.fft.rfftfreq(n_fft, 1 / sr)[np.newaxis, :]
     widths = np.diff(edges)[:, np.newaxis]
     weights = np.maximum(0, np.minimum(-ramps[:-2] / widths[:-1], ramps[2:] / widths[1:]))

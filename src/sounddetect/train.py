@@ -62,7 +62,6 @@ from sounddetect.classifiers.onnx import (
 )
 from sounddetect.dataset import check_creatable, image_path, source_digests
 from sounddetect.evaluate import (
-    LABELS,
     LabelledImages,
     checked_samples,
     classification_metrics,
@@ -70,6 +69,7 @@ from sounddetect.evaluate import (
     dataset_config,
     load_split,
 )
+from sounddetect.events import LABELS
 from sounddetect.exceptions import ModelError, ParameterError
 from sounddetect.folders import move_folder, replace_folder
 from sounddetect.spectrum import (

@@ -16,7 +16,8 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sounddetect.classifiers.base import LABELS, PLACEHOLDER_ARN, Classifier, check_model_arn
+from sounddetect.classifiers.base import PLACEHOLDER_ARN, Classifier, check_model_arn
+from sounddetect.events import LABELS
 from sounddetect.exceptions import ParameterError
 
 if TYPE_CHECKING:

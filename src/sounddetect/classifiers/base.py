@@ -16,9 +16,6 @@ import numpy as np
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SpectrogramConfig
 
-#: Class labels, in the order of ``model.json``'s ``labels``: index 1 is the alarm.
-LABELS = ("no_alarm", "alarm")
-
 #: Most onnxruntime or PyTorch threads, or concurrent Rekognition requests, that a command or
 #: library call takes: more is a typing slip (512 PyTorch threads on two cores made a 1 s
 #: training take 54 s).

@@ -24,7 +24,8 @@ import onnxruntime as ort
 from onnxruntime.capi import onnxruntime_pybind11_state
 
 from sounddetect import spectrum
-from sounddetect.classifiers.base import LABELS, MAX_THREADS, ClassifierBase, check_images
+from sounddetect.classifiers.base import MAX_THREADS, ClassifierBase, check_images
+from sounddetect.events import LABELS
 from sounddetect.exceptions import ModelError, ParameterError, SoundDetectError
 from sounddetect.spectrum import SpectrogramConfig
 

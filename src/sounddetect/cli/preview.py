@@ -53,7 +53,7 @@ def check_outputs(out: Path, sheet: Path, kinds: Sequence[str], *, overwrite: bo
     """Refuse, before any work, outputs that cannot be written or would replace files
     without ``overwrite``."""
     from sounddetect.dataset import check_creatable
-    from sounddetect.mixing import LABELS
+    from sounddetect.events import LABELS
 
     if sheet.suffix.lower() != ".png":
         raise ParameterError(f"--sheet {sheet}: the contact sheet is a PNG; name it *.png")
