@@ -19,7 +19,7 @@ Training
 Export
     export_onnx           -- model.onnx with the sigmoid inside the graph
     quantize_onnx         -- its int8 copy, calibrated on training images (what ships)
-    data_hash             -- sha256 over samples.csv, dataset.json and the type's images
+    data_hash             -- sha256 over samples.csv, dataset.json and the images of a type
     library_versions
 Whole job
     train                 -- dataset folder -> model folder (model.onnx + model.json)
@@ -84,6 +84,15 @@ logger = logging.getLogger(__name__)
 #: samples.csv ``alarm_kind`` prefixes of alarms whose meaning is their rhythm: temporal-three
 #: (smoke) and temporal-four (CO) patterns, three or four beeps and then a pause.
 RHYTHMIC_ALARM_KINDS = ("t3", "t4")
+
+#: dataset.json keys (``section.key`` within a section) naming folders of the machine the
+#: data was made on, which :func:`data_hash` leaves out.
+MACHINE_LOCAL_DATASET_KEYS = (
+    "source_root",
+    "source_root_relative",
+    "settings.alarm_source",
+    "settings.background_source",
+)
 
 #: Training precisions: ``auto`` is ``bfloat16`` where the CPU has bfloat16 instructions.
 PRECISIONS = ("auto", "bfloat16", "float32")
@@ -1162,7 +1171,10 @@ def data_hash(target_path: str | Path, *, kind: str = "mel") -> str:
     then the sha256 of each ``kind`` image samples.csv lists, in its order.
 
     The images count: a dataset whose images were edited or replaced is other data, and
-    :func:`train` must see it change while it trains. They are read in blocks; the default
+    :func:`train` must see it change while it trains. The folders dataset.json names (its
+    sources' and its own, :data:`MACHINE_LOCAL_DATASET_KEYS`) do not: the same data made in
+    another checkout, or on another machine, hashes the same, so two models can be told to
+    come from the same data or not. They are read in blocks; the default
     dataset's 24,000 images (254 MB) take 1-2 s when the disk cache holds them, 5 s when
     it does not (and then :func:`~sounddetect.evaluate.load_split` reads them from the
     cache).
@@ -1191,9 +1203,10 @@ def data_hash(target_path: str | Path, *, kind: str = "mel") -> str:
     for name in ("samples.csv", "dataset.json"):
         path = target_path / name
         try:
-            digest.update(path.read_bytes())
+            content = path.read_bytes()
         except OSError as exc:
             raise ParameterError(f"cannot hash {path}: {exc}") from exc
+        digest.update(_without_folders(content) if name == "dataset.json" else content)
     for row in rows:
         path = image_path(target_path, kind, row)
         try:
@@ -1202,6 +1215,15 @@ def data_hash(target_path: str | Path, *, kind: str = "mel") -> str:
         except OSError as exc:  # as load_split words it
             raise ParameterError(f"cannot read image {path}: {exc}") from exc
     return f"sha256:{digest.hexdigest()}"
+
+
+def _without_folders(dataset_json: bytes) -> bytes:
+    """dataset.json without the keys that name folders of the machine it was made on."""
+    info = json.loads(dataset_json)
+    for key in MACHINE_LOCAL_DATASET_KEYS:
+        section, _, name = key.rpartition(".")
+        (info.get(section, {}) if section else info).pop(name, None)
+    return json.dumps(info, sort_keys=True).encode()
 
 
 def library_versions() -> dict[str, str]:

@@ -40,6 +40,7 @@ from sounddetect.spectrum import (
     image_row_frequencies,
     render_spectrogram,
 )
+from sounddetect.train import data_hash
 
 SR = 16000
 TYPES = ("mel", "mfcc")
@@ -253,6 +254,26 @@ def test_same_seed_gives_byte_identical_output_whatever_the_workers(dataset, cor
     other = tmp_path / "other-seed"
     generate_dataset(settings(*corpus, other, seed=4), progress=False)
     assert files_of(other)["samples.csv"] != files_of(target)["samples.csv"]
+
+
+def test_the_same_data_made_in_another_checkout_has_the_same_hash(dataset, corpus, tmp_path):
+    # GIVEN the corpus copied to another folder and the dataset made again from the copy,
+    # at another depth (as in a second checkout, or on another machine)
+    target, _ = dataset
+    copy = tmp_path / "checkout" / "audio"
+    shutil.copytree(corpus[0].parent, copy)
+    again = tmp_path / "checkout" / "deeper" / "training-data"
+    generate_dataset(settings(copy / "alarms", copy / "background", again), progress=False)
+    # THEN only dataset.json, which names the folders, differs, and the data hash does not
+    assert {name for name, data in files_of(again).items() if files_of(target)[name] != data} == {
+        "dataset.json"
+    }
+    assert data_hash(again) == data_hash(target)
+    # AND a change to what the data is, not where it was made, still counts
+    info = json.loads((again / "dataset.json").read_text())
+    info["settings"]["snr_db"] = [0.0, 20.0]
+    (again / "dataset.json").write_text(json.dumps(info))
+    assert data_hash(again) != data_hash(target)
 
 
 def test_rebuilt_samples_render_to_the_same_bytes(dataset):
