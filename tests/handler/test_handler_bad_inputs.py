@@ -43,9 +43,9 @@ def alarm_bytes(rng) -> bytes:
     return wav_bytes(y)
 
 
-def nan_wav() -> bytes:
+def float_wav_with(value: float) -> bytes:
     y = tone(6.0, sr=SR, amplitude=0.1)
-    y[3 * SR] = np.nan
+    y[3 * SR] = value
     return wav_bytes(y, subtype="FLOAT")
 
 
@@ -83,7 +83,9 @@ def m4a_header() -> bytes:
         ("uploads/damaged.mp3", damaged_mp3(), "Illegal Audio-MPEG-Header 0x00000000"),
         ("uploads/rate.wav", wav_of_rate_1_hz(), "sample rate 1 Hz, outside what recordings"),
         ("uploads/short.wav", wav_bytes(tone(0.5, sr=SR)), "too short to hold an alarm"),
-        ("uploads/nan.wav", nan_wav(), "NaN"),
+        ("uploads/nan.wav", float_wav_with(np.nan), "NaN"),
+        ("uploads/inf.wav", float_wav_with(np.inf), "infinite"),
+        ("uploads/header.wav", wav_bytes(np.zeros(0, dtype=np.float32)), "no samples"),
     ],
 )
 def test_permanent_input_errors_are_stored_and_not_retried(

@@ -96,18 +96,24 @@ def test_failed_inputs_get_one_stderr_line_and_the_rest_goes_on(
     (recordings / "zero.wav").touch()
     (recordings / "text.mp3").write_text("not audio\n" * 50)
     write_wav(recordings / "short.wav", np.zeros(SR // 2, np.float32), SR)
+    write_wav(recordings / "header.wav", np.zeros(0, np.float32), SR)
+    spike = tone(3.0, sr=SR)
+    spike[SR] = np.inf
+    sf.write(recordings / "inf.wav", spike, SR, subtype="FLOAT")
     (tmp_path / "empty").mkdir()
     argv = [recordings, tmp_path / "empty", tmp_path / "missing.wav"]
     code, out, err = run_cli(capsys, *argv, "--model", tiny_model_dir, "--format", "json")
     assert code == 1
     results = {r["file"]: r for r in map(json.loads, out.splitlines())}
-    assert len(results) == 7
+    assert len(results) == 9
     assert results[str(recordings / "alarm_kitchen.wav")]["alarm"] is True
     errors = err.splitlines()
     expected = {
         "zero.wav": "empty file (0 bytes)",
         "text.mp3": "not readable audio",
         "short.wav": "too short to hold an alarm (0.5 s < 1 s)",
+        "header.wav": "no samples",
+        "inf.wav": "contains NaN or infinite samples",
         "empty": "no audio files in this folder",
         "missing.wav": "no such file or directory",
     }
