@@ -319,7 +319,7 @@ def resample(y: np.ndarray, *, orig_sr: float, target_sr: float) -> np.ndarray:
     Parameters
     ----------
     y : np.ndarray [shape=(n,) or (channels, n)], float
-        Audio, channels first as everywhere in sounddetect (soxr's own layout is
+        Audio, channels first as sounddetect decodes and detects it (soxr's own layout is
         ``(n, channels)``; the transposition is done here).
     orig_sr, target_sr : float > 0
         Sample rates of ``y`` and of the result, in Hz.
