@@ -330,7 +330,34 @@ def measure_ms_per_window(
     (``time.process_time``), so that other load on a shared machine inflates it less than
     wall time would; with one thread it is the wall time of an idle core. The images are
     random noise of the model's configured size: the CNN's cost does not depend on pixel
-    values. One warm-up batch is excluded.
+    values. One warm-up batch is excluded; then whole batches run until ``min_seconds`` of
+    CPU time have passed.
+
+    Parameters
+    ----------
+    model_dir : str or Path
+        Folder with ``model.onnx`` and ``model.json``.
+    batch_size : int >= 1
+        Images (windows) per onnxruntime call.
+    num_threads : int >= 0
+        onnxruntime intra-op threads (0: one per core).
+    min_seconds : float > 0
+        CPU seconds of timed batches, at least.
+    seed : int
+        Seeds the random images.
+
+    Returns
+    -------
+    float
+        CPU milliseconds per window: the timed batches' CPU time over the windows they held.
+
+    Raises
+    ------
+    ModelError
+        The model folder's files are missing or malformed, or inference fails
+        (:meth:`~sounddetect.classifiers.onnx.OnnxClassifier.from_dir`).
+    ParameterError
+        ``num_threads`` is out of onnxruntime's range.
     """
     classifier = OnnxClassifier.from_dir(model_dir, threads=num_threads)
     config = classifier.config
@@ -440,11 +467,32 @@ def breakdown_by_snr(
     *all* no-alarm samples: its recall is the bin's detection rate and its F1 is the F1
     the test split would have if every alarm were at that SNR.
 
+    Parameters
+    ----------
+    rows : sequence of dict
+        The samples.csv row of each sample, in the order of ``labels``; ``snr_db`` is read
+        (an alarm sample with none is in no bin).
+    labels : np.ndarray [shape=(n,)]
+        1 for alarm, 0 for no alarm.
+    probabilities : np.ndarray [shape=(n,)]
+        Alarm probabilities.
+    threshold : float
+        Decision threshold in [0, 1] (:func:`classification_metrics`).
+    edges_db : sequence of float
+        Ascending bin edges in dB; bins are ``low <= snr < high``, and the outer two, below
+        the first edge and from the last on, are open.
+
     Returns
     -------
     list of dict
-        One entry per non-empty bin: ``bin`` (a label such as ``"0..5 dB"``), ``low_db``,
-        ``high_db`` (None for open ends) and the :func:`classification_metrics` keys.
+        One entry per non-empty bin, from low to high SNR: ``bin`` (a label such as
+        ``"0..5 dB"``, ``"< -10 dB"`` or ``">= 20 dB"``), ``low_db``, ``high_db`` (edges in
+        dB; None for open ends) and the :func:`classification_metrics` keys.
+
+    Raises
+    ------
+    ParameterError
+        ``threshold`` is outside [0, 1] (checked for each non-empty bin).
     """
     labels = np.asarray(labels)
     probabilities = np.asarray(probabilities)
@@ -489,11 +537,29 @@ def breakdown_by_alarm_kind(
     Like :func:`breakdown_by_snr`, each kind's alarms are paired with *all* no-alarm
     samples: its recall is the detection rate of that kind of alarm.
 
+    Parameters
+    ----------
+    rows : sequence of dict
+        The samples.csv row of each sample, in the order of ``labels``; ``alarm_kind`` is
+        read.
+    labels : np.ndarray [shape=(n,)]
+        1 for alarm, 0 for no alarm.
+    probabilities : np.ndarray [shape=(n,)]
+        Alarm probabilities.
+    threshold : float
+        Decision threshold in [0, 1] (:func:`classification_metrics`).
+
     Returns
     -------
     list of dict
-        One entry per kind, sorted by name: ``kind`` and the :func:`classification_metrics`
-        keys.
+        One entry per kind of the alarm samples, sorted by name (alarm samples without an
+        ``alarm_kind`` make the kind ``""``): ``kind`` and the
+        :func:`classification_metrics` keys.
+
+    Raises
+    ------
+    ParameterError
+        ``threshold`` is outside [0, 1] (checked when there are alarm samples).
     """
     labels = np.asarray(labels)
     probabilities = np.asarray(probabilities)
@@ -522,11 +588,29 @@ def breakdown_by_background(
     that are hard non-alarm sounds (chirps, microwaves) the telling figure is the
     ``false_positive_rate`` of their no-alarm samples.
 
+    Parameters
+    ----------
+    rows : sequence of dict
+        The samples.csv row of each sample, in the order of ``labels``: ``background_kinds``
+        (separated by ``;``; a row without any has the kind ``"none"``) is read, and
+        ``alarm_kind``, which adds :data:`ALARM_SNIPPET_KIND` to a no-alarm sample's kinds.
+    labels : np.ndarray [shape=(n,)]
+        1 for alarm, 0 for no alarm; as many as ``rows`` (else ValueError).
+    probabilities : np.ndarray [shape=(n,)]
+        Alarm probabilities.
+    threshold : float
+        Decision threshold in [0, 1] (:func:`classification_metrics`).
+
     Returns
     -------
     list of dict
         One entry per kind, sorted by name: ``kind`` and the :func:`classification_metrics`
         keys.
+
+    Raises
+    ------
+    ParameterError
+        ``threshold`` is outside [0, 1] (checked when there are samples).
     """
     labels = np.asarray(labels)
     probabilities = np.asarray(probabilities)
@@ -923,12 +1007,31 @@ def plot_report(
     """Draw ``pr_curve.png``, ``confusion_matrix.png`` and ``f1_by_snr.png`` into ``out_dir``.
 
     Each is marked as ours in its PNG "Software" text (:data:`REPORT_SOFTWARE`), which
-    :func:`check_report_dir` reads, and written aside and moved into place.
+    :func:`check_report_dir` reads, and written aside and moved into place. Files of those
+    names are replaced without that check (:func:`evaluate` makes it). Switches matplotlib
+    to its Agg backend.
+
+    The precision-recall curve is drawn only when there are alarms, with the report's
+    threshold marked when its precision and recall are defined; ``f1_by_snr.png`` shows F1
+    and recall per SNR bin, None drawn as 0.
+
+    Parameters
+    ----------
+    report : dict
+        An :func:`evaluate` report: ``model_name`` (or, when it is empty, ``model``),
+        ``kind``, ``split``, ``threshold``, ``metrics`` and ``by_snr`` are read.
+    labels : np.ndarray [shape=(n,)]
+        1 for alarm, 0 for no alarm, of the samples the report scored.
+    probabilities : np.ndarray [shape=(n,)]
+        Their alarm probabilities.
+    out_dir : str or Path
+        An existing folder.
 
     Returns
     -------
     list of Path
-        The files written.
+        The files written: ``pr_curve.png``, ``confusion_matrix.png`` and
+        ``f1_by_snr.png`` in ``out_dir``, in that order.
     """
     import matplotlib
 

@@ -393,12 +393,29 @@ def download_upload(
 ) -> Path:
     """Stream the upload (the event's version) to ``path``, refusing more than ``max_bytes``.
 
+    The size is checked three times: the event's ``upload.size`` (when known), before
+    anything is requested; S3's ``ContentLength``, before the body is read; and the bytes
+    read, chunk by chunk (:data:`CHUNK_BYTES`). When an error is raised while streaming, what
+    was written to ``path`` so far is left there.
+
     Parameters
     ----------
+    s3 : boto3 S3 client
+        Its ``get_object`` is called.
+    upload : S3Upload
+        Bucket and key, and the version (``upload.version_id``) when the event names one,
+        else the current object.
+    path : Path
+        The local file to write; its folder must exist, and a file already there is
+        overwritten.
+    max_bytes : int
+        The upload limit in bytes; an object of exactly ``max_bytes`` passes. Messages give
+        it in MB of 2**20 bytes.
     deadline : float or None
         ``time.monotonic()`` by which the download must be done, or it is given up (None:
         no limit): a download must not run the invocation past its timeout, where nothing
-        of it would be stored or logged.
+        of it would be stored or logged. It is checked before the request and after each
+        chunk is read.
 
     Returns
     -------
@@ -411,8 +428,10 @@ def download_upload(
         The object is larger than ``max_bytes``, empty, archived (Glacier, Deep Archive), or
         no longer exists.
     TransientError
-        S3 throttled or the connection failed, or ``deadline`` passed before the download
-        began or was done.
+        S3 throttled or failed with a server error, the connection failed, or ``deadline``
+        passed before the download began or was done.
+    botocore.exceptions.ClientError
+        Any other S3 error (e.g. access denied), as S3 gave it.
     """
     limit = f"the {max_bytes / 2**20:.4g} MB upload limit (SAM parameter MaxUploadSizeMB)"
     if upload.size is not None and upload.size > max_bytes:

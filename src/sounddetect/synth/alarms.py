@@ -165,7 +165,35 @@ def _union(intervals):
 def alarm_intervals(spec: AlarmSpec, *, seed=0):
     """When the alarm sounds: beep intervals and voice-message intervals (both (n, 2), s).
 
-    With an interconnected second unit, the intervals are those of either unit.
+    With an interconnected second unit, the intervals are those of either unit, overlapping
+    ones merged. A ``"t3"`` or ``"t4"`` pattern follows the timing of
+    :func:`~sounddetect.synth.temporal.beep_pattern`, except that with ``spec.message_s`` a
+    voice message takes the place of the gap after every ``spec.message_every``-th group,
+    with a pause of about ``spec.off_s`` either side.
+    A ``"continuous"`` pattern is one interval from ``max(spec.start_s, 0)`` to
+    ``spec.duration_s``, without jitter or messages.
+
+    Parameters
+    ----------
+    spec : AlarmSpec
+        The pattern, its timing in seconds and the clip's length ``spec.duration_s`` in
+        seconds.
+    seed : int
+        Seeds the timing jitter (the second unit's from a seed drawn with ``[seed, 17]``).
+
+    Returns
+    -------
+    beeps : np.ndarray [shape=(n, 2)]
+        Onset and offset in seconds from the clip's start of each beep (of the tone, for
+        ``"continuous"``), in time order; a t3 or t4 pattern's are cropped to
+        [0, spec.duration_s].
+    messages : np.ndarray [shape=(m, 2)]
+        Onset and offset in seconds of each voice message, in time order, cropped likewise;
+        ``(0, 2)`` without messages.
+
+    See Also
+    --------
+    render_alarm : the signal that follows these intervals.
     """
     units = _units(spec, seed)
     if len(units) > 1:

@@ -744,7 +744,27 @@ def _write_corpus_file(item: CorpusFile, *, out: Path) -> None:
 
 
 def write_wav(path: Path, y, *, sr):
-    """16-bit PCM WAV, written to a temporary name first so a crash leaves no half file."""
+    """16-bit PCM WAV, written to a temporary name first so a crash leaves no half file.
+
+    The samples are scaled by 32767, rounded and clipped to the int16 range (values beyond
+    [-1, 1] clip), written to ``<name>.part`` beside ``path`` and moved over ``path`` with
+    :func:`os.replace`. An exception while writing, Ctrl-C included, removes the ``.part``
+    file and is raised again.
+
+    Parameters
+    ----------
+    path : Path
+        The file to write (a :class:`~pathlib.Path`, not a str); its folder must exist, and
+        a file already there is replaced.
+    y : array_like [shape=(n,) or (n, channels)]
+        Float samples, full scale at +-1, samples first as the synthesiser renders them.
+    sr : int > 0
+        Sample rate in Hz.
+
+    Returns
+    -------
+    None
+    """
     pcm = np.clip(np.round(np.asarray(y) * 32767.0), -32768, 32767).astype(np.int16)
     partial = path.with_name(path.name + ".part")
     try:

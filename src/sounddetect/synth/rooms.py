@@ -219,9 +219,36 @@ def room_impulse_response(*, sr, rt60_s, drr_db, hf_damping=0.6, seed=0):
 def apply_room(y, *, sr, room, distance_m, channels=1, seed=0):
     """Convolve a dry signal with a room impulse response per channel.
 
-    Returns ``(n,)`` for one channel, ``(n, 2)`` for two (each with its own late reverberation,
-    like two microphones a little apart). The output is as long as the input: reverberation
-    past the end is cut, as a recording that stops would cut it.
+    Returns ``(n,)`` for one channel, ``(n, channels)`` for more (each with its own late
+    reverberation, like microphones a little apart). The output is as long as the input:
+    reverberation past the end is cut, as a recording that stops would cut it.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        The dry mono signal; convolved in single precision.
+    sr : int >= 4000
+        Sample rate in Hz.
+    room : str
+        A key of :data:`ROOMS` (another raises KeyError): its ``rt60_s`` and
+        ``hf_damping`` shape each :func:`room_impulse_response`.
+    distance_m : float > 0
+        Source-microphone distance in metres; sets the direct-to-reverberant ratio in dB
+        (:meth:`Room.drr_db`, within [-12, 25] dB).
+    channels : int >= 1
+        Output channels (a :class:`Recording` has 1 or 2).
+    seed : int
+        Seeds the impulse responses (channel ``c``'s with ``[seed, 7, c]``).
+
+    Returns
+    -------
+    np.ndarray [shape=(n,) or (n, channels), dtype=float64]
+        The reverberant signal, samples first: ``(n,)`` when ``channels`` is 1.
+
+    Raises
+    ------
+    ParameterError
+        ``sr`` is not an integer of at least 4000 Hz.
     """
     sr = _check_sr(sr)
     spec = ROOMS[room]
@@ -241,15 +268,64 @@ def transmit(y, *, sr, corner_hz, leak_db):
     """What passes a closed door or a wall: a first-order low-pass at ``corner_hz`` (Hz), the
     mass law's 6 dB per octave, plus the whole band ``leak_db`` (dB) down, through gaps.
 
-    Works along the first axis of ``(n,)`` or ``(n, channels)``.
+    Works along the first axis of ``(n,)`` or ``(n, channels)``. A ``corner_hz`` at or above
+    0.45 times ``sr`` is too close to Nyquist for the low-pass, which is then left out: the
+    whole signal passes, plus the leak.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,) or (n, channels)]
+        The sound at the partition, samples first.
+    sr : int >= 4000
+        Sample rate in Hz.
+    corner_hz : float > 0
+        Corner frequency of the low-pass in Hz; above it the loss grows by 6 dB per octave.
+    leak_db : float
+        Level in dB, relative to ``y``, of the unfiltered copy added for what leaks through
+        gaps (e.g. -20).
+
+    Returns
+    -------
+    np.ndarray [shape=y.shape]
+        The low-passed signal plus the leak, as long as ``y``.
+
+    Raises
+    ------
+    ParameterError
+        ``sr`` is not an integer of at least 4000 Hz.
     """
     sr = _check_sr(sr)
     return _band_limit(y, sr=sr, lowpass_hz=corner_hz, order=1) + _gain(leak_db) * np.asarray(y)
 
 
 def heard_through(y, *, sr, partition: Partition, seed=0):
-    """A dry mono sound as it leaves a :class:`Partition` into the microphone's room: heard
-    in its own room at the partition (:func:`apply_room`), then :func:`transmit`."""
+    """A dry mono sound as it leaves a :class:`Partition` into the microphone's room.
+
+    The sound is heard in its own room at the partition (:func:`apply_room`, one channel),
+    then passes it (:func:`transmit`).
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        The dry mono sound.
+    sr : int >= 4000
+        Sample rate in Hz.
+    partition : Partition
+        Its ``room`` and ``distance_m`` (metres from the sound to the partition) set the
+        reverberation, its ``corner_hz`` (Hz) and ``leak_db`` (dB) what passes.
+    seed : int
+        ``seed + 1`` seeds the room's impulse response (:func:`apply_room`).
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)]
+        The sound on the microphone's side of the partition, as long as ``y``.
+
+    Raises
+    ------
+    ParameterError
+        ``sr`` is not an integer of at least 4000 Hz.
+    """
     y = apply_room(y, sr=sr, room=partition.room, distance_m=partition.distance_m, seed=seed + 1)
     return transmit(y, sr=sr, corner_hz=partition.corner_hz, leak_db=partition.leak_db)
 
@@ -305,6 +381,35 @@ def record(y, *, sr, recording: Recording, preroll_s=0.0, seed=0):
 
     With ``recording.through``, the sound is first heard in its own room at the partition,
     passes it (:func:`transmit`), and then reverberates in the microphone's room.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        The dry mono sound.
+    sr : int >= 4000
+        Sample rate in Hz.
+    recording : Recording
+        The room, distance (metres), microphone, level (dBFS), clipping (dB), channels and
+        partition to record with.
+    preroll_s : float >= 0
+        Seconds dropped from the start after the room and the microphone's filters (lets
+        reverberation and filters settle, so the clip starts mid-recording).
+    seed : int
+        Seeds the impulse responses and the microphone's self-noise.
+
+    Returns
+    -------
+    np.ndarray [shape=(m,) or (m, 2), dtype=float64]
+        ``m = n - round(preroll_s * sr)`` samples, ``(m, 2)`` when ``recording.channels``
+        is 2. The first channel's RMS is set to ``recording.level_dbfs`` (dB re full scale)
+        before the self-noise is added and the peaks limited; values lie in [-1, 1]: peaks
+        at most 0.989 (about -0.1 dBFS), or clipped at full scale when
+        ``recording.clip_db`` is positive.
+
+    Raises
+    ------
+    ParameterError
+        ``sr`` is not an integer of at least 4000 Hz.
     """
     if recording.through is not None:
         y = heard_through(y, sr=sr, partition=recording.through, seed=seed)
