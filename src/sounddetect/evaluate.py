@@ -357,8 +357,13 @@ def measure_ms_per_window(
         The model folder's files are missing or malformed, or inference fails
         (:meth:`~sounddetect.classifiers.onnx.OnnxClassifier.from_dir`).
     ParameterError
-        ``num_threads`` is out of onnxruntime's range.
+        ``num_threads`` is out of onnxruntime's range, ``batch_size`` is under 1, or
+        ``min_seconds`` is not positive.
     """
+    if batch_size < 1 or not min_seconds > 0:
+        raise ParameterError(
+            f"need batch_size >= 1 and min_seconds > 0, got {batch_size}, {min_seconds}"
+        )
     classifier = OnnxClassifier.from_dir(model_dir, threads=num_threads)
     config = classifier.config
     shape = (batch_size, config.height, config.width) + ((3,) if config.channels == 3 else ())

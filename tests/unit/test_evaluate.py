@@ -28,6 +28,7 @@ from sounddetect.evaluate import (
     evaluate,
     is_corpus,
     load_split,
+    measure_ms_per_window,
     recording_outcomes,
 )
 from sounddetect.exceptions import ModelError, ParameterError
@@ -496,3 +497,10 @@ def test_recordings_are_not_scored_from_a_source_changed_since_generation(
         f"{changed}: changed since the dataset was generated (sha256 differs); recordings not "
         "scored"
     ) in caplog.text
+
+
+@pytest.mark.parametrize(("batch_size", "min_seconds"), [(0, 1.0), (8, 0.0)])
+def test_a_timing_of_no_windows_is_refused(tiny_model_dir, batch_size, min_seconds):
+    # no batch, or no time to time one in: a division by zero windows
+    with pytest.raises(ParameterError, match="need batch_size >= 1 and min_seconds > 0"):
+        measure_ms_per_window(tiny_model_dir, batch_size=batch_size, min_seconds=min_seconds)

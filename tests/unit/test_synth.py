@@ -242,6 +242,14 @@ def test_alarm_spec_rejects_unknown_pattern():
         synth.AlarmSpec(pattern="t5")
 
 
+def test_alarm_spec_rejects_a_voice_message_that_never_comes():
+    # every 0th group: the intervals would divide by zero
+    with pytest.raises(ParameterError, match="message_every >= 1, got 1.5 and 0"):
+        synth.AlarmSpec(message_s=1.5, message_every=0)
+    with pytest.raises(ParameterError, match="need message_s >= 0"):
+        synth.AlarmSpec(message_s=-1.0)
+
+
 # Backgrounds ----------------------------------------------------------------------------
 
 

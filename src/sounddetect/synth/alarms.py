@@ -119,6 +119,11 @@ class AlarmSpec:
             )
         if not self.partials_db:
             raise ParameterError("partials_db needs at least the fundamental's level")
+        if self.message_s < 0 or (self.message_s > 0 and self.message_every < 1):
+            raise ParameterError(
+                f"need message_s >= 0 and, with a message, message_every >= 1, got "
+                f"{self.message_s} and {self.message_every}"
+            )
         if self.second_unit_lag_s < 0 or self.second_unit_ratio <= 0:
             raise ParameterError(
                 f"need second_unit_lag_s >= 0 and second_unit_ratio > 0, got "

@@ -191,7 +191,9 @@ def room_impulse_response(*, sr, rt60_s, drr_db, hf_damping=0.6, seed=0):
 
     Returns
     -------
-    h : np.ndarray [shape=(about rt60_s * sr,)], ``h[0] == 1`` (the direct sound)
+    h : np.ndarray [shape=(n,)], ``h[0] == 1`` (the direct sound)
+        ``n`` covers ``0.8 * rt60_s`` (the decay's first -48 dB), at most 2 s and at least
+        16 samples.
     """
     sr = _check_sr(sr)
     if rt60_s <= 0 or not 0 < hf_damping <= 1:
