@@ -6,8 +6,11 @@ Layout written under ``TARGET_PATH``::
     samples.csv                                one row per sample: its complete recipe and
                                                where in the window the alarm sounds
     run.json                                   seconds and images per second of the run
-    <type>/{train,validate,test}/{alarm,no_alarm}/<sample_id>.png
-    <type>/manifests/{train,validate,test}.manifest   Ground Truth JSON lines
+    {train,validate,test}/{alarm,no_alarm}/<sample_id>.png
+    manifests/{train,validate,test}.manifest   Ground Truth JSON lines
+
+as DESIGN.md lays it out for one spectrogram type; a dataset of several types has that tree
+(the images and manifests) once per type, under ``<type>/`` (:func:`type_folder`).
 
 Everything but ``run.json`` is byte-identical for the same sources, settings and seed,
 whatever the number of workers.
@@ -29,6 +32,7 @@ Readers
     dataset_config
     read_samples
     source_digests
+    type_folder
     image_path
     spec_from_row
     check_source
@@ -112,8 +116,9 @@ SAMPLE_COLUMNS = (
     "seed",
 )
 
-#: Where a run writes its type folders until their last image and manifest are written:
-#: an interrupted run leaves no ``mel/`` tree that Rekognition would import as if whole.
+#: Where a run writes its type trees until their last image and manifest are written: an
+#: interrupted run leaves no ``train/`` (or ``mel/``) tree that Rekognition would import as
+#: if whole.
 STAGING = ".partial"
 #: A channel's mean is removed when it is more than this share of the channel's AC RMS (its
 #: standard deviation). A recorder's DC offset counts as sound: over about 7 % of a beep's
@@ -880,9 +885,9 @@ def _creation_date(seed: int) -> str:
 
 
 def _manifest_line(
-    row: Mapping[str, str], kind: str, *, s3_prefix: str | None, creation_date: str
+    row: Mapping[str, str], prefix: str, *, s3_prefix: str | None, creation_date: str
 ) -> str:
-    relative = f"{kind}/{row['split']}/{row['label']}/{row['sample_id']}.png"
+    relative = f"{prefix}{row['split']}/{row['label']}/{row['sample_id']}.png"
     source_ref = f"{s3_prefix.rstrip('/')}/{relative}" if s3_prefix else relative
     entry = {
         "source-ref": source_ref,
@@ -921,8 +926,9 @@ def check_creatable(path: Path, *, what: str) -> None:
             return
 
 
-#: What the generator writes in a type folder (``mel/``), relative to it: the images (named by
-#: :func:`~sounddetect.mixing.draw_sample_specs`'s sample ids) and the manifests.
+#: What the generator writes in a type's tree (:func:`type_folder`), relative to it: the
+#: images (named by :func:`~sounddetect.mixing.draw_sample_specs`'s sample ids) and the
+#: manifests.
 _OWN_FILE = re.compile(
     rf"({'|'.join(SPLITS)})/({'|'.join(LABELS)})/\1-\d+bg-\d{{4,}}\.png"
     rf"|manifests/({'|'.join(SPLITS)})\.manifest"
@@ -936,9 +942,10 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
     when ``target`` is missing or empty, or holds only a file manager's metadata,
     :data:`~sounddetect.folders.FOLDER_METADATA`). A folder that is not a dataset is refused
     naming what it holds, ``--overwrite`` or not. Nothing is deleted here, so a refusal (or a
-    bad source folder found later) leaves ``target`` as it was. A type folder of the old dataset
-    is removed whole, so it is refused when it holds a file the generator does not write
-    (see :data:`_OWN_FILE`): a user's recording or notes put there.
+    bad source folder found later) leaves ``target`` as it was. The old dataset's tree folders
+    (``train/``, ``validate/``, ``test/``, ``manifests/``, or a folder per type) are removed
+    whole, so it is refused when they hold a file the generator does not write (see
+    :data:`_OWN_FILE`): a user's recording or notes put there.
     """
     if target.exists() and not target.is_dir():
         raise ParameterError(f"{target}: TARGET_PATH exists and is not a folder")
@@ -972,36 +979,46 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
         )
     # Only what the generator writes, so files a user put beside it survive.
     old_types = [k for k in old.get("settings", {}).get("types", []) if k in SPECTROGRAM_TYPES]
-    clashes = [kind for kind in types if kind not in old_types and (target / kind).exists()]
+    old_folders = _layout(target, old_types) if old_types else []
+    if len(old_types) == 1 and type_folder(target, old_types[0]) != target:
+        old_folders = [target / old_types[0]]  # one type in a folder of its own (type_folder)
+    clashes = [
+        folder.name
+        for folder in _layout(target, types)
+        if folder not in old_folders and (folder.exists() or folder.is_symlink())
+    ]
     if clashes:
         raise ParameterError(
             f"{target}: {', '.join(clashes)} exist(s) but the old dataset.json does not list "
             "them; move them away first"
         )
-    links = [target / kind for kind in old_types if (target / kind).is_symlink()]
+    links = [folder for folder in old_folders if folder.is_symlink()]
     if links:
         # Deleting the link alone would leave the old images where it points, unowned, and
         # the new ones on another disk than the user chose for them.
         raise ParameterError(
-            f"{links[0]}: this type folder is a link (to {os.readlink(links[0])}), and "
-            "--overwrite replaces type folders whole; move the folder back in place of the "
-            "link, or generate into another TARGET_PATH"
+            f"{links[0]}: this folder of the dataset is a link (to {os.readlink(links[0])}), "
+            "and --overwrite replaces the dataset's folders whole; move the folder back in "
+            "place of the link, or generate into another TARGET_PATH"
         )
     foreign = [
         path
-        for kind in old_types
-        for path in sorted((target / kind).rglob("*"))
+        for folder in old_folders
+        for path in sorted(folder.rglob("*"))
         if not path.is_dir()
         and path.name not in FOLDER_METADATA
-        and not _OWN_FILE.fullmatch(path.relative_to(target / kind).as_posix())
+        # relative to the type's folder: TARGET_PATH itself for a dataset of one type
+        and not _OWN_FILE.fullmatch(
+            path.relative_to(folder if folder.name in old_types else target).as_posix()
+        )
     ]
     if foreign:
         raise ParameterError(
-            f"{target}: {len(foreign)} file(s) in the old dataset's type folders were not "
+            f"{target}: {len(foreign)} file(s) in the old dataset's folders were not "
             f"written by sounddetect (the first: {foreign[0]}); --overwrite would delete them "
             "with the folders, so move them away first"
         )
-    return [target / kind for kind in old_types] + [
+    return old_folders + [
         target / name for name in ("samples.csv", "run.json", "dataset.json", STAGING)
     ]
 
@@ -1175,8 +1192,13 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
     # moment between.
     _write_json(target / "dataset.json", info)
     _clear([path for path in stale if path.name not in ("dataset.json", "samples.csv", STAGING)])
-    for kind in settings.types:
-        (staging / kind).rename(target / kind)
+    if len(settings.types) == 1:  # the tree at TARGET_PATH itself (type_folder)
+        for folder in _layout(target, settings.types):
+            (staging / settings.types[0] / folder.name).rename(folder)
+        (staging / settings.types[0]).rmdir()
+    else:
+        for kind in settings.types:
+            (staging / kind).rename(target / kind)
     os.replace(staging / "samples.csv", target / "samples.csv")
     staging.rmdir()
 
@@ -1242,7 +1264,7 @@ def _write_staged(
                     sr=settings.sr,
                 )
                 for kind, png in images.items():
-                    image_path(staging, kind, row).write_bytes(png)
+                    image_path(staging / kind, row).write_bytes(png)
                 rows.append(row)
                 position += 1
             bar.update(len(chunk))
@@ -1254,8 +1276,12 @@ def _write_staged(
     creation_date = _creation_date(settings.seed)
     for kind in settings.types:
         for split in SPLITS:
+            # Paths from TARGET_PATH, where the tree will be (type_folder).
+            prefix = f"{kind}/" if len(settings.types) > 1 else ""
             lines = [
-                _manifest_line(row, kind, s3_prefix=settings.s3_prefix, creation_date=creation_date)
+                _manifest_line(
+                    row, prefix, s3_prefix=settings.s3_prefix, creation_date=creation_date
+                )
                 for row in rows
                 if row["split"] == split
             ]
@@ -1421,13 +1447,41 @@ def source_digests(target_path: str | os.PathLike, *, splits: Sequence[str]) -> 
     return sorted({entry["sha256"] for entry in sources if entry.get("split") in splits})
 
 
-def image_path(target_path: str | os.PathLike, kind: str, row: Mapping[str, str]) -> Path:
-    """Where the ``kind`` image of a samples.csv row lives."""
+def type_folder(target_path: str | os.PathLike, kind: str) -> Path:
+    """The folder of a dataset's ``kind`` tree (``train/``, ``validate/``, ``test/`` and
+    ``manifests/``): ``TARGET_PATH`` itself when the dataset holds one type, as DESIGN.md
+    lays one out, ``TARGET_PATH/<kind>`` when it holds several (dataset.json's ``configs``).
+
+    Raises
+    ------
+    ParameterError
+        ``kind`` is not a spectrogram type, or dataset.json is missing or not a dataset's.
+    """
     if kind not in SPECTROGRAM_TYPES:
         raise ParameterError(
             f"unknown spectrogram type {kind!r}; choose from {', '.join(SPECTROGRAM_TYPES)}"
         )
-    return Path(target_path) / kind / row["split"] / row["label"] / f"{row['sample_id']}.png"
+    target = Path(target_path)
+    types = list(read_dataset_info(target).get("configs", {}))
+    if types != [kind]:
+        return target / kind
+    if (target / kind).is_dir() and not (target / "train").is_dir():
+        return target / kind  # one type, written before 2026-12-03 in a folder of its own
+    return target
+
+
+def _layout(target: Path, types: Sequence[str]) -> list[Path]:
+    """The folders of the type trees a dataset of ``types`` writes at ``target`` (see
+    :func:`type_folder`)."""
+    if len(types) == 1:
+        return [target / name for name in (*SPLITS, "manifests")]
+    return [target / kind for kind in types]
+
+
+def image_path(folder: str | os.PathLike, row: Mapping[str, str]) -> Path:
+    """Where the image of a samples.csv row lives in a type's ``folder``
+    (:func:`type_folder`)."""
+    return Path(folder) / row["split"] / row["label"] / f"{row['sample_id']}.png"
 
 
 def _floats(text: str) -> tuple[float, ...]:

@@ -229,8 +229,9 @@ def load_split(
     if not rows:
         raise ParameterError(f"{target_path} has no {split!r} samples")
     shape = (config.height, config.width) + ((3,) if config.channels == 3 else ())
-    paths = [dataset.image_path(target_path, kind, row) for row in rows]
-    _warn_unlisted(Path(target_path) / kind / split, listed=paths)
+    folder = dataset.type_folder(target_path, kind)
+    paths = [dataset.image_path(folder, row) for row in rows]
+    _warn_unlisted(folder / split, listed=paths)
     images = []
     for path in paths:
         try:
@@ -248,7 +249,7 @@ def load_split(
         images=np.stack(images),
         labels=labels,
         rows=rows,
-        source=str(Path(target_path) / kind / split),
+        source=str(folder / split),
     )
 
 

@@ -60,7 +60,7 @@ from sounddetect.classifiers.onnx import (
     OnnxClassifier,
     onnx_sha256,
 )
-from sounddetect.dataset import check_creatable, image_path, source_digests
+from sounddetect.dataset import check_creatable, image_path, source_digests, type_folder
 from sounddetect.evaluate import (
     LabelledImages,
     checked_samples,
@@ -1207,8 +1207,9 @@ def data_hash(target_path: str | Path, *, kind: str = "mel") -> str:
         except OSError as exc:
             raise ParameterError(f"cannot hash {path}: {exc}") from exc
         digest.update(_without_folders(content) if name == "dataset.json" else content)
+    folder = type_folder(target_path, kind)
     for row in rows:
-        path = image_path(target_path, kind, row)
+        path = image_path(folder, row)
         try:
             with open(path, "rb") as handle:
                 digest.update(hashlib.file_digest(handle, "sha256").digest())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sounddetect.dataset import DATASET_FORMAT, SAMPLE_COLUMNS, SPLITS, image_path
+from sounddetect.dataset import DATASET_FORMAT, SAMPLE_COLUMNS, SPLITS, image_path, type_folder
 from sounddetect.spectrum import SpectrogramConfig, encode_png
 
 #: Background kinds cycled through the samples, for the breakdowns.
@@ -61,12 +61,20 @@ def write_tiny_dataset(
     types: tuple[str, ...] = ("mel",),
     seed: int = 0,
 ) -> Path:
-    """Write dataset.json, samples.csv and ``<type>/<split>/<label>/<id>.png`` under ``root``.
+    """Write dataset.json, samples.csv and the images under ``root``: ``<split>/<label>/<id>.png``
+    for one type, ``<type>/<split>/<label>/<id>.png`` for several (as the generator lays them out).
 
     Samples alternate alarm, no_alarm; alarm rows get SNRs cycling through -8, 2, 12 dB.
     Every type gets the same images (the types differ only in their config's ``kind``).
     """
     root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    info = {
+        "format": DATASET_FORMAT,
+        "seed": seed,
+        "configs": {kind: SpectrogramConfig(kind=kind).to_dict() for kind in types},
+    }
+    (root / "dataset.json").write_text(json.dumps(info, indent=2))
     per_split = per_split or {"train": 24, "validate": 12, "test": 12}
     rng = np.random.default_rng(seed)
     rows = []
@@ -102,7 +110,7 @@ def write_tiny_dataset(
             else:
                 image = no_alarm_image(rng)
             for spectrogram_type in types:
-                path = image_path(root, spectrogram_type, row)
+                path = image_path(type_folder(root, spectrogram_type), row)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(encode_png(image))
             rows.append(row)
@@ -110,10 +118,4 @@ def write_tiny_dataset(
         writer = csv.DictWriter(handle, fieldnames=SAMPLE_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    info = {
-        "format": DATASET_FORMAT,
-        "seed": seed,
-        "configs": {kind: SpectrogramConfig(kind=kind).to_dict() for kind in types},
-    }
-    (root / "dataset.json").write_text(json.dumps(info, indent=2))
     return root

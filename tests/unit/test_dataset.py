@@ -29,6 +29,7 @@ from sounddetect.dataset import (
     read_samples,
     rebuild_sample,
     source_digests,
+    type_folder,
 )
 from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
 from sounddetect.ffmpeg import FFMPEG_ENV
@@ -112,7 +113,7 @@ def test_layout_has_an_image_per_sample_and_type(dataset):
         pngs = sorted(target.glob(f"{kind}/*/*/*.png"))
         assert len(pngs) == len(rows)
         for row in rows:
-            path = image_path(target, kind, row)
+            path = image_path(type_folder(target, kind), row)
             assert path == target / kind / row["split"] / row["label"] / f"{row['sample_id']}.png"
             image = decode_png(path.read_bytes())
             assert image.shape == (128, 128)
@@ -221,7 +222,7 @@ def test_manifests_list_every_image_of_their_split(dataset):
             assert len(lines) == len(expected)
             for line, row in zip(lines, expected, strict=True):
                 entry = json.loads(line)
-                assert (target / entry["source-ref"]) == image_path(target, kind, row)
+                assert (target / entry["source-ref"]) == image_path(type_folder(target, kind), row)
                 assert entry["sound-label"] == (row["label"] == "alarm")
                 metadata = entry["sound-label-metadata"]
                 assert metadata["class-name"] == row["label"]
@@ -284,7 +285,7 @@ def test_rebuilt_samples_render_to_the_same_bytes(dataset):
     for row in [rows[0], rows[1], rows[-1], snippet]:
         y = rebuild_sample(target, row["sample_id"])
         png = encode_png(render_spectrogram(y, config))
-        assert png == image_path(target, "mel", row).read_bytes()
+        assert png == image_path(type_folder(target, "mel"), row).read_bytes()
     with pytest.raises(ParameterError, match="no sample 'nope'"):
         rebuild_sample(target, "nope")
 
@@ -306,7 +307,7 @@ def test_a_source_folder_of_links_to_recordings_kept_elsewhere(tmp_path):
     assert all(name.startswith("background/") for name in row["background_files"].split(";"))
     config = SpectrogramConfig(kind="mel", sr=SR, duration=4.0)
     png = encode_png(render_spectrogram(rebuild_sample(target, row["sample_id"]), config))
-    assert png == image_path(target, "mel", row).read_bytes()
+    assert png == image_path(type_folder(target, "mel"), row).read_bytes()
 
 
 def test_a_linked_folder_of_sources_is_followed(tmp_path):
@@ -403,9 +404,10 @@ def test_manifests_use_the_s3_prefix_and_a_test_only_split(corpus, tmp_path):
         progress=False,
     )
     assert {row["split"] for row in read_samples(target)} == {"test"}
-    assert (target / "mel" / "manifests" / "train.manifest").read_text() == ""
-    entry = json.loads((target / "mel" / "manifests" / "test.manifest").read_text().split("\n")[0])
-    assert entry["source-ref"].startswith("s3://bucket/data/mel/test/")
+    # one type: its tree is the dataset's own (DESIGN.md), and so are the paths
+    assert (target / "manifests" / "train.manifest").read_text() == ""
+    entry = json.loads((target / "manifests" / "test.manifest").read_text().split("\n")[0])
+    assert entry["source-ref"].startswith("s3://bucket/data/test/")
 
 
 # -- splits -----------------------------------------------------------------------------------
@@ -544,7 +546,7 @@ def test_mixed_rates_are_resampled_and_channels_kept(tmp_path):
         y = rebuild_sample(target, row["sample_id"])
         assert y.shape == (3 if "_96k" in row["background_files"] else 2, 4 * SR)
         png = encode_png(render_spectrogram(y, config))
-        assert png == image_path(target, "mel", row).read_bytes()
+        assert png == image_path(type_folder(target, "mel"), row).read_bytes()
 
 
 def test_an_alarm_in_antiphase_between_channels_is_kept(tmp_path):
@@ -570,7 +572,7 @@ def test_an_alarm_in_antiphase_between_channels_is_kept(tmp_path):
     assert alarm_rows
     for row in alarm_rows:
         freq = freqs[Path(row["alarm_file"]).name]
-        image = decode_png(image_path(target, "mel", row).read_bytes()).astype(float)
+        image = decode_png(image_path(type_folder(target, "mel"), row).read_bytes()).astype(float)
         tone = image[np.abs(rows_hz - freq) < 60].max(axis=1)
         # The tone's rows reach the window's loudest bin, 50-130 grey levels over the median
         # (white noise fills every row, 5 dB over the tone at the lowest ratio).
@@ -605,13 +607,44 @@ def test_an_existing_target_is_refused_without_overwrite(dataset, corpus):
 
 
 def test_overwrite_replaces_our_dataset_and_keeps_other_files(corpus, tmp_path):
+    # GIVEN a dataset of two types, a tree in a folder of each, and the user's notes beside
     target = tmp_path / "data"
-    generate_dataset(settings(*corpus, target, types=("mfcc",)), progress=False)
+    generate_dataset(settings(*corpus, target, types=("mel", "mfcc")), progress=False)
     (target / "notes.md").write_text("mine")
+    own = {"dataset.json", "samples.csv", "run.json", "notes.md"}
+    assert {p.name for p in target.iterdir()} == own | {"mel", "mfcc"}
+    # WHEN it is replaced by one of one type, THEN that tree is the dataset's own
     generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
     assert (target / "notes.md").read_text() == "mine"
-    assert not (target / "mfcc").exists() and (target / "mel").is_dir()
+    assert {p.name for p in target.iterdir()} == own | {"train", "validate", "test", "manifests"}
     assert read_dataset_info(target)["settings"]["types"] == ["mel"]
+    assert type_folder(target, "mel") == target
+    # AND back to two types, each in its folder again
+    generate_dataset(
+        settings(*corpus, target, types=("mfcc", "mel"), overwrite=True), progress=False
+    )
+    assert (target / "notes.md").read_text() == "mine"
+    assert {p.name for p in target.iterdir()} == own | {"mel", "mfcc"}
+    assert type_folder(target, "mfcc") == target / "mfcc"
+
+
+def test_a_dataset_of_one_type_in_its_own_folder_is_read_and_replaced(corpus, tmp_path):
+    # GIVEN a dataset of one type as sounddetect wrote it before 2026-12-03: in mel/
+    target = tmp_path / "data"
+    generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
+    (target / "mel").mkdir()
+    for name in ("train", "validate", "test", "manifests"):
+        (target / name).rename(target / "mel" / name)
+    (target / "notes.md").write_text("mine")
+    # THEN its images are found there
+    mel = type_folder(target, "mel")
+    assert mel == target / "mel"
+    assert all(image_path(mel, row).is_file() for row in read_samples(target))
+    # AND --overwrite replaces it with the tree at TARGET_PATH, the notes kept
+    generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
+    assert not (target / "mel").exists() and type_folder(target, "mel") == target
+    assert (target / "notes.md").read_text() == "mine"
+    assert all(image_path(target, row).is_file() for row in read_samples(target))
 
 
 def test_an_interrupted_run_leaves_no_type_folder_to_import(corpus, tmp_path, monkeypatch):
@@ -626,9 +659,9 @@ def test_an_interrupted_run_leaves_no_type_folder_to_import(corpus, tmp_path, mo
     monkeypatch.setattr(dataset_module, "_render_all", interrupted)
     with pytest.raises(KeyboardInterrupt):
         generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
-    # THEN no mel/ tree exists for an S3 sync and a folder-name import to take as whole,
+    # THEN no train/ tree exists for an S3 sync and a folder-name import to take as whole,
     # nor the half-written one
-    assert not (target / "mel").exists()
+    assert not (target / "train").exists() and not (target / "mel").exists()
     assert not (target / STAGING).exists()
     assert read_dataset_info(target)["complete"] is False
     # AND a run with --overwrite replaces it, leaving only the finished tree
@@ -637,11 +670,15 @@ def test_an_interrupted_run_leaves_no_type_folder_to_import(corpus, tmp_path, mo
     assert not (target / STAGING).exists()
     assert sorted(p.name for p in target.iterdir()) == [
         "dataset.json",
-        "mel",
+        "manifests",
         "run.json",
         "samples.csv",
+        "test",
+        "train",
+        "validate",
     ]
-    assert all(image_path(target, "mel", row).is_file() for row in read_samples(target))
+    mel = type_folder(target, "mel")
+    assert all(image_path(mel, row).is_file() for row in read_samples(target))
 
 
 def test_an_interrupted_overwrite_leaves_the_old_dataset_as_it_was(corpus, tmp_path, monkeypatch):
@@ -676,14 +713,14 @@ def test_an_interrupted_overwrite_leaves_the_old_dataset_as_it_was(corpus, tmp_p
 def test_overwrite_refuses_a_type_folder_that_is_a_link(corpus, tmp_path):
     # GIVEN a dataset whose mel/ was moved to another disk and linked back
     target = tmp_path / "data"
-    generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
+    generate_dataset(settings(*corpus, target, types=("mel", "mfcc")), progress=False)
     elsewhere = tmp_path / "big-disk" / "mel"
     elsewhere.parent.mkdir()
     (target / "mel").rename(elsewhere)
     (target / "mel").symlink_to(elsewhere, target_is_directory=True)
     before = files_of(elsewhere)
     # THEN --overwrite refuses it in one line, before any work, and nothing is deleted
-    with pytest.raises(ParameterError, match=r"mel: this type folder is a link \(to .*big-disk"):
+    with pytest.raises(ParameterError, match=r"mel: this folder of the dataset is a link \(to "):
         generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
     assert (target / "mel").is_symlink() and files_of(elsewhere) == before
 
@@ -889,26 +926,28 @@ def test_one_recording_in_several_formats_sits_in_one_split(tmp_path):
 
 
 def test_overwrite_refuses_to_delete_files_put_in_a_type_folder(corpus, tmp_path):
-    # GIVEN a user's own recording and notes put in an old dataset's type folder
+    # GIVEN a user's own recording and notes put in an old dataset's folders (of one type:
+    # its train/, validate/, test/ and manifests/ at TARGET_PATH)
     target = tmp_path / "data"
     generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
-    (target / "mel" / "train" / "alarm" / "my_recording.wav").write_bytes(b"precious")
-    (target / "mel" / "NOTES.txt").write_text("labelling notes")
+    (target / "train" / "alarm" / "my_recording.wav").write_bytes(b"precious")
+    (target / "manifests" / "NOTES.txt").write_text("labelling notes")
     before = files_of(target)
     # WHEN the dataset is generated again with --overwrite THEN it is refused, naming the
     # first file and how many, and nothing is deleted
     with pytest.raises(ParameterError) as caught:
         generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
+    first = target / "train" / "alarm" / "my_recording.wav"
     assert str(caught.value) == (
-        f"{target}: 2 file(s) in the old dataset's type folders were not written by sounddetect "
-        f"(the first: {target / 'mel' / 'NOTES.txt'}); --overwrite would delete them with the "
-        "folders, so move them away first"
+        f"{target}: 2 file(s) in the old dataset's folders were not written by sounddetect "
+        f"(the first: {first}); --overwrite would delete them with the folders, so move them "
+        "away first"
     )
     assert files_of(target) == before
     # AND once they are moved away it goes ahead, a file manager's folder file or not
-    (target / "mel" / "train" / "alarm" / "my_recording.wav").unlink()
-    (target / "mel" / "NOTES.txt").unlink()
-    (target / "mel" / "train" / ".DS_Store").write_bytes(b"Finder")
+    first.unlink()
+    (target / "manifests" / "NOTES.txt").unlink()
+    (target / "train" / ".DS_Store").write_bytes(b"Finder")
     generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
     assert files_of(target) == {
         name: data for name, data in before.items() if not name.endswith((".wav", ".txt"))
@@ -933,7 +972,7 @@ def test_the_readme_rebuilds_a_sample_after_the_project_is_moved(tmp_path, monke
     (row,) = [row for row in read_samples(target) if row["sample_id"] == "train-2bg-0004"]
     config = SpectrogramConfig(kind="mel", sr=SR, duration=4.0)
     png = encode_png(render_spectrogram(namespace["y"], config))
-    assert png == image_path(target, "mel", row).read_bytes()
+    assert png == image_path(type_folder(target, "mel"), row).read_bytes()
     # AND recordings kept apart from the dataset are named with source_root=
     (moved / "audio").rename(tmp_path / "elsewhere")
     with pytest.raises(AudioError, match="pass source_root=, the folder that now holds alarms/"):

@@ -16,7 +16,7 @@ from PIL import Image
 
 from sounddetect.classifiers.onnx import OnnxClassifier
 from sounddetect.cli import main
-from sounddetect.dataset import image_path, read_samples
+from sounddetect.dataset import image_path, read_samples, type_folder
 from sounddetect.detect import detect_file
 from sounddetect.evaluate import (
     ALARM_SNIPPET_KIND,
@@ -221,7 +221,7 @@ def test_a_damaged_or_foreign_image_is_refused_by_its_path(tmp_path):
     # GIVEN a dataset where one test image is not a PNG and, after a fix, one is resized
     data = write_tiny_dataset(tmp_path / "data")
     row = next(row for row in read_samples(data) if row["split"] == "test")
-    path = image_path(data, "mel", row)
+    path = image_path(type_folder(data, "mel"), row)
     original = path.read_bytes()
     path.write_bytes(b"half a download")
     # THEN loading the split names that file and the reason, in words

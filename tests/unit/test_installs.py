@@ -177,7 +177,7 @@ def test_generate_runs_with_the_generate_extra(corpus, tmp_path):
     argv += ["--max-background-layers", "1", "--split", "0", "0", "1", "--workers", "1"]
     done = run_python(argv, environment)
     assert done.returncode == 0, done.stderr
-    assert len(list((tmp_path / "data" / "mel" / "test").rglob("*.png"))) == 2
+    assert len(list((tmp_path / "data" / "test").rglob("*.png"))) == 2
 
 
 def test_training_and_a_held_out_check_import_and_render_with_the_train_extra(corpus, tmp_path):
@@ -197,7 +197,7 @@ def test_training_and_a_held_out_check_import_and_render_with_the_train_extra(co
     done = run_python(["-c", code, str(corpus), str(tmp_path / "held-out")], environment)
     assert done.returncode == 0, done.stderr
     # two samples per layer count, of one to three background layers
-    assert len(list((tmp_path / "held-out" / "mel" / "test").rglob("*.png"))) == 6
+    assert len(list((tmp_path / "held-out" / "test").rglob("*.png"))) == 6
 
 
 #: Each command that needs an optional extra, and its one line on a core install.

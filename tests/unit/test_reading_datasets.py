@@ -16,7 +16,13 @@ from PIL import Image
 
 from sounddetect import train as train_module
 from sounddetect.cli import build_parser, main
-from sounddetect.dataset import SAMPLE_COLUMNS, dataset_config, image_path, read_samples
+from sounddetect.dataset import (
+    SAMPLE_COLUMNS,
+    dataset_config,
+    image_path,
+    read_samples,
+    type_folder,
+)
 from sounddetect.evaluate import load_split
 from sounddetect.exceptions import ParameterError, SoundDetectWarning
 from sounddetect.spectrum import SpectrogramConfig
@@ -113,9 +119,9 @@ def test_a_row_of_an_unknown_label_or_split_is_refused_naming_its_line(
     rows = read_samples(data)
     line, row = next((n, r) for n, r in enumerate(rows, start=2) if r["split"] == "test")
     if column == "label":
-        folder = image_path(data, "mel", {**row, "label": value}).parent
+        folder = image_path(type_folder(data, "mel"), {**row, "label": value}).parent
         folder.mkdir(parents=True, exist_ok=True)
-        image_path(data, "mel", row).rename(folder / f"{row['sample_id']}.png")
+        image_path(type_folder(data, "mel"), row).rename(folder / f"{row['sample_id']}.png")
 
     def relabel(rows):
         rows[line - 2][column] = value
@@ -158,8 +164,8 @@ def test_a_samples_csv_with_a_byte_order_mark_is_read(data):
 def test_files_samples_csv_does_not_list_are_named_in_one_warning_per_split(data):
     # GIVEN images of the user's put in train/ by hand, a damaged and an empty PNG and notes;
     # and in validate/ only what file managers and the shell leave
-    train, validate = data / "mel" / "train", data / "mel" / "validate"
-    for source in sorted((data / "mel" / "test" / "alarm").iterdir())[:3]:
+    train, validate = data / "train", data / "validate"
+    for source in sorted((data / "test" / "alarm").iterdir())[:3]:
         shutil.copy(source, train / "alarm" / f"my-{source.name}")
     (train / "alarm" / "damaged.png").write_bytes(b"\x89PNG\r\n\x1a\nhalf")
     (train / "no_alarm" / "empty.png").write_bytes(b"")
@@ -187,7 +193,7 @@ def test_evaluate_names_files_samples_csv_does_not_list_in_one_line(
     data, tiny_model_dir, tmp_path, capsys
 ):
     # GIVEN an empty PNG in the test split that samples.csv does not list
-    test = data / "mel" / "test"
+    test = data / "test"
     (test / "alarm" / "mine.png").write_bytes(b"")
     # WHEN evaluated THEN the split is scored, and one warning line names the file
     argv = ["evaluate", str(tiny_model_dir), str(data), "--no-recordings", "--no-plots"]
@@ -237,7 +243,7 @@ def test_a_folder_that_is_not_a_dataset_is_told_what_it_lacks(
 
 def test_a_split_without_one_label_is_named_by_its_folder(data, tmp_path):
     # GIVEN a dataset whose validate split has lost its alarms
-    shutil.rmtree(data / "mel" / "validate" / "alarm")
+    shutil.rmtree(data / "validate" / "alarm")
     rewrite_samples(
         data,
         lambda rows: [r for r in rows if not (r["split"] == "validate" and r["label"] == "alarm")],
@@ -246,7 +252,7 @@ def test_a_split_without_one_label_is_named_by_its_folder(data, tmp_path):
     with pytest.raises(ParameterError) as caught:
         train(data, tmp_path / "model", epochs=1, num_threads=1)
     assert str(caught.value) == (
-        f"{data / 'mel' / 'validate'}: the validate split needs both alarm and no_alarm "
+        f"{data / 'validate'}: the validate split needs both alarm and no_alarm "
         "samples; it has 0 alarm and 6 no_alarm"
     )
 
@@ -261,12 +267,12 @@ def test_the_data_hash_covers_the_images_of_the_type(tiny_dataset, tmp_path):
     shutil.copytree(tiny_dataset, copy)
     assert data_hash(copy) == data_hash(tiny_dataset)
     row = read_samples(copy)[5]
-    invert(image_path(copy, "mel", row))
+    invert(image_path(type_folder(copy, "mel"), row))
     # THEN its mel hash differs, and its linear hash (of images not changed) does not
     assert data_hash(copy) != data_hash(tiny_dataset)
     assert data_hash(copy, kind="linear") == data_hash(tiny_dataset, kind="linear")
     # AND an image gone is named
-    image_path(copy, "linear", row).unlink()
+    image_path(type_folder(copy, "linear"), row).unlink()
     with pytest.raises(ParameterError, match=f"^cannot read image {copy}/linear/"):
         data_hash(copy, kind="linear")
 
@@ -276,7 +282,7 @@ def test_images_changed_while_training_are_seen(data, tmp_path, monkeypatch):
     fit_as_it_is = train_module.fit
 
     def fit_while_an_image_changes(*args, **kwargs):
-        invert(image_path(data, "mel", read_samples(data)[0]))
+        invert(image_path(type_folder(data, "mel"), read_samples(data)[0]))
         return fit_as_it_is(*args, **kwargs)
 
     monkeypatch.setattr(train_module, "fit", fit_while_an_image_changes)

@@ -106,7 +106,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--type",
         metavar="TYPE",
         help="the spectrogram type to take from a dataset.json given as --config (needed "
-        "when it holds more than one): the type folder the model was trained on",
+        "when it holds more than one): the type the model was trained on",
     )
     parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="what goes to stdout"

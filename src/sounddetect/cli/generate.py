@@ -182,9 +182,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--s3-prefix",
         metavar="S3URI",
-        help="the S3 folder the type folders are copied to (s3://BUCKET/training-data for "
-        "s3://BUCKET/training-data/mel/train/...): the manifests' source-ref is it followed by "
-        "the image's path (relative paths without it)",
+        help="the S3 folder TARGET_PATH's images are copied to (s3://BUCKET/training-data for "
+        "s3://BUCKET/training-data/train/..., or .../mel/train/... with several types): the "
+        "manifests' source-ref is it followed by the image's path (relative paths without it)",
     )
     parser.add_argument(
         "--min-active-s",

@@ -1,6 +1,7 @@
 """``sounddetect train``: fit the local CNN on a generated dataset and export it to ONNX.
 
-Trains on TARGET_PATH/<type>/train, stops early on validate/, quantizes the network to int8
+Trains on the type's train/ (TARGET_PATH/train, or TARGET_PATH/<type>/train in a dataset of
+several types), stops early on validate/, quantizes the network to int8
 (calibrated on training images), chooses the decision threshold on the int8 model's validate
 scores and writes OUT/model.onnx with OUT/model.json beside it. One progress line per
 epoch goes to stderr; the summary goes to stdout. Needs the ``train`` extra (PyTorch, CPU).
