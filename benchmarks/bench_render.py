@@ -129,7 +129,7 @@ def corpus_samples(
 
 
 def render_ours(y: np.ndarray, config: SpectrogramConfig) -> bytes:
-    return encode_png(render_spectrogram(y, config))
+    return encode_png(render_spectrogram(y, config=config))
 
 
 def render_matplotlib(y: np.ndarray, config: SpectrogramConfig) -> bytes:
@@ -231,9 +231,9 @@ def render_windows_speed(seconds: float, config: SpectrogramConfig, *, seed: int
     y = 0.05 * rng.standard_normal(n) + 0.3 * np.sin(2 * np.pi * 3100 * t) * (t % 1 < 0.5)
     y = y.astype(np.float32)
     starts = window_starts(n, window_samples=config.window_samples, hop_samples=config.sr * 2)
-    render_windows(y[: config.window_samples * 2], config, starts=[0])  # warm up
+    render_windows(y[: config.window_samples * 2], config=config, starts=[0])  # warm up
     start = time.process_time()
-    render_windows(y, config, starts=starts)
+    render_windows(y, config=config, starts=starts)
     elapsed = time.process_time() - start
     return (
         f"render_windows ({config.kind}, {seconds:g} s recording, {starts.size} windows of "

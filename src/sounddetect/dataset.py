@@ -792,7 +792,7 @@ def _render_chunk(specs: Sequence[SampleSpec]) -> list[Rendered]:
     for spec in specs:
         mixture = mix_stems(spec, sources=_worker_state["audio"], sr=_worker_state["sr"])
         images = {
-            kind: encode_png(render_spectrogram(mixture.y, config))
+            kind: encode_png(render_spectrogram(mixture.y, config=config))
             for kind, config in _worker_state["configs"].items()
         }
         results.append((images, mixture.alarm_gain_db, mixture.output_gain_db))

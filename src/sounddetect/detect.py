@@ -201,7 +201,7 @@ def classify_stream(
             def sink(first: int, features: np.ndarray) -> None:
                 on_frames(offset + first, features)
 
-        images = spectrum.render_windows(segment, config, starts=relative, on_frames=sink)
+        images = spectrum.render_windows(segment, config=config, starts=relative, on_frames=sink)
         if classify_with_sounding is None:
             probabilities, steps = classifier.classify(images), None
         else:

@@ -180,7 +180,7 @@ class PatternSearch:
         (channels, n) combined in power (:func:`sounddetect.spectrum.frame_levels`)."""
         block = np.asarray(block, dtype=np.float32)
         samples = block if self._tail is None else np.concatenate([self._tail, block], axis=-1)
-        frames = spectrum.frame_levels(samples, self.config)
+        frames = spectrum.frame_levels(samples, config=self.config)
         self._tail = samples[..., len(frames) * self.config.hop_length :]
         self.add_frames(self.n_frames, frames)
 

@@ -310,7 +310,7 @@ _MFCC_MIN_SPAN = 1.0
 # Public API
 
 
-def compute_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+def compute_spectrogram(y: np.ndarray, *, config: SpectrogramConfig) -> np.ndarray:
     """The spectrogram of one window, before it becomes an image.
 
     Parameters
@@ -322,8 +322,10 @@ def compute_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
         half a period apart does not cancel as in the average of their samples, and
         identical channels give the image of one.
     config : SpectrogramConfig
-        ``config.kind`` chooses the representation. Frames are not centred: frame ``t``
-        covers ``y[t * hop_length : t * hop_length + n_fft]`` with a periodic Hann window.
+        ``config.kind`` chooses the representation; keyword-only and without a default, so
+        that no caller renders with a config it did not choose. Frames are not centred:
+        frame ``t`` covers ``y[t * hop_length : t * hop_length + n_fft]`` with a periodic
+        Hann window.
 
     Returns
     -------
@@ -402,7 +404,7 @@ def spectrogram_to_image(S: np.ndarray, config: SpectrogramConfig) -> np.ndarray
     return _colormap_lut(config.cmap)[pixels]
 
 
-def render_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+def render_spectrogram(y: np.ndarray, *, config: SpectrogramConfig) -> np.ndarray:
     """The image of one window: ``spectrogram_to_image(compute_spectrogram(y, config))``.
 
     This is what the generator writes to disk and what inference classifies.
@@ -412,6 +414,7 @@ def render_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
     y : np.ndarray [shape=(config.window_samples,) or (channels, config.window_samples)]
         As :func:`compute_spectrogram`.
     config : SpectrogramConfig
+        As :func:`compute_spectrogram`; a model's own (``model.json``) at inference.
 
     Returns
     -------
@@ -422,13 +425,13 @@ def render_spectrogram(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
     ParameterError, AudioError
         As :func:`compute_spectrogram`.
     """
-    return spectrogram_to_image(compute_spectrogram(y, config), config)
+    return spectrogram_to_image(compute_spectrogram(y, config=config), config)
 
 
 def render_windows(
     y: np.ndarray,
-    config: SpectrogramConfig,
     *,
+    config: SpectrogramConfig,
     starts: np.ndarray | list[int],
     on_frames: Callable[[int, np.ndarray], None] | None = None,
 ) -> np.ndarray:
@@ -448,6 +451,7 @@ def render_windows(
         The whole recording at ``config.sr``; channels are combined in power
         (:func:`compute_spectrogram`).
     config : SpectrogramConfig
+        As :func:`compute_spectrogram`.
     starts : array-like of int
         Sample offsets of the windows (see :func:`sounddetect.windows.window_starts`).
     on_frames : callable or None
@@ -479,7 +483,7 @@ def render_windows(
     shared: list[tuple[int, np.ndarray]] = []  # for on_frames, in order of their first frame
     for i in np.flatnonzero(~on_grid):
         window = y[..., starts[i] : starts[i] + config.window_samples]
-        images[i] = render_spectrogram(window, config)
+        images[i] = render_spectrogram(window, config=config)
         if on_frames is None or config.kind == "cqt":
             continue
         # Without these, an analysis fed by on_frames would never hear the last stretch
@@ -502,7 +506,7 @@ def render_windows(
             if _silent(y[..., starts[i] : starts[i] + config.window_samples]):
                 if silent_image is None:
                     silent_image = render_spectrogram(
-                        np.zeros((*y.shape[:-1], config.window_samples), np.float32), config
+                        np.zeros((*y.shape[:-1], config.window_samples), np.float32), config=config
                     )
                 images[i] = silent_image
                 continue
@@ -516,29 +520,29 @@ def render_windows(
     return images
 
 
-def frame_levels(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+def frame_levels(y: np.ndarray, *, config: SpectrogramConfig) -> np.ndarray:
     """dB of every whole STFT frame of ``y`` and every row, for ``mel`` and ``linear``.
 
-    The per-frame values :func:`render_windows` shares between windows, before any
-    window's own maximum is subtracted: frame ``t`` starts at sample ``t * hop_length``.
+        The per-frame values :func:`render_windows` shares between windows, before any
+    def frame_levels(y: np.ndarray, *, config: SpectrogramConfig) -> np.ndarray:
 
-    Parameters
-    ----------
-    y : np.ndarray [shape=(n,) or (channels, n)], float
-        Audio at ``config.sr``; channels are combined in power (:func:`compute_spectrogram`).
-    config : SpectrogramConfig
-        ``kind`` ``mel`` or ``linear``.
+        Parameters
+        ----------
+        y : np.ndarray [shape=(n,) or (channels, n)], float
+            Audio at ``config.sr``; channels are combined in power (:func:`compute_spectrogram`).
+        config : SpectrogramConfig
+            Of ``kind`` ``mel`` or ``linear``.
 
-    Returns
-    -------
-    np.ndarray [shape=(frames, rows), dtype=float32]
-        Rows as :func:`row_frequencies` (lowest first); no frames when ``y`` is shorter
-        than ``n_fft``.
+        Returns
+        -------
+        np.ndarray [shape=(frames, rows), dtype=float32]
+            Rows as :func:`row_frequencies` (lowest first); no frames when ``y`` is shorter
+            than ``n_fft``.
 
-    Raises
-    ------
-    ParameterError
-        Another kind.
+        Raises
+        ------
+        ParameterError
+            Another kind.
     """
     if config.kind not in ("mel", "linear"):
         raise ParameterError(f"frame_levels needs a mel or linear config, got {config.kind!r}")

@@ -59,7 +59,9 @@ def expected_pngs(path, config: SpectrogramConfig) -> list[bytes]:
         len(y), window_samples=config.window_samples, hop_samples=2 * config.sr
     )
     return [
-        spectrum.encode_png(spectrum.render_spectrogram(y[s : s + config.window_samples], config))
+        spectrum.encode_png(
+            spectrum.render_spectrogram(y[s : s + config.window_samples], config=config)
+        )
         for s in starts
     ]
 

@@ -37,8 +37,8 @@ def images(rng):
     sr = CONFIG.sr
     return np.stack(
         [
-            spectrum.render_spectrogram(tone(CONFIG.duration, sr=sr), CONFIG),
-            spectrum.render_spectrogram(noise(CONFIG.duration, sr=sr, rng=rng), CONFIG),
+            spectrum.render_spectrogram(tone(CONFIG.duration, sr=sr), config=CONFIG),
+            spectrum.render_spectrogram(noise(CONFIG.duration, sr=sr, rng=rng), config=CONFIG),
         ]
     )
 
@@ -99,7 +99,7 @@ def test_onnx_sounding_output_says_where_in_the_window_the_tone_is(tmp_path, rng
     classifier = OnnxClassifier.from_dir(write_tiny_model(tmp_path / "m", sounding=True))
     y = noise(CONFIG.duration, sr=CONFIG.sr, rng=rng, amplitude=0.001)
     y[len(y) // 2 :] += tone(CONFIG.duration / 2, sr=CONFIG.sr)
-    windows = np.stack([spectrum.render_spectrogram(y, CONFIG)] * 3)
+    windows = np.stack([spectrum.render_spectrogram(y, config=CONFIG)] * 3)
     # WHEN it classifies them with the sounding output
     probabilities, sounding = classifier.classify_with_sounding(windows)
     # THEN it gives the window probabilities classify gives, and one value per time step
@@ -156,7 +156,7 @@ def test_onnx_accepts_the_matching_config(tiny_model_dir):
 def test_onnx_model_for_colour_images(tmp_path, rng):
     config = CONFIG.replace(cmap="magma")
     classifier = OnnxClassifier.from_dir(write_tiny_model(tmp_path / "rgb", config=config))
-    rendered = spectrum.render_spectrogram(tone(config.duration, sr=config.sr), config)
+    rendered = spectrum.render_spectrogram(tone(config.duration, sr=config.sr), config=config)
     assert classifier.classify(rendered[np.newaxis]).shape == (1,)
 
 

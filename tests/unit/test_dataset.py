@@ -284,7 +284,7 @@ def test_rebuilt_samples_render_to_the_same_bytes(dataset):
     snippet = next(row for row in rows if row["label"] == "no_alarm" and row["alarm_file"])
     for row in [rows[0], rows[1], rows[-1], snippet]:
         y = rebuild_sample(target, row["sample_id"])
-        png = encode_png(render_spectrogram(y, config))
+        png = encode_png(render_spectrogram(y, config=config))
         assert png == image_path(type_folder(target, "mel"), row).read_bytes()
     with pytest.raises(ParameterError, match="no sample 'nope'"):
         rebuild_sample(target, "nope")
@@ -306,7 +306,7 @@ def test_a_source_folder_of_links_to_recordings_kept_elsewhere(tmp_path):
     row = next(row for row in rows if "background/tv_" in row["background_files"])
     assert all(name.startswith("background/") for name in row["background_files"].split(";"))
     config = SpectrogramConfig(kind="mel", sr=SR, duration=4.0)
-    png = encode_png(render_spectrogram(rebuild_sample(target, row["sample_id"]), config))
+    png = encode_png(render_spectrogram(rebuild_sample(target, row["sample_id"]), config=config))
     assert png == image_path(type_folder(target, "mel"), row).read_bytes()
 
 
@@ -545,7 +545,7 @@ def test_mixed_rates_are_resampled_and_channels_kept(tmp_path):
     for row in wide:
         y = rebuild_sample(target, row["sample_id"])
         assert y.shape == (3 if "_96k" in row["background_files"] else 2, 4 * SR)
-        png = encode_png(render_spectrogram(y, config))
+        png = encode_png(render_spectrogram(y, config=config))
         assert png == image_path(type_folder(target, "mel"), row).read_bytes()
 
 
@@ -971,7 +971,7 @@ def test_the_readme_rebuilds_a_sample_after_the_project_is_moved(tmp_path, monke
     target = moved / "training-data"
     (row,) = [row for row in read_samples(target) if row["sample_id"] == "train-2bg-0004"]
     config = SpectrogramConfig(kind="mel", sr=SR, duration=4.0)
-    png = encode_png(render_spectrogram(namespace["y"], config))
+    png = encode_png(render_spectrogram(namespace["y"], config=config))
     assert png == image_path(type_folder(target, "mel"), row).read_bytes()
     # AND recordings kept apart from the dataset are named with source_root=
     (moved / "audio").rename(tmp_path / "elsewhere")

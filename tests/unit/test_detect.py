@@ -583,9 +583,9 @@ def test_memory_is_bounded_by_the_batch(monkeypatch, rng, classifier):
     seen = []
     real = spectrum.render_windows
 
-    def spy(y, config, **options):
+    def spy(y, **options):
         seen.append(len(y))
-        return real(y, config, **options)
+        return real(y, **options)
 
     monkeypatch.setattr(spectrum, "render_windows", spy)
     blocks = (noise(5.0, sr=16000, rng=rng) for _ in range(60))  # 300 s in 5 s blocks

@@ -133,7 +133,7 @@ def test_the_frames_rendered_for_the_classifier_give_the_same_events(rng):
     y[4 * SR : 24 * SR] += t3_alarm(20.0, sr=SR, freq_hz=520.0, amplitude=0.1)
     shared = PatternSearch(CONFIG)
     starts = np.arange(0, len(y) - CONFIG.window_samples + 1, 2 * SR)
-    spectrum.render_windows(y, CONFIG, starts=starts, on_frames=shared.add_frames)
+    spectrum.render_windows(y, config=CONFIG, starts=starts, on_frames=shared.add_frames)
     # THEN the search finds what it finds in the audio itself
     assert shared.events() == search_audio(y) != []
 
@@ -249,7 +249,7 @@ def test_patterns_found_in_the_sounds_segments_are_those_found_alone(rng):
     y = noise(40.0, sr=SR, rng=rng, amplitude=0.01)
     y += beeps(t3_onsets(2.0, 5), duration_s=40.0, freqs_hz=3100.0, amplitude=0.1)
     y += beeps([25.0, 25.2, 25.4, 25.6, 31.0, 33.3], duration_s=40.0, beep_s=0.1)
-    rows_db = spectrum.frame_levels(y, CONFIG)
+    rows_db = spectrum.frame_levels(y, config=CONFIG)
     row_hz, frame_s = spectrum.row_frequencies(CONFIG), CONFIG.hop_length / SR
     segments = patterns.sound_segments(rows_db, row_hz=row_hz, frame_s=frame_s)
     alone = patterns.find_t3_events(rows_db, row_hz=row_hz, frame_s=frame_s)

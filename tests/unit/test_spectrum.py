@@ -130,7 +130,7 @@ EXACT_TOLERANCE = {
 @pytest.mark.parametrize("kind", EXACT_TOLERANCE)
 def test_matches_librosa(kind, signal):
     y = SIGNALS[signal]()
-    ours = compute_spectrogram(y, CONFIG.replace(kind=kind))
+    ours = compute_spectrogram(y, config=CONFIG.replace(kind=kind))
     reference = _librosa_reference(kind, y)
     assert ours.shape == reference.shape
     assert ours.dtype == np.float32
@@ -161,7 +161,7 @@ def test_cqt_close_to_librosa(signal):
         tuning=0.0,
     )
     reference = _db(np.abs(cqt) ** 2)[:, : config.n_frames]
-    ours = compute_spectrogram(y, config)
+    ours = compute_spectrogram(y, config=config)
     assert ours.shape == reference.shape
     interior = slice(12, -12)
     ours, reference = ours[:, interior], reference[:, interior]
@@ -209,7 +209,7 @@ def test_reassigned_close_to_librosa(signal):
     grid = np.zeros((rows.stop - rows.start, config.n_frames))
     np.add.at(grid, (row[inside] - rows.start, column[inside]), mags[inside] ** 2)
     reference = _db(grid)
-    ours = compute_spectrogram(y, config)
+    ours = compute_spectrogram(y, config=config)
     assert ours.shape == reference.shape
     diff = np.abs(ours - reference)
     assert np.median(diff[(ours > -60) | (reference > -60)]) < 0.01
@@ -222,7 +222,7 @@ def test_reassigned_close_to_librosa(signal):
 @pytest.mark.parametrize("frequency_hz", [520, 3100])
 def test_mel_tone_lands_on_its_row(frequency_hz):
     """Image row 0 is the top: a tone lights the row of the mel band centred nearest it."""
-    image = render_spectrogram(tone(frequency_hz), CONFIG)
+    image = render_spectrogram(tone(frequency_hz), config=CONFIG)
     centres = row_frequencies(CONFIG)
     expected_row = CONFIG.height - 1 - int(np.argmin(np.abs(centres - frequency_hz)))
     brightest_row = int(np.argmax(image.mean(axis=1)))
@@ -231,8 +231,8 @@ def test_mel_tone_lands_on_its_row(frequency_hz):
 
 
 def test_low_tone_is_below_high_tone():
-    low = np.argmax(render_spectrogram(tone(520), CONFIG).mean(axis=1))
-    high = np.argmax(render_spectrogram(tone(3100), CONFIG).mean(axis=1))
+    low = np.argmax(render_spectrogram(tone(520), config=CONFIG).mean(axis=1))
+    high = np.argmax(render_spectrogram(tone(3100), config=CONFIG).mean(axis=1))
     assert high < low
 
 
@@ -240,7 +240,7 @@ def test_low_tone_is_below_high_tone():
 @pytest.mark.parametrize("kind", SPECTROGRAM_TYPES)
 def test_image_shape_dtype_channels(kind, cmap):
     config = CONFIG.replace(kind=kind, cmap=cmap, width=96, height=64)
-    image = render_spectrogram(chirp(), config)
+    image = render_spectrogram(chirp(), config=config)
     expected = (64, 96) if cmap == "gray" else (64, 96, 3)
     assert image.shape == expected
     assert image.dtype == np.uint8
@@ -251,11 +251,13 @@ def test_image_shape_dtype_channels(kind, cmap):
 @pytest.mark.parametrize("kind", SPECTROGRAM_TYPES)
 def test_silence_renders_black(kind):
     y = np.zeros(CONFIG.window_samples, dtype=np.float32)
-    S = compute_spectrogram(y, CONFIG.replace(kind=kind))
+    S = compute_spectrogram(y, config=CONFIG.replace(kind=kind))
     assert np.all(np.isfinite(S))
-    assert np.all(render_spectrogram(y, CONFIG.replace(kind=kind)) == 0)
+    assert np.all(render_spectrogram(y, config=CONFIG.replace(kind=kind)) == 0)
     magma_black = np.array([0, 0, 3], dtype=np.uint8)  # magma's first colour
-    assert np.all(render_spectrogram(y, CONFIG.replace(kind=kind, cmap="magma")) == magma_black)
+    assert np.all(
+        render_spectrogram(y, config=CONFIG.replace(kind=kind, cmap="magma")) == magma_black
+    )
 
 
 def _lowpassed_noise(cutoff_hz: float) -> np.ndarray:
@@ -274,8 +276,8 @@ def test_a_quiet_recording_renders_as_a_loud_one(kind, signal, level_db):
     (with librosa's absolute floor of 1e-10 the quiet ones showed it as a flat grey band)."""
     y = temporal_three() if signal == "temporal_three" else _lowpassed_noise(3800.0)
     config = CONFIG.replace(kind=kind)
-    loud = render_spectrogram(y, config).astype(int)
-    quiet = render_spectrogram(y * np.float32(10 ** (level_db / 20)), config).astype(int)
+    loud = render_spectrogram(y, config=config).astype(int)
+    quiet = render_spectrogram(y * np.float32(10 ** (level_db / 20)), config=config).astype(int)
     assert loud.min() == 0  # the black floor the quiet window must keep
     assert np.abs(loud - quiet).max() <= 1
 
@@ -296,8 +298,8 @@ def test_a_stuck_microphone_renders_as_digital_silence(kind, value, orig_sr):
     config = CONFIG.replace(kind=kind)
     y = stuck_microphone(value, orig_sr=orig_sr)[SR : SR + config.window_samples]
     assert np.ptp(y) > 0  # the ripple is there
-    silence = render_spectrogram(np.zeros_like(y), config)
-    assert np.array_equal(render_spectrogram(y, config), silence)
+    silence = render_spectrogram(np.zeros_like(y), config=config)
+    assert np.array_equal(render_spectrogram(y, config=config), silence)
 
 
 @pytest.mark.parametrize("kind", ["mel", "chroma"])
@@ -311,19 +313,19 @@ def test_render_windows_renders_the_windows_of_a_stuck_microphone_as_silence(kin
     )
     # WHEN its windows are rendered together, THEN the alarm's are drawn and those wholly
     # after the resampler's step into the stuck value are digital silence, as each alone
-    images = render_windows(y, config, starts=starts)
-    silence = render_spectrogram(np.zeros(config.window_samples, np.float32), config)
+    images = render_windows(y, config=config, starts=starts)
+    silence = render_spectrogram(np.zeros(config.window_samples, np.float32), config=config)
     silent = [np.array_equal(image, silence) for image in images]
     assert silent[0] is False and silent[3:] == [True] * (len(starts) - 3)
     for image, start in zip(images, starts, strict=True):
         window = y[start : start + config.window_samples]
-        assert np.array_equal(image, render_spectrogram(window, config))
+        assert np.array_equal(image, render_spectrogram(window, config=config))
 
 
 def test_a_tone_just_above_the_silence_span_still_renders_as_a_loud_one():
     level = 2 * spectrum.SILENCE_SPAN / np.ptp(temporal_three())
-    loud = render_spectrogram(temporal_three(), CONFIG).astype(int)
-    quiet = render_spectrogram(temporal_three() * np.float32(level), CONFIG).astype(int)
+    loud = render_spectrogram(temporal_three(), config=CONFIG).astype(int)
+    quiet = render_spectrogram(temporal_three() * np.float32(level), config=CONFIG).astype(int)
     assert quiet.max() == 255 and np.abs(loud - quiet).max() <= 1
 
 
@@ -331,8 +333,8 @@ def test_a_tone_just_above_the_silence_span_still_renders_as_a_loud_one():
 def test_identical_input_gives_identical_png_bytes(kind):
     config = CONFIG.replace(kind=kind, cmap="viridis")
     y = temporal_three() + noise()
-    first = encode_png(render_spectrogram(y, config))
-    second = encode_png(render_spectrogram(y.copy(), config))
+    first = encode_png(render_spectrogram(y, config=config))
+    second = encode_png(render_spectrogram(y.copy(), config=config))
     assert first == second
     assert first.startswith(b"\x89PNG")
     assert b"tIME" not in first and b"tEXt" not in first
@@ -367,7 +369,7 @@ def antiphase_stereo(seed: int = 5) -> np.ndarray:
 @pytest.mark.parametrize("kind", EXACT_TOLERANCE)
 def test_multichannel_matches_librosa_on_the_channels_mean_power(kind):
     y = antiphase_stereo()
-    ours = compute_spectrogram(y, CONFIG.replace(kind=kind))
+    ours = compute_spectrogram(y, config=CONFIG.replace(kind=kind))
     reference = _librosa_reference(kind, y)
     assert ours.shape == reference.shape
     assert np.max(np.abs(ours - reference)) < EXACT_TOLERANCE[kind]
@@ -377,9 +379,9 @@ def test_multichannel_matches_librosa_on_the_channels_mean_power(kind):
 def test_identical_channels_render_as_one(kind):
     config = CONFIG.replace(kind=kind)
     y = _long_recording(4.0)
-    one = render_spectrogram(y, config)
-    assert render_spectrogram(np.stack([y, y]), config).tobytes() == one.tobytes()
-    assert render_spectrogram(y[np.newaxis], config).tobytes() == one.tobytes()
+    one = render_spectrogram(y, config=config)
+    assert render_spectrogram(np.stack([y, y]), config=config).tobytes() == one.tobytes()
+    assert render_spectrogram(y[np.newaxis], config=config).tobytes() == one.tobytes()
 
 
 @pytest.mark.parametrize("kind", SPECTROGRAM_TYPES)
@@ -388,35 +390,35 @@ def test_a_tone_in_antiphase_is_kept_where_the_average_cancels_it(kind):
     # 4-22 for the channels combined in power, 45-145 for the average of their samples.
     config = CONFIG.replace(kind=kind)
     y = antiphase_stereo()
-    left = render_spectrogram(y[0], config).astype(np.float64)
-    combined = render_spectrogram(y, config).astype(np.float64)
-    averaged = render_spectrogram(y.mean(axis=0), config).astype(np.float64)
+    left = render_spectrogram(y[0], config=config).astype(np.float64)
+    combined = render_spectrogram(y, config=config).astype(np.float64)
+    averaged = render_spectrogram(y.mean(axis=0), config=config).astype(np.float64)
     assert np.abs(combined - left).mean() < 25
     assert np.abs(averaged - left).mean() > 40
 
 
 def test_multichannel_shapes_are_checked():
     with pytest.raises(ParameterError, match="window has 10 samples"):
-        compute_spectrogram(np.zeros((2, 10), dtype=np.float32), CONFIG)
+        compute_spectrogram(np.zeros((2, 10), dtype=np.float32), config=CONFIG)
     with pytest.raises(ParameterError, match=r"\(channels, n\)"):
-        compute_spectrogram(np.zeros((0, CONFIG.window_samples), dtype=np.float32), CONFIG)
+        compute_spectrogram(np.zeros((0, CONFIG.window_samples), dtype=np.float32), config=CONFIG)
     with pytest.raises(ParameterError, match=r"\(channels, n\)"):
-        render_windows(np.zeros((1, 2, 80000), dtype=np.float32), CONFIG, starts=[0])
+        render_windows(np.zeros((1, 2, 80000), dtype=np.float32), config=CONFIG, starts=[0])
     with pytest.raises(ParameterError, match="outside the recording"):
-        render_windows(np.zeros((2, 80000), dtype=np.float32), CONFIG, starts=[32000])
+        render_windows(np.zeros((2, 80000), dtype=np.float32), config=CONFIG, starts=[32000])
 
 
 @pytest.mark.parametrize("length", [CONFIG.window_samples - 1, CONFIG.window_samples + 1])
 def test_wrong_window_length_raises(length):
     with pytest.raises(ParameterError, match=f"window has {length} samples"):
-        compute_spectrogram(np.zeros(length, dtype=np.float32), CONFIG)
+        compute_spectrogram(np.zeros(length, dtype=np.float32), config=CONFIG)
 
 
 def test_bad_windows_raise():
     with pytest.raises(AudioError, match="NaN"):
-        compute_spectrogram(np.full(CONFIG.window_samples, np.nan, dtype=np.float32), CONFIG)
+        compute_spectrogram(np.full(CONFIG.window_samples, np.nan, dtype=np.float32), config=CONFIG)
     with pytest.raises(ParameterError, match="floating-point"):
-        compute_spectrogram(np.zeros(CONFIG.window_samples, dtype=np.int16), CONFIG)
+        compute_spectrogram(np.zeros(CONFIG.window_samples, dtype=np.int16), config=CONFIG)
     with pytest.raises(ParameterError, match="shape"):
         spectrogram_to_image(np.zeros((3, 3), dtype=np.float32), CONFIG)
 
@@ -448,12 +450,12 @@ def test_render_windows_equals_rendering_each_window(kind, channels, monkeypatch
         return compute_frames(segment, config, n_frames=n_frames)
 
     monkeypatch.setattr(spectrum, "_frame_features", recording_frame_features)
-    images = render_windows(y, config, starts=mixed)
+    images = render_windows(y, config=config, starts=mixed)
     if kind != "cqt":  # the shared path really ran: frames of several windows at once
         assert max(frames_computed) > config.n_frames
-    assert images.shape == (mixed.size, *render_spectrogram(y[..., :64000], config).shape)
+    assert images.shape == (mixed.size, *render_spectrogram(y[..., :64000], config=config).shape)
     for image, start in zip(images, mixed, strict=True):
-        one = render_spectrogram(y[..., start : start + config.window_samples], config)
+        one = render_spectrogram(y[..., start : start + config.window_samples], config=config)
         assert image.tobytes() == one.tobytes()
 
 
@@ -462,13 +464,13 @@ def test_frame_levels_are_the_frames_windows_are_rendered_from(kind, monkeypatch
     monkeypatch.setattr(spectrum, "_SHARED_BATCH_FRAMES", 700)  # several batches
     config = CONFIG.replace(kind=kind)
     y = _long_recording(13.3)
-    levels = spectrum.frame_levels(y, config)
+    levels = spectrum.frame_levels(y, config=config)
     assert levels.shape == (1 + (y.size - N_FFT) // HOP, row_frequencies(config).size)
     # Relative to a window's loudest value and clipped, they are its spectrogram (dB).
     window = levels[64 : 64 + config.n_frames]
     expected = np.maximum(window - window.max(), -TOP_DB).T
     np.testing.assert_allclose(
-        expected, compute_spectrogram(y[64 * HOP : 64 * HOP + 64000], config), atol=1e-4
+        expected, compute_spectrogram(y[64 * HOP : 64 * HOP + 64000], config=config), atol=1e-4
     )
     # render_windows hands on the same frames, batch by batch, counted from the start of y.
     handed = {}
@@ -479,7 +481,7 @@ def test_frame_levels_are_the_frames_windows_are_rendered_from(kind, monkeypatch
 
     starts = window_starts(y.size, window_samples=config.window_samples, hop_samples=SR * 2)
     assert starts[-1] % HOP  # the last window, ending at the end of y, is off the frame grid
-    render_windows(y, config, starts=starts, on_frames=keep)
+    render_windows(y, config=config, starts=starts, on_frames=keep)
     # ... up to the last whole frame of y, the last window's too (computed on their own,
     # its frames may differ from the whole recording's in the last bits of float32).
     assert sorted(handed) == list(range(len(levels)))
@@ -493,28 +495,28 @@ def test_frame_levels_of_channels_are_the_db_of_their_mean_power():
         S=_librosa_power(y), sr=SR, n_mels=CONFIG.n_mels, fmin=CONFIG.fmin, fmax=CONFIG.fmax
     )
     reference = librosa.power_to_db(mel, ref=1.0, amin=spectrum.AMIN, top_db=None).T
-    np.testing.assert_allclose(spectrum.frame_levels(y, CONFIG), reference, atol=0.01)
+    np.testing.assert_allclose(spectrum.frame_levels(y, config=CONFIG), reference, atol=0.01)
 
 
 def test_frame_levels_of_short_audio_and_other_kinds():
-    assert spectrum.frame_levels(np.zeros(N_FFT - 1, np.float32), CONFIG).shape == (0, 128)
+    assert spectrum.frame_levels(np.zeros(N_FFT - 1, np.float32), config=CONFIG).shape == (0, 128)
     with pytest.raises(ParameterError, match="mel or linear"):
-        spectrum.frame_levels(noise(SR), CONFIG.replace(kind="cqt"))
+        spectrum.frame_levels(noise(SR), config=CONFIG.replace(kind="cqt"))
 
 
 def test_render_windows_rejects_bad_starts():
     y = noise(CONFIG.window_samples * 2)
     with pytest.raises(ParameterError, match="outside the recording"):
-        render_windows(y, CONFIG, starts=[CONFIG.window_samples + 1])
+        render_windows(y, config=CONFIG, starts=[CONFIG.window_samples + 1])
     with pytest.raises(ParameterError, match="outside the recording"):
-        render_windows(y, CONFIG, starts=[-HOP])
+        render_windows(y, config=CONFIG, starts=[-HOP])
     with pytest.raises(ParameterError, match="integers"):
-        render_windows(y, CONFIG, starts=[0.5])
-    assert render_windows(y, CONFIG, starts=[]).shape == (0, CONFIG.height, CONFIG.width)
+        render_windows(y, config=CONFIG, starts=[0.5])
+    assert render_windows(y, config=CONFIG, starts=[]).shape == (0, CONFIG.height, CONFIG.width)
 
 
 def test_png_round_trip_and_bad_bytes():
-    image = render_spectrogram(chirp(), CONFIG.replace(cmap="magma"))
+    image = render_spectrogram(chirp(), config=CONFIG.replace(cmap="magma"))
     np.testing.assert_array_equal(decode_png(encode_png(image)), image)
     with pytest.raises(ParameterError, match="PNG"):
         decode_png(b"not a png at all")

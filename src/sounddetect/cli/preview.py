@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         images[spec.label] = {}
         for kind in kinds:
             config = SpectrogramConfig(kind=kind, sr=args.sr, duration=duration)
-            image = render_spectrogram(y, config)
+            image = render_spectrogram(y, config=config)
             images[spec.label][kind] = image
             (args.out / f"{kind}_{spec.label}.png").write_bytes(encode_png(image))
         sounds = ", ".join(filter(None, [spec.alarm_file, *spec.background_files]))
