@@ -5,6 +5,7 @@ import io
 import json
 import re
 import time
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -592,6 +593,32 @@ def test_memory_is_bounded_by_the_batch(monkeypatch, rng, classifier):
     scores = classify_stream(blocks, classifier, hop_samples=32000, batch_size=8)
     assert len(scores.starts) == 149
     assert max(seen) <= 7 * 32000 + 64000
+
+
+def test_a_long_file_is_decoded_in_blocks_with_bounded_memory(tmp_path, rng, classifier):
+    def night(minutes):
+        # a recording at 8 kHz, written a minute at a time, with an alarm in its last minute
+        path = tmp_path / f"night_{minutes}.wav"
+        with sf.SoundFile(path, "w", samplerate=8000, channels=1, subtype="PCM_16") as out:
+            for _ in range(minutes - 1):
+                out.write(noise(60.0, sr=8000, rng=rng, amplitude=0.01))
+            out.write(noise(60.0, sr=8000, rng=rng, amplitude=0.01) + tone(60.0, sr=8000))
+        return path
+
+    def run(path):
+        tracemalloc.start()
+        try:
+            return detect_file(path, classifier), tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    # GIVEN recordings of 10 and 30 minutes, WHEN each is run, decoding and all
+    (_, peak_10), (result, peak_30) = run(night(10)), run(night(30))
+    # THEN all of the long one was heard, the alarm at its end, and three times the length
+    # took about the same memory (the 30 minutes are 115 MB of float32 at 16 kHz)
+    assert result["error"] is None and result["duration_s"] == 1800.0
+    assert result["alarm"] and abs(result["events"][0]["start"] - 1740.0) <= 4.0
+    assert peak_30 < 1.15 * peak_10 and peak_30 < 60e6
 
 
 # --- samples in an array: detect_audio ----------------------------------------------------
