@@ -4,6 +4,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from helpers.permissions import run_as_a_user
 from helpers.signals import encode_with_ffmpeg, noise, t3_alarm, tone, write_wav
 from helpers.tiny_model import write_tiny_model
 from moto import mock_aws
@@ -493,26 +495,41 @@ def test_a_link_where_a_timeline_goes_is_left_alone(capsys, recordings, tiny_mod
     assert not (tmp_path / "unmounted").exists()
 
 
-def test_an_unreadable_recording_is_reported_and_the_batch_goes_on(
-    capsys, recordings, tiny_model_dir, monkeypatch
+#: The command line in a child process, its stderr on its stdout, its exit code last.
+CLI_AS_A_USER = (
+    "import sys; sys.stderr = sys.stdout; from sounddetect.cli import main; "
+    "print('exit', main(sys.argv[1:]))"
+)
+
+
+def test_an_unreadable_recording_and_folder_are_reported_and_the_batch_goes_on(
+    recordings, tiny_model_dir, tmp_path
 ):
-    # GIVEN a recording the operating system will not let us open (a file of another user
-    # without read permission; as root, only a refusal of open itself shows it)
-    locked = recordings / "alarm_kitchen.wav"
-    real_open = Path.open
-
-    def refusing_open(self, *args, **kwargs):
-        if self == locked:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "open", refusing_open)
-    code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--format", "json")
-    # THEN it gets its error line, and the next recording is processed
-    assert code == 1
-    assert f"error: {locked}: cannot be read (Permission denied)" in err.splitlines()
-    results = [json.loads(line) for line in out.splitlines()]
-    assert [r["error"] is None for r in results] == [False, True]
+    # GIVEN a recording and a folder of recordings that the user may not read, and a copy of
+    # the recording that may be read
+    locked, shut = recordings / "alarm_kitchen.wav", recordings / "sub"
+    copy = tmp_path / "alarm_copy.wav"
+    shutil.copy(locked, copy)
+    locked.chmod(0o000)
+    shut.chmod(0o000)
+    try:
+        # WHEN a user (not root, whose rights override a file's mode) runs detect on them
+        out = run_as_a_user(
+            CLI_AS_A_USER,
+            *("detect", str(recordings), str(copy)),
+            *("--model", str(tiny_model_dir), "--format", "json"),
+        )
+    finally:
+        locked.chmod(0o644)
+        shut.chmod(0o755)
+    # THEN each gets its error line, the recording that can be read is processed, exit 1
+    lines = out.splitlines()
+    assert f"error: {locked}: cannot be read (Permission denied)" in lines
+    assert f"error: {shut}: folder not readable (Permission denied)" in lines
+    results = {r["file"]: r for r in map(json.loads, (line for line in lines if line[0] == "{"))}
+    assert results[str(copy)]["alarm"] is True
+    assert results[str(locked)]["error"]["type"] == "AudioError"
+    assert lines[-1] == "exit 1"
 
 
 def test_plot_names_do_not_overwrite(capsys, tmp_path, rng, tiny_model_dir):
