@@ -1189,9 +1189,13 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
         shutil.rmtree(staging, ignore_errors=True)
         raise
     # Only now that the new dataset is whole does the old one go; "complete": false marks the
-    # moment between.
-    _write_json(target / "dataset.json", info)
+    # moment between. The old dataset.json, so marked, names the old folders until they are
+    # gone, so a run interrupted while deleting them leaves none that --overwrite would not
+    # own (the old and new layouts differ between one type and several).
+    if stale:
+        _write_json(target / "dataset.json", {**read_dataset_info(target), "complete": False})
     _clear([path for path in stale if path.name not in ("dataset.json", "samples.csv", STAGING)])
+    _write_json(target / "dataset.json", info)
     if len(settings.types) == 1:  # the tree at TARGET_PATH itself (type_folder)
         for folder in _layout(target, settings.types):
             (staging / settings.types[0] / folder.name).rename(folder)
@@ -1465,7 +1469,7 @@ def type_folder(target_path: str | os.PathLike, kind: str) -> Path:
     types = list(read_dataset_info(target).get("configs", {}))
     if types != [kind]:
         return target / kind
-    if (target / kind).is_dir() and not (target / "train").is_dir():
+    if (target / kind / "manifests").is_dir() and not (target / "manifests").is_dir():
         return target / kind  # one type, written before 2026-12-03 in a folder of its own
     return target
 

@@ -356,9 +356,9 @@ def compute_spectrogram(y: np.ndarray, *, config: SpectrogramConfig) -> np.ndarr
     --------
     >>> config = SpectrogramConfig(kind="mel")
     >>> t = np.arange(config.window_samples) / config.sr
-    >>> S = compute_spectrogram(np.sin(2 * np.pi * 3100 * t).astype(np.float32), config)
+    >>> S = compute_spectrogram(np.sin(2 * np.pi * 3100 * t).astype(np.float32), config=config)
     >>> S.shape, float(S.max())
-    ((128, 247), 0.0)
+    ((128, 126), 0.0)
     """
     y = _check_window(y, config)
     if _silent(y):
@@ -405,7 +405,7 @@ def spectrogram_to_image(S: np.ndarray, config: SpectrogramConfig) -> np.ndarray
 
 
 def render_spectrogram(y: np.ndarray, *, config: SpectrogramConfig) -> np.ndarray:
-    """The image of one window: ``spectrogram_to_image(compute_spectrogram(y, config))``.
+    """The image of one window: ``spectrogram_to_image(compute_spectrogram(y, config=config))``.
 
     This is what the generator writes to disk and what inference classifies.
 
@@ -523,26 +523,26 @@ def render_windows(
 def frame_levels(y: np.ndarray, *, config: SpectrogramConfig) -> np.ndarray:
     """dB of every whole STFT frame of ``y`` and every row, for ``mel`` and ``linear``.
 
-        The per-frame values :func:`render_windows` shares between windows, before any
-    def frame_levels(y: np.ndarray, *, config: SpectrogramConfig) -> np.ndarray:
+    The per-frame values :func:`render_windows` shares between windows, before any
+    window's own maximum is subtracted: frame ``t`` starts at sample ``t * hop_length``.
 
-        Parameters
-        ----------
-        y : np.ndarray [shape=(n,) or (channels, n)], float
-            Audio at ``config.sr``; channels are combined in power (:func:`compute_spectrogram`).
-        config : SpectrogramConfig
-            Of ``kind`` ``mel`` or ``linear``.
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,) or (channels, n)], float
+        Audio at ``config.sr``; channels are combined in power (:func:`compute_spectrogram`).
+    config : SpectrogramConfig
+        ``kind`` ``mel`` or ``linear``.
 
-        Returns
-        -------
-        np.ndarray [shape=(frames, rows), dtype=float32]
-            Rows as :func:`row_frequencies` (lowest first); no frames when ``y`` is shorter
-            than ``n_fft``.
+    Returns
+    -------
+    np.ndarray [shape=(frames, rows), dtype=float32]
+        Rows as :func:`row_frequencies` (lowest first); no frames when ``y`` is shorter
+        than ``n_fft``.
 
-        Raises
-        ------
-        ParameterError
-            Another kind.
+    Raises
+    ------
+    ParameterError
+        Another kind.
     """
     if config.kind not in ("mel", "linear"):
         raise ParameterError(f"frame_levels needs a mel or linear config, got {config.kind!r}")

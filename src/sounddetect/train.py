@@ -85,13 +85,15 @@ logger = logging.getLogger(__name__)
 #: (smoke) and temporal-four (CO) patterns, three or four beeps and then a pause.
 RHYTHMIC_ALARM_KINDS = ("t3", "t4")
 
-#: dataset.json keys (``section.key`` within a section) naming folders of the machine the
-#: data was made on, which :func:`data_hash` leaves out.
+#: dataset.json keys (``section.key`` within a section) naming folders or files of the
+#: machine the data was made on, which :func:`data_hash` leaves out: the source files it
+#: skipped are named as they were found, and what it used is in ``sources`` by sha256.
 MACHINE_LOCAL_DATASET_KEYS = (
     "source_root",
     "source_root_relative",
     "settings.alarm_source",
     "settings.background_source",
+    "skipped",
 )
 
 #: Training precisions: ``auto`` is ``bfloat16`` where the CPU has bfloat16 instructions.

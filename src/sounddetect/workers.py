@@ -87,7 +87,6 @@ def map_in_processes(
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     stopping = context.RawValue("b", 0)
     initargs = (stopping, initializer, initargs)
-    others = set(multiprocessing.active_children())
     pool = context.Pool(workers, initializer=_start_worker, initargs=initargs)
     try:
         yield from pool.imap(function, items)
@@ -99,7 +98,7 @@ def map_in_processes(
         pool.join()
     except BaseException:  # an error, Ctrl-C, SIGTERM, or the caller stopping early
         stopping.value = 1
-        killer = threading.Timer(TERMINATE_GRACE_S, _kill_children, args=(others,))
+        killer = threading.Timer(TERMINATE_GRACE_S, _kill_workers, args=(pool,))
         killer.daemon = True
         killer.start()
         try:
@@ -109,10 +108,11 @@ def map_in_processes(
         raise
 
 
-def _kill_children(others: set) -> None:
+def _kill_workers(pool: Any) -> None:
     # terminate() takes the task queue's lock before it signals the workers: one still
-    # alive this long after holds no lock the pool waits for. Only the pool's workers (and
-    # any it started in place of one that died), not the children the caller had before.
-    for child in multiprocessing.active_children():
-        if child not in others:
-            child.kill()
+    # alive this long after holds no lock the pool waits for. The pool's own list (private,
+    # but what terminate() itself joins) holds the workers it started in place of any that
+    # died (one SIGTERM to the process group can do that), and no other process.
+    for worker in list(pool._pool):
+        if worker.is_alive():
+            worker.kill()

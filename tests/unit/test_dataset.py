@@ -257,24 +257,31 @@ def test_same_seed_gives_byte_identical_output_whatever_the_workers(dataset, cor
     assert files_of(other)["samples.csv"] != files_of(target)["samples.csv"]
 
 
-def test_the_same_data_made_in_another_checkout_has_the_same_hash(dataset, corpus, tmp_path):
-    # GIVEN the corpus copied to another folder and the dataset made again from the copy,
-    # at another depth (as in a second checkout, or on another machine)
-    target, _ = dataset
-    copy = tmp_path / "checkout" / "audio"
-    shutil.copytree(corpus[0].parent, copy)
-    again = tmp_path / "checkout" / "deeper" / "training-data"
-    generate_dataset(settings(copy / "alarms", copy / "background", again), progress=False)
-    # THEN only dataset.json, which names the folders, differs, and the data hash does not
-    assert {name for name, data in files_of(again).items() if files_of(target)[name] != data} == {
+def test_the_same_data_made_in_another_checkout_has_the_same_hash(corpus, tmp_path):
+    # GIVEN the corpus, with a file that is not audio among its recordings, in two checkouts
+    # at different depths (or on two machines), and the dataset made in each
+    made = []
+    for checkout in (tmp_path / "one", tmp_path / "two" / "deeper"):
+        audio = checkout / "audio"
+        shutil.copytree(corpus[0].parent, audio)
+        (audio / "alarms" / "notes.wav").write_text("not audio")
+        made.append(checkout / "training-data")
+        with pytest.warns(SoundDetectWarning, match="notes.wav: skipped"):
+            generate_dataset(
+                settings(audio / "alarms", audio / "background", made[-1]), progress=False
+            )
+    one, two = made
+    # THEN only dataset.json, which names the folders and the skipped file, differs, and the
+    # data hash does not
+    assert {name for name, data in files_of(one).items() if files_of(two)[name] != data} == {
         "dataset.json"
     }
-    assert data_hash(again) == data_hash(target)
+    assert data_hash(one) == data_hash(two)
     # AND a change to what the data is, not where it was made, still counts
-    info = json.loads((again / "dataset.json").read_text())
+    info = json.loads((two / "dataset.json").read_text())
     info["settings"]["snr_db"] = [0.0, 20.0]
-    (again / "dataset.json").write_text(json.dumps(info))
-    assert data_hash(again) != data_hash(target)
+    (two / "dataset.json").write_text(json.dumps(info))
+    assert data_hash(one) != data_hash(two)
 
 
 def test_rebuilt_samples_render_to_the_same_bytes(dataset):
@@ -708,6 +715,38 @@ def test_an_interrupted_overwrite_leaves_the_old_dataset_as_it_was(corpus, tmp_p
         "samples.csv",
     ]
     assert read_dataset_info(target)["complete"] is True
+
+
+def test_an_overwrite_interrupted_while_deleting_the_old_layout_leaves_it_owned(
+    corpus, tmp_path, monkeypatch
+):
+    # GIVEN a dataset of one type, its tree at TARGET_PATH, and an --overwrite with two types
+    # interrupted after it deleted the first of the old folders
+    target = tmp_path / "data"
+    generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
+    real_clear = dataset_module._clear
+
+    def interrupted_clear(paths):
+        if any(path.name == "train" for path in paths):  # the old dataset's folders
+            real_clear(paths[:1])
+            raise KeyboardInterrupt
+        real_clear(paths)
+
+    monkeypatch.setattr(dataset_module, "_clear", interrupted_clear)
+    two_types = settings(*corpus, target, types=("mel", "mfcc"), overwrite=True)
+    with pytest.raises(KeyboardInterrupt):
+        generate_dataset(two_types, progress=False)
+    # THEN the folders left are still the dataset's, and the next --overwrite removes them
+    assert read_dataset_info(target)["complete"] is False
+    monkeypatch.setattr(dataset_module, "_clear", real_clear)
+    generate_dataset(two_types, progress=False)
+    assert {p.name for p in target.iterdir()} == {
+        "dataset.json",
+        "samples.csv",
+        "run.json",
+        "mel",
+        "mfcc",
+    }
 
 
 def test_overwrite_refuses_a_type_folder_that_is_a_link(corpus, tmp_path):

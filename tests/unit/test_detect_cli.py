@@ -389,8 +389,13 @@ def test_a_model_that_fails_is_not_sent_the_other_inputs(capsys, recordings, tmp
     config = tmp_path / "config.json"
     config.write_text(json.dumps(SpectrogramConfig().to_dict()))
     argv = ["--model", ARN, "--config", config, "--format", "json"]
-    # WHEN two recordings and a missing file are run
-    code, out, err = run_cli(capsys, recordings, tmp_path / "gone.wav", *argv)
+    # WHEN two recordings, the second's name inside the first's path, and a missing file are
+    # run
+    shutil.copytree(recordings, tmp_path / "backup")
+    shutil.copy(recordings / "alarm_kitchen.wav", tmp_path / "alarm_kitchen.wav")
+    monkeypatch.chdir(tmp_path)
+    inputs = ["backup/alarm_kitchen.wav", "alarm_kitchen.wav", "gone.wav"]
+    code, out, err = run_cli(capsys, *inputs, *argv)
     # THEN each input gets its result and error line, the second recording was not sent to
     # the model, and the exit code says the configuration is wrong
     assert code == 2
@@ -398,13 +403,15 @@ def test_a_model_that_fails_is_not_sent_the_other_inputs(capsys, recordings, tmp
     assert first["error"]["type"] == "ModelError" and "'MyLogo'" in first["error"]["message"]
     assert second["error"] == {
         "type": "ModelError",
-        "message": f"{second['file']}: not sent to the model, which failed on {first['file']}",
+        "message": (
+            "alarm_kitchen.wav: not sent to the model, which failed on backup/alarm_kitchen.wav"
+        ),
     }
     assert missing["error"]["type"] == "AudioError"
     lines = err.splitlines()
     assert sum(line.startswith("error: ") for line in lines) == 4
     assert lines[-1] == (
-        f"error: the model failed on {first['file']}, as it would on every input; "
+        "error: the model failed on backup/alarm_kitchen.wav, as it would on every input; "
         "1 of 3 input(s) not sent to it"
     )
 

@@ -78,9 +78,10 @@ def test_workers_that_finished_every_item_exit_on_their_own():
 #: Workers on which the pool's SIGTERM has no effect, as on one that caught it just before
 #: waiting for the task queue's lock (its handler never runs), busy with items that would
 #: take an hour, and an item that fails: the error must come back, not a pool waiting for
-#: its workers.
+#: its workers, and a process the caller started meanwhile must be left alone.
 UNKILLABLE_POOL = textwrap.dedent(
     """
+    import multiprocessing
     import signal
     import time
     from sounddetect import workers
@@ -88,16 +89,28 @@ UNKILLABLE_POOL = textwrap.dedent(
     def ignore_sigterm():
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
-    def fail_first(x):
-        if x == 0:
-            raise ValueError("item 0 failed")
-        time.sleep(3600)
+    def fail_second(x):
+        if x == 1:
+            raise ValueError("item 1 failed")
+        if x > 1:
+            time.sleep(3600)
+        return x
 
-    workers.TERMINATE_GRACE_S = 0.5
-    try:
-        list(workers.map_in_processes(fail_first, range(4), workers=2, initializer=ignore_sigterm))
-    except ValueError as error:
-        print("raised:", error)
+    if __name__ == "__main__":
+        workers.TERMINATE_GRACE_S = 0.5
+        results = workers.map_in_processes(
+            fail_second, range(4), workers=2, initializer=ignore_sigterm
+        )
+        # a child of the caller's own, started while the pool works, which must live on
+        own = multiprocessing.get_context("fork").Process(target=time.sleep, args=(2.0,))
+        try:
+            next(results)
+            own.start()
+            list(results)
+        except ValueError as error:
+            print("raised:", error)
+        own.join()
+        print("own child's exit code:", own.exitcode)
     """
 )
 
@@ -116,6 +129,7 @@ def test_workers_that_outlive_the_pools_sigterm_are_killed():
         except subprocess.TimeoutExpired:
             os.killpg(run.pid, signal.SIGKILL)  # the workers too
             raise
-    # THEN the workers were killed and the error reached the caller
+    # THEN the workers were killed, the error reached the caller, and the caller's own child
+    # process was left alone
     assert run.returncode == 0
-    assert out.strip() == "raised: item 0 failed"
+    assert out.splitlines() == ["raised: item 1 failed", "own child's exit code: 0"]

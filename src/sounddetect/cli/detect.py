@@ -58,7 +58,7 @@ from sounddetect.exceptions import (
     SoundDetectWarning,
 )
 from sounddetect.ffmpeg import find_ffmpeg
-from sounddetect.folders import is_broken_link, visible_files
+from sounddetect.folders import FOLDER_METADATA, is_broken_link, visible_files
 from sounddetect.patterns import DEFAULT_MIN_GROUPS
 from sounddetect.windows import MIN_HOP_S
 
@@ -203,7 +203,10 @@ def run(args: argparse.Namespace) -> int:
         if problem is None and model_failed_on is not None:
             # It would fail here too: each input still gets its line, none another call.
             n_unsent += 1
-            problem = ModelError(f"not sent to the model, which failed on {model_failed_on}")
+            # The input first: error_result would not add a name the message already holds.
+            problem = ModelError(
+                f"{path}: not sent to the model, which failed on {model_failed_on}"
+            )
         if problem is not None:
             result = error_result(path, problem, classifier=classifier.describe())
         else:
@@ -351,7 +354,9 @@ def _scan_folder(folder: Path) -> tuple[list[Path], list[tuple[str, Exception]]]
         or (is_broken_link(path) and not path.suffix)
     ]
     chosen = set(found)
-    if passed_over := [path for path in files if path not in chosen]:
+    if passed_over := [
+        path for path in files if path not in chosen and path.name not in FOLDER_METADATA
+    ]:
         # Not an error (notes, pictures), but said, so a recording of a format whose
         # suffix is not scanned is not missed without a word.
         logger.info(

@@ -211,6 +211,8 @@ def room_impulse_response(*, sr, rt60_s, drr_db, hf_damping=0.6, seed=0):
     tail *= np.clip((t - first_reflection_s) / 0.015, 0.0, 1.0)  # the tail builds up
     for delay_s in rng.uniform(first_reflection_s, first_reflection_s + 0.03, size=8):
         i = round(delay_s * sr)
+        if i >= n:  # a room so dry that its response ends before this reflection
+            continue
         strength = rng.uniform(1.0, 4.0) * np.exp(-6.91 * delay_s / rt60_s)
         tail[i] += rng.choice((-1.0, 1.0)) * strength
     tail *= np.sqrt(10.0 ** (-drr_db / 10.0) / np.sum(tail**2))
