@@ -389,6 +389,20 @@ def test_partitions_are_validated():
         synth.Partition(corner_hz=0.0)
 
 
+def test_an_unknown_room_is_refused_by_name():
+    with pytest.raises(ParameterError, match="unknown room 'attic'; choose from "):
+        synth.apply_room(np.zeros(1600), sr=SR, room="attic", distance_m=2.0)
+
+
+def test_a_continuous_tone_that_starts_after_the_clip_sounds_nowhere_in_it():
+    # a second unit's lag can put its start past a short clip's end
+    spec = synth.AlarmSpec(pattern="continuous", start_s=5.0, duration_s=4.0)
+    beeps, messages = synth.alarm_intervals(spec)
+    assert beeps.shape == (0, 2) and messages.shape == (0, 2)
+    sounding = synth.AlarmSpec(pattern="continuous", start_s=1.5, duration_s=4.0)
+    assert synth.alarm_intervals(sounding)[0].tolist() == [[1.5, 4.0]]
+
+
 # The corpus -----------------------------------------------------------------------------
 
 

@@ -176,7 +176,7 @@ def alarm_intervals(spec: AlarmSpec, *, seed=0):
     voice message takes the place of the gap after every ``spec.message_every``-th group,
     with a pause of about ``spec.off_s`` either side.
     A ``"continuous"`` pattern is one interval from ``max(spec.start_s, 0)`` to
-    ``spec.duration_s``, without jitter or messages.
+    ``spec.duration_s`` (none when it starts after the clip), without jitter or messages.
 
     Parameters
     ----------
@@ -205,7 +205,9 @@ def alarm_intervals(spec: AlarmSpec, *, seed=0):
         beeps, messages = zip(*(alarm_intervals(unit, seed=s) for unit, s in units), strict=True)
         return _union(np.concatenate(beeps)), _union(np.concatenate(messages))
     if spec.pattern == "continuous":
-        return np.array([[max(spec.start_s, 0.0), spec.duration_s]]), np.empty((0, 2))
+        start = max(spec.start_s, 0.0)
+        tone = [[start, spec.duration_s]] if start < spec.duration_s else []
+        return np.array(tone).reshape(-1, 2), np.empty((0, 2))
     return _pattern(
         duration=spec.duration_s,
         on_s=spec.on_s,

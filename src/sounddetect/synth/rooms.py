@@ -234,7 +234,7 @@ def apply_room(y, *, sr, room, distance_m, channels=1, seed=0):
     sr : int >= 4000
         Sample rate in Hz.
     room : str
-        A key of :data:`ROOMS` (another raises KeyError): its ``rt60_s`` and
+        A key of :data:`ROOMS`: its ``rt60_s`` and
         ``hf_damping`` shape each :func:`room_impulse_response`.
     distance_m : float > 0
         Source-microphone distance in metres; sets the direct-to-reverberant ratio in dB
@@ -252,9 +252,12 @@ def apply_room(y, *, sr, room, distance_m, channels=1, seed=0):
     Raises
     ------
     ParameterError
-        ``sr`` is not an integer of at least 4000 Hz.
+        ``sr`` is not an integer of at least 4000 Hz, or ``room`` is not a key of
+        :data:`ROOMS`.
     """
     sr = _check_sr(sr)
+    if room not in ROOMS:
+        raise ParameterError(f"unknown room {room!r}; choose from {', '.join(sorted(ROOMS))}")
     spec = ROOMS[room]
     drr = spec.drr_db(distance_m)
     out = np.empty((len(y), channels))
