@@ -1014,8 +1014,8 @@ def plot_report(
 
     Each is marked as ours in its PNG "Software" text (:data:`REPORT_SOFTWARE`), which
     :func:`check_report_dir` reads, and written aside and moved into place. Files of those
-    names are replaced without that check (:func:`evaluate` makes it). Switches matplotlib
-    to its Agg backend.
+    names are replaced without that check (:func:`evaluate` makes it). The figures are drawn
+    on Agg canvases of their own, leaving matplotlib's backend and pyplot as they were.
 
     The precision-recall curve is drawn only when there are alarms, with the report's
     threshold marked when its precision and recall are defined; ``f1_by_snr.png`` shows F1
@@ -1039,17 +1039,20 @@ def plot_report(
         The files written: ``pr_curve.png``, ``confusion_matrix.png`` and
         ``f1_by_snr.png`` in ``out_dir``, in that order.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay
+
+    def new_axes(figsize):
+        figure = Figure(figsize=figsize)
+        FigureCanvasAgg(figure)
+        return figure, figure.subplots()
 
     out_dir = Path(out_dir)
     title = f"{report.get('model_name') or report['model']}: {report['kind']} {report['split']}"
     written = []
 
-    fig, ax = plt.subplots(figsize=(5, 4.5))
+    fig, ax = new_axes((5, 4.5))
     if labels.sum():
         PrecisionRecallDisplay.from_predictions(labels, probabilities, ax=ax, name="model")
         m = report["metrics"]
@@ -1065,18 +1068,16 @@ def plot_report(
     ax.set_title(title)
     written.append(out_dir / "pr_curve.png")
     _save_plot(fig, written[-1])
-    plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(4.5, 4))
+    fig, ax = new_axes((4.5, 4))
     ConfusionMatrixDisplay(
         np.array(report["metrics"]["confusion_matrix"]), display_labels=list(LABELS)
     ).plot(ax=ax, colorbar=False, cmap="Blues")
     ax.set_title(title)
     written.append(out_dir / "confusion_matrix.png")
     _save_plot(fig, written[-1])
-    plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = new_axes((6, 4))
     bins = report["by_snr"]
     positions = np.arange(len(bins))
     ax.bar(positions - 0.2, [b["f1"] or 0 for b in bins], width=0.4, label="F1")
@@ -1089,5 +1090,4 @@ def plot_report(
     ax.set_title(title)
     written.append(out_dir / "f1_by_snr.png")
     _save_plot(fig, written[-1])
-    plt.close(fig)
     return written

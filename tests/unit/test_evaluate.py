@@ -157,6 +157,24 @@ def test_evaluate_scores_the_onnx_model_and_writes_report_and_plots(
     assert report["recordings"] is None
 
 
+def test_drawing_a_report_leaves_matplotlib_s_backend_as_it_was(
+    tiny_model_dir, tiny_dataset, tmp_path
+):
+    # GIVEN a program that draws with another backend (a notebook's, a GUI's)
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        # WHEN a report is drawn
+        evaluate(tiny_model_dir, tiny_dataset, out_dir=tmp_path / "evaluation")
+        # THEN its backend is the one it chose, and the plots were written all the same
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before)
+    assert (tmp_path / "evaluation" / "f1_by_snr.png").read_bytes()[:4] == b"\x89PNG"
+
+
 def test_evaluate_says_when_the_model_heard_clips_of_the_split(tiny_model_dir, tmp_path, caplog):
     # GIVEN a dataset whose test split holds 3 source clips, and a model that trained on the
     # data of another seed, whose train or validate split held 2 of them
