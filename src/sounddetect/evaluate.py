@@ -48,7 +48,7 @@ from sounddetect.detect import detect_file
 from sounddetect.events import LABELS
 from sounddetect.exceptions import AudioError, ModelError, ParameterError, SoundDetectWarning
 from sounddetect.folders import FOLDER_METADATA, visible_files
-from sounddetect.plots import png_text
+from sounddetect.plots import agg_figure, png_text
 from sounddetect.spectrum import SpectrogramConfig, decode_png
 
 logger = logging.getLogger(__name__)
@@ -1039,13 +1039,10 @@ def plot_report(
         The files written: ``pr_curve.png``, ``confusion_matrix.png`` and
         ``f1_by_snr.png`` in ``out_dir``, in that order.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay
 
     def new_axes(figsize):
-        figure = Figure(figsize=figsize)
-        FigureCanvasAgg(figure)
+        figure = agg_figure(figsize=figsize)
         return figure, figure.subplots()
 
     out_dir = Path(out_dir)

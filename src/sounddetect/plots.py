@@ -4,6 +4,7 @@
                        confidences below
     plots_recording -- is a file plot_detection's timeline of this recording?
     png_text        -- the text chunks of a PNG (which program wrote it, of what)
+    agg_figure      -- a matplotlib Figure on an Agg canvas of its own (no pyplot)
     write_contact_sheet -- example images of several spectrogram types as one grid
 
 matplotlib is imported inside the functions, so importing this module costs nothing and the
@@ -74,9 +75,6 @@ def plot_detection(
     dpi : int
         Resolution of the PNG.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     config = result["classifier"]["config"]
     sr = int(config["sr"])
     threshold = float(result["classifier"]["threshold"])
@@ -85,8 +83,7 @@ def plot_detection(
         source, sr=sr, duration_s=duration, max_columns=max_columns
     )
 
-    figure = Figure(figsize=(12, 5), dpi=dpi, layout="constrained")
-    FigureCanvasAgg(figure)
+    figure = agg_figure(figsize=(12, 5), dpi=dpi, layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
     top.imshow(
         spectrogram_db,
@@ -142,6 +139,18 @@ def plots_recording(path: str | os.PathLike, source: str | os.PathLike) -> bool:
     )
 
 
+def agg_figure(*, figsize: tuple[float, float], **options: Any) -> Any:
+    """A matplotlib ``Figure`` of ``figsize`` inches (and ``Figure``'s ``options``) on an Agg
+    canvas of its own: drawn and saved without pyplot, so a caller's backend and figures
+    stay as they were."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=figsize, **options)
+    FigureCanvasAgg(figure)
+    return figure
+
+
 def png_text(path: str | os.PathLike) -> dict[str, Any]:
     """The text chunks of a PNG; empty for any other file."""
     try:
@@ -180,12 +189,8 @@ def write_contact_sheet(
     kinds : sequence of str
         The spectrogram types to show, in column order; every label has an image of each.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     labels = list(images)
-    figure = Figure(figsize=(1.9 * len(kinds), 2.1 * len(labels)), layout="constrained")
-    FigureCanvasAgg(figure)
+    figure = agg_figure(figsize=(1.9 * len(kinds), 2.1 * len(labels)), layout="constrained")
     axes = figure.subplots(len(labels), len(kinds), squeeze=False)
     for row, label in enumerate(labels):
         for column, kind in enumerate(kinds):

@@ -1173,8 +1173,9 @@ def data_hash(target_path: str | Path, *, kind: str = "mel") -> str:
     then the sha256 of each ``kind`` image samples.csv lists, in its order.
 
     The images count: a dataset whose images were edited or replaced is other data, and
-    :func:`train` must see it change while it trains. The folders dataset.json names (its
-    sources' and its own, :data:`MACHINE_LOCAL_DATASET_KEYS`) do not: the same data made in
+    :func:`train` must see it change while it trains. The folders and files dataset.json
+    names (its sources' folders, its own, the sources it skipped:
+    :data:`MACHINE_LOCAL_DATASET_KEYS`) do not: the same data made in
     another checkout, or on another machine, hashes the same, so two models can be told to
     come from the same data or not. They are read in blocks; the default
     dataset's 24,000 images (254 MB) take 1-2 s when the disk cache holds them, 5 s when
@@ -1208,7 +1209,7 @@ def data_hash(target_path: str | Path, *, kind: str = "mel") -> str:
             content = path.read_bytes()
         except OSError as exc:
             raise ParameterError(f"cannot hash {path}: {exc}") from exc
-        digest.update(_without_folders(content) if name == "dataset.json" else content)
+        digest.update(_without_machine_paths(content) if name == "dataset.json" else content)
     folder = type_folder(target_path, kind)
     for row in rows:
         path = image_path(folder, row)
@@ -1220,8 +1221,9 @@ def data_hash(target_path: str | Path, *, kind: str = "mel") -> str:
     return f"sha256:{digest.hexdigest()}"
 
 
-def _without_folders(dataset_json: bytes) -> bytes:
-    """dataset.json without the keys that name folders of the machine it was made on."""
+def _without_machine_paths(dataset_json: bytes) -> bytes:
+    """dataset.json without the keys that name folders or files of the machine it was made
+    on (:data:`MACHINE_LOCAL_DATASET_KEYS`)."""
     info = json.loads(dataset_json)
     for key in MACHINE_LOCAL_DATASET_KEYS:
         section, _, name = key.rpartition(".")
