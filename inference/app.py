@@ -121,13 +121,14 @@ def handle_record(
 def report(outcome: RecordOutcome) -> None:
     """The file's log lines and metrics."""
     result = outcome.result
+    summary, window_parts = result_for_log(result)
     # The result last: a query finds only a line's first 1,000 fields (result_for_log).
     details = {
         "status": outcome.status,
         "result_location": outcome.result_uri,
         "alert_id": outcome.alert_id,
         "seconds": round(outcome.seconds, 3),
-        "result": result_for_log(result),
+        "result": summary,
     }
     for message in outcome.warnings:
         logger.warning(message, extra={"status": outcome.status})
@@ -137,6 +138,7 @@ def report(outcome: RecordOutcome) -> None:
         return
     if outcome.status == "duplicate":
         logger.info("repeated delivery: result already stored, no new alert", extra=details)
+        log_window_parts(window_parts, total=len(result["windows"]))
         metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=1)
         return
     if result["error"] is not None:
@@ -147,12 +149,23 @@ def report(outcome: RecordOutcome) -> None:
     if outcome.status == "superseded":
         verdict += " (an older version: the newer upload's result stays stored)"
     logger.info(verdict, extra=details)
+    log_window_parts(window_parts, total=len(result["windows"]))
     log_alarm_events(result)
     count = MetricUnit.Count
     metrics.add_metric(name="FilesProcessed", unit=count, value=1)
     metrics.add_metric(name="WindowsClassified", unit=count, value=len(result["windows"]))
     metrics.add_metric(name="AlarmsDetected", unit=count, value=len(result["events"]))
     metrics.add_metric(name="ProcessingSeconds", unit=MetricUnit.Seconds, value=outcome.seconds)
+
+
+def log_window_parts(parts: list[dict], *, total: int) -> None:
+    """One INFO line per run of windows that did not fit the file's line (result_for_log)."""
+    for part in parts:
+        last = part["first_window"] + len(part["windows"])
+        logger.info(
+            f"windows {part['first_window'] + 1}-{last} of {total}: {part['file']}",
+            extra={"windows_part": part},
+        )
 
 
 def log_alarm_events(result: dict, *, note: str = "") -> None:

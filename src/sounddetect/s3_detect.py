@@ -6,7 +6,7 @@
     result_key        -- uploads/<path> -> results/<path>.json
     download_upload   -- stream an object to a local file, refusing more than a size limit
     alert_message     -- SNS subject and text for a result with alarms
-    result_for_log    -- the result object, trimmed to fit one CloudWatch log event
+    result_for_log    -- the result object as CloudWatch log lines: one, or its windows split
 
 Errors follow DESIGN.md. A permanent input error (a folder marker, a key that is not audio,
 an object too large, deleted, not decodable or too short:
@@ -531,19 +531,57 @@ def _clock(seconds: float, *, hours: bool) -> str:
     return f"{minutes}:{text}"
 
 
-def result_for_log(result: dict[str, Any]) -> dict:
-    """The result object with its ``windows`` list last, or without it if the whole would
-    not fit one log event (a recording of several hours); ``windows_omitted`` then says how
-    many were left out. The stored result always has them all.
+def result_for_log(result: dict[str, Any]) -> tuple[dict, list[dict]]:
+    """The result object for the file's log line, and the lines its windows continue on.
 
-    CloudWatch Logs Insights discovers the first 1,000 fields of a JSON log line, and each
-    window is four: after the windows of a recording of 8 minutes, ``error`` and
-    ``classifier`` would not be found by a query.
+    The object is the result with its ``windows`` list last. When the whole would not fit
+    one log event (a recording of a few hours), the file's line holds it without its windows
+    (``windows`` empty, ``windows_parts`` saying how many lines follow) and each further
+    line holds the next run of windows, so the log still holds the whole object the stored
+    result does. CloudWatch Logs Insights discovers the first 1,000 fields of a JSON log
+    line, and each window is four: after the windows of a recording of 8 minutes, ``error``
+    and ``classifier`` would not be found by a query.
+
+    Parameters
+    ----------
+    result : dict
+        A result object (DESIGN.md).
+
+    Returns
+    -------
+    summary : dict
+        The object for the file's log line.
+    parts : list of dict
+        Empty when the windows fit the file's line; else one dict per further line:
+        ``file``, ``part`` (from 1), ``parts``, ``first_window`` (the index of its first
+        window in the result's list) and ``windows``, each at most
+        :data:`LOG_RESULT_MAX_CHARS` characters as JSON.
     """
     summary = {key: value for key, value in result.items() if key != "windows"}
+    windows = result["windows"]
     if len(to_json(result)) <= LOG_RESULT_MAX_CHARS:
-        return {**summary, "windows": result["windows"]}
-    return {**summary, "windows": [], "windows_omitted": len(result["windows"])}
+        return {**summary, "windows": windows}, []
+    # Room for the part's own keys and the file name, which every part repeats.
+    room = LOG_RESULT_MAX_CHARS - len(to_json({"file": result["file"]})) - 100
+    runs, first, size = [], 0, 0
+    for index, window in enumerate(windows):
+        chars = len(to_json(window)) + 2  # its comma and space
+        if index > first and size + chars > room:
+            runs.append((first, index))
+            first, size = index, 0
+        size += chars
+    runs.append((first, len(windows)))
+    parts = [
+        {
+            "file": result["file"],
+            "part": number,
+            "parts": len(runs),
+            "first_window": start,
+            "windows": windows[start:stop],
+        }
+        for number, (start, stop) in enumerate(runs, 1)
+    ]
+    return {**summary, "windows": [], "windows_parts": len(parts)}, parts
 
 
 def _with_current_etag(s3: Any, upload: S3Upload) -> S3Upload:

@@ -19,7 +19,9 @@ from lambda_helpers import (
     load_event,
 )
 
-from sounddetect.s3_detect import ALERT_MAX_EVENTS, alert_message
+from sounddetect import s3_detect
+from sounddetect.result import to_json
+from sounddetect.s3_detect import ALERT_MAX_EVENTS, alert_message, result_for_log
 
 SR = 16000
 
@@ -200,6 +202,82 @@ def test_a_long_recording_keeps_its_summary_within_the_fields_a_query_finds(
     for name in ("status", "key", "result_location", "result.alarm", "result.duration_s"):
         assert name in first, name
     assert {"result.error", "result.classifier.backend"} <= first
+
+
+def logged_windows(logs: list[dict], file: str) -> list[dict]:
+    """The windows of ``file``'s result as its log lines hold them, in order."""
+    (line,) = [line for line in logs if line.get("result", {}).get("file") == file]
+    parts = [
+        line["windows_part"] for line in logs if line.get("windows_part", {}).get("file") == file
+    ]
+    assert [part["part"] for part in parts] == list(
+        range(1, line["result"].get("windows_parts", 0) + 1)
+    )
+    return line["result"]["windows"] + [window for part in parts for window in part["windows"]]
+
+
+@pytest.mark.parametrize("deliveries", [1, 2])
+def test_a_result_too_large_for_one_log_event_continues_on_lines_of_its_windows(
+    aws, app, lambda_context, tmp_path, monkeypatch, deliveries
+):
+    # GIVEN a log event limit that a 2-minute recording's 59 windows pass (a few hours' do)
+    monkeypatch.setattr(s3_detect, "LOG_RESULT_MAX_CHARS", 1500)
+    path = write_wav(tmp_path / "night.wav", tone(120.0, sr=SR, amplitude=0.01), SR)
+    aws.upload("uploads/night.wav", path)
+    event = event_for(aws, "s3-put-wav.json", "uploads/night.wav")
+
+    # WHEN it is processed (and, delivered twice, found stored)
+    for _ in range(deliveries):
+        invoke(app, event, lambda_context)
+
+    # THEN the file's line and the lines after it hold every window of the stored result,
+    # each line within the limit, the repeated delivery's lines too
+    stored = aws.stored_result("results/night.wav.json")
+    assert len(stored["windows"]) == 59
+    logs = app.logs()
+    file_lines = [line for line in logs if "result" in line]
+    assert len(file_lines) == deliveries
+    assert file_lines[-1]["result"]["windows"] == []
+    part_lines = [line for line in logs if "windows_part" in line]
+    assert len(part_lines) == deliveries * file_lines[-1]["result"]["windows_parts"]
+    assert file_lines[-1]["result"]["windows_parts"] > 1
+    for line in part_lines:
+        assert len(to_json(line["windows_part"])) <= 1500
+        assert line["key"] == "uploads/night.wav"
+        first = line["windows_part"]["first_window"]
+        assert line["message"].startswith(f"windows {first + 1}-")
+    if deliveries == 1:
+        assert logged_windows(logs, stored["file"]) == stored["windows"]
+    summary = {key: value for key, value in file_lines[-1]["result"].items() if key != "windows"}
+    assert summary.pop("windows_parts") > 1
+    assert summary == {key: value for key, value in stored.items() if key != "windows"}
+
+
+def test_a_result_within_one_log_event_keeps_its_windows_on_its_line():
+    result = {"file": "x.wav", "alarm": False, "windows": [{"start": 0.0}] * 3, "error": None}
+
+    summary, parts = result_for_log(result)
+
+    assert summary == result and list(summary)[-1] == "windows" and parts == []
+
+
+def test_windows_are_split_so_every_part_fits_and_none_is_lost(monkeypatch):
+    monkeypatch.setattr(s3_detect, "LOG_RESULT_MAX_CHARS", 400)
+    windows = [
+        {"start": 2.0 * i, "end": 2.0 * i + 4, "label": "no_alarm", "confidence": 0.9}
+        for i in range(40)
+    ]
+    result = {"file": "s3://bucket/uploads/night.wav", "alarm": False, "windows": windows}
+
+    summary, parts = result_for_log(result)
+
+    assert summary["windows"] == [] and summary["windows_parts"] == len(parts) > 1
+    assert [window for part in parts for window in part["windows"]] == windows
+    assert [part["first_window"] for part in parts] == [
+        sum(len(p["windows"]) for p in parts[:i]) for i in range(len(parts))
+    ]
+    assert all(len(to_json(part)) <= 400 for part in parts)
+    assert {part["parts"] for part in parts} == {len(parts)}
 
 
 def test_metrics_are_emitted_as_emf(aws, app, alarm_wav, quiet_wav, lambda_context, capsys):
