@@ -138,31 +138,9 @@ def benchmark_model(model: Path, work: Path) -> tuple[Path, str]:
         return model, f"{model} (trained)"
     out = work / "alarmnet-random"
     if not (out / "model.json").is_file():
-        import torch
+        from bench_train import write_untrained_model  # torch: only without a trained model
 
-        from sounddetect.spectrum import SpectrogramConfig
-        from sounddetect.train import AlarmNet, export_onnx, quantize_onnx
-
-        torch.manual_seed(0)
-        config = SpectrogramConfig()
-        out.mkdir(parents=True, exist_ok=True)
-        path = export_onnx(AlarmNet(config.channels).eval(), out / "model.onnx", config=config)
-        noise = torch.rand(64, config.channels, config.height, config.width).numpy()
-        quantize_onnx(path, path, calibration=noise)
-        meta = {
-            "format": "sounddetect-model/1",
-            "labels": ["no_alarm", "alarm"],
-            "threshold": 0.5,
-            "config": config.to_dict(),
-            "input": "image",
-            "output": "alarm_probability",
-            "metrics": {},
-            "data_hash": "none",
-            "versions": {"torch": torch.__version__},
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "name": "alarmnet-random",
-        }
-        (out / "model.json").write_text(json.dumps(meta, indent=2))
+        write_untrained_model(out)
     return out, "AlarmNet, random weights (no trained model found)"
 
 

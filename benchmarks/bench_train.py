@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from sounddetect.evaluate import dataset_config, load_split, measure_ms_per_window
 from sounddetect.spectrum import SpectrogramConfig
@@ -54,6 +55,32 @@ def classify_table(model_dir: Path, batch_sizes: list[int]) -> list[str]:
     return lines
 
 
+def write_untrained_model(model_dir: Path) -> Path:
+    """``AlarmNet`` with random weights (seed 0), exported with the default config and
+    quantized to int8 as ``sounddetect train`` ships it (calibrated on noise), with the
+    ``model.json`` detection reads: what it costs to classify does not depend on the weights
+    or their ranges."""
+    torch.manual_seed(0)
+    config = SpectrogramConfig()
+    model_dir.mkdir(parents=True, exist_ok=True)
+    path = export_onnx(AlarmNet(config.channels).eval(), model_dir / "model.onnx", config=config)
+    noise = np.random.default_rng(0).random(
+        (64, config.channels, config.height, config.width), dtype=np.float32
+    )
+    quantize_onnx(path, path, calibration=noise)
+    card = {
+        "format": "sounddetect-model/1",
+        "labels": ["no_alarm", "alarm"],
+        "threshold": 0.5,
+        "config": config.to_dict(),
+        "input": "image",
+        "output": "alarm_probability",
+        "name": "alarmnet-random",
+    }
+    (model_dir / "model.json").write_text(json.dumps(card, indent=2))
+    return model_dir
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     print(f"load average {os.getloadavg()[0]:.2f} (2 cores shared: figures vary with it)\n")
@@ -61,24 +88,7 @@ def main(argv: list[str] | None = None) -> None:
         model_dir = args.model
         if not (model_dir / "model.onnx").is_file():
             model_dir = Path(scratch)
-            config = SpectrogramConfig()
-            path = export_onnx(
-                AlarmNet(config.channels).eval(), model_dir / "model.onnx", config=config
-            )
-            # As train ships it: int8, whose cost does not depend on the weights either.
-            noise = np.random.default_rng(0).random(
-                (64, config.channels, config.height, config.width), dtype=np.float32
-            )
-            quantize_onnx(path, path, calibration=noise)
-            card = {
-                "format": "sounddetect-model/1",
-                "labels": ["no_alarm", "alarm"],
-                "threshold": 0.5,
-                "config": config.to_dict(),
-                "input": "image",
-                "output": "alarm_probability",
-            }
-            (model_dir / "model.json").write_text(json.dumps(card))
+            write_untrained_model(model_dir)
         print(f"classify: {model_dir} (target: well under {TARGET_MS_PER_WINDOW:g} ms at batch 64)")
         print("\n".join(classify_table(model_dir, args.batch_sizes)))
     if (args.data / "dataset.json").is_file():
