@@ -47,7 +47,7 @@ from sounddetect.dataset import dataset_config
 from sounddetect.detect import detect_file
 from sounddetect.events import LABELS
 from sounddetect.exceptions import AudioError, ModelError, ParameterError, SoundDetectWarning
-from sounddetect.folders import FOLDER_METADATA, visible_files
+from sounddetect.folders import FOLDER_METADATA, partial_path, visible_files
 from sounddetect.plots import agg_figure, png_text
 from sounddetect.spectrum import SpectrogramConfig, decode_png
 
@@ -855,7 +855,7 @@ def evaluate(
 def _write_aside(path: Path, content: bytes) -> None:
     """Write ``content`` beside ``path`` and move it into place: an interrupted run leaves
     no truncated file, which the next one could not tell for its own."""
-    partial = path.with_name(f".{path.name}.partial")
+    partial = partial_path(path)
     try:
         partial.write_bytes(content)
         os.replace(partial, path)

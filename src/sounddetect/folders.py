@@ -6,6 +6,7 @@
     move_folder    -- rename a folder to a name nothing holds, never over anything
     replace_folder -- put a finished folder in place of another, one whole folder always
                       there or set aside
+    partial_path   -- a hidden name beside a file, to write it aside before moving it in
 
 ``detect`` scans a folder of recordings with it and the generator its source folders, so
 both see the same files. ``train`` puts its model folder in place with the last two.
@@ -20,6 +21,7 @@ import os
 import shutil
 import stat
 import tempfile
+import uuid
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -94,6 +96,15 @@ def visible_files(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[Pat
                 files.append(path)
         pending.extend(reversed(subfolders))
     return sorted(files), unreadable
+
+
+def partial_path(path: str | os.PathLike) -> Path:
+    """A hidden name beside ``path`` that no other writer uses, to write a file aside and
+    then move it into place (``os.replace``): an interrupted write leaves no truncated
+    file, and two processes writing the same file at once do not write into one another's
+    half-written file (``.<name>.<pid>-<random>.partial``)."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.partial")
 
 
 def is_broken_link(path: Path) -> bool:

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from sounddetect.audio import iter_audio_blocks
+from sounddetect.folders import partial_path
 from sounddetect.result import window_alarm_probability
 
 #: The PNG "Software" text of a timeline, which tells it from a picture of the user's.
@@ -116,8 +117,7 @@ def plot_detection(
     bottom.set_xlabel("time (s)")
     # Written aside and moved into place: a run interrupted while writing leaves no
     # truncated PNG, which the next run could not tell for its own.
-    path = Path(path)
-    partial = path.with_name(f".{path.name}.partial")
+    partial = partial_path(path)
     metadata = {"Software": PLOT_SOFTWARE}
     if isinstance(source, str | os.PathLike):
         metadata[PLOT_SOURCE_KEY] = _source_text(source)

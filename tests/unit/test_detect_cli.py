@@ -556,6 +556,32 @@ def test_plot_names_do_not_overwrite(capsys, tmp_path, rng, tiny_model_dir):
     assert sorted(p.name for p in (tmp_path / "flat").iterdir()) == ["same-2.png", "same.png"]
 
 
+def test_runs_at_once_into_one_plot_folder_keep_every_timeline(tmp_path, rng, tiny_model_dir):
+    # GIVEN four recordings of one name in four folders, and four detect runs started at once,
+    # each timeline into the same folder (as `xargs -P 4` starts them)
+    plots = tmp_path / "plots"
+    recordings = [
+        write_wav(tmp_path / f"cam{i}" / "latest.wav", noise(5.0, sr=SR, rng=rng), SR)
+        for i in range(4)
+    ]
+    cli = [sys.executable, "-c", "import sys; from sounddetect.cli import main; sys.exit(main())"]
+    runs = [
+        subprocess.Popen(
+            [*cli, "detect", str(path), "--model", str(tiny_model_dir), "--plot", str(plots)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for path in recordings
+    ]
+    errors = [run.communicate(timeout=120)[1].decode() for run in runs]
+    # THEN each run succeeds and each recording has its own timeline, none left half-written
+    assert [run.returncode for run in runs] == [0, 0, 0, 0], errors
+    names = sorted(path.name for path in plots.iterdir())
+    assert names == ["latest-2.png", "latest-3.png", "latest-4.png", "latest.png"]
+    for path in recordings:
+        assert sum(plots_recording(plots / name, path) for name in names) == 1, path
+
+
 def test_plots_keep_the_user_s_pictures_and_replace_their_own(
     capsys, tmp_path, rng, tiny_model_dir
 ):

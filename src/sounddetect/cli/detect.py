@@ -27,6 +27,7 @@ it are not sent to it, each gets its result and error line saying so, and the ex
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import logging
@@ -484,23 +485,22 @@ def write_plot(
     of this recording (the user's picture is kept, and another recording's timeline from an
     earlier run; so is a link, which would write elsewhere).
 
+    The timeline is drawn aside and a name is claimed for it only then, by creating the file
+    (``O_EXCL``): another ``detect`` writing into the same folder at the same time takes
+    another name, and neither replaces the other's timeline.
+
     Returns False, having said why on stderr, when it cannot be written (a full disk, a
     folder made read-only meanwhile, a recording that cannot be read again): the other
     inputs still go on."""
-    from sounddetect.plots import plot_detection, plots_recording
+    from sounddetect.folders import partial_path
+    from sounddetect.plots import plot_detection
 
-    name, n = f"{stem}.png", 1
-    while name in used or (
-        (out_dir / name).is_symlink()
-        or (out_dir / name).exists()
-        and not plots_recording(out_dir / name, path)
-    ):
-        n += 1
-        name = f"{stem}-{n}.png"
-    used.add(name)
+    drawn = partial_path(out_dir / f"{stem}.png")
+    name = f"{stem}.png"
     try:
-        (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
-        plot_detection(result, path, out_dir / name)
+        drawn.parent.mkdir(parents=True, exist_ok=True)
+        plot_detection(result, path, drawn)
+        name = place_timeline(drawn, out_dir, used, stem=stem, recording=path)
     except (OSError, SoundDetectError) as exc:
         print(
             f"error: {one_line(path)}: timeline {one_line(str(out_dir / name))} not written "
@@ -508,8 +508,44 @@ def write_plot(
             file=sys.stderr,
         )
         return False
+    finally:
+        with contextlib.suppress(OSError):  # not there, or its folder could not be made
+            drawn.unlink(missing_ok=True)
     logger.info("plot %s -> %s", one_line(path), one_line(str(out_dir / name)))
     return True
+
+
+def place_timeline(drawn: Path, out_dir: Path, used: set[str], *, stem: str, recording: str) -> str:
+    """Move the timeline ``drawn`` to the first free name of ``write_plot`` and return it.
+
+    A name is free when no input of this run took it (``used``) and either nothing holds it,
+    which creating the file claims against other processes, or a timeline of the same
+    ``recording`` does (a run before), which it replaces.
+    """
+    from sounddetect.plots import plots_recording
+
+    n = 1
+    while True:
+        name = f"{stem}.png" if n == 1 else f"{stem}-{n}.png"
+        n += 1
+        target = out_dir / name
+        if name in used or target.is_symlink():
+            continue
+        try:
+            target.open("xb").close()
+            claimed = True
+        except FileExistsError:
+            if target.is_symlink() or not plots_recording(target, recording):
+                continue
+            claimed = False
+        try:
+            os.replace(drawn, target)
+        except OSError:
+            if claimed:
+                target.unlink(missing_ok=True)
+            raise
+        used.add(name)
+        return name
 
 
 class TableWriter:
