@@ -539,6 +539,41 @@ def test_an_unreadable_recording_and_folder_are_reported_and_the_batch_goes_on(
     assert lines[-1] == "exit 1"
 
 
+@pytest.mark.parametrize("option", ["--config", "--plot"])
+def test_a_config_or_plot_folder_behind_a_closed_folder_is_a_usage_error(
+    option, recordings, tiny_model_dir, tmp_path
+):
+    # GIVEN --config or --plot inside a folder the user may not enter
+    closed = tmp_path / "closed"
+    closed.mkdir()
+    closed.chmod(0o000)
+    try:
+        out = run_as_a_user(
+            CLI_AS_A_USER,
+            *("detect", str(recordings), "--model", str(tiny_model_dir)),
+            *(option, str(closed / "settings")),
+        )
+    finally:
+        closed.chmod(0o755)
+    # THEN one line names it and why, no traceback and no recording processed: exit 2
+    assert [line for line in out.splitlines() if not line.startswith("INFO ")] == [
+        f"error: {option} {closed / 'settings'}: "
+        + ("cannot be read (Permission denied)" if option == "--config" else "Permission denied"),
+        "exit 2",
+    ]
+
+
+@pytest.mark.parametrize("option", ["--config", "--plot"])
+def test_a_config_or_plot_name_too_long_is_a_usage_error(
+    capsys, option, recordings, tiny_model_dir
+):
+    code, out, err = run_cli(
+        capsys, recordings, "--model", tiny_model_dir, option, "n" * 300 + ".json"
+    )
+    assert (code, out) == (2, "")
+    assert err.strip().endswith("File name too long" + (")" if option == "--config" else ""))
+
+
 def test_plot_names_do_not_overwrite(capsys, tmp_path, rng, tiny_model_dir):
     for sub in ("a", "b"):
         write_wav(tmp_path / "in" / sub / "same.wav", noise(5.0, sr=SR, rng=rng), SR)

@@ -394,7 +394,11 @@ def read_config(path: Path, *, kind: str | None = None):
     from sounddetect.dataset import DATASET_FORMAT, dataset_config
     from sounddetect.spectrum import SpectrogramConfig
 
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError as exc:  # a folder on the way that cannot be entered, a name too long
+        raise ParameterError(f"--config {path}: cannot be read ({exc.strerror or exc})") from None
+    if is_dir:
         hint = f": --config {path / 'dataset.json'}" if (path / "dataset.json").is_file() else ""
         raise ParameterError(
             f"--config {path}: a folder; --config takes a JSON file (a dataset.json, a "
@@ -473,8 +477,10 @@ def prepare_plot_folder(folder: Path) -> None:
         if not os.access(folder, os.W_OK | os.X_OK):
             raise PermissionError(errno.EACCES, "not writable")
     except OSError as exc:
-        why = "exists and is not a folder" if folder.is_file() else exc.strerror or exc
-        raise ParameterError(f"--plot {folder}: {why}") from None
+        with contextlib.suppress(OSError):  # its parent may not be searchable either
+            if folder.is_file():
+                raise ParameterError(f"--plot {folder}: exists and is not a folder") from None
+        raise ParameterError(f"--plot {folder}: {exc.strerror or exc}") from None
 
 
 def write_plot(
