@@ -66,6 +66,8 @@ TRANSIENT_S3_CODES = {
 MISSING_CODES = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
 #: Metadata keys of a stored result naming the upload it was computed from.
 ETAG_METADATA, VERSION_METADATA = "source-etag", "source-version-id"
+#: Versions of a result searched for an older upload's result when its event comes again.
+EARLIER_RESULTS_SEARCHED = 20
 #: Bytes per read while streaming an upload to disk.
 CHUNK_BYTES = 1 << 20
 #: Largest log line CloudWatch keeps whole is 256 KB; leave room for the logger's own keys.
@@ -607,20 +609,31 @@ def _with_current_etag(s3: Any, upload: S3Upload) -> S3Upload:
 def _newer_result_stored(s3: Any, upload: S3Upload, key: str) -> bool:
     """Whether the upload is an older version of its key, and the current version's result
     is stored already."""
+    current = _current_version(s3, upload)
+    if current in (None, upload.version_id):
+        return False
     try:
-        current = _call(s3.head_object, Bucket=upload.bucket, Key=upload.key).get("VersionId")
-        if current in (None, upload.version_id):
-            return False
         stored = _call(s3.head_object, Bucket=upload.bucket, Key=key)
     except ClientError as exc:
-        if _code(exc) in MISSING_CODES:  # the key deleted since, or no result yet
+        if _code(exc) in MISSING_CODES:  # no result yet
             return False
         raise
     return stored.get("Metadata", {}).get(VERSION_METADATA) == current
 
 
+def _current_version(s3: Any, upload: S3Upload) -> str | None:
+    """The version id of the upload's key now; None when the key is gone (or unversioned)."""
+    try:
+        return _call(s3.head_object, Bucket=upload.bucket, Key=upload.key).get("VersionId")
+    except ClientError as exc:
+        if _code(exc) in MISSING_CODES:
+            return None
+        raise
+
+
 def _stored_result(s3: Any, upload: S3Upload, key: str) -> dict[str, Any] | None:
-    """The result stored earlier for this very upload (same ETag and version), else None."""
+    """The result stored earlier for this very upload (same ETag and version), else None:
+    the current result, or, for an older version of the key, one of its earlier results."""
     try:
         response = _call(s3.get_object, Bucket=upload.bucket, Key=key)
     except ClientError as exc:
@@ -629,11 +642,50 @@ def _stored_result(s3: Any, upload: S3Upload, key: str) -> dict[str, Any] | None
         raise
     with response["Body"] as body:
         data = body.read()
-    metadata = response.get("Metadata", {})
-    same = metadata.get(ETAG_METADATA) == upload.etag and metadata.get(VERSION_METADATA) == (
-        upload.version_id or "null"
+    if _stored_for(upload, response.get("Metadata", {})):
+        return json.loads(data)
+    if not (upload.version_id and upload.etag):
+        return None
+    if _current_version(s3, upload) in (None, upload.version_id):
+        return None  # the current upload, not yet stored (or its key deleted since)
+    return _earlier_stored_result(s3, upload, key)
+
+
+def _stored_for(upload: S3Upload, metadata: dict[str, str]) -> bool:
+    """Whether a stored result's metadata names this very upload (ETag and version)."""
+    return bool(upload.etag) and (
+        metadata.get(ETAG_METADATA) == upload.etag
+        and metadata.get(VERSION_METADATA) == (upload.version_id or "null")
     )
-    return json.loads(data) if same and upload.etag else None
+
+
+def _earlier_stored_result(s3: Any, upload: S3Upload, key: str) -> dict[str, Any] | None:
+    """The result stored for this upload before a newer upload's result took its key's place:
+    among the :data:`EARLIER_RESULTS_SEARCHED` latest versions of the result, else None.
+
+    A late repeat of an older version's event (the retry of an event with another record
+    that failed) must not be classified and alerted again.
+    """
+    try:
+        listing = _call(
+            s3.list_object_versions,
+            Bucket=upload.bucket,
+            Prefix=key,
+            MaxKeys=EARLIER_RESULTS_SEARCHED + 1,
+        )
+        versions = [v for v in listing.get("Versions", []) if v["Key"] == key]
+        for version in versions[:EARLIER_RESULTS_SEARCHED]:
+            request = {"Bucket": upload.bucket, "Key": key, "VersionId": version["VersionId"]}
+            if _stored_for(upload, _call(s3.head_object, **request).get("Metadata", {})):
+                with _call(s3.get_object, **request)["Body"] as body:
+                    return json.loads(body.read())
+    except ClientError as exc:
+        # A version expired meanwhile, or a stack whose role may not list versions: the
+        # upload is classified again, as before this search.
+        if _code(exc) in MISSING_CODES or _code(exc) == "AccessDenied":
+            return None
+        raise
+    return None
 
 
 def _call(method, **kwargs) -> dict[str, Any]:

@@ -351,6 +351,31 @@ def test_a_late_event_of_an_older_version_keeps_the_newer_result(
     assert invoke(app, second, lambda_context)["results"][0]["status"] == "duplicate"
 
 
+def test_a_repeated_event_of_an_older_version_is_not_alerted_again(
+    aws, app, alarm_wav, quiet_wav, lambda_context
+):
+    # GIVEN an alarm uploaded and processed, then a quiet recording under the same key
+    aws.upload("uploads/latest.wav", alarm_wav)
+    first = event_for(aws, "s3-put-wav.json", "uploads/latest.wav")
+    invoke(app, first, lambda_context)
+    stored_first = aws.stored_result("results/latest.wav.json")
+    aws.upload("uploads/latest.wav", quiet_wav)
+    invoke(app, event_for(aws, "s3-put-wav.json", "uploads/latest.wav"), lambda_context)
+    requests = len(app.rekognition.requests)
+
+    # WHEN the first upload's event comes again (the retry of an event whose other record
+    # failed), twice
+    statuses = [invoke(app, first, lambda_context)["results"][0]["status"] for _ in range(2)]
+
+    # THEN it is found among the stored results' versions: a duplicate, not classified or
+    # alerted again, and the current recording's result stays in place
+    assert statuses == ["duplicate", "duplicate"]
+    assert len(aws.alerts()) == 1 and len(app.rekognition.requests) == requests
+    assert aws.stored_result("results/latest.wav.json")["alarm"] is False
+    lines = [line for line in app.logs() if line.get("status") == "duplicate"]
+    assert [line["result"] for line in lines] == [stored_first, stored_first]
+
+
 def test_an_event_naming_a_version_not_in_the_bucket_is_rejected(
     aws, app, quiet_wav, lambda_context
 ):

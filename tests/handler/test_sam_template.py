@@ -277,11 +277,14 @@ def test_role_is_least_privilege(deployed):
         "s3:GetObjectVersion",
         "s3:PutObject",
         "s3:ListBucket",
+        "s3:ListBucketVersions",
         "sns:Publish",
         "sqs:SendMessage",
     }
     assert all("/uploads/*" in r or "/results/*" in r for r in granted["s3:GetObject"])
-    assert ["/uploads/*" in r for r in granted["s3:GetObjectVersion"]] == [True]
+    assert sorted("/uploads/*" in r for r in granted["s3:GetObjectVersion"]) == [False, True]
+    assert all("/uploads/*" in r or "/results/*" in r for r in granted["s3:GetObjectVersion"])
+    assert granted["s3:ListBucketVersions"] == granted["s3:ListBucket"]
     assert ["/results/*" in r for r in granted["s3:PutObject"]] == [True]
     assert granted["sns:Publish"] == [json.dumps({"Ref": "AlertTopic"})]
     assert granted["sqs:SendMessage"] == [json.dumps({"Fn::GetAtt": ["FailedEventsQueue", "Arn"]})]
