@@ -85,6 +85,11 @@ SILENT_PEAK_DBFS = -80.0
 #: enough that per-block overhead is negligible and small enough that memory stays flat.
 DEFAULT_BLOCK_SECONDS = 30.0
 
+#: Channels a decoding block is sized for: a file of more has shorter blocks of as many
+#: samples as a stereo one's, so memory does not grow with the channels of a microphone
+#: array's recording.
+BLOCK_CHANNELS = 2
+
 #: WAV format tags libsndfile decodes (PCM, ADPCM, float, A-law, mu-law, GSM, G.72x, MP3, ...).
 _WAV_SUPPORTED_TAGS = {
     0x0001,
@@ -459,7 +464,9 @@ def iter_audio_blocks(
     sr : int or None
         Target rate in Hz; ``None`` keeps the native rate.
     block_seconds : float > 0
-        Decoding block length in seconds of native audio.
+        Decoding block length in seconds of native audio; for a file of more than
+        :data:`BLOCK_CHANNELS` channels, shortened in proportion (a block of 32 channels
+        holds a sixteenth of it).
     mono : bool
         Average the channels. False keeps them, for an analysis that combines them in power
         (:func:`sounddetect.spectrum.render_windows`): in an average, a tone that reaches
@@ -505,7 +512,9 @@ def iter_audio_blocks(
     name = name or source_name(source)
     info = info or audio_info(source, name=name)
     target_sr = info.sr if sr is None else int(sr)
-    block_frames = max(1, int(round(block_seconds * info.sr)))
+    block_frames = max(
+        1, int(round(block_seconds * info.sr * min(1.0, BLOCK_CHANNELS / info.channels)))
+    )
     decode = _ffmpeg_blocks if info.decoder == "ffmpeg" else _libsndfile_blocks
     yield from _resampled(
         decode(source, info, block_frames=block_frames, mono=mono, name=name),

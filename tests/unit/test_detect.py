@@ -621,6 +621,33 @@ def test_a_long_file_is_decoded_in_blocks_with_bounded_memory(tmp_path, rng, cla
     assert peak_30 < 1.15 * peak_10 and peak_30 < 60e6
 
 
+def test_memory_does_not_grow_with_the_channels_of_a_recording(tmp_path, rng, classifier):
+    # 3 minutes at 8 kHz, an alarm in the last one, as each microphone of an array hears it
+    minutes = [noise(60.0, sr=8000, rng=rng, amplitude=0.01) for _ in range(3)]
+    minutes[2] = minutes[2] + tone(60.0, sr=8000)
+
+    def array(channels):
+        path = tmp_path / f"array_{channels}.wav"
+        with sf.SoundFile(path, "w", samplerate=8000, channels=channels, subtype="PCM_16") as out:
+            for y in minutes:
+                out.write(np.tile(y[:, None], channels))
+        return path
+
+    def run(path):
+        tracemalloc.start()
+        try:
+            return detect_file(path, classifier), tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    # GIVEN the same recording in 2 and in 16 channels, WHEN each is run
+    (stereo, peak_2), (array_16, peak_16) = run(array(2)), run(array(16))
+    # THEN both give the same result, and 16 channels take about the memory of two (a batch
+    # of 16 channels' audio held at once was 8 times a stereo one's)
+    assert stereo["alarm"] and {**array_16, "file": ""} == {**stereo, "file": ""}
+    assert peak_16 < 1.3 * peak_2
+
+
 # --- samples in an array: detect_audio ----------------------------------------------------
 
 
