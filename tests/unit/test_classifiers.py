@@ -519,6 +519,20 @@ def test_rekognition_wrong_arn_is_refused_at_construction(arn, match):
         RekognitionClassifier(arn, config=CONFIG)
 
 
+@pytest.mark.parametrize(("setting", "expected"), [(None, 9), ("1", 1), ("3", 3)])
+def test_rekognition_retries_follow_the_user_s_aws_max_attempts(
+    aws_credentials, monkeypatch, setting, expected
+):
+    # AWS_MAX_ATTEMPTS counts the first try too; unset, 8 retries ride out throttling
+    if setting is None:
+        monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    else:
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", setting)
+    classifier = RekognitionClassifier(ARN, config=CONFIG)
+    retries = classifier.client.meta.config.retries
+    assert retries == {"mode": "adaptive", "total_max_attempts": expected}
+
+
 def test_rekognition_default_client_uses_the_arn_region_and_adaptive_retries(aws_credentials):
     classifier = RekognitionClassifier(ARN, config=CONFIG, max_attempts=5)
     assert classifier.client.meta.region_name == "eu-west-1"

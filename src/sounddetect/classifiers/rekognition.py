@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
+import botocore.session
 import numpy as np
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
@@ -43,6 +44,11 @@ TRANSIENT_CODES = {
 }
 
 
+#: Retries of a request after its first try when neither the caller nor the AWS settings
+#: say: enough to ride out throttling of a model's inference units.
+DEFAULT_MAX_ATTEMPTS = 8
+
+
 class RekognitionClassifier(ClassifierBase):
     """Classify spectrogram images with a Rekognition Custom Labels model.
 
@@ -65,9 +71,11 @@ class RekognitionClassifier(ClassifierBase):
     max_workers : int, 1 to :data:`~sounddetect.classifiers.base.MAX_THREADS`
         Concurrent requests. Rekognition's throughput per inference unit is limited, and
         adaptive retries slow down when it throttles.
-    max_attempts : int >= 0
+    max_attempts : int >= 0 or None
         botocore's ``max_attempts``: retries of a request after its first try (adaptive
-        mode, client-side rate limiting), so at most ``max_attempts + 1`` calls.
+        mode, client-side rate limiting), so at most ``max_attempts + 1`` calls. None: the
+        AWS setting where one is made (``AWS_MAX_ATTEMPTS``, or ``max_attempts`` in the
+        profile, which count the first try too), else :data:`DEFAULT_MAX_ATTEMPTS`.
 
     Raises
     ------
@@ -88,14 +96,14 @@ class RekognitionClassifier(ClassifierBase):
         min_confidence: float = 0.0,
         client: Any = None,
         max_workers: int = 8,
-        max_attempts: int = 8,
+        max_attempts: int | None = None,
     ) -> None:
         match = check_model_arn(model_arn)
         if not 0.0 <= threshold <= 1.0:
             raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
         if not 0.0 <= min_confidence <= 100.0:
             raise ParameterError(f"min_confidence must be in [0, 100] %, got {min_confidence}")
-        if not 1 <= max_workers <= MAX_THREADS or max_attempts < 0:
+        if not 1 <= max_workers <= MAX_THREADS or (max_attempts is not None and max_attempts < 0):
             raise ParameterError(
                 f"need 1 <= max_workers <= {MAX_THREADS} and max_attempts >= 0, got "
                 f"{max_workers}, {max_attempts}"
@@ -106,10 +114,14 @@ class RekognitionClassifier(ClassifierBase):
         self.threshold = float(threshold)
         self.min_confidence = float(min_confidence)
         self.max_workers = max_workers
+        retries: dict[str, Any] = {"mode": "adaptive"}
+        if max_attempts is not None:
+            retries["max_attempts"] = max_attempts
+        elif botocore.session.get_session().get_config_variable("max_attempts") is None:
+            # Unless the user set it: offline, 8 retries of each request take about 40 s.
+            retries["max_attempts"] = DEFAULT_MAX_ATTEMPTS
         self.client = client or boto3.client(
-            "rekognition",
-            region_name=self.region,
-            config=Config(retries={"mode": "adaptive", "max_attempts": max_attempts}),
+            "rekognition", region_name=self.region, config=Config(retries=retries)
         )
 
     def classify(self, images: np.ndarray) -> np.ndarray:

@@ -94,7 +94,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         type=model_location,
         help="model directory (model.onnx + model.json) or a Rekognition project version ARN "
         "(default: models/default in the current folder when there is one, else the model "
-        "installed with sounddetect)",
+        "installed with sounddetect); Rekognition requests are retried as AWS_MAX_ATTEMPTS "
+        "says (first try included), else 8 times: about 40 s for each recording when "
+        "Rekognition cannot be reached",
     )
     parser.add_argument(
         "--config",
