@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -345,7 +346,9 @@ def process_upload(
 
     alert_id = None
     if result["alarm"] and settings.topic_arn:
-        subject, message = alert_message(result, result_uri=result_uri)
+        subject, message = alert_message(
+            result, result_uri=result_uri, upload_prefix=settings.upload_prefix
+        )
         try:
             response = _call(
                 sns.publish, TopicArn=settings.topic_arn, Subject=subject, Message=message
@@ -488,20 +491,28 @@ def download_upload(
     return path
 
 
-def alert_message(result: dict[str, Any], *, result_uri: str | None = None) -> tuple[str, str]:
+def alert_message(
+    result: dict[str, Any], *, result_uri: str | None = None, upload_prefix: str = ""
+) -> tuple[str, str]:
     """SNS ``Subject`` and ``Message`` for a result with alarm events.
 
-    The subject is printable ASCII, shorter than 100 characters, as SNS requires; the text lists
-    the first :data:`ALERT_MAX_EVENTS` events and points to the stored result.
+    The subject names the upload by its key below ``upload_prefix`` (its folders tell
+    ``cam1/latest.wav`` from ``cam2/latest.wav``), in printable ASCII, shorter than 100
+    characters, as SNS requires: accents are dropped (``Küche`` -> ``Kuche``), other
+    characters become ``?``, and a long name keeps its end. The text lists the first
+    :data:`ALERT_MAX_EVENTS` events and points to the stored result.
     """
     file = result["file"]
-    base = PurePosixPath(file).name or file
+    if file.startswith("s3://"):
+        where = file.removeprefix("s3://").partition("/")[2].removeprefix(upload_prefix)
+    else:
+        where = PurePosixPath(file).name
+    where = _subject_text(where or file)
+    prefix = "Smoke alarm detected in "
+    if len(prefix) + len(where) > SUBJECT_MAX_CHARS:
+        where = "..." + where[-(SUBJECT_MAX_CHARS - len(prefix) - 3) :]
+    subject = prefix + where
     events = result["events"]
-    # SNS refuses a subject with non-ASCII, line breaks or other control characters, and a
-    # refused alert would fail the upload on every retry: each such character becomes "?".
-    subject = "".join(c if " " <= c <= "~" else "?" for c in f"Smoke alarm detected in {base}")
-    if len(subject) > SUBJECT_MAX_CHARS:
-        subject = subject[: SUBJECT_MAX_CHARS - 3] + "..."
     lines = [
         f"{len(events)} smoke alarm event{'s' if len(events) != 1 else ''} in {file} "
         f"({result['duration_s']:g} s recording):",
@@ -521,6 +532,13 @@ def alert_message(result: dict[str, Any], *, result_uri: str | None = None) -> t
     if result_uri:
         lines.append(f"Full result: {result_uri}")
     return subject, "\n".join(lines) + "\n"
+
+
+def _subject_text(text: str) -> str:
+    """``text`` in printable ASCII: SNS refuses a subject with non-ASCII, line breaks or
+    other control characters, and a refused alert would fail the upload on every retry."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return "".join(c if " " <= c <= "~" else "?" for c in plain)
 
 
 def _clock(seconds: float, *, hours: bool) -> str:

@@ -115,12 +115,30 @@ def test_alert_subject_keeps_to_what_sns_takes():
     for name, expected in [
         ("front door\t2026-01-01.wav", "front door?2026-01-01.wav"),
         ("cam1\r\nhall\x7f.wav", "cam1??hall?.wav"),
-        ("Küche.wav", "K?che.wav"),
-        ("x" * 120 + ".wav", "x" * 72 + "..."),
+        ("Küche.wav", "Kuche.wav"),
+        ("台所.wav", "??.wav"),
+        ("x" * 120 + "-hall.wav", "..." + "x" * 63 + "-hall.wav"),
     ]:
-        subject, _ = alert_message({**result, "file": f"s3://b/uploads/{name}"})
+        subject, _ = alert_message(
+            {**result, "file": f"s3://b/uploads/{name}"}, upload_prefix="uploads/"
+        )
         assert subject == f"Smoke alarm detected in {expected}"
         assert len(subject) < 100
+
+
+def test_alert_subjects_tell_recordings_of_one_name_in_two_folders_apart():
+    event = {"label": "alarm", "start": 1.0, "end": 9.0, "confidence": 0.9}
+    subjects = [
+        alert_message(
+            {"duration_s": 10.0, "events": [event], "file": f"s3://b/uploads/{camera}/latest.wav"},
+            upload_prefix="uploads/",
+        )[0]
+        for camera in ("cam1", "cam2")
+    ]
+    assert subjects == [
+        "Smoke alarm detected in cam1/latest.wav",
+        "Smoke alarm detected in cam2/latest.wav",
+    ]
 
 
 def test_alert_events_are_given_in_clock_time_and_seconds():
@@ -414,7 +432,7 @@ def test_encoded_key_with_spaces_plus_and_non_ascii(aws, app, alarm_wav, lambda_
     assert result["file"] == f"s3://{aws.bucket}/{key}"
     assert result["alarm"] is True
     (alert,) = aws.alerts()
-    assert alert["Subject"] == "Smoke alarm detected in K?che Alarm+Test (1).wav"  # ASCII only
+    assert alert["Subject"] == "Smoke alarm detected in Kuche Alarm+Test (1).wav"  # ASCII only
 
 
 @pytest.mark.parametrize(
