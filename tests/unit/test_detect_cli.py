@@ -643,6 +643,41 @@ def test_a_plot_folder_that_is_a_file_is_a_usage_error(
     assert (tmp_path / "plots").read_text() == "notes"
 
 
+def test_a_plot_folder_that_is_a_broken_link_is_named_as_such(
+    capsys, recordings, tiny_model_dir, tmp_path
+):
+    (tmp_path / "plots").symlink_to(tmp_path / "unmounted" / "plots")
+    code, out, err = run_cli(
+        capsys, recordings, "--model", tiny_model_dir, "--plot", tmp_path / "plots"
+    )
+    assert (code, out) == (2, "")
+    assert err.strip().endswith(
+        f"error: --plot {tmp_path / 'plots'}: a link to {tmp_path / 'unmounted' / 'plots'}, "
+        "which does not exist"
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("--config=", "argument --config: an empty path"),
+        ("--type=", "error: --type : needs a dataset.json as --config"),
+    ],
+)
+def test_an_empty_config_or_type_is_refused_not_ignored(
+    capsys, recordings, tiny_model_dir, option, message
+):
+    # GIVEN an unset "$CONFIG" or "$TYPE" in a script
+    try:
+        code = main(["detect", str(recordings), "--model", str(tiny_model_dir), option])
+    except SystemExit as stop:
+        code = stop.code
+    out, err = capsys.readouterr()
+    # THEN it is refused, not read as the current folder or left out
+    assert (code, out) == (2, "")
+    assert message in err
+
+
 def test_rgb_model_runs_from_the_cli(capsys, recordings, tmp_path):
     model = write_tiny_model(tmp_path / "rgb", config=SpectrogramConfig(cmap="magma"))
     code, out, _ = run_cli(capsys, recordings, "--model", model, "--format", "json")

@@ -48,7 +48,6 @@ from sounddetect.cli.argtypes import (
     positive_float,
     positive_int,
     probability,
-    user_path,
 )
 from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import (
@@ -100,7 +99,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--config",
-        type=user_path,
+        type=nonempty_path,
         help="JSON with the spectrogram config (a config dict, a model.json, or the "
         "generator's dataset.json with --type); required with a Rekognition ARN, checked "
         "against model.json for an ONNX model",
@@ -441,7 +440,7 @@ def load_classifier_for(args: argparse.Namespace):
     """
     from sounddetect.classifiers import default_model_dir, load_classifier
 
-    if args.type and not args.config:
+    if args.type is not None and not args.config:
         raise ParameterError(f"--type {args.type}: needs a dataset.json as --config")
     config = read_config(args.config, kind=args.type) if args.config else None
     model = args.model or str(default_model_dir())
@@ -482,6 +481,10 @@ def prepare_plot_folder(folder: Path) -> None:
         with contextlib.suppress(OSError):  # its parent may not be searchable either
             if folder.is_file():
                 raise ParameterError(f"--plot {folder}: exists and is not a folder") from None
+            if is_broken_link(folder):
+                raise ParameterError(
+                    f"--plot {folder}: a link to {folder.readlink()}, which does not exist"
+                ) from None
         raise ParameterError(f"--plot {folder}: {exc.strerror or exc}") from None
 
 
