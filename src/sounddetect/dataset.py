@@ -42,6 +42,7 @@ Readers
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import hashlib
@@ -63,8 +64,13 @@ import numpy as np
 from sounddetect import __version__
 from sounddetect.audio import SILENT_PEAK_DBFS, is_audio_path, load_audio
 from sounddetect.events import LABELS
-from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
-from sounddetect.folders import FOLDER_METADATA, visible_files
+from sounddetect.exceptions import (
+    AudioError,
+    ParameterError,
+    SoundDetectError,
+    SoundDetectWarning,
+)
+from sounddetect.folders import FOLDER_METADATA, is_broken_link, visible_files
 from sounddetect.mixing import (
     DEFAULT_SAMPLES_PER_LAYER,
     SampleSpec,
@@ -949,6 +955,10 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
     """
     if target.exists() and not target.is_dir():
         raise ParameterError(f"{target}: TARGET_PATH exists and is not a folder")
+    if is_broken_link(target):
+        raise ParameterError(
+            f"{target}: TARGET_PATH is a link to {target.readlink()}, which does not exist"
+        )
     check_creatable(target, what="TARGET_PATH")
     # A file manager's litter (.DS_Store) leaves a folder empty, as in the type folders; a
     # user's own hidden file (.gitkeep) does not, and what is there is named when it is not
@@ -1155,8 +1165,13 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
         split_names.extend([split] * len(drawn))
 
     staging = target / STAGING
-    _clear([staging])  # what an interrupted run could not delete
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        _clear([staging])  # what an interrupted run could not delete
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a read-only parent, /sys, a name too long
+        raise ParameterError(
+            f"{target}: TARGET_PATH cannot be made ({exc.strerror or exc})"
+        ) from None
     info: dict[str, Any] = {
         "format": DATASET_FORMAT,
         "version": __version__,
@@ -1173,7 +1188,12 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
     }
     if not stale:
         # Written first, so an interrupted run still marks the folder as ours for --overwrite.
-        _write_json(target / "dataset.json", info)
+        try:
+            _write_json(target / "dataset.json", info)
+        except OSError as exc:  # a folder made read-only
+            raise ParameterError(
+                f"{target}: TARGET_PATH cannot be written ({exc.strerror or exc})"
+            ) from None
     try:
         rows = _write_staged(
             staging,
@@ -1247,14 +1267,16 @@ def _write_staged(
     alarm_active = {clip.name: clip.active for clip in sources.clips["alarm"]}
     rows: list[dict[str, str]] = []
     bar = tqdm(total=len(specs), desc="samples", unit="sample", disable=not progress)
-    with bar:
-        chunks = _render_all(
-            specs,
-            audio=sources.audio,
-            configs=configs,
-            sr=settings.sr,
-            workers=min(settings.workers, max(1, math.ceil(len(specs) / CHUNK_SIZE))),
-        )
+    chunks = _render_all(
+        specs,
+        audio=sources.audio,
+        configs=configs,
+        sr=settings.sr,
+        workers=min(settings.workers, max(1, math.ceil(len(specs) / CHUNK_SIZE))),
+    )
+    # Closed on any error here (an image that cannot be written), so the workers are
+    # stopped now: left to the interpreter's exit, their pool's clean-up can hang.
+    with bar, contextlib.closing(chunks):
         position = 0
         for chunk in chunks:
             for images, alarm_gain_db, output_gain_db in chunk:
@@ -1268,12 +1290,17 @@ def _write_staged(
                     sr=settings.sr,
                 )
                 for kind, png in images.items():
-                    image_path(staging / kind, row).write_bytes(png)
+                    path = image_path(staging / kind, row)
+                    with _writing(path):
+                        path.write_bytes(png)
                 rows.append(row)
                 position += 1
             bar.update(len(chunk))
 
-    with open(staging / "samples.csv", "w", newline="") as handle:
+    with (
+        _writing(staging / "samples.csv"),
+        open(staging / "samples.csv", "w", newline="") as handle,
+    ):
         writer = csv.DictWriter(handle, fieldnames=SAMPLE_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
@@ -1290,8 +1317,19 @@ def _write_staged(
                 if row["split"] == split
             ]
             manifest = staging / kind / "manifests" / f"{split}.manifest"
-            manifest.write_text("".join(line + "\n" for line in lines))
+            with _writing(manifest):
+                manifest.write_text("".join(line + "\n" for line in lines))
     return rows
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """An OSError while writing ``path`` (a full disk, a name too long, a folder deleted or
+    made read-only meanwhile) as one line naming the file; the run's staging goes with it."""
+    try:
+        yield
+    except OSError as exc:
+        raise SoundDetectError(f"{path}: not written ({exc.strerror or exc})") from exc
 
 
 def _count(rows: Sequence[Mapping[str, str]], types: Sequence[str]) -> dict[str, Any]:

@@ -447,3 +447,61 @@ def test_sigterm_or_ctrl_c_ends_generate_and_its_workers_without_a_trace(
     assert "Traceback" not in done.stderr and "ForkPoolWorker" not in done.stderr
     assert [path.name for path in target.iterdir()] == ["dataset.json"]
     assert read_dataset_info(target)["complete"] is False
+
+
+def folder_of_length(root: Path, length: int) -> Path:
+    """A folder below ``root`` whose path is ``length`` characters long (made of 200-character
+    names: each name within the file system's limit, the whole near the kernel's PATH_MAX)."""
+    path = root
+    while len(str(path)) + 201 < length:
+        path = path / ("d" * 200)
+    path = path / ("e" * (length - len(str(path)) - 1))
+    path.mkdir(parents=True)
+    assert len(str(path)) == length
+    return path
+
+
+def test_an_image_that_cannot_be_written_ends_generate_and_its_workers_with_one_line(
+    corpus, tmp_path
+):
+    # GIVEN a TARGET_PATH whose folders fit the kernel's 4,096-character limit on a path but
+    # whose images' paths do not (the staging folders add 32 characters, an image 20 more),
+    # and two worker processes rendering several chunks of samples
+    target = folder_of_length(tmp_path, 4050) / "d"
+    argv = generate_argv(corpus, target, "--workers", "2", "--samples-per-layer", "40")
+    # WHEN generate runs
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from sounddetect.cli import main; sys.exit(main())"]
+        + argv,
+        capture_output=True,
+        text=True,
+        # Its workers were left running and the command waited for them for ever: a failure
+        timeout=300,
+    )
+    # THEN it ends with one line naming the image and why, and leaves no half-written tree
+    assert done.returncode == 1, done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith(f"error: {target}/.partial/mel/") and last.endswith(
+        ".png: not written (File name too long)"
+    )
+    assert "Traceback" not in done.stderr
+    assert [path.name for path in target.iterdir()] == ["dataset.json"]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda tmp: (tmp / "data").symlink_to(tmp / "unmounted" / "data") or tmp / "data",
+            "TARGET_PATH is a link to {tmp}/unmounted/data, which does not exist",
+        ),
+        (lambda tmp: Path("/proc/sounddetect-data"), "TARGET_PATH cannot be made (No such file"),
+    ],
+)
+def test_a_target_path_that_cannot_be_made_is_one_usage_line(
+    corpus, tmp_path, capsys, make, message
+):
+    target = make(tmp_path)
+    assert main(generate_argv(corpus, target)) == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith(f"error: {target}: " + message.format(tmp=tmp_path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -1002,8 +1003,11 @@ def make_corpus(
     rendered = map_in_processes(
         functools.partial(_write_corpus_file, out=out), missing, workers=workers
     )
-    for _ in tqdm(rendered, total=len(missing), desc="synth", unit="file", disable=not progress):
-        pass
+    with contextlib.closing(rendered):  # workers stopped on any error, Ctrl-C included
+        for _ in tqdm(
+            rendered, total=len(missing), desc="synth", unit="file", disable=not progress
+        ):
+            pass
     written, skipped = len(missing), len(files) - len(missing)
     if "examples" in sections:
         _write_json_if_changed(out / TRUTH_PATH, _truth(files))
