@@ -45,6 +45,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
+import fcntl
 import hashlib
 import json
 import logging
@@ -941,6 +942,27 @@ _OWN_FILE = re.compile(
 )
 
 
+@contextlib.contextmanager
+def _only_run_writing(target: Path) -> Iterator[None]:
+    """Hold an advisory lock on the folder ``target`` while the block runs, or refuse.
+
+    Two runs writing one TARGET_PATH would each clear the other's staging folder and mix
+    their images under one dataset.json. The lock is the kernel's (``flock``), so it goes
+    with the process however that ends, and a run killed leaves none behind.
+    """
+    fd = os.open(target, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ParameterError(
+                f"{target}: another run is writing this TARGET_PATH; wait for it to end"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> list[Path]:
     """What must be removed before writing to ``target``; refuse anything that is not ours.
 
@@ -1166,82 +1188,92 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
 
     staging = target / STAGING
     try:
-        _clear([staging])  # what an interrupted run could not delete
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a read-only parent, /sys, a name too long
         raise ParameterError(
             f"{target}: TARGET_PATH cannot be made ({exc.strerror or exc})"
         ) from None
-    info: dict[str, Any] = {
-        "format": DATASET_FORMAT,
-        "version": __version__,
-        "complete": False,
-        "seed": settings.seed,
-        "settings": settings.recorded(),
-        "source_root": str(sources.root),
-        # So the sources are found when the dataset and they are moved together.
-        "source_root_relative": os.path.relpath(sources.root, target.resolve()),
-        "sources": sources.files,
-        "skipped": sources.skipped,
-        "configs": {kind: config.to_dict() for kind, config in configs.items()},
-        "creation_date": _creation_date(settings.seed),
-    }
-    if not stale:
-        # Written first, so an interrupted run still marks the folder as ours for --overwrite.
+    with _only_run_writing(target):
+        # Again, now that no other run can change it: one may have ended since the first.
+        stale = _check_target(target, overwrite=settings.overwrite, types=settings.types)
         try:
-            _write_json(target / "dataset.json", info)
-        except OSError as exc:  # a folder made read-only
+            _clear([staging])  # what an interrupted run could not delete
+        except OSError as exc:
             raise ParameterError(
                 f"{target}: TARGET_PATH cannot be written ({exc.strerror or exc})"
             ) from None
-    try:
-        rows = _write_staged(
-            staging,
-            settings,
-            specs,
-            split_names,
-            sources=sources,
-            configs=configs,
-            progress=progress,
+        info: dict[str, Any] = {
+            "format": DATASET_FORMAT,
+            "version": __version__,
+            "complete": False,
+            "seed": settings.seed,
+            "settings": settings.recorded(),
+            "source_root": str(sources.root),
+            # So the sources are found when the dataset and they are moved together.
+            "source_root_relative": os.path.relpath(sources.root, target.resolve()),
+            "sources": sources.files,
+            "skipped": sources.skipped,
+            "configs": {kind: config.to_dict() for kind, config in configs.items()},
+            "creation_date": _creation_date(settings.seed),
+        }
+        if not stale:
+            # Written first, so an interrupted run still marks the folder as ours for --overwrite.
+            try:
+                _write_json(target / "dataset.json", info)
+            except OSError as exc:  # a folder made read-only
+                raise ParameterError(
+                    f"{target}: TARGET_PATH cannot be written ({exc.strerror or exc})"
+                ) from None
+        try:
+            rows = _write_staged(
+                staging,
+                settings,
+                specs,
+                split_names,
+                sources=sources,
+                configs=configs,
+                progress=progress,
+            )
+        except BaseException:
+            # An earlier dataset stays as it was, and no half-written tree is left beside it.
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        # Only now that the new dataset is whole does the old one go; "complete": false marks the
+        # moment between. The old dataset.json, so marked, names the old folders until they are
+        # gone, so a run interrupted while deleting them leaves none that --overwrite would not
+        # own (the old and new layouts differ between one type and several).
+        if stale:
+            _write_json(target / "dataset.json", {**read_dataset_info(target), "complete": False})
+        _clear(
+            [path for path in stale if path.name not in ("dataset.json", "samples.csv", STAGING)]
         )
-    except BaseException:
-        # An earlier dataset stays as it was, and no half-written tree is left beside it.
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    # Only now that the new dataset is whole does the old one go; "complete": false marks the
-    # moment between. The old dataset.json, so marked, names the old folders until they are
-    # gone, so a run interrupted while deleting them leaves none that --overwrite would not
-    # own (the old and new layouts differ between one type and several).
-    if stale:
-        _write_json(target / "dataset.json", {**read_dataset_info(target), "complete": False})
-    _clear([path for path in stale if path.name not in ("dataset.json", "samples.csv", STAGING)])
-    _write_json(target / "dataset.json", info)
-    if len(settings.types) == 1:  # the tree at TARGET_PATH itself (type_folder)
-        for folder in _layout(target, settings.types):
-            (staging / settings.types[0] / folder.name).rename(folder)
-        (staging / settings.types[0]).rmdir()
-    else:
-        for kind in settings.types:
-            (staging / kind).rename(target / kind)
-    os.replace(staging / "samples.csv", target / "samples.csv")
-    staging.rmdir()
+        _write_json(target / "dataset.json", info)
+        if len(settings.types) == 1:  # the tree at TARGET_PATH itself (type_folder)
+            for folder in _layout(target, settings.types):
+                (staging / settings.types[0] / folder.name).rename(folder)
+            (staging / settings.types[0]).rmdir()
+        else:
+            for kind in settings.types:
+                (staging / kind).rename(target / kind)
+        os.replace(staging / "samples.csv", target / "samples.csv")
+        staging.rmdir()
 
-    counts = _count(rows, settings.types)
-    info.update(complete=True, counts=counts)
-    _write_json(target / "dataset.json", info)
-    seconds = time.perf_counter() - started
-    n_images = len(rows) * len(settings.types)
-    summary = {
-        "target_path": str(target),
-        "counts": counts,
-        "samples": len(rows),
-        "images": n_images,
-        "seconds": round(seconds, 3),
-        "images_per_second": round(n_images / seconds, 1) if seconds > 0 else None,
-        "workers": settings.workers,
-    }
-    _write_json(target / "run.json", summary)
-    return summary
+        counts = _count(rows, settings.types)
+        info.update(complete=True, counts=counts)
+        _write_json(target / "dataset.json", info)
+        seconds = time.perf_counter() - started
+        n_images = len(rows) * len(settings.types)
+        summary = {
+            "target_path": str(target),
+            "counts": counts,
+            "samples": len(rows),
+            "images": n_images,
+            "seconds": round(seconds, 3),
+            "images_per_second": round(n_images / seconds, 1) if seconds > 0 else None,
+            "workers": settings.workers,
+        }
+        _write_json(target / "run.json", summary)
+        return summary
 
 
 def _write_staged(

@@ -1,5 +1,6 @@
 """``sounddetect generate``, ``sounddetect preview`` and util/create_training_data.py."""
 
+import fcntl
 import os
 import runpy
 import signal
@@ -505,3 +506,26 @@ def test_a_target_path_that_cannot_be_made_is_one_usage_line(
     assert main(generate_argv(corpus, target)) == 2
     last = capsys.readouterr().err.splitlines()[-1]
     assert last.startswith(f"error: {target}: " + message.format(tmp=tmp_path))
+
+
+def test_a_target_path_another_run_is_writing_is_left_to_it(corpus, tmp_path, capsys):
+    # GIVEN a dataset, and another run writing over it (its lock on the folder held)
+    target = tmp_path / "data"
+    assert main(generate_argv(corpus, target, "--seed", "3")) == 0
+    before = {path: path.read_bytes() for path in target.rglob("*") if path.is_file()}
+    other_run = os.open(target, os.O_RDONLY)
+    fcntl.flock(other_run, fcntl.LOCK_EX)
+    try:
+        # WHEN a second run starts over it
+        code = main(generate_argv(corpus, target, "--seed", "4", "--overwrite"))
+    finally:
+        os.close(other_run)
+    # THEN it is refused with one line, and the folder is as the other run left it
+    assert code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: {target}: another run is writing this TARGET_PATH; wait for it to end"
+    )
+    assert {path: path.read_bytes() for path in target.rglob("*") if path.is_file()} == before
+    # and once that run is over, the second may run
+    assert main(generate_argv(corpus, target, "--seed", "4", "--overwrite")) == 0
+    assert read_dataset_info(target)["seed"] == 4
