@@ -255,6 +255,24 @@ def test_preview_refuses_outputs_it_cannot_write_before_any_work(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
+@pytest.mark.parametrize(
+    ("duration", "reason"),
+    [
+        ("0.01", "duration 0.01 s is shorter than one FFT frame (1024 samples)"),
+        ("1000", "duration 1000.0 s is above the longest supported window, 60 s"),
+    ],
+)
+def test_preview_refuses_a_window_it_cannot_render_before_any_work(
+    corpus, tmp_path, capsys, duration, reason
+):
+    alarms, backgrounds = corpus
+    argv = ["preview", "--alarm-source", str(alarms), "--background-source", str(backgrounds)]
+    argv += ["--out", str(tmp_path / "preview"), "--sheet", str(tmp_path / "sheet.png")]
+    assert main([*argv, "--sample-duration", duration]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {reason}"
+    assert not any(tmp_path.iterdir())
+
+
 def test_a_tilde_in_a_path_is_the_home_folder(tmp_path, monkeypatch, capsys):
     # GIVEN paths starting with ~ that the shell left as they are (quoted in a .env file, or
     # after = in a flag)
@@ -343,9 +361,11 @@ def test_an_empty_path_flag_is_a_usage_error_not_the_current_folder(corpus, opti
         ("ALARM_AUDIO_SOURCE", "audio/alarms"),
         ("BACKGROUND_AUDIO_SOURCE", "audio/background"),
         ("TARGET_PATH", "training-data"),
+        ("SAMPLE_DURATION", "4.0"),
+        ("MAX_BACKGROUND_LAYERS", "3"),
     ],
 )
-def test_a_folder_variable_set_but_empty_is_a_usage_error(
+def test_a_variable_set_but_empty_is_a_usage_error(
     tmp_path, monkeypatch, capsys, variable, default
 ):
     # GIVEN a folder variable set from an unset one in a script, in an empty folder
@@ -353,8 +373,9 @@ def test_a_folder_variable_set_but_empty_is_a_usage_error(
     monkeypatch.setenv(variable, "")
     # WHEN generate runs THEN it is refused, naming the variable, and nothing is written
     assert main(["generate", "--no-progress"]) == 2
+    what = "empty" if variable in ("SAMPLE_DURATION", "MAX_BACKGROUND_LAYERS") else "an empty path"
     assert capsys.readouterr().err.strip() == (
-        f"error: ${variable}: an empty path; unset it for the default, {default}"
+        f"error: ${variable}: {what}; unset it for the default, {default}"
     )
     assert not any(tmp_path.iterdir())
 

@@ -105,8 +105,9 @@ def from_environment(
     variable, default, convert = ENVIRONMENT[setting]
     environ = os.environ if environ is None else environ
     text = environ.get(variable, "").strip()
-    if not text and convert is nonempty_path and variable in environ:
-        raise ParameterError(f"${variable}: an empty path; unset it for the default, {default}")
+    if not text and variable in environ:  # set, but empty: an unset "$X" in a script
+        what = "an empty path" if convert is nonempty_path else "empty"
+        raise ParameterError(f"${variable}: {what}; unset it for the default, {default}")
     if not text:
         return convert(default) if convert is nonempty_path else default
     try:

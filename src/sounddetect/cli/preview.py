@@ -81,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
     kinds = parse_types(args.types)
     check_outputs(args.out, args.sheet, kinds, overwrite=args.overwrite)
     duration = from_environment(args, "sample_duration")
+    # Checked before the sources are read: a window too short for one FFT frame, or too long.
+    configs = {kind: SpectrogramConfig(kind=kind, sr=args.sr, duration=duration) for kind in kinds}
     sources = load_sources(
         from_environment(args, "alarm_source"),
         from_environment(args, "background_source"),
@@ -106,8 +108,7 @@ def run(args: argparse.Namespace) -> int:
     for spec in specs:
         y = mix_sample(spec, sources=sources.audio, sr=args.sr)
         images[spec.label] = {}
-        for kind in kinds:
-            config = SpectrogramConfig(kind=kind, sr=args.sr, duration=duration)
+        for kind, config in configs.items():
             image = render_spectrogram(y, config=config)
             images[spec.label][kind] = image
             (args.out / f"{kind}_{spec.label}.png").write_bytes(encode_png(image))
