@@ -404,6 +404,14 @@ def test_sigterm_while_recording_leaves_no_clip_and_ends_as_ctrl_c_does(tmp_path
     assert sorted(corpus.rglob("*")) == [corpus / "background", corpus / "corpus.json"]
 
 
+@pytest.mark.parametrize("mirror", ["notaurl", "", "http://", "deb.debian.org/debian"])
+def test_a_mirror_that_is_not_a_url_is_a_usage_error(tmp_path, capsys, mirror):
+    with pytest.raises(SystemExit) as stopped:
+        main(["recorded", str(tmp_path / "audio"), "--mirror", mirror])
+    assert stopped.value.code == 2
+    assert f"argument --mirror: not a mirror URL: {mirror!r}" in capsys.readouterr().err
+
+
 def test_the_command_s_help_names_the_library_s_defaults(capsys):
     with pytest.raises(SystemExit):
         main(["recorded", "--help"])

@@ -7,6 +7,7 @@ import argparse
 import math
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _number(text: str, parse: Callable[[str], float], what: str) -> float:
@@ -90,3 +91,14 @@ def model_location(text: str) -> str:
     """``detect --model``: a model folder, ``~`` expanded as :func:`nonempty_path` does, or a
     Rekognition project version ARN, as it is."""
     return text if text.startswith("arn:") else str(nonempty_path(text))
+
+
+def mirror_url(text: str) -> str:
+    """``recorded --mirror``: an http(s), ftp or file URL, refused here rather than when the
+    first package is fetched."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https", "ftp", "file") or not (parts.netloc or parts.path):
+        raise argparse.ArgumentTypeError(
+            f"not a mirror URL: {text!r} (http://, https://, ftp:// or file:// and a path)"
+        )
+    return text

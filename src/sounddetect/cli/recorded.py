@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from sounddetect.cli import EXIT_OK, HelpFormatter, require_modules
-from sounddetect.cli.argtypes import non_negative_int, nonempty_path
+from sounddetect.cli.argtypes import mirror_url, non_negative_int, nonempty_path
 from sounddetect.exceptions import ParameterError
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="where packages are unpacked (default: DIR/.cache)",
     )
     parser.add_argument(
-        "--mirror", help="Debian mirror URL (default: http://deb.debian.org/debian)"
+        "--mirror",
+        type=mirror_url,
+        help="Debian mirror URL (default: http://deb.debian.org/debian)",
     )
     existing = parser.add_mutually_exclusive_group()
     existing.add_argument(
