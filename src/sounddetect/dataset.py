@@ -150,6 +150,12 @@ CHUNK_SIZE = 16
 # -- settings ---------------------------------------------------------------------------------
 
 
+#: The alarm-to-background ratios (dB) a dataset may be drawn at: an alarm 30 dB under its
+#: backgrounds is not heard, and one 60 dB over them is all that is.
+SNR_DB_LIMITS = (-30.0, 60.0)
+#: Most background layers (MAX_BACKGROUND_LAYERS): a sample of more is a noise no room makes.
+MAX_BACKGROUND_LAYERS = 16
+
 #: s3://BUCKET[/PREFIX], with a bucket name as S3 allows it: the manifests' source-refs.
 _S3_PREFIX = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/|$)"
 
@@ -234,13 +240,22 @@ class GeneratorSettings:
             )
         if len(self.snr_db) != 2 or not self.snr_db[0] <= self.snr_db[1]:
             raise ParameterError(f"snr_db (--snr-db) range {list(self.snr_db)}: need MIN <= MAX")
-        if not all(math.isfinite(v) for v in self.snr_db):
+        low_db, high_db = SNR_DB_LIMITS
+        if not all(low_db <= v <= high_db for v in self.snr_db):
             raise ParameterError(
-                f"snr_db (--snr-db) range {list(self.snr_db)}: need finite numbers"
+                f"snr_db (--snr-db) range {list(self.snr_db)}: need numbers from {low_db:g} to "
+                f"{high_db:g} dB (an alarm further under its backgrounds is not heard, and "
+                "its sample would be labelled alarm all the same)"
             )
         for name, low in (("samples_per_layer", 1), ("max_background_layers", 1), ("workers", 1)):
             if getattr(self, name) < low:
                 raise ParameterError(f"{name} must be at least {low}, got {getattr(self, name)}")
+        if self.max_background_layers > MAX_BACKGROUND_LAYERS:
+            raise ParameterError(
+                f"max_background_layers (MAX_BACKGROUND_LAYERS) {self.max_background_layers}: "
+                f"at most {MAX_BACKGROUND_LAYERS} (each layer count makes --samples-per-layer "
+                "samples of that many recordings)"
+            )
         if not self.sample_duration > 0 or not self.min_active_s >= 0:
             raise ParameterError(
                 "need sample_duration (SAMPLE_DURATION) > 0 and min_active_s (--min-active-s) "

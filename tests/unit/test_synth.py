@@ -780,3 +780,10 @@ def test_training_reversing_beeper_sounds_from_the_first_second_to_the_end():
         energy, rate = band_envelope(y, sr=SR, low_hz=900, high_hz=1300)
         onsets, offsets = on_runs(energy, rate, threshold=0.2 * energy.max())
         assert onsets[0] < 1.1 and offsets[-1] > 10.9
+
+
+@pytest.mark.parametrize("scale", [0.0, -1.0, float("nan"), 101.0, 1e6])
+def test_a_scale_out_of_range_is_refused_before_any_work(scale):
+    # 1e6 had planned for minutes and gigabytes before writing anything
+    with pytest.raises(ParameterError, match=r"scale must be a positive number up to 100"):
+        synth.plan_corpus(seed=0, scale=scale)

@@ -627,13 +627,17 @@ def _plan_examples(seed):
     return files
 
 
+#: Largest ``scale``: the corpus at scale 1 is 820 files and 0.5 GB.
+MAX_SCALE = 100.0
+
+
 def plan_corpus(*, seed=0, scale=1.0) -> list[CorpusFile]:
     """Every file of the corpus, drawn from ``seed`` (cheap: nothing is rendered).
 
     Parameters
     ----------
     seed : int
-    scale : float
+    scale : float in (0, MAX_SCALE]
         Multiplier on the number of clips per kind (each kind keeps at least one); the
         examples are always the same six recordings.
 
@@ -643,8 +647,11 @@ def plan_corpus(*, seed=0, scale=1.0) -> list[CorpusFile]:
     """
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
-    if not np.isfinite(scale) or scale <= 0:
-        raise ParameterError(f"scale must be a positive number, got {scale!r}")
+    if not np.isfinite(scale) or not 0 < scale <= MAX_SCALE:
+        raise ParameterError(
+            f"scale must be a positive number up to {MAX_SCALE:g} (about "
+            f"{MAX_SCALE * 0.5:g} GB of audio), got {scale!r}"
+        )
     return [
         *_plan_alarms(seed, scale, section="alarms", counts=ALARM_COUNTS, holdout=False),
         *_plan_backgrounds(
