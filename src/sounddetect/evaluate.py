@@ -178,6 +178,14 @@ def checked_samples(target_path: str | Path) -> list[dict[str, str]]:
     bad = []
     # Line 1 is the header; the generator writes no field with a line break in it.
     for line, row in enumerate(rows, start=2):
+        if None in row or None in row.values():  # fewer or more fields than columns
+            fields = sum(value is not None for key, value in row.items() if key is not None)
+            fields += len(row.get(None) or ())
+            bad.append(
+                f"line {line} (sample {row['sample_id']!r}): {fields} fields for "
+                f"{len(dataset.SAMPLE_COLUMNS)} columns (cut short, or edited)"
+            )
+            continue
         for column, allowed in (("split", SPLITS), ("label", ("alarm", "no_alarm"))):
             if row[column] not in allowed:
                 bad.append(
@@ -187,6 +195,15 @@ def checked_samples(target_path: str | Path) -> list[dict[str, str]]:
     if bad:
         more = f"; {len(bad) - 1} more such value(s) after it" if len(bad) > 1 else ""
         raise ParameterError(f"{path}: {bad[0]}{more}")
+    counted = dataset.read_dataset_info(target_path).get("counts", {}).get("by_split", {})
+    for split, labels in counted.items():
+        for label, expected in labels.items():
+            listed = sum(row["split"] == split and row["label"] == label for row in rows)
+            if listed != expected:
+                raise ParameterError(
+                    f"{path}: lists {listed} {split} {label} samples where dataset.json counts "
+                    f"{expected} (cut short, or edited): generate the dataset again"
+                )
     return rows
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from sounddetect.dataset import DATASET_FORMAT, SAMPLE_COLUMNS, SPLITS, image_path, type_folder
+from sounddetect.events import LABELS
 from sounddetect.spectrum import SpectrogramConfig, encode_png
 
 #: Background kinds cycled through the samples, for the breakdowns.
@@ -118,4 +119,14 @@ def write_tiny_dataset(
         writer = csv.DictWriter(handle, fieldnames=SAMPLE_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+    # As the generator counts them, once the dataset is whole.
+    by_split = {
+        split: {
+            label: sum(r["split"] == split and r["label"] == label for r in rows)
+            for label in LABELS
+        }
+        for split in SPLITS
+    }
+    info["counts"] = {"samples": len(rows), "by_split": by_split}
+    (root / "dataset.json").write_text(json.dumps(info, indent=2))
     return root

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import warnings
 
@@ -147,6 +148,31 @@ def test_a_row_of_an_unknown_label_or_split_is_refused_naming_its_line(
     assert not (tmp_path / "m").exists()
 
 
+def test_a_samples_csv_cut_short_is_refused_not_scored_on_what_is_left(data):
+    # GIVEN samples.csv cut off in the middle of a test row (a copy that stopped)
+    text = (data / "samples.csv").read_text()
+    rows = read_samples(data)
+    line, row = next((n, r) for n, r in enumerate(rows, start=2) if r["split"] == "test")
+    lines = text.splitlines(keepends=True)
+    cut = "".join(lines[: line - 1]) + lines[line - 1][: len(lines[line - 1]) // 2]
+    (data / "samples.csv").write_text(cut)
+    # THEN reading it names the row cut short
+    with pytest.raises(ParameterError, match=rf"line {line} \(sample {row['sample_id']!r}\): "):
+        load_split(data, split="test")
+
+
+def test_a_samples_csv_missing_whole_rows_is_refused(data):
+    # GIVEN samples.csv without its last rows, cut at a line's end
+    rows = read_samples(data)
+    rewrite_samples(data, lambda rows: rows[:-3])
+    split, label = rows[-1]["split"], rows[-1]["label"]
+    expected = sum(r["split"] == split and r["label"] == label for r in rows)
+    # THEN it is refused against dataset.json's counts, for every split
+    for each in ("train", "test"):
+        with pytest.raises(ParameterError, match=rf"where dataset.json counts {expected} "):
+            load_split(data, split=each)
+
+
 def test_a_samples_csv_with_a_byte_order_mark_is_read(data):
     # GIVEN samples.csv saved as Excel's "CSV UTF-8", which starts with a byte-order mark
     before = load_split(data, split="validate")
@@ -242,12 +268,15 @@ def test_a_folder_that_is_not_a_dataset_is_told_what_it_lacks(
 
 
 def test_a_split_without_one_label_is_named_by_its_folder(data, tmp_path):
-    # GIVEN a dataset whose validate split has lost its alarms
+    # GIVEN a dataset made without alarms in its validate split (too few alarm clips)
     shutil.rmtree(data / "validate" / "alarm")
     rewrite_samples(
         data,
         lambda rows: [r for r in rows if not (r["split"] == "validate" and r["label"] == "alarm")],
     )
+    info = json.loads((data / "dataset.json").read_text())
+    info["counts"]["by_split"]["validate"]["alarm"] = 0
+    (data / "dataset.json").write_text(json.dumps(info))
     # THEN training names the split's folder and what it holds
     with pytest.raises(ParameterError) as caught:
         train(data, tmp_path / "model", epochs=1, num_threads=1)
