@@ -595,6 +595,15 @@ def test_memory_is_bounded_by_the_batch(monkeypatch, rng, classifier):
     assert max(seen) <= 7 * 32000 + 64000
 
 
+def detect_with_peak(path, classifier):
+    """``detect_file``'s result and the peak of the memory Python allocated meanwhile."""
+    tracemalloc.start()
+    try:
+        return detect_file(path, classifier), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_long_file_is_decoded_in_blocks_with_bounded_memory(tmp_path, rng, classifier):
     def night(minutes):
         # a recording at 8 kHz, written a minute at a time, with an alarm in its last minute
@@ -605,15 +614,8 @@ def test_a_long_file_is_decoded_in_blocks_with_bounded_memory(tmp_path, rng, cla
             out.write(noise(60.0, sr=8000, rng=rng, amplitude=0.01) + tone(60.0, sr=8000))
         return path
 
-    def run(path):
-        tracemalloc.start()
-        try:
-            return detect_file(path, classifier), tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-
     # GIVEN recordings of 10 and 30 minutes, WHEN each is run, decoding and all
-    (_, peak_10), (result, peak_30) = run(night(10)), run(night(30))
+    (_, peak_10), (result, peak_30) = [detect_with_peak(night(m), classifier) for m in (10, 30)]
     # THEN all of the long one was heard, the alarm at its end, and three times the length
     # took about the same memory (the 30 minutes are 115 MB of float32 at 16 kHz)
     assert result["error"] is None and result["duration_s"] == 1800.0
@@ -633,15 +635,10 @@ def test_memory_does_not_grow_with_the_channels_of_a_recording(tmp_path, rng, cl
                 out.write(np.tile(y[:, None], channels))
         return path
 
-    def run(path):
-        tracemalloc.start()
-        try:
-            return detect_file(path, classifier), tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-
     # GIVEN the same recording in 2 and in 16 channels, WHEN each is run
-    (stereo, peak_2), (array_16, peak_16) = run(array(2)), run(array(16))
+    (stereo, peak_2), (array_16, peak_16) = [
+        detect_with_peak(array(n), classifier) for n in (2, 16)
+    ]
     # THEN both give the same result, and 16 channels take about the memory of two (a batch
     # of 16 channels' audio held at once was 8 times a stereo one's)
     assert stereo["alarm"] and {**array_16, "file": ""} == {**stereo, "file": ""}
