@@ -664,8 +664,9 @@ def _stored_result(s3: Any, upload: S3Upload, key: str) -> dict[str, Any] | None
         return json.loads(data)
     if not (upload.version_id and upload.etag):
         return None
-    if _current_version(s3, upload) in (None, upload.version_id):
-        return None  # the current upload, not yet stored (or its key deleted since)
+    if _current_version(s3, upload) == upload.version_id:
+        return None  # the current upload, not yet stored
+    # Replaced by a newer upload since, or its key deleted: its result may be an older one.
     return _earlier_stored_result(s3, upload, key)
 
 
@@ -679,30 +680,40 @@ def _stored_for(upload: S3Upload, metadata: dict[str, str]) -> bool:
 
 def _earlier_stored_result(s3: Any, upload: S3Upload, key: str) -> dict[str, Any] | None:
     """The result stored for this upload before a newer upload's result took its key's place:
-    among the :data:`EARLIER_RESULTS_SEARCHED` latest versions of the result, else None.
+    among the :data:`EARLIER_RESULTS_SEARCHED` latest earlier versions of the result, else
+    None.
 
     A late repeat of an older version's event (the retry of an event with another record
     that failed) must not be classified and alerted again.
     """
     try:
+        # MaxKeys counts delete markers too; the current version was read already.
         listing = _call(
             s3.list_object_versions,
             Bucket=upload.bucket,
             Prefix=key,
             MaxKeys=EARLIER_RESULTS_SEARCHED + 1,
         )
-        versions = [v for v in listing.get("Versions", []) if v["Key"] == key]
-        for version in versions[:EARLIER_RESULTS_SEARCHED]:
-            request = {"Bucket": upload.bucket, "Key": key, "VersionId": version["VersionId"]}
-            if _stored_for(upload, _call(s3.head_object, **request).get("Metadata", {})):
-                with _call(s3.get_object, **request)["Body"] as body:
-                    return json.loads(body.read())
     except ClientError as exc:
-        # A version expired meanwhile, or a stack whose role may not list versions: the
-        # upload is classified again, as before this search.
-        if _code(exc) in MISSING_CODES or _code(exc) == "AccessDenied":
+        if _code(exc) in ("AccessDenied", "403"):  # a role that may not list versions
             return None
         raise
+    # Versions of the key, newest first; longer keys with it as their prefix sort after it.
+    earlier = [v for v in listing.get("Versions", []) if v["Key"] == key and not v.get("IsLatest")]
+    for version in earlier[:EARLIER_RESULTS_SEARCHED]:
+        request = {"Bucket": upload.bucket, "Key": key, "VersionId": version["VersionId"]}
+        try:
+            if not _stored_for(upload, _call(s3.head_object, **request).get("Metadata", {})):
+                continue
+            with _call(s3.get_object, **request)["Body"] as body:
+                return json.loads(body.read())
+        except ClientError as exc:
+            # Expired meanwhile, or a role that may not read versions: classified again.
+            if _code(exc) in MISSING_CODES:
+                continue
+            if _code(exc) in ("AccessDenied", "403"):
+                return None
+            raise
     return None
 
 

@@ -369,8 +369,9 @@ def test_a_late_event_of_an_older_version_keeps_the_newer_result(
     assert invoke(app, second, lambda_context)["results"][0]["status"] == "duplicate"
 
 
+@pytest.mark.parametrize("then_deleted", [False, True])
 def test_a_repeated_event_of_an_older_version_is_not_alerted_again(
-    aws, app, alarm_wav, quiet_wav, lambda_context
+    aws, app, alarm_wav, quiet_wav, lambda_context, then_deleted
 ):
     # GIVEN an alarm uploaded and processed, then a quiet recording under the same key
     aws.upload("uploads/latest.wav", alarm_wav)
@@ -379,6 +380,8 @@ def test_a_repeated_event_of_an_older_version_is_not_alerted_again(
     stored_first = aws.stored_result("results/latest.wav.json")
     aws.upload("uploads/latest.wav", quiet_wav)
     invoke(app, event_for(aws, "s3-put-wav.json", "uploads/latest.wav"), lambda_context)
+    if then_deleted:  # and the recordings deleted since (a delete marker is the current one)
+        aws.s3.delete_object(Bucket=aws.bucket, Key="uploads/latest.wav")
     requests = len(app.rekognition.requests)
 
     # WHEN the first upload's event comes again (the retry of an event whose other record
