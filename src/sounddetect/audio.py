@@ -85,9 +85,9 @@ SILENT_PEAK_DBFS = -80.0
 #: enough that per-block overhead is negligible and small enough that memory stays flat.
 DEFAULT_BLOCK_SECONDS = 30.0
 
-#: Channels a decoding block is sized for: a file of more has shorter blocks of as many
-#: samples as a stereo one's, so memory does not grow with the channels of a microphone
-#: array's recording.
+#: Channels a decoding block (and detection's batch of windows) is sized for: a file of
+#: more has shorter blocks of as many samples as a stereo one's, so memory does not grow
+#: with the channels of a microphone array's recording.
 BLOCK_CHANNELS = 2
 
 #: WAV format tags libsndfile decodes (PCM, ADPCM, float, A-law, mu-law, GSM, G.72x, MP3, ...).
@@ -466,7 +466,7 @@ def iter_audio_blocks(
     block_seconds : float > 0
         Decoding block length in seconds of native audio; for a file of more than
         :data:`BLOCK_CHANNELS` channels, shortened in proportion (a block of 32 channels
-        holds a sixteenth of it).
+        holds a sixteenth of it), but not under a second.
     mono : bool
         Average the channels. False keeps them, for an analysis that combines them in power
         (:func:`sounddetect.spectrum.render_windows`): in an average, a tone that reaches
@@ -512,8 +512,12 @@ def iter_audio_blocks(
     name = name or source_name(source)
     info = info or audio_info(source, name=name)
     target_sr = info.sr if sr is None else int(sr)
+    # Shortened for many channels, but not under a second (a block's mean is taken for the
+    # microphone's offset: in a block of a few samples it would be the sound itself).
     block_frames = max(
-        1, int(round(block_seconds * info.sr * min(1.0, BLOCK_CHANNELS / info.channels)))
+        1,
+        int(round(block_seconds * info.sr * min(1.0, BLOCK_CHANNELS / info.channels))),
+        int(round(min(block_seconds, 1.0) * info.sr)),
     )
     decode = _ffmpeg_blocks if info.decoder == "ffmpeg" else _libsndfile_blocks
     yield from _resampled(

@@ -29,6 +29,7 @@ import numpy as np
 
 from sounddetect import patterns, spectrum, windows
 from sounddetect.audio import (
+    BLOCK_CHANNELS,
     DEFAULT_BLOCK_SECONDS,
     SILENT_PEAK_DBFS,
     audio_info,
@@ -61,9 +62,6 @@ logger = logging.getLogger(__name__)
 #: Windows rendered and classified together: large enough to share STFT frames between
 #: overlapping windows and amortise the model call, small enough to stay a few MB.
 DEFAULT_BATCH_SIZE = 64
-#: Channels a batch is sized for: a recording of more is classified in fewer windows at a
-#: time, so that the audio a batch spans holds no more samples than a stereo batch's.
-BATCH_CHANNELS = 2
 
 #: Samples at this level or beyond (0.3 dB under full scale, so that 8-bit, A-law and
 #: µ-law files, whose largest values fall short of 1.0, clip there too) that hold one value
@@ -158,8 +156,9 @@ def classify_stream(
     hop_samples : int > 0
         Samples between window starts.
     batch_size : int > 0
-        Windows per render/classify call; for audio of more than :data:`BATCH_CHANNELS`
-        channels, fewer in proportion (at least one).
+        Windows per render/classify call; for audio of more than
+        :data:`~sounddetect.audio.BLOCK_CHANNELS` channels, fewer in proportion (at least
+        one).
     on_frames : callable or None
         Given the STFT frames the windows share, as
         :func:`sounddetect.spectrum.render_windows` passes them on, with ``first`` counted
@@ -217,9 +216,10 @@ def classify_stream(
             sounding.update(zip(starts, steps, strict=True))
 
     for block in _checked_blocks(blocks):
-        if not audio.end and block.ndim > 1 and block.shape[0] > BATCH_CHANNELS:
+        if not audio.end and block.shape[-1] and block.ndim > 1:
             # A batch's audio is held at once: as many samples as a stereo batch's.
-            batch_size = max(1, batch_size * BATCH_CHANNELS // block.shape[0])
+            channels = max(block.shape[0], BLOCK_CHANNELS)
+            batch_size = max(1, batch_size * BLOCK_CHANNELS // channels)
         audio.append(block)
         while next_start + window <= audio.end:
             pending.append(next_start)

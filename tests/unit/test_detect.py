@@ -595,6 +595,25 @@ def test_memory_is_bounded_by_the_batch(monkeypatch, rng, classifier):
     assert max(seen) <= 7 * 32000 + 64000
 
 
+def test_a_batch_of_many_channels_holds_the_samples_of_a_stereo_batch(monkeypatch, rng, classifier):
+    """32 channels: a sixteenth of the windows per render call, however the blocks begin."""
+    seen = []
+    real = spectrum.render_windows
+
+    def spy(y, **options):
+        seen.append(y.size)
+        return real(y, **options)
+
+    monkeypatch.setattr(spectrum, "render_windows", spy)
+    empty = np.zeros((32, 0), dtype=np.float32)
+    blocks = [empty, empty] + [
+        np.tile(noise(5.0, sr=16000, rng=rng), (32, 1)) for _ in range(24)
+    ]  # 120 s
+    scores = classify_stream(iter(blocks), classifier, hop_samples=32000, batch_size=64)
+    assert len(scores.starts) == 59
+    assert max(seen) == 32 * (3 * 32000 + 64000)  # 4 windows of 32 channels, not 1
+
+
 def detect_with_peak(path, classifier):
     """``detect_file``'s result and the peak of the memory Python allocated meanwhile."""
     tracemalloc.start()
