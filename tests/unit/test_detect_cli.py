@@ -615,6 +615,26 @@ def test_runs_at_once_into_one_plot_folder_keep_every_timeline(tmp_path, rng, ti
     assert names == ["latest-2.png", "latest-3.png", "latest-4.png", "latest.png"]
     for path in recordings:
         assert sum(plots_recording(plots / name, path) for name in names) == 1, path
+    # AND runs of one recording at once leave one timeline of it, not one each
+    runs = [
+        subprocess.Popen(
+            [
+                *cli,
+                "detect",
+                str(recordings[0]),
+                "--model",
+                str(tiny_model_dir),
+                "--plot",
+                str(plots),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
+    errors = [run.communicate(timeout=120)[1].decode() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], errors
+    assert sorted(path.name for path in plots.iterdir()) == names
 
 
 def test_plots_keep_the_user_s_pictures_and_replace_their_own(

@@ -488,6 +488,10 @@ def prepare_plot_folder(folder: Path) -> None:
         raise ParameterError(f"--plot {folder}: {exc.strerror or exc}") from None
 
 
+#: errno of ``os.link`` on a file system that has no hard links.
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
+
+
 def write_plot(
     result: dict[str, Any], path: str, out_dir: Path, used: set[str], *, stem: str
 ) -> bool:
@@ -496,9 +500,9 @@ def write_plot(
     of this recording (the user's picture is kept, and another recording's timeline from an
     earlier run; so is a link, which would write elsewhere).
 
-    The timeline is drawn aside and a name is claimed for it only then, by creating the file
-    (``O_EXCL``): another ``detect`` writing into the same folder at the same time takes
-    another name, and neither replaces the other's timeline.
+    The timeline is drawn aside and a name is claimed for it only then, by a hard link that
+    fails where the name is taken: another ``detect`` writing into the same folder at the
+    same time takes another name, and neither replaces the other's timeline.
 
     Returns False, having said why on stderr, when it cannot be written (a full disk, a
     folder made read-only meanwhile, a recording that cannot be read again): the other
@@ -530,7 +534,8 @@ def place_timeline(drawn: Path, out_dir: Path, used: set[str], *, stem: str, rec
     """Move the timeline ``drawn`` to the first free name of ``write_plot`` and return it.
 
     A name is free when no input of this run took it (``used``) and either nothing holds it,
-    which creating the file claims against other processes, or a timeline of the same
+    which a hard link to the drawn timeline claims at once with the whole file in it
+    (another process finds it taken and a timeline there), or a timeline of the same
     ``recording`` does (a run before), which it replaces.
     """
     from sounddetect.plots import plots_recording
@@ -543,18 +548,18 @@ def place_timeline(drawn: Path, out_dir: Path, used: set[str], *, stem: str, rec
         if name in used or target.is_symlink():
             continue
         try:
-            target.open("xb").close()
-            claimed = True
+            os.link(drawn, target)
         except FileExistsError:
             if target.is_symlink() or not plots_recording(target, recording):
                 continue
-            claimed = False
-        try:
             os.replace(drawn, target)
-        except OSError:
-            if claimed:
-                target.unlink(missing_ok=True)
-            raise
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise
+            # A file system without hard links (FAT, some shares): looked at, then moved.
+            if target.exists() and not plots_recording(target, recording):
+                continue
+            os.replace(drawn, target)
         used.add(name)
         return name
 
