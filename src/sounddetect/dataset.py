@@ -45,7 +45,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
-import fcntl
 import hashlib
 import json
 import logging
@@ -957,14 +956,33 @@ _OWN_FILE = re.compile(
 )
 
 
+#: Folder locks this process holds (:func:`_only_run_writing`): closed in a forked worker,
+#: which would otherwise hold them as long as it lives, after its parent too.
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_held_locks() -> None:
+    for fd in _HELD_LOCKS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_close_held_locks)
+
+
 @contextlib.contextmanager
 def _only_run_writing(target: Path) -> Iterator[None]:
     """Hold an advisory lock on the folder ``target`` while the block runs, or refuse.
 
     Two runs writing one TARGET_PATH would each clear the other's staging folder and mix
-    their images under one dataset.json. The lock is the kernel's (``flock``), so it goes
-    with the process however that ends, and a run killed leaves none behind.
+    their images under one dataset.json. The lock is the kernel's (``flock``), so it is gone
+    when the run ends, however it ends. A file system that cannot lock a folder (some
+    network shares) is written without the lock, as before there was one.
     """
+    import fcntl  # POSIX only, and only the generator writes datasets
+
     fd = os.open(target, os.O_RDONLY)
     try:
         try:
@@ -973,9 +991,21 @@ def _only_run_writing(target: Path) -> Iterator[None]:
             raise ParameterError(
                 f"{target}: another run is writing this TARGET_PATH; wait for it to end"
             ) from None
+        except OSError as exc:
+            logger.debug("%s: not locked (%s)", target, exc.strerror or exc)
+        _HELD_LOCKS.add(fd)
         yield
     finally:
+        _HELD_LOCKS.discard(fd)
         os.close(fd)
+
+
+def _refuse_if_being_written(target: Path) -> None:
+    """Refuse at once, before any check of what ``target`` holds, while another run is
+    writing it: its half-made dataset would be taken for one to replace."""
+    if target.is_dir():
+        with _only_run_writing(target):
+            pass
 
 
 def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> list[Path]:
@@ -1126,7 +1156,9 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
     configs = settings.configs()
     # Check the target before the (slower) source scan, so a refusal comes at once.
     _check_apart(target, alarm=settings.alarm_source, background=settings.background_source)
-    stale = _check_target(target, overwrite=settings.overwrite, types=settings.types)
+    _refuse_if_being_written(target)
+    # Checked again under the lock, once the sources are read (the result is that one's).
+    _check_target(target, overwrite=settings.overwrite, types=settings.types)
     sources = load_sources(
         settings.alarm_source,
         settings.background_source,

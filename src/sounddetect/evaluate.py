@@ -144,11 +144,15 @@ def is_corpus(path: str | Path) -> bool:
 
 def checked_samples(target_path: str | Path) -> list[dict[str, str]]:
     """samples.csv's rows (:func:`~sounddetect.dataset.read_samples`), each checked to name
-    one of :data:`SPLITS` and one of :data:`LABELS`.
+    one of :data:`SPLITS` and one of :data:`LABELS`, and all of them checked against the
+    counts of dataset.json.
 
     A row of another split or label (a spreadsheet's ``Alarm`` or ``alarm `` with a
     trailing space, a label of the user's own) would be left out of every split, or its
-    image looked for in a folder the dataset does not have: it is refused instead.
+    image looked for in a folder the dataset does not have: it is refused instead. So is a
+    samples.csv cut short (a copy that stopped): a row of fewer fields than columns, or
+    fewer rows of a split and label than dataset.json counts, which would score a model on
+    part of a split. Rows left out on purpose need dataset.json's counts changed alike.
 
     Parameters
     ----------
@@ -162,9 +166,10 @@ def checked_samples(target_path: str | Path) -> list[dict[str, str]]:
     Raises
     ------
     ParameterError
-        samples.csv is missing, unreadable or lacks columns, or a row's split or label is
-        not one of the dataset's; the message names samples.csv, the first such row's line
-        and sample id, and the values allowed.
+        samples.csv is missing, unreadable or lacks columns, a row's split or label is not
+        one of the dataset's or its fields are not one per column (the message names
+        samples.csv, the first such row's line and sample id, and the values allowed), or
+        the rows of a split and label are not as many as dataset.json counts.
     """
     target_path = Path(target_path)
     path = target_path / "samples.csv"
@@ -195,9 +200,10 @@ def checked_samples(target_path: str | Path) -> list[dict[str, str]]:
     if bad:
         more = f"; {len(bad) - 1} more such value(s) after it" if len(bad) > 1 else ""
         raise ParameterError(f"{path}: {bad[0]}{more}")
-    counted = dataset.read_dataset_info(target_path).get("counts", {}).get("by_split", {})
-    for split, labels in counted.items():
-        for label, expected in labels.items():
+    counts = dataset.read_dataset_info(target_path).get("counts")
+    counted = counts.get("by_split") if isinstance(counts, dict) else None
+    for split, labels in (counted if isinstance(counted, dict) else {}).items():
+        for label, expected in (labels if isinstance(labels, dict) else {}).items():
             listed = sum(row["split"] == split and row["label"] == label for row in rows)
             if listed != expected:
                 raise ParameterError(

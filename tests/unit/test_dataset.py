@@ -1,8 +1,10 @@
 """Datasets: layout, side files, manifests, splits, determinism, rebuilding, bad input."""
 
 import json
+import multiprocessing
 import os
 import shutil
+import time
 import tracemalloc
 import warnings
 from pathlib import Path
@@ -1162,3 +1164,25 @@ def test_a_window_too_long_names_the_setting(tmp_path):
     assert str(caught.value) == (
         "SAMPLE_DURATION (--sample-duration) 1e+09 s is above the longest supported window, 60 s"
     )
+
+
+def sleep_once_started(started, seconds):
+    started.set()
+    time.sleep(seconds)
+
+
+def test_a_worker_forked_while_the_lock_is_held_does_not_keep_it(tmp_path):
+    # GIVEN a worker process forked while a run holds its TARGET_PATH's lock, still alive
+    context = multiprocessing.get_context("fork")
+    started = context.Event()
+    with dataset_module._only_run_writing(tmp_path):
+        worker = context.Process(target=sleep_once_started, args=(started, 30))
+        worker.start()
+        assert started.wait(timeout=30)
+    try:
+        # WHEN the run ends THEN the next run may take the lock at once
+        with dataset_module._only_run_writing(tmp_path):
+            pass
+    finally:
+        worker.kill()
+        worker.join()

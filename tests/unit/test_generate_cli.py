@@ -529,7 +529,8 @@ def test_a_target_path_that_cannot_be_made_is_one_usage_line(
     assert last.startswith(f"error: {target}: " + message.format(tmp=tmp_path))
 
 
-def test_a_target_path_another_run_is_writing_is_left_to_it(corpus, tmp_path, capsys):
+@pytest.mark.parametrize("overwrite", [["--overwrite"], []])
+def test_a_target_path_another_run_is_writing_is_left_to_it(corpus, tmp_path, capsys, overwrite):
     # GIVEN a dataset, and another run writing over it (its lock on the folder held)
     target = tmp_path / "data"
     assert main(generate_argv(corpus, target, "--seed", "3")) == 0
@@ -537,8 +538,8 @@ def test_a_target_path_another_run_is_writing_is_left_to_it(corpus, tmp_path, ca
     other_run = os.open(target, os.O_RDONLY)
     fcntl.flock(other_run, fcntl.LOCK_EX)
     try:
-        # WHEN a second run starts over it
-        code = main(generate_argv(corpus, target, "--seed", "4", "--overwrite"))
+        # WHEN a second run starts over it (without --overwrite: not told to use it)
+        code = main(generate_argv(corpus, target, "--seed", "4", *overwrite))
     finally:
         os.close(other_run)
     # THEN it is refused with one line, and the folder is as the other run left it
