@@ -1317,7 +1317,7 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
             "images": n_images,
             "seconds": round(seconds, 3),
             "images_per_second": round(n_images / seconds, 1) if seconds > 0 else None,
-            "workers": settings.workers,
+            "workers": _workers_for(len(specs), settings.workers),
         }
         _write_json(target / "run.json", summary)
         return summary
@@ -1351,7 +1351,7 @@ def _write_staged(
         audio=sources.audio,
         configs=configs,
         sr=settings.sr,
-        workers=min(settings.workers, max(1, math.ceil(len(specs) / CHUNK_SIZE))),
+        workers=_workers_for(len(specs), settings.workers),
     )
     # Closed on any error here (an image that cannot be written), so the workers are
     # stopped now: left to the interpreter's exit, their pool's clean-up can hang.
@@ -1399,6 +1399,11 @@ def _write_staged(
             with _writing(manifest):
                 manifest.write_text("".join(line + "\n" for line in lines))
     return rows
+
+
+def _workers_for(n_samples: int, workers: int) -> int:
+    """Worker processes that render ``n_samples``: one chunk of work each at least."""
+    return min(workers, max(1, math.ceil(n_samples / CHUNK_SIZE)))
 
 
 @contextlib.contextmanager

@@ -1,6 +1,7 @@
 """``sounddetect generate``, ``sounddetect preview`` and util/create_training_data.py."""
 
 import fcntl
+import json
 import os
 import runpy
 import signal
@@ -551,3 +552,11 @@ def test_a_target_path_another_run_is_writing_is_left_to_it(corpus, tmp_path, ca
     # and once that run is over, the second may run
     assert main(generate_argv(corpus, target, "--seed", "4", "--overwrite")) == 0
     assert read_dataset_info(target)["seed"] == 4
+
+
+def test_the_workers_said_are_the_workers_that_ran(corpus, tmp_path, capsys):
+    # 8 samples are one chunk of work: one process renders them, whatever --workers asks
+    target = tmp_path / "data"
+    assert main(generate_argv(corpus, target, "--workers", "500")) == 0
+    assert "images/s, 1 worker(s))" in capsys.readouterr().out.splitlines()[-1]
+    assert json.loads((target / "run.json").read_text())["workers"] == 1
