@@ -19,11 +19,10 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
-#: Seconds the workers get to die of the pool's SIGTERM after an error, Ctrl-C or SIGTERM
-#: before they are killed (SIGKILL). A worker that catches the signal just before it waits
-#: for the task queue, whose lock terminate() holds, never runs its handler, and would keep
-#: terminate(), and the command, waiting for ever.
-TERMINATE_GRACE_S = 10.0
+#: Seconds the pool's terminate() gets after an error, Ctrl-C or SIGTERM before the workers
+#: still alive are killed (SIGKILL), and then before the caller goes on without it
+#: (:func:`_terminate`).
+TERMINATE_GRACE_S = 2.0
 
 
 def _on_sigterm(signum: int, frame: object, *, stopping: Any) -> None:
@@ -98,14 +97,26 @@ def map_in_processes(
         pool.join()
     except BaseException:  # an error, Ctrl-C, SIGTERM, or the caller stopping early
         stopping.value = 1
-        killer = threading.Timer(TERMINATE_GRACE_S, _kill_workers, args=(pool,))
-        killer.daemon = True
-        killer.start()
-        try:
-            pool.terminate()
-        finally:
-            killer.cancel()
+        _terminate(pool)
         raise
+
+
+def _terminate(pool: Any) -> None:
+    """``pool.terminate()``, given up on when it cannot end.
+
+    terminate() waits for the queues' locks. A worker that caught its SIGTERM just before
+    it waited for the task queue never runs its handler; one writing a large result when
+    the result handler stopped reading holds the result queue's lock, which stays taken
+    once it is killed. So terminate() runs in a thread of its own: workers still alive
+    :data:`TERMINATE_GRACE_S` after it began are killed, and after as long again the
+    caller goes on without it (its daemon thread ends with the process).
+    """
+    ending = threading.Thread(target=pool.terminate, name="pool-terminate", daemon=True)
+    ending.start()
+    ending.join(TERMINATE_GRACE_S)
+    if ending.is_alive():
+        _kill_workers(pool)
+        ending.join(TERMINATE_GRACE_S)
 
 
 def _kill_workers(pool: Any) -> None:
