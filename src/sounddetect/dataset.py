@@ -1233,7 +1233,6 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
         specs.extend(drawn)
         split_names.extend([split] * len(drawn))
 
-    staging = target / STAGING
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a read-only parent, /sys, a name too long
@@ -1241,86 +1240,104 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
             f"{target}: TARGET_PATH cannot be made ({exc.strerror or exc})"
         ) from None
     with _only_run_writing(target):
-        # Again, now that no other run can change it: one may have ended since the first.
-        stale = _check_target(target, overwrite=settings.overwrite, types=settings.types)
-        try:
-            _clear([staging])  # what an interrupted run could not delete
-        except OSError as exc:
-            raise ParameterError(
-                f"{target}: TARGET_PATH cannot be written ({exc.strerror or exc})"
-            ) from None
-        info: dict[str, Any] = {
-            "format": DATASET_FORMAT,
-            "version": __version__,
-            "complete": False,
-            "seed": settings.seed,
-            "settings": settings.recorded(),
-            "source_root": str(sources.root),
-            # So the sources are found when the dataset and they are moved together.
-            "source_root_relative": os.path.relpath(sources.root, target.resolve()),
-            "sources": sources.files,
-            "skipped": sources.skipped,
-            "configs": {kind: config.to_dict() for kind, config in configs.items()},
-            "creation_date": _creation_date(settings.seed),
-        }
-        if not stale:
-            # Written first, so an interrupted run still marks the folder as ours for --overwrite.
-            try:
-                _write_json(target / "dataset.json", info)
-            except OSError as exc:  # a folder made read-only
-                raise ParameterError(
-                    f"{target}: TARGET_PATH cannot be written ({exc.strerror or exc})"
-                ) from None
-        try:
-            rows = _write_staged(
-                staging,
-                settings,
-                specs,
-                split_names,
-                sources=sources,
-                configs=configs,
-                progress=progress,
-            )
-        except BaseException:
-            # An earlier dataset stays as it was, and no half-written tree is left beside it.
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        # Only now that the new dataset is whole does the old one go; "complete": false marks the
-        # moment between. The old dataset.json, so marked, names the old folders until they are
-        # gone, so a run interrupted while deleting them leaves none that --overwrite would not
-        # own (the old and new layouts differ between one type and several).
-        if stale:
-            _write_json(target / "dataset.json", {**read_dataset_info(target), "complete": False})
-        _clear(
-            [path for path in stale if path.name not in ("dataset.json", "samples.csv", STAGING)]
+        return _write_dataset(
+            settings,
+            specs,
+            split_names,
+            sources=sources,
+            configs=configs,
+            progress=progress,
+            started=started,
         )
-        _write_json(target / "dataset.json", info)
-        if len(settings.types) == 1:  # the tree at TARGET_PATH itself (type_folder)
-            for folder in _layout(target, settings.types):
-                (staging / settings.types[0] / folder.name).rename(folder)
-            (staging / settings.types[0]).rmdir()
-        else:
-            for kind in settings.types:
-                (staging / kind).rename(target / kind)
-        os.replace(staging / "samples.csv", target / "samples.csv")
-        staging.rmdir()
 
-        counts = _count(rows, settings.types)
-        info.update(complete=True, counts=counts)
-        _write_json(target / "dataset.json", info)
-        seconds = time.perf_counter() - started
-        n_images = len(rows) * len(settings.types)
-        summary = {
-            "target_path": str(target),
-            "counts": counts,
-            "samples": len(rows),
-            "images": n_images,
-            "seconds": round(seconds, 3),
-            "images_per_second": round(n_images / seconds, 1) if seconds > 0 else None,
-            "workers": _workers_for(len(specs), settings.workers),
-        }
-        _write_json(target / "run.json", summary)
-        return summary
+
+def _write_dataset(
+    settings: GeneratorSettings,
+    specs: Sequence[SampleSpec],
+    split_names: Sequence[str],
+    *,
+    sources: Sources,
+    configs: Mapping[str, SpectrogramConfig],
+    progress: bool,
+    started: float,
+) -> dict[str, Any]:
+    """The part of :func:`generate_dataset` that writes, under its TARGET_PATH's lock."""
+    target = settings.target_path
+    staging = target / STAGING
+    # Again, now that no other run can change it: one may have ended since the first.
+    stale = _check_target(target, overwrite=settings.overwrite, types=settings.types)
+    info: dict[str, Any] = {
+        "format": DATASET_FORMAT,
+        "version": __version__,
+        "complete": False,
+        "seed": settings.seed,
+        "settings": settings.recorded(),
+        "source_root": str(sources.root),
+        # So the sources are found when the dataset and they are moved together.
+        "source_root_relative": os.path.relpath(sources.root, target.resolve()),
+        "sources": sources.files,
+        "skipped": sources.skipped,
+        "configs": {kind: config.to_dict() for kind, config in configs.items()},
+        "creation_date": _creation_date(settings.seed),
+    }
+    try:
+        _clear([staging])  # what an interrupted run could not delete
+        if not stale:
+            # Written first, so an interrupted run still marks the folder as ours for
+            # --overwrite.
+            _write_json(target / "dataset.json", info)
+    except OSError as exc:  # a folder made read-only
+        raise ParameterError(
+            f"{target}: TARGET_PATH cannot be written ({exc.strerror or exc})"
+        ) from None
+    try:
+        rows = _write_staged(
+            staging,
+            settings,
+            specs,
+            split_names,
+            sources=sources,
+            configs=configs,
+            progress=progress,
+        )
+    except BaseException:
+        # An earlier dataset stays as it was, and no half-written tree is left beside it.
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    # Only now that the new dataset is whole does the old one go; "complete": false marks the
+    # moment between. The old dataset.json, so marked, names the old folders until they are
+    # gone, so a run interrupted while deleting them leaves none that --overwrite would not
+    # own (the old and new layouts differ between one type and several).
+    if stale:
+        _write_json(target / "dataset.json", {**read_dataset_info(target), "complete": False})
+    _clear([path for path in stale if path.name not in ("dataset.json", "samples.csv", STAGING)])
+    _write_json(target / "dataset.json", info)
+    if len(settings.types) == 1:  # the tree at TARGET_PATH itself (type_folder)
+        for folder in _layout(target, settings.types):
+            (staging / settings.types[0] / folder.name).rename(folder)
+        (staging / settings.types[0]).rmdir()
+    else:
+        for kind in settings.types:
+            (staging / kind).rename(target / kind)
+    os.replace(staging / "samples.csv", target / "samples.csv")
+    staging.rmdir()
+
+    counts = _count(rows, settings.types)
+    info.update(complete=True, counts=counts)
+    _write_json(target / "dataset.json", info)
+    seconds = time.perf_counter() - started
+    n_images = len(rows) * len(settings.types)
+    summary = {
+        "target_path": str(target),
+        "counts": counts,
+        "samples": len(rows),
+        "images": n_images,
+        "seconds": round(seconds, 3),
+        "images_per_second": round(n_images / seconds, 1) if seconds > 0 else None,
+        "workers": _workers_for(len(specs), settings.workers),
+    }
+    _write_json(target / "run.json", summary)
+    return summary
 
 
 def _write_staged(

@@ -34,6 +34,7 @@ import math
 import os
 import time
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,9 +203,10 @@ def checked_samples(target_path: str | Path) -> list[dict[str, str]]:
         raise ParameterError(f"{path}: {bad[0]}{more}")
     counts = dataset.read_dataset_info(target_path).get("counts")
     counted = counts.get("by_split") if isinstance(counts, dict) else None
+    listed_by = Counter((row["split"], row["label"]) for row in rows)
     for split, labels in (counted if isinstance(counted, dict) else {}).items():
         for label, expected in (labels if isinstance(labels, dict) else {}).items():
-            listed = sum(row["split"] == split and row["label"] == label for row in rows)
+            listed = listed_by[split, label]
             if listed != expected:
                 raise ParameterError(
                     f"{path}: lists {listed} {split} {label} samples where dataset.json counts "

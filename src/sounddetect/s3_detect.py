@@ -65,6 +65,8 @@ TRANSIENT_S3_CODES = {
 }
 #: S3 error codes saying the uploaded object (or the version the event names) is gone.
 MISSING_CODES = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
+#: S3 error codes of a request the function's role may not make (a GET's, a HEAD's).
+DENIED_CODES = {"AccessDenied", "403"}
 #: Metadata keys of a stored result naming the upload it was computed from.
 ETAG_METADATA, VERSION_METADATA = "source-etag", "source-version-id"
 #: Versions of a result searched for an older upload's result when its event comes again.
@@ -695,7 +697,7 @@ def _earlier_stored_result(s3: Any, upload: S3Upload, key: str) -> dict[str, Any
             MaxKeys=EARLIER_RESULTS_SEARCHED + 1,
         )
     except ClientError as exc:
-        if _code(exc) in ("AccessDenied", "403"):  # a role that may not list versions
+        if _code(exc) in DENIED_CODES:  # a role that may not list versions
             return None
         raise
     # Versions of the key, newest first; longer keys with it as their prefix sort after it.
@@ -711,7 +713,7 @@ def _earlier_stored_result(s3: Any, upload: S3Upload, key: str) -> dict[str, Any
             # Expired meanwhile, or a role that may not read versions: classified again.
             if _code(exc) in MISSING_CODES:
                 continue
-            if _code(exc) in ("AccessDenied", "403"):
+            if _code(exc) in DENIED_CODES:
                 return None
             raise
     return None

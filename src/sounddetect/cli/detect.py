@@ -549,15 +549,12 @@ def place_timeline(drawn: Path, out_dir: Path, used: set[str], *, stem: str, rec
             continue
         try:
             os.link(drawn, target)
-        except FileExistsError:
-            if target.is_symlink() or not plots_recording(target, recording):
-                continue
-            os.replace(drawn, target)
         except OSError as exc:
-            if exc.errno not in _NO_HARD_LINKS:
+            # Taken, or a file system without hard links (FAT, some shares), where the name
+            # is looked at, then moved to.
+            if not isinstance(exc, FileExistsError) and exc.errno not in _NO_HARD_LINKS:
                 raise
-            # A file system without hard links (FAT, some shares): looked at, then moved.
-            if target.exists() and not plots_recording(target, recording):
+            if target.is_symlink() or target.exists() and not plots_recording(target, recording):
                 continue
             os.replace(drawn, target)
         used.add(name)
