@@ -288,10 +288,7 @@ class GeneratorSettings:
 
     def configs(self) -> dict[str, SpectrogramConfig]:
         """The spectrogram config of each type, built from these settings."""
-        return {
-            kind: SpectrogramConfig(kind=kind, sr=self.sr, duration=self.sample_duration)
-            for kind in self.types
-        }
+        return spectrogram_configs(self.types, sr=self.sr, duration=self.sample_duration)
 
     def recorded(self) -> dict[str, Any]:
         """The settings that decide the output, as written to dataset.json."""
@@ -339,6 +336,54 @@ class Sources:
     clips: dict[str, list[SourceClip]] = field(default_factory=dict)
     files: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+#: Sample rates a user is likely to ask for, highest first (a refused ``--sr`` names the
+#: highest of them that works).
+COMMON_RATES = (44100, 32000, 24000, 22050, 16000)
+
+
+def spectrogram_configs(
+    types: Sequence[str], *, sr: int, duration: float
+) -> dict[str, SpectrogramConfig]:
+    """The generator's config of each spectrogram type at ``sr`` Hz and ``duration`` s.
+
+    The generator sets only the rate and the window length. A rate too high for the mel
+    bands of mel and MFCC images (from 48 kHz, a band is narrower than an FFT bin) is
+    refused naming the ``--sr`` that works, not with the config's advice on parameters the
+    command line does not have.
+
+    Raises
+    ------
+    ParameterError
+        A type the config refuses at ``sr`` or ``duration``.
+    """
+    configs = {}
+    for kind in types:
+        try:
+            configs[kind] = SpectrogramConfig(kind=kind, sr=sr, duration=duration)
+        except ParameterError:
+            working = [
+                rate for rate in COMMON_RATES if rate < sr and _renders(kind, rate, duration)
+            ]
+            if kind not in ("mel", "mfcc") or not working:
+                raise
+            bin_hz = sr / SpectrogramConfig.n_fft
+            raise ParameterError(
+                f"--sr {sr} Hz is too high for {kind} images: at this rate the FFT's bins are "
+                f"{bin_hz:g} Hz apart, wider than their lowest mel bands, which would render "
+                f"black; use --sr {working[0]} or lower (the images show up to "
+                f"{SpectrogramConfig.fmax:g} Hz, so the default 16000 loses nothing)"
+            ) from None
+    return configs
+
+
+def _renders(kind: str, sr: int, duration: float) -> bool:
+    try:
+        SpectrogramConfig(kind=kind, sr=sr, duration=duration)
+    except ParameterError:
+        return False
+    return True
 
 
 def _offsets_and_ac_rms(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,12 @@ from PIL import Image
 
 from sounddetect.cli import build_parser, main
 from sounddetect.cli.generate import parse_types, settings_from_args
-from sounddetect.dataset import GeneratorSettings, read_dataset_info, read_samples
+from sounddetect.dataset import (
+    GeneratorSettings,
+    read_dataset_info,
+    read_samples,
+    spectrogram_configs,
+)
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SPECTROGRAM_TYPES
 
@@ -560,3 +565,26 @@ def test_the_workers_said_are_the_workers_that_ran(corpus, tmp_path, capsys):
     assert main(generate_argv(corpus, target, "--workers", "500")) == 0
     assert "images/s, 1 worker(s))" in capsys.readouterr().out.splitlines()[-1]
     assert json.loads((target / "run.json").read_text())["workers"] == 1
+
+
+@pytest.mark.parametrize("command", ["generate", "preview"])
+def test_a_rate_too_high_for_mel_bands_names_the_rate_that_works(corpus, tmp_path, capsys, command):
+    # At 48 kHz, 1024-sample FFT bins are wider than the lowest mel bands; neither command
+    # has a flag for the bands or the FFT, so the advice must be a rate.
+    alarms, backgrounds = corpus
+    argv = [command, "--alarm-source", str(alarms), "--background-source", str(backgrounds)]
+    if command == "generate":
+        argv += ["--target-path", str(tmp_path / "td"), "--types", "chroma,mfcc"]
+    else:
+        argv += ["--out", str(tmp_path / "preview"), "--sheet", str(tmp_path / "sheet.png")]
+    assert main([*argv, "--sr", "48000"]) == 2
+    kind = "mfcc" if command == "generate" else "mel"
+    assert capsys.readouterr().err.strip() == (
+        f"error: --sr 48000 Hz is too high for {kind} images: at this rate the FFT's bins are "
+        "46.875 Hz apart, wider than their lowest mel bands, which would render black; use "
+        "--sr 44100 or lower (the images show up to 8000 Hz, so the default 16000 loses "
+        "nothing)"
+    )
+    assert not any(tmp_path.iterdir())
+    # and the rate named is one that renders
+    assert set(spectrogram_configs(["mel", "mfcc"], sr=44100, duration=4.0)) == {"mel", "mfcc"}

@@ -18,7 +18,7 @@ from sounddetect.cli import HelpFormatter, require_modules
 from sounddetect.cli.argtypes import nonempty_path
 from sounddetect.cli.generate import add_source_arguments, from_environment, parse_types
 from sounddetect.exceptions import ParameterError
-from sounddetect.spectrum import SpectrogramConfig, encode_png, render_spectrogram
+from sounddetect.spectrum import encode_png, render_spectrogram
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     require_modules("sounddetect preview", ["matplotlib"], extra="generate")
     # The generator's modules and matplotlib: imported here, so other subcommands start
     # without them.
-    from sounddetect.dataset import load_sources
+    from sounddetect.dataset import load_sources, spectrogram_configs
     from sounddetect.mixing import draw_sample_specs, mix_sample
     from sounddetect.plots import write_contact_sheet
 
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(args.out, args.sheet, kinds, overwrite=args.overwrite)
     duration = from_environment(args, "sample_duration")
     # Checked before the sources are read: a window too short for one FFT frame, or too long.
-    configs = {kind: SpectrogramConfig(kind=kind, sr=args.sr, duration=duration) for kind in kinds}
+    configs = spectrogram_configs(kinds, sr=args.sr, duration=duration)
     sources = load_sources(
         from_environment(args, "alarm_source"),
         from_environment(args, "background_source"),
