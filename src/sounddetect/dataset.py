@@ -70,7 +70,7 @@ from sounddetect.exceptions import (
     SoundDetectError,
     SoundDetectWarning,
 )
-from sounddetect.folders import FOLDER_METADATA, is_broken_link, visible_files
+from sounddetect.folders import FOLDER_METADATA, is_broken_link, visible_files, write_aside
 from sounddetect.mixing import (
     DEFAULT_SAMPLES_PER_LAYER,
     SampleSpec,
@@ -971,7 +971,8 @@ def _manifest_line(
 
 
 def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    # Aside: dataset.json truncated by a full disk would disown the dataset for --overwrite.
+    write_aside(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
 
 
 def _is_utf8(text: str) -> bool:
@@ -1345,16 +1346,17 @@ def _write_dataset(
             configs=configs,
             progress=progress,
         )
+        # Only now that the new dataset is whole does the old one go; "complete": false
+        # marks the moment between. The old dataset.json, so marked, names the old folders
+        # until they are gone, so a run interrupted while deleting them leaves none that
+        # --overwrite would not own (the old and new layouts differ between one type and
+        # several).
+        if stale:
+            _write_json(target / "dataset.json", {**read_dataset_info(target), "complete": False})
     except BaseException:
         # An earlier dataset stays as it was, and no half-written tree is left beside it.
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    # Only now that the new dataset is whole does the old one go; "complete": false marks the
-    # moment between. The old dataset.json, so marked, names the old folders until they are
-    # gone, so a run interrupted while deleting them leaves none that --overwrite would not
-    # own (the old and new layouts differ between one type and several).
-    if stale:
-        _write_json(target / "dataset.json", {**read_dataset_info(target), "complete": False})
     _clear([path for path in stale if path.name not in ("dataset.json", "samples.csv", STAGING)])
     _write_json(target / "dataset.json", info)
     if len(settings.types) == 1:  # the tree at TARGET_PATH itself (type_folder)

@@ -31,7 +31,6 @@ import io
 import json
 import logging
 import math
-import os
 import time
 import warnings
 from collections import Counter
@@ -48,7 +47,7 @@ from sounddetect.dataset import dataset_config
 from sounddetect.detect import detect_file
 from sounddetect.events import LABELS
 from sounddetect.exceptions import AudioError, ModelError, ParameterError, SoundDetectWarning
-from sounddetect.folders import FOLDER_METADATA, partial_path, visible_files
+from sounddetect.folders import FOLDER_METADATA, visible_files, write_aside
 from sounddetect.plots import agg_figure, png_text
 from sounddetect.spectrum import SpectrogramConfig, decode_png
 
@@ -871,21 +870,10 @@ def evaluate(
         # drawing stops half-way.
         for name in REPORT_FILES[1:]:
             (out_dir / name).unlink(missing_ok=True)
-        _write_aside(out_dir / "report.json", (json.dumps(report, indent=2) + "\n").encode())
+        write_aside(out_dir / "report.json", (json.dumps(report, indent=2) + "\n").encode())
         if plots:
             plot_report(report, data.labels, probabilities, out_dir=out_dir)
     return report
-
-
-def _write_aside(path: Path, content: bytes) -> None:
-    """Write ``content`` beside ``path`` and move it into place: an interrupted run leaves
-    no truncated file, which the next one could not tell for its own."""
-    partial = partial_path(path)
-    try:
-        partial.write_bytes(content)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def heard_in_training(
@@ -1025,7 +1013,7 @@ def _save_plot(fig: Any, path: Path) -> None:
     fig.savefig(
         buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": REPORT_SOFTWARE}
     )
-    _write_aside(path, buffer.getvalue())
+    write_aside(path, buffer.getvalue())
 
 
 def plot_report(

@@ -107,6 +107,23 @@ def partial_path(path: str | os.PathLike) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.partial")
 
 
+def write_aside(path: str | os.PathLike, content: bytes) -> None:
+    """Write ``content`` to a :func:`partial_path` beside ``path`` and move it into place.
+
+    A write that fails (a full disk, a file size limit) or is interrupted leaves ``path`` as
+    it was, never truncated. The OSError raised names ``path``, not the hidden name.
+    """
+    path = Path(path)
+    partial = partial_path(path)
+    try:
+        partial.write_bytes(content)
+        os.replace(partial, path)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def is_broken_link(path: Path) -> bool:
     """A symbolic link whose target does not exist."""
     return path.is_symlink() and not path.exists()

@@ -130,3 +130,26 @@ def test_replace_folder_puts_the_old_folder_back_when_stopped(tmp_path, monkeypa
     replace_folder(new, old)
     assert (old / "model.json").read_text() == "new"
     assert os.listdir(tmp_path) == ["model"]
+
+
+def test_a_write_the_file_system_refuses_leaves_the_file_as_it_was(tmp_path):
+    # GIVEN a file of ours, and a process that may write no file over 1 KiB (the size
+    # limit a full disk or a quota imposes, without filling this machine's disk)
+    path = tmp_path / "dataset.json"
+    path.write_text('{"complete": true}\n')
+    code = (
+        "import resource, signal, sys\n"
+        "from sounddetect.folders import write_aside\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))\n"
+        "try:\n"
+        "    write_aside(sys.argv[1], b'x' * 4096)\n"
+        "except OSError as exc:\n"
+        "    print(exc.filename, exc.strerror, sep='|')\n"
+    )
+    printed = run_as_a_user(code, str(path))
+    # THEN the error names the file, not the hidden name written first, and the file,
+    # truncated by a write in place, is whole; nothing is left beside it
+    assert printed.strip() == f"{path}|File too large"
+    assert path.read_text() == '{"complete": true}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset.json"]

@@ -588,3 +588,39 @@ def test_a_rate_too_high_for_mel_bands_names_the_rate_that_works(corpus, tmp_pat
     assert not any(tmp_path.iterdir())
     # and the rate named is one that renders
     assert set(spectrogram_configs(["mel", "mfcc"], sr=44100, duration=4.0)) == {"mel", "mfcc"}
+
+
+#: Run the CLI under a file size limit (argv: the limit in bytes, then the CLI's arguments).
+UNDER_A_FILE_SIZE_LIMIT = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]), int(sys.argv[1])))
+from sounddetect.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_a_dataset_json_the_file_system_refuses_leaves_the_dataset_before_whole(corpus, tmp_path):
+    # GIVEN a dataset, and a file size limit its images, samples.csv and manifests fit under
+    # but its dataset.json does not (what a disk filling up at that moment does)
+    target = tmp_path / "data"
+    argv = generate_argv(corpus, target, "--types", "chroma")
+    assert main(argv) == 0
+    before = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    limit = max(len(data) for p, data in before.items() if p.name != "dataset.json") + 1
+    assert limit < len(before[target / "dataset.json"])
+    # WHEN it is generated again with --overwrite under that limit
+    done = subprocess.run(
+        [sys.executable, "-c", UNDER_A_FILE_SIZE_LIMIT, str(limit), *argv, "--overwrite"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # THEN one line names dataset.json and why, and the dataset before is there as it was:
+    # dataset.json was not truncated (which disowns the folder for the next --overwrite),
+    # and the new tree is not left beside it
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines()[-1] == f"error: {target / 'dataset.json'}: File too large"
+    assert "Traceback" not in done.stderr
+    assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
+    assert not [p for p in target.iterdir() if p.name.startswith(".")]

@@ -178,10 +178,10 @@ def _run(argv: list[str] | None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT):
+        if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
             raise
-        # A full disk: one line, not a traceback. Without a file name it was the standard
-        # output (`> results.jsonl`), and nothing more is sent to it.
+        # A full disk or a file size limit: one line, not a traceback. Without a file name
+        # it was the standard output (`> results.jsonl`), and nothing more is sent to it.
         print(f"error: {exc.filename or 'standard output'}: {exc.strerror}", file=sys.stderr)
         if exc.filename is None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

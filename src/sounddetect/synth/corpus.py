@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from sounddetect import __version__
 from sounddetect.exceptions import ParameterError
+from sounddetect.folders import write_aside
 from sounddetect.synth.alarms import (
     PATTERN_BEEPS,
     SAMPLE_DURATION,
@@ -814,7 +815,7 @@ def _write_json_if_changed(path: Path, data) -> bool:
     if path.exists() and path.read_text() == text:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    write_aside(path, text.encode())
     return True
 
 
