@@ -121,7 +121,7 @@ def handle_record(
 def report(outcome: RecordOutcome) -> None:
     """The file's log lines and metrics."""
     result = outcome.result
-    summary, window_parts = result_for_log(result)
+    summary, parts = result_for_log(result)
     # The result last: a query finds only a line's first 1,000 fields (result_for_log).
     details = {
         "status": outcome.status,
@@ -138,7 +138,7 @@ def report(outcome: RecordOutcome) -> None:
         return
     if outcome.status == "duplicate":
         logger.info("repeated delivery: result already stored, no new alert", extra=details)
-        log_window_parts(window_parts, total=len(result["windows"]))
+        log_parts(parts, result)
         metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=1)
         return
     if result["error"] is not None:
@@ -149,7 +149,7 @@ def report(outcome: RecordOutcome) -> None:
     if outcome.status == "superseded":
         verdict += " (an older version: the newer upload's result stays stored)"
     logger.info(verdict, extra=details)
-    log_window_parts(window_parts, total=len(result["windows"]))
+    log_parts(parts, result)
     log_alarm_events(result)
     count = MetricUnit.Count
     metrics.add_metric(name="FilesProcessed", unit=count, value=1)
@@ -158,13 +158,15 @@ def report(outcome: RecordOutcome) -> None:
     metrics.add_metric(name="ProcessingSeconds", unit=MetricUnit.Seconds, value=outcome.seconds)
 
 
-def log_window_parts(parts: list[dict], *, total: int) -> None:
-    """One INFO line per run of windows that did not fit the file's line (result_for_log)."""
+def log_parts(parts: list[dict], result: dict) -> None:
+    """One INFO line per run of windows or events that did not fit the file's line
+    (result_for_log)."""
     for part in parts:
-        last = part["first_window"] + len(part["windows"])
+        key = "windows" if "windows" in part else "events"
+        first = part[f"first_{key[:-1]}"]
         logger.info(
-            f"windows {part['first_window'] + 1}-{last} of {total}: {part['file']}",
-            extra={"windows_part": part},
+            f"{key} {first + 1}-{first + len(part[key])} of {len(result[key])}: {part['file']}",
+            extra={f"{key}_part": part},
         )
 
 

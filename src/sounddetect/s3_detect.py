@@ -6,7 +6,7 @@
     result_key        -- uploads/<path> -> results/<path>.json
     download_upload   -- stream an object to a local file, refusing more than a size limit
     alert_message     -- SNS subject and text for a result with alarms
-    result_for_log    -- the result object as CloudWatch log lines: one, or its windows split
+    result_for_log    -- the result object as CloudWatch log lines: one, or its lists split
 
 Errors follow DESIGN.md. A permanent input error (a folder marker, a key that is not audio,
 an object too large, deleted, not decodable or too short:
@@ -553,16 +553,22 @@ def _clock(seconds: float, *, hours: bool) -> str:
     return f"{minutes}:{text}"
 
 
-def result_for_log(result: dict[str, Any]) -> tuple[dict, list[dict]]:
-    """The result object for the file's log line, and the lines its windows continue on.
+#: The lists of a result that :func:`result_for_log` may move to lines of their own.
+_LOGGED_LISTS = ("events", "windows")
 
-    The object is the result with its ``windows`` list last. When the whole would not fit
-    one log event (a recording of a few hours), the file's line holds it without its windows
-    (``windows`` empty, ``windows_parts`` saying how many lines follow) and each further
-    line holds the next run of windows, so the log still holds the whole object the stored
-    result does. CloudWatch Logs Insights discovers the first 1,000 fields of a JSON log
-    line, and each window is four: after the windows of a recording of 8 minutes, ``error``
-    and ``classifier`` would not be found by a query.
+
+def result_for_log(result: dict[str, Any]) -> tuple[dict, list[dict]]:
+    """The result object for the file's log line, and the lines its lists continue on.
+
+    The object is the result with its ``events`` and ``windows`` lists last. When the whole
+    would not fit one log event (a recording of a few hours), the file's line holds it
+    without its windows (``windows`` empty, ``windows_parts`` saying how many lines follow)
+    and each further line holds the next run of windows; when even that is too long (a
+    day's recording of thousands of events), its events go on lines of their own in the
+    same way (``events_parts``). So the log still holds the whole object the stored result
+    does. CloudWatch Logs Insights discovers the first 1,000 fields of a JSON log line, and
+    each window or event is four: after the windows of a recording of 8 minutes, ``error``
+    and ``classifier`` would not be found by a query, so they come first.
 
     Parameters
     ----------
@@ -574,36 +580,48 @@ def result_for_log(result: dict[str, Any]) -> tuple[dict, list[dict]]:
     summary : dict
         The object for the file's log line.
     parts : list of dict
-        Empty when the windows fit the file's line; else one dict per further line:
-        ``file``, ``part`` (from 1), ``parts``, ``first_window`` (the index of its first
-        window in the result's list) and ``windows``, each at most
+        Empty when the lists fit the file's line; else one dict per further line, its
+        windows' first: ``file``, ``part`` (from 1), ``parts`` (of its list), and
+        ``first_window`` and ``windows``, or ``first_event`` and ``events`` (the index of
+        its first item in the result's list, and the run of items), each at most
         :data:`LOG_RESULT_MAX_CHARS` characters as JSON.
     """
-    summary = {key: value for key, value in result.items() if key != "windows"}
-    windows = result["windows"]
-    if len(to_json(result)) <= LOG_RESULT_MAX_CHARS:
-        return {**summary, "windows": windows}, []
+    summary = {key: value for key, value in result.items() if key not in _LOGGED_LISTS}
+    summary.update({key: result[key] for key in _LOGGED_LISTS})
+    parts: list[dict] = []
+    for key in reversed(_LOGGED_LISTS):  # windows first: the longer list
+        if len(to_json(summary)) <= LOG_RESULT_MAX_CHARS:
+            break
+        runs = _runs_within(result[key], name=result["file"])
+        summary.update({key: [], f"{key}_parts": len(runs)})
+        parts += [
+            {
+                "file": result["file"],
+                "part": number,
+                "parts": len(runs),
+                f"first_{key[:-1]}": start,
+                key: result[key][start:stop],
+            }
+            for number, (start, stop) in enumerate(runs, 1)
+        ]
+    # The counts of parts before the emptied lists, which stay last.
+    lists = {key: summary.pop(key) for key in _LOGGED_LISTS}
+    return {**summary, **lists}, parts
+
+
+def _runs_within(items: list[dict], *, name: str) -> list[tuple[int, int]]:
+    """(start, stop) runs of ``items`` that fit a log line beside the file ``name``."""
     # Room for the part's own keys and the file name, which every part repeats.
-    room = LOG_RESULT_MAX_CHARS - len(to_json({"file": result["file"]})) - 100
+    room = LOG_RESULT_MAX_CHARS - len(to_json({"file": name})) - 100
     runs, first, size = [], 0, 0
-    for index, window in enumerate(windows):
-        chars = len(to_json(window)) + 2  # its comma and space
+    for index, item in enumerate(items):
+        chars = len(to_json(item)) + 2  # its comma and space
         if index > first and size + chars > room:
             runs.append((first, index))
             first, size = index, 0
         size += chars
-    runs.append((first, len(windows)))
-    parts = [
-        {
-            "file": result["file"],
-            "part": number,
-            "parts": len(runs),
-            "first_window": start,
-            "windows": windows[start:stop],
-        }
-        for number, (start, stop) in enumerate(runs, 1)
-    ]
-    return {**summary, "windows": [], "windows_parts": len(parts)}, parts
+    runs.append((first, len(items)))
+    return runs
 
 
 def _with_current_etag(s3: Any, upload: S3Upload) -> S3Upload:

@@ -272,11 +272,17 @@ def test_a_result_too_large_for_one_log_event_continues_on_lines_of_its_windows(
 
 
 def test_a_result_within_one_log_event_keeps_its_windows_on_its_line():
-    result = {"file": "x.wav", "alarm": False, "windows": [{"start": 0.0}] * 3, "error": None}
+    result = {
+        "file": "x.wav",
+        "alarm": False,
+        "events": [],
+        "windows": [{"start": 0.0}] * 3,
+        "error": None,
+    }
 
     summary, parts = result_for_log(result)
 
-    assert summary == result and list(summary)[-1] == "windows" and parts == []
+    assert summary == result and list(summary)[-2:] == ["events", "windows"] and parts == []
 
 
 def test_windows_are_split_so_every_part_fits_and_none_is_lost(monkeypatch):
@@ -285,7 +291,12 @@ def test_windows_are_split_so_every_part_fits_and_none_is_lost(monkeypatch):
         {"start": 2.0 * i, "end": 2.0 * i + 4, "label": "no_alarm", "confidence": 0.9}
         for i in range(40)
     ]
-    result = {"file": "s3://bucket/uploads/night.wav", "alarm": False, "windows": windows}
+    result = {
+        "file": "s3://bucket/uploads/night.wav",
+        "alarm": False,
+        "events": [],
+        "windows": windows,
+    }
 
     summary, parts = result_for_log(result)
 
@@ -529,3 +540,43 @@ def test_an_upload_from_a_dead_microphone_is_logged_as_a_warning(
     (warning,) = [line for line in app.logs() if "silent throughout" in line["message"]]
     assert warning["level"] == "WARNING" and warning["key"] == "uploads/plant_room.wav"
     assert "is the microphone muted or disconnected?" in warning["message"]
+
+
+def test_a_result_of_too_many_events_for_one_log_event_continues_on_lines_of_its_events(
+    aws, app, lambda_context, tmp_path, rng, monkeypatch
+):
+    # GIVEN a recording of five alarms, and a log event limit that its result without the
+    # windows does not pass (a day's recording of thousands of events does not pass 256 KB)
+    y = noise(120.0, sr=SR, rng=rng, amplitude=0.003)
+    for start in range(4, 120, 24):
+        y[start * SR : (start + 10) * SR] += t3_alarm(10.0, sr=SR)
+    aws.upload("uploads/day.wav", write_wav(tmp_path / "day.wav", y, SR))
+    monkeypatch.setattr(s3_detect, "LOG_RESULT_MAX_CHARS", 400)
+
+    # WHEN it is processed
+    invoke(app, event_for(aws, "s3-put-wav.json", "uploads/day.wav"), lambda_context)
+
+    # THEN the file's line holds the result without its lists, and the lines after it hold
+    # every event and every window of the stored result, each within the limit
+    stored = aws.stored_result("results/day.wav.json")
+    assert len(stored["events"]) == 5
+    assert len(to_json({k: v for k, v in stored.items() if k != "windows"})) > 400
+    logs = app.logs()
+    (line,) = [line for line in logs if "result" in line]
+    summary = dict(line["result"])
+    assert summary.pop("events") == [] and summary.pop("windows") == []
+    assert summary.pop("events_parts") > 1 and summary.pop("windows_parts") > 1
+    assert summary == {k: v for k, v in stored.items() if k not in ("events", "windows")}
+    event_lines = [line for line in logs if "events_part" in line]
+    for event_line in event_lines:
+        first = event_line["events_part"]["first_event"]
+        assert event_line["message"].startswith(f"events {first + 1}-")
+        assert event_line["message"].endswith(" of 5: " + stored["file"])
+    parts = [event_line["events_part"] for event_line in event_lines]
+    assert [part["part"] for part in parts] == list(range(1, len(parts) + 1))
+    assert [event for part in parts for event in part["events"]] == stored["events"]
+    assert all(len(to_json(part)) <= 400 for part in parts)
+    assert [part["first_event"] for part in parts] == [
+        sum(len(p["events"]) for p in parts[:i]) for i in range(len(parts))
+    ]
+    assert logged_windows(logs, stored["file"]) == stored["windows"]
