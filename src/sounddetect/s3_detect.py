@@ -377,19 +377,22 @@ def process_upload(
 
 
 def check_audio_key(key: str) -> None:
-    """Raise :class:`AudioError` unless the key ends in one of the decodable suffixes.
+    """Raise :class:`AudioError` unless the key ends in one of the decodable suffixes, or in
+    none.
 
     The suffixes only ffmpeg decodes (M4A, MP4, WMA, ...) pass when ffmpeg is installed, e.g.
-    from a Lambda layer (:mod:`sounddetect.ffmpeg`).
+    from a Lambda layer (:mod:`sounddetect.ffmpeg`). A key without a suffix (a device that
+    names its uploads by time) is decoded by its content, as ``sounddetect detect`` decodes
+    a file so named; a key with another suffix (``notes.txt``) is refused unread.
     """
     suffix = PurePosixPath(key).suffix.lower()
     with_ffmpeg = find_ffmpeg() is not None
-    if suffix in AUDIO_SUFFIXES or (with_ffmpeg and suffix in FFMPEG_AUDIO_SUFFIXES):
+    if not suffix or suffix in AUDIO_SUFFIXES or (with_ffmpeg and suffix in FFMPEG_AUDIO_SUFFIXES):
         return
     if suffix in FFMPEG_AUDIO_SUFFIXES:
         reason = f"{suffix} audio is not supported without ffmpeg"
     else:
-        reason = f"not an audio file ({f'suffix {suffix}' if suffix else 'no suffix'})"
+        reason = f"not an audio file (suffix {suffix})"
     decodable = AUDIO_SUFFIXES + (FFMPEG_AUDIO_SUFFIXES if with_ffmpeg else ())
     formats = ", ".join(s.lstrip(".").upper() for s in decodable)
     raise AudioError(f"{reason}; upload one of {formats}")

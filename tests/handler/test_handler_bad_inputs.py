@@ -77,7 +77,7 @@ def m4a_header() -> bytes:
         ("uploads/empty.wav", b"", "empty"),
         ("uploads/text.wav", b"this is not audio\n" * 100, "not"),
         ("uploads/notes.txt", b"meeting notes\n", "not an audio file (suffix .txt)"),
-        ("uploads/README", b"no suffix\n", "not an audio file (no suffix)"),
+        ("uploads/README", b"no suffix\n", "README: not readable audio (Format not recognised)"),
         ("uploads/voice.m4a", m4a_header(), "not readable audio (ffprobe: "),
         ("uploads/cut.wav", truncated_wav(), "truncated"),
         ("uploads/damaged.mp3", damaged_mp3(), "Illegal Audio-MPEG-Header 0x00000000"),
@@ -140,6 +140,31 @@ def test_with_ffmpeg_an_m4a_upload_is_detected(
     app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/memo.m4a"), lambda_context)
 
     result = aws.stored_result("results/memo.m4a.json")
+    assert result["error"] is None and result["alarm"] is True
+    assert result["duration_s"] == pytest.approx(8.0, abs=0.05)
+    assert len(aws.alerts()) == 1
+
+
+@pytest.mark.parametrize("encoding", ["wav", "m4a"])
+def test_an_upload_without_a_suffix_is_decoded_by_its_content(
+    aws, app, lambda_context, monkeypatch, rng, tmp_path, encoding
+):
+    # GIVEN a device that names its uploads by time alone, one a WAV and one an M4A (with
+    # ffmpeg, as from a layer), each of an alarm
+    monkeypatch.delenv(FFMPEG_ENV, raising=False)
+    alarm = noise(8.0, sr=SR, rng=rng, amplitude=0.003) + t3_alarm(8.0, sr=SR)
+    if encoding == "wav":
+        body = wav_bytes(alarm)
+    else:
+        body = encode_with_ffmpeg(tmp_path / "memo.m4a", alarm, SR, "-c:a", "aac")
+    aws.upload("uploads/cam1/20261203T101500", body)
+
+    # WHEN it is delivered
+    event = event_for(aws, "s3-put-wav.json", "uploads/cam1/20261203T101500")
+    app.lambda_handler(event, lambda_context)
+
+    # THEN it is detected, as `sounddetect detect` detects a file so named
+    result = aws.stored_result("results/cam1/20261203T101500.json")
     assert result["error"] is None and result["alarm"] is True
     assert result["duration_s"] == pytest.approx(8.0, abs=0.05)
     assert len(aws.alerts()) == 1
