@@ -163,12 +163,13 @@ class RecordOutcome:
     result : dict
         The result object (DESIGN.md); on failure ``error`` is set.
     status : {"processed", "duplicate", "rejected", "failed", "superseded"}
-        ``processed``: detection ran (or the input was refused permanently) and the result
-        was stored. ``duplicate``: a result for the same ETag was already stored; nothing
-        was redone. ``rejected``: not a file under the upload prefix (a folder marker), or
-        a permanent input error of a version of the key that a newer upload, whose result
-        is stored, has replaced (an event naming a version the bucket no longer holds);
-        nothing stored. ``failed``: a retry or a configuration fix may help; nothing stored.
+        ``processed``: detection ran and the result was stored. ``duplicate``: a result for
+        the same ETag was already stored; nothing was redone. ``rejected``: a permanent
+        input error (not audio, corrupt, too short), whose result is stored
+        (``result_uri`` says where) unless the upload is not a file under the upload prefix
+        (a folder marker) or a newer upload of the key, whose result is stored, has
+        replaced it (an event naming a version the bucket no longer holds).
+        ``failed``: a retry or a configuration fix may help; nothing stored.
         ``superseded``: detection ran (and alerted) on a version of the key that a newer
         upload, whose result is stored, has replaced; its result was not stored over that.
     result_uri : str or None
@@ -373,7 +374,8 @@ def process_upload(
         ContentType="application/json",
         Metadata={ETAG_METADATA: upload.etag, VERSION_METADATA: upload.version_id or "null"},
     )
-    return outcome(result, "processed", result_uri=result_uri, alert_id=alert_id)
+    status: RecordStatus = "processed" if result["error"] is None else "rejected"
+    return outcome(result, status, result_uri=result_uri, alert_id=alert_id)
 
 
 def check_audio_key(key: str) -> None:

@@ -98,7 +98,7 @@ def test_permanent_input_errors_are_stored_and_not_retried(
     response = app.lambda_handler(event_for(aws, "s3-put-wav.json", key), lambda_context)
 
     # THEN the stored result says why, naming the upload, and nothing was classified
-    assert response["results"][0]["status"] == "processed"
+    assert response["results"][0]["status"] == "rejected"
     result = aws.stored_result(f"results/{key.removeprefix('uploads/')}.json")
     assert result["alarm"] is None and result["events"] == []
     assert result["error"]["type"] == "AudioError"
@@ -108,6 +108,11 @@ def test_permanent_input_errors_are_stored_and_not_retried(
     assert aws.alerts() == []
     (line,) = [line for line in app.logs() if "result" in line]
     assert line["level"] == "INFO" and line["message"].startswith("rejected: s3://")
+    # a query for status "rejected" finds it, and where its result is
+    assert line["status"] == "rejected"
+    assert (
+        line["result_location"] == f"s3://{aws.bucket}/results/{key.removeprefix('uploads/')}.json"
+    )
     assert emitted_metrics(capsys.readouterr().out)["FilesRejected"] == 1
 
 
@@ -282,7 +287,7 @@ def test_an_archived_upload_gets_a_result_not_retries(aws, app, lambda_context, 
     response = app.lambda_handler(event_for(aws, "s3-put-wav.json", key), lambda_context)
 
     # THEN a result says why, and the event is not failed for Lambda to retry in vain
-    assert response["results"][0]["status"] == "processed"
+    assert response["results"][0]["status"] == "rejected"
     message = aws.stored_result("results/archived.wav.json")["error"]["message"]
     assert message == (
         f"s3://{aws.bucket}/{key}: stored in an archive storage class or tier, which S3 reads "
@@ -416,7 +421,7 @@ def test_one_bad_record_does_not_stop_the_others(aws, app, lambda_context, rng):
 
     response = app.lambda_handler(event, lambda_context)
 
-    assert [r["status"] for r in response["results"]] == ["processed", "processed"]
+    assert [r["status"] for r in response["results"]] == ["rejected", "processed"]
     assert aws.stored_result("results/empty.wav.json")["error"]["type"] == "AudioError"
     assert aws.stored_result("results/kitchen.wav.json")["alarm"] is True
     assert len(aws.alerts()) == 1

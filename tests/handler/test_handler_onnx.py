@@ -149,7 +149,7 @@ def test_a_recording_no_invocation_has_time_for_gets_a_result_not_a_timeout(
     response = app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/night.wav"), context)
 
     # THEN a result says why it was not analysed, and nothing was alerted
-    assert response["results"][0]["status"] == "processed"
+    assert response["results"][0]["status"] == "rejected"
     result = aws.stored_result("results/night.wav.json")
     assert result["error"]["type"] == "AudioError"
     assert result["error"]["message"] == (
