@@ -6,6 +6,8 @@ import hashlib
 import io
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -498,6 +500,27 @@ def test_recordings_are_skipped_with_a_warning_when_a_source_is_gone(
     assert recording_outcomes(tiny_model_dir, data) is None
     assert "noise_0.wav: a source clip of the test split is missing; recordings not" in caplog.text
     assert evaluate(tiny_model_dir, data, recordings=False)["recordings"] is None
+
+
+def test_the_cli_prints_a_logged_warning_as_its_own_warning_lines(
+    tiny_model_dir, corpus_dataset, tmp_path
+):
+    # GIVEN a dataset one of whose source clips is gone
+    corpus, data = corpus_dataset
+    (corpus / "background" / "noise_0.wav").unlink()
+    # WHEN the command evaluates it (a process of its own: pytest takes the root logger)
+    argv = ["evaluate", str(tiny_model_dir), str(data), "--out", str(tmp_path / "report")]
+    done = subprocess.run(
+        [sys.executable, "-m", "sounddetect", *argv, "--no-plots"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # THEN the warning is one line as every other command prints it, without the logger
+    assert done.returncode == 0, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "recordings not scored" in line]
+    assert line.startswith(f"warning: {corpus / 'background' / 'noise_0.wav'}: a source clip")
+    assert not [line for line in done.stderr.splitlines() if line.startswith("WARNING")]
 
 
 def test_recordings_are_not_scored_from_a_source_changed_since_generation(

@@ -108,6 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _LineFormatter(logging.Formatter):
+    """Warnings and errors logged as the lines the CLI prints itself (``warning: ...``,
+    ``error: ...``); progress and debug lines keep their level and logger."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.levelno < logging.WARNING:
+            return super().format(record)
+        label = "warning" if record.levelno == logging.WARNING else "error"
+        line = f"{label}: {record.getMessage()}"
+        return f"{line}\n{self.formatException(record.exc_info)}" if record.exc_info else line
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     # One clean line per skipped input instead of Python's two-line warning format.
     print(f"warning: {message}", file=sys.stderr)
@@ -149,11 +161,9 @@ def _run(argv: list[str] | None) -> int:
     # value the user set is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LineFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])
     if not args.verbose:
         # Its quantization tools log each step at INFO: not the user's progress lines.
         logging.getLogger("onnxruntime").setLevel(logging.WARNING)
