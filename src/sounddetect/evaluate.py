@@ -808,8 +808,8 @@ def evaluate(
     data_config = dataset_config(target_path, kind=kind)
     if data_config != model_config:
         raise ModelError(
-            f"model {model_dir} was trained on images rendered differently from "
-            f"{target_path}/{kind}'s "
+            f"model {model_dir} was trained on images rendered differently from the {kind} "
+            f"images of {target_path} "
             f"({model_config.describe_differences(data_config, this='model', that='dataset')})"
         )
     data = load_split(target_path, kind=kind, split=split)
