@@ -893,6 +893,27 @@ def test_a_hard_link_is_the_same_recording(capsys, recordings, tiny_model_dir, m
     assert "the same recording as recordings/alarm_kitchen" in err
 
 
+def test_a_link_in_a_folder_to_a_recording_of_it_gives_way_to_the_recording(
+    capsys, recordings, tiny_model_dir, monkeypatch
+):
+    # GIVEN a folder holding a recording and a link to it that sorts first, as a recorder's
+    # latest.wav does
+    monkeypatch.chdir(recordings.parent)
+    os.symlink("alarm_kitchen.wav", "recordings/a_latest.wav")
+    # WHEN the folder is checked
+    code, out, err = run_cli(capsys, "recordings", "--model", tiny_model_dir, "--format", "json")
+    # THEN the recording runs once, under its own name, and the link is the one said to be
+    # the same recording
+    files = [json.loads(line)["file"] for line in out.splitlines()]
+    assert code == 0 and "recordings/a_latest.wav" not in files
+    assert files.count("recordings/alarm_kitchen.wav") == 1
+    assert files == sorted(files)  # in the place the link had, first
+    assert (
+        "warning: recordings/a_latest.wav: the same recording as recordings/alarm_kitchen.wav, "
+        "processed once"
+    ) in err.splitlines()
+
+
 def test_names_with_control_characters_stay_on_their_line(capsys, tmp_path, tiny_model_dir):
     # ESC [1A ESC [2K, written raw, would erase the row above it on a terminal
     (tmp_path / "in").mkdir()

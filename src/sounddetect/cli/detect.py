@@ -261,22 +261,34 @@ def collect_inputs(arguments: list[str]) -> list[Input]:
     recording named twice (``a.wav ./a.wav``, or a file and its folder) is run once, with a
     warning."""
     inputs: list[Input] = []
-    # the file -> the name it was first given, and the folder it was found in (None: named)
-    first_named: dict[object, tuple[str, str | None]] = {}
+    # the file -> the name it was first given, the folder it was found in (None: named), and
+    # its place in inputs
+    first_named: dict[object, tuple[str, str | None, int]] = {}
 
     def add(name: str, stem: str, folder: str | None = None) -> None:
         file = _file_identity(name)
-        if file in first_named:
-            first, first_folder = first_named[file]
-            if first == name:  # "the same recording as" itself would puzzle
-                how = [f"found in {f}" if f else "named" for f in (first_folder, folder)]
-                again = f"{how[0]} twice" if how[0] == how[1] else " and ".join(how)
-            else:
-                again = f"the same recording as {first}"
-            warnings.warn(f"{name}: {again}, processed once", SoundDetectWarning, stacklevel=3)
+        if file not in first_named:
+            first_named[file] = (name, folder, len(inputs))
+            inputs.append(Input(name, None, stem))
             return
-        first_named[file] = (name, folder)
-        inputs.append(Input(name, None, stem))
+        first, first_folder, index = first_named[file]
+        if first == name:  # "the same recording as" itself would puzzle
+            how = [f"found in {f}" if f else "named" for f in (first_folder, folder)]
+            again = f"{how[0]} twice" if how[0] == how[1] else " and ".join(how)
+        elif first_folder and folder and os.path.islink(first) and not os.path.islink(name):
+            # A folder's link (latest.wav) and the file it points to: the file is the
+            # recording, wherever the link sorts.
+            first_named[file] = (name, folder, index)
+            inputs[index] = Input(name, None, stem)
+            warnings.warn(
+                f"{first}: the same recording as {name}, processed once",
+                SoundDetectWarning,
+                stacklevel=3,
+            )
+            return
+        else:
+            again = f"the same recording as {first}"
+        warnings.warn(f"{name}: {again}, processed once", SoundDetectWarning, stacklevel=3)
 
     for given in arguments:
         # A ~ the shell left (quoted, as a script's or a .env file's) is the home folder too;
