@@ -363,17 +363,21 @@ def spectrogram_configs(
         try:
             configs[kind] = SpectrogramConfig(kind=kind, sr=sr, duration=duration)
         except ParameterError:
+            # Only the mel bands' complaint: a linear image at this rate renders.
+            if kind not in ("mel", "mfcc") or not _renders("linear", sr, duration):
+                raise
             working = [
                 rate for rate in COMMON_RATES if rate < sr and _renders(kind, rate, duration)
             ]
-            if kind not in ("mel", "mfcc") or not working:
+            if not working:
                 raise
             bin_hz = sr / SpectrogramConfig.n_fft
             raise ParameterError(
                 f"--sr {sr} Hz is too high for {kind} images: at this rate the FFT's bins are "
                 f"{bin_hz:g} Hz apart, wider than their lowest mel bands, which would render "
-                f"black; use --sr {working[0]} or lower (the images show up to "
-                f"{SpectrogramConfig.fmax:g} Hz, so the default 16000 loses nothing)"
+                f"black; use --sr from {2 * SpectrogramConfig.fmax:g} to {working[0]} (the "
+                f"images show up to {SpectrogramConfig.fmax:g} Hz, so the default "
+                f"{GeneratorSettings.sr} loses nothing)"
             ) from None
     return configs
 

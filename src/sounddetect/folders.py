@@ -111,17 +111,24 @@ def write_aside(path: str | os.PathLike, content: bytes) -> None:
     """Write ``content`` to a :func:`partial_path` beside ``path`` and move it into place.
 
     A write that fails (a full disk, a file size limit) or is interrupted leaves ``path`` as
-    it was, never truncated. The OSError raised names ``path``, not the hidden name.
+    it was, never truncated. The file keeps its permissions, and a symbolic link at ``path``
+    stays one: its target is replaced. The OSError raised names ``path``, not the hidden
+    name.
     """
     path = Path(path)
-    partial = partial_path(path)
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    partial = partial_path(target)
     try:
         partial.write_bytes(content)
-        os.replace(partial, path)
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
-    finally:
-        partial.unlink(missing_ok=True)
+        if target.exists():
+            shutil.copymode(target, partial)
+        os.replace(partial, target)
+    except BaseException as exc:  # Ctrl-C too: no partial file is left
+        with contextlib.suppress(OSError):  # on a read-only file system even this fails
+            partial.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
 
 
 def is_broken_link(path: Path) -> bool:

@@ -167,8 +167,9 @@ class RecordOutcome:
         the same ETag was already stored; nothing was redone. ``rejected``: a permanent
         input error (not audio, corrupt, too short), whose result is stored
         (``result_uri`` says where) unless the upload is not a file under the upload prefix
-        (a folder marker) or a newer upload of the key, whose result is stored, has
-        replaced it (an event naming a version the bucket no longer holds).
+        (a folder marker), its key is too long for a result's key, or a newer upload of the
+        key, whose result is stored, has replaced it (an event naming a version the bucket
+        no longer holds).
         ``failed``: a retry or a configuration fix may help; nothing stored.
         ``superseded``: detection ran (and alerted) on a version of the key that a newer
         upload, whose result is stored, has replaced; its result was not stored over that.
@@ -597,6 +598,8 @@ def result_for_log(result: dict[str, Any]) -> tuple[dict, list[dict]]:
     for key in reversed(_LOGGED_LISTS):  # windows first: the longer list
         if len(to_json(summary)) <= LOG_RESULT_MAX_CHARS:
             break
+        if not result[key]:  # nothing to move
+            continue
         runs = _runs_within(result[key], name=result["file"])
         summary.update({key: [], f"{key}_parts": len(runs)})
         parts += [

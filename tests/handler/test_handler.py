@@ -309,6 +309,16 @@ def test_windows_are_split_so_every_part_fits_and_none_is_lost(monkeypatch):
     assert {part["parts"] for part in parts} == {len(parts)}
 
 
+def test_empty_lists_are_not_split_off_whatever_the_line_s_length(monkeypatch):
+    # An error result holds no windows or events: no line may be promised for them
+    monkeypatch.setattr(s3_detect, "LOG_RESULT_MAX_CHARS", 50)
+    result = {"file": "s3://bucket/uploads/x.wav", "events": [], "windows": [], "error": "e"}
+
+    summary, parts = result_for_log(result)
+
+    assert summary == result and parts == []
+
+
 def test_metrics_are_emitted_as_emf(aws, app, alarm_wav, quiet_wav, lambda_context, capsys):
     aws.upload("uploads/kitchen.wav", alarm_wav)
     aws.upload("uploads/lounge.wav", quiet_wav)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -524,6 +525,25 @@ def test_the_cli_prints_a_logged_warning_as_its_own_warning_lines(
     (line,) = [line for line in done.stderr.splitlines() if "recordings not scored" in line]
     assert line.startswith(f"warning: {corpus / 'background' / 'noise_0.wav'}: a source clip")
     assert not [line for line in done.stderr.splitlines() if line.startswith("WARNING")]
+
+
+def test_only_the_library_s_warnings_become_the_cli_s_lines():
+    from sounddetect.cli import _LineFormatter
+
+    formatter = _LineFormatter("%(levelname)s %(name)s: %(message)s")
+
+    def line(name, level, **extra):
+        record = logging.LogRecord(name, level, "f.py", 1, "%d%% of %s", (5, "x"), None, **extra)
+        return formatter.format(record)
+
+    assert line("sounddetect.evaluate", logging.WARNING) == "warning: 5% of x"
+    assert line("sounddetect.folders", logging.ERROR) == "error: 5% of x"
+    # progress, and another library's warning, keep their level and logger
+    assert line("sounddetect.train", logging.INFO) == "INFO sounddetect.train: 5% of x"
+    assert line("onnxruntime", logging.WARNING) == "WARNING onnxruntime: 5% of x"
+    # and a stack asked for is kept
+    stacked = line("sounddetect.train", logging.WARNING, sinfo="Stack (most recent call last):")
+    assert stacked == "warning: 5% of x\nStack (most recent call last):"
 
 
 def test_recordings_are_not_scored_from_a_source_changed_since_generation(

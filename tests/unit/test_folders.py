@@ -1,13 +1,20 @@
 """visible_files: the files under a folder as users lay them out, and what could not be read;
-move_folder and replace_folder: a folder put in place without taking anything's."""
+move_folder and replace_folder: a folder put in place without taking anything's;
+write_aside: a file replaced whole or not at all."""
 
+import errno
 import json
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from helpers.permissions import run_as_a_user
 
-from sounddetect.folders import move_folder, replace_folder, visible_files
+import sounddetect
+from sounddetect.folders import move_folder, replace_folder, visible_files, write_aside
 
 
 def test_hidden_entries_are_left_out_linked_folders_followed_once_and_gone_links_kept(tmp_path):
@@ -153,3 +160,50 @@ def test_a_write_the_file_system_refuses_leaves_the_file_as_it_was(tmp_path):
     assert printed.strip() == f"{path}|File too large"
     assert path.read_text() == '{"complete": true}\n'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset.json"]
+
+
+def test_a_file_written_aside_keeps_its_permissions_and_its_link(tmp_path):
+    # GIVEN a dataset.json only its owner may read, reached through a symbolic link
+    real = tmp_path / "store" / "dataset.json"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    real.chmod(0o600)
+    link = tmp_path / "dataset.json"
+    link.symlink_to(real)
+    # WHEN it is written through the link
+    write_aside(link, b"new\n")
+    # THEN the link stays a link, its target holds the new content with the old permissions,
+    # and nothing is left beside either
+    assert link.is_symlink() and real.read_text() == "new\n"
+    assert real.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["dataset.json", "dataset.json", "store"]
+
+
+def test_a_write_on_a_read_only_file_system_names_the_file(tmp_path):
+    # GIVEN a folder mounted read-only (a bind mount in a namespace of the child's own)
+    folder = tmp_path / "mounted"
+    folder.mkdir()
+    (folder / "dataset.json").write_text("old\n")
+    code = (
+        "import sys\n"
+        "from sounddetect.folders import write_aside\n"
+        "try:\n"
+        "    write_aside(sys.argv[1], b'new')\n"
+        "except OSError as exc:\n"
+        "    print(exc.errno, exc.filename)\n"
+    )
+    unshare = shutil.which("unshare")
+    assert unshare, "this test needs util-linux's unshare"
+    script = (
+        f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder} && "
+        f'{sys.executable} -c "$0" {folder / "dataset.json"}'
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(sounddetect.__file__).parents[1])}
+    done = subprocess.run(
+        [unshare, "-Urm", "sh", "-c", script, code], capture_output=True, text=True, env=env
+    )
+    # THEN the error is EROFS naming dataset.json, not the hidden name written first, and the
+    # file is as it was
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(errno.EROFS), str(folder / "dataset.json")]
+    assert (folder / "dataset.json").read_text() == "old\n"

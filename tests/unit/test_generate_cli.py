@@ -582,12 +582,22 @@ def test_a_rate_too_high_for_mel_bands_names_the_rate_that_works(corpus, tmp_pat
     assert capsys.readouterr().err.strip() == (
         f"error: --sr 48000 Hz is too high for {kind} images: at this rate the FFT's bins are "
         "46.875 Hz apart, wider than their lowest mel bands, which would render black; use "
-        "--sr 44100 or lower (the images show up to 8000 Hz, so the default 16000 loses "
+        "--sr from 16000 to 44100 (the images show up to 8000 Hz, so the default 16000 loses "
         "nothing)"
     )
     assert not any(tmp_path.iterdir())
-    # and the rate named is one that renders
-    assert set(spectrogram_configs(["mel", "mfcc"], sr=44100, duration=4.0)) == {"mel", "mfcc"}
+    # and the rates named are ones that render
+    for rate in (16000, 44100):
+        assert set(spectrogram_configs(["mel", "mfcc"], sr=rate, duration=4.0)) == {"mel", "mfcc"}
+
+
+@pytest.mark.parametrize("types", [["mel"], ["linear", "mel"]])
+def test_a_rate_over_the_highest_is_refused_as_such_for_mel_images_too(types):
+    # The mel bands are not what refuses 400 kHz, whatever the order of the types
+    with pytest.raises(ParameterError) as refused:
+        spectrogram_configs(types, sr=400000, duration=4.0)
+    assert "above the highest supported rate" in str(refused.value)
+    assert "mel bands" not in str(refused.value)
 
 
 #: Run the CLI under a file size limit (argv: the limit in bytes, then the CLI's arguments).

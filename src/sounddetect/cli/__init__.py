@@ -109,15 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _LineFormatter(logging.Formatter):
-    """Warnings and errors logged as the lines the CLI prints itself (``warning: ...``,
-    ``error: ...``); progress and debug lines keep their level and logger."""
+    """The library's warnings and errors logged as the lines the CLI prints itself
+    (``warning: ...``, ``error: ...``); progress and debug lines, and other libraries'
+    records, keep their level and logger."""
 
     def format(self, record: logging.LogRecord) -> str:
-        if record.levelno < logging.WARNING:
+        if record.levelno < logging.WARNING or not record.name.startswith("sounddetect"):
             return super().format(record)
         label = "warning" if record.levelno == logging.WARNING else "error"
-        line = f"{label}: {record.getMessage()}"
-        return f"{line}\n{self.formatException(record.exc_info)}" if record.exc_info else line
+        lines = [f"{label}: {record.getMessage()}"]
+        if record.exc_info:
+            lines.append(self.formatException(record.exc_info))
+        if record.stack_info:
+            lines.append(self.formatStack(record.stack_info))
+        return "\n".join(lines)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
