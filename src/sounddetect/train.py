@@ -70,7 +70,7 @@ from sounddetect.evaluate import (
     load_split,
 )
 from sounddetect.events import LABELS
-from sounddetect.exceptions import ModelError, ParameterError
+from sounddetect.exceptions import ModelError, ParameterError, SoundDetectError
 from sounddetect.folders import move_folder, replace_folder
 from sounddetect.spectrum import (
     SpectrogramConfig,
@@ -1606,7 +1606,10 @@ def compare_types(
     -------
     list of dict
         Per type: ``type``, ``f1``, ``roc_auc``, ``precision``, ``recall``, ``threshold``,
-        ``training_seconds``, ``epochs_run``, ``ms_per_window``, ``model``.
+        ``training_seconds``, ``epochs_run``, ``ms_per_window``, ``model``. A type whose
+        data could not be trained on or scored (an unreadable image, no test split) has
+        ``error`` too, its figures None, and ``model`` None unless its model was written;
+        the other types are compared all the same.
     """
     from sounddetect.dataset import read_dataset_info
     from sounddetect.evaluate import evaluate
@@ -1626,8 +1629,15 @@ def compare_types(
     for kind in types:
         logger.info("-- %s --", kind)
         model_dir = out_dir / kind
-        card = train(target_path, model_dir, kind=kind, overwrite=overwrite, **options)
-        report = evaluate(model_dir, target_path, kind=kind, out_dir=model_dir / "evaluation")
+        try:
+            # A test split that cannot be scored is found before the minutes of training.
+            load_split(target_path, kind=kind, split="test")
+            card = train(target_path, model_dir, kind=kind, overwrite=overwrite, **options)
+            report = evaluate(model_dir, target_path, kind=kind, out_dir=model_dir / "evaluation")
+        except SoundDetectError as exc:  # the other types are compared all the same
+            logger.error("%s not compared: %s", kind, exc)
+            rows.append(_failed_row(kind, model_dir, exc))
+            continue
         m = report["metrics"]
         rows.append(
             {
@@ -1646,13 +1656,26 @@ def compare_types(
     return rows
 
 
+def _failed_row(kind: str, model_dir: Path, error: BaseException) -> dict[str, Any]:
+    """A :func:`compare_types` row of a type that could not be trained or scored."""
+    trained = (model_dir / "model.json").is_file()
+    return {
+        "type": kind,
+        **dict.fromkeys(("f1", "roc_auc", "precision", "recall", "threshold")),
+        **dict.fromkeys(("training_seconds", "epochs_run", "ms_per_window")),
+        "model": str(model_dir) if trained else None,
+        "error": str(error),
+    }
+
+
 def format_comparison(rows: Sequence[dict[str, Any]]) -> str:
     """A Markdown table of :func:`compare_types` rows, best F1 (then ROC-AUC) first."""
 
     def number(value: float | None, digits: int) -> str:
         return "-" if value is None else f"{value:.{digits}f}"
 
-    ranked = sorted(rows, key=lambda row: (-(row["f1"] or 0.0), -(row["roc_auc"] or 0.0)))
+    compared = [row for row in rows if not row.get("error")]
+    ranked = sorted(compared, key=lambda row: (-(row["f1"] or 0.0), -(row["roc_auc"] or 0.0)))
     lines = [
         "| type | F1 | ROC-AUC | precision | recall | training s | ms/window |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -1664,4 +1687,5 @@ def format_comparison(rows: Sequence[dict[str, Any]]) -> str:
             f"{number(row['precision'], 4)} | {number(row['recall'], 4)} | "
             f"{row['training_seconds']:.0f} | {row['ms_per_window']:.3f} |"
         )
+    lines += [f"| {row['type']} | failed | - | - | - | - | - |" for row in rows if row.get("error")]
     return "\n".join(lines)

@@ -966,3 +966,54 @@ def test_compare_overwrite_replaces_only_its_own_tables(tiny_dataset, tmp_path, 
     assert main(argv) == 0
     assert [row["type"] for row in json.loads((out / "compare.json").read_text())] == ["mel"]
     assert (out / "compare.md").read_text() == capsys.readouterr().out
+
+
+def test_compare_goes_on_past_a_type_whose_data_is_damaged(tmp_path, capsys, caplog):
+    # GIVEN a dataset of two types, one test image of mel's damaged
+    data = write_tiny_dataset(tmp_path / "data", types=("mel", "linear"))
+    damaged = sorted((data / "mel" / "test" / "alarm").iterdir())[0]
+    damaged.write_bytes(b"not a PNG")
+    out = tmp_path / "compare"
+    argv = ["compare", str(data), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    # WHEN the types are compared, mel first
+    code = main([*argv, "--types", "mel", "linear"])
+    # THEN mel is not trained (its test split cannot be scored) and says why in one line,
+    # linear is compared all the same, and the run ends 1
+    captured = capsys.readouterr()
+    assert code == 1
+    (record,) = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert record.getMessage().startswith(f"mel not compared: cannot read image {damaged}")
+    assert not (out / "mel").exists()
+    rows = json.loads((out / "compare.json").read_text())
+    assert [row["type"] for row in rows] == ["mel", "linear"]
+    assert rows[0]["f1"] is None and rows[0]["model"] is None and "cannot read" in rows[0]["error"]
+    assert rows[1]["f1"] is not None and "error" not in rows[1]
+    assert captured.out.splitlines()[-1] == "| mel | failed | - | - | - | - | - |"
+    assert (out / "compare.md").read_text() == captured.out
+    # AND the tables it wrote are its own, for --overwrite to replace
+    assert main([*argv, "--types", "linear", "--overwrite"]) == 0
+
+
+def test_compare_stopped_leaves_no_table_of_the_models_it_replaced(
+    tiny_dataset, tmp_path, capsys, monkeypatch
+):
+    # GIVEN an earlier comparison of linear and mel
+    out = tmp_path / "compare"
+    argv = ["compare", str(tiny_dataset), "--out", str(out), "--types", "linear", "mel"]
+    argv += ["--epochs", "1", "--threads", "1"]
+    assert main(argv) == 0
+    # WHEN it is run again with --overwrite and Ctrl-C lands as mel's model is moved in (the
+    # standard library's call raises it, as the signal handler would), linear's replaced
+    rename = os.rename
+
+    def interrupted_rename(source, target, *args, **kwargs):
+        if Path(target) == out / "mel":
+            raise KeyboardInterrupt
+        return rename(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", interrupted_rename)
+    assert main([*argv, "--overwrite", "--seed", "3"]) == 130
+    monkeypatch.undo()
+    # THEN no table is left that describes the models as they were
+    assert not (out / "compare.md").exists() and not (out / "compare.json").exists()
+    assert json.loads((out / "linear" / "model.json").read_text())["training"]["seed"] == 3

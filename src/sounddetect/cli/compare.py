@@ -3,7 +3,9 @@
 Trains one model per spectrogram type present in TARGET_PATH (or those given with --types),
 evaluates each on the test split, and prints one Markdown table: F1, ROC-AUC, training
 seconds and milliseconds per window (onnxruntime, one thread). Models go to OUT/<type>;
-the table also goes to OUT/compare.md and the figures to OUT/compare.json.
+the table also goes to OUT/compare.md and the figures to OUT/compare.json. A type whose
+data cannot be trained on or scored gets an error line and a "failed" row, the others are
+compared all the same, and the exit code is 1.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import json
 import sys
 from pathlib import Path
 
-from sounddetect.cli import EXIT_OK, HelpFormatter, require_modules
+from sounddetect.cli import EXIT_FAILED, EXIT_OK, HelpFormatter, require_modules
 from sounddetect.cli.argtypes import nonempty_path
 from sounddetect.cli.train import TRAINING_MODULES, add_training_arguments, training_options
 from sounddetect.exceptions import ParameterError
+from sounddetect.folders import write_aside
 from sounddetect.spectrum import SPECTROGRAM_TYPES
 
 
@@ -58,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
 
     tables = [args.out / "compare.md", args.out / "compare.json"]
     check_tables(tables, overwrite=args.overwrite)
+    # An earlier comparison's tables describe the models about to be replaced: were this run
+    # to fail or be interrupted, they would stand beside models they no longer describe.
+    for path in tables:
+        path.unlink(missing_ok=True)
     rows = compare_types(
         args.target_path,
         args.out,
@@ -70,9 +77,9 @@ def run(args: argparse.Namespace) -> int:
     print(table, file=sys.stdout)
     check_tables(tables, overwrite=args.overwrite)  # again: made while the models trained?
     args.out.mkdir(parents=True, exist_ok=True)
-    tables[0].write_text(table + "\n")
-    tables[1].write_text(json.dumps(rows, indent=2) + "\n")
-    return EXIT_OK
+    write_aside(tables[0], (table + "\n").encode())
+    write_aside(tables[1], (json.dumps(rows, indent=2) + "\n").encode())
+    return EXIT_FAILED if any(row.get("error") for row in rows) else EXIT_OK
 
 
 def check_tables(paths: list[Path], *, overwrite: bool) -> None:
