@@ -988,13 +988,28 @@ def _is_utf8(text: str) -> bool:
 
 
 def check_creatable(path: Path, *, what: str) -> None:
-    """Raise ParameterError when a folder cannot be made at ``path`` because a file stands
-    where one of its parents must be (checked before the work, not when writing after it)."""
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise ParameterError(f"{path}: {what} lies inside {parent}, which is a file")
+    """Raise ParameterError when ``path`` cannot be made or written, checked before the work,
+    not when writing after it: a file stands where one of its parents must be, or the folder
+    that would hold what is written (``path`` when it is a folder, else the nearest one
+    above it) is on a read-only file system or may not be written to."""
+    for folder in ([path] if path.is_dir() else []) + list(path.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise ParameterError(f"{path}: {what} lies inside {folder}, which is a file")
+            check_writable(folder, path=path, what=what)
             return
+
+
+def check_writable(folder: Path, *, path: Path, what: str) -> None:
+    """Raise ParameterError naming ``path`` when files cannot be made in ``folder``."""
+    if os.access(folder, os.W_OK | os.X_OK):
+        return
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    where = "on a read-only file system" if read_only else "a folder you may not write to"
+    raise ParameterError(f"{path}: {what} cannot be written ({folder} is {where})")
 
 
 #: What the generator writes in a type's tree (:func:`type_folder`), relative to it: the
@@ -1615,7 +1630,7 @@ def read_samples(target_path: str | os.PathLike) -> list[dict[str, str]]:
     Raises
     ------
     ParameterError
-        samples.csv is missing or lacks columns.
+        samples.csv is missing, not UTF-8 or lacks columns.
     """
     path = Path(target_path) / "samples.csv"
     try:
@@ -1632,6 +1647,11 @@ def read_samples(target_path: str | os.PathLike) -> list[dict[str, str]]:
             return list(reader)
     except OSError as exc:
         raise ParameterError(f"{path}: not readable ({exc})") from exc
+    except UnicodeDecodeError as exc:  # saved from a spreadsheet as "CSV (Windows-1252)"
+        raise ParameterError(
+            f"{path}: not UTF-8 (a byte {exc.object[exc.start]:#04x}); save it as CSV UTF-8, "
+            "or generate the dataset again"
+        ) from None
 
 
 def source_digests(target_path: str | os.PathLike, *, splits: Sequence[str]) -> list[str]:

@@ -60,7 +60,13 @@ from sounddetect.classifiers.onnx import (
     OnnxClassifier,
     onnx_sha256,
 )
-from sounddetect.dataset import check_creatable, image_path, source_digests, type_folder
+from sounddetect.dataset import (
+    check_creatable,
+    check_writable,
+    image_path,
+    source_digests,
+    type_folder,
+)
 from sounddetect.evaluate import (
     LabelledImages,
     checked_samples,
@@ -1318,6 +1324,8 @@ def check_model_dir(
         raise ParameterError(f"{out_dir} exists; pass --overwrite to replace it")
     if not out_dir.is_dir():
         raise ParameterError(f"{out_dir} is a file, not a model folder; choose another --out")
+    # The new model is written beside it and moved in.
+    check_writable(out_dir.parent, path=out_dir, what="the model folder")
     if any(out_dir.iterdir()) and not _is_model_card(out_dir / "model.json"):
         raise ParameterError(
             f"{out_dir} is not a model folder (no model.json of a trained model); --overwrite "
@@ -1564,8 +1572,10 @@ def train(
             else None,
         }
         (staging / "model.json").write_text(json.dumps(card, indent=2) + "\n")
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.filename is None:  # a full disk, mid-write
+            raise OSError(exc.errno, exc.strerror or str(exc), str(out_dir)) from exc
         raise
     _move_model_in(staging, out_dir, overwrite=overwrite, target_path=target_path)
     logger.info(

@@ -30,3 +30,15 @@ def run_as_a_user(code: str, *args: str) -> str:
     result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def run_with_a_read_only_folder(folder: Path, argv: list[str]) -> subprocess.CompletedProcess:
+    """Run ``python argv...`` with the sounddetect under test where ``folder`` is mounted
+    read-only (a bind mount in a mount namespace of the child's own, util-linux ``unshare``),
+    as a share or an installed model's folder is; the caller's view of it is unchanged."""
+    unshare = shutil.which("unshare")
+    assert unshare, "read-only file system tests need util-linux's unshare"
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+    env = {**os.environ, "PYTHONPATH": str(Path(sounddetect.__file__).parents[1])}
+    command = [unshare, "-Urm", "sh", "-c", script, "sh", str(folder), sys.executable, *argv]
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=False)

@@ -5,15 +5,10 @@ write_aside: a file replaced whole or not at all."""
 import errno
 import json
 import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from helpers.permissions import run_as_a_user
+from helpers.permissions import run_as_a_user, run_with_a_read_only_folder
 
-import sounddetect
 from sounddetect.folders import move_folder, replace_folder, visible_files, write_aside
 
 
@@ -180,7 +175,7 @@ def test_a_file_written_aside_keeps_its_permissions_and_its_link(tmp_path):
 
 
 def test_a_write_on_a_read_only_file_system_names_the_file(tmp_path):
-    # GIVEN a folder mounted read-only (a bind mount in a namespace of the child's own)
+    # GIVEN a folder mounted read-only
     folder = tmp_path / "mounted"
     folder.mkdir()
     (folder / "dataset.json").write_text("old\n")
@@ -192,16 +187,7 @@ def test_a_write_on_a_read_only_file_system_names_the_file(tmp_path):
         "except OSError as exc:\n"
         "    print(exc.errno, exc.filename)\n"
     )
-    unshare = shutil.which("unshare")
-    assert unshare, "this test needs util-linux's unshare"
-    script = (
-        f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder} && "
-        f'{sys.executable} -c "$0" {folder / "dataset.json"}'
-    )
-    env = {**os.environ, "PYTHONPATH": str(Path(sounddetect.__file__).parents[1])}
-    done = subprocess.run(
-        [unshare, "-Urm", "sh", "-c", script, code], capture_output=True, text=True, env=env
-    )
+    done = run_with_a_read_only_folder(folder, ["-c", code, str(folder / "dataset.json")])
     # THEN the error is EROFS naming dataset.json, not the hidden name written first, and the
     # file is as it was
     assert done.returncode == 0, done.stderr

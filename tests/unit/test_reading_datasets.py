@@ -185,6 +185,20 @@ def test_a_samples_csv_with_a_byte_order_mark_is_read(data):
     np.testing.assert_array_equal(after.labels, before.labels)
 
 
+def test_a_samples_csv_saved_in_another_encoding_is_one_line_naming_it(data):
+    # GIVEN samples.csv saved from a spreadsheet as "CSV (Windows-1252)", an accent in a name
+    text = (data / "samples.csv").read_bytes()
+    offset = text.index(b"background/") + len(b"background")
+    (data / "samples.csv").write_bytes(text[:offset] + b"\xe9" + text[offset:])
+    # THEN it is refused by name and byte, not with a decoder's traceback
+    with pytest.raises(ParameterError) as refused:
+        load_split(data, split="test")
+    assert str(refused.value) == (
+        f"{data / 'samples.csv'}: not UTF-8 (a byte 0xe9); save it as CSV UTF-8, or generate "
+        "the dataset again"
+    )
+
+
 # -- files samples.csv does not list ---------------------------------------------------------
 
 

@@ -9,6 +9,8 @@ import logging
 import math
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,7 @@ import onnx
 import onnxruntime
 import pytest
 import torch
+from helpers.permissions import run_with_a_read_only_folder
 from helpers.tiny_dataset import write_tiny_dataset
 
 from sounddetect import train as train_module
@@ -1017,3 +1020,53 @@ def test_compare_stopped_leaves_no_table_of_the_models_it_replaced(
     # THEN no table is left that describes the models as they were
     assert not (out / "compare.md").exists() and not (out / "compare.json").exists()
     assert json.loads((out / "linear" / "model.json").read_text())["training"]["seed"] == 3
+
+
+@pytest.mark.parametrize("command", ["train", "compare", "evaluate"])
+def test_an_output_on_a_read_only_file_system_is_refused_before_any_work(
+    tiny_dataset, trained_model_dir, tmp_path, command
+):
+    # GIVEN a folder on a read-only file system (a share, an installed model's folder)
+    folder = tmp_path / "share"
+    shutil.copytree(trained_model_dir, folder / "model")
+    out = folder / "new"
+    argv = {
+        "train": ["train", str(tiny_dataset), "--out", str(out), "--type", "linear"],
+        "compare": ["compare", str(tiny_dataset), "--out", str(out)],
+        "evaluate": ["evaluate", str(folder / "model"), str(tiny_dataset)],
+    }[command]
+    # WHEN the command would write there (evaluate's report by default into the model's
+    # folder)
+    done = run_with_a_read_only_folder(folder, ["-m", "sounddetect", *argv])
+    # THEN one usage line says so before anything is trained or scored, not a traceback
+    # after it
+    what, where, read_only = {
+        "train": ("the model folder", out, folder),
+        "compare": ("the model folder", out / "mel", folder),
+        "evaluate": ("--out", folder / "model" / "evaluation", folder / "model"),
+    }[command]
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"error: {where}: {what} cannot be written ({read_only} is on a read-only file system)"
+    )
+    assert "epoch" not in done.stderr and "classified" not in done.stderr
+
+
+def test_a_model_the_disk_cannot_hold_is_one_line_naming_its_folder(tiny_dataset, tmp_path):
+    # GIVEN a file size limit under a model's size (what a disk filling up does to it)
+    code = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))\n"
+        "from sounddetect.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    out = tmp_path / "models" / "mine"
+    argv = ["train", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=False
+    )
+    # THEN one line names the model folder (not "standard output"), and nothing is left
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines()[-1] == f"error: {out}: File too large"
+    assert list((tmp_path / "models").iterdir()) == []
