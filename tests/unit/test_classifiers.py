@@ -245,7 +245,7 @@ def test_the_shipped_model_json_names_its_model_onnx():
 def test_onnx_model_file_for_its_folder_says_to_pass_the_folder(tiny_model_dir):
     with pytest.raises(
         ModelError,
-        match=rf"model.onnx: a file; --model takes the model's folder, .*\(e.g. {tiny_model_dir}\)",
+        match=rf"model.onnx: a file; a model is the folder holding .*\(e.g. {tiny_model_dir}\)",
     ):
         OnnxClassifier.from_dir(tiny_model_dir / "model.onnx")
 

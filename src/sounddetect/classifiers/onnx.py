@@ -272,7 +272,7 @@ def read_model_json(model_dir: str | os.PathLike) -> dict[str, Any]:
         # the usual slip: the model's file for its folder
         example = model_dir.parent if model_dir.name in ("model.onnx", "model.json") else None
         raise ModelError(
-            f"{model_dir}: a file; --model takes the model's folder, the one holding "
+            f"{model_dir}: a file; a model is the folder holding "
             f"model.onnx and model.json (e.g. {example or 'models/default'})"
         )
     if missing:
