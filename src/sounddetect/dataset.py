@@ -1461,7 +1461,7 @@ def _write_staged(
 
     with (
         _writing(staging / "samples.csv"),
-        open(staging / "samples.csv", "w", newline="") as handle,
+        open(staging / "samples.csv", "w", newline="", encoding="utf-8") as handle,
     ):
         writer = csv.DictWriter(handle, fieldnames=SAMPLE_COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -1480,7 +1480,7 @@ def _write_staged(
             ]
             manifest = staging / kind / "manifests" / f"{split}.manifest"
             with _writing(manifest):
-                manifest.write_text("".join(line + "\n" for line in lines))
+                manifest.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return rows
 
 

@@ -922,8 +922,9 @@ def check_report_dir(out_dir: Path) -> None:
     Raises
     ------
     ParameterError
-        If ``out_dir`` is a file or lies inside one, or holds a file of a report's names
-        that is not ours.
+        If ``out_dir`` is a file or lies inside one, or cannot be written (a read-only file
+        system, a folder the user may not write to), or holds a file of a report's names that
+        is not ours.
     """
     if out_dir.exists() and not out_dir.is_dir():
         raise ParameterError(f"{out_dir}: --out is a file, not a folder")

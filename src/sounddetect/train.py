@@ -32,6 +32,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
+import errno
 import hashlib
 import json
 import logging
@@ -76,7 +77,7 @@ from sounddetect.evaluate import (
     load_split,
 )
 from sounddetect.events import LABELS
-from sounddetect.exceptions import ModelError, ParameterError, SoundDetectError
+from sounddetect.exceptions import ModelError, ParameterError, SoundDetectError, SoundDetectWarning
 from sounddetect.folders import move_folder, replace_folder
 from sounddetect.spectrum import (
     SpectrogramConfig,
@@ -86,6 +87,10 @@ from sounddetect.spectrum import (
 )
 
 logger = logging.getLogger(__name__)
+
+#: Write errors of a full disk, a quota or a file size limit, which carry no file name when
+#: a library's write meets them: train names the model folder instead.
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 
 #: samples.csv ``alarm_kind`` prefixes of alarms whose meaning is their rhythm: temporal-three
 #: (smoke) and temporal-four (CO) patterns, three or four beeps and then a pause.
@@ -1309,7 +1314,8 @@ def check_model_dir(
     ParameterError
         If ``out_dir`` is a symbolic link; or it exists and ``overwrite`` is False, or it is
         a file, or a folder holding anything but a model, or holding ``target_path``; or a
-        file stands where one of its parents must be.
+        file stands where one of its parents must be; or the folder the model would be
+        written in is on a read-only file system or may not be written to.
     """
     out_dir = Path(out_dir)
     if out_dir.is_symlink():
@@ -1574,7 +1580,7 @@ def train(
         (staging / "model.json").write_text(json.dumps(card, indent=2) + "\n")
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, OSError) and exc.filename is None:  # a full disk, mid-write
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno in _FULL:
             raise OSError(exc.errno, exc.strerror or str(exc), str(out_dir)) from exc
         raise
     _move_model_in(staging, out_dir, overwrite=overwrite, target_path=target_path)
@@ -1618,35 +1624,38 @@ def compare_types(
         Per type: ``type``, ``f1``, ``roc_auc``, ``precision``, ``recall``, ``threshold``,
         ``training_seconds``, ``epochs_run``, ``ms_per_window``, ``model``. A type whose
         data could not be trained on or scored (an unreadable image, no test split) has
-        ``error`` too, its figures None, and ``model`` None unless its model was written;
+        ``error`` too, its figures None, and ``model`` None unless this run wrote its model;
         the other types are compared all the same.
+
+    Raises
+    ------
+    ParameterError
+        What :func:`check_comparison` finds, before any training.
+    SoundDetectError
+        The first type's error, when no type could be compared.
     """
-    from sounddetect.dataset import read_dataset_info
     from sounddetect.evaluate import evaluate
 
     target_path, out_dir = Path(target_path), Path(out_dir)
-    present = list(read_dataset_info(target_path).get("configs", {}))
-    # A type given twice would be trained once, then refused its own fresh model folder.
-    types = list(dict.fromkeys(types or present))
-    missing = [kind for kind in types if kind not in present]
-    if missing:
-        raise ParameterError(
-            f"{target_path} has no {', '.join(missing)} images; it holds {', '.join(present)}"
-        )
-    for kind in types:  # all before the first model's minutes of training
-        check_model_dir(out_dir / kind, overwrite=overwrite, target_path=target_path)
-    rows = []
+    types = check_comparison(target_path, out_dir, types=types, overwrite=overwrite)
+    rows, failures = [], []
     for kind in types:
         logger.info("-- %s --", kind)
         model_dir = out_dir / kind
+        trained = False
         try:
-            # A test split that cannot be scored is found before the minutes of training.
-            load_split(target_path, kind=kind, split="test")
+            # A test split that cannot be scored is found before the minutes of training;
+            # its warnings come when it is scored.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SoundDetectWarning)
+                load_split(target_path, kind=kind, split="test")
             card = train(target_path, model_dir, kind=kind, overwrite=overwrite, **options)
+            trained = True
             report = evaluate(model_dir, target_path, kind=kind, out_dir=model_dir / "evaluation")
         except SoundDetectError as exc:  # the other types are compared all the same
             logger.error("%s not compared: %s", kind, exc)
-            rows.append(_failed_row(kind, model_dir, exc))
+            rows.append(_failed_row(kind, model_dir if trained else None, exc))
+            failures.append(exc)
             continue
         m = report["metrics"]
         rows.append(
@@ -1663,17 +1672,55 @@ def compare_types(
                 "model": str(model_dir),
             }
         )
+    if len(failures) == len(types):  # nothing compared: no table to make
+        raise failures[0]
     return rows
 
 
-def _failed_row(kind: str, model_dir: Path, error: BaseException) -> dict[str, Any]:
-    """A :func:`compare_types` row of a type that could not be trained or scored."""
-    trained = (model_dir / "model.json").is_file()
+def check_comparison(
+    target_path: str | Path,
+    out_dir: str | Path,
+    *,
+    types: Sequence[str] | None = None,
+    overwrite: bool = False,
+) -> list[str]:
+    """Raise what would stop :func:`compare_types` before its first training; return the
+    types it compares, in order, each once.
+
+    The dataset must hold every type asked for, its samples.csv must agree with
+    dataset.json (:func:`~sounddetect.evaluate.checked_samples`), and each type's model
+    folder must be one :func:`train` may write (:func:`check_model_dir`).
+
+    Raises
+    ------
+    ParameterError
+        Naming the first of these that fails.
+    """
+    from sounddetect.dataset import read_dataset_info
+
+    target_path, out_dir = Path(target_path), Path(out_dir)
+    present = list(read_dataset_info(target_path).get("configs", {}))
+    # A type given twice would be trained once, then refused its own fresh model folder.
+    types = list(dict.fromkeys(types or present))
+    missing = [kind for kind in types if kind not in present]
+    if missing:
+        raise ParameterError(
+            f"{target_path} has no {', '.join(missing)} images; it holds {', '.join(present)}"
+        )
+    checked_samples(target_path)  # the dataset's problems, once, not once per type
+    for kind in types:
+        check_model_dir(out_dir / kind, overwrite=overwrite, target_path=target_path)
+    return types
+
+
+def _failed_row(kind: str, model_dir: Path | None, error: BaseException) -> dict[str, Any]:
+    """A :func:`compare_types` row of a type that could not be trained or scored; its
+    ``model_dir`` when its model was written."""
     return {
         "type": kind,
         **dict.fromkeys(("f1", "roc_auc", "precision", "recall", "threshold")),
         **dict.fromkeys(("training_seconds", "epochs_run", "ms_per_window")),
-        "model": str(model_dir) if trained else None,
+        "model": None if model_dir is None else str(model_dir),
         "error": str(error),
     }
 

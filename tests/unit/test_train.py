@@ -993,8 +993,11 @@ def test_compare_goes_on_past_a_type_whose_data_is_damaged(tmp_path, capsys, cap
     assert rows[1]["f1"] is not None and "error" not in rows[1]
     assert captured.out.splitlines()[-1] == "| mel | failed | - | - | - | - | - |"
     assert (out / "compare.md").read_text() == captured.out
-    # AND the tables it wrote are its own, for --overwrite to replace
-    assert main([*argv, "--types", "linear", "--overwrite"]) == 0
+    # AND the tables it wrote are its own, for --overwrite to replace; a model of mel from
+    # before that this run does not replace is not named as its
+    shutil.copytree(out / "linear", out / "mel")
+    assert main([*argv, "--types", "mel", "linear", "--overwrite"]) == 1
+    assert json.loads((out / "compare.json").read_text())[0]["model"] is None
 
 
 def test_compare_stopped_leaves_no_table_of_the_models_it_replaced(
@@ -1022,7 +1025,7 @@ def test_compare_stopped_leaves_no_table_of_the_models_it_replaced(
     assert json.loads((out / "linear" / "model.json").read_text())["training"]["seed"] == 3
 
 
-@pytest.mark.parametrize("command", ["train", "compare", "evaluate"])
+@pytest.mark.parametrize("command", ["train", "compare", "compare into a folder", "evaluate"])
 def test_an_output_on_a_read_only_file_system_is_refused_before_any_work(
     tiny_dataset, trained_model_dir, tmp_path, command
 ):
@@ -1030,9 +1033,13 @@ def test_an_output_on_a_read_only_file_system_is_refused_before_any_work(
     folder = tmp_path / "share"
     shutil.copytree(trained_model_dir, folder / "model")
     out = folder / "new"
+    if command == "compare into a folder":  # there, with an earlier comparison's table
+        out = folder
+        (out / "compare.md").write_text(format_comparison([]) + "\n")
     argv = {
         "train": ["train", str(tiny_dataset), "--out", str(out), "--type", "linear"],
         "compare": ["compare", str(tiny_dataset), "--out", str(out)],
+        "compare into a folder": ["compare", str(tiny_dataset), "--out", str(out), "--overwrite"],
         "evaluate": ["evaluate", str(folder / "model"), str(tiny_dataset)],
     }[command]
     # WHEN the command would write there (evaluate's report by default into the model's
@@ -1043,6 +1050,7 @@ def test_an_output_on_a_read_only_file_system_is_refused_before_any_work(
     what, where, read_only = {
         "train": ("the model folder", out, folder),
         "compare": ("the model folder", out / "mel", folder),
+        "compare into a folder": ("the model folder", out / "mel", folder),
         "evaluate": ("--out", folder / "model" / "evaluation", folder / "model"),
     }[command]
     assert done.returncode == 2, done.stderr
@@ -1050,6 +1058,8 @@ def test_an_output_on_a_read_only_file_system_is_refused_before_any_work(
         f"error: {where}: {what} cannot be written ({read_only} is on a read-only file system)"
     )
     assert "epoch" not in done.stderr and "classified" not in done.stderr
+    if command == "compare into a folder":
+        assert (out / "compare.md").read_text() == format_comparison([]) + "\n"
 
 
 def test_a_model_the_disk_cannot_hold_is_one_line_naming_its_folder(tiny_dataset, tmp_path):
@@ -1070,3 +1080,44 @@ def test_a_model_the_disk_cannot_hold_is_one_line_naming_its_folder(tiny_dataset
     assert done.returncode == 1, done.stderr
     assert done.stderr.splitlines()[-1] == f"error: {out}: File too large"
     assert list((tmp_path / "models").iterdir()) == []
+
+
+def test_compare_keeps_its_tables_when_it_would_replace_no_model(tiny_dataset, tmp_path, capsys):
+    # GIVEN an earlier comparison
+    out = tmp_path / "compare"
+    argv = ["compare", str(tiny_dataset), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    assert main([*argv, "--types", "mel"]) == 0
+    tables = {name: (out / name).read_text() for name in ("compare.md", "compare.json")}
+    # WHEN it is run again with a type the dataset lacks, and with a samples.csv that
+    # disagrees with dataset.json (a problem of every type's)
+    assert main([*argv, "--types", "cqt", "--overwrite"]) == 2
+    assert "has no cqt images" in capsys.readouterr().err
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_dataset, broken)
+    lines = (broken / "samples.csv").read_text().splitlines(keepends=True)
+    (broken / "samples.csv").write_text("".join(lines[:-1]))
+    argv_broken = ["compare", str(broken), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    assert main([*argv_broken, "--overwrite"]) == 2
+    # THEN it is refused once, before any model is touched, and the tables stay
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "dataset.json counts" in err
+    assert {name: (out / name).read_text() for name in tables} == tables
+
+
+def test_compare_with_no_type_compared_says_why_and_writes_no_table(tmp_path, capsys, caplog):
+    # GIVEN a dataset whose every type has a damaged test image
+    data = write_tiny_dataset(tmp_path / "data", types=("mel", "linear"))
+    for kind in ("mel", "linear"):
+        sorted((data / kind / "test" / "no_alarm").iterdir())[0].write_bytes(b"not a PNG")
+    out = tmp_path / "compare"
+    argv = ["compare", str(data), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    # WHEN compared THEN each type says why, the run ends with the first reason, and no
+    # table stands where a later run would have to replace it
+    assert main(argv) == 2
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert [error.split(": cannot read image")[0] for error in errors] == [
+        "mel not compared",
+        "linear not compared",
+    ]
+    assert "error: cannot read image" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())

@@ -5,7 +5,7 @@ evaluates each on the test split, and prints one Markdown table: F1, ROC-AUC, tr
 seconds and milliseconds per window (onnxruntime, one thread). Models go to OUT/<type>;
 the table also goes to OUT/compare.md and the figures to OUT/compare.json. A type whose
 data cannot be trained on or scored gets an error line and a "failed" row, the others are
-compared all the same, and the exit code is 1.
+compared all the same, and the exit code is 1; when none can be, no table is written.
 """
 
 from __future__ import annotations
@@ -57,12 +57,14 @@ def run(args: argparse.Namespace) -> int:
     # Each model's evaluation draws its plots.
     require_modules("sounddetect compare", [*TRAINING_MODULES, "matplotlib"], extra="train")
     # Imported here: torch is an optional extra, and detection must not need it.
-    from sounddetect.train import compare_types, format_comparison
+    from sounddetect.train import check_comparison, compare_types, format_comparison
 
     tables = [args.out / "compare.md", args.out / "compare.json"]
     check_tables(tables, overwrite=args.overwrite)
+    check_comparison(args.target_path, args.out, types=args.types, overwrite=args.overwrite)
     # An earlier comparison's tables describe the models about to be replaced: were this run
     # to fail or be interrupted, they would stand beside models they no longer describe.
+    # (Tables there mean the folder can be written: check_comparison found it so.)
     for path in tables:
         path.unlink(missing_ok=True)
     rows = compare_types(
