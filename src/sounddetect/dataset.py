@@ -640,7 +640,11 @@ def _decode_distinct(
     taken: dict[int, tuple[np.ndarray, str]] = {}
     for index in sorted(range(len(listed)), key=lambda i: (depth[i], i)):
         path, name = listed[index]
-        digest = _sha256(path)
+        try:
+            digest = _sha256(path)
+        except OSError as exc:  # permission denied, a file gone since the listing
+            _skip(sources, path, f"cannot be read ({exc.strerror or exc})")
+            continue
         if digest in first_of:
             _skip(sources, path, f"the same file as {first_of[digest]}")
             continue
@@ -1165,6 +1169,31 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
     ]
 
 
+#: Fewer alarm recordings than this in the validate or test split are warned of: the
+#: split's scores would say how a model does on that many sounds.
+FEW_SCORED_ALARMS = 3
+
+
+def _warn_of_few_scored_alarms(
+    sources: Sources, split_of: Mapping[str, str], settings: GeneratorSettings
+) -> None:
+    counts = {split: 0 for split in SPLITS}
+    for clip in sources.clips["alarm"]:
+        counts[split_of[clip.name]] += 1
+    few = [
+        f"{split} {counts[split]}"
+        for split, fraction in zip(SPLITS, settings.split, strict=True)
+        if split != "train" and fraction > 0 and counts[split] < FEW_SCORED_ALARMS
+    ]
+    if few:
+        warnings.warn(
+            f"{settings.target_path}: alarm recordings per split: {', '.join(few)}; a model "
+            "chosen and scored on so few sounds is judged on little; add alarm recordings",
+            SoundDetectWarning,
+            stacklevel=3,
+        )
+
+
 def _check_apart(target: Path, **sources: Path) -> None:
     """Refuse a TARGET_PATH inside a source folder (the next run would scan its images and
     manifests as recordings, a warning line each) or holding one (``--overwrite`` clears
@@ -1242,6 +1271,7 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
         )
     for entry in sources.files:
         entry["split"] = split_of[entry["file"]]
+    _warn_of_few_scored_alarms(sources, split_of, settings)
 
     # Whole alarm/no_alarm pairs per split keep every split balanced; an odd sample goes to
     # the first used split.

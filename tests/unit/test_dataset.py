@@ -1036,6 +1036,33 @@ def write_dither(path: Path, *, seconds: float, seed: int, sr: int = SR):
     sf.write(path, y, sr, subtype="PCM_16")
 
 
+def test_a_source_the_user_may_not_read_is_skipped_and_the_rest_loaded(tmp_path):
+    # GIVEN a corpus with one alarm and one background recording only their owner may read
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    locked = [sorted(alarms.iterdir())[0], sorted(backgrounds.iterdir())[0]]
+    for path in locked:
+        path.chmod(0)
+    # WHEN the sources are loaded by a user, not root
+    out = run_as_a_user(
+        "import sys, warnings\n"
+        "from sounddetect.dataset import load_sources\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    sources = load_sources(sys.argv[1], sys.argv[2], sample_duration=4.0)\n"
+        "print(len(sources.clips['alarm']), len(sources.clips['background']))\n"
+        "for w in caught:\n"
+        "    print(w.message)\n",
+        str(alarms),
+        str(backgrounds),
+    )
+    # THEN each is one warning naming it, and the others are loaded
+    counts, *messages = out.splitlines()
+    n_alarms = sum(1 for _ in alarms.iterdir()) - 1
+    n_backgrounds = sum(1 for _ in backgrounds.iterdir()) - 1
+    assert counts == f"{n_alarms} {n_backgrounds}"
+    assert messages == [f"{path}: skipped: cannot be read (Permission denied)" for path in locked]
+
+
 def test_a_muted_microphone_recording_is_skipped_as_silent_as_detect_calls_it(tmp_path):
     # GIVEN a muted microphone's recording (16-bit dither, peak -84 dBFS) among the alarms
     # and among the backgrounds, and a quiet but live room tone (peak about -70 dBFS)

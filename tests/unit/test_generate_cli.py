@@ -634,3 +634,13 @@ def test_a_dataset_json_the_file_system_refuses_leaves_the_dataset_before_whole(
     assert "Traceback" not in done.stderr
     assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
     assert not [p for p in target.iterdir() if p.name.startswith(".")]
+
+
+def test_too_few_alarm_recordings_for_the_scored_splits_is_warned_of(corpus, tmp_path, capsys):
+    # GIVEN three alarm recordings, one for each split
+    assert main(generate_argv(corpus, tmp_path / "data")) == 0
+    # THEN the run says that validate and test hold one alarm recording each
+    assert (
+        f"warning: {tmp_path / 'data'}: alarm recordings per split: validate 1, test 1; a "
+        "model chosen and scored on so few sounds is judged on little; add alarm recordings"
+    ) in capsys.readouterr().err.splitlines()
