@@ -4,6 +4,7 @@ import fcntl
 import json
 import os
 import runpy
+import shutil
 import signal
 import subprocess
 import sys
@@ -644,3 +645,15 @@ def test_too_few_alarm_recordings_for_the_scored_splits_is_warned_of(corpus, tmp
         f"warning: {tmp_path / 'data'}: alarm recordings per split: validate 1, test 1; a "
         "model chosen and scored on so few sounds is judged on little; add alarm recordings"
     ) in capsys.readouterr().err.splitlines()
+
+
+def test_a_line_break_in_a_skipped_file_s_name_keeps_its_warning_one_line(corpus, tmp_path, capsys):
+    # GIVEN an empty recording whose name holds a line break and an escape sequence
+    alarms, backgrounds = corpus
+    mine = tmp_path / "alarms"
+    shutil.copytree(alarms, mine)
+    (mine / "empty\n\x1b[2K.wav").write_bytes(b"")
+    # WHEN generated THEN its warning is one line, the name's characters written as escapes
+    assert main(generate_argv((mine, backgrounds), tmp_path / "data")) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert f"warning: {mine}/empty\\n\\x1b[2K.wav: skipped: empty file (0 bytes)" in err

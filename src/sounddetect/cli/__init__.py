@@ -108,6 +108,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: How one_line writes the control characters a name may hold.
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks, tabs and every other character that is not printable
+    written as escapes (``\\n``, ``\\x1b``, ``\\udcff`` for a byte of a name that is not
+    UTF-8): a file name may hold them, and an error or a table row must stay one line that
+    does not move the terminal's cursor."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char
+        if char.isprintable()
+        else _ESCAPES.get(char) or char.encode("unicode_escape", "backslashreplace").decode("ascii")
+        for char in text
+    )
+
+
 class _LineFormatter(logging.Formatter):
     """The library's warnings and errors logged as the lines the CLI prints itself
     (``warning: ...``, ``error: ...``); progress and debug lines, and other libraries'
@@ -117,7 +136,7 @@ class _LineFormatter(logging.Formatter):
         if record.levelno < logging.WARNING or not record.name.startswith("sounddetect"):
             return super().format(record)
         label = "warning" if record.levelno == logging.WARNING else "error"
-        lines = [f"{label}: {record.getMessage()}"]
+        lines = [f"{label}: {one_line(record.getMessage())}"]
         if record.exc_info:
             lines.append(self.formatException(record.exc_info))
         if record.stack_info:
@@ -127,7 +146,7 @@ class _LineFormatter(logging.Formatter):
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     # One clean line per skipped input instead of Python's two-line warning format.
-    print(f"warning: {message}", file=sys.stderr)
+    print(f"warning: {one_line(str(message))}", file=sys.stderr)
 
 
 def _terminate(signum: int, frame: object, *, pid: int) -> None:
@@ -181,10 +200,10 @@ def _run(argv: list[str] | None) -> int:
     try:
         return args.run(args)
     except ParameterError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except SoundDetectError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
     except BrokenPipeError:
         # The reader of our output stopped (`sounddetect detect DIR | head -1`): end as a

@@ -39,7 +39,14 @@ from typing import Any, NamedTuple
 
 from sounddetect.audio import AUDIO_SUFFIXES, FFMPEG_AUDIO_SUFFIXES
 from sounddetect.classifiers.base import MAX_THREADS
-from sounddetect.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, HelpFormatter, require_modules
+from sounddetect.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    HelpFormatter,
+    one_line,
+    require_modules,
+)
 from sounddetect.cli.argtypes import (
     bounded_int,
     model_location,
@@ -334,25 +341,6 @@ def _file_identity(name: str) -> object:
     except OSError:
         return os.path.realpath(name)
     return (status.st_dev, status.st_ino)
-
-
-#: How one_line writes the control characters a name may hold.
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def one_line(text: str) -> str:
-    """``text`` with line breaks, tabs and every other character that is not printable
-    written as escapes (``\\n``, ``\\x1b``, ``\\udcff`` for a byte of a name that is not
-    UTF-8): a file name may hold them, and an error or a table row must stay one line that
-    does not move the terminal's cursor."""
-    if text.isprintable():
-        return text
-    return "".join(
-        char
-        if char.isprintable()
-        else _ESCAPES.get(char) or char.encode("unicode_escape", "backslashreplace").decode("ascii")
-        for char in text
-    )
 
 
 def _scan_folder(folder: Path) -> tuple[list[Path], list[tuple[str, Exception]]]:
