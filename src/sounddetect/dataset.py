@@ -586,13 +586,13 @@ def _list_source_files(
         raise ParameterError(f"{folder}: {role} source folder is empty")
     for where, reason in unreadable:
         _skip(sources, where, f"folder not readable ({reason})")
-    listed = []
+    listed, not_audio = [], []
     for path in paths:
         if not path.exists():
             _skip(sources, path, f"a link to {path.readlink()}, which does not exist")
             continue
         if not is_audio_path(path):
-            _skip(sources, path, f"not an audio file name ({path.suffix or 'no suffix'})")
+            not_audio.append(path)
             continue
         # Named by where it lies in its folder, not where a link in it leads (a corpus
         # of links to recordings kept elsewhere).
@@ -606,7 +606,32 @@ def _list_source_files(
             _skip(sources, path, "file name not in UTF-8; rename it")
             continue
         listed.append((path, name))
+    _skip_not_audio(sources, folder, not_audio)
     return listed, len(paths)
+
+
+#: More files of a folder than this whose names are not audio get one warning, not one each
+#: (a dataset's images copied into a source folder would be thousands of lines).
+MAX_NOT_AUDIO_LINES = 3
+
+
+def _skip_not_audio(sources: Sources, folder: Path, paths: list[Path]) -> None:
+    def reason(path: Path) -> str:
+        return f"not an audio file name ({path.suffix or 'no suffix'})"
+
+    sources.skipped += [{"file": str(path), "reason": reason(path)} for path in paths]
+    # Warnings name load_sources' caller, as _skip's do.
+    if len(paths) <= MAX_NOT_AUDIO_LINES:
+        for path in paths:
+            warnings.warn(f"{path}: skipped: {reason(path)}", SoundDetectWarning, stacklevel=4)
+        return
+    examples = ", ".join(str(path.relative_to(folder)) for path in paths[:MAX_NOT_AUDIO_LINES])
+    warnings.warn(
+        f"{folder}: skipped: {len(paths)} files whose names are not audio ({examples}, ...); "
+        "dataset.json lists them",
+        SoundDetectWarning,
+        stacklevel=4,
+    )
 
 
 def _decode_distinct(

@@ -1036,6 +1036,25 @@ def write_dither(path: Path, *, seconds: float, seed: int, sr: int = SR):
     sf.write(path, y, sr, subtype="PCM_16")
 
 
+def test_many_files_whose_names_are_not_audio_are_one_warning_and_all_recorded(tmp_path):
+    # GIVEN a background folder into which a dataset's images were copied
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    (backgrounds / "old").mkdir()
+    for index in range(5):
+        (backgrounds / "old" / f"train-1bg-{index:04d}.png").write_bytes(b"\x89PNG")
+    # WHEN the sources are loaded
+    with pytest.warns(SoundDetectWarning) as caught:
+        sources = load_sources(alarms, backgrounds, sample_duration=4.0)
+    # THEN one warning says how many and names three, and every one is recorded
+    assert [str(w.message) for w in caught] == [
+        f"{backgrounds}: skipped: 5 files whose names are not audio (old/train-1bg-0000.png, "
+        "old/train-1bg-0001.png, old/train-1bg-0002.png, ...); dataset.json lists them"
+    ]
+    assert sorted(entry["file"] for entry in sources.skipped) == [
+        str(backgrounds / "old" / f"train-1bg-{index:04d}.png") for index in range(5)
+    ]
+
+
 def test_a_source_the_user_may_not_read_is_skipped_and_the_rest_loaded(tmp_path):
     # GIVEN a corpus with one alarm and one background recording only their owner may read
     alarms, backgrounds = write_corpus(tmp_path / "corpus")
