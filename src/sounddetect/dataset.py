@@ -366,16 +366,17 @@ def spectrogram_configs(
             # Only the mel bands' complaint: a linear image at this rate renders.
             if kind not in ("mel", "mfcc") or not _renders("linear", sr, duration):
                 raise
-            working = [
-                rate for rate in COMMON_RATES if rate < sr and _renders(kind, rate, duration)
-            ]
-            if not working:
+            working = next(
+                (rate for rate in COMMON_RATES if rate < sr and _renders(kind, rate, duration)),
+                None,
+            )
+            if working is None:
                 raise
             bin_hz = sr / SpectrogramConfig.n_fft
             raise ParameterError(
                 f"--sr {sr} Hz is too high for {kind} images: at this rate the FFT's bins are "
                 f"{bin_hz:g} Hz apart, wider than their lowest mel bands, which would render "
-                f"black; use --sr from {2 * SpectrogramConfig.fmax:g} to {working[0]} (the "
+                f"black; use --sr from {2 * SpectrogramConfig.fmax:g} to {working} (the "
                 f"images show up to {SpectrogramConfig.fmax:g} Hz, so the default "
                 f"{GeneratorSettings.sr} loses nothing)"
             ) from None
@@ -468,9 +469,9 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _skip(sources: Sources, path: Path, reason: str) -> None:
+def _skip(sources: Sources, path: Path, reason: str, *, stacklevel: int = 4) -> None:
     # Called from a helper of load_sources: the warning names load_sources' caller.
-    warnings.warn(f"{path}: skipped: {reason}", SoundDetectWarning, stacklevel=4)
+    warnings.warn(f"{path}: skipped: {reason}", SoundDetectWarning, stacklevel=stacklevel)
     sources.skipped.append({"file": str(path), "reason": reason})
 
 
@@ -619,12 +620,11 @@ def _skip_not_audio(sources: Sources, folder: Path, paths: list[Path]) -> None:
     def reason(path: Path) -> str:
         return f"not an audio file name ({path.suffix or 'no suffix'})"
 
-    sources.skipped += [{"file": str(path), "reason": reason(path)} for path in paths]
-    # Warnings name load_sources' caller, as _skip's do.
     if len(paths) <= MAX_NOT_AUDIO_LINES:
         for path in paths:
-            warnings.warn(f"{path}: skipped: {reason(path)}", SoundDetectWarning, stacklevel=4)
+            _skip(sources, path, reason(path), stacklevel=5)  # one frame deeper than _skip's
         return
+    sources.skipped += [{"file": str(path), "reason": reason(path)} for path in paths]
     examples = ", ".join(str(path.relative_to(folder)) for path in paths[:MAX_NOT_AUDIO_LINES])
     warnings.warn(
         f"{folder}: skipped: {len(paths)} files whose names are not audio ({examples}, ...); "

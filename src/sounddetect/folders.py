@@ -98,6 +98,11 @@ def visible_files(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[Pat
     return sorted(files), unreadable
 
 
+#: Write errors of a full disk, an I/O failure, a quota or a file size limit: what the CLI
+#: reports as one line, and what a library's write raises without naming its file.
+FULL_DISK_ERRNOS = (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG)
+
+
 def partial_path(path: str | os.PathLike) -> Path:
     """A hidden name beside ``path`` that no other writer uses, to write a file aside and
     then move it into place (``os.replace``): an interrupted write leaves no truncated

@@ -32,7 +32,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
-import errno
 import hashlib
 import json
 import logging
@@ -78,7 +77,7 @@ from sounddetect.evaluate import (
 )
 from sounddetect.events import LABELS
 from sounddetect.exceptions import ModelError, ParameterError, SoundDetectError, SoundDetectWarning
-from sounddetect.folders import move_folder, replace_folder
+from sounddetect.folders import FULL_DISK_ERRNOS, move_folder, replace_folder
 from sounddetect.spectrum import (
     SpectrogramConfig,
     image_row_frequencies,
@@ -87,10 +86,6 @@ from sounddetect.spectrum import (
 )
 
 logger = logging.getLogger(__name__)
-
-#: Write errors of a full disk, a quota or a file size limit, which carry no file name when
-#: a library's write meets them: train names the model folder instead.
-_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 
 #: samples.csv ``alarm_kind`` prefixes of alarms whose meaning is their rhythm: temporal-three
 #: (smoke) and temporal-four (CO) patterns, three or four beeps and then a pause.
@@ -1580,7 +1575,7 @@ def train(
         (staging / "model.json").write_text(json.dumps(card, indent=2) + "\n")
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, OSError) and exc.filename is None and exc.errno in _FULL:
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno in FULL_DISK_ERRNOS:
             raise OSError(exc.errno, exc.strerror or str(exc), str(out_dir)) from exc
         raise
     _move_model_in(staging, out_dir, overwrite=overwrite, target_path=target_path)

@@ -18,7 +18,6 @@ the same clean-up, and exit code 143 instead of 130.
 from __future__ import annotations
 
 import argparse
-import errno
 import functools
 import importlib
 import importlib.util
@@ -32,6 +31,7 @@ from collections.abc import Iterable
 
 from sounddetect import __version__
 from sounddetect.exceptions import ParameterError, SoundDetectError, SoundDetectWarning
+from sounddetect.folders import FULL_DISK_ERRNOS
 
 #: Subcommand modules under ``sounddetect.cli``, in the order ``--help`` lists them.
 SUBCOMMANDS = ("synth", "recorded", "generate", "preview", "train", "evaluate", "compare", "detect")
@@ -212,7 +212,7 @@ def _run(argv: list[str] | None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
+        if exc.errno not in FULL_DISK_ERRNOS:
             raise
         # A full disk or a file size limit: one line, not a traceback. Without a file name
         # it was the standard output (`> results.jsonl`), and nothing more is sent to it.
