@@ -36,9 +36,31 @@ def run_with_a_read_only_folder(folder: Path, argv: list[str]) -> subprocess.Com
     """Run ``python argv...`` with the sounddetect under test where ``folder`` is mounted
     read-only (a bind mount in a mount namespace of the child's own, util-linux ``unshare``),
     as a share or an installed model's folder is; the caller's view of it is unchanged."""
-    unshare = shutil.which("unshare")
-    assert unshare, "read-only file system tests need util-linux's unshare"
     script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
-    env = {**os.environ, "PYTHONPATH": str(Path(sounddetect.__file__).parents[1])}
-    command = [unshare, "-Urm", "sh", "-c", script, "sh", str(folder), sys.executable, *argv]
-    return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    return _run_with_a_mount(script, folder, argv, text=True)
+
+
+def run_with_a_small_disk(
+    folder: Path, argv: list[str], *, size_kb: int, stdin: bytes = b"", **env: str
+) -> subprocess.CompletedProcess:
+    """Run ``python argv...`` as :func:`run_with_a_read_only_folder` does, where ``folder``
+    is a fresh file system of ``size_kb`` kB (tmpfs): a disk that fills up. ``stdin`` is
+    piped in, ``env`` added to the environment; stdout and stderr come back as bytes."""
+    script = 'mount -t tmpfs -o size="$2"k tmpfs "$1" && shift 2 && exec "$@"'
+    return _run_with_a_mount(script, folder, argv, str(size_kb), input=stdin, env=env)
+
+
+def _run_with_a_mount(
+    script: str,
+    folder: Path,
+    argv: list[str],
+    *script_args: str,
+    env: dict[str, str] | None = None,
+    **options,
+) -> subprocess.CompletedProcess:
+    unshare = shutil.which("unshare")
+    assert unshare, "file system tests need util-linux's unshare"
+    env = {**os.environ, **(env or {}), "PYTHONPATH": str(Path(sounddetect.__file__).parents[1])}
+    command = [unshare, "-Urm", "sh", "-c", script, "sh", str(folder), *script_args]
+    command += [sys.executable, *argv]
+    return subprocess.run(command, capture_output=True, env=env, check=False, **options)

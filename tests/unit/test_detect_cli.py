@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from helpers.permissions import run_as_a_user
+from helpers.permissions import run_as_a_user, run_with_a_small_disk
 from helpers.signals import encode_with_ffmpeg, noise, t3_alarm, tone, write_wav
 from helpers.tiny_model import write_tiny_model
 from moto import mock_aws
@@ -867,6 +867,107 @@ def test_odd_arguments_get_their_own_line_and_each_recording_runs_once(
     assert f"error: {'x' * 300}.wav: File name too long" in err.splitlines()
     assert f"error: {tmp_path / 'loop-a.wav'}: a loop of links" in err
     assert "Traceback" not in err
+
+
+def detect_process(*argv, **options) -> subprocess.CompletedProcess:
+    """``sounddetect detect argv...`` in a process of its own (standard input is its own)."""
+    command = [sys.executable, "-m", "sounddetect", "detect", *map(str, argv)]
+    return subprocess.run(command, capture_output=True, text=True, check=False, **options)
+
+
+def test_a_recording_piped_in_is_read_from_standard_input(recordings, tiny_model_dir, tmp_path):
+    # GIVEN the kitchen recording streamed by ffmpeg into a pipe, as from a camera's stream:
+    # a WAV whose header cannot say how long it is
+    kitchen = recordings / "alarm_kitchen.wav"
+    stream = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(kitchen), "-f", "wav", "-"]
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    with subprocess.Popen(stream, stdout=subprocess.PIPE) as producer:
+        # WHEN detect reads "-" beside the file itself
+        done = detect_process(
+            "-", kitchen, "--model", tiny_model_dir, "--format", "json",
+            "--plot", tmp_path / "plots", stdin=producer.stdout,
+            env={**os.environ, "TMPDIR": str(temporary)},
+        )  # fmt: skip
+    assert producer.returncode == 0
+    # THEN "-" gets the result the file gets, under the name "-", and a timeline
+    assert done.returncode == 0, done.stderr
+    piped, named = map(json.loads, done.stdout.splitlines())
+    assert piped["file"] == "-" and piped["alarm"] is True
+    assert {**piped, "file": named["file"]} == named
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
+        "alarm_kitchen.png",
+        "stdin.png",
+    ]
+    # and its temporary copy is gone
+    assert not list(temporary.glob("sounddetect-stdin-*"))
+
+
+@pytest.mark.parametrize(
+    ("stdin", "reason"),
+    [
+        ("empty", "standard input is empty (nothing was piped in)"),
+        ("terminal", "standard input is a terminal, not a recording; pipe one in "),
+        ("closed", "standard input is closed"),
+    ],
+)
+def test_standard_input_without_a_recording_is_one_error_and_the_rest_goes_on(
+    recordings, tiny_model_dir, stdin, reason
+):
+    kitchen = recordings / "alarm_kitchen.wav"
+    argv = ["-", kitchen, "--model", tiny_model_dir, "--format", "json"]
+    if stdin == "terminal":
+        terminal, user_side = os.openpty()
+        done = detect_process(*argv, stdin=user_side)
+        os.close(terminal), os.close(user_side)
+    elif stdin == "closed":
+        done = detect_process(*argv, preexec_fn=lambda: os.close(0))
+    else:
+        done = detect_process(*argv, stdin=subprocess.DEVNULL)
+    assert done.returncode == 1
+    failed, processed = map(json.loads, done.stdout.splitlines())
+    assert failed["file"] == "-" and failed["alarm"] is None
+    assert processed["alarm"] is True
+    (error,) = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert error.startswith(f"error: -: {reason}")
+
+
+def test_standard_input_that_fills_the_disk_is_one_error(recordings, tiny_model_dir, tmp_path):
+    # GIVEN a temporary folder with room for 64 kB, and 448 kB of recording piped in
+    kitchen = recordings / "alarm_kitchen.wav"
+    small = tmp_path / "small"
+    small.mkdir()
+    argv = ["-m", "sounddetect", "detect", "-", str(kitchen), "--model", str(tiny_model_dir)]
+    done = run_with_a_small_disk(
+        small, argv, size_kb=64, stdin=kitchen.read_bytes(), TMPDIR=str(small)
+    )
+    # THEN "-" fails with a line that says where it could not be kept, and the file runs
+    stderr = done.stderr.decode()
+    assert done.returncode == 1, stderr
+    assert f"error: -: standard input could not be kept in {small} (No space left on device)" in (
+        stderr.splitlines()
+    )
+    assert "alarm_kitchen.wav" in done.stdout.decode() and "Traceback" not in stderr
+
+
+def test_dash_twice_is_read_once_and_dot_slash_dash_is_a_file(
+    capsys, recordings, tiny_model_dir, tmp_path, monkeypatch
+):
+    # GIVEN a recording in a file named "-"
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(recordings / "alarm_kitchen.wav", "-")
+    code, out, err = run_cli(capsys, "./-", "--model", tiny_model_dir, "--format", "json")
+    assert code == 0 and json.loads(out)["file"] == "./-" and json.loads(out)["alarm"] is True
+    # and standard input named twice: one result, and a warning
+    piped = subprocess.run(
+        [sys.executable, "-m", "sounddetect", "detect", "-", "-", "--model", str(tiny_model_dir)],
+        input=(recordings / "alarm_kitchen.wav").read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert piped.returncode == 0
+    assert len(piped.stdout.decode().splitlines()) == 2  # the header and one row
+    assert "warning: -: named twice, processed once" in piped.stderr.decode().splitlines()
 
 
 def test_a_file_named_and_found_in_its_folder_is_said_to_be(

@@ -1,6 +1,8 @@
 """``sounddetect detect``: find alarms in recordings with a trained model.
 
-Every FILE is processed, each recording once however it is named; every DIR is searched
+Every FILE is processed, each recording once however it is named; FILE - is standard input,
+a recording piped in ("ffmpeg -i rtsp://camera -t 600 -f wav - | sounddetect detect -"),
+kept in a temporary file while it is analysed (./- is a file named -). Every DIR is searched
 recursively (hidden entries skipped, linked folders followed) for files with an audio suffix
 (those libsndfile decodes, and those only ffmpeg decodes: without ffmpeg each of them is
 reported rather than skipped). Results go to stdout, a readable table by default or one
@@ -32,8 +34,11 @@ import errno
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -75,6 +80,8 @@ logger = logging.getLogger(__name__)
 SCANNED_SUFFIXES = AUDIO_SUFFIXES + FFMPEG_AUDIO_SUFFIXES
 #: Widest file column of the table before names are shortened from the left.
 MAX_NAME_WIDTH = 60
+#: The input that names standard input, and its timeline's name under --plot.
+STDIN, STDIN_STEM = "-", "stdin"
 
 
 class Input(NamedTuple):
@@ -94,7 +101,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=__doc__,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("inputs", nargs="+", metavar="FILE|DIR", help="audio files or folders")
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="FILE|DIR",
+        help="audio files or folders; - reads standard input",
+    )
     parser.add_argument(
         "--model",
         type=model_location,
@@ -216,31 +228,41 @@ def run(args: argparse.Namespace) -> int:
             problem = ModelError(
                 f"{path}: not sent to the model, which failed on {model_failed_on}"
             )
-        if problem is not None:
-            result = error_result(path, problem, classifier=classifier.describe())
-        else:
-            result = detect_file(
-                path,
-                classifier,
-                hop_s=args.hop,
-                threshold=args.threshold,
-                min_event_s=args.min_event,
-                min_windows=args.min_windows,
-                merge_gap_s=args.merge_gap,
-                beep_patterns=args.beep_patterns,
-                min_pattern_groups=args.pattern_groups,
-            )
-        if result["error"]:
-            n_failed += 1
-            print(f"error: {one_line(result['error']['message'])}", file=sys.stderr)
-        elif result["alarm"]:
-            n_alarm += 1
-        if writer is None:
-            print(to_json(result), flush=True)
-        else:
-            writer.write(result)
-        if args.plot and not result["error"]:
-            n_unplotted += not write_plot(result, path, args.plot, plot_names, stem=plot_stem)
+        with contextlib.ExitStack() as kept:
+            recording = path  # what is decoded: standard input's temporary copy for "-"
+            if path == STDIN and problem is None:
+                try:
+                    recording = kept.enter_context(spooled_stdin())
+                except AudioError as exc:
+                    problem = exc
+            if problem is not None:
+                result = error_result(path, problem, classifier=classifier.describe())
+            else:
+                result = detect_file(
+                    recording,
+                    classifier,
+                    name=path,
+                    hop_s=args.hop,
+                    threshold=args.threshold,
+                    min_event_s=args.min_event,
+                    min_windows=args.min_windows,
+                    merge_gap_s=args.merge_gap,
+                    beep_patterns=args.beep_patterns,
+                    min_pattern_groups=args.pattern_groups,
+                )
+            if result["error"]:
+                n_failed += 1
+                print(f"error: {one_line(result['error']['message'])}", file=sys.stderr)
+            elif result["alarm"]:
+                n_alarm += 1
+            if writer is None:
+                print(to_json(result), flush=True)
+            else:
+                writer.write(result)
+            if args.plot and not result["error"]:
+                n_unplotted += not write_plot(
+                    result, path, args.plot, plot_names, stem=plot_stem, recording=recording
+                )
         if model_failed_on is None and result["error"] and result["error"]["type"] == "ModelError":
             model_failed_on = path
     if model_failed_on is not None:
@@ -273,7 +295,7 @@ def collect_inputs(arguments: list[str]) -> list[Input]:
     first_named: dict[object, tuple[str, str | None, int]] = {}
 
     def add(name: str, stem: str, folder: str | None = None) -> None:
-        file = _file_identity(name)
+        file = STDIN if name == STDIN else _file_identity(name)
         if file not in first_named:
             first_named[file] = (name, folder, len(inputs))
             inputs.append(Input(name, None, stem))
@@ -298,6 +320,9 @@ def collect_inputs(arguments: list[str]) -> list[Input]:
         warnings.warn(f"{name}: {again}, processed once", SoundDetectWarning, stacklevel=3)
 
     for given in arguments:
+        if given == STDIN:
+            add(STDIN, STDIN_STEM)
+            continue
         # A ~ the shell left (quoted, as a script's or a .env file's) is the home folder too;
         # one that names no user stays, and is reported as missing.
         argument = os.path.expanduser(given)
@@ -331,6 +356,48 @@ def collect_inputs(arguments: list[str]) -> list[Input]:
         else:
             inputs.append(Input(argument, _missing(argument), ""))
     return inputs
+
+
+@contextlib.contextmanager
+def spooled_stdin() -> Iterator[str]:
+    """Standard input copied to a temporary file, whose path is yielded and which is
+    removed afterwards: libsndfile and ffmpeg seek in what they decode, and a pipe cannot
+    be. It is read in blocks, so a recording of any length takes disk (``TMPDIR``), not
+    memory.
+
+    Raises
+    ------
+    AudioError
+        Standard input is closed, is a terminal (reading would wait for keystrokes), is
+        empty, or could not be read or kept (a full disk); named ``-``.
+    """
+    if sys.stdin is None:
+        raise AudioError(f"{STDIN}: standard input is closed")
+    if sys.stdin.isatty():
+        raise AudioError(
+            f"{STDIN}: standard input is a terminal, not a recording; pipe one in "
+            "(... | sounddetect detect -)"
+        )
+
+    def not_kept(exc: OSError) -> AudioError:
+        return AudioError(
+            f"{STDIN}: standard input could not be kept in {tempfile.gettempdir()} "
+            f"({exc.strerror or exc})"
+        )
+
+    try:
+        kept = tempfile.NamedTemporaryFile(prefix="sounddetect-stdin-")
+    except OSError as exc:
+        raise not_kept(exc) from None
+    with kept:
+        try:
+            shutil.copyfileobj(sys.stdin.buffer, kept, 1 << 20)
+            kept.flush()
+        except OSError as exc:
+            raise not_kept(exc) from None
+        if not kept.tell():
+            raise AudioError(f"{STDIN}: standard input is empty (nothing was piped in)")
+        yield kept.name
 
 
 def _file_identity(name: str) -> object:
@@ -493,7 +560,13 @@ _NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, err
 
 
 def write_plot(
-    result: dict[str, Any], path: str, out_dir: Path, used: set[str], *, stem: str
+    result: dict[str, Any],
+    path: str,
+    out_dir: Path,
+    used: set[str],
+    *,
+    stem: str,
+    recording: str | None = None,
 ) -> bool:
     """Write ``out_dir/<stem>.png`` (``stem`` may hold sub-folders), or ``<stem>-2.png`` ...
     when another input of this run has the stem, or a file of that name is not a timeline
@@ -506,7 +579,8 @@ def write_plot(
 
     Returns False, having said why on stderr, when it cannot be written (a full disk, a
     folder made read-only meanwhile, a recording that cannot be read again): the other
-    inputs still go on."""
+    inputs still go on. The recording is read again from ``recording`` (default ``path``):
+    standard input's temporary copy for ``-``."""
     from sounddetect.folders import partial_path
     from sounddetect.plots import plot_detection
 
@@ -514,8 +588,8 @@ def write_plot(
     name = f"{stem}.png"
     try:
         drawn.parent.mkdir(parents=True, exist_ok=True)
-        plot_detection(result, path, drawn)
-        name = place_timeline(drawn, out_dir, used, stem=stem, recording=path)
+        plot_detection(result, recording or path, drawn)
+        name = place_timeline(drawn, out_dir, used, stem=stem, recording=recording or path)
     except (OSError, SoundDetectError) as exc:
         print(
             f"error: {one_line(path)}: timeline {one_line(str(out_dir / name))} not written "
