@@ -428,6 +428,14 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
         if not codec and head.startswith(b"ID3") and not _has_mp3_frames(source):
             # where libsndfile says "File does not exist or is not a regular file"
             reason = "not readable audio (an ID3 tag without MP3 audio after it)"
+        elif "possibly a pipe" in reason:
+            # libsndfile's words for a file named .mp3 that holds no MPEG frame; the file
+            # was read above, so it is there and it is no pipe
+            where = ""
+            if isinstance(source, str | os.PathLike):
+                size = os.path.getsize(source)
+                where = f" in its {size:,} byte{'s' if size != 1 else ''}"
+            reason = f"not readable audio (no audio frame found{where})"
         raise AudioError(f"{name}: {reason}") from failure
     stream = probe_audio(source, tools, name=name)
     _check_rate(stream.sr, name=name)

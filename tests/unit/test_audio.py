@@ -350,6 +350,16 @@ def test_an_ogg_file_cut_short_is_read_and_marked_unterminated(tmp_path, rng, su
         assert len(load_audio(path, sr=None)[0]) == info.frames
 
 
+@pytest.mark.parametrize(("content", "size"), [(b"x", "1 byte"), (b"\xff\xfb", "2 bytes")])
+def test_a_tiny_mp3_is_not_called_a_pipe(tmp_path, content, size):
+    # A download cut off after its first bytes: libsndfile says "possibly a pipe?"
+    path = tmp_path / "cut.mp3"
+    path.write_bytes(content)
+    with pytest.raises(AudioError) as raised:
+        audio_info(path)
+    assert str(raised.value) == f"{path}: not readable audio (no audio frame found in its {size})"
+
+
 def test_an_id3_tag_without_audio_says_so(tmp_path):
     # A tag (title, album art) saved without its audio, as a failed download leaves it
     tag = b"ID3\x03\x00\x00\x00\x00\x00\x0a" + bytes(10)
