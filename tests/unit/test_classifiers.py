@@ -139,6 +139,11 @@ def test_onnx_missing_model_dir(tmp_path):
         ModelError, match=r"nothing: no model there \(missing model.onnx and model.json\)"
     ):
         OnnxClassifier.from_dir(tmp_path / "nothing")
+    # a dataset's folder, the usual slip of `--model training-data`
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "dataset.json").write_text("{}")
+    with pytest.raises(ModelError, match=r"data: a dataset \(it holds dataset.json\), not a model"):
+        OnnxClassifier.from_dir(tmp_path / "data")
 
 
 def test_onnx_refuses_a_config_mismatch_naming_the_fields(tiny_model_dir):

@@ -282,6 +282,24 @@ def test_evaluate_cli_prints_a_summary_and_json(tiny_model_dir, tiny_dataset, tm
     assert "no model there" in capsys.readouterr().err
 
 
+def test_a_dataset_given_as_the_model_is_named_as_one(
+    tiny_model_dir, tiny_dataset, tmp_path, capsys
+):
+    before = sorted(tiny_dataset.rglob("*"))
+    # the two folders swapped: the order is said, and nothing is written into either
+    assert main(["evaluate", str(tiny_dataset), str(tiny_model_dir)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {tiny_dataset} is a dataset and {tiny_model_dir} a model: the model comes "
+        "first (sounddetect evaluate MODEL TARGET_PATH)"
+    ]
+    assert sorted(tiny_dataset.rglob("*")) == before
+    # a dataset for the model, and another dataset: it is called a dataset, not an empty folder
+    assert main(["evaluate", str(tiny_dataset), str(tiny_dataset), "--out", str(tmp_path)]) == 2
+    assert f"{tiny_dataset}: a dataset (it holds dataset.json), not a model" in (
+        capsys.readouterr().err
+    )
+
+
 @pytest.mark.parametrize("name", ["report.json", "pr_curve.png"])
 def test_evaluate_keeps_the_user_s_files_of_a_report_s_names(
     tiny_model_dir, tiny_dataset, tmp_path, capsys, name

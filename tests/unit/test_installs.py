@@ -240,6 +240,23 @@ def test_a_command_needing_an_extra_says_so_before_any_work_on_a_core_install(
     assert sorted(corpus.rglob("*")) == before
 
 
+def test_detect_with_a_rekognition_model_needs_the_aws_extra(core_install, tmp_path):
+    # GIVEN a core install (no boto3) and a recording
+    recording = write_wav(tmp_path / "kitchen.wav", t3_alarm(12.0, sr=SR), SR)
+    arn = "arn:aws:rekognition:us-east-1:123456789012:project/p/version/v/1767225600000"
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"kind": "mel"}))
+    # WHEN detect is given a Rekognition model
+    argv = ["-m", "sounddetect", "detect", str(recording), "--model", arn, "--config", str(config)]
+    done = run_python(argv, core_install)
+    # THEN it is one usage line naming the extra, before any recording
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "error: a Rekognition model needs boto3: pip install 'sounddetect[aws]'"
+    ]
+    assert done.stdout == ""
+
+
 def test_evaluate_needs_matplotlib_only_for_its_plots(tiny_model_dir, tmp_path):
     # GIVEN the train extra without matplotlib, and a dataset
     environment = blocked_environment(

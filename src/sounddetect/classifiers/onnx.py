@@ -255,12 +255,12 @@ def read_model_json(model_dir: str | os.PathLike) -> dict[str, Any]:
     Raises
     ------
     ModelError
-        ``model_dir`` is a file or cannot be searched, ``model.onnx`` or ``model.json`` is
-        missing, or ``model.json`` is not a ``sounddetect-model/1`` document with labels
-        ``["no_alarm", "alarm"]``, a threshold in [0, 1], graph names that are strings
-        (``sounding_output`` may be null) and a valid config; or its ``onnx_sha256`` is no
-        sha256, or not that of ``model.onnx`` (a model written before that field has none,
-        and is not checked).
+        ``model_dir`` is a file, a dataset or cannot be searched, ``model.onnx`` or
+        ``model.json`` is missing, or ``model.json`` is not a ``sounddetect-model/1``
+        document with labels ``["no_alarm", "alarm"]``, a threshold in [0, 1], graph names
+        that are strings (``sounding_output`` may be null) and a valid config; or its
+        ``onnx_sha256`` is no sha256, or not that of ``model.onnx`` (a model written before
+        that field has none, and is not checked).
     """
     model_dir = Path(model_dir)
     try:
@@ -274,6 +274,11 @@ def read_model_json(model_dir: str | os.PathLike) -> dict[str, Any]:
         raise ModelError(
             f"{model_dir}: a file; a model is the folder holding "
             f"model.onnx and model.json (e.g. {example or 'models/default'})"
+        )
+    if missing and (model_dir / "dataset.json").is_file():
+        raise ModelError(
+            f"{model_dir}: a dataset (it holds dataset.json), not a model; a model is the "
+            "folder holding model.onnx and model.json that `sounddetect train` writes"
         )
     if missing:
         raise ModelError(

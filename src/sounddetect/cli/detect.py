@@ -509,6 +509,8 @@ def load_classifier_for(args: argparse.Namespace):
 
     if args.type is not None and not args.config:
         raise ParameterError(f"--type {args.type}: needs a dataset.json as --config")
+    if args.model and args.model.startswith("arn:"):
+        require_modules("a Rekognition model", ["boto3"], extra="aws")
     config = read_config(args.config, kind=args.type) if args.config else None
     model = args.model or str(default_model_dir())
     classifier = load_classifier(

@@ -82,6 +82,13 @@ def run(args: argparse.Namespace) -> int:
 
     out_dir = args.out or args.model / "evaluation"
     target_path = args.target_path
+    if (args.model / "dataset.json").is_file() and (target_path / "model.json").is_file():
+        print(
+            f"error: {args.model} is a dataset and {target_path} a model: the model comes "
+            "first (sounddetect evaluate MODEL TARGET_PATH)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     # scikit-learn for the metrics, matplotlib for the plots, the generator's threadpoolctl
     # and tqdm to render a corpus; all of the train extra.
     needed = ["sklearn", *([] if args.no_plots else ["matplotlib"])]
