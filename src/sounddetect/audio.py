@@ -44,7 +44,7 @@ import soundfile as sf
 import soxr
 
 from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
-from sounddetect.ffmpeg import find_ffmpeg, iter_pcm_blocks, probe_audio
+from sounddetect.ffmpeg import find_ffmpeg, how_to_enable_ffmpeg, iter_pcm_blocks, probe_audio
 
 #: File suffixes libsndfile decodes (Opus in Ogg, Apple's CAF among them); decoding decides
 #: in the end. RF64 and Sony's Wave64 are what field recorders and audio editors write once
@@ -423,7 +423,7 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     if tools is None:
         # ffmpeg reads named files only: a file object of its codecs is refused even with it
         from_path = isinstance(source, str | os.PathLike)
-        remedy = "install ffmpeg" if from_path else "pass its path for ffmpeg to decode"
+        remedy = how_to_enable_ffmpeg() if from_path else "pass its path for ffmpeg to decode"
         reason = _open_failure(codec, failure, notes, remedy=remedy)
         if not codec and head.startswith(b"ID3") and not _has_mp3_frames(source):
             # where libsndfile says "File does not exist or is not a regular file"
@@ -1043,8 +1043,10 @@ def _ogg_info(source: AudioSource, info: AudioInfo, *, name: str) -> AudioInfo |
 def _through_ffmpeg(source: AudioSource, info: AudioInfo, *, name: str, why: str) -> AudioInfo:
     """``info`` decoded through ffmpeg, for a file libsndfile opens but would decode only
     in part; refused with ``why`` when ffmpeg is not installed (or the source is no path)."""
-    if not isinstance(source, str | os.PathLike) or find_ffmpeg() is None:
-        raise AudioError(f"{name}: {why}; install ffmpeg, or re-encode it")
+    if not isinstance(source, str | os.PathLike):
+        raise AudioError(f"{name}: {why}; pass its path for ffmpeg to decode, or re-encode it")
+    if find_ffmpeg() is None:
+        raise AudioError(f"{name}: {why}; {how_to_enable_ffmpeg()}, or re-encode it")
     return replace(info, decoder="ffmpeg")
 
 
@@ -1181,9 +1183,7 @@ def _read_head(source: AudioSource, *, name: str, size: int = 4096) -> bytes:
     return head
 
 
-def _open_failure(
-    codec: str | None, exc: Exception, notes: Sequence[str], *, remedy: str = "install ffmpeg"
-) -> str:
+def _open_failure(codec: str | None, exc: Exception, notes: Sequence[str], *, remedy: str) -> str:
     """Why a file could not be opened, in words a user can act on."""
     if codec:
         return f"unsupported codec: {codec}; convert it to WAV, FLAC, OGG or MP3, or {remedy}"

@@ -112,6 +112,18 @@ def find_ffmpeg() -> FFmpeg | None:
     return FFmpeg(ffmpeg=ffmpeg, ffprobe=ffprobe)
 
 
+def how_to_enable_ffmpeg() -> str:
+    """What to do so that ffmpeg decodes, in words for an error message: unset
+    :data:`FFMPEG_ENV` when it turns ffmpeg off, deploy a layer in a Lambda function
+    (``AWS_LAMBDA_FUNCTION_NAME`` is set), else install it."""
+    setting = os.environ.get(FFMPEG_ENV)
+    if setting is not None and setting.strip().lower() in _OFF:
+        return f"unset {FFMPEG_ENV} (set to {setting!r}, it turns ffmpeg off)"
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return "deploy with FfmpegLayerArn, a layer holding ffmpeg"
+    return "install ffmpeg"
+
+
 def _unusable(path: str) -> str:
     """Why ``shutil.which`` found no executable at ``path``."""
     if os.path.isdir(path):

@@ -183,7 +183,9 @@ def test_a_folder_of_phone_recordings(capsys, monkeypatch, tmp_path, rng, tiny_m
         assert code == 1
         errors = [line for line in err.splitlines() if line.startswith("error: ")]
         assert len(errors) == 2
-        assert all("unsupported codec" in line and "install ffmpeg" in line for line in errors)
+        assert all(
+            "unsupported codec" in line and "unset SOUNDDETECT_FFMPEG" in line for line in errors
+        )
 
 
 def test_a_folder_of_field_recorder_and_editor_files(capsys, tmp_path, rng, tiny_model_dir):

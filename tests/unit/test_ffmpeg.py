@@ -186,7 +186,7 @@ def test_without_ffmpeg_an_mp3_that_would_be_cut_short_is_refused(tmp_path, with
         AudioError,
         match=r"stream\.mp3: MP3 longer than its header says \(variable bitrate without a "
         r"length tag, or files joined\): libsndfile decodes only \d+\.\d s of its 20\.0 s; "
-        r"install ffmpeg, or re-encode it$",
+        r"unset SOUNDDETECT_FFMPEG \(set to 'off', it turns ffmpeg off\), or re-encode it$",
     ):
         load_audio(path)
 
@@ -262,7 +262,7 @@ def test_without_ffmpeg_a_chained_ogg_is_refused(tmp_path, without_ffmpeg):
     with pytest.raises(
         AudioError,
         match=r"dump\.ogg: Ogg file of 2 streams one after another \(a stream dump, or files "
-        r"joined\): libsndfile decodes only the first \(4\.0 s\); install ffmpeg, or re-encode",
+        r"joined\): libsndfile decodes only the first \(4\.0 s\); unset SOUNDDETECT_FFMPEG",
     ):
         load_audio(path)
 
@@ -382,14 +382,31 @@ def test_nan_samples_through_ffmpeg(tmp_path, with_ffmpeg):
         list(iter_audio_blocks(path, sr=16000, block_seconds=0.7))
 
 
-def test_without_ffmpeg_the_codec_is_named(tmp_path, without_ffmpeg, stereo):
+@pytest.mark.parametrize(
+    ("where", "remedy"),
+    [
+        ("turned off", "unset SOUNDDETECT_FFMPEG (set to 'off', it turns ffmpeg off)"),
+        ("not installed", "install ffmpeg"),
+        ("a Lambda function", "deploy with FfmpegLayerArn, a layer holding ffmpeg"),
+    ],
+)
+def test_without_ffmpeg_the_codec_is_named_and_how_to_decode_it(
+    tmp_path, monkeypatch, stereo, where, remedy
+):
     path = encode_with_ffmpeg(tmp_path / "memo.m4a", stereo, SR, *AAC)
-    with pytest.raises(
-        AudioError,
-        match=r"memo\.m4a: unsupported codec: MP4/M4A container \(AAC or ALAC\); convert it to "
-        r"WAV, FLAC, OGG or MP3, or install ffmpeg$",
-    ):
+    if where == "turned off":
+        monkeypatch.setenv(FFMPEG_ENV, "off")
+    else:  # no ffmpeg on PATH
+        monkeypatch.delenv(FFMPEG_ENV, raising=False)
+        monkeypatch.setenv("PATH", str(tmp_path))
+    if where == "a Lambda function":
+        monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "sounddetect-DetectFunction")
+    with pytest.raises(AudioError) as raised:
         load_audio(path)
+    assert str(raised.value) == (
+        f"{path}: unsupported codec: MP4/M4A container (AAC or ALAC); convert it to WAV, FLAC, "
+        f"OGG or MP3, or {remedy}"
+    )
 
 
 def test_an_open_m4a_file_is_told_to_pass_its_path(tmp_path, with_ffmpeg, stereo):
