@@ -925,6 +925,11 @@ _RAW_SAMPLE_BYTES = {
 }
 
 
+#: Data sizes WAV writers put in a header before they know it: ffmpeg's -1, arecord's and
+#: SoX's.
+_WAV_SIZE_PLACEHOLDERS = (0xFFFFFFFF, 0x7FFFFFFF, 0x7FFFF000)
+
+
 def _wav_of_unknown_size(source: AudioSource, info: AudioInfo, head: bytes) -> AudioInfo | None:
     """The AudioInfo of a WAV whose header cannot give its audio's size, or None for any
     other file.
@@ -933,11 +938,14 @@ def _wav_of_unknown_size(source: AudioSource, info: AudioInfo, head: bytes) -> A
     close the file; one that crashes or loses power leaves them as they were. libsndfile
     reads the audio of such a file when the placeholder is -1 or its own (a RIFF size of
     8), but takes a data size of 0 (what hand-written recorders put there) as no audio: the
-    recording would be lost though every sample of it is there. And a writer that knows
-    no RF64 stores the size of more than 4 GB of audio modulo 2**32: libsndfile would read
-    the remainder and stop there without a word.
+    recording would be lost though every sample of it is there. It also stops where a
+    placeholder says (:data:`_WAV_SIZE_PLACEHOLDERS`), and ffmpeg's -1 is 4 GB: of a longer
+    recording the rest was lost without a word. And a writer that knows no RF64 stores the
+    size of more than 4 GB of audio modulo 2**32: libsndfile would read the remainder and
+    stop there without a word. WAVE_EXTENSIBLE files (ffmpeg's of 24-bit, float or more
+    than two channels) are read alike.
     """
-    if info.format != "WAV" or info.subtype not in _RAW_SAMPLE_BYTES:
+    if info.format not in ("WAV", "WAVEX") or info.subtype not in _RAW_SAMPLE_BYTES:
         return None
     chunk = _wav_data_chunk(head)
     if chunk is None and head[:4] == b"RIFF":
@@ -954,7 +962,9 @@ def _wav_of_unknown_size(source: AudioSource, info: AudioInfo, head: bytes) -> A
         source.seek(0)
     beyond = size - offset - declared
     unclosed = declared == 0 and not info.frames
-    if not (unclosed or (declared and beyond > 0 and beyond % 2**32 == 0)):
+    outgrown = declared in _WAV_SIZE_PLACEHOLDERS and beyond > 0
+    wrapped = declared and beyond > 0 and beyond % 2**32 == 0
+    if not (unclosed or outgrown or wrapped):
         return None
     frames = (size - offset) // (info.channels * _RAW_SAMPLE_BYTES[info.subtype])
     return replace(info, frames=frames, raw_data_offset=offset) if frames > 0 else None

@@ -37,11 +37,12 @@ def dominant_frequency(y, sr: int) -> float:
     return float(np.fft.rfftfreq(len(y), 1 / sr)[np.argmax(spectrum)])
 
 
-def write_wav(path, y, sr: int, *, subtype: str | None = None) -> Path:
-    """Write ``y`` (``(n,)`` or ``(n, channels)``) as WAV and return the path."""
+def write_wav(path, y, sr: int, *, subtype: str | None = None, extensible: bool = False) -> Path:
+    """Write ``y`` (``(n,)`` or ``(n, channels)``) as WAV (WAVE_EXTENSIBLE, as ffmpeg writes
+    24-bit, float and multichannel audio, with ``extensible``) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(path, y, sr, subtype=subtype, format="WAV")
+    sf.write(path, y, sr, subtype=subtype, format="WAVEX" if extensible else "WAV")
     return path
 
 

@@ -249,14 +249,19 @@ def test_truncated_files_of_other_uncompressed_formats(tmp_path, fmt, suffix, de
         (0x7FFFF000 + 36, 0x7FFFF000),  # SoX's
     ],
 )
-@pytest.mark.parametrize(("subtype", "channels"), [("PCM_16", 1), ("PCM_24", 6), ("FLOAT", 2)])
+@pytest.mark.parametrize(
+    ("subtype", "channels", "extensible"),
+    [("PCM_16", 1, False), ("PCM_24", 6, False), ("FLOAT", 2, False), ("PCM_24", 6, True)],
+)
 def test_a_recording_never_closed_decodes_to_its_last_whole_frame(
-    tmp_path, rng, riff_size, data_size, subtype, channels
+    tmp_path, rng, riff_size, data_size, subtype, channels, extensible
 ):
     # GIVEN 3 s of a recording whose header sizes were never filled in, cut mid-frame
     sr = 16000
     y = np.stack([noise(3.0, sr=sr, rng=rng) for _ in range(channels)], axis=1)
-    wav = write_wav(tmp_path / "whole.wav", y, sr, subtype=subtype).read_bytes()
+    whole = write_wav(tmp_path / "whole.wav", y, sr, subtype=subtype, extensible=extensible)
+    assert sf.info(whole).format == ("WAVEX" if extensible else "WAV")
+    wav = whole.read_bytes()
     frame_bytes = channels * {"PCM_16": 2, "PCM_24": 3, "FLOAT": 4}[subtype]
     kept = 2 * sr + 100
     unclosed = left_unclosed(
@@ -288,24 +293,40 @@ def test_an_unclosed_wav_with_kilobytes_of_chunks_before_its_audio(tmp_path, rng
     )
 
 
-def test_a_wav_over_4_gb_whose_size_wrapped_is_read_whole(tmp_path):
-    # GIVEN a WAV of 4 GB and 1 s of 16-bit audio whose writer stored the data size modulo
-    # 2**32 (a sparse file: the 4 GB of silence take no disk)
+@pytest.mark.parametrize(
+    ("declared", "extensible"),
+    [
+        ("wrapped", False),  # a writer that knows no RF64
+        ("wrapped", True),
+        (0xFFFFFFFF, False),  # ffmpeg's placeholder, which libsndfile takes for 4 GB
+        (0xFFFFFFFF, True),  # ffmpeg's float WAV
+        (0x7FFFFFFF, False),  # arecord's
+    ],
+)
+def test_a_wav_over_4_gb_is_read_whole_whatever_its_header_declares(tmp_path, declared, extensible):
+    # GIVEN a WAV of 4 GB and 1 s of audio whose writer stored the data size modulo 2**32,
+    # or left a placeholder there (a sparse file: the 4 GB of silence take no disk)
     sr = 16000
-    wav = write_wav(tmp_path / "start.wav", tone(1.0, sr=sr), sr, subtype="PCM_16").read_bytes()
+    start = write_wav(
+        tmp_path / "start.wav", tone(1.0, sr=sr), sr,
+        subtype="FLOAT" if extensible else "PCM_16", extensible=extensible,
+    )  # fmt: skip
+    wav = start.read_bytes()
     data = wav.index(b"data") + 8
+    if declared != "wrapped":
+        wav = left_unclosed(wav, riff_size=0xFFFFFFFF, data_size=declared)
     path = tmp_path / "day.wav"
     path.write_bytes(wav)
     with path.open("r+b") as handle:
         handle.truncate(len(wav) + 2**32)
-    frames = (len(wav) - data + 2**32) // 2
+    frames = (len(wav) - data + 2**32) // (4 if extensible else 2)
     # WHEN its header is read and its first block decoded
     info = audio_info(path)
     first = next(iter_audio_blocks(path, sr=None, block_seconds=1.0, info=info))
     # THEN every frame counts, not the remainder the header declares, and the audio starts
     # where it does
     assert info.frames == frames and info.raw_data_offset == data
-    np.testing.assert_array_equal(first, load_audio(tmp_path / "start.wav", sr=None)[0])
+    np.testing.assert_array_equal(first, load_audio(start, sr=None)[0])
 
 
 def test_a_wav_that_declares_no_audio_and_holds_none_has_no_samples(tmp_path):
