@@ -206,6 +206,9 @@ class AudioInfo:
         Set for an Ogg file that does not end with the page that ends its stream (a
         recorder that stopped without closing it, or a file cut short); ``frames`` counts
         the audio up to its last whole page, which is all that is read.
+    audio_streams : int
+        Audio streams in a file ffmpeg decodes (a video's second language, a recorder's
+        second microphone); only the first is read.
     """
 
     sr: int
@@ -216,6 +219,7 @@ class AudioInfo:
     decoder: str = "libsndfile"
     raw_data_offset: int | None = None
     unterminated: bool = False
+    audio_streams: int = 1
 
     @property
     def duration(self) -> float:
@@ -446,6 +450,7 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
         format=stream.container,
         subtype=stream.codec,
         decoder="ffmpeg",
+        audio_streams=stream.audio_streams,
     )
 
 

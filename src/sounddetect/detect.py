@@ -485,6 +485,12 @@ def detect_file(
             SoundDetectWarning,
             stacklevel=2,
         )
+    if info.audio_streams > 1:
+        warnings.warn(
+            f"{name}: {info.audio_streams} audio streams; only the first is analysed",
+            SoundDetectWarning,
+            stacklevel=2,
+        )
     if info.unterminated:
         warnings.warn(
             f"{name}: Ogg file without the page that ends its stream (a recorder that "

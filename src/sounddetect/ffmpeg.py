@@ -66,6 +66,9 @@ class StreamInfo:
         when ffprobe only estimates it (a raw stream, an AVI).
     codec, container : str
         ffmpeg's names, e.g. ``"aac"`` and ``"mov,mp4,m4a,3gp,3g2,mj2"``.
+    audio_streams : int
+        Audio streams in the file (a video's second language, a recorder's second
+        microphone); only the first is decoded.
     """
 
     sr: int
@@ -73,6 +76,7 @@ class StreamInfo:
     duration: float | None
     codec: str
     container: str
+    audio_streams: int = 1
 
 
 def find_ffmpeg() -> FFmpeg | None:
@@ -153,8 +157,9 @@ def probe_audio(path: str | os.PathLike, tools: FFmpeg, *, name: str) -> StreamI
     """
     command = [
         tools.ffprobe,
-        *("-v", "error", "-select_streams", "a:0", "-of", "json"),
+        *("-v", "error", "-select_streams", "a", "-of", "json"),
         *("-show_entries", "stream=codec_name,codec_tag,sample_rate,channels,duration"),
+        *("-show_entries", "stream_tags=DURATION"),
         *("-show_entries", "format=format_name,duration"),
         f"file:{os.fspath(path)}",
     ]
@@ -180,8 +185,12 @@ def probe_audio(path: str | os.PathLike, tools: FFmpeg, *, name: str) -> StreamI
     sr, channels = int(stream.get("sample_rate") or 0), int(stream.get("channels") or 0)
     if sr <= 0 or channels <= 0:
         raise AudioError(f"{name}: no usable audio stream ({sr} Hz, {channels} channels)")
+    # Matroska (MKV, WebM) gives a stream's length only in a tag, when its writer put one
+    # there; the container's is the longest stream's, a video's that may outlast the audio.
     duration = _seconds(stream.get("duration"))
     if duration is None:
+        duration = _clock_seconds(stream.get("tags", {}).get("DURATION"))
+    if duration is None and not str(container.get("format_name")).startswith("matroska"):
         duration = _seconds(container.get("duration"))
     if container.get("format_name") in _ESTIMATED_LENGTH:
         duration = None
@@ -191,6 +200,7 @@ def probe_audio(path: str | os.PathLike, tools: FFmpeg, *, name: str) -> StreamI
         duration=duration,
         codec=str(stream.get("codec_name", "unknown")),
         container=str(container.get("format_name", "unknown")),
+        audio_streams=len(streams),
     )
 
 
@@ -272,6 +282,17 @@ def _seconds(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return seconds if np.isfinite(seconds) and seconds >= 0 else None
+
+
+def _clock_seconds(value: object) -> float | None:
+    """Seconds of a Matroska ``DURATION`` tag, ``"00:00:30.000000000"``; None for another."""
+    hours, _, rest = str(value).partition(":")
+    minutes, _, seconds = rest.partition(":")
+    try:
+        total = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return None
+    return total if np.isfinite(total) and total >= 0 else None
 
 
 def _last_line(stderr: bytes, *, path: str | os.PathLike) -> str:

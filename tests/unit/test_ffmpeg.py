@@ -19,7 +19,7 @@ from helpers.tiny_model import write_tiny_model
 from sounddetect.audio import audio_info, iter_audio_blocks, load_audio
 from sounddetect.classifiers import OnnxClassifier
 from sounddetect.detect import detect_file
-from sounddetect.exceptions import AudioError, ParameterError
+from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
 from sounddetect.ffmpeg import FFMPEG_ENV, find_ffmpeg
 from sounddetect.plots import _overview_spectrogram, plot_detection
 
@@ -361,6 +361,45 @@ def test_the_sound_of_an_ogg_video(tmp_path, with_ffmpeg):
     assert audio_info(path).decoder == "ffmpeg"
     assert len(y) == pytest.approx(6 * sr, abs=0.1 * sr)
     assert dominant_frequency(y, sr) == pytest.approx(1000, abs=5)
+
+
+@pytest.mark.parametrize(
+    ("name", "codecs"),
+    [
+        ("film.mkv", ["-c:v", "mpeg4", "-c:a", "libvorbis"]),
+        ("film.webm", ["-c:v", "libvpx", "-c:a", "libopus"]),
+        ("live.webm", ["-c:v", "libvpx", "-c:a", "libopus", "-live", "1"]),  # a browser's
+    ],
+)
+def test_a_video_whose_sound_stops_before_it_ends_is_not_called_truncated(
+    tmp_path, with_ffmpeg, name, codecs
+):
+    # GIVEN 10 s of video with 6 s of sound, in Matroska, whose streams' lengths are tags
+    sound = write_wav(tmp_path / "sound.wav", tone(6.0, sr=SR, freq_hz=1000), SR)
+    path = tmp_path / name
+    pattern = ["-f", "lavfi", "-i", "testsrc=duration=10:size=64x64:rate=10", "-i", str(sound)]
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", *pattern, *codecs, str(path)], check=True)
+    # THEN its sound is read whole, as long as it is
+    y, sr = load_audio(path, sr=16000)
+    assert len(y) == pytest.approx(6 * sr, abs=0.1 * sr)
+    assert dominant_frequency(y, sr) == pytest.approx(1000, abs=5)
+    assert audio_info(path).duration in (0.0, pytest.approx(6.0, abs=0.1))
+
+
+def test_only_the_first_of_several_audio_streams_is_analysed_and_that_is_said(
+    tmp_path, with_ffmpeg, rng
+):
+    # GIVEN a recording with two audio streams, noise first and an alarm second
+    quiet = write_wav(tmp_path / "quiet.wav", noise(12.0, sr=SR, rng=rng), SR)
+    alarm = write_wav(tmp_path / "alarm.wav", t3_alarm(12.0, sr=SR), SR)
+    path = tmp_path / "two.m4a"
+    command = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(quiet), "-i", str(alarm)]
+    subprocess.run([*command, "-map", "0", "-map", "1", *AAC, str(path)], check=True)
+    assert audio_info(path).audio_streams == 2
+    # THEN detection says it heard the first only
+    classifier = OnnxClassifier.from_dir(write_tiny_model(tmp_path / "model"))
+    with pytest.warns(SoundDetectWarning, match=r"two\.m4a: 2 audio streams; only the first"):
+        detect_file(path, classifier)
 
 
 def test_a_damaged_ogg_vorbis_stays_refused(tmp_path, with_ffmpeg):
