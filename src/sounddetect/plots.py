@@ -32,6 +32,9 @@ PLOT_SOURCE_KEY = "Source"
 
 #: FFT size (samples) of the overview spectrogram.
 OVERVIEW_N_FFT = 1024
+#: The overview's floor (dB), where digital silence lies, and the range (dB) drawn under
+#: its loudest bin (or over the floor, when nothing is louder).
+OVERVIEW_FLOOR_DB, OVERVIEW_RANGE_DB = -120.0, 80.0
 
 #: Column titles of a contact sheet, per spectrogram type.
 TYPE_TITLES = {
@@ -84,6 +87,10 @@ def plot_detection(
         source, sr=sr, duration_s=duration, max_columns=max_columns
     )
 
+    top_db = float(spectrogram_db.max())
+    if top_db <= OVERVIEW_FLOOR_DB:  # silent throughout: black, not the top of the range
+        top_db = OVERVIEW_FLOOR_DB + OVERVIEW_RANGE_DB
+
     figure = agg_figure(figsize=(12, 5), dpi=dpi, layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
     top.imshow(
@@ -92,7 +99,8 @@ def plot_detection(
         aspect="auto",
         cmap="magma",
         extent=(0.0, duration, 0.0, sr / 2000),
-        vmin=spectrogram_db.max() - 80.0,
+        vmin=top_db - OVERVIEW_RANGE_DB,
+        vmax=top_db,
     )
     top.set_ylabel("frequency (kHz)")
     verdict = "ALARM" if result["alarm"] else "no alarm"
@@ -240,4 +248,4 @@ def _overview_spectrogram(
         return np.zeros(1), np.zeros((OVERVIEW_N_FFT // 2 + 1, 1))
     power = np.concatenate(columns).T
     times = (np.asarray(starts) + OVERVIEW_N_FFT / 2) / sr
-    return times, 10.0 * np.log10(np.maximum(power, 1e-12))
+    return times, 10.0 * np.log10(np.maximum(power, 10.0 ** (OVERVIEW_FLOOR_DB / 10.0)))
