@@ -432,6 +432,8 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
         if not codec and head.startswith(b"ID3") and not _has_mp3_frames(source):
             # where libsndfile says "File does not exist or is not a regular file"
             reason = "not readable audio (an ID3 tag without MP3 audio after it)"
+        elif "SF_INFO struct incomplete" in reason and (rate := _wav_rate(head)) is not None:
+            _check_rate(rate, name=name)  # libsndfile's words for a rate of 0 or over 2**31
         elif "possibly a pipe" in reason:
             # libsndfile's words for a file named .mp3 that holds no MPEG frame; the file
             # was read above, so it is there and it is no pipe
@@ -689,6 +691,8 @@ def _libsndfile_blocks(
     # Integer PCM cannot hold NaN or infinity, and numpy scales it to [-1, 1) several times
     # faster than libsndfile's float conversion (same values).
     read_dtype, scale = _INTEGER_READS.get(info.subtype, ("float32", None))
+    if info.subtype == "DOUBLE":  # its damaged values stay what they are, not float32's inf
+        read_dtype = "float64"
     n_read, log, failure = 0, "", None
     # libmpg123 prints notes on damaged frames to stderr; they are taken in, and said in
     # the error or in one warning.
@@ -930,11 +934,6 @@ _RAW_SAMPLE_BYTES = {
 }
 
 
-#: Data sizes WAV writers put in a header before they know it: ffmpeg's -1, arecord's and
-#: SoX's.
-_WAV_SIZE_PLACEHOLDERS = (0xFFFFFFFF, 0x7FFFFFFF, 0x7FFFF000)
-
-
 def _wav_of_unknown_size(source: AudioSource, info: AudioInfo, head: bytes) -> AudioInfo | None:
     """The AudioInfo of a WAV whose header cannot give its audio's size, or None for any
     other file.
@@ -944,7 +943,7 @@ def _wav_of_unknown_size(source: AudioSource, info: AudioInfo, head: bytes) -> A
     reads the audio of such a file when the placeholder is -1 or its own (a RIFF size of
     8), but takes a data size of 0 (what hand-written recorders put there) as no audio: the
     recording would be lost though every sample of it is there. It also stops where a
-    placeholder says (:data:`_WAV_SIZE_PLACEHOLDERS`), and ffmpeg's -1 is 4 GB: of a longer
+    placeholder says (:data:`_UNKNOWN_DATA_SIZES`), and ffmpeg's -1 is 4 GB: of a longer
     recording the rest was lost without a word. And a writer that knows no RF64 stores the
     size of more than 4 GB of audio modulo 2**32: libsndfile would read the remainder and
     stop there without a word. WAVE_EXTENSIBLE files (ffmpeg's of 24-bit, float or more
@@ -967,7 +966,7 @@ def _wav_of_unknown_size(source: AudioSource, info: AudioInfo, head: bytes) -> A
         source.seek(0)
     beyond = size - offset - declared
     unclosed = declared == 0 and not info.frames
-    outgrown = declared in _WAV_SIZE_PLACEHOLDERS and beyond > 0
+    outgrown = declared and declared in _UNKNOWN_DATA_SIZES and beyond > 0
     wrapped = declared and beyond > 0 and beyond % 2**32 == 0
     if not (unclosed or outgrown or wrapped):
         return None
@@ -1051,7 +1050,9 @@ def _ogg_info(source: AudioSource, info: AudioInfo, *, name: str) -> AudioInfo |
         replace(info, frames=0, unterminated=not terminated),
         name=name,
         why=f"Ogg file of {streams} streams one after another (a stream dump, or files "
-        f"joined): libsndfile decodes only the first ({info.duration:.1f} s)",
+        "joined): libsndfile decodes only the first"
+        # of streams of different lengths libsndfile gives none
+        + (f" ({info.duration:.1f} s)" if info.frames else ""),
     )
 
 
@@ -1278,6 +1279,16 @@ def _wav_chunks(head: bytes | mmap.mmap) -> Iterator[tuple[bytes, int, int]]:
         (size,) = struct.unpack("<I", head[offset + 4 : offset + 8])
         yield head[offset : offset + 4], offset + 8, size
         offset += 8 + size + (size & 1)
+
+
+def _wav_rate(head: bytes) -> int | None:
+    """The sample rate a RIFF/WAVE header within ``head`` declares, or None."""
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    for chunk_id, start, size in _wav_chunks(head):
+        if chunk_id == b"fmt " and size >= 8 and start + 8 <= len(head):
+            return struct.unpack("<I", head[start + 4 : start + 8])[0]
+    return None
 
 
 # libsndfile logs "data : 264600 (should be 132278)" when a WAV's data chunk is cut short,

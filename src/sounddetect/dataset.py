@@ -88,7 +88,7 @@ from sounddetect.spectrum import (
     encode_png,
     render_spectrogram,
 )
-from sounddetect.windows import MIN_RECORDING_S
+from sounddetect.windows import MIN_RECORDING_S, seconds_under
 
 logger = logging.getLogger(__name__)
 
@@ -728,10 +728,10 @@ def _unusable(decoded: _Decoded, *, role: str, sr: int, sample_duration: float) 
     n_samples = y.shape[-1]
     if role == "alarm" and n_samples < MIN_RECORDING_S * sr:
         # One beep is an alarm snippet, a non-alarm sample; detect refuses as much.
-        seconds = _seconds_under(n_samples / sr, MIN_RECORDING_S)
+        seconds = seconds_under(n_samples / sr, MIN_RECORDING_S)
         return f"too short to hold an alarm ({seconds} s < {MIN_RECORDING_S:g} s)"
     if role == "background" and n_samples < int(round(sample_duration * sr)):
-        seconds = _seconds_under(n_samples / sr, sample_duration)
+        seconds = seconds_under(n_samples / sr, sample_duration)
         return f"shorter than SAMPLE_DURATION ({seconds} s < {sample_duration:g} s)"
     if not np.any(y):
         return "silent (a constant offset)" if decoded.offset_removed else "silent"
@@ -741,16 +741,6 @@ def _unusable(decoded: _Decoded, *, role: str, sr: int, sample_duration: float) 
             f"mean, under {SILENT_PEAK_DBFS:g} dBFS): is the microphone muted or disconnected?"
         )
     return None
-
-
-def _seconds_under(seconds: float, limit: float) -> str:
-    """``seconds`` (under ``limit``) with two decimals, or as many more as show it under
-    ``limit``: a clip 1 ms short of 4 s is 3.999 s, not 4.00 s."""
-    for digits in range(2, 10):
-        text = f"{seconds:.{digits}f}"
-        if float(text) < limit:
-            return text
-    return repr(seconds)
 
 
 def _audio_sha256(y: np.ndarray) -> str:

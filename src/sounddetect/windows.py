@@ -4,6 +4,7 @@ numpy only: this module runs inside the Lambda.
 
     window_starts   -- sample offsets of overlapping windows that cover a whole recording
     pad_to_window   -- a recording shorter than one window, continued with its own quiet sound
+    seconds_under   -- a length under a limit, in words ("3.999 s", not "4.00 s")
     MIN_RECORDING_S -- the shortest recording worth classifying
     MIN_HOP_S       -- the shortest hop between windows
 """
@@ -164,7 +165,17 @@ def pad_to_window(
 
 
 def _lengths(n_samples: int, limit: int, sr: float | None) -> str:
-    """``"2 s < 4 s"``, or in samples when the rate is not known."""
+    """``"0.50 s < 1 s"``, or in samples when the rate is not known."""
     if sr:
-        return f"{n_samples / sr:g} s < {limit / sr:g} s"
+        return f"{seconds_under(n_samples / sr, limit / sr)} s < {limit / sr:g} s"
     return f"{n_samples} samples < {limit} samples"
+
+
+def seconds_under(seconds: float, limit: float) -> str:
+    """``seconds`` (under ``limit``) with two decimals, or as many more as show it under
+    ``limit``: a clip 1 ms short of 4 s is 3.999 s, not 4.00 s; one sample is 0.00 s."""
+    for digits in range(2, 10):
+        text = f"{seconds:.{digits}f}"
+        if float(text) < limit:
+            return text
+    return repr(seconds)

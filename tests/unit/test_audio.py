@@ -103,10 +103,10 @@ def with_rate(wav: bytes, rate: int) -> bytes:
     return wav[:24] + struct.pack("<I", rate) + wav[28:]
 
 
-@pytest.mark.parametrize("rate", [1, 1999, 768001, 2**31 - 1])
+@pytest.mark.parametrize("rate", [0, 1, 1999, 768001, 2**31 - 1, 2**31, 2**32 - 1])
 def test_a_header_with_no_recording_s_rate_is_refused(tmp_path, rate):
     # GIVEN 6 s of 16 kHz audio whose header says another rate: at 1 Hz that would decode
-    # as 27 hours, at 2 GHz as 45 microseconds
+    # as 27 hours, at 2 GHz as 45 microseconds; libsndfile opens none of 0 or over 2**31 - 1
     good = write_wav(tmp_path / "good.wav", tone(6.0, sr=16000), 16000, subtype="PCM_16")
     path = tmp_path / "damaged.wav"
     path.write_bytes(with_rate(good.read_bytes(), rate))
@@ -539,20 +539,22 @@ def test_nan_or_inf_samples(tmp_path, bad):
         list(iter_audio_blocks(path, sr=16000, block_seconds=0.7))
 
 
-def test_a_float_sample_damaged_into_a_huge_value_is_refused(tmp_path):
+@pytest.mark.parametrize(("subtype", "damage"), [("FLOAT", 1e30), ("DOUBLE", 1e300)])
+def test_a_float_sample_damaged_into_a_huge_value_is_refused(tmp_path, subtype, damage):
     # GIVEN float audio at +-32768 (as some programs write it), which is audio, and the same
-    # with one word damaged into 1e30 in its second channel at 2 s
-    y = np.stack([tone(3.0, sr=16000), tone(3.0, sr=16000)], axis=1) * 32768
-    loud = write_wav(tmp_path / "loud.wav", y, 16000, subtype="FLOAT")
+    # with one word damaged into a huge value in its second channel at 2 s (in a 64-bit
+    # file, one a 32-bit float cannot hold)
+    y = np.stack([tone(3.0, sr=16000), tone(3.0, sr=16000)], axis=1).astype(np.float64) * 32768
+    loud = write_wav(tmp_path / "loud.wav", y, 16000, subtype=subtype)
     assert np.abs(load_audio(loud, sr=None, mono=False)[0]).max() == pytest.approx(32768 * 0.5)
-    y[32000, 1] = 1e30
-    path = write_wav(tmp_path / "bad.wav", y, 16000, subtype="FLOAT")
+    y[32000, 1] = damage
+    path = write_wav(tmp_path / "bad.wav", y, 16000, subtype=subtype)
     # THEN it is refused where the damage is, as NaN is: its spectrogram would overflow
     with pytest.raises(AudioError) as caught:
         list(iter_audio_blocks(path, sr=16000, block_seconds=0.7))
     assert str(caught.value) == (
-        f"{path}: a sample of 1e+30 at 2.000 s, beyond what float audio holds (+-1, or +-32768 "
-        "as some programs write it): damaged"
+        f"{path}: a sample of {damage:.3g} at 2.000 s, beyond what float audio holds (+-1, or "
+        "+-32768 as some programs write it): damaged"
     )
 
 

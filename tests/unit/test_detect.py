@@ -705,7 +705,7 @@ def test_an_array_s_unusable_samples_are_reported_as_a_file_s(tmp_path, rng, cla
         "message": "mic: contains NaN or infinite samples (first at 20.000 s)",
     }
     short = detect_audio(y[: SR // 2], sr=SR, classifier=classifier, name="mic")
-    assert short["error"]["message"] == "mic: too short to hold an alarm (0.5 s < 1 s)"
+    assert short["error"]["message"] == "mic: too short to hold an alarm (0.50 s < 1 s)"
 
 
 @pytest.mark.parametrize(
@@ -1092,7 +1092,7 @@ def wav_bytes(y, sr, subtype=None):
         (
             "short.wav",
             wav_bytes(np.zeros(SR // 2, np.float32), SR),
-            r"too short to hold an alarm \(0.5 s < 1 s\)",
+            r"too short to hold an alarm \(0.50 s < 1 s\)",
         ),
     ],
 )

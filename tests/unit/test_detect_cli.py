@@ -113,7 +113,7 @@ def test_failed_inputs_get_one_stderr_line_and_the_rest_goes_on(
     expected = {
         "zero.wav": "empty file (0 bytes)",
         "text.mp3": "not readable audio",
-        "short.wav": "too short to hold an alarm (0.5 s < 1 s)",
+        "short.wav": "too short to hold an alarm (0.50 s < 1 s)",
         "header.wav": "no samples",
         "inf.wav": "contains NaN or infinite samples",
         "empty": "no audio files in this folder",
