@@ -49,7 +49,9 @@ def visible_files(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[Pat
     Returns
     -------
     files : list of Path
-        Sorted; regular files and links to them, and broken links.
+        Sorted; regular files and links to them, broken links, and other entries that are
+        no folders (a named pipe, a socket, a device: not to be opened, which could wait
+        for ever, but refused by name).
     unreadable : list of (Path, str)
         Each folder that could not be listed or searched (``r`` without ``x``), and each
         link whose target could not be reached, with the reason (``Permission denied``).
@@ -92,7 +94,7 @@ def visible_files(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[Pat
                     continue
             if stat.S_ISDIR(mode):
                 subfolders.append(path)
-            elif stat.S_ISREG(mode):
+            else:  # a pipe, socket or device too, for the caller to refuse by name
                 files.append(path)
         pending.extend(reversed(subfolders))
     return sorted(files), unreadable

@@ -4,6 +4,8 @@ import json
 import multiprocessing
 import os
 import shutil
+import subprocess
+import sys
 import time
 import tracemalloc
 import warnings
@@ -1080,6 +1082,35 @@ def test_a_source_the_user_may_not_read_is_skipped_and_the_rest_loaded(tmp_path)
     n_backgrounds = sum(1 for _ in backgrounds.iterdir()) - 1
     assert counts == f"{n_alarms} {n_backgrounds}"
     assert messages == [f"{path}: skipped: cannot be read (Permission denied)" for path in locked]
+
+
+def test_a_named_pipe_among_the_sources_is_skipped_not_waited_on(tmp_path):
+    # GIVEN a corpus whose alarm folder holds a named pipe called as a recording (a
+    # recorder's live output), which nothing writes to
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    os.mkfifo(alarms / "live.wav")
+    # WHEN the sources are loaded (in a process of its own: were it opened, it would wait)
+    code = (
+        "import sys, warnings\n"
+        "from sounddetect.dataset import load_sources\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    sources = load_sources(sys.argv[1], sys.argv[2], sample_duration=4.0)\n"
+        "for w in caught:\n"
+        "    print(w.message)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(alarms), str(backgrounds)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(dataset_module.__file__).parents[1])},
+    )
+    # THEN it is one warning naming it
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"{alarms / 'live.wav'}: skipped: not a regular file (a named pipe, socket or device)"
+    ]
 
 
 def test_a_muted_microphone_recording_is_skipped_as_silent_as_detect_calls_it(tmp_path):

@@ -972,6 +972,16 @@ def test_dash_twice_is_read_once_and_dot_slash_dash_is_a_file(
     assert "warning: -: named twice, processed once" in piped.stderr.decode().splitlines()
 
 
+def test_a_named_pipe_in_a_folder_is_refused_by_name(capsys, recordings, tiny_model_dir):
+    # GIVEN a recorder's live output, a named pipe called as a recording, in the folder
+    os.mkfifo(recordings / "live.wav")
+    code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--format", "json")
+    # THEN it is one failed input that says what it is, and the recordings are detected
+    assert code == 1
+    assert f"error: {recordings / 'live.wav'}: not a regular file" in err.splitlines()
+    assert [json.loads(line)["alarm"] for line in out.splitlines()] == [True, None, False]
+
+
 def test_a_file_named_and_found_in_its_folder_is_said_to_be(
     capsys, recordings, tiny_model_dir, monkeypatch
 ):

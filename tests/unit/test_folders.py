@@ -27,8 +27,14 @@ def test_hidden_entries_are_left_out_linked_folders_followed_once_and_gone_links
     os.mkfifo(root / "pipe")
     # WHEN it is searched
     files, unreadable = visible_files(root)
-    # THEN the share's file comes once, by the first link in name order, the gone link is kept
-    assert files == [root / "a.wav", root / "share" / "d.wav", root / "sub" / "gone.wav"]
+    # THEN the share's file comes once, by the first link in name order, the gone link and
+    # the pipe are kept (for the caller to refuse by name, not to open: it would wait)
+    assert files == [
+        root / "a.wav",
+        root / "pipe",
+        root / "share" / "d.wav",
+        root / "sub" / "gone.wav",
+    ]
     assert unreadable == []
 
 
