@@ -41,7 +41,12 @@ def run_with_a_read_only_folder(folder: Path, argv: list[str]) -> subprocess.Com
 
 
 def run_with_a_small_disk(
-    folder: Path, argv: list[str], *, size_kb: int, stdin: bytes = b"", **env: str
+    folder: Path,
+    argv: list[str],
+    *,
+    size_kb: int,
+    stdin: bytes = b"",
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """Run ``python argv...`` as :func:`run_with_a_read_only_folder` does, where ``folder``
     is a fresh file system of ``size_kb`` kB (tmpfs): a disk that fills up. ``stdin`` is

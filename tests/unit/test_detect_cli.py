@@ -903,6 +903,12 @@ def test_a_recording_piped_in_is_read_from_standard_input(recordings, tiny_model
     ]
     # and its temporary copy is gone
     assert not list(temporary.glob("sounddetect-stdin-*"))
+    # AND the next run's standard input, another recording, keeps that timeline
+    with kitchen.open("rb") as piped:
+        again = detect_process("-", "--model", tiny_model_dir, "--plot", tmp_path / "plots",
+                               stdin=piped)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "plots" / "stdin-2.png").is_file()
 
 
 @pytest.mark.parametrize(
@@ -911,37 +917,56 @@ def test_a_recording_piped_in_is_read_from_standard_input(recordings, tiny_model
         ("empty", "standard input is empty (nothing was piped in)"),
         ("terminal", "standard input is a terminal, not a recording; pipe one in "),
         ("closed", "standard input is closed"),
+        ("write-only", "standard input could not be read (Bad file descriptor)"),
     ],
 )
 def test_standard_input_without_a_recording_is_one_error_and_the_rest_goes_on(
-    recordings, tiny_model_dir, stdin, reason
+    recordings, tiny_model_dir, tmp_path, stdin, reason
 ):
     kitchen = recordings / "alarm_kitchen.wav"
     argv = ["-", kitchen, "--model", tiny_model_dir, "--format", "json"]
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    options = {"env": {**os.environ, "TMPDIR": str(temporary)}, "timeout": 120}
     if stdin == "terminal":
         terminal, user_side = os.openpty()
-        done = detect_process(*argv, stdin=user_side)
-        os.close(terminal), os.close(user_side)
+        try:
+            done = detect_process(*argv, stdin=user_side, **options)
+        finally:
+            os.close(terminal), os.close(user_side)
     elif stdin == "closed":
-        done = detect_process(*argv, preexec_fn=lambda: os.close(0))
+        done = detect_process(*argv, preexec_fn=lambda: os.close(0), **options)
+    elif stdin == "write-only":
+        with (tmp_path / "log").open("wb") as log:
+            done = detect_process(*argv, stdin=log, **options)
     else:
-        done = detect_process(*argv, stdin=subprocess.DEVNULL)
+        done = detect_process(*argv, stdin=subprocess.DEVNULL, **options)
     assert done.returncode == 1
     failed, processed = map(json.loads, done.stdout.splitlines())
     assert failed["file"] == "-" and failed["alarm"] is None
     assert processed["alarm"] is True
     (error,) = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert error.startswith(f"error: -: {reason}")
+    assert not list(temporary.glob("sounddetect-stdin-*"))
 
 
-def test_standard_input_that_fills_the_disk_is_one_error(recordings, tiny_model_dir, tmp_path):
-    # GIVEN a temporary folder with room for 64 kB, and 448 kB of recording piped in
+@pytest.mark.parametrize(
+    ("size_kb", "piped"),
+    [
+        (64, 448_000),  # the disk fills within the first block
+        (1032, 2**20 + 6000),  # ... in the last few kB, which a buffered copy held back
+    ],
+)
+def test_standard_input_that_fills_the_disk_is_one_error(
+    recordings, tiny_model_dir, tmp_path, size_kb, piped
+):
+    # GIVEN a temporary folder with room for less than is piped in
     kitchen = recordings / "alarm_kitchen.wav"
     small = tmp_path / "small"
     small.mkdir()
     argv = ["-m", "sounddetect", "detect", "-", str(kitchen), "--model", str(tiny_model_dir)]
     done = run_with_a_small_disk(
-        small, argv, size_kb=64, stdin=kitchen.read_bytes(), TMPDIR=str(small)
+        small, argv, size_kb=size_kb, stdin=bytes(piped), env={"TMPDIR": str(small)}
     )
     # THEN "-" fails with a line that says where it could not be kept, and the file runs
     stderr = done.stderr.decode()
@@ -972,14 +997,16 @@ def test_dash_twice_is_read_once_and_dot_slash_dash_is_a_file(
     assert "warning: -: named twice, processed once" in piped.stderr.decode().splitlines()
 
 
-def test_a_named_pipe_in_a_folder_is_refused_by_name(capsys, recordings, tiny_model_dir):
+def test_a_named_pipe_in_a_folder_is_refused_by_name(recordings, tiny_model_dir):
     # GIVEN a recorder's live output, a named pipe called as a recording, in the folder
     os.mkfifo(recordings / "live.wav")
-    code, out, err = run_cli(capsys, recordings, "--model", tiny_model_dir, "--format", "json")
+    # (in a process of its own: were the pipe opened, it would wait for a writer)
+    argv = [recordings, "--model", tiny_model_dir, "--format", "json"]
+    done = detect_process(*argv, timeout=120)
     # THEN it is one failed input that says what it is, and the recordings are detected
-    assert code == 1
-    assert f"error: {recordings / 'live.wav'}: not a regular file" in err.splitlines()
-    assert [json.loads(line)["alarm"] for line in out.splitlines()] == [True, None, False]
+    assert done.returncode == 1
+    assert f"error: {recordings / 'live.wav'}: not a regular file" in done.stderr.splitlines()
+    assert [json.loads(line)["alarm"] for line in done.stdout.splitlines()] == [True, None, False]
 
 
 def test_a_file_named_and_found_in_its_folder_is_said_to_be(

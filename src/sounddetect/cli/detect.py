@@ -34,7 +34,6 @@ import errno
 import json
 import logging
 import os
-import shutil
 import sys
 import tempfile
 import warnings
@@ -232,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
             recording = path  # what is decoded: standard input's temporary copy for "-"
             if path == STDIN and problem is None:
                 try:
-                    recording = kept.enter_context(spooled_stdin())
+                    recording = kept.enter_context(stdin_copy())
                 except AudioError as exc:
                     problem = exc
             if problem is not None:
@@ -359,45 +358,69 @@ def collect_inputs(arguments: list[str]) -> list[Input]:
 
 
 @contextlib.contextmanager
-def spooled_stdin() -> Iterator[str]:
+def stdin_copy() -> Iterator[str]:
     """Standard input copied to a temporary file, whose path is yielded and which is
     removed afterwards: libsndfile and ffmpeg seek in what they decode, and a pipe cannot
-    be. It is read in blocks, so a recording of any length takes disk (``TMPDIR``), not
+    be. It is copied in blocks, so a recording of any length takes disk (``TMPDIR``), not
     memory.
 
     Raises
     ------
     AudioError
-        Standard input is closed, is a terminal (reading would wait for keystrokes), is
-        empty, or could not be read or kept (a full disk); named ``-``.
+        Standard input is closed, not a byte stream, or a terminal (reading would wait for
+        keystrokes), is empty, or could not be read or kept (a full disk); named ``-``.
     """
+    stream = getattr(sys.stdin, "buffer", None)
     if sys.stdin is None:
         raise AudioError(f"{STDIN}: standard input is closed")
+    if stream is None:  # replaced by a text stream, as by an application embedding main()
+        raise AudioError(f"{STDIN}: standard input is not a byte stream")
     if sys.stdin.isatty():
         raise AudioError(
             f"{STDIN}: standard input is a terminal, not a recording; pipe one in "
             "(... | sounddetect detect -)"
         )
-
-    def not_kept(exc: OSError) -> AudioError:
-        return AudioError(
-            f"{STDIN}: standard input could not be kept in {tempfile.gettempdir()} "
-            f"({exc.strerror or exc})"
-        )
-
     try:
-        kept = tempfile.NamedTemporaryFile(prefix="sounddetect-stdin-")
+        descriptor, path = tempfile.mkstemp(prefix="sounddetect-stdin-")
     except OSError as exc:
-        raise not_kept(exc) from None
-    with kept:
-        try:
-            shutil.copyfileobj(sys.stdin.buffer, kept, 1 << 20)
-            kept.flush()
-        except OSError as exc:
-            raise not_kept(exc) from None
-        if not kept.tell():
+        raise _not_kept(exc) from None
+    try:
+        # Unbuffered writes: a full disk fails the write that meets it, not a later close.
+        with os.fdopen(descriptor, "wb", buffering=0) as copy:
+            size = 0
+            while True:
+                try:
+                    block = stream.read(_STDIN_BLOCK)
+                except OSError as exc:
+                    raise AudioError(
+                        f"{STDIN}: standard input could not be read ({exc.strerror or exc})"
+                    ) from None
+                if not block:
+                    break
+                unwritten = memoryview(block)
+                try:
+                    while unwritten:  # a raw write may take part of a block
+                        unwritten = unwritten[copy.write(unwritten) :]
+                except OSError as exc:
+                    raise _not_kept(exc) from None
+                size += len(block)
+        if not size:
             raise AudioError(f"{STDIN}: standard input is empty (nothing was piped in)")
-        yield kept.name
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+#: Bytes read from standard input at a time.
+_STDIN_BLOCK = 1 << 20
+
+
+def _not_kept(exc: OSError) -> AudioError:
+    return AudioError(
+        f"{STDIN}: standard input could not be kept in {tempfile.gettempdir()} "
+        f"({exc.strerror or exc})"
+    )
 
 
 def _file_identity(name: str) -> object:
