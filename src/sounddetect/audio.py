@@ -966,12 +966,36 @@ def _wav_of_unknown_size(source: AudioSource, info: AudioInfo, head: bytes) -> A
         source.seek(0)
     beyond = size - offset - declared
     unclosed = declared == 0 and not info.frames
-    outgrown = declared and declared in _UNKNOWN_DATA_SIZES and beyond > 0
+    # A closed file's audio can be a placeholder's size by chance; a chunk then follows it.
+    outgrown = (
+        declared
+        and declared in _UNKNOWN_DATA_SIZES
+        and beyond > 0
+        and not _chunk_at(source, offset + declared + (declared & 1), size)
+    )
     wrapped = declared and beyond > 0 and beyond % 2**32 == 0
     if not (unclosed or outgrown or wrapped):
         return None
     frames = (size - offset) // (info.channels * _RAW_SAMPLE_BYTES[info.subtype])
     return replace(info, frames=frames, raw_data_offset=offset) if frames > 0 else None
+
+
+def _chunk_at(source: AudioSource, position: int, size: int) -> bool:
+    """Whether a RIFF chunk header lies at byte ``position`` of a file of ``size`` bytes:
+    an id of four printable ASCII characters and a size that fits the file."""
+    if position + 8 > size:
+        return False
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as handle:
+            handle.seek(position)
+            header = handle.read(8)
+    else:
+        source.seek(position)
+        header = source.read(8)
+        source.seek(0)
+    if len(header) < 8 or not all(32 <= byte < 127 for byte in header[:4]):
+        return False
+    return position + 8 + struct.unpack("<I", header[4:])[0] <= size
 
 
 def _check_rate(sr: int, *, name: str) -> None:

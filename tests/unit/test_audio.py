@@ -329,6 +329,32 @@ def test_a_wav_over_4_gb_is_read_whole_whatever_its_header_declares(tmp_path, de
     np.testing.assert_array_equal(first, load_audio(start, sr=None)[0])
 
 
+def test_a_closed_wav_whose_audio_is_a_placeholder_s_size_keeps_its_chunks_apart(tmp_path):
+    # GIVEN a whole WAV holding exactly 0x7FFFF000 bytes of audio (SoX's placeholder, by
+    # chance) and a LIST chunk after them, as editors append (sparse: no disk taken)
+    sr, audio_bytes = 16000, 0x7FFFF000
+    wav = write_wav(tmp_path / "start.wav", tone(1.0, sr=sr), sr, subtype="PCM_16").read_bytes()
+    data = wav.index(b"data") + 8
+    listing = (
+        b"LIST"
+        + struct.pack("<I", 26)
+        + b"INFOISFT"
+        + struct.pack("<I", 14)
+        + b"an editor\0\0\0\0\0"
+    )
+    header = left_unclosed(
+        wav[:data], riff_size=data - 8 + audio_bytes + len(listing), data_size=audio_bytes
+    )
+    path = tmp_path / "edited.wav"
+    with path.open("wb") as handle:
+        handle.write(header + wav[data:])
+        handle.seek(data + audio_bytes)
+        handle.write(listing)
+    # THEN its audio is what the header declares, and the chunk is not read as samples
+    info = audio_info(path)
+    assert info.frames == audio_bytes // 2 and info.raw_data_offset is None
+
+
 def test_a_wav_that_declares_no_audio_and_holds_none_has_no_samples(tmp_path):
     wav = write_wav(tmp_path / "whole.wav", tone(1.0, sr=16000), 16000).read_bytes()
     path = tmp_path / "hollow.wav"
