@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -157,9 +158,9 @@ def probe_audio(path: str | os.PathLike, tools: FFmpeg, *, name: str) -> StreamI
     """
     command = [
         tools.ffprobe,
-        *("-v", "error", "-select_streams", "a", "-of", "json"),
-        *("-show_entries", "stream=codec_name,codec_tag,sample_rate,channels,duration"),
-        *("-show_entries", "stream_tags=DURATION"),
+        *("-v", "error", "-of", "json"),
+        *("-show_entries", "stream=codec_type,codec_name,codec_tag,sample_rate,channels,duration"),
+        *("-show_entries", "stream_tags:stream_disposition=attached_pic"),
         *("-show_entries", "format=format_name,duration"),
         f"file:{os.fspath(path)}",
     ]
@@ -172,7 +173,8 @@ def probe_audio(path: str | os.PathLike, tools: FFmpeg, *, name: str) -> StreamI
         raise AudioError(f"{name}: not readable audio (ffprobe: {reason})")
     found = json.loads(done.stdout or b"{}")
     container = found.get("format", {})
-    streams = found.get("streams") or []
+    every = found.get("streams") or []
+    streams = [stream for stream in every if stream.get("codec_type") == "audio"]
     if not streams:
         raise AudioError(f"{name}: no audio stream (ffprobe found none)")
     stream = streams[0]
@@ -186,11 +188,17 @@ def probe_audio(path: str | os.PathLike, tools: FFmpeg, *, name: str) -> StreamI
     if sr <= 0 or channels <= 0:
         raise AudioError(f"{name}: no usable audio stream ({sr} Hz, {channels} channels)")
     # Matroska (MKV, WebM) gives a stream's length only in a tag, when its writer put one
-    # there; the container's is the longest stream's, a video's that may outlast the audio.
+    # there; the container's is the longest stream's, a video's that may outlast the sound.
     duration = _seconds(stream.get("duration"))
-    if duration is None:
-        duration = _clock_seconds(stream.get("tags", {}).get("DURATION"))
-    if duration is None and not str(container.get("format_name")).startswith("matroska"):
+    matroska = str(container.get("format_name")).startswith("matroska")
+    if duration is None and matroska:
+        duration = _tagged_seconds(stream.get("tags") or {})
+    moving = any(
+        other.get("codec_type") == "video"
+        and not (other.get("disposition") or {}).get("attached_pic")  # cover art
+        for other in every
+    )
+    if duration is None and not (matroska and moving):
         duration = _seconds(container.get("duration"))
     if container.get("format_name") in _ESTIMATED_LENGTH:
         duration = None
@@ -284,8 +292,17 @@ def _seconds(value: object) -> float | None:
     return seconds if np.isfinite(seconds) and seconds >= 0 else None
 
 
+def _tagged_seconds(tags: dict[str, str]) -> float | None:
+    """The seconds of a Matroska stream's ``DURATION`` tag (``DURATION-eng`` as some writers
+    name it), ``"00:00:30.000000000"``; None without one."""
+    for key, value in tags.items():
+        if re.fullmatch(r"DURATION(-\w+)?", key.upper()):
+            return _clock_seconds(value)
+    return None
+
+
 def _clock_seconds(value: object) -> float | None:
-    """Seconds of a Matroska ``DURATION`` tag, ``"00:00:30.000000000"``; None for another."""
+    """Seconds of ``"HH:MM:SS.fraction"``; None for anything else."""
     hours, _, rest = str(value).partition(":")
     minutes, _, seconds = rest.partition(":")
     try:

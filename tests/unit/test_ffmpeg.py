@@ -368,15 +368,16 @@ def test_the_sound_of_an_ogg_video(tmp_path, with_ffmpeg):
 
 
 @pytest.mark.parametrize(
-    ("name", "codecs"),
+    ("name", "codecs", "declared_s"),
     [
-        ("film.mkv", ["-c:v", "mpeg4", "-c:a", "libvorbis"]),
-        ("film.webm", ["-c:v", "libvpx", "-c:a", "libopus"]),
-        ("live.webm", ["-c:v", "libvpx", "-c:a", "libopus", "-live", "1"]),  # a browser's
+        ("film.mkv", ["-c:v", "mpeg4", "-c:a", "libvorbis"], 6.0),
+        ("film.webm", ["-c:v", "libvpx", "-c:a", "libopus"], 6.0),
+        # a browser's recording, which says no length at all
+        ("live.webm", ["-c:v", "libvpx", "-c:a", "libopus", "-live", "1"], 0.0),
     ],
 )
 def test_a_video_whose_sound_stops_before_it_ends_is_not_called_truncated(
-    tmp_path, with_ffmpeg, name, codecs
+    tmp_path, with_ffmpeg, name, codecs, declared_s
 ):
     # GIVEN 10 s of video with 6 s of sound, in Matroska, whose streams' lengths are tags
     sound = write_wav(tmp_path / "sound.wav", tone(6.0, sr=SR, freq_hz=1000), SR)
@@ -387,7 +388,27 @@ def test_a_video_whose_sound_stops_before_it_ends_is_not_called_truncated(
     y, sr = load_audio(path, sr=16000)
     assert len(y) == pytest.approx(6 * sr, abs=0.1 * sr)
     assert dominant_frequency(y, sr) == pytest.approx(1000, abs=5)
-    assert audio_info(path).duration in (0.0, pytest.approx(6.0, abs=0.1))
+    assert audio_info(path).duration == pytest.approx(declared_s, abs=0.1)
+
+
+def test_matroska_sound_cut_short_is_truncated_with_or_without_its_length_tag(
+    tmp_path, with_ffmpeg
+):
+    # GIVEN an MKA of 6 s, and a copy whose writer put no DURATION tag (renamed here), so
+    # only the container says how long it is; each cut at 60 %
+    sound = write_wav(tmp_path / "sound.wav", tone(6.0, sr=SR, freq_hz=1000), SR)
+    whole = tmp_path / "sound.mka"
+    command = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(sound), "-c:a", "libvorbis"]
+    subprocess.run([*command, str(whole)], check=True)
+    tagged = whole.read_bytes()
+    untagged = tagged.replace(b"DURATION", b"DURATIOX")
+    assert untagged != tagged
+    for label, data in (("tagged", tagged), ("untagged", untagged)):
+        path = tmp_path / f"{label}.mka"
+        path.write_bytes(data[: len(data) * 6 // 10])
+        # THEN each is refused as truncated, against the tag or the container's length
+        with pytest.raises(AudioError, match=rf"{label}\.mka: truncated \(header declares 6\.0"):
+            load_audio(path)
 
 
 def test_only_the_first_of_several_audio_streams_is_analysed_and_that_is_said(
