@@ -435,13 +435,10 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
         elif "SF_INFO struct incomplete" in reason and (rate := _wav_rate(head)) is not None:
             _check_rate(rate, name=name)  # libsndfile's words for a rate of 0 or over 2**31
         elif "possibly a pipe" in reason:
-            # libsndfile's words for a file named .mp3 that holds no MPEG frame; the file
-            # was read above, so it is there and it is no pipe
-            where = ""
-            if isinstance(source, str | os.PathLike):
-                size = os.path.getsize(source)
-                where = f" in its {size:,} byte{'s' if size != 1 else ''}"
-            reason = f"not readable audio (no audio frame found{where})"
+            # libsndfile's words for a file named .mp3 of a few bytes (a download cut off);
+            # the file was read above, so it is there and it is no pipe
+            size = f"{len(head)} byte" if len(head) == 1 else f"{len(head)} bytes"
+            reason = f"not readable audio (no audio frame in its {size})"
         raise AudioError(f"{name}: {reason}") from failure
     stream = probe_audio(source, tools, name=name)
     _check_rate(stream.sr, name=name)
@@ -1069,14 +1066,15 @@ def _ogg_info(source: AudioSource, info: AudioInfo, *, name: str) -> AudioInfo |
         streams, terminated = _walk_ogg_pages(data)
     if streams < 2:
         return None if terminated else replace(info, unterminated=True)
+    # Where the last stream passes the end of the file libsndfile searches for its length,
+    # it gives none.
+    first = f" ({info.duration:.1f} s)" if info.frames else ""
     return _through_ffmpeg(
         source,
         replace(info, frames=0, unterminated=not terminated),
         name=name,
         why=f"Ogg file of {streams} streams one after another (a stream dump, or files "
-        "joined): libsndfile decodes only the first"
-        # of streams of different lengths libsndfile gives none
-        + (f" ({info.duration:.1f} s)" if info.frames else ""),
+        f"joined): libsndfile decodes only the first{first}",
     )
 
 
@@ -1289,10 +1287,25 @@ def _codec_by_suffix(source: AudioSource) -> str | None:
 
 def _wav_format_tag(head: bytes) -> int | None:
     """The format tag of the first ``fmt `` chunk within ``head``, if it is there."""
-    for chunk_id, start, _ in _wav_chunks(head):
-        if chunk_id == b"fmt " and start + 2 <= len(head):
-            return struct.unpack("<H", head[start : start + 2])[0]
-    return None
+    fmt = _wav_fmt(head)
+    return struct.unpack("<H", fmt[:2])[0] if len(fmt) >= 2 else None
+
+
+def _wav_rate(head: bytes) -> int | None:
+    """The sample rate of a RIFF/WAVE file's first ``fmt `` chunk within ``head``, if it is
+    there."""
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    fmt = _wav_fmt(head)
+    return struct.unpack("<I", fmt[4:8])[0] if len(fmt) >= 8 else None
+
+
+def _wav_fmt(head: bytes) -> bytes:
+    """What lies within ``head`` of the first ``fmt `` chunk's contents (b"" without one)."""
+    for chunk_id, start, size in _wav_chunks(head):
+        if chunk_id == b"fmt ":
+            return head[start : start + size]
+    return b""
 
 
 def _wav_chunks(head: bytes | mmap.mmap) -> Iterator[tuple[bytes, int, int]]:
@@ -1303,16 +1316,6 @@ def _wav_chunks(head: bytes | mmap.mmap) -> Iterator[tuple[bytes, int, int]]:
         (size,) = struct.unpack("<I", head[offset + 4 : offset + 8])
         yield head[offset : offset + 4], offset + 8, size
         offset += 8 + size + (size & 1)
-
-
-def _wav_rate(head: bytes) -> int | None:
-    """The sample rate a RIFF/WAVE header within ``head`` declares, or None."""
-    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-        return None
-    for chunk_id, start, size in _wav_chunks(head):
-        if chunk_id == b"fmt " and size >= 8 and start + 8 <= len(head):
-            return struct.unpack("<I", head[start + 4 : start + 8])[0]
-    return None
 
 
 # libsndfile logs "data : 264600 (should be 132278)" when a WAV's data chunk is cut short,

@@ -592,11 +592,11 @@ def _list_source_files(
         if not path.exists():
             _skip(sources, path, f"a link to {path.readlink()}, which does not exist")
             continue
-        if not path.is_file():  # reading a named pipe would wait for a writer
-            _skip(sources, path, "not a regular file (a named pipe, socket or device)")
-            continue
         if not is_audio_path(path):
             not_audio.append(path)
+            continue
+        if not path.is_file():  # reading a named pipe would wait for a writer
+            _skip(sources, path, "not a regular file (a named pipe, socket or device)")
             continue
         # Named by where it lies in its folder, not where a link in it leads (a corpus
         # of links to recordings kept elsewhere).

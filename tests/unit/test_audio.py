@@ -404,7 +404,7 @@ def test_a_tiny_mp3_is_not_called_a_pipe(tmp_path, content, size):
     path.write_bytes(content)
     with pytest.raises(AudioError) as raised:
         audio_info(path)
-    assert str(raised.value) == f"{path}: not readable audio (no audio frame found in its {size})"
+    assert str(raised.value) == f"{path}: not readable audio (no audio frame in its {size})"
 
 
 def test_an_id3_tag_without_audio_says_so(tmp_path):
