@@ -81,6 +81,8 @@ SCANNED_SUFFIXES = AUDIO_SUFFIXES + FFMPEG_AUDIO_SUFFIXES
 MAX_NAME_WIDTH = 60
 #: The input that names standard input, and its timeline's name under --plot.
 STDIN, STDIN_STEM = "-", "stdin"
+#: Bytes read from standard input at a time.
+_STDIN_BLOCK = 1 << 20
 
 
 class Input(NamedTuple):
@@ -410,10 +412,6 @@ def stdin_copy() -> Iterator[str]:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)
-
-
-#: Bytes read from standard input at a time.
-_STDIN_BLOCK = 1 << 20
 
 
 def _not_kept(exc: OSError) -> AudioError:
