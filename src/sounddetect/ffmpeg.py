@@ -193,12 +193,12 @@ def probe_audio(path: str | os.PathLike, tools: FFmpeg, *, name: str) -> StreamI
     matroska = str(container.get("format_name")).startswith("matroska")
     if duration is None and matroska:
         duration = _tagged_seconds(stream.get("tags") or {})
-    moving = any(
+    has_video = any(
         other.get("codec_type") == "video"
         and not (other.get("disposition") or {}).get("attached_pic")  # cover art
         for other in every
     )
-    if duration is None and not (matroska and moving):
+    if duration is None and not (matroska and has_video):
         duration = _seconds(container.get("duration"))
     if container.get("format_name") in _ESTIMATED_LENGTH:
         duration = None
