@@ -159,6 +159,22 @@ MAX_BACKGROUND_LAYERS = 16
 _S3_PREFIX = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/|$)"
 
 
+def check_image_rate(sr: int) -> None:
+    """Refuse a mixing rate (Hz) too low for the images' frequency range, in the words of
+    ``--sr`` rather than the config's own fmin/fmax complaint.
+
+    Raises
+    ------
+    ParameterError
+    """
+    fmax = SpectrogramConfig.fmax
+    if sr < 2 * fmax:
+        raise ParameterError(
+            f"--sr {sr} Hz: the images show up to {fmax:g} Hz, which takes a rate of at least "
+            f"{2 * fmax:g} Hz (sources at lower rates are resampled up)"
+        )
+
+
 @dataclass(frozen=True)
 class GeneratorSettings:
     """Everything a generator run depends on.
@@ -260,12 +276,7 @@ class GeneratorSettings:
                 "need sample_duration (SAMPLE_DURATION) > 0 and min_active_s (--min-active-s) "
                 f">= 0, got {self.sample_duration} and {self.min_active_s}"
             )
-        fmax = SpectrogramConfig.fmax
-        if self.sr < 2 * fmax:  # said so, not as the config's own fmin/fmax complaint
-            raise ParameterError(
-                f"--sr {self.sr} Hz: the images show up to {fmax:g} Hz, which takes a rate of "
-                f"at least {2 * fmax:g} Hz (sources at lower rates are resampled up)"
-            )
+        check_image_rate(self.sr)
         # Named as the user sets it; inf and nan are the config's to refuse.
         if math.isfinite(self.sample_duration) and self.sample_duration > MAX_DURATION:
             raise ParameterError(

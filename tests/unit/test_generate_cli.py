@@ -247,16 +247,20 @@ def test_preview_writes_every_type_and_a_contact_sheet(corpus, tmp_path, capsys)
     [
         ("--sheet", "sheet.xyz", "the contact sheet is a PNG; name it *.png"),
         ("--out", "notes.txt", "exists and is not a folder"),
+        ("--out", "n" * 300, "File name too long"),
+        ("--sheet", "preview/mel_alarm.png", "the name of one of the example images"),
+        ("--snr-db", "100", "--snr-db 100.0: need a number from -30 to 60 dB"),
+        ("--sr", "8000", "--sr 8000 Hz: the images show up to 8000 Hz"),
     ],
 )
-def test_preview_refuses_outputs_it_cannot_write_before_any_work(
+def test_preview_refuses_outputs_and_settings_it_cannot_use_before_any_work(
     corpus, tmp_path, capsys, option, value, reason
 ):
     (tmp_path / "notes.txt").write_text("the user's")
     alarms, backgrounds = corpus
     argv = ["preview", "--alarm-source", str(alarms), "--background-source", str(backgrounds)]
     argv += ["--out", str(tmp_path / "preview"), "--sheet", str(tmp_path / "sheet.png")]
-    argv += [option, str(tmp_path / value)]
+    argv += [option, str(tmp_path / value) if option in ("--out", "--sheet") else value]
     assert main(argv) == 2
     assert reason in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
@@ -525,6 +529,7 @@ def test_an_image_that_cannot_be_written_ends_generate_and_its_workers_with_one_
             "TARGET_PATH is a link to {tmp}/unmounted/data, which does not exist",
         ),
         (lambda tmp: Path("/proc/sounddetect-data"), "TARGET_PATH cannot be made (No such file"),
+        (lambda tmp: tmp / ("n" * 300), "File name too long"),  # over 255 bytes
     ],
 )
 def test_a_target_path_that_cannot_be_made_is_one_usage_line(

@@ -18,6 +18,7 @@ the same clean-up, and exit code 143 instead of 130.
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import importlib
 import importlib.util
@@ -212,6 +213,11 @@ def _run(argv: list[str] | None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG and exc.filename:
+            # A name the user gave with a part longer than the file system allows (255
+            # bytes), met wherever a command first looks at it: a usage error.
+            print(f"error: {one_line(str(exc.filename))}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
         if exc.errno not in FULL_DISK_ERRNOS:
             raise
         # A full disk or a file size limit: one line, not a traceback. Without a file name

@@ -61,8 +61,12 @@ def check_outputs(out: Path, sheet: Path, kinds: Sequence[str], *, overwrite: bo
         raise ParameterError(f"--out {out}: exists and is not a folder")
     check_creatable(out, what="--out")
     check_creatable(sheet, what="--sheet")
-    paths = [out / f"{kind}_{label}.png" for kind in kinds for label in LABELS] + [sheet]
-    existing = [path for path in paths if path.exists()]
+    examples = [out / f"{kind}_{label}.png" for kind in kinds for label in LABELS]
+    if sheet.resolve() in {path.resolve() for path in examples}:
+        raise ParameterError(
+            f"--sheet {sheet}: the name of one of the example images; name the sheet otherwise"
+        )
+    existing = [path for path in [*examples, sheet] if path.exists()]
     if existing and not overwrite:
         raise ParameterError(
             f"{existing[0]} exists ({len(existing)} of the outputs do); pass --overwrite to "
@@ -74,12 +78,23 @@ def run(args: argparse.Namespace) -> int:
     require_modules("sounddetect preview", ["matplotlib"], extra="generate")
     # The generator's modules and matplotlib: imported here, so other subcommands start
     # without them.
-    from sounddetect.dataset import load_sources, spectrogram_configs
+    from sounddetect.dataset import (
+        SNR_DB_LIMITS,
+        check_image_rate,
+        load_sources,
+        spectrogram_configs,
+    )
     from sounddetect.mixing import draw_sample_specs, mix_sample
     from sounddetect.plots import write_contact_sheet
 
     kinds = parse_types(args.types)
     check_outputs(args.out, args.sheet, kinds, overwrite=args.overwrite)
+    low_db, high_db = SNR_DB_LIMITS
+    if not low_db <= args.snr_db <= high_db:  # nan too
+        raise ParameterError(
+            f"--snr-db {args.snr_db}: need a number from {low_db:g} to {high_db:g} dB"
+        )
+    check_image_rate(args.sr)
     duration = from_environment(args, "sample_duration")
     # Checked before the sources are read: a window too short for one FFT frame, or too long.
     configs = spectrogram_configs(kinds, sr=args.sr, duration=duration)
