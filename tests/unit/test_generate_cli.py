@@ -132,6 +132,11 @@ def test_the_help_states_the_defaults_the_generator_takes(capsys):
         ("SAMPLE_DURATION", "-1", "must be > 0, got '-1'"),
         ("MAX_BACKGROUND_LAYERS", "1.5", "not an integer: '1.5'"),
         ("MAX_BACKGROUND_LAYERS", "0", "must be at least 1, got '0'"),
+        # Python reads these as 10, 40.0 and 4.0; a typo is not to become another value
+        ("MAX_BACKGROUND_LAYERS", "1_0", "not an integer: '1_0'"),
+        ("SAMPLE_DURATION", "4_0", "not a number: '4_0'"),
+        ("SAMPLE_DURATION", "\u0664", "not a number: '\u0664'"),
+        ("SAMPLE_DURATION", "\uff14.\uff10", "not a number: '\uff14.\uff10'"),
     ],
 )
 def test_a_bad_environment_variable_is_a_usage_error(
@@ -173,6 +178,10 @@ def test_missing_sources_and_unknown_types_are_usage_errors(corpus, tmp_path, ca
         (["generate", "--seed", "-5"], "argument --seed: must be >= 0, got '-5'"),
         (["generate", "--min-active-s", "nan"], "argument --min-active-s: must be finite"),
         (["generate", "--alarm-snippets", "2"], "argument --alarm-snippets: must be in [0, 1]"),
+        (["generate", "--samples-per-layer", "1_0"], "argument --samples-per-layer: not an"),
+        (["generate", "--snr-db", "0", "2_5"], "argument --snr-db: not a number: '2_5'"),
+        (["generate", "--split", "0", "0", "nan"], "argument --split: must be finite"),
+        (["preview", "--snr-db", "nan"], "argument --snr-db: must be finite"),
         (["train", "data", "--seed", "-1"], "argument --seed: must be >= 0, got '-1'"),
         (["train", "data", "--seed", str(2**64)], "argument --seed: must be below 2**32"),
     ],

@@ -11,6 +11,10 @@ from urllib.parse import urlsplit
 
 
 def _number(text: str, parse: Callable[[str], float], what: str) -> float:
+    # Python's int() and float() also take "1_0" (10) and other scripts' digits ("٤"): a
+    # typo that would become another value without a word.
+    if "_" in text or not text.isascii():
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r}")
     try:
         value = parse(text)
     except ValueError:
@@ -18,6 +22,10 @@ def _number(text: str, parse: Callable[[str], float], what: str) -> float:
     if isinstance(value, float) and not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
     return value
+
+
+def finite_float(text: str) -> float:
+    return _number(text, float, "a number")
 
 
 def positive_int(text: str) -> int:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sounddetect.cli import HelpFormatter, require_modules
 from sounddetect.cli.argtypes import (
+    finite_float,
     non_negative_float,
     non_negative_int,
     nonempty_path,
@@ -148,7 +149,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--snr-db",
-        type=float,
+        type=finite_float,
         nargs=2,
         metavar=("MIN", "MAX"),
         help="range of the alarm-to-background ratio in dB, over the alarm's active part "
@@ -163,7 +164,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--split",
-        type=float,
+        type=finite_float,
         nargs=3,
         default=(0.7, 0.15, 0.15),
         metavar=("TRAIN", "VALIDATE", "TEST"),

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sounddetect.cli import HelpFormatter, require_modules
-from sounddetect.cli.argtypes import nonempty_path
+from sounddetect.cli.argtypes import finite_float, nonempty_path
 from sounddetect.cli.generate import add_source_arguments, from_environment, parse_types
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import encode_png, render_spectrogram
@@ -40,7 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("--types", nargs="+", default=["all"], metavar="TYPE", help="types")
     parser.add_argument(
-        "--snr-db", type=float, default=10.0, help="alarm-to-background ratio of the example"
+        "--snr-db", type=finite_float, default=10.0, help="alarm-to-background ratio of the example"
     )
     parser.add_argument(
         "--overwrite", action="store_true", help="replace example PNGs and a sheet that exist"
