@@ -1612,6 +1612,14 @@ def _load_dataset_json(path: Path) -> dict[str, Any]:
     return info
 
 
+def _refuse_incomplete(target_path: str | os.PathLike, info: dict[str, Any]) -> None:
+    if info.get("complete") is False:
+        raise ParameterError(
+            f"{target_path}: an interrupted `sounddetect generate` left this dataset incomplete; "
+            "generate it again (with --overwrite)"
+        )
+
+
 def dataset_config(
     target_path: str | os.PathLike, *, kind: str | None = "mel"
 ) -> SpectrogramConfig:
@@ -1657,11 +1665,7 @@ def dataset_config(
             "(dataset.json, samples.csv listing each image's split and label, and the images)"
         )
     info = _load_dataset_json(path if is_file else path / "dataset.json")
-    if info.get("complete") is False:
-        raise ParameterError(
-            f"{target_path}: an interrupted `sounddetect generate` left this dataset incomplete; "
-            "generate it again (with --overwrite)"
-        )
+    _refuse_incomplete(target_path, info)
     configs = info.get("configs")
     if not isinstance(configs, dict) or not configs:
         raise ParameterError(f"{target_path}: the dataset.json holds no spectrogram configs")
@@ -1863,12 +1867,13 @@ def rebuild_sample(
     Raises
     ------
     ParameterError
-        Not a dataset, or no such sample.
+        Not a dataset, one an interrupted run left incomplete, or no such sample.
     AudioError
         The source folder is not found, or a source file is gone, unreadable, or changed
         since generation (sha256 differs).
     """
     info = read_dataset_info(target_path)
+    _refuse_incomplete(target_path, info)
     rows = [row for row in read_samples(target_path) if row["sample_id"] == sample_id]
     if not rows:
         raise ParameterError(f"{target_path}: no sample {sample_id!r} in samples.csv")

@@ -675,6 +675,9 @@ def test_an_interrupted_run_leaves_no_type_folder_to_import(corpus, tmp_path, mo
     assert not (target / "train").exists() and not (target / "mel").exists()
     assert not (target / STAGING).exists()
     assert read_dataset_info(target)["complete"] is False
+    # AND a sample is not rebuilt from it, which says why rather than "no samples.csv"
+    with pytest.raises(ParameterError, match="an interrupted `sounddetect generate` left this"):
+        rebuild_sample(target, "train-1bg-0000")
     # AND a run with --overwrite replaces it, leaving only the finished tree
     monkeypatch.setattr(dataset_module, "_render_all", real_render_all)
     generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
