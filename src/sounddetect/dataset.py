@@ -1147,6 +1147,11 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
             "valid dataset.json); refusing to use it even with --overwrite, which deletes only "
             "a dataset: choose an empty folder or move those away"
         ) from None
+    if not overwrite and old.get("complete") is False:
+        raise ParameterError(
+            f"{target}: TARGET_PATH holds a dataset an interrupted run left incomplete (a run "
+            "is not resumed); use --overwrite to generate it again"
+        )
     if not overwrite:
         raise ParameterError(
             f"{target}: TARGET_PATH exists and is not empty; use --overwrite to replace a "

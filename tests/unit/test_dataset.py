@@ -678,6 +678,10 @@ def test_an_interrupted_run_leaves_no_type_folder_to_import(corpus, tmp_path, mo
     # AND a sample is not rebuilt from it, which says why rather than "no samples.csv"
     with pytest.raises(ParameterError, match="an interrupted `sounddetect generate` left this"):
         rebuild_sample(target, "train-1bg-0000")
+    # AND a run without --overwrite says it is not resumed
+    monkeypatch.setattr(dataset_module, "_render_all", real_render_all)
+    with pytest.raises(ParameterError, match="an interrupted run left incomplete .a run is not"):
+        generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
     # AND a run with --overwrite replaces it, leaving only the finished tree
     monkeypatch.setattr(dataset_module, "_render_all", real_render_all)
     generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
