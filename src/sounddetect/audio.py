@@ -1240,7 +1240,10 @@ def _unsupported_codec(head: bytes) -> str | None:
         return "WavPack"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "Matroska/WebM container"
-    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
+    # An ADTS frame header: 12 sync bits and layer 0 (an MP3 frame's layer is not), at the
+    # start or after an ID3 tag (a stream recorder's, an HLS segment's timestamps).
+    adts = _after_id3(head, 0)
+    if len(head) >= adts + 2 and head[adts] == 0xFF and head[adts + 1] & 0xF6 == 0xF0:
         return "raw AAC (ADTS)"
     if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
         return "AVI container"
@@ -1275,8 +1278,8 @@ def _unsupported_codec(head: bytes) -> str | None:
 
 
 def _codec_by_suffix(source: AudioSource) -> str | None:
-    """A format only ffmpeg decodes, named by the file's suffix (an ADTS stream behind an ID3
-    tag, a QuickTime file without ``ftyp``: their first bytes do not tell)."""
+    """A format only ffmpeg decodes, named by the file's suffix (a QuickTime file without
+    ``ftyp``, whose first bytes do not tell)."""
     if not isinstance(source, str | os.PathLike):
         return None
     suffix = Path(source).suffix.lower()

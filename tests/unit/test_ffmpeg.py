@@ -295,15 +295,21 @@ def test_the_timeline_of_a_raw_stream_keeps_to_its_columns(tmp_path, with_ffmpeg
     assert (tmp_path / "radio.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_tagged_aac_stream_goes_to_ffmpeg_by_its_name(tmp_path, with_ffmpeg, rng):
-    # GIVEN ADTS AAC behind an ID3 tag, as internet radio recorders save it: its first bytes
-    # are the tag's, not a codec's
+def test_a_tagged_aac_stream_goes_to_ffmpeg_by_its_name_or_its_first_frame(
+    tmp_path, with_ffmpeg, rng
+):
+    # GIVEN ADTS AAC behind an ID3 tag, as internet radio recorders and HLS segments hold
+    # it: its first bytes are the tag's, not a codec's
     y = tone(6.0, sr=SR, amplitude=0.3)
     path = encode_with_ffmpeg(tmp_path / "radio.aac", y, SR, "-c:a", "aac", "-write_id3v2", "1")
     assert path.read_bytes()[:3] == b"ID3"
-    # THEN ffmpeg decodes it, found by the file name
-    decoded, sr = load_audio(path, sr=16000)
-    assert dominant_frequency(decoded, sr) == pytest.approx(3100, abs=5)
+    # THEN ffmpeg decodes it, found by the file name, and without one (standard input's
+    # copy, an upload's key without a suffix) by the frame after the tag
+    unnamed = tmp_path / "upload"
+    unnamed.write_bytes(path.read_bytes())
+    for source in (path, unnamed):
+        decoded, sr = load_audio(source, sr=16000)
+        assert dominant_frequency(decoded, sr) == pytest.approx(3100, abs=5)
 
 
 def test_without_ffmpeg_a_format_is_named_by_the_file_name(tmp_path, without_ffmpeg):
