@@ -159,7 +159,7 @@ MAX_BACKGROUND_LAYERS = 16
 _S3_PREFIX = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/|$)"
 
 
-def check_image_rate(sr: int) -> None:
+def _check_image_rate(sr: int) -> None:
     """Refuse a mixing rate (Hz) too low for the images' frequency range, in the words of
     ``--sr`` rather than the config's own fmin/fmax complaint.
 
@@ -276,7 +276,6 @@ class GeneratorSettings:
                 "need sample_duration (SAMPLE_DURATION) > 0 and min_active_s (--min-active-s) "
                 f">= 0, got {self.sample_duration} and {self.min_active_s}"
             )
-        check_image_rate(self.sr)
         # Named as the user sets it; inf and nan are the config's to refuse.
         if math.isfinite(self.sample_duration) and self.sample_duration > MAX_DURATION:
             raise ParameterError(
@@ -359,16 +358,17 @@ def spectrogram_configs(
 ) -> dict[str, SpectrogramConfig]:
     """The generator's config of each spectrogram type at ``sr`` Hz and ``duration`` s.
 
-    The generator sets only the rate and the window length. A rate too high for the mel
-    bands of mel and MFCC images (from 48 kHz, a band is narrower than an FFT bin) is
-    refused naming the ``--sr`` that works, not with the config's advice on parameters the
-    command line does not have.
+    The generator sets only the rate and the window length. A rate too low for the images'
+    frequency range, or too high for the mel bands of mel and MFCC images (from 48 kHz, a
+    band is narrower than an FFT bin), is refused naming the ``--sr`` that works, not with
+    the config's advice on parameters the command line does not have.
 
     Raises
     ------
     ParameterError
         A type the config refuses at ``sr`` or ``duration``.
     """
+    _check_image_rate(sr)
     configs = {}
     for kind in types:
         try:
@@ -1147,12 +1147,12 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
             "valid dataset.json); refusing to use it even with --overwrite, which deletes only "
             "a dataset: choose an empty folder or move those away"
         ) from None
-    if not overwrite and old.get("complete") is False:
-        raise ParameterError(
-            f"{target}: TARGET_PATH holds a dataset an interrupted run left incomplete (a run "
-            "is not resumed); use --overwrite to generate it again"
-        )
     if not overwrite:
+        if old.get("complete") is False:
+            raise ParameterError(
+                f"{target}: TARGET_PATH holds a dataset an interrupted run left incomplete (a "
+                "run is not resumed); use --overwrite to generate it again"
+            )
         raise ParameterError(
             f"{target}: TARGET_PATH exists and is not empty; use --overwrite to replace a "
             "dataset written by sounddetect"

@@ -1713,8 +1713,10 @@ def _failed_row(kind: str, model_dir: Path | None, error: BaseException) -> dict
     ``model_dir`` when its model was written."""
     return {
         "type": kind,
-        **dict.fromkeys(("f1", "roc_auc", "precision", "recall", "threshold")),
-        **dict.fromkeys(("training_seconds", "epochs_run", "ms_per_window")),
+        **dict.fromkeys(
+            ("f1", "roc_auc", "precision", "recall", "threshold")
+            + ("training_seconds", "epochs_run", "ms_per_window")
+        ),
         "model": None if model_dir is None else str(model_dir),
         "error": str(error),
     }

@@ -4,9 +4,9 @@ Trains one model per spectrogram type present in TARGET_PATH (or those given wit
 evaluates each on the test split, and prints one Markdown table: F1, ROC-AUC, precision,
 recall, training seconds and milliseconds per window (onnxruntime, one thread), best F1
 first. Models go to OUT/<type>; the table also goes to OUT/compare.md and the figures to
-OUT/compare.json. A type whose
-data cannot be trained on or scored gets an error line and a "failed" row, the others are
-compared all the same, and the exit code is 1; when none can be, no table is written.
+OUT/compare.json. A type whose data cannot be trained on or scored gets an error line and a
+"failed" row, the others are compared all the same, and the exit code is 1; when none can
+be, no table is written.
 """
 
 from __future__ import annotations

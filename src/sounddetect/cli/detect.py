@@ -607,12 +607,14 @@ def write_plot(
     from sounddetect.folders import partial_path
     from sounddetect.plots import plot_detection
 
+    recording = recording or path
+
     drawn = partial_path(out_dir / f"{stem}.png")
     name = f"{stem}.png"
     try:
         drawn.parent.mkdir(parents=True, exist_ok=True)
-        plot_detection(result, recording or path, drawn)
-        name = place_timeline(drawn, out_dir, used, stem=stem, recording=recording or path)
+        plot_detection(result, recording, drawn)
+        name = place_timeline(drawn, out_dir, used, stem=stem, recording=recording)
     except (OSError, SoundDetectError) as exc:
         print(
             f"error: {one_line(path)}: timeline {one_line(str(out_dir / name))} not written "

@@ -78,25 +78,20 @@ def run(args: argparse.Namespace) -> int:
     require_modules("sounddetect preview", ["matplotlib"], extra="generate")
     # The generator's modules and matplotlib: imported here, so other subcommands start
     # without them.
-    from sounddetect.dataset import (
-        SNR_DB_LIMITS,
-        check_image_rate,
-        load_sources,
-        spectrogram_configs,
-    )
+    from sounddetect.dataset import SNR_DB_LIMITS, load_sources, spectrogram_configs
     from sounddetect.mixing import draw_sample_specs, mix_sample
     from sounddetect.plots import write_contact_sheet
 
     kinds = parse_types(args.types)
     check_outputs(args.out, args.sheet, kinds, overwrite=args.overwrite)
     low_db, high_db = SNR_DB_LIMITS
-    if not low_db <= args.snr_db <= high_db:  # nan too
+    if not low_db <= args.snr_db <= high_db:
         raise ParameterError(
             f"--snr-db {args.snr_db}: need a number from {low_db:g} to {high_db:g} dB"
         )
-    check_image_rate(args.sr)
     duration = from_environment(args, "sample_duration")
-    # Checked before the sources are read: a window too short for one FFT frame, or too long.
+    # Checked before the sources are read: a rate too low for the images, a window too short
+    # for one FFT frame, or too long.
     configs = spectrogram_configs(kinds, sr=args.sr, duration=duration)
     sources = load_sources(
         from_environment(args, "alarm_source"),
