@@ -954,7 +954,9 @@ def test_standard_input_without_a_recording_is_one_error_and_the_rest_goes_on(
     ("size_kb", "piped"),
     [
         (64, 448_000),  # the disk fills within the first block
-        (1032, 2**20 + 6000),  # ... in the last few kB, which a buffered copy held back
+        # ... in the last few kB, which a buffered copy held back: the first 1 MB block takes
+        # 256 of the 257 4-kB pages, the last 6000 bytes need two (at 1032 kB they can fit)
+        (1028, 2**20 + 6000),
     ],
 )
 def test_standard_input_that_fills_the_disk_is_one_error(
