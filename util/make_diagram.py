@@ -29,7 +29,7 @@ COLOURS = {
 
 
 def box(ax, x, y, w, h, title, body="", *, kind):
-    """A rounded box whose lower-left corner is (x, y); returns its centre and size."""
+    """A rounded box whose lower-left corner is (x, y); returns that corner and its size."""
     ax.add_patch(
         FancyBboxPatch(
             (x, y),

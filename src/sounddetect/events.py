@@ -6,7 +6,6 @@
     merge_events        -- the union of events found in different ways
     default_min_windows -- the alarm windows an event needs by default, at any hop
     default_merge_gap_s -- the gap between alarm windows bridged by default, at any hop
-    check_min_windows   -- validate an event's window count (also checked by detect_file)
 
 Pure numpy over window times: no audio, no model. :func:`windows_to_events` gives window
 bounds, whose resolution is the hop between windows; a model that also says when in each
@@ -15,6 +14,8 @@ window the alarm sounds (``alarm_sounding``, ``model.json``'s ``sounding_output`
 """
 
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 
@@ -153,9 +154,14 @@ def default_merge_gap_s(*, hop_s: float) -> float:
     return max(DEFAULT_MERGE_GAP_S, float(hop_s))
 
 
-def check_min_windows(min_windows) -> None:
-    """Raise :class:`ParameterError` unless ``min_windows`` is an integer >= 1."""
-    if isinstance(min_windows, bool) or not isinstance(min_windows, int) or min_windows < 1:
+def _check_min_windows(min_windows) -> None:
+    """Raise :class:`ParameterError` unless ``min_windows`` is an integer >= 1 (a numpy
+    integer too, not a bool)."""
+    if (
+        isinstance(min_windows, bool)
+        or not isinstance(min_windows, numbers.Integral)
+        or (min_windows < 1)
+    ):
         raise ParameterError(f"min_windows must be an integer >= 1, got {min_windows!r}")
 
 
@@ -209,7 +215,7 @@ def _checked_event_options(
         raise ParameterError(
             f"min_duration_s and merge_gap_s must be >= 0, got {min_duration_s}, {merge_gap_s}"
         )
-    check_min_windows(min_windows)
+    _check_min_windows(min_windows)
     if min_edge_duration_s is None:
         min_edge_duration_s = min_duration_s
     if not 0 <= min_edge_duration_s <= min_duration_s:
@@ -656,8 +662,8 @@ def refine_event_bounds(
     # A sounding step counts for a span when its middle lies inside it.
     middles = (np.flatnonzero(timeline >= threshold) + 0.5) * step_s
     half = step_s / 2
-    refined: list[dict] = []
-    for event in sorted(events, key=lambda e: e["start"]):
+    moved: list[dict] = []
+    for event in events:
         start, end = float(event["start"]), float(event["end"])
         event = dict(event)
         first = middles[(middles > start) & (middles < min(start + window_s, end))]
@@ -676,13 +682,8 @@ def refine_event_bounds(
                     break
                 bound = later
             event["end"] = float(bound + half)
-        if refined and event["start"] <= refined[-1]["end"]:
-            last_event = refined[-1]
-            last_event["end"] = max(last_event["end"], event["end"])
-            last_event["confidence"] = max(last_event["confidence"], event["confidence"])
-        else:
-            refined.append(event)
-    return refined
+        moved.append(event)
+    return merge_events(moved)
 
 
 def merge_events(*event_lists: list[dict], gap_s: float = 0.0) -> list[dict]:

@@ -18,9 +18,12 @@ class ParameterError(SoundDetectError):
 
 
 class AudioError(SoundDetectError):
-    """An input file is not usable audio: missing, empty, not audio, corrupt, too short.
+    """An input cannot be processed as it is: a file that is missing, empty, not audio,
+    corrupt or too short, an upload the function is not meant to take (a key outside the
+    upload prefix, not an S3 notification), or a recording too long for the time left.
 
-    This is a *permanent* input error: retrying cannot fix it.
+    This is a *permanent* input error: retrying cannot fix it (the Lambda stores a result
+    for it and does not retry; its type is the result's ``error.type``).
     """
 
 

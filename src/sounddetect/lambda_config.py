@@ -67,10 +67,11 @@ class LambdaSettings:
     model_dir : Path
         Directory with ``model.onnx`` and ``model.json`` (``onnx`` only); a relative path
         is taken from the function's code root (``LAMBDA_TASK_ROOT``).
-    min_confidence : float
-        The decision threshold in percent, (0, 100]: a window is an alarm when the ``alarm``
-        label's confidence reaches it. The requests themselves ask for every label
-        (Rekognition ``MinConfidence`` 0), so each window's probability is the model's.
+    threshold_pct : float
+        The decision threshold in percent, (0, 100], from ``MIN_CONFIDENCE``: a window is
+        an alarm when the ``alarm`` label's confidence reaches it. The requests themselves
+        ask for every label (Rekognition ``MinConfidence`` 0), so each window's probability
+        is the model's.
     spectrogram_fields : Mapping
         :class:`SpectrogramConfig` fields given by the deployment (``SPECTROGRAM_CONFIG``
         plus ``duration`` from ``SAMPLE_DURATION`` unless it is ``auto``); the rest take the
@@ -104,7 +105,7 @@ class LambdaSettings:
     classifier: str = "rekognition"
     model_arn: str = PLACEHOLDER_ARN
     model_dir: Path = Path("model")
-    min_confidence: float = 50.0
+    threshold_pct: float = 50.0
     spectrogram_fields: Mapping[str, Any] = field(default_factory=dict)
     hop_s: float | None = None
     min_event_s: float = DEFAULT_MIN_EVENT_S
@@ -168,10 +169,10 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
                 f"{exc}"
             ) from None
 
-    min_confidence = _number(env, "MIN_CONFIDENCE", defaults.min_confidence)
-    if not 0.0 < min_confidence <= 100.0:
+    threshold_pct = _number(env, "MIN_CONFIDENCE", defaults.threshold_pct)
+    if not 0.0 < threshold_pct <= 100.0:
         raise ParameterError(
-            f"MIN_CONFIDENCE={min_confidence} (SAM parameter MinConfidence) must be in (0, 100] %"
+            f"MIN_CONFIDENCE={threshold_pct} (SAM parameter MinConfidence) must be in (0, 100] %"
         )
     # auto: the ONNX model's own window (model.json), or the library's for Rekognition
     duration = _number_or_auto(env, "SAMPLE_DURATION")
@@ -238,7 +239,7 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
         classifier=classifier,
         model_arn=model_arn,
         model_dir=model_dir,
-        min_confidence=min_confidence,
+        threshold_pct=threshold_pct,
         spectrogram_fields=fields,
         hop_s=hop_s,
         min_event_s=min_event_s,
@@ -285,7 +286,7 @@ def make_classifier(settings: LambdaSettings) -> Classifier:
                 config=settings.spectrogram_config(),
                 # Every label is asked for (MinConfidence 0), so a window's probability is
                 # the model's even where neither label reaches the threshold.
-                threshold=settings.min_confidence / 100.0,
+                threshold=settings.threshold_pct / 100.0,
                 max_workers=settings.rekognition_max_workers,
             ),
         )
@@ -300,17 +301,9 @@ def make_classifier(settings: LambdaSettings) -> Classifier:
         )
     # threads=0: one onnxruntime thread per vCPU the function's memory size grants.
     classifier = OnnxClassifier.from_dir(settings.model_dir, threads=0)
-    model_fields = classifier.config.to_dict()
-    differences = {
-        key: (model_fields.get(key), value)
-        for key, value in settings.spectrogram_fields.items()
-        if model_fields.get(key) != value
-    }
-    if differences:
-        listed = ", ".join(
-            f"{key}: model {model!r}, deployment {given!r}"
-            for key, (model, given) in differences.items()
-        )
+    wanted = classifier.config.replace(**settings.spectrogram_fields)
+    if wanted != classifier.config:
+        listed = classifier.config.describe_differences(wanted, this="model", that="deployment")
         raise ModelError(
             f"{settings.model_dir / 'model.json'}: the model was trained on a different "
             f"spectrogram config ({listed}); set SampleDuration to auto and "

@@ -49,14 +49,15 @@ BANDS_PER_OCTAVE = 3
 FRAME_KINDS = ("mel", "linear")
 #: Level statistics are taken over blocks of this many seconds (cheap, and steady enough).
 STAT_BLOCK_S = 0.5
-#: A beep stands this far (dB) above its band's floor, the 20th percentile over 6.5 s...
+#: A beep stands this far (dB) above its band's floor, the 20th percentile over 6.5 s (an
+#: odd count of blocks, centred on the block's own)...
 ABOVE_FLOOR_DB = 12.0
-FLOOR_SPAN_S = 6.0
+FLOOR_SPAN_S = 6.5
 FLOOR_PERCENTILE = 20.0
-#: ... and within this many dB of the band's loudest moment over about 3 s, so that a beep's
+#: ... and within this many dB of the band's loudest moment over 3.5 s, so that a beep's
 #: reverberant tail, which fades 10 dB in a sixth of the room's RT60, is not counted as the beep.
 BELOW_PEAK_DB = 10.0
-PEAK_SPAN_S = 3.0
+PEAK_SPAN_S = 3.5
 #: Gaps shorter than this (s) within a beep are closed; sounds shorter than MIN_BEEP_S are
 #: not beeps of a temporal-three alarm (0.35-0.7 s; masked ones still last 0.3 s). Ticks
 #: and chirps are shorter: at 0.2 s a metronome's three ticks and accented fourth (in

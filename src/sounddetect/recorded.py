@@ -35,7 +35,6 @@ import io
 import itertools
 import json
 import logging
-import os
 import re
 import tarfile
 import urllib.error
@@ -48,7 +47,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from sounddetect import synth
+from sounddetect import folders, synth
 from sounddetect.exceptions import AudioError, ParameterError, SoundDetectError, TransientError
 
 logger = logging.getLogger(__name__)
@@ -583,9 +582,8 @@ def make_recorded_clips(
             for index in range(count):
                 (corpus / "background" / f"{kind}_{index:04d}.wav").unlink(missing_ok=True)
         raise
-    partial = manifest_path.with_name(manifest_path.name + ".part")
-    partial.write_text(json.dumps({"recipe": recipe, "clips": clips}, indent=1) + "\n")
-    os.replace(partial, manifest_path)
+    manifest = json.dumps({"recipe": recipe, "clips": clips}, indent=1) + "\n"
+    folders.write_aside(manifest_path, manifest.encode())
     (corpus / OLD_MANIFEST_NAME).unlink(missing_ok=True)
     return {"written": len(clips), "skipped": 0, "clips": clips}
 

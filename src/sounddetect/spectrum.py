@@ -369,7 +369,7 @@ def compute_spectrogram(y: np.ndarray, *, config: SpectrogramConfig) -> np.ndarr
     return _window_spectrogram(_frame_features(y, config, n_frames=config.n_frames), config)
 
 
-def spectrogram_to_image(S: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+def spectrogram_to_image(S: np.ndarray, *, config: SpectrogramConfig) -> np.ndarray:
     """Turn :func:`compute_spectrogram` output into an image.
 
     Intensity is scaled so ``[-top_db, 0]`` dB (the window's loudest bin is 0 dB) maps to
@@ -405,7 +405,7 @@ def spectrogram_to_image(S: np.ndarray, config: SpectrogramConfig) -> np.ndarray
 
 
 def render_spectrogram(y: np.ndarray, *, config: SpectrogramConfig) -> np.ndarray:
-    """The image of one window: ``spectrogram_to_image(compute_spectrogram(y, config=config))``.
+    """The image of one window: ``compute_spectrogram``, then ``spectrogram_to_image``.
 
     This is what the generator writes to disk and what inference classifies.
 
@@ -425,7 +425,7 @@ def render_spectrogram(y: np.ndarray, *, config: SpectrogramConfig) -> np.ndarra
     ParameterError, AudioError
         As :func:`compute_spectrogram`.
     """
-    return spectrogram_to_image(compute_spectrogram(y, config=config), config)
+    return spectrogram_to_image(compute_spectrogram(y, config=config), config=config)
 
 
 def render_windows(
@@ -514,7 +514,7 @@ def render_windows(
             # _window_spectrogram never writes to its input, so a view of the shared
             # frames is enough.
             window = features[offset : offset + n_frames]
-            images[i] = spectrogram_to_image(_window_spectrogram(window, config), config)
+            images[i] = spectrogram_to_image(_window_spectrogram(window, config), config=config)
     for first, features in sorted(shared, key=lambda item: item[0]):
         on_frames(first, features)
     return images

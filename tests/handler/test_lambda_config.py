@@ -39,7 +39,7 @@ def test_values_are_read():
         }
     )
     assert settings.classifier == "onnx"
-    assert (settings.min_confidence, settings.hop_s, settings.min_event_s) == (70.0, 0.5, 3.0)
+    assert (settings.threshold_pct, settings.hop_s, settings.min_event_s) == (70.0, 0.5, 3.0)
     assert (settings.min_windows, settings.merge_gap_s) == (2, 0.0)
     assert settings.pattern_groups == 0
     assert settings.spectrogram_fields == {"kind": "linear", "duration": 2.5}

@@ -89,6 +89,11 @@ def test_min_windows_counts_the_alarm_windows_of_an_event():
     assert events_of(probs, threshold=0.5, min_duration_s=8.0, min_windows=3) == []
     three = events_of([0.9, 0.1, 0.9, 0.9, 0.1], threshold=0.5, min_duration_s=8.0, min_windows=3)
     assert [(e["start"], e["end"]) for e in three] == [(0.0, 10.0)]
+    # a count numpy computed (np.int64) is a count too
+    numpy_three = events_of(
+        [0.9, 0.1, 0.9, 0.9, 0.1], threshold=0.5, min_duration_s=8.0, min_windows=np.int64(3)
+    )
+    assert numpy_three == three
 
 
 def test_the_default_gap_bridges_a_co_alarm_s_pause():

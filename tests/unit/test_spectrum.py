@@ -351,7 +351,7 @@ def test_dynamic_range_maps_to_pixels():
     config = CONFIG.replace(width=CONFIG.n_frames, height=CONFIG.n_mels)  # no resampling
     S = np.full((CONFIG.n_mels, CONFIG.n_frames), -TOP_DB, dtype=np.float32)
     S[0, 0], S[1, 0] = 0.0, -TOP_DB / 2
-    image = spectrogram_to_image(S, config)
+    image = spectrogram_to_image(S, config=config)
     assert image[-1, 0] == 255  # lowest row is at the bottom
     assert image[-2, 0] == 128
     assert image[:-2].max() == 0
@@ -420,7 +420,7 @@ def test_bad_windows_raise():
     with pytest.raises(ParameterError, match="floating-point"):
         compute_spectrogram(np.zeros(CONFIG.window_samples, dtype=np.int16), config=CONFIG)
     with pytest.raises(ParameterError, match="shape"):
-        spectrogram_to_image(np.zeros((3, 3), dtype=np.float32), CONFIG)
+        spectrogram_to_image(np.zeros((3, 3), dtype=np.float32), config=CONFIG)
 
 
 def _long_recording(seconds: float) -> np.ndarray:

@@ -71,7 +71,7 @@ def load_classifier(
     *,
     config: SpectrogramConfig | None = None,
     threshold: float | None = None,
-    threads: int | None = None,
+    threads: int = 0,
 ) -> Classifier:
     """A classifier for a model directory or a Rekognition project version ARN.
 
@@ -85,9 +85,9 @@ def load_classifier(
         the project's training images were); for ONNX, checked against ``model.json``.
     threshold : float in [0, 1] or None
         Decision threshold; default the model's own (ONNX) or 0.5 (Rekognition).
-    threads : int or None
-        onnxruntime intra-op threads (ONNX) or concurrent requests (Rekognition); ``None``
-        lets each backend choose its default.
+    threads : int >= 0
+        onnxruntime intra-op threads (ONNX) or concurrent requests (Rekognition); 0 means
+        one thread per core (ONNX) or 8 requests (Rekognition).
 
     Raises
     ------
@@ -116,7 +116,7 @@ def load_classifier(
         return RekognitionClassifier(model, **options)
     from sounddetect.classifiers.onnx import OnnxClassifier
 
-    classifier = OnnxClassifier.from_dir(model, config=config, threads=threads or 0)
+    classifier = OnnxClassifier.from_dir(model, config=config, threads=threads)
     if threshold is not None:
         classifier.threshold = float(threshold)
     return classifier

@@ -67,8 +67,9 @@ class OnnxClassifier(ClassifierBase):
     sounding_output : str or None
         Name of the graph's alarm-sounding output (N, steps), if it has one.
     threads : int, 0 to :data:`~sounddetect.classifiers.base.MAX_THREADS`
-        onnxruntime intra-op threads; 0 lets onnxruntime use one per core. One thread per
-        process is the efficient choice when many processes (Lambda, a benchmark) share cores.
+        onnxruntime intra-op threads; 0 lets onnxruntime use one per core (as the CLI and
+        the Lambda do). One thread per process is the efficient choice when several
+        processes share the cores (a process pool, a benchmark's runs side by side).
 
     Raises
     ------

@@ -535,7 +535,7 @@ def load_classifier_for(args: argparse.Namespace):
     config = read_config(args.config, kind=args.type) if args.config else None
     model = args.model or str(default_model_dir())
     classifier = load_classifier(
-        model, config=config, threshold=args.threshold, threads=args.threads or None
+        model, config=config, threshold=args.threshold, threads=args.threads
     )
     where = f" in {model}" if classifier.backend == "onnx" else ""
     logger.info("model %s (%s)%s", classifier.model, classifier.backend, where)
