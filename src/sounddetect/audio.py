@@ -177,7 +177,7 @@ _INTEGER_READS = {
 #: Integer arrays taken as PCM, by dtype: the scale to [-1, 1) of the subtypes read so.
 _ARRAY_SCALES = {np.dtype(dtype): scale for dtype, scale in _INTEGER_READS.values()}
 
-AudioSource = str | os.PathLike | BinaryIO
+AudioSource = str | bytes | os.PathLike | BinaryIO
 
 
 @dataclass(frozen=True)
@@ -251,7 +251,8 @@ def valid_audio(y: np.ndarray, *, name: str = "audio", multichannel: bool = Fals
         samples is refused as what it almost surely is, ``(n, channels)`` audio (the layout
         of soundfile and sounddevice), rather than read as thousands of channels.
     AudioError
-        No samples, or NaN or infinite samples.
+        No samples, or NaN, infinite or impossibly large samples (over
+        :data:`MAX_FLOAT_SAMPLE`, which would overflow a spectrogram's float32 power).
     """
     if not isinstance(y, np.ndarray):
         raise ParameterError(f"{name}: expected a numpy array, got {type(y).__name__}")
@@ -267,8 +268,19 @@ def valid_audio(y: np.ndarray, *, name: str = "audio", multichannel: bool = Fals
         raise ParameterError(f"{name}: expected mono (1-D) samples, got shape {y.shape}")
     if y.size == 0:
         raise AudioError(f"{name}: no samples")
-    if not np.all(np.isfinite(y)):
-        raise AudioError(f"{name}: contains NaN or infinite samples")
+    if not np.all(_usable_samples(y)):
+        if not np.all(np.isfinite(y)):
+            raise AudioError(f"{name}: contains NaN or infinite samples")
+        raise AudioError(
+            f"{name}: a sample of {float(np.max(np.abs(y))):.3g}, beyond what float audio "
+            "holds (+-1, or +-32768 as some programs write it)"
+        )
+
+
+def _usable_samples(y: np.ndarray) -> np.ndarray:
+    """Where float samples are finite and within :data:`MAX_FLOAT_SAMPLE` (False for NaN)."""
+    # float16 cannot hold the limit: every finite one of its values is usable
+    return np.abs(y) <= min(MAX_FLOAT_SAMPLE, float(np.finfo(y.dtype).max))
 
 
 def _check_channels_first(y: np.ndarray, *, name: str) -> None:
@@ -378,7 +390,7 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
 
     Parameters
     ----------
-    source : path-like or binary file object
+    source : path-like (str, bytes, os.PathLike) or binary file object
         WAV, FLAC, OGG/Vorbis/Opus, MP3, AIFF or anything else libsndfile decodes; also,
         given by path, MP4/M4A, AAC, WMA, AMR, WebM or Ogg Speex when ffmpeg is installed. A
         file object is left at the position it had.
@@ -396,7 +408,10 @@ def audio_info(source: AudioSource, *, name: str | None = None) -> AudioInfo:
         decode (MP4/AAC, WMA, MP3-in-WAV, ...) while ffmpeg is not installed or cannot
         read it either; or its header declares a sample rate outside
         :data:`RECORDING_RATES_HZ`.
+    ParameterError
+        ``source`` is bytes holding a NUL (a file's contents, not its path).
     """
+    source = _path_or_file(source)
     name = name or source_name(source)
     head = _read_head(source, name=name)
     notes: list[str] = []
@@ -472,7 +487,7 @@ def iter_audio_blocks(
 
     Parameters
     ----------
-    source : path-like or binary file object
+    source : path-like (str, bytes, os.PathLike) or binary file object
     sr : int or None
         Target rate in Hz; ``None`` keeps the native rate.
     block_seconds : float > 0
@@ -506,7 +521,8 @@ def iter_audio_blocks(
         As :func:`audio_info`, and while decoding: NaN or infinite samples (with the time
         they start), a truncated or corrupt stream, no samples at all.
     ParameterError
-        ``block_seconds`` or ``sr`` is not positive.
+        ``block_seconds`` is not positive, or ``sr`` is not a whole rate in Hz of
+        :data:`RECORDING_RATES_HZ`.
 
     Examples
     --------
@@ -519,11 +535,11 @@ def iter_audio_blocks(
     """
     if block_seconds <= 0:
         raise ParameterError(f"block_seconds must be positive, got {block_seconds}")
-    if sr is not None and sr <= 0:
-        raise ParameterError(f"sr must be a positive rate in Hz, got {sr}")
+    sr = _target_rate(sr)
+    source = _path_or_file(source)
     name = name or source_name(source)
     info = info or audio_info(source, name=name)
-    target_sr = info.sr if sr is None else int(sr)
+    target_sr = info.sr if sr is None else sr
     # Shortened for many channels, but not under a second (a block's mean is taken for the
     # microphone's offset: in a block of a few samples it would be the sound itself).
     block_frames = max(
@@ -779,7 +795,7 @@ def _mixed(block: np.ndarray, *, mono: bool) -> np.ndarray:
 def _check_finite(y: np.ndarray, *, n_read: int, sr: int, name: str) -> None:
     """Raise AudioError at the first NaN, infinite or impossibly large sample (over
     :data:`MAX_FLOAT_SAMPLE`) of a block starting at n_read (mono, or (frames, channels))."""
-    usable = np.abs(y) <= MAX_FLOAT_SAMPLE  # False for NaN too
+    usable = _usable_samples(y)
     if usable.all():
         return
     per_frame = usable if y.ndim == 1 else usable.all(axis=1)
@@ -801,8 +817,9 @@ def load_audio(
 
     Parameters
     ----------
-    path : path-like or binary file object
-        WAV, FLAC, OGG/Vorbis, MP3 or anything else libsndfile decodes.
+    path : path-like (str, bytes, os.PathLike) or binary file object
+        WAV, FLAC, OGG/Vorbis, MP3 or anything else libsndfile decodes, and what
+        :func:`audio_info` says ffmpeg decodes.
     sr : int or None
         Target sample rate in Hz; ``None`` keeps the file's rate.
     name : str or None
@@ -819,11 +836,15 @@ def load_audio(
     ------
     AudioError
         The file is missing, empty, not decodable audio, truncated, or holds NaN/inf samples.
+    ParameterError
+        ``sr`` is not a whole rate in Hz of :data:`RECORDING_RATES_HZ`.
 
     See Also
     --------
     iter_audio_blocks : the same decoding with bounded memory, for long files.
     """
+    sr = _target_rate(sr)
+    path = _path_or_file(path)
     name = name or source_name(path)
     info = audio_info(path, name=name)
     target_sr = info.sr if sr is None else sr
@@ -993,6 +1014,29 @@ def _chunk_at(source: AudioSource, position: int, size: int) -> bool:
     if len(header) < 8 or not all(32 <= byte < 127 for byte in header[:4]):
         return False
     return position + 8 + struct.unpack("<I", header[4:])[0] <= size
+
+
+def _target_rate(sr: object) -> int | None:
+    """``sr`` as an int (16000.0 is 16000), None kept; a rate that is not a whole number
+    of Hz of :data:`RECORDING_RATES_HZ` is a ParameterError (a bool is no rate)."""
+    if sr is None:
+        return None
+    low, high = RECORDING_RATES_HZ
+    if _is_rate(sr) and float(sr).is_integer() and low <= sr <= high:
+        return int(sr)
+    raise ParameterError(f"sr must be a whole rate in Hz, {low}-{high}, or None; got {sr!r}")
+
+
+def _path_or_file(source: AudioSource) -> AudioSource:
+    """A bytes path (``os.fsencode``'s, a name that is not UTF-8) as the str it decodes to;
+    bytes holding a NUL are a file's contents, which a path cannot hold."""
+    if not isinstance(source, bytes):
+        return source
+    if b"\0" in source:
+        raise ParameterError(
+            "bytes holding a NUL are no path: for a file's contents, pass io.BytesIO(data)"
+        )
+    return os.fsdecode(source)
 
 
 def _check_rate(sr: int, *, name: str) -> None:

@@ -682,6 +682,11 @@ def _check_options(
     unless it is what its docstring says: before any audio is read."""
     if name is not None and not isinstance(name, str):
         raise ParameterError(f"name must be a string or None, got {name!r}")
+    if isinstance(classifier, str | os.PathLike):
+        raise ParameterError(
+            f"classifier must be a Classifier, got the name {os.fspath(classifier)!r}: "
+            "load_classifier(name) loads the model folder or ARN"
+        )
     config = classifier.config
     if hop_s is None:
         hop_s = config.duration / 2

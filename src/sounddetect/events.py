@@ -211,7 +211,7 @@ def _checked_event_options(
     """
     if not 0.0 <= threshold <= 1.0:
         raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
-    if min_duration_s < 0 or merge_gap_s < 0:
+    if not (min_duration_s >= 0 and merge_gap_s >= 0):  # NaN too
         raise ParameterError(
             f"min_duration_s and merge_gap_s must be >= 0, got {min_duration_s}, {merge_gap_s}"
         )
@@ -231,7 +231,7 @@ def _checked_event_options(
             raise ParameterError(f"sounding_step_s must be positive, got {sounding_step_s}")
         if np.any(~np.isfinite(sounding)) or np.any((sounding < 0) | (sounding > 1)):
             raise ParameterError("sounding probabilities must be finite and in [0, 1]")
-    if min_sounding_s < 0 or min_central_sounding_s < 0:
+    if not (min_sounding_s >= 0 and min_central_sounding_s >= 0):
         raise ParameterError(
             f"min_sounding_s and min_central_sounding_s must be >= 0, got {min_sounding_s}, "
             f"{min_central_sounding_s}"
@@ -248,9 +248,12 @@ def _checked_event_options(
 
 
 def _check_window_values(starts: np.ndarray, ends: np.ndarray, probs: np.ndarray) -> None:
-    """Refuse a probability outside [0, 1] or NaN, and a window that ends before it starts."""
+    """Refuse a probability outside [0, 1] or NaN, a time that is not finite, and a window
+    that ends before it starts."""
     if np.any(~np.isfinite(probs)) or np.any((probs < 0) | (probs > 1)):
         raise ParameterError("probabilities must be finite and in [0, 1]")
+    if not (np.all(np.isfinite(starts)) and np.all(np.isfinite(ends))):
+        raise ParameterError("window starts and ends must be finite seconds")
     if np.any(ends <= starts):
         bad = int(np.argmax(ends <= starts))
         raise ParameterError(
@@ -652,13 +655,15 @@ def refine_event_bounds(
     [{'label': 'alarm', 'start': 2.0, 'end': 4.0, 'confidence': 0.9}]
     """
     timeline = np.asarray(timeline, dtype=np.float64).reshape(-1)
-    if not step_s > 0 or not window_s > 0 or reach_s < 0 or max_gap_s < 0:
+    if not (step_s > 0 and window_s > 0 and reach_s >= 0 and max_gap_s >= 0):
         raise ParameterError(
             f"step_s and window_s must be > 0, reach_s and max_gap_s >= 0, got {step_s}, "
             f"{window_s}, {reach_s}, {max_gap_s}"
         )
     if not 0.0 <= threshold <= 1.0:
         raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
+    if np.any(~np.isfinite(timeline)) or np.any((timeline < 0) | (timeline > 1)):
+        raise ParameterError("timeline probabilities must be finite and in [0, 1]")
     # A sounding step counts for a span when its middle lies inside it.
     middles = (np.flatnonzero(timeline >= threshold) + 0.5) * step_s
     half = step_s / 2
@@ -710,7 +715,7 @@ def merge_events(*event_lists: list[dict], gap_s: float = 0.0) -> list[dict]:
     >>> merge_events(model, pattern, gap_s=2.0)
     [{'label': 'alarm', 'start': 0.0, 'end': 20.5, 'confidence': 0.9}]
     """
-    if gap_s < 0:
+    if not gap_s >= 0:  # NaN too
         raise ParameterError(f"gap_s must be >= 0, got {gap_s}")
     merged: list[dict] = []
     for event in sorted((e for events in event_lists for e in events), key=lambda e: e["start"]):

@@ -27,6 +27,7 @@ Measurement
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -106,11 +107,16 @@ def validate_distribution(dist: Any, *, name: str) -> tuple:
     values = list(args[0]) if kind == "choose" else list(args)
     if not values:
         raise ParameterError(f"{name}: 'choose' needs at least one value, got {dist!r}")
-    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+    if not all(_is_real(v) and math.isfinite(v) for v in values):
         raise ParameterError(f"{name}: values must be finite numbers, got {dist!r}")
     if kind == "uniform" and args[0] > args[1]:
         raise ParameterError(f"{name}: uniform needs low <= high, got {args[0]} > {args[1]}")
     return (kind, *args)
+
+
+def _is_real(value: object) -> bool:
+    """A real number, numpy's too (np.float32(1.5)), and not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 def sample_distribution(dist: tuple, rng: np.random.Generator) -> float:
@@ -193,6 +199,26 @@ class SampleSpec:
                 f"{n} files, {len(self.background_offsets_s)} offsets, "
                 f"{len(self.background_gains_db)} gains"
             )
+        times = {
+            "duration_s": self.duration_s,
+            "alarm_offset_s": self.alarm_offset_s,
+            "alarm_onset_s": self.alarm_onset_s,
+            "alarm_duration_s": self.alarm_duration_s,
+            **{f"background_offsets_s[{i}]": v for i, v in enumerate(self.background_offsets_s)},
+        }
+        levels = {
+            "level_db": self.level_db,
+            "snr_db": 0.0 if self.snr_db is None else self.snr_db,
+            **{f"background_gains_db[{i}]": v for i, v in enumerate(self.background_gains_db)},
+        }
+        # NaN would mix NaN audio unsaid; a negative time would take an excerpt from the end
+        for name, value in {**times, **levels}.items():
+            if not math.isfinite(value):
+                raise ParameterError(f"{self.sample_id}: {name} must be finite, got {value}")
+        for name, value in times.items():
+            if value < 0 or (name == "duration_s" and value == 0):
+                least = "> 0" if name == "duration_s" else ">= 0"
+                raise ParameterError(f"{self.sample_id}: {name} must be {least} s, got {value}")
 
     @property
     def n_layers(self) -> int:
@@ -295,7 +321,8 @@ def draw_sample_specs(
     Raises
     ------
     ParameterError
-        Bad counts or distributions, no clips, or a background shorter than one window.
+        Bad counts, seed, lengths or distributions, no clips, or a background shorter than
+        one window.
     """
     snr_db = validate_distribution(snr_db, name="snr_db")
     background_gain_db = validate_distribution(background_gain_db, name="background_gain_db")
@@ -311,6 +338,14 @@ def draw_sample_specs(
     ):
         if not 0.0 <= probability <= 1.0:
             raise ParameterError(f"{name} must be in [0, 1], got {probability}")
+    # numpy's generators take a seed >= 0; None would draw other specs each run
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ParameterError(f"seed must be an integer >= 0, got {seed!r}")
+    if not (math.isfinite(duration_s) and duration_s > 0 and min_active_s >= 0):
+        raise ParameterError(
+            f"need duration_s > 0 and min_active_s >= 0 (seconds), got {duration_s} and "
+            f"{min_active_s}"
+        )
     window = int(round(duration_s * sr))
     if samples_per_layer and (not alarms or not backgrounds):
         raise ParameterError(
@@ -792,7 +827,11 @@ def mix_stems(spec: SampleSpec, *, sources: Mapping[str, np.ndarray], sr: int) -
     ------
     AudioError
         A source is missing or too short for the excerpt, or the alarm excerpt is silent.
+    ParameterError
+        ``sr`` is not a positive integer, or the alarm excerpt ends after the window.
     """
+    if isinstance(sr, bool) or not isinstance(sr, numbers.Integral) or sr <= 0:
+        raise ParameterError(f"sr must be a positive integer rate in Hz, got {sr!r}")
     window = int(round(spec.duration_s * sr))
     names = (*spec.background_files, *filter(None, [spec.alarm_file]))
     audio = {name: _source(sources, name) for name in names}
@@ -812,6 +851,11 @@ def mix_stems(spec: SampleSpec, *, sources: Mapping[str, np.ndarray], sr: int) -
         onset = int(round(spec.alarm_onset_s * sr))
         length = int(round(spec.alarm_duration_s * sr))
         start = int(round(spec.alarm_offset_s * sr))
+        if onset + length > window:
+            raise ParameterError(
+                f"{spec.sample_id}: the alarm excerpt ({spec.alarm_onset_s:g} s + "
+                f"{spec.alarm_duration_s:g} s) ends after the {spec.duration_s:g} s window"
+            )
         excerpt = _excerpt(
             audio[spec.alarm_file], spec.alarm_file, start, length, channels=channels
         )

@@ -168,6 +168,14 @@ class PatternSearch:
     def add_frames(self, first: int, frames_db: np.ndarray) -> None:
         """Take frames ``first``, ``first + 1``, ... (dB, shape (frames, rows)); the ones
         already taken are skipped, and a gap before ``first`` is left silent."""
+        frames_db = np.asarray(frames_db)
+        if frames_db.ndim != 2 or frames_db.shape[1] != self.row_hz.size:
+            raise ParameterError(
+                f"frames must be (frames, {self.row_hz.size}) for this config, got "
+                f"{frames_db.shape}"
+            )
+        if first < 0:
+            raise ParameterError(f"first must be a frame index >= 0, got {first}")
         skip = self.n_frames - first
         if skip >= len(frames_db):
             return
@@ -179,7 +187,13 @@ class PatternSearch:
     def add_audio(self, block: np.ndarray) -> None:
         """Take the frames that ``block`` completes, computing them from the audio: (n,), or
         (channels, n) combined in power (:func:`sounddetect.spectrum.frame_levels`)."""
-        block = np.asarray(block, dtype=np.float32)
+        block = np.asarray(block)
+        if not np.issubdtype(block.dtype, np.floating):  # int16 would be read unscaled
+            raise ParameterError(
+                f"audio blocks must hold float samples, got dtype {block.dtype} (integer PCM: "
+                "scale it to [-1, 1], int16 by 2**-15)"
+            )
+        block = block.astype(np.float32, copy=False)
         samples = block if self._tail is None else np.concatenate([self._tail, block], axis=-1)
         frames = spectrum.frame_levels(samples, config=self.config)
         self._tail = samples[..., len(frames) * self.config.hop_length :]
@@ -350,6 +364,7 @@ def sound_segments(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each band's sounds of MIN_SOUND_S or more (:func:`beep_segments`), for
     :func:`loud_sounds` and, those of MIN_BEEP_S, for :func:`find_t3_events`."""
+    rows_db, row_hz = _checked_frames(rows_db, row_hz=row_hz, frame_s=frame_s)
     return beep_segments(
         band_levels(rows_db, band_rows(row_hz)), frame_s=frame_s, min_s=MIN_SOUND_S
     )
@@ -531,12 +546,39 @@ def chain_groups(
     return runs
 
 
+#: Longest frame step taken, in seconds: a step in milliseconds (31.25) would find nothing.
+MAX_FRAME_S = 0.5
+
+
+def _checked_frames(
+    rows_db: np.ndarray, *, row_hz: np.ndarray, frame_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``rows_db`` and ``row_hz`` as arrays, or a ParameterError when they do not fit
+    together (frames by rows, a frequency per row, ascending) or ``frame_s`` is no frame
+    step in seconds: a transposed or cut array would be searched and found empty unsaid."""
+    rows_db, row_hz = np.asarray(rows_db), np.asarray(row_hz, dtype=np.float64)
+    if row_hz.ndim != 1 or row_hz.size == 0 or np.any(np.diff(row_hz) <= 0):
+        raise ParameterError(f"row_hz must be ascending frequencies in Hz, got {row_hz.shape}")
+    if rows_db.ndim != 2 or rows_db.shape[1] != row_hz.size:
+        raise ParameterError(
+            f"rows_db must be (frames, rows) with a row per row_hz ({row_hz.size}), got "
+            f"{rows_db.shape}"
+        )
+    if not 0 < frame_s <= MAX_FRAME_S:
+        raise ParameterError(
+            f"frame_s must be a frame step in seconds, (0, {MAX_FRAME_S:g}], got {frame_s}"
+        )
+    return rows_db, row_hz
+
+
 def pattern_confidence(n_groups: int) -> float:
     """An event's confidence from the groups in a row: ``1 - 2 ** -(n_groups - 1)``.
 
     Not a calibrated probability: each further group at the same period and pitch halves
     the room for chance, so three groups give 0.75, four 0.875 and six 0.97.
     """
+    if n_groups < 1:
+        raise ParameterError(f"n_groups must be >= 1, got {n_groups}")
     return 1.0 - 2.0 ** -(n_groups - 1)
 
 
@@ -574,6 +616,7 @@ def find_t3_events(
     """
     if min_groups < 1:
         raise ParameterError(f"min_groups must be >= 1, got {min_groups}")
+    rows_db, row_hz = _checked_frames(rows_db, row_hz=row_hz, frame_s=frame_s)
     rows = band_rows(row_hz)
     spacing = np.gradient(row_hz) if row_hz.size > 1 else np.ones(row_hz.size)
     if segments is None:

@@ -13,6 +13,8 @@ inference path never loads matplotlib.
 
 from __future__ import annotations
 
+import io
+import numbers
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,7 +24,8 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from sounddetect.audio import iter_audio_blocks
-from sounddetect.folders import partial_path
+from sounddetect.exceptions import ParameterError
+from sounddetect.folders import write_aside
 from sounddetect.result import window_alarm_probability
 
 #: The PNG "Software" text of a timeline, which tells it from a picture of the user's.
@@ -78,7 +81,18 @@ def plot_detection(
         overview stays light.
     dpi : int
         Resolution of the PNG.
+
+    Raises
+    ------
+    ParameterError
+        ``result`` is a failed one (nothing to draw), or ``max_columns`` or ``dpi`` is not
+        a positive integer.
     """
+    if result.get("error") is not None or result.get("duration_s") is None:
+        raise ParameterError(f"{result.get('file')}: a failed result has no timeline to draw")
+    for name, value in (("max_columns", max_columns), ("dpi", dpi)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ParameterError(f"{name} must be a positive integer, got {value!r}")
     config = result["classifier"]["config"]
     sr = int(config["sr"])
     threshold = float(result["classifier"]["threshold"])
@@ -123,17 +137,14 @@ def plot_detection(
     bottom.set_xlim(0.0, duration)
     bottom.set_ylabel("P(alarm)")
     bottom.set_xlabel("time (s)")
-    # Written aside and moved into place: a run interrupted while writing leaves no
-    # truncated PNG, which the next run could not tell for its own.
-    partial = partial_path(path)
     metadata = {"Software": PLOT_SOFTWARE}
     if isinstance(source, str | os.PathLike):
         metadata[PLOT_SOURCE_KEY] = _source_text(source)
-    try:
-        figure.savefig(partial, dpi=dpi, format="png", metadata=metadata)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    png = io.BytesIO()
+    figure.savefig(png, dpi=dpi, format="png", metadata=metadata)
+    # Written aside and moved into place: a run interrupted while writing leaves no
+    # truncated PNG, which the next run could not tell for its own; an error names ``path``.
+    write_aside(path, png.getvalue())
 
 
 def plots_recording(path: str | os.PathLike, source: str | os.PathLike) -> bool:
@@ -198,6 +209,9 @@ def write_contact_sheet(
         The spectrogram types to show, in column order; every label has an image of each.
     """
     labels = list(images)
+    missing = [f"{label} {kind}" for label in labels for kind in kinds if kind not in images[label]]
+    if missing:
+        raise ParameterError(f"no image for {', '.join(missing)}: every label needs each kind")
     figure = agg_figure(figsize=(1.9 * len(kinds), 2.1 * len(labels)), layout="constrained")
     axes = figure.subplots(len(labels), len(kinds), squeeze=False)
     for row, label in enumerate(labels):

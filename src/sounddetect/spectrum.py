@@ -137,6 +137,9 @@ class SpectrogramConfig:
         # here, by name, not later in the middle of rendering.
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
+            if isinstance(value, np.generic):  # np.int64(16000): a number JSON cannot write
+                value = value.item()
+                object.__setattr__(self, field.name, value)
             wanted = _FIELD_TYPES[field.type]
             if isinstance(value, bool) or not isinstance(value, wanted):
                 what = {str: "a string", numbers.Integral: "an integer"}.get(wanted, "a number")
@@ -474,7 +477,7 @@ def render_windows(
     AudioError
         ``y`` holds NaN or infinite samples.
     """
-    y = _check_audio(y, name="recording")
+    y = _check_audio(y, name="recording", config=config)
     starts = _check_starts(starts, n_samples=y.shape[-1], window_samples=config.window_samples)
     shape = (config.height, config.width) + ((3,) if config.channels == 3 else ())
     images = np.empty((starts.size,) + shape, dtype=np.uint8)
@@ -544,9 +547,10 @@ def frame_levels(y: np.ndarray, *, config: SpectrogramConfig) -> np.ndarray:
     ParameterError
         Another kind.
     """
+    _check_config(config)
     if config.kind not in ("mel", "linear"):
         raise ParameterError(f"frame_levels needs a mel or linear config, got {config.kind!r}")
-    y = _check_audio(y, name="recording")
+    y = _check_audio(y, name="recording", config=config)
     n_frames = max(0, 1 + (y.shape[-1] - config.n_fft) // config.hop_length)
     if not n_frames:
         return np.zeros((0, *_frame_feature_shape(config)), dtype=np.float32)
@@ -685,18 +689,28 @@ def image_to_tensor(images: np.ndarray) -> np.ndarray:
 # Validation
 
 
-def _check_audio(y: np.ndarray, *, name: str) -> np.ndarray:
+def _check_config(config: SpectrogramConfig) -> None:
+    if not isinstance(config, SpectrogramConfig):
+        raise ParameterError(
+            f"config must be a SpectrogramConfig (SpectrogramConfig.from_dict of a dict), got "
+            f"{type(config).__name__}"
+        )
+
+
+def _check_audio(y: np.ndarray, *, name: str, config: SpectrogramConfig) -> np.ndarray:
+    _check_config(config)
     valid_audio(y, name=name, multichannel=True)
     return y.astype(np.float32, copy=False)
 
 
 def _check_window(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+    _check_config(config)  # before config.window_samples is read
     if isinstance(y, np.ndarray) and y.ndim in (1, 2) and y.shape[-1] != config.window_samples:
         raise ParameterError(
             f"window has {y.shape[-1]} samples; {config.kind} config needs "
             f"{config.window_samples} ({config.duration} s at {config.sr} Hz)"
         )
-    return _check_audio(y, name="window")
+    return _check_audio(y, name="window", config=config)
 
 
 def _silent(window: np.ndarray) -> bool:

@@ -11,8 +11,11 @@ numpy only: this module runs inside the Lambda.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
+from sounddetect.audio import valid_audio
 from sounddetect.exceptions import AudioError, ParameterError
 
 #: The shortest recording (s) that is classified: an alarm window of the training data holds
@@ -120,9 +123,10 @@ def pad_to_window(
     Raises
     ------
     AudioError
-        ``y`` is shorter than ``min_samples``.
+        ``y`` is shorter than ``min_samples``, or holds NaN or infinite samples.
     ParameterError
-        ``min_samples`` is below 1.
+        ``y`` is not float audio, ``(n,)`` or ``(channels, n)`` (as
+        :func:`sounddetect.audio.valid_audio`), or a count is not an integer of its range.
 
     Examples
     --------
@@ -134,9 +138,16 @@ def pad_to_window(
     >>> round(float(np.std(padded[16000:]) / np.std(y)), 1)
     1.0
     """
-    if min_samples < 1:
-        raise ParameterError(f"min_samples must be >= 1, got {min_samples}")
-    y = np.asarray(y, dtype=np.float32)
+    for name, count, least in (
+        ("window_samples", window_samples, 1),
+        ("min_samples", min_samples, 1),
+        ("seed", seed, 0),
+    ):
+        if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < least:
+            raise ParameterError(f"{name} must be an integer >= {least}, got {count!r}")
+    if not (isinstance(y, np.ndarray) and y.size == 0):  # no samples: too short, below
+        valid_audio(y, multichannel=True)
+    y = y.astype(np.float32, copy=False)
     if y.ndim == 2:
         lengths = {"window_samples": window_samples, "min_samples": min_samples, "sr": sr}
         return np.stack(

@@ -1,8 +1,10 @@
 """Audio decoding: block decoding, formats, and every bad file of DESIGN.md."""
 
 import io
+import os
 import re
 import struct
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -613,6 +615,47 @@ def test_valid_audio_rejects_nan_int_and_2d():
         valid_audio(np.zeros((2, 0), dtype=np.float32), multichannel=True)
     with pytest.raises(AudioError, match="no samples"):
         valid_audio(np.zeros(0, dtype=np.float32))
+
+
+def test_valid_audio_refuses_samples_that_would_overflow_a_spectrogram():
+    # a sample of 1e19 squares past float32: the render had returned NaN or garbage images
+    with pytest.raises(AudioError, match=r"a sample of 1e\+19, beyond what float audio holds"):
+        valid_audio(np.array([0.1, -1e19], dtype=np.float32))
+    valid_audio(np.array([32768.0, -1e9], dtype=np.float64))  # +-32768 floats are audio
+
+
+def test_valid_audio_takes_float16_without_an_overflow_warning():
+    # GIVEN half-precision samples, which cannot hold the largest-sample limit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        valid_audio(np.array([0.5, -65504.0], dtype=np.float16))
+        with pytest.raises(AudioError, match="NaN or infinite"):
+            valid_audio(np.array([0.5, np.inf], dtype=np.float16))
+
+
+@pytest.mark.parametrize("sr", [True, -1, 0, 10**9, 22050.5, "16000", 1000])
+def test_a_target_rate_that_is_no_recording_rate_is_a_parameter_error(tmp_path, sr):
+    # a float rate had been a TypeError, 10**9 a MemoryError, True taken for 1 Hz
+    path = write_wav(tmp_path / "a.wav", np.zeros(16000, np.float32), 16000)
+    with pytest.raises(ParameterError, match=r"^sr must be a whole rate in Hz"):
+        load_audio(path, sr=sr)
+    with pytest.raises(ParameterError, match=r"^sr must be a whole rate in Hz"):
+        next(iter_audio_blocks(path, sr=sr))
+
+
+def test_a_whole_float_rate_and_a_bytes_path_are_taken(tmp_path, rng):
+    # GIVEN a recording, named as bytes (os.fsencode's, a name that is not UTF-8)
+    y = noise(2, sr=16000, rng=rng)
+    name = os.fsencode(tmp_path / "caf\udcfc.wav")
+    os.rename(write_wav(tmp_path / "written.wav", y, 16000), name)
+    assert audio_info(name).sr == 16000
+    loaded, sr = load_audio(name, sr=16000.0)
+    assert sr == 16000 and type(sr) is int
+    np.testing.assert_allclose(loaded, y, atol=1e-4)
+    assert sum(block.size for block in iter_audio_blocks(name)) == loaded.size
+    # and bytes that hold a NUL are a file's contents, not a name
+    with pytest.raises(ParameterError, match=r"io\.BytesIO"):
+        audio_info(b"RIFF\0\0\0\0WAVE")
 
 
 def test_to_mono_and_resample_shapes():

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sounddetect.exceptions import ParameterError
@@ -75,6 +76,16 @@ def test_the_highest_rate_and_longest_window_are_allowed():
 def test_the_shipped_model_config_is_valid():
     meta = json.loads((REPOSITORY / "models" / "default" / "model.json").read_text())
     assert SpectrogramConfig.from_dict(meta["config"]) == SpectrogramConfig()
+
+
+def test_numpy_numbers_are_taken_as_the_python_numbers_json_writes():
+    # GIVEN settings computed with numpy (a rate read from a file, a duration from an array)
+    config = SpectrogramConfig(sr=np.int64(16000), duration=np.float32(4.0), kind=np.str_("mel"))
+    # THEN the config is the default's, and dataset.json / model.json can write it
+    assert config == SpectrogramConfig()
+    assert json.loads(config.to_json()) == SpectrogramConfig().to_dict()
+    with pytest.raises(ParameterError, match="n_mels must be an integer, got 64.5"):
+        SpectrogramConfig(n_mels=np.float64(64.5))
 
 
 def test_unknown_keys_are_refused():

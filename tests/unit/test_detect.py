@@ -7,6 +7,7 @@ import re
 import time
 import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -1071,6 +1072,15 @@ def test_bad_options_raise_before_reading(classifier, options, match):
         detect_file("never-read.wav", classifier, **options)
     with pytest.raises(ParameterError, match=match):
         detect_audio(np.zeros(5 * SR, np.float32), sr=SR, classifier=classifier, **options)
+
+
+def test_a_model_s_name_given_as_the_classifier_says_how_to_load_it():
+    # it had been an AttributeError on 'str' object has no attribute 'config'
+    match = r"^classifier must be a Classifier, got the name 'models/default': load_classifier"
+    with pytest.raises(ParameterError, match=match):
+        detect_file("never-read.wav", "models/default")
+    with pytest.raises(ParameterError, match=match):
+        detect_audio(np.zeros(5 * SR, np.float32), sr=SR, classifier=Path("models/default"))
 
 
 # --- bad inputs: an error result naming the file and the reason ---------------------------

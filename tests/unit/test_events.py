@@ -252,6 +252,11 @@ def test_unsorted_windows_give_the_same_events():
         ([0], [4], [0.5], {"min_windows": 0}, "min_windows"),
         ([0], [4], [0.5], {"min_windows": 1.5}, "min_windows"),
         ([0], [4], [0.5], {"min_windows": True}, "min_windows"),
+        # NaN and infinite times had dropped a window or made an event end at inf unsaid
+        ([0, np.nan, 4], [4, 6, 8], [0.1, 0.9, 0.8], {}, "finite seconds"),
+        ([0, 2], [4, np.inf], [0.9, 0.9], {}, "finite seconds"),
+        ([0], [4], [0.5], {"merge_gap_s": np.nan}, ">= 0"),
+        ([0], [4], [0.5], {"min_duration_s": np.nan}, ">= 0"),
     ],
 )
 def test_bad_arguments_raise_parameter_error(starts, ends, probs, options, match):
@@ -381,7 +386,13 @@ def test_refine_leaves_its_input_alone_and_rejects_bad_parameters():
     events = [alarm_event(4.0, 16.0)]
     refine_event_bounds(events, np.ones(40), step_s=0.5, window_s=4.0, reach_s=2.0)
     assert events == [alarm_event(4.0, 16.0)]
-    for bad in ({"step_s": 0.0}, {"window_s": -1.0}, {"reach_s": -1.0}, {"max_gap_s": -1.0}):
+    for bad in (
+        {"step_s": 0.0},
+        {"window_s": -1.0},
+        {"reach_s": -1.0},
+        {"max_gap_s": -1.0},
+        {"max_gap_s": np.nan},
+    ):
         options = {"step_s": 0.5, "window_s": 4.0, "reach_s": 2.0, **bad}
         with pytest.raises(ParameterError, match="step_s and window_s must be > 0"):
             refine_event_bounds(events, np.ones(40), **options)
@@ -389,6 +400,9 @@ def test_refine_leaves_its_input_alone_and_rejects_bad_parameters():
         refine_event_bounds(
             events, np.ones(40), step_s=0.5, window_s=4.0, reach_s=2.0, threshold=2.0
         )
+    for timeline in (np.full(40, 5.0), np.full(40, np.nan)):  # as windows_to_events refuses
+        with pytest.raises(ParameterError, match=r"finite and in \[0, 1\]"):
+            refine_event_bounds(events, timeline, step_s=0.5, window_s=4.0, reach_s=2.0)
 
 
 def test_refined_events_stay_ordered_disjoint_and_near_their_windows():
@@ -433,8 +447,9 @@ def test_merge_events_joins_overlapping_and_near_events_of_several_lists():
     assert model[0]["end"] == 8.0  # the inputs are not changed
     assert len(merge_events(model, pattern, gap_s=0.0)) == 5
     assert merge_events() == []
-    with pytest.raises(ParameterError, match="gap_s"):
-        merge_events(model, gap_s=-1.0)
+    for gap_s in (-1.0, np.nan):  # NaN had never merged
+        with pytest.raises(ParameterError, match="gap_s"):
+            merge_events(model, gap_s=gap_s)
 
 
 def beeps_timeline(seconds, *, step=0.25, length=48, probability=0.9, start_s=1.0):

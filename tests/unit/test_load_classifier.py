@@ -1,6 +1,7 @@
 """load_classifier refuses a threshold out of range alike for both backends; the default
 model is found from any folder."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,11 @@ ARN = (
 )
 
 
-@pytest.mark.parametrize("threshold", [2.0, -0.1, float("nan")])
+@pytest.mark.parametrize("threshold", [2.0, -0.1, float("nan"), "0.5", True])
 def test_a_threshold_outside_0_1_is_a_parameter_error_for_either_backend(tiny_model_dir, threshold):
-    # an ONNX model took any as its threshold: above 1 no window was an alarm, below 0 all
-    reason = rf"^threshold must be in \[0, 1\], got {threshold}$"
+    # an ONNX model took any as its threshold: above 1 no window was an alarm, below 0 all;
+    # a string from a config file had been a TypeError, True taken for 1
+    reason = rf"^threshold must be a number in \[0, 1\], got {re.escape(repr(threshold))}$"
     with pytest.raises(ParameterError, match=reason):
         load_classifier(str(tiny_model_dir), threshold=threshold)
     with pytest.raises(ParameterError, match=reason):
@@ -45,6 +47,8 @@ def test_without_a_model_folder_here_the_default_is_the_installed_shipped_model(
     for name in ("model.onnx", "model.json"):
         assert (model_dir / name).read_bytes() == (ROOT / "models" / "default" / name).read_bytes()
     assert load_classifier(str(model_dir)).backend == "onnx"
+    # and the Path default_model_dir gives loads as its text does
+    assert load_classifier(model_dir).describe() == load_classifier(str(model_dir)).describe()
 
 
 def test_a_models_default_folder_here_is_the_default_model(tmp_path, monkeypatch):

@@ -79,11 +79,18 @@ def draw(clips, **options):
         (("uniform", 5, 1), "low <= high, got 5 > 1"),
         (("choose", []), "at least one value"),
         (("const", math.nan), "finite numbers"),
+        (("const", True), "finite numbers"),
     ],
 )
 def test_bad_distributions_are_refused(dist, match):
     with pytest.raises(ParameterError, match=match):
         validate_distribution(dist, name="snr_db")
+
+
+def test_numpy_numbers_make_a_distribution():
+    # np.float32 values had been refused as "not finite numbers"
+    dist = ("uniform", np.float32(1.0), np.float64(2.0))
+    assert validate_distribution(dist, name="snr_db") == dist
 
 
 def test_distributions_draw_inside_their_support():
@@ -339,6 +346,41 @@ def test_spec_validation_names_the_sample():
         SampleSpec("s-1", 0, "alarm", 4.0, ("a_1.wav",), (0.0,), (0.0,), -20.0, snr_db=0.0)
     with pytest.raises(ParameterError, match="one offset and gain per background"):
         SampleSpec("s-2", 0, "no_alarm", 4.0, ("a_1.wav",), (), (0.0,), -20.0)
+    # NaN had mixed NaN audio, a negative offset taken an excerpt from the file's end
+    with pytest.raises(ParameterError, match="s-3: snr_db must be finite, got nan"):
+        SampleSpec(
+            "s-3", 0, "alarm", 4.0, ("a_1.wav",), (0.0,), (0.0,), -20.0, "b_1.wav", snr_db=math.nan
+        )
+    with pytest.raises(ParameterError, match=r"s-4: background_gains_db\[0\] must be finite"):
+        SampleSpec("s-4", 0, "no_alarm", 4.0, ("a_1.wav",), (0.0,), (math.inf,), -20.0)
+    with pytest.raises(ParameterError, match=r"s-5: background_offsets_s\[0\] must be >= 0 s"):
+        SampleSpec("s-5", 0, "no_alarm", 4.0, ("a_1.wav",), (-1.0,), (0.0,), -20.0)
+    with pytest.raises(ParameterError, match="s-6: duration_s must be > 0 s, got 0.0"):
+        SampleSpec("s-6", 0, "no_alarm", 0.0, ("a_1.wav",), (0.0,), (0.0,), -20.0)
+
+
+def test_mixing_refuses_an_alarm_past_the_window_and_a_rate_of_no_hz(clips, sources):
+    spec = next(spec for spec in draw(clips) if spec.label == "alarm")
+    late = dataclasses.replace(spec, alarm_onset_s=3.0, alarm_duration_s=4.0)
+    # a bare numpy broadcast error before
+    with pytest.raises(ParameterError, match=r"alarm excerpt \(3 s \+ 4 s\) ends after the 4 s"):
+        mix_sample(late, sources=sources, sr=SR)
+    # "the alarm is silent" before
+    with pytest.raises(ParameterError, match="sr must be a positive integer rate in Hz, got 0"):
+        mix_sample(spec, sources=sources, sr=0)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"seed": None}, "seed must be an integer >= 0, got None"),
+        ({"seed": -1}, "seed must be an integer >= 0, got -1"),
+        ({"duration_s": -1.0}, "need duration_s > 0"),
+    ],
+)
+def test_drawing_refuses_a_seed_or_length_it_cannot_use(clips, options, match):
+    with pytest.raises(ParameterError, match=match):
+        draw(clips, **options)
 
 
 def test_drawing_refuses_short_backgrounds_and_empty_sources(clips):

@@ -266,3 +266,35 @@ def test_sounds_are_kept_only_for_a_recording_searched_in_one_stretch(rng):
     search.events()
     assert search.sounds is None
     assert recording_sounds(noise(3.0, sr=SR, rng=rng, amplitude=0.002)).shape == (0, 2)
+
+
+def test_frames_that_do_not_fit_their_frequencies_are_refused_not_searched_empty(rng):
+    # GIVEN a square-wave alarm's frames, which the search finds when called right
+    y = beeps(t3_onsets(1.0, 4), duration_s=20.0) + noise(20.0, sr=SR, rng=rng, amplitude=0.002)
+    rows_db = spectrum.frame_levels(y, config=CONFIG)
+    row_hz = spectrum.row_frequencies(CONFIG)
+    frame_s = CONFIG.hop_length / CONFIG.sr
+    assert patterns.find_t3_events(rows_db, row_hz=row_hz, frame_s=frame_s)
+    # WHEN they are transposed, cut from their frequencies or stepped in milliseconds
+    # THEN each is a ParameterError that says which; they had given no events, unsaid
+    for wrong, match in (
+        ({"rows_db": rows_db.T}, r"rows_db must be \(frames, rows\)"),
+        ({"row_hz": row_hz[:64]}, r"a row per row_hz \(64\)"),
+        ({"row_hz": row_hz[::-1]}, "ascending"),
+        ({"frame_s": 1000 * frame_s}, "frame step in seconds"),
+        ({"frame_s": 0.0}, "frame step in seconds"),
+    ):
+        options = {"rows_db": rows_db, "row_hz": row_hz, "frame_s": frame_s, **wrong}
+        with pytest.raises(ParameterError, match=match):
+            patterns.find_t3_events(options.pop("rows_db"), **options)
+
+
+def test_a_search_refuses_frames_of_another_shape_and_integer_audio():
+    search = PatternSearch(CONFIG)
+    with pytest.raises(ParameterError, match=r"frames must be \(frames, \d+\) for this config"):
+        search.add_frames(0, np.zeros((10, 5), np.float32))
+    with pytest.raises(ParameterError, match="scale it to"):
+        search.add_audio(np.zeros(SR, np.int16))
+    assert search.n_frames == 0 and search.events() == []
+    with pytest.raises(ParameterError, match="n_groups must be >= 1"):
+        patterns.pattern_confidence(0)

@@ -567,3 +567,25 @@ def test_row_frequencies_follow_the_config():
     np.testing.assert_allclose(cqt[1:] / cqt[:-1], 2 ** (1 / CONFIG.bins_per_octave))
     with pytest.raises(ParameterError, match="not frequencies"):
         row_frequencies(CONFIG.replace(kind="chroma"))
+
+
+@pytest.mark.parametrize("kind", ["mel", "linear", "mfcc", "chroma"])
+def test_a_window_of_samples_that_would_overflow_the_power_is_refused(kind):
+    # a window scaled by 1e19 had rendered NaN spectrograms and images off by 255 levels
+    config = SpectrogramConfig(kind=kind)
+    y = np.zeros(config.window_samples, np.float32)
+    y[100] = 1e19
+    with pytest.raises(AudioError, match="beyond what float audio holds"):
+        render_spectrogram(y, config=config)
+    with pytest.raises(AudioError, match="beyond what float audio holds"):
+        compute_spectrogram(y, config=config)
+
+
+def test_a_config_given_as_a_dict_says_how_to_make_one():
+    # a config read from JSON, passed as it is: an AttributeError before
+    y = np.zeros(CONFIG.window_samples, np.float32)
+    for render in (render_spectrogram, compute_spectrogram, spectrum.frame_levels):
+        with pytest.raises(
+            ParameterError, match=r"SpectrogramConfig\.from_dict of a dict\), got dict"
+        ):
+            render(y, config=CONFIG.to_dict())

@@ -125,5 +125,23 @@ def test_a_recording_under_the_minimum_is_too_short():
         pad_to_window(np.zeros(SR // 2, np.float32), window_samples=4 * SR, min_samples=SR, sr=SR)
     with pytest.raises(AudioError, match=r"\(0 samples < 1 samples\)"):
         pad_to_window(np.zeros(0, np.float32), window_samples=4 * SR)
-    with pytest.raises(ParameterError, match="min_samples must be >= 1"):
+    with pytest.raises(ParameterError, match="min_samples must be an integer >= 1, got 0"):
         pad_to_window(np.zeros(10, np.float32), window_samples=4 * SR, min_samples=0)
+
+
+@pytest.mark.parametrize(
+    ("y", "options", "error", "match"),
+    [
+        # (n, channels) audio had been read as 16000 channels: a 4 GB array of NaN
+        (np.full((SR, 2), 0.01, np.float32), {}, ParameterError, r"pass y\.T"),
+        (np.zeros(SR, np.int16), {}, ParameterError, "scale it to"),
+        (np.full(SR, np.nan, np.float32), {}, AudioError, "NaN"),
+        (np.zeros((2, 2, SR), np.float32), {}, ParameterError, r"\(channels, n\)"),
+        (np.zeros(SR, np.float32), {"window_samples": 0}, ParameterError, "window_samples"),
+        (np.zeros(SR, np.float32), {"window_samples": 4.5 * SR}, ParameterError, "window_samples"),
+        (np.zeros(SR, np.float32), {"seed": -1}, ParameterError, "seed must be an integer >= 0"),
+    ],
+)
+def test_what_is_not_audio_or_a_count_is_refused(y, options, error, match):
+    with pytest.raises(error, match=match):
+        pad_to_window(y, **{"window_samples": 4 * SR, **options})

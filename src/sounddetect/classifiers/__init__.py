@@ -13,6 +13,8 @@ Backends are imported when first used, so the ONNX path never imports boto3.
 from __future__ import annotations
 
 import importlib
+import numbers
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,7 +69,7 @@ def default_model_dir() -> Path:
 
 
 def load_classifier(
-    model: str,
+    model: str | os.PathLike,
     *,
     config: SpectrogramConfig | None = None,
     threshold: float | None = None,
@@ -77,8 +79,9 @@ def load_classifier(
 
     Parameters
     ----------
-    model : str
-        ``models/NAME`` (holding ``model.onnx`` and ``model.json``), or an
+    model : str or path-like
+        ``models/NAME`` (holding ``model.onnx`` and ``model.json``; a :class:`~pathlib.Path`
+        as :func:`default_model_dir` gives), or an
         ``arn:aws:rekognition:...:project/.../version/...`` ARN.
     config : SpectrogramConfig or None
         The renderer's config. Required for Rekognition (the images must be rendered as
@@ -92,13 +95,14 @@ def load_classifier(
     Raises
     ------
     ParameterError
-        A Rekognition ARN without a config, a malformed ARN, or a threshold outside
-        [0, 1] (for either backend, before the model is loaded).
+        A Rekognition ARN without a config, a malformed ARN, or a threshold that is not a
+        number in [0, 1] (for either backend, before the model is loaded).
     ModelError
         The model directory is missing or malformed, or its config differs from ``config``.
     """
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
+    model = os.fspath(model)
+    if threshold is not None and not (_is_number(threshold) and 0.0 <= threshold <= 1.0):
+        raise ParameterError(f"threshold must be a number in [0, 1], got {threshold!r}")
     if model.startswith("arn:") or model == PLACEHOLDER_ARN:
         from sounddetect.classifiers.rekognition import RekognitionClassifier
 
@@ -120,3 +124,7 @@ def load_classifier(
     if threshold is not None:
         classifier.threshold = float(threshold)
     return classifier
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
