@@ -157,11 +157,8 @@ def default_merge_gap_s(*, hop_s: float) -> float:
 def _check_min_windows(min_windows) -> None:
     """Raise :class:`ParameterError` unless ``min_windows`` is an integer >= 1 (a numpy
     integer too, not a bool)."""
-    if (
-        isinstance(min_windows, bool)
-        or not isinstance(min_windows, numbers.Integral)
-        or (min_windows < 1)
-    ):
+    integer = isinstance(min_windows, numbers.Integral) and not isinstance(min_windows, bool)
+    if not integer or min_windows < 1:
         raise ParameterError(f"min_windows must be an integer >= 1, got {min_windows!r}")
 
 

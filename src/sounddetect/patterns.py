@@ -47,6 +47,8 @@ BANDS_PER_OCTAVE = 3
 #: Spectrogram types whose frames are dB along frequency, which the search can read as
 #: they are rendered for the classifier (:func:`sounddetect.spectrum.frame_levels`).
 FRAME_KINDS = ("mel", "linear")
+#: Longest frame step taken, in seconds: a step in milliseconds (31.25) would find nothing.
+MAX_FRAME_S = 0.5
 #: Level statistics are taken over blocks of this many seconds (cheap, and steady enough).
 STAT_BLOCK_S = 0.5
 #: A beep stands this far (dB) above its band's floor, the 20th percentile over 6.5 s (an
@@ -544,10 +546,6 @@ def chain_groups(
     if len(run) >= min_groups:
         runs.append(run)
     return runs
-
-
-#: Longest frame step taken, in seconds: a step in milliseconds (31.25) would find nothing.
-MAX_FRAME_S = 0.5
 
 
 def _checked_frames(
