@@ -368,6 +368,10 @@ def test_onnx_running_out_of_memory_is_not_a_model_error(tiny_model_dir):
         ({"threads": -1}, r"^threads must be in \[0, 256\], got -1$"),
         # a slip for 25 threads: onnxruntime would start them all
         ({"threads": 257}, r"^threads must be in \[0, 256\], got 257$"),
+        # not counts: a TypeError or a float onnxruntime refused in its own words before
+        ({"threads": None}, r"^threads must be in \[0, 256\], got None$"),
+        ({"threads": 1.5}, r"^threads must be in \[0, 256\], got 1.5$"),
+        ({"threshold": "0.5"}, r"^threshold must be in \[0, 1\], got '0.5'$"),
     ],
 )
 def test_onnx_arguments_out_of_range_are_parameter_errors(tiny_model_dir, option, match):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 import os
 import re
 from pathlib import Path
@@ -105,10 +106,15 @@ class OnnxClassifier(ClassifierBase):
             raise ModelError(f"{model_path}: not readable ({exc.strerror})") from exc
         if not found:
             raise ModelError(f"{model_path}: no such ONNX model file")
-        if not 0.0 <= threshold <= 1.0:
-            raise ParameterError(f"threshold must be in [0, 1], got {threshold}")
-        if not 0 <= threads <= MAX_THREADS:
-            raise ParameterError(f"threads must be in [0, {MAX_THREADS}], got {threads}")
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, numbers.Real)
+            or not (0.0 <= threshold <= 1.0)
+        ):
+            raise ParameterError(f"threshold must be in [0, 1], got {threshold!r}")
+        integer = isinstance(threads, numbers.Integral) and not isinstance(threads, bool)
+        if not integer or not 0 <= threads <= MAX_THREADS:
+            raise ParameterError(f"threads must be in [0, {MAX_THREADS}], got {threads!r}")
         self.config = config
         self.threshold = float(threshold)
         self.model = name or model_path.parent.name
