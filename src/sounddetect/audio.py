@@ -623,6 +623,8 @@ def iter_array_blocks(
         )
     _check_channels_first(y, name=name)
     low, high = RECORDING_RATES_HZ
+    if not _is_rate(orig_sr) and not (isinstance(orig_sr, numbers.Real) and orig_sr <= 0):
+        raise ParameterError(f"{name}: sample rate {orig_sr!r} is no number of Hz")
     if not _is_rate(orig_sr) or not low <= orig_sr <= high:
         raise ParameterError(
             f"{name}: sample rate {orig_sr!r} Hz, outside what recordings use ({low}-{high} Hz)"

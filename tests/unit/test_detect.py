@@ -758,7 +758,8 @@ def test_detect_audio_names_the_audio_audio_unless_told(rng, classifier):
         (np.zeros((1, 1, SR * 5), np.float32), SR, r"expected \(n,\) or \(channels, n\)"),
         (np.zeros(SR * 5, np.float32), 0, r"mic: sample rate 0 Hz, outside"),
         (np.zeros(SR * 5, np.float32), 1_000_000, "outside what recordings use"),
-        (np.zeros(SR * 5, np.float32), "44100", "sample rate '44100' Hz"),
+        (np.zeros(SR * 5, np.float32), "44100", r"^mic: sample rate '44100' is no number of Hz$"),
+        (np.zeros(SR * 5, np.float32), True, r"^mic: sample rate True is no number of Hz$"),
     ],
 )
 def test_detect_audio_refuses_what_is_not_audio_at_a_known_rate(classifier, y, sr, match):
