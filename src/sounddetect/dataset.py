@@ -1602,9 +1602,35 @@ def read_dataset_info(target_path: str | os.PathLike) -> dict[str, Any]:
     Raises
     ------
     ParameterError
-        It is missing, not JSON, or not a sounddetect dataset.
+        It is missing, not JSON, or not a sounddetect dataset; ``target_path`` is a file.
     """
+    check_dataset_folder(target_path)
     return _load_dataset_json(Path(target_path) / "dataset.json")
+
+
+#: The split of a test-only dataset (``--split 0 0 1``, as ``sounddetect evaluate`` renders
+#: a corpus), as dataset.json records it.
+TEST_ONLY_SPLIT = {"train": 0.0, "validate": 0.0, "test": 1.0}
+
+
+def is_test_only_dataset(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` holds a dataset of test images only: rendered again from its
+    sources at no loss, where a training dataset holds the mixes a model learnt from."""
+    try:
+        info = read_dataset_info(folder)
+    except ParameterError:
+        return False
+    return info.get("settings", {}).get("split") == TEST_ONLY_SPLIT
+
+
+def check_dataset_folder(target_path: str | os.PathLike) -> None:
+    """Raise :class:`ParameterError` when ``target_path`` is a file (its dataset.json or
+    samples.csv given for the folder): said so, not as a file under it that cannot be read."""
+    if Path(target_path).is_file():
+        raise ParameterError(
+            f"{target_path}: a file, not a dataset folder (the folder `sounddetect generate` "
+            "wrote, holding dataset.json and samples.csv)"
+        )
 
 
 def _load_dataset_json(path: Path) -> dict[str, Any]:
@@ -1682,9 +1708,17 @@ def dataset_config(
     if kind not in configs:
         raise ParameterError(f"{target_path} has no {kind!r} images; types present: {held}")
     try:
-        return SpectrogramConfig.from_dict(configs[kind])
+        config = SpectrogramConfig.from_dict(configs[kind])
     except ParameterError as exc:
         raise ParameterError(f"{target_path}: its {kind} config: {exc}") from exc
+    if config.kind != kind:
+        # an edited dataset.json: a model would be trained on one type's images and told
+        # in its model.json to render another's
+        raise ParameterError(
+            f"{target_path}: its {kind} config says kind {config.kind!r}; the images in "
+            f"{kind}/ are {kind} images, so the config must say kind {kind!r}"
+        )
+    return config
 
 
 def read_samples(target_path: str | os.PathLike) -> list[dict[str, str]]:
@@ -1838,8 +1872,9 @@ def source_folder(target_path: str | os.PathLike, info: Mapping[str, Any]) -> Pa
             sorted({f"{entry['file'].split('/')[0]}/" for entry in info.get("sources", [])})
         )
         raise AudioError(
-            f"{target_path}: the source folder is not at {tried}; pass source_root=, the "
-            f"folder that now holds {folders}"
+            f"{target_path}: the source folder is not at {tried}; put {folders} back there "
+            f"(a link will do), or from Python pass source_root=, the folder that now holds "
+            f"{folders}"
         )
     return root
 

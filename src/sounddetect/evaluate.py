@@ -112,8 +112,15 @@ def dataset_from_corpus(
     Returns
     -------
     Path
-        ``target_path``, now a dataset (replaced if it was one).
+        ``target_path``, now a dataset (replaced if it was a test-only one, as this writes).
+
+    Raises
+    ------
+    ParameterError
+        ``target_path`` holds anything else: a dataset with training data, or files of the
+        user's. Only what a run of this wrote is replaced.
     """
+    _check_test_only_target(Path(target_path))
     corpus_dir = Path(corpus_dir)
     settings = dataset.GeneratorSettings(
         alarm_source=corpus_dir / "alarms",
@@ -130,6 +137,21 @@ def dataset_from_corpus(
     )
     dataset.generate_dataset(settings, progress=False)
     return Path(target_path)
+
+
+def _check_test_only_target(target: Path) -> None:
+    """Refuse a folder that holds anything but a test-only dataset, which would be replaced."""
+    if not target.is_dir() or all(path.name in FOLDER_METADATA for path in target.iterdir()):
+        return
+    if dataset.is_test_only_dataset(target):
+        return
+    is_dataset = (target / "dataset.json").is_file()
+    what = "a dataset with training data" if is_dataset else "files that are no dataset"
+    raise ParameterError(
+        f"{target}: holds {what}; the corpus's test images are rendered there and only a "
+        "test-only dataset an earlier evaluation rendered is replaced: choose another --out "
+        "or move it away"
+    )
 
 
 def is_corpus(path: str | Path) -> bool:
@@ -248,6 +270,7 @@ def load_split(
     if split not in SPLITS:
         raise ParameterError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
     # dataset.json first: its messages say what a folder that is not a dataset lacks.
+    dataset.check_dataset_folder(target_path)
     config = dataset_config(target_path, kind=kind)
     rows = [row for row in checked_samples(target_path) if row["split"] == split]
     if not rows:
@@ -805,6 +828,7 @@ def evaluate(
     card = read_model_json(model_dir)
     model_config = card["config"]
     kind = kind or model_config.kind
+    dataset.check_dataset_folder(target_path)
     data_config = dataset_config(target_path, kind=kind)
     if data_config != model_config:
         raise ModelError(

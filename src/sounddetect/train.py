@@ -62,8 +62,10 @@ from sounddetect.classifiers.onnx import (
 )
 from sounddetect.dataset import (
     check_creatable,
+    check_dataset_folder,
     check_writable,
     image_path,
+    is_test_only_dataset,
     source_digests,
     type_folder,
 )
@@ -1288,7 +1290,8 @@ def check_model_dir(
     if it is empty or a model folder (a ``model.json`` that training wrote), since replacing
     it deletes everything in it: ``--out models --overwrite`` or ``--out . --overwrite``
     typed by mistake must not take the other models or the user's files with it, nor
-    ``--out kitchen/model`` the dataset ``kitchen/model/data`` kept in it. A symbolic link
+    ``--out kitchen/model`` the dataset ``kitchen/model/data`` kept in it (a test-only one,
+    as an evaluation renders of a corpus, is rendered again at no loss). A symbolic link
     is refused, dangling or not: replacing the folder would replace the link, not the
     folder it points to, and who made the link meant that folder.
 
@@ -1308,9 +1311,10 @@ def check_model_dir(
     ------
     ParameterError
         If ``out_dir`` is a symbolic link; or it exists and ``overwrite`` is False, or it is
-        a file, or a folder holding anything but a model, or holding ``target_path``; or a
-        file stands where one of its parents must be; or the folder the model would be
-        written in is on a read-only file system or may not be written to.
+        a file, or a folder holding anything but a model, or holding ``target_path`` or any
+        dataset but a test-only one; or a file stands where one of its parents must be; or
+        the folder the model would be written in is on a read-only file system or may not be
+        written to.
     """
     out_dir = Path(out_dir)
     if out_dir.is_symlink():
@@ -1335,6 +1339,18 @@ def check_model_dir(
     if target_path is not None and Path(target_path).resolve().is_relative_to(out_dir.resolve()):
         raise ParameterError(
             f"{target_path}: the dataset lies inside {out_dir}, which --overwrite replaces with "
+            "everything in it; move the dataset out of it, or choose another --out"
+        )
+    # Any other dataset kept there too; a test-only one (an evaluation's render of a
+    # corpus) is rendered again at no loss.
+    kept = [
+        found.parent
+        for found in sorted(out_dir.rglob("dataset.json"))
+        if not is_test_only_dataset(found.parent)
+    ]
+    if kept:
+        raise ParameterError(
+            f"{kept[0]}: a dataset lies inside {out_dir}, which --overwrite replaces with "
             "everything in it; move the dataset out of it, or choose another --out"
         )
 
@@ -1465,6 +1481,7 @@ def train(
     """
     target_path, out_dir = Path(target_path), Path(out_dir)
     # Checked before training, not after minutes of it.
+    check_dataset_folder(target_path)
     check_model_dir(out_dir, overwrite=overwrite, target_path=target_path)
     if not 0.0 <= min_recall <= 1.0:
         raise ParameterError(f"min_recall must be in [0, 1], got {min_recall}")

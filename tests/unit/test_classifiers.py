@@ -203,6 +203,16 @@ def test_onnx_malformed_model_json(tmp_path, change, match):
         OnnxClassifier.from_dir(model_dir)
 
 
+def test_a_model_json_without_a_threshold_says_it_has_none(tmp_path):
+    # it had said "threshold None is not a number in [0, 1]"
+    model_dir = write_tiny_model(tmp_path / "m")
+    meta = json.loads((model_dir / "model.json").read_text())
+    del meta["threshold"]
+    (model_dir / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=r"model\.json: no threshold \(training writes"):
+        OnnxClassifier.from_dir(model_dir)
+
+
 def test_onnx_model_swapped_under_its_model_json_is_refused(tmp_path):
     # GIVEN a model folder whose model.json names its graph's sha256, as train writes it
     model_dir = write_tiny_model(tmp_path / "m")

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from helpers.signals import noise, t3_alarm, tone, write_wav
 from helpers.tiny_dataset import write_tiny_dataset
 from PIL import Image
 
+from sounddetect import dataset
 from sounddetect.classifiers.onnx import OnnxClassifier
 from sounddetect.cli import main
 from sounddetect.dataset import image_path, read_samples, type_folder
@@ -415,6 +417,47 @@ def test_dataset_from_corpus_renders_a_test_only_dataset(tiny_model_dir, tmp_pat
     test = load_split(data, split="test")
     assert len(test.labels) == 12 and int(test.labels.sum()) == 6
     assert evaluate(tiny_model_dir, data)["metrics"]["n"] == 12
+
+
+def test_a_corpus_replaces_only_a_test_only_dataset_it_rendered(
+    tiny_model_dir, tmp_path, rng, capsys
+):
+    # GIVEN a corpus, the test-only dataset an evaluation rendered of it, and a training
+    # dataset and a user's notes where an evaluation's data/ would go
+    corpus = write_corpus(tmp_path / "holdout", alarm=t3_alarm, rng=rng)
+    config = OnnxClassifier.from_dir(tiny_model_dir).config
+    rendered = dataset_from_corpus(corpus, tmp_path / "run" / "data", config=config)
+    training = tmp_path / "kept" / "data"
+    dataset.generate_dataset(
+        dataset.GeneratorSettings(
+            alarm_source=corpus / "alarms",
+            background_source=corpus / "background",
+            target_path=training,
+            types=("mel",),
+            samples_per_layer=4,
+            split=(0.5, 0.0, 0.5),
+            workers=1,
+        ),
+        progress=False,
+    )
+    notes = tmp_path / "notes" / "data"
+    notes.mkdir(parents=True)
+    (notes / "todo.txt").write_text("mine")
+    # WHEN a corpus is rendered over each
+    # THEN the evaluation's own is replaced, and the others are refused and left as they were
+    assert dataset_from_corpus(corpus, rendered, config=config) == rendered
+    before = (training / "dataset.json").read_bytes()
+    for target, what in ((training, "a dataset with training data"), (notes, "files that are")):
+        with pytest.raises(ParameterError, match=f"^{re.escape(str(target))}: holds {what}"):
+            dataset_from_corpus(corpus, target, config=config)
+    assert (training / "dataset.json").read_bytes() == before
+    assert (notes / "todo.txt").read_text() == "mine"
+    # and the command line says so in one line, exit code 2 (it had replaced the dataset)
+    argv = ["evaluate", str(tiny_model_dir), str(corpus), "--out", str(training.parent)]
+    assert main([*argv, "--no-recordings", "--no-plots"]) == 2
+    (error,) = capsys.readouterr().err.splitlines()[-1:]
+    assert error.startswith(f"error: {training}: holds a dataset with training data")
+    assert (training / "dataset.json").read_bytes() == before
 
 
 def test_evaluate_refuses_another_type_before_rendering_a_corpus(

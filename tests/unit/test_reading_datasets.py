@@ -282,6 +282,39 @@ def test_a_folder_that_is_not_a_dataset_is_told_what_it_lacks(
         dataset_config(tmp_path / "no-such-file.json")
 
 
+def test_a_dataset_s_file_given_for_its_folder_is_named_a_file(
+    data, tiny_model_dir, tmp_path, capsys
+):
+    # GIVEN a dataset's dataset.json and samples.csv, each given where its folder belongs
+    for name in ("dataset.json", "samples.csv"):
+        file = data / name
+        message = f"error: {file}: a file, not a dataset folder (the folder `sounddetect generate`"
+        # WHEN train, evaluate or compare is given it THEN one line says it is a file; they
+        # had named {file}/samples.csv "not a directory" or read samples.csv as JSON
+        for argv in (
+            ["train", str(file), "--out", str(tmp_path / "m"), "--epochs", "1"],
+            ["evaluate", str(tiny_model_dir), str(file), "--out", str(tmp_path / "e")],
+            ["compare", str(file), "--out", str(tmp_path / "c")],
+        ):
+            assert main(argv) == 2
+            assert capsys.readouterr().err.startswith(message)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["data"]
+
+
+def test_a_config_whose_kind_is_not_its_type_s_is_refused(data, tmp_path, capsys):
+    # GIVEN a dataset.json edited by hand: the mel images' config says linear
+    info = json.loads((data / "dataset.json").read_text())
+    info["configs"]["mel"]["kind"] = "linear"
+    (data / "dataset.json").write_text(json.dumps(info))
+    # WHEN a model is trained on it THEN it is refused: the model would have been told to
+    # render linear spectrograms for a network trained on mel images
+    assert main(["train", str(data), "--out", str(tmp_path / "m"), "--epochs", "1"]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"error: {data}: its mel config says kind 'linear'; the images in mel/ are mel images"
+    )
+    assert not (tmp_path / "m").exists()
+
+
 def test_a_split_without_one_label_is_named_by_its_folder(data, tmp_path):
     # GIVEN a dataset made without alarms in its validate split (too few alarm clips)
     shutil.rmtree(data / "validate" / "alarm")

@@ -737,6 +737,21 @@ def test_compare_refuses_before_training_what_it_would_overwrite(
     assert sorted(p.name for p in out.iterdir()) == ["compare.md"]
 
 
+def test_compare_takes_types_as_generate_does(tiny_dataset, trained_model_dir, tmp_path, capsys):
+    # GIVEN linear's model already there (a refusal, before any training, names the types)
+    out = tmp_path / "compare"
+    shutil.copytree(trained_model_dir, out / "linear")
+    argv = ["compare", str(tiny_dataset), "--out", str(out), "--epochs", "1"]
+    # WHEN the types are given with a comma, or as all (the dataset's: mel and linear)
+    # THEN each is read as the types meant; "all" had been an invalid choice
+    for types in (["linear,mel"], ["mel", "linear"], ["all"]):
+        assert main([*argv, "--types", *types]) == 2
+        assert f"{out / 'linear'} exists; pass --overwrite" in capsys.readouterr().err
+    assert main([*argv, "--types", "mel,melody"]) == 2
+    assert capsys.readouterr().err.startswith("error: unknown spectrogram type(s) melody")
+    assert sorted(p.name for p in out.iterdir()) == ["linear"]
+
+
 def test_choose_threshold_keeps_the_recall_floor():
     labels = np.array([0, 0, 0, 1, 1, 1, 1])
     probabilities = np.array([0.1, 0.3, 0.6, 0.2, 0.7, 0.8, 0.9])
@@ -869,6 +884,34 @@ def test_a_dataset_inside_the_model_folder_is_refused_before_training(
         f"error: {data}: the dataset lies inside {model.parent / 'mel'}" in capsys.readouterr().err
     )
     assert tree(tmp_path) == before
+
+
+def test_another_dataset_inside_the_model_folder_is_kept_but_a_test_only_one_is_not(
+    tiny_dataset, trained_model_dir, tmp_path, capsys
+):
+    # GIVEN a model folder that keeps a training dataset of the user's, and an evaluation's
+    # test-only render of a corpus
+    model = tmp_path / "model"
+    shutil.copytree(trained_model_dir, model)
+    kept = shutil.copytree(tiny_dataset, model / "old-runs" / "data")
+    rendered = shutil.copytree(tiny_dataset, model / "holdout" / "data")
+    info = json.loads((rendered / "dataset.json").read_text())
+    info.setdefault("settings", {})["split"] = {"train": 0.0, "validate": 0.0, "test": 1.0}
+    (rendered / "dataset.json").write_text(json.dumps(info))
+    before = tree(tmp_path)
+    # WHEN another dataset is trained into it with --overwrite THEN the kept dataset stops
+    # it before training (it had been deleted with the old model), and nothing is gone
+    argv = ["train", str(tiny_dataset), "--out", str(model), "--overwrite", "--epochs", "1"]
+    assert main([*argv, "--threads", "1"]) == 2
+    assert tree(tmp_path) == before
+    assert capsys.readouterr().err == (
+        f"error: {kept}: a dataset lies inside {model}, which --overwrite replaces with "
+        "everything in it; move the dataset out of it, or choose another --out\n"
+    )
+    # AND once it is moved out, the model and its evaluation's render are replaced
+    shutil.move(model / "old-runs", tmp_path / "old-runs")
+    assert main([*argv, "--threads", "1"]) == 0
+    assert not (model / "holdout").exists() and (model / "model.onnx").is_file()
 
 
 @pytest.mark.parametrize("target", ["a_model", "dangling"])

@@ -6,7 +6,7 @@ recall, training seconds and milliseconds per window (onnxruntime, one thread), 
 first. Models go to OUT/<type>; the table also goes to OUT/compare.md and the figures to
 OUT/compare.json. A type whose data cannot be trained on or scored gets an error line and a
 "failed" row, the others are compared all the same, and the exit code is 1; when none can
-be, no table is written.
+be, no table is written and the exit code is 2.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sounddetect.cli import EXIT_FAILED, EXIT_OK, HelpFormatter, require_modules
 from sounddetect.cli.argtypes import nonempty_path
+from sounddetect.cli.generate import parse_types
 from sounddetect.cli.train import TRAINING_MODULES, add_training_arguments, training_options
 from sounddetect.exceptions import ParameterError
 from sounddetect.folders import write_aside
@@ -37,9 +38,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--types",
         nargs="+",
-        choices=SPECTROGRAM_TYPES,
         metavar="TYPE",
-        help="types to compare (default: every type in the dataset)",
+        help=f"types to compare, of {', '.join(SPECTROGRAM_TYPES)}; commas or spaces between "
+        "them (default, or all: every type in the dataset)",
     )
     parser.add_argument(
         "--out",
@@ -60,9 +61,11 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: torch is an optional extra, and detection must not need it.
     from sounddetect.train import check_comparison, compare_types, format_comparison
 
+    # all: every type of the dataset (generate's all is every type it can render)
+    types = parse_types(args.types) if args.types and args.types != ["all"] else None
     tables = [args.out / "compare.md", args.out / "compare.json"]
     check_tables(tables, overwrite=args.overwrite)
-    check_comparison(args.target_path, args.out, types=args.types, overwrite=args.overwrite)
+    check_comparison(args.target_path, args.out, types=types, overwrite=args.overwrite)
     # An earlier comparison's tables describe the models about to be replaced: were this run
     # to fail or be interrupted, they would stand beside models they no longer describe.
     # (Tables there mean the folder can be written: check_comparison found it so.)
@@ -71,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     rows = compare_types(
         args.target_path,
         args.out,
-        types=args.types,
+        types=types,
         overwrite=args.overwrite,
         **training_options(args),
     )
