@@ -1715,8 +1715,8 @@ def dataset_config(
         # an edited dataset.json: a model would be trained on one type's images and told
         # in its model.json to render another's
         raise ParameterError(
-            f"{target_path}: its {kind} config says kind {config.kind!r}; the images in "
-            f"{kind}/ are {kind} images, so the config must say kind {kind!r}"
+            f"{target_path}: the config of its {kind} images says kind {config.kind!r}; it "
+            f"must say {kind!r} (dataset.json edited?)"
         )
     return config
 

@@ -310,7 +310,7 @@ def test_a_config_whose_kind_is_not_its_type_s_is_refused(data, tmp_path, capsys
     # render linear spectrograms for a network trained on mel images
     assert main(["train", str(data), "--out", str(tmp_path / "m"), "--epochs", "1"]) == 2
     assert capsys.readouterr().err.startswith(
-        f"error: {data}: its mel config says kind 'linear'; the images in mel/ are mel images"
+        f"error: {data}: the config of its mel images says kind 'linear'; it must say 'mel'"
     )
     assert not (tmp_path / "m").exists()
 

@@ -302,9 +302,9 @@ def read_model_json(model_dir: str | os.PathLike) -> dict[str, Any]:
         raise ModelError(f"{path}: format {found!r}, expected {MODEL_FORMAT!r}")
     if meta.get("labels") != list(LABELS):
         raise ModelError(f"{path}: labels {meta.get('labels')!r}, expected {list(LABELS)}")
-    threshold = meta.get("threshold")
     if "threshold" not in meta:
         raise ModelError(f"{path}: no threshold (training writes the one it chose on validate)")
+    threshold = meta["threshold"]
     # bool is an int to Python, but `true` is no threshold; nan fails the comparison
     if isinstance(threshold, bool) or not (
         isinstance(threshold, int | float) and 0 <= threshold <= 1
