@@ -189,9 +189,10 @@ def checked_samples(target_path: str | Path) -> list[dict[str, str]]:
     ------
     ParameterError
         samples.csv is missing, unreadable or lacks columns, a row's split or label is not
-        one of the dataset's or its fields are not one per column (the message names
-        samples.csv, the first such row's line and sample id, and the values allowed), or
-        the rows of a split and label are not as many as dataset.json counts.
+        one of the dataset's, its sample id is no file name (empty, or with a ``/``) or its
+        fields are not one per column (the message names samples.csv, the first such row's
+        line and sample id, and the values allowed), or the rows of a split and label are
+        not as many as dataset.json counts.
     """
     target_path = Path(target_path)
     path = target_path / "samples.csv"
@@ -219,6 +220,10 @@ def checked_samples(target_path: str | Path) -> list[dict[str, str]]:
                     f"line {line} (sample {row['sample_id']!r}): {column} {row[column]!r} is "
                     f"not one of {', '.join(allowed)}"
                 )
+        # An id is an image's file name: "../x" would read an image outside the dataset.
+        sample_id = row["sample_id"]
+        if sample_id in ("", ".", "..") or "/" in sample_id or "\\" in sample_id:
+            bad.append(f"line {line}: sample id {sample_id!r} is no file name")
     if bad:
         more = f"; {len(bad) - 1} more such value(s) after it" if len(bad) > 1 else ""
         raise ParameterError(f"{path}: {bad[0]}{more}")
@@ -837,6 +842,14 @@ def evaluate(
             f"({model_config.describe_differences(data_config, this='model', that='dataset')})"
         )
     data = load_split(target_path, kind=kind, split=split)
+    if len(set(data.labels.tolist())) < 2:
+        only = LABELS[int(data.labels[0])]
+        warnings.warn(
+            f"{target_path}: the {split} split holds {only} samples only: ROC-AUC and average "
+            "precision are undefined, and precision or recall say little",
+            SoundDetectWarning,
+            stacklevel=2,
+        )
     threshold = float(card["threshold"])
     start = time.perf_counter()
     probabilities = predict_probabilities(model_dir, data.images, num_threads=num_threads)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -36,7 +37,7 @@ from sounddetect.evaluate import (
     measure_ms_per_window,
     recording_outcomes,
 )
-from sounddetect.exceptions import ModelError, ParameterError
+from sounddetect.exceptions import ModelError, ParameterError, SoundDetectWarning
 
 # A hand-checked case. At threshold 0.5 the alarms 0.9, 0.8, 0.6 are found and 0.3 is
 # missed; the non-alarm 0.7 is a false alarm: tp 3, fp 1, fn 1, tn 5.
@@ -178,6 +179,24 @@ def test_drawing_a_report_leaves_matplotlib_s_backend_as_it_was(
     finally:
         matplotlib.use(before)
     assert (tmp_path / "evaluation" / "f1_by_snr.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_test_split_of_one_label_is_scored_with_a_warning(tiny_model_dir, tmp_path):
+    # GIVEN a dataset whose test split holds no_alarm samples only (alarms taken out, with
+    # dataset.json's counts changed alike)
+    data = write_tiny_dataset(tmp_path / "data")
+    rows = [r for r in read_samples(data) if not (r["split"] == "test" and r["label"] == "alarm")]
+    with open(data / "samples.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    info = json.loads((data / "dataset.json").read_text())
+    info["counts"]["by_split"]["test"]["alarm"] = 0
+    (data / "dataset.json").write_text(json.dumps(info))
+    # WHEN it is scored THEN a warning says what its figures cannot say
+    with pytest.warns(SoundDetectWarning, match="the test split holds no_alarm samples only"):
+        report = evaluate(tiny_model_dir, data, out_dir=tmp_path / "e", plots=False)
+    assert report["metrics"]["roc_auc"] is None
 
 
 def test_evaluate_says_when_the_model_heard_clips_of_the_split(tiny_model_dir, tmp_path, caplog):

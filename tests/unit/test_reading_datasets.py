@@ -148,6 +148,25 @@ def test_a_row_of_an_unknown_label_or_split_is_refused_naming_its_line(
     assert not (tmp_path / "m").exists()
 
 
+@pytest.mark.parametrize("sample_id", ["../../outside", "", "..", "a\\b"])
+def test_a_sample_id_that_is_no_file_name_is_refused(data, sample_id):
+    # GIVEN samples.csv with a test row's id edited into a path (it had been read as one)
+    rows = read_samples(data)
+    line = next(n for n, r in enumerate(rows, start=2) if r["split"] == "test")
+
+    def rename(rows):
+        rows[line - 2]["sample_id"] = sample_id
+        return rows
+
+    rewrite_samples(data, rename)
+    # WHEN it is read THEN one line names samples.csv, the line and the id
+    with pytest.raises(ParameterError) as caught:
+        load_split(data, split="test")
+    assert str(caught.value) == (
+        f"{data / 'samples.csv'}: line {line}: sample id {sample_id!r} is no file name"
+    )
+
+
 def test_a_samples_csv_cut_short_is_refused_not_scored_on_what_is_left(data):
     # GIVEN samples.csv cut off in the middle of a test row (a copy that stopped)
     text = (data / "samples.csv").read_text()
