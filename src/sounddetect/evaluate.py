@@ -149,8 +149,8 @@ def _check_test_only_target(target: Path) -> None:
     what = "a dataset with training data" if is_dataset else "files that are no dataset"
     raise ParameterError(
         f"{target}: holds {what}; the corpus's test images are rendered there and only a "
-        "test-only dataset an earlier evaluation rendered is replaced: choose another --out "
-        "or move it away"
+        "test-only dataset (--split 0 0 1, as an earlier evaluation rendered) is replaced: "
+        "choose another --out or move it away"
     )
 
 

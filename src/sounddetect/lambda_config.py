@@ -301,9 +301,20 @@ def make_classifier(settings: LambdaSettings) -> Classifier:
         )
     # threads=0: one onnxruntime thread per vCPU the function's memory size grants.
     classifier = OnnxClassifier.from_dir(settings.model_dir, threads=0)
-    wanted = classifier.config.replace(**settings.spectrogram_fields)
-    if wanted != classifier.config:
-        listed = classifier.config.describe_differences(wanted, this="model", that="deployment")
+    # Field by field, not by SpectrogramConfig.replace: a deployment value that does not fit
+    # the model's other fields (sr 8000 under its fmax) is a mismatch to explain, not an
+    # invalid config.
+    model_fields = classifier.config.to_dict()
+    differences = {
+        key: (model_fields.get(key), value)
+        for key, value in settings.spectrogram_fields.items()
+        if model_fields.get(key) != value
+    }
+    if differences:
+        listed = "; ".join(
+            f"{key}: model {model!r}, deployment {given!r}"
+            for key, (model, given) in differences.items()
+        )
         raise ModelError(
             f"{settings.model_dir / 'model.json'}: the model was trained on a different "
             f"spectrogram config ({listed}); set SampleDuration to auto and "

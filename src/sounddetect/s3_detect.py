@@ -348,10 +348,16 @@ def process_upload(
     if result["error"] is not None and not is_permanent(result):
         return outcome(result, "failed")
 
+    # A late delivery (a retry) of an upload replaced since: its result must not take the
+    # place of the newer one's, and its alert must not point to the newer one's result.
+    superseded = bool(upload.version_id) and _newer_result_stored(s3, upload, stored_key)
     alert_id = None
     if result["alarm"] and settings.topic_arn:
         subject, message = alert_message(
-            result, result_uri=result_uri, upload_prefix=settings.upload_prefix
+            result,
+            result_uri=None if superseded else result_uri,
+            upload_prefix=settings.upload_prefix,
+            older_version=upload.version_id if superseded else None,
         )
         try:
             response = _call(
@@ -360,10 +366,9 @@ def process_upload(
         except (ClientError, TransientError) as exc:
             raise AlertNotSentError(result, exc) from exc
         alert_id = response["MessageId"]
-    if upload.version_id and _newer_result_stored(s3, upload, stored_key):
-        # A late delivery (a retry) of an upload replaced since: its result must not take
-        # the place of the newer one's. Its alert went out; the log keeps its result. An
-        # input error (most often its version deleted since) is no detection to keep.
+    if superseded:
+        # Its alert went out; the log keeps its result. An input error (most often its
+        # version deleted since) is no detection to keep.
         if result["error"] is not None:
             return outcome(result, "rejected")
         return outcome(result, "superseded", alert_id=alert_id)
@@ -500,7 +505,11 @@ def download_upload(
 
 
 def alert_message(
-    result: dict[str, Any], *, result_uri: str | None = None, upload_prefix: str = ""
+    result: dict[str, Any],
+    *,
+    result_uri: str | None = None,
+    upload_prefix: str = "",
+    older_version: str | None = None,
 ) -> tuple[str, str]:
     """SNS ``Subject`` and ``Message`` for a result with alarm events.
 
@@ -508,7 +517,9 @@ def alert_message(
     ``cam1/latest.wav`` from ``cam2/latest.wav``), in printable ASCII, shorter than 100
     characters, as SNS requires: accents are dropped (``Küche`` -> ``Kuche``), other
     characters become ``?``, and a long name keeps its end. The text lists the first
-    :data:`ALERT_MAX_EVENTS` events and points to the stored result.
+    :data:`ALERT_MAX_EVENTS` events and points to the stored result (``result_uri``), or,
+    for ``older_version``, the version ID of an upload replaced since under the same key,
+    says that its result is in the function's log only.
     """
     file = result["file"]
     if file.startswith("s3://"):
@@ -537,6 +548,11 @@ def alert_message(
         lines.append(f"  ... and {len(events) - ALERT_MAX_EVENTS} more (the full result has all)")
     classifier = result.get("classifier") or {}
     lines += ["", f"Classifier: {classifier.get('backend', '?')} {classifier.get('model', '')}"]
+    if older_version:
+        lines.append(
+            f"This was version {older_version} of the upload, replaced since by a newer one "
+            "under the same key: its full result is in the function's log, not stored."
+        )
     if result_uri:
         lines.append(f"Full result: {result_uri}")
     return subject, "\n".join(lines) + "\n"

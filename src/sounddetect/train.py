@@ -1291,7 +1291,8 @@ def check_model_dir(
     it deletes everything in it: ``--out models --overwrite`` or ``--out . --overwrite``
     typed by mistake must not take the other models or the user's files with it, nor
     ``--out kitchen/model`` the dataset ``kitchen/model/data`` kept in it (a test-only one,
-    as an evaluation renders of a corpus, is rendered again at no loss). A symbolic link
+    ``--split 0 0 1`` as an evaluation renders of a corpus, its sources render again). A
+    symbolic link
     is refused, dangling or not: replacing the folder would replace the link, not the
     folder it points to, and who made the link meant that folder.
 
@@ -1341,8 +1342,8 @@ def check_model_dir(
             f"{target_path}: the dataset lies inside {out_dir}, which --overwrite replaces with "
             "everything in it; move the dataset out of it, or choose another --out"
         )
-    # Any other dataset kept there too; a test-only one (an evaluation's render of a
-    # corpus) is rendered again at no loss.
+    # Any other dataset kept there too; a test-only one (--split 0 0 1, as an evaluation
+    # renders a corpus) its source folders render again.
     kept = [
         found.parent
         for found in sorted(out_dir.rglob("dataset.json"))

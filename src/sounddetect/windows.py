@@ -123,7 +123,8 @@ def pad_to_window(
     Raises
     ------
     AudioError
-        ``y`` is shorter than ``min_samples``, or holds NaN or infinite samples.
+        ``y`` is shorter than ``min_samples``, or holds NaN, infinite or impossibly large
+        samples (:func:`sounddetect.audio.valid_audio`).
     ParameterError
         ``y`` is not float audio, ``(n,)`` or ``(channels, n)`` (as
         :func:`sounddetect.audio.valid_audio`), or a count is not an integer of its range.

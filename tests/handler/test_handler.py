@@ -384,7 +384,12 @@ def test_a_late_event_of_an_older_version_keeps_the_newer_result(
     # the current recording's, and a repeat of the second event is a duplicate
     assert response["results"][0]["status"] == "superseded"
     assert aws.stored_result("results/latest.wav.json")["alarm"] is False
-    assert len(aws.alerts()) == 1
+    # AND its alert names the older version and points to no result: the one stored says
+    # "no alarm", of the newer recording (the alert had linked it as its full result)
+    (alert,) = aws.alerts()
+    version = first["Records"][0]["s3"]["object"]["versionId"]
+    assert f"This was version {version} of the upload, replaced since" in alert["Message"]
+    assert "Full result:" not in alert["Message"]
     (line,) = [line for line in app.logs() if line.get("status") == "superseded"]
     assert line["message"].startswith("ALARM: ") and line["result"]["alarm"] is True
     assert invoke(app, second, lambda_context)["results"][0]["status"] == "duplicate"

@@ -108,6 +108,9 @@ def test_missing_model_says_to_run_make_demo(aws, load_app, tmp_path):
     [
         ({"SAMPLE_DURATION": "2", "WINDOW_HOP": "1"}, r"duration: model 4.0, deployment 2.0"),
         ({"SPECTROGRAM_CONFIG": '{"n_mels": 64}'}, r"n_mels: model 128, deployment 64"),
+        # a value that does not fit the model's other fields (its fmax above 4 kHz) is a
+        # mismatch to explain too, not "need fmin < fmax <= sr/2"
+        ({"SPECTROGRAM_CONFIG": '{"sr": 8000}'}, r"different spectrogram config \(sr: model "),
     ],
 )
 def test_deployment_config_must_match_the_model(aws, load_app, tiny_model_dir, overrides, match):

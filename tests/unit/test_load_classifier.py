@@ -49,6 +49,10 @@ def test_without_a_model_folder_here_the_default_is_the_installed_shipped_model(
     assert load_classifier(str(model_dir)).backend == "onnx"
     # and the Path default_model_dir gives loads as its text does
     assert load_classifier(model_dir).describe() == load_classifier(str(model_dir)).describe()
+    # threads None is one per core, as 0 (the docstring's "the backend's default" of before)
+    assert load_classifier(model_dir, threads=None).threads == 0
+    with pytest.raises(ParameterError, match="^model must be a model folder or a Rekognition"):
+        load_classifier(None)
 
 
 def test_a_models_default_folder_here_is_the_default_model(tmp_path, monkeypatch):

@@ -744,7 +744,7 @@ def test_compare_takes_types_as_generate_does(tiny_dataset, trained_model_dir, t
     argv = ["compare", str(tiny_dataset), "--out", str(out), "--epochs", "1"]
     # WHEN the types are given with a comma, or as all (the dataset's: mel and linear)
     # THEN each is read as the types meant; "all" had been an invalid choice
-    for types in (["linear,mel"], ["mel", "linear"], ["all"]):
+    for types in (["linear,mel"], ["mel", "linear"], ["all"], ["all,"]):
         assert main([*argv, "--types", *types]) == 2
         assert f"{out / 'linear'} exists; pass --overwrite" in capsys.readouterr().err
     assert main([*argv, "--types", "mel,melody"]) == 2

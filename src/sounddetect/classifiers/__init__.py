@@ -73,7 +73,7 @@ def load_classifier(
     *,
     config: SpectrogramConfig | None = None,
     threshold: float | None = None,
-    threads: int = 0,
+    threads: int | None = 0,
 ) -> Classifier:
     """A classifier for a model directory or a Rekognition project version ARN.
 
@@ -88,9 +88,9 @@ def load_classifier(
         the project's training images were); for ONNX, checked against ``model.json``.
     threshold : float in [0, 1] or None
         Decision threshold; default the model's own (ONNX) or 0.5 (Rekognition).
-    threads : int >= 0
-        onnxruntime intra-op threads (ONNX) or concurrent requests (Rekognition); 0 means
-        one thread per core (ONNX) or 8 requests (Rekognition).
+    threads : int >= 0 or None
+        onnxruntime intra-op threads (ONNX) or concurrent requests (Rekognition); 0 (or
+        None) means one thread per core (ONNX) or 8 requests (Rekognition).
 
     Raises
     ------
@@ -100,7 +100,12 @@ def load_classifier(
     ModelError
         The model directory is missing or malformed, or its config differs from ``config``.
     """
+    if not isinstance(model, str | os.PathLike):
+        raise ParameterError(
+            f"model must be a model folder or a Rekognition ARN, got {type(model).__name__}"
+        )
     model = os.fspath(model)
+    threads = 0 if threads is None else threads
     if threshold is not None and not (_is_number(threshold) and 0.0 <= threshold <= 1.0):
         raise ParameterError(f"threshold must be a number in [0, 1], got {threshold!r}")
     if model.startswith("arn:") or model == PLACEHOLDER_ARN:

@@ -62,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
     from sounddetect.train import check_comparison, compare_types, format_comparison
 
     # all: every type of the dataset (generate's all is every type it can render)
-    types = parse_types(args.types) if args.types and args.types != ["all"] else None
+    asked = [kind.strip() for value in args.types or [] for kind in value.split(",")]
+    every = not args.types or [kind for kind in asked if kind] == ["all"]
+    types = None if every else parse_types(args.types)
     tables = [args.out / "compare.md", args.out / "compare.json"]
     check_tables(tables, overwrite=args.overwrite)
     check_comparison(args.target_path, args.out, types=types, overwrite=args.overwrite)
