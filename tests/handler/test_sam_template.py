@@ -107,6 +107,15 @@ def test_window_parameters_take_auto_or_seconds(template, parameter):
         assert not re.fullmatch(spec["AllowedPattern"], value), value
 
 
+def test_sample_duration_takes_no_zero(template):
+    # a window of 0 s passed the deployment and then stopped every cold start
+    pattern = template["Parameters"]["SampleDuration"]["AllowedPattern"]
+    for value in ["0.5", "0.05", "2", "10", "00.25"]:
+        assert re.fullmatch(pattern, value), value
+    for value in ["0", "0.0", "00", "0.00"]:
+        assert not re.fullmatch(pattern, value), value
+
+
 def test_window_hop_takes_a_tenth_of_a_second_or_more(template):
     # As the function and detect --hop: a shorter hop only costs time
     pattern = template["Parameters"]["WindowHop"]["AllowedPattern"]
