@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import io
 import mmap
-import numbers
 import os
 import re
 import struct
@@ -43,6 +42,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from sounddetect._checks import is_number
 from sounddetect.exceptions import AudioError, ParameterError, SoundDetectWarning
 from sounddetect.ffmpeg import find_ffmpeg, how_to_enable_ffmpeg, iter_pcm_blocks, probe_audio
 
@@ -280,12 +280,6 @@ def valid_audio(y: np.ndarray, *, name: str = "audio", multichannel: bool = Fals
         )
 
 
-def _usable_samples(y: np.ndarray) -> np.ndarray:
-    """Where float samples are finite and within :data:`MAX_FLOAT_SAMPLE` (False for NaN)."""
-    # float16 cannot hold the limit: every finite one of its values is usable
-    return np.abs(y) <= min(MAX_FLOAT_SAMPLE, float(np.finfo(y.dtype).max))
-
-
 def _check_channels_first(y: np.ndarray, *, name: str) -> None:
     """Raise unless ``y`` is (n,) or (channels, n); one with more channels than samples is
     taken for (n, channels) audio, the layout of soundfile and sounddevice."""
@@ -300,7 +294,7 @@ def _check_channels_first(y: np.ndarray, *, name: str) -> None:
 
 def _is_rate(value: object) -> bool:
     """A positive finite number (not a bool)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < value < np.inf
+    return is_number(value) and 0 < value < np.inf
 
 
 def to_mono(y: np.ndarray) -> np.ndarray:
@@ -626,7 +620,7 @@ def iter_array_blocks(
         )
     _check_channels_first(y, name=name)
     low, high = RECORDING_RATES_HZ
-    if not _is_rate(orig_sr) and not (isinstance(orig_sr, numbers.Real) and orig_sr <= 0):
+    if not (is_number(orig_sr) and (orig_sr <= 0 or _is_rate(orig_sr))):
         raise ParameterError(f"{name}: sample rate {orig_sr!r} is no number of Hz")
     if not _is_rate(orig_sr) or not low <= orig_sr <= high:
         raise ParameterError(
@@ -800,7 +794,7 @@ def _mixed(block: np.ndarray, *, mono: bool) -> np.ndarray:
 def _check_finite(y: np.ndarray, *, n_read: int, sr: int, name: str) -> None:
     """Raise AudioError at the first NaN, infinite or impossibly large sample (over
     :data:`MAX_FLOAT_SAMPLE`) of a block starting at n_read (mono, or (frames, channels))."""
-    usable = _usable_samples(y)
+    usable = np.abs(y) <= MAX_FLOAT_SAMPLE  # False for NaN too
     if usable.all():
         return
     per_frame = usable if y.ndim == 1 else usable.all(axis=1)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import logging
 import math
-import numbers
 import os
 import time
 import warnings
@@ -28,6 +27,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from sounddetect import patterns, spectrum, windows
+from sounddetect._checks import is_integer, is_number
 from sounddetect.audio import (
     BLOCK_CHANNELS,
     DEFAULT_BLOCK_SECONDS,
@@ -741,8 +741,7 @@ def _option(
     """``value`` as a float (an int with ``integer``) in ``[low, high]``, or a ParameterError
     naming the option: a bool, a string (which ``float()`` would take) and NaN are refused,
     and a float where an integer is meant, rather than read as something else."""
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool | np.bool_) or not isinstance(value, kind):
+    if not (is_integer(value) if integer else is_number(value)):
         what = "an integer" if integer else "a number"
         raise ParameterError(f"{name} must be {what}, got {value!r}")
     if not math.isfinite(value):

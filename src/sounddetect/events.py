@@ -15,10 +15,9 @@ window the alarm sounds (``alarm_sounding``, ``model.json``'s ``sounding_output`
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from sounddetect._checks import is_integer
 from sounddetect.exceptions import ParameterError
 
 #: Label of the positive class, in events and windows.
@@ -157,8 +156,7 @@ def default_merge_gap_s(*, hop_s: float) -> float:
 def _check_min_windows(min_windows) -> None:
     """Raise :class:`ParameterError` unless ``min_windows`` is an integer >= 1 (a numpy
     integer too, not a bool)."""
-    integer = isinstance(min_windows, numbers.Integral) and not isinstance(min_windows, bool)
-    if not integer or min_windows < 1:
+    if not is_integer(min_windows) or min_windows < 1:
         raise ParameterError(f"min_windows must be an integer >= 1, got {min_windows!r}")
 
 

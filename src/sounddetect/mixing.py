@@ -27,7 +27,6 @@ Measurement
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -35,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from sounddetect._checks import is_integer, is_number
 from sounddetect.events import LABELS
 from sounddetect.exceptions import AudioError, ParameterError
 
@@ -107,16 +107,11 @@ def validate_distribution(dist: Any, *, name: str) -> tuple:
     values = list(args[0]) if kind == "choose" else list(args)
     if not values:
         raise ParameterError(f"{name}: 'choose' needs at least one value, got {dist!r}")
-    if not all(_is_real(v) and math.isfinite(v) for v in values):
+    if not all(is_number(v) and math.isfinite(v) for v in values):
         raise ParameterError(f"{name}: values must be finite numbers, got {dist!r}")
     if kind == "uniform" and args[0] > args[1]:
         raise ParameterError(f"{name}: uniform needs low <= high, got {args[0]} > {args[1]}")
     return (kind, *args)
-
-
-def _is_real(value: object) -> bool:
-    """A real number, numpy's too (np.float32(1.5)), and not a bool."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 def sample_distribution(dist: tuple, rng: np.random.Generator) -> float:
@@ -339,7 +334,7 @@ def draw_sample_specs(
         if not 0.0 <= probability <= 1.0:
             raise ParameterError(f"{name} must be in [0, 1], got {probability}")
     # numpy's generators take a seed >= 0; None would draw other specs each run
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+    if not is_integer(seed) or seed < 0:
         raise ParameterError(f"seed must be an integer >= 0, got {seed!r}")
     if not (math.isfinite(duration_s) and duration_s > 0 and min_active_s >= 0):
         raise ParameterError(
@@ -830,7 +825,7 @@ def mix_stems(spec: SampleSpec, *, sources: Mapping[str, np.ndarray], sr: int) -
     ParameterError
         ``sr`` is not a positive integer, or the alarm excerpt ends after the window.
     """
-    if isinstance(sr, bool) or not isinstance(sr, numbers.Integral) or sr <= 0:
+    if not is_integer(sr) or sr <= 0:
         raise ParameterError(f"sr must be a positive integer rate in Hz, got {sr!r}")
     window = int(round(spec.duration_s * sr))
     names = (*spec.background_files, *filter(None, [spec.alarm_file]))

@@ -14,7 +14,6 @@ inference path never loads matplotlib.
 from __future__ import annotations
 
 import io
-import numbers
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from sounddetect._checks import is_integer
 from sounddetect.audio import iter_audio_blocks
 from sounddetect.exceptions import ParameterError
 from sounddetect.folders import write_aside
@@ -91,7 +91,7 @@ def plot_detection(
     if result.get("error") is not None or result.get("duration_s") is None:
         raise ParameterError(f"{result.get('file')}: a failed result has no timeline to draw")
     for name, value in (("max_columns", max_columns), ("dpi", dpi)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        if not is_integer(value) or value < 1:
             raise ParameterError(f"{name} must be a positive integer, got {value!r}")
     config = result["classifier"]["config"]
     sr = int(config["sr"])

@@ -477,7 +477,8 @@ def render_windows(
     AudioError
         ``y`` holds NaN or infinite samples.
     """
-    y = _check_audio(y, name="recording", config=config)
+    _check_config(config)
+    y = _check_audio(y, name="recording")
     starts = _check_starts(starts, n_samples=y.shape[-1], window_samples=config.window_samples)
     shape = (config.height, config.width) + ((3,) if config.channels == 3 else ())
     images = np.empty((starts.size,) + shape, dtype=np.uint8)
@@ -550,7 +551,7 @@ def frame_levels(y: np.ndarray, *, config: SpectrogramConfig) -> np.ndarray:
     _check_config(config)
     if config.kind not in ("mel", "linear"):
         raise ParameterError(f"frame_levels needs a mel or linear config, got {config.kind!r}")
-    y = _check_audio(y, name="recording", config=config)
+    y = _check_audio(y, name="recording")
     n_frames = max(0, 1 + (y.shape[-1] - config.n_fft) // config.hop_length)
     if not n_frames:
         return np.zeros((0, *_frame_feature_shape(config)), dtype=np.float32)
@@ -697,8 +698,7 @@ def _check_config(config: SpectrogramConfig) -> None:
         )
 
 
-def _check_audio(y: np.ndarray, *, name: str, config: SpectrogramConfig) -> np.ndarray:
-    _check_config(config)
+def _check_audio(y: np.ndarray, *, name: str) -> np.ndarray:
     valid_audio(y, name=name, multichannel=True)
     return y.astype(np.float32, copy=False)
 
@@ -710,7 +710,7 @@ def _check_window(y: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
             f"window has {y.shape[-1]} samples; {config.kind} config needs "
             f"{config.window_samples} ({config.duration} s at {config.sr} Hz)"
         )
-    return _check_audio(y, name="window", config=config)
+    return _check_audio(y, name="window")
 
 
 def _silent(window: np.ndarray) -> bool:

@@ -11,10 +11,9 @@ numpy only: this module runs inside the Lambda.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from sounddetect._checks import is_integer
 from sounddetect.audio import valid_audio
 from sounddetect.exceptions import AudioError, ParameterError
 
@@ -144,17 +143,23 @@ def pad_to_window(
         ("min_samples", min_samples, 1),
         ("seed", seed, 0),
     ):
-        if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < least:
+        if not is_integer(count) or count < least:
             raise ParameterError(f"{name} must be an integer >= {least}, got {count!r}")
     if not (isinstance(y, np.ndarray) and y.size == 0):  # no samples: too short, below
         valid_audio(y, multichannel=True)
     y = y.astype(np.float32, copy=False)
+    lengths = {"window_samples": window_samples, "min_samples": min_samples, "sr": sr}
     if y.ndim == 2:
-        lengths = {"window_samples": window_samples, "min_samples": min_samples, "sr": sr}
         return np.stack(
-            [pad_to_window(channel, **lengths, seed=seed + c) for c, channel in enumerate(y)]
+            [_pad_channel(channel, **lengths, seed=seed + c) for c, channel in enumerate(y)]
         )
-    y = y.reshape(-1)
+    return _pad_channel(y.reshape(-1), **lengths, seed=seed)
+
+
+def _pad_channel(
+    y: np.ndarray, *, window_samples: int, min_samples: int, sr: float | None, seed: int
+) -> np.ndarray:
+    """:func:`pad_to_window` of one channel, float32 ``(n,)``, its arguments checked."""
     if len(y) < min_samples:
         raise AudioError(f"too short to hold an alarm ({_lengths(len(y), min_samples, sr)})")
     missing = window_samples - len(y)

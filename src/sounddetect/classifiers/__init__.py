@@ -13,11 +13,11 @@ Backends are imported when first used, so the ONNX path never imports boto3.
 from __future__ import annotations
 
 import importlib
-import numbers
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sounddetect._checks import is_number
 from sounddetect.classifiers.base import PLACEHOLDER_ARN, Classifier, check_model_arn
 from sounddetect.events import LABELS
 from sounddetect.exceptions import ParameterError
@@ -106,7 +106,7 @@ def load_classifier(
         )
     model = os.fspath(model)
     threads = 0 if threads is None else threads
-    if threshold is not None and not (_is_number(threshold) and 0.0 <= threshold <= 1.0):
+    if threshold is not None and not (is_number(threshold) and 0.0 <= threshold <= 1.0):
         raise ParameterError(f"threshold must be a number in [0, 1], got {threshold!r}")
     if model.startswith("arn:") or model == PLACEHOLDER_ARN:
         from sounddetect.classifiers.rekognition import RekognitionClassifier
@@ -129,7 +129,3 @@ def load_classifier(
     if threshold is not None:
         classifier.threshold = float(threshold)
     return classifier
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)

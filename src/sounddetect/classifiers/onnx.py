@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import numbers
 import os
 import re
 from pathlib import Path
@@ -25,6 +24,7 @@ import onnxruntime as ort
 from onnxruntime.capi import onnxruntime_pybind11_state
 
 from sounddetect import spectrum
+from sounddetect._checks import is_integer, is_number
 from sounddetect.classifiers.base import MAX_THREADS, ClassifierBase, check_images
 from sounddetect.events import LABELS
 from sounddetect.exceptions import ModelError, ParameterError, SoundDetectError
@@ -106,14 +106,9 @@ class OnnxClassifier(ClassifierBase):
             raise ModelError(f"{model_path}: not readable ({exc.strerror})") from exc
         if not found:
             raise ModelError(f"{model_path}: no such ONNX model file")
-        if (
-            isinstance(threshold, bool)
-            or not isinstance(threshold, numbers.Real)
-            or not (0.0 <= threshold <= 1.0)
-        ):
+        if not (is_number(threshold) and 0.0 <= threshold <= 1.0):
             raise ParameterError(f"threshold must be in [0, 1], got {threshold!r}")
-        integer = isinstance(threads, numbers.Integral) and not isinstance(threads, bool)
-        if not integer or not 0 <= threads <= MAX_THREADS:
+        if not (is_integer(threads) and 0 <= threads <= MAX_THREADS):
             raise ParameterError(f"threads must be in [0, {MAX_THREADS}], got {threads!r}")
         self.config = config
         self.threshold = float(threshold)
