@@ -1,6 +1,9 @@
 """Classifier backends: the ONNX model directory and Rekognition Custom Labels (stubbed)."""
 
 import json
+import re
+import socket
+import threading
 from pathlib import Path
 
 import boto3
@@ -20,6 +23,7 @@ from sounddetect.classifiers import (
     RekognitionClassifier,
     load_classifier,
 )
+from sounddetect.classifiers import rekognition as rekognition_module
 from sounddetect.classifiers.onnx import onnx_sha256
 from sounddetect.exceptions import ModelError, ParameterError, TransientError
 from sounddetect.spectrum import SpectrogramConfig
@@ -560,3 +564,79 @@ def test_rekognition_default_client_uses_the_arn_region_and_adaptive_retries(aws
     assert retries == {"mode": "adaptive", "total_max_attempts": 6}
     assert classifier.describe()["backend"] == "rekognition"
     assert classifier.describe()["model"] == ARN
+
+
+@pytest.fixture
+def silent_server():
+    """A local TCP endpoint that accepts connections and never answers."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    server.close()
+
+
+def test_rekognition_default_client_bounds_connect_and_read_waits(aws_credentials):
+    classifier = RekognitionClassifier(ARN, config=CONFIG)
+    assert classifier.client.meta.config.connect_timeout == rekognition_module.CONNECT_TIMEOUT_S
+    assert classifier.client.meta.config.read_timeout == rekognition_module.READ_TIMEOUT_S
+    # botocore's own default, which held a stalled request for a minute at every retry
+    assert rekognition_module.READ_TIMEOUT_S < 60
+
+
+def test_rekognition_answer_that_never_comes_is_transient(
+    aws_credentials, monkeypatch, silent_server, images
+):
+    # GIVEN an endpoint that takes the request and never answers, and a short read timeout
+    monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", silent_server)
+    monkeypatch.setattr(rekognition_module, "READ_TIMEOUT_S", 0.2)
+    classifier = RekognitionClassifier(ARN, config=CONFIG, max_attempts=0)
+    # THEN the request gives up as a fault a retry may cure, naming the model
+    with pytest.raises(TransientError, match=r"cannot reach Rekognition \(Read timeout"):
+        classifier.classify(images[:1])
+
+
+@pytest.mark.parametrize(
+    ("profile", "reason"),
+    [
+        # a credential process that fails (when the client is made)
+        ("credential_process = /bin/false", "retrieving credentials from custom-process"),
+        # an SSO login never made or expired (when a request is signed)
+        (
+            "sso_start_url = https://example.awsapps.com/start\nsso_region = eu-west-1\n"
+            "sso_account_id = 123456789012\nsso_role_name = Detect",
+            "SSO Token",
+        ),
+    ],
+)
+def test_rekognition_credentials_that_cannot_be_loaded_are_a_model_error(
+    monkeypatch, tmp_path, images, profile, reason
+):
+    # GIVEN a profile whose credentials cannot be loaded
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    config_file = tmp_path / "config"
+    config_file.write_text(f"[default]\n{profile}\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config_file))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("HOME", str(tmp_path))  # no SSO token cache
+    # THEN it is the user's to fix, not a fault to retry
+    expected = rf"{re.escape(ARN)}: AWS credentials or settings .*{reason}"
+    with pytest.raises(ModelError, match=expected):
+        RekognitionClassifier(ARN, config=CONFIG, max_attempts=0).classify(images[:1])

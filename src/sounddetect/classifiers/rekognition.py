@@ -9,7 +9,8 @@ model throttles. Errors map to the project's types:
   start it;
 - throttling that outlasts the retries, 5xx, network faults -> TransientError;
 - ``AccessDeniedException``, ``ResourceNotFoundException``, ``InvalidParameterException``,
-  image errors -> ModelError (a retry will not help).
+  image errors, missing or expired credentials (an SSO token, a profile's credential
+  process) -> ModelError (a retry will not help).
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ import boto3
 import botocore.session
 import numpy as np
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    HTTPClientError,
+    NoCredentialsError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from sounddetect import spectrum
 from sounddetect.classifiers.base import (
@@ -48,6 +55,13 @@ TRANSIENT_CODES = {
 #: say: enough to ride out throttling of a model's inference units.
 DEFAULT_MAX_ATTEMPTS = 8
 
+#: Seconds to wait for a connection to Rekognition, and for its answer once connected. An
+#: answer takes well under a second; botocore's 60 s each, at every retry, would hold a
+#: request whose connection stalls (a Lambda in a VPC without a route out) for minutes,
+#: past the Lambda's own timeout, which then leaves no line naming the recording.
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 15.0
+
 
 class RekognitionClassifier(ClassifierBase):
     """Classify spectrogram images with a Rekognition Custom Labels model.
@@ -67,7 +81,8 @@ class RekognitionClassifier(ClassifierBase):
         below it counts as probability 0.
     client : botocore client or None
         A ``rekognition`` client (tests pass a stubbed one); default one for the ARN's
-        region with adaptive retries.
+        region with adaptive retries and timeouts of :data:`CONNECT_TIMEOUT_S` and
+        :data:`READ_TIMEOUT_S`.
     max_workers : int, 1 to :data:`~sounddetect.classifiers.base.MAX_THREADS`
         Concurrent requests. Rekognition's throughput per inference unit is limited, and
         adaptive retries slow down when it throttles.
@@ -120,9 +135,19 @@ class RekognitionClassifier(ClassifierBase):
         elif botocore.session.get_session().get_config_variable("max_attempts") is None:
             # Unless the user set it: offline, 8 retries of each request take about 40 s.
             retries["max_attempts"] = DEFAULT_MAX_ATTEMPTS
-        self.client = client or boto3.client(
-            "rekognition", region_name=self.region, config=Config(retries=retries)
+        self.client = client or self._default_client(retries)
+
+    def _default_client(self, retries: dict[str, Any]) -> Any:
+        config = Config(
+            retries=retries, connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S
         )
+        try:
+            # A session of its own: boto3's default one keeps the credentials and settings
+            # it first loaded for the life of the process.
+            session = boto3.session.Session()
+            return session.client("rekognition", region_name=self.region, config=config)
+        except BotoCoreError as exc:  # a profile's credential process fails when it is made
+            raise ModelError(f"{self.model}: {_settings_problem(exc)}") from exc
 
     def classify(self, images: np.ndarray) -> np.ndarray:
         """Alarm probabilities, float32 ``(n,)``, one request per image.
@@ -130,9 +155,11 @@ class RekognitionClassifier(ClassifierBase):
         Raises
         ------
         TransientError
-            The model is not running, or throttling/service faults outlasted the retries.
+            The model is not running, or throttling, service faults or a connection that
+            failed or timed out outlasted the retries.
         ModelError
-            Access denied, no such model, or a request Rekognition refuses.
+            Access denied, no such model, a request Rekognition refuses, or credentials
+            that are missing or cannot be loaded.
         """
         images = check_images(images, self.config)
         if len(images) == 0:
@@ -162,8 +189,10 @@ class RekognitionClassifier(ClassifierBase):
             raise self._translate(exc) from exc
         except NoCredentialsError as exc:
             raise ModelError(f"{self.model}: no AWS credentials to call Rekognition") from exc
-        except BotoCoreError as exc:  # connection and timeout faults
+        except (BotoConnectionError, HTTPClientError) as exc:  # connection and timeout faults
             raise TransientError(f"{self.model}: cannot reach Rekognition ({exc})") from exc
+        except BotoCoreError as exc:
+            raise ModelError(f"{self.model}: {_settings_problem(exc)}") from exc
         try:
             return label_probability(
                 response.get("CustomLabels", []), min_confidence=self.min_confidence
@@ -186,6 +215,12 @@ class RekognitionClassifier(ClassifierBase):
                 "later or add inference units"
             )
         return ModelError(f"Rekognition model {self.model}: {code} ({message})")
+
+
+def _settings_problem(exc: BotoCoreError) -> str:
+    # Credentials that cannot be loaded (an expired SSO token, a failing credential process)
+    # or a broken AWS config: the user's to fix, and every request would fail alike.
+    return f"AWS credentials or settings to call Rekognition: {exc}"
 
 
 def label_probability(custom_labels: list[dict[str, Any]], *, min_confidence: float = 0.0) -> float:

@@ -115,7 +115,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "(default: models/default in the current folder when there is one, else the model "
         "installed with sounddetect); Rekognition requests are retried as AWS_MAX_ATTEMPTS "
         "says (first try included), else 8 times: about 40 s for each recording when "
-        "Rekognition cannot be reached",
+        "Rekognition refuses the connection, up to 1.5 min when connecting times out (5 s "
+        "a try)",
     )
     parser.add_argument(
         "--config",
@@ -159,7 +160,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="drop shorter events, unless one spans the whole recording or one at its start "
         "or end, or with less than a window of the recording on either side, lasts two "
         "windows; a shorter recording raises an alarm when its windows' "
-        "mean probability reaches the threshold (0 keeps single alarm windows)",
+        "mean probability reaches the threshold (0 with --min-windows 1 keeps single alarm "
+        "windows)",
     )
     parser.add_argument(
         "--min-windows",
