@@ -141,7 +141,8 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     ParameterError
         An unknown backend, the ``CHANGE_ME`` or a malformed model ARN (Rekognition), a
         value that is not a number or out of range, ``SPECTROGRAM_CONFIG`` that is not a
-        JSON object of config fields or disagrees with ``SAMPLE_DURATION``, a window hop
+        JSON object of config fields, disagrees with ``SAMPLE_DURATION`` or, for
+        Rekognition, leaves fields out (it has no model.json to give them), a window hop
         under 0.1 s or longer than the window, or overlapping upload and results prefixes.
 
     Examples
@@ -234,6 +235,8 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     model_dir = Path(env.get("ONNX_MODEL_DIR", str(defaults.model_dir)))
     if not model_dir.is_absolute() and env.get("LAMBDA_TASK_ROOT"):
         model_dir = Path(env["LAMBDA_TASK_ROOT"]) / model_dir
+    if classifier == "rekognition":
+        _check_complete(fields)  # after the other settings, whose errors say more
 
     return LambdaSettings(
         classifier=classifier,
@@ -326,6 +329,22 @@ def make_classifier(settings: LambdaSettings) -> Classifier:
 def _with_hop_checked(settings: LambdaSettings, classifier: Classifier) -> Classifier:
     _check_hop(settings.hop_s, classifier.config)
     return classifier
+
+
+def _check_complete(fields: Mapping[str, Any]) -> None:
+    """Refuse a Rekognition deployment's config that leaves fields to the library's
+    defaults (:func:`~sounddetect.classifiers.rekognition.missing_config_fields`)."""
+    from sounddetect.classifiers.rekognition import missing_config_fields
+
+    missing = missing_config_fields(fields)
+    if missing:
+        raise ParameterError(
+            "SPECTROGRAM_CONFIG (SAM parameter SpectrogramConfig) with Classifier=rekognition "
+            "must give the whole config the model's training images were rendered with, "
+            f"not leave {', '.join(missing)} to this version's defaults: set it to the "
+            "config of the model's type in the training data's dataset.json (`jq -c "
+            ".configs.mel training-data/dataset.json`)"
+        )
 
 
 def _check_hop(hop_s: float | None, config: SpectrogramConfig) -> None:

@@ -18,7 +18,7 @@ import boto3
 import numpy as np
 from botocore.awsrequest import AWSResponse
 
-from sounddetect.spectrum import decode_png
+from sounddetect.spectrum import SpectrogramConfig, decode_png
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
@@ -109,8 +109,19 @@ def create_stack_resources(**client_options) -> Aws:
     return Aws(s3, sns, sqs, BUCKET, topic_arn, inbox_url)
 
 
+def whole_config(**changes) -> str:
+    """SPECTROGRAM_CONFIG as a Rekognition deployment gives it: every field (the library's
+    defaults with ``changes``; a change to None leaves that field out)."""
+    fields = {**SpectrogramConfig().to_dict(), **changes}
+    return json.dumps({name: value for name, value in fields.items() if value is not None})
+
+
 def handler_environment(aws: Aws, **overrides) -> dict[str, str]:
-    """The environment template.yaml gives the function (defaults), with overrides."""
+    """The environment template.yaml gives the function (defaults), with overrides; for
+    Rekognition the spectrogram config is whole, its window left to SAMPLE_DURATION when
+    that is set."""
+    rekognition = overrides.get("CLASSIFIER", "rekognition") == "rekognition"
+    duration_set = overrides.get("SAMPLE_DURATION", "auto") != "auto"
     env = {
         "CLASSIFIER": "rekognition",
         "MODEL_ARN": MODEL_ARN,
@@ -121,7 +132,13 @@ def handler_environment(aws: Aws, **overrides) -> dict[str, str]:
         "MIN_EVENT_WINDOWS": "1",
         "EVENT_MERGE_GAP": "2",
         "BEEP_PATTERN_GROUPS": "3",
-        "SPECTROGRAM_CONFIG": "{}",
+        "SPECTROGRAM_CONFIG": (
+            "{}"
+            if not rekognition
+            else whole_config(duration=None)
+            if duration_set
+            else whole_config()
+        ),
         "ONNX_MODEL_DIR": "model",
         "UPLOAD_PREFIX": "uploads/",
         "RESULTS_PREFIX": "results/",

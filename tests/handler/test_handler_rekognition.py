@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 from botocore.stub import Stubber
 from helpers.signals import noise, t3_alarm, write_wav
-from lambda_helpers import MODEL_ARN, emitted_metrics, event_for, handler_environment
+from lambda_helpers import (
+    MODEL_ARN,
+    emitted_metrics,
+    event_for,
+    handler_environment,
+    whole_config,
+)
 
 from sounddetect import spectrum, windows
 from sounddetect.audio import load_audio
@@ -194,6 +200,6 @@ def test_cold_start_configuration_error_is_logged(aws, load_app, caplog):
 
 
 def test_spectrogram_config_reaches_the_renderer(aws, load_app):
-    app = load_app(handler_environment(aws, SPECTROGRAM_CONFIG='{"n_mels": 64, "width": 96}'))
+    app = load_app(handler_environment(aws, SPECTROGRAM_CONFIG=whole_config(n_mels=64, width=96)))
     config = app.CLASSIFIER.config
     assert (config.n_mels, config.width, config.duration) == (64, 96, 4.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,14 +11,44 @@ from lambda_helpers import MODEL_ARN
 from sounddetect.exceptions import ParameterError
 from sounddetect.lambda_config import LambdaSettings, check_prefixes, read_settings
 from sounddetect.s3_detect import result_key
+from sounddetect.spectrum import SpectrogramConfig
 
 
 def test_defaults_match_the_template_defaults():
-    settings = read_settings({"MODEL_ARN": MODEL_ARN})
-    assert settings == LambdaSettings(model_arn=MODEL_ARN, model_dir=Path("model"))
-    # auto: the library's window for Rekognition, half of it between windows (detect_file)
-    assert settings.spectrogram_config().duration == 4.0 and settings.hop_s is None
+    whole = SpectrogramConfig(n_mels=64).to_dict()
+    settings = read_settings({"MODEL_ARN": MODEL_ARN, "SPECTROGRAM_CONFIG": json.dumps(whole)})
+    assert settings == LambdaSettings(
+        model_arn=MODEL_ARN, model_dir=Path("model"), spectrogram_fields=whole
+    )
+    # auto: the config's window, half of it between windows (detect_file)
+    assert settings.spectrogram_config() == SpectrogramConfig(n_mels=64)
+    assert settings.hop_s is None
     assert settings.max_upload_bytes == 1024 * 2**20
+
+
+@pytest.mark.parametrize(
+    ("fields", "left_out"),
+    [
+        ({}, "bins_per_octave, cmap, duration, fmax, fmin, height, hop_length, kind, n_chroma"),
+        ({**SpectrogramConfig().to_dict(), "duration": None}, "not leave duration to"),
+        ({"kind": "mel", "n_mels": 128}, "duration, fmax, fmin, height, hop_length, n_chroma"),
+    ],
+)
+def test_a_rekognition_config_that_leaves_fields_to_the_defaults_is_refused(fields, left_out):
+    # GIVEN a Rekognition deployment's config that leaves fields to this version's defaults
+    # (a later version's defaults would change what its model sees, without a word)
+    text = json.dumps({name: value for name, value in fields.items() if value is not None})
+    env = {"MODEL_ARN": MODEL_ARN, "SPECTROGRAM_CONFIG": text}
+    # THEN the cold start refuses it, naming the fields and where the whole config is
+    with pytest.raises(ParameterError, match=r"must give the whole config") as caught:
+        read_settings(env)
+    assert left_out in str(caught.value)
+    assert "jq -c .configs.mel training-data/dataset.json" in str(caught.value)
+    # AND SAMPLE_DURATION may give the window, the one field it sets
+    if left_out == "not leave duration to":
+        assert read_settings({**env, "SAMPLE_DURATION": "4"}).spectrogram_config().duration == 4
+    # AND a local model takes the rest from its model.json, so it may leave them out
+    assert read_settings({**env, "CLASSIFIER": "onnx"}).classifier == "onnx"
 
 
 def test_values_are_read():
@@ -139,7 +170,7 @@ def test_bad_settings_are_refused_with_the_variable_named(env, match):
 @pytest.mark.parametrize("value", ["auto", "AUTO", " ", ""])
 def test_event_rule_auto_leaves_it_to_the_hop(value):
     settings = read_settings(
-        {"MODEL_ARN": MODEL_ARN, "MIN_EVENT_WINDOWS": value, "EVENT_MERGE_GAP": value}
+        {"CLASSIFIER": "onnx", "MIN_EVENT_WINDOWS": value, "EVENT_MERGE_GAP": value}
     )
     assert (settings.min_windows, settings.merge_gap_s) == (None, None)
 

@@ -18,6 +18,7 @@ from samtranslator.yaml_helper import yaml_parse
 from sounddetect.classifiers.base import PLACEHOLDER_ARN, check_model_arn
 from sounddetect.exceptions import ParameterError
 from sounddetect.lambda_config import read_settings
+from sounddetect.spectrum import SpectrogramConfig
 
 
 class _ManagedPolicies:
@@ -61,12 +62,16 @@ def role_statements(deployed) -> list[dict]:
     return [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
 
 
-def test_template_defaults_give_valid_settings_once_the_arn_is_set(template):
-    settings = read_settings(function_environment(template, ModelArn=MODEL_ARN))
+def test_template_defaults_give_valid_settings_once_the_arn_and_config_are_set(template):
+    whole = SpectrogramConfig().to_json()
+    settings = read_settings(
+        function_environment(template, ModelArn=MODEL_ARN, SpectrogramConfig=whole)
+    )
     assert settings.classifier == "rekognition"
-    # auto: a Rekognition model is rendered with the library's 4 s windows, 2 s apart
-    assert (settings.hop_s, dict(settings.spectrogram_fields)) == (None, {})
-    assert settings.spectrogram_config().duration == 4.0
+    # auto: a Rekognition model is rendered with its config's 4 s windows, 2 s apart
+    assert (settings.hop_s, settings.spectrogram_config()) == (None, SpectrogramConfig())
+    with pytest.raises(ParameterError, match="must give the whole config"):
+        read_settings(function_environment(template, ModelArn=MODEL_ARN))
     # The event rule follows the hop unless the deployment sets it (detect_file derives it).
     assert (settings.min_windows, settings.merge_gap_s) == (None, None)
     assert settings.pattern_groups == 3  # the beep-pattern search is on, as in the CLI
@@ -88,7 +93,7 @@ def test_event_rule_parameters_take_auto_or_a_number(template, parameter, accept
     for value in accepted:
         assert re.fullmatch(spec["AllowedPattern"], value), value
         settings = read_settings(
-            function_environment(template, ModelArn=MODEL_ARN, **{parameter: value})
+            function_environment(template, Classifier="onnx", **{parameter: value})
         )
         expected = None if value == "auto" else float(value)
         field = "min_windows" if parameter == "MinEventWindows" else "merge_gap_s"
@@ -169,6 +174,17 @@ def test_rules_refuse_rekognition_without_a_model_arn(template):
     assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Classifier"}, "rekognition"]}
     assert rule["Assertions"][0]["Assert"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "ModelArn"}, "CHANGE_ME"]}]
+    }
+
+
+def test_rules_refuse_rekognition_without_a_spectrogram_config(template):
+    # its default, {}, would leave every field to the library's defaults (read_settings
+    # refuses any field left out at cold start; the rule catches the default at deployment)
+    rule = template["Rules"]["RekognitionNeedsSpectrogramConfig"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Classifier"}, "rekognition"]}
+    assert template["Parameters"]["SpectrogramConfig"]["Default"] == "{}"
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "SpectrogramConfig"}, "{}"]}]
     }
 
 

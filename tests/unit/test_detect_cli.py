@@ -339,6 +339,29 @@ def test_a_config_that_cannot_render_is_a_usage_error(
     assert code == 2 and out == "" and message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "config",
+    [{"kind": "mel", "n_mels": 128}, {"config": {"kind": "mel"}}, {}],
+)
+def test_a_rekognition_config_that_leaves_fields_to_the_defaults_is_a_usage_error(
+    capsys, recordings, tmp_path, config
+):
+    # GIVEN a Rekognition model and a config that leaves fields to this version's defaults,
+    # which a later version could change under the model without a word
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    # WHEN detect is run with it
+    code, out, err = run_cli(capsys, recordings, "--model", ARN, "--config", path)
+    # THEN it is refused before any recording, naming what is left out and what to pass
+    assert code == 2 and out == ""
+    assert f"error: --config {path}: a Rekognition model's config must be the whole" in err
+    assert "n_mfcc, sr, top_db, width to this version's defaults" in err
+    assert "pass the training data's dataset.json" in err
+    # AND the whole config is taken (moto is not there: the recordings fail, not the config)
+    path.write_text(json.dumps(SpectrogramConfig(n_mels=64).to_dict()))
+    assert read_config(path, whole=True) == SpectrogramConfig(n_mels=64)
+
+
 def write_dataset_json(path, configs, **info):
     """A dataset.json as the generator writes it, holding ``configs`` (type -> config), with
     ``info`` merged (a None removes the key)."""

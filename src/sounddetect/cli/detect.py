@@ -477,11 +477,15 @@ def _missing(argument: str) -> AudioError:
     return AudioError(f"{argument}: no such file or directory")
 
 
-def read_config(path: Path, *, kind: str | None = None):
+def read_config(path: Path, *, kind: str | None = None, whole: bool = False):
     """A SpectrogramConfig from a JSON file holding a config, or a ``"config"`` key (a
     model.json), or the generator's dataset.json: its config of type ``kind``, which may be
     left out when the dataset holds one type (read as
-    :func:`sounddetect.dataset.dataset_config` reads it for training and evaluation)."""
+    :func:`sounddetect.dataset.dataset_config` reads it for training and evaluation).
+
+    ``whole`` refuses a config that leaves fields to the library's defaults, as a
+    Rekognition model's must not
+    (:func:`~sounddetect.classifiers.rekognition.missing_config_fields`)."""
     from sounddetect.dataset import DATASET_FORMAT, dataset_config
     from sounddetect.spectrum import SpectrogramConfig
 
@@ -510,7 +514,19 @@ def read_config(path: Path, *, kind: str | None = None):
         data = data["config"]
     if not isinstance(data, dict):
         raise ParameterError(f"--config {path}: expected a JSON object with a spectrogram config")
-    return SpectrogramConfig.from_dict(data)
+    config = SpectrogramConfig.from_dict(data)
+    if whole:
+        from sounddetect.classifiers.rekognition import missing_config_fields
+
+        missing = missing_config_fields(data)
+        if missing:
+            raise ParameterError(
+                f"--config {path}: a Rekognition model's config must be the whole config its "
+                f"training images were rendered with, not leave {', '.join(missing)} to this "
+                "version's defaults: pass the training data's dataset.json (with --type when "
+                "it holds several types)"
+            )
+    return config
 
 
 def load_classifier_for(args: argparse.Namespace):
@@ -532,9 +548,10 @@ def load_classifier_for(args: argparse.Namespace):
 
     if args.type is not None and not args.config:
         raise ParameterError(f"--type {args.type}: needs a dataset.json as --config")
-    if args.model and args.model.startswith("arn:"):
+    remote = bool(args.model and args.model.startswith("arn:"))
+    if remote:
         require_modules("a Rekognition model", ["boto3"], extra="aws")
-    config = read_config(args.config, kind=args.type) if args.config else None
+    config = read_config(args.config, kind=args.type, whole=remote) if args.config else None
     model = args.model or str(default_model_dir())
     classifier = load_classifier(
         model, config=config, threshold=args.threshold, threads=args.threads
