@@ -81,6 +81,17 @@ MAX_FLOAT_SAMPLE = 1e10
 #: microphone is louder than -70.
 SILENT_PEAK_DBFS = -80.0
 
+#: Samples at this level or beyond (0.3 dB under full scale, so that 8-bit, A-law and
+#: µ-law files, whose largest values fall short of 1.0, clip there too) that hold one value
+#: for three samples or more are clipped: a sound too loud for the microphone or its gain.
+#: An unclipped sound that loud seldom stays on one value for three samples.
+CLIP_LEVEL = 10.0 ** (-0.3 / 20.0)
+
+#: A recording with at least this share of its samples clipped is said to be: its distorted
+#: sounds can look like an alarm (a microwave's beeps clipped) or hide one. A few clipped
+#: slams in a long recording are not worth a warning.
+CLIPPED_SHARE = 0.001
+
 #: Default decoding block in seconds: 5.3 MB of float32 per channel at 44.1 kHz, large
 #: enough that per-block overhead is negligible and small enough that memory stays flat.
 DEFAULT_BLOCK_SECONDS = 30.0
@@ -809,8 +820,59 @@ def _check_finite(y: np.ndarray, *, n_read: int, sr: int, name: str) -> None:
     raise AudioError(f"{name}: contains NaN or infinite samples (first at {first_s:.3f} s)")
 
 
+class LevelMeter:
+    """What the native-rate blocks (frames[, channels]) handed to :meth:`observe` say of
+    the recording's level, measured before resampling, whose step into an offset at the
+    recording's edges would count as sound and whose ripple would round a clipped top
+    (``on_native_block`` of :func:`iter_audio_blocks` and :func:`load_audio`).
+
+    ``peak`` is the largest absolute sample about each block's mean (a microphone that
+    gives only a DC offset hears nothing); ``clipped`` counts the samples at
+    :data:`CLIP_LEVEL` or beyond that continue a flat run of three or more in their
+    channel (runs across blocks too), of ``samples`` in all.
+    """
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self.clipped = 0
+        self.samples = 0
+        self._tail: np.ndarray | None = None  # the last two frames observed
+
+    def observe(self, block: np.ndarray) -> None:
+        if not block.size:
+            return
+        highs, lows = block.max(axis=0), block.min(axis=0)
+        # max |x - mean| without a copy of the block
+        mean = block.mean(axis=0)
+        self.peak = max(self.peak, float(np.max(highs - mean)), float(np.max(mean - lows)))
+        self.samples += block.size
+        tail, self._tail = self._tail, block[-2:].copy()
+        # Most blocks come nowhere near full scale: their extremes say so at no extra cost.
+        if max(float(np.max(highs)), -float(np.min(lows))) < CLIP_LEVEL:
+            return
+        if tail is not None and tail.shape[0] == 2:
+            block = np.concatenate([tail, block])
+        flat = (block[2:] == block[1:-1]) & (block[1:-1] == block[:-2])
+        self.clipped += int(np.count_nonzero(flat & (np.abs(block[2:]) >= CLIP_LEVEL)))
+
+    @property
+    def clipped_share(self) -> float:
+        """The share of the samples observed that are clipped, 0 when none were."""
+        return self.clipped / self.samples if self.samples else 0.0
+
+    @property
+    def is_clipped(self) -> bool:
+        """Whether at least :data:`CLIPPED_SHARE` of the samples are clipped."""
+        return self.clipped_share >= CLIPPED_SHARE
+
+
 def load_audio(
-    path: AudioSource, *, sr: int | None = 16000, name: str | None = None, mono: bool = True
+    path: AudioSource,
+    *,
+    sr: int | None = 16000,
+    name: str | None = None,
+    mono: bool = True,
+    on_native_block: Callable[[np.ndarray], None] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Load a whole audio file as float32, mono or with its channels.
 
@@ -825,6 +887,9 @@ def load_audio(
         Name used in error messages.
     mono : bool
         Average the channels (the default), or keep them, channels first.
+    on_native_block : callable or None
+        As :func:`iter_audio_blocks`: sees each decoded block at the file's rate, such as
+        :meth:`LevelMeter.observe`.
 
     Returns
     -------
@@ -854,7 +919,10 @@ def load_audio(
     expected = (2 * info.frames * target_sr + info.sr) // (2 * info.sr)
     y = np.empty((expected,) if mono else (info.channels, expected), dtype=np.float32)
     n, rest = 0, []
-    for block in iter_audio_blocks(path, sr=target_sr, name=name, info=info, mono=mono):
+    blocks = iter_audio_blocks(
+        path, sr=target_sr, name=name, info=info, mono=mono, on_native_block=on_native_block
+    )
+    for block in blocks:
         fits = min(block.shape[-1], expected - n)
         y[..., n : n + fits] = block[..., :fits]
         n += fits

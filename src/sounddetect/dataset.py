@@ -62,7 +62,13 @@ from typing import Any
 import numpy as np
 
 from sounddetect import __version__
-from sounddetect.audio import SILENT_PEAK_DBFS, is_audio_path, load_audio
+from sounddetect.audio import (
+    CLIPPED_SHARE,
+    SILENT_PEAK_DBFS,
+    LevelMeter,
+    is_audio_path,
+    load_audio,
+)
 from sounddetect.events import LABELS
 from sounddetect.exceptions import (
     AudioError,
@@ -446,11 +452,15 @@ class _Decoded:
     peak : float
         The loudest sample's distance from its channel's mean, over all channels: the level
         ``detect`` calls a recording silent by (:data:`~sounddetect.audio.SILENT_PEAK_DBFS`).
+    clipped_share : float
+        The share of its samples clipped at the file's rate, as ``detect`` measures it
+        (:class:`~sounddetect.audio.LevelMeter`).
     """
 
     y: np.ndarray
     offset_removed: bool
     peak: float
+    clipped_share: float = 0.0
 
 
 def _decode_source(path: Path, *, sr: int) -> _Decoded:
@@ -461,7 +471,8 @@ def _decode_source(path: Path, *, sr: int) -> _Decoded:
     AudioError
         Not decodable (see :func:`~sounddetect.audio.load_audio`).
     """
-    y, _ = load_audio(path, sr=sr, mono=False)
+    meter = LevelMeter()
+    y, _ = load_audio(path, sr=sr, mono=False, on_native_block=meter.observe)
     mean, ac_rms = _offsets_and_ac_rms(y)
     # max |y - mean| without a copy of a long clip; measured before an offset is removed,
     # which moves the mean with the samples.
@@ -470,7 +481,10 @@ def _decode_source(path: Path, *, sr: int) -> _Decoded:
     for channel in np.flatnonzero(material):
         y[channel] -= np.float32(mean[channel])
     return _Decoded(
-        y=y[0] if y.shape[0] == 1 else y, offset_removed=bool(material.any()), peak=peak
+        y=y[0] if y.shape[0] == 1 else y,
+        offset_removed=bool(material.any()),
+        peak=peak,
+        clipped_share=meter.clipped_share,
     )
 
 
@@ -702,6 +716,15 @@ def _decode_distinct(
         if sound in first_with:
             _skip(sources, path, f"the same audio as {first_with[sound]}")
             continue
+        if decoded.clipped_share >= CLIPPED_SHARE:
+            # Taken all the same: a real alarm recorded too close often clips, and the user
+            # chose the clip; but its distortion is in every mix it goes into.
+            warnings.warn(
+                f"{path}: clipped ({100 * decoded.clipped_share:.3g} % of its samples flat at "
+                f"full scale); taken as it is, its distortion in every {role} mix it goes into",
+                SoundDetectWarning,
+                stacklevel=3,
+            )
         first_of[digest] = first_with[sound] = name
         taken[index] = (y, digest)
     return [(listed[index][1], *taken[index]) for index in sorted(taken)]

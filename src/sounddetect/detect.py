@@ -32,6 +32,7 @@ from sounddetect.audio import (
     BLOCK_CHANNELS,
     DEFAULT_BLOCK_SECONDS,
     SILENT_PEAK_DBFS,
+    LevelMeter,
     audio_info,
     iter_array_blocks,
     iter_audio_blocks,
@@ -63,21 +64,10 @@ logger = logging.getLogger(__name__)
 #: overlapping windows and amortise the model call, small enough to stay a few MB.
 DEFAULT_BATCH_SIZE = 64
 
-#: Samples at this level or beyond (0.3 dB under full scale, so that 8-bit, A-law and
-#: µ-law files, whose largest values fall short of 1.0, clip there too) that hold one value
-#: for three samples or more are clipped: a sound too loud for the microphone or its gain.
-#: An unclipped sound that loud seldom stays on one value for three samples.
-CLIP_LEVEL = 10.0 ** (-0.3 / 20.0)
-
-#: A recording with at least this share of its samples clipped is said to be: its distorted
-#: sounds can look like an alarm (a microwave's beeps clipped) or hide one. A few clipped
-#: slams in a long recording are not worth a warning.
-CLIPPED_SHARE = 0.001
-
 #: The shortest decoding block (s) :func:`detect_file` and :func:`detect_audio` take: blocks
 #: bound memory on long recordings, and shorter ones only cost time; the silence measure
-#: (:class:`_Level`) also takes each block's mean for the microphone's offset, which in a
-#: block of a few samples is the sound itself.
+#: (:class:`~sounddetect.audio.LevelMeter`) also takes each block's mean for the
+#: microphone's offset, which in a block of a few samples is the sound itself.
 MIN_BLOCK_SECONDS = 1.0
 
 #: A recording is refused before its deadline once the pace of its first tenth says the
@@ -438,8 +428,9 @@ def detect_file(
         The file's rate is too low to hold the model's whole frequency range (e.g. 8 kHz
         audio for a model that shows up to 8 kHz): the missing band is rendered empty.
         The recording is silent: no sample reaches :data:`SILENT_PEAK_DBFS`.
-        The recording is clipped: at least :data:`CLIPPED_SHARE` of its samples hold one
-        value at :data:`CLIP_LEVEL` or beyond for three samples or more.
+        The recording is clipped: at least :data:`~sounddetect.audio.CLIPPED_SHARE` of its
+        samples hold one value at :data:`~sounddetect.audio.CLIP_LEVEL` or beyond for three
+        samples or more.
 
     See Also
     --------
@@ -500,7 +491,7 @@ def detect_file(
             SoundDetectWarning,
             stacklevel=2,
         )
-    level = _Level()
+    level = LevelMeter()
     blocks = iter_audio_blocks(
         source,
         sr=classifier.config.sr,
@@ -623,7 +614,7 @@ def detect_audio(
         retry_s=retry_s,
     )
     name = name or "audio"
-    level = _Level()
+    level = LevelMeter()
     blocks = iter_array_blocks(
         y,
         orig_sr=sr,
@@ -777,7 +768,7 @@ def _detect(
     classifier: Classifier,
     options: _Options,
     *,
-    level: _Level,
+    level: LevelMeter,
     sr: float,
     total_s: float,
     name: str,
@@ -1012,41 +1003,6 @@ class _Deadline:
             done += block.shape[-1]
 
 
-class _Level:
-    """What the native-rate blocks (frames[, channels]) handed to :meth:`observe` say of
-    the recording's level, measured before resampling, whose step into an offset at the
-    recording's edges would count as sound and whose ripple would round a clipped top.
-
-    ``peak`` is the largest absolute sample about each block's mean (a microphone that
-    gives only a DC offset hears nothing); ``clipped`` counts the samples at
-    :data:`CLIP_LEVEL` or beyond that continue a flat run of three or more in their
-    channel (runs across blocks too), of ``samples`` in all.
-    """
-
-    def __init__(self) -> None:
-        self.peak = 0.0
-        self.clipped = 0
-        self.samples = 0
-        self._tail: np.ndarray | None = None  # the last two frames observed
-
-    def observe(self, block: np.ndarray) -> None:
-        if not block.size:
-            return
-        highs, lows = block.max(axis=0), block.min(axis=0)
-        # max |x - mean| without a copy of the block
-        mean = block.mean(axis=0)
-        self.peak = max(self.peak, float(np.max(highs - mean)), float(np.max(mean - lows)))
-        self.samples += block.size
-        tail, self._tail = self._tail, block[-2:].copy()
-        # Most blocks come nowhere near full scale: their extremes say so at no extra cost.
-        if max(float(np.max(highs)), -float(np.min(lows))) < CLIP_LEVEL:
-            return
-        if tail is not None and tail.shape[0] == 2:
-            block = np.concatenate([tail, block])
-        flat = (block[2:] == block[1:-1]) & (block[1:-1] == block[:-2])
-        self.clipped += int(np.count_nonzero(flat & (np.abs(block[2:]) >= CLIP_LEVEL)))
-
-
 def _warn_if_silent(peak: float, *, name: str) -> bool:
     if peak >= 10.0 ** (SILENT_PEAK_DBFS / 20.0):
         return False
@@ -1061,11 +1017,11 @@ def _warn_if_silent(peak: float, *, name: str) -> bool:
     return True
 
 
-def _warn_if_clipped(level: _Level, *, name: str) -> None:
-    if not level.samples or level.clipped < CLIPPED_SHARE * level.samples:
+def _warn_if_clipped(level: LevelMeter, *, name: str) -> None:
+    if not level.is_clipped:
         return
     warnings.warn(
-        f"{name}: clipped ({100 * level.clipped / level.samples:.3g} % of its samples flat at "
+        f"{name}: clipped ({100 * level.clipped_share:.3g} % of its samples flat at "
         "full scale): too loud for the microphone or its gain, and distorted sound can look "
         "like an alarm or hide one",
         SoundDetectWarning,

@@ -3,6 +3,7 @@
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from helpers.permissions import run_as_a_user
 from helpers.signals import encode_with_ffmpeg
 
 from sounddetect import dataset as dataset_module
+from sounddetect.audio import LevelMeter
 from sounddetect.dataset import (
     DATASET_FORMAT,
     SAMPLE_COLUMNS,
@@ -1144,6 +1146,33 @@ def test_a_muted_microphone_recording_is_skipped_as_silent_as_detect_calls_it(tm
     assert "alarms/stair3_mic_muted.wav" not in sources.audio
     assert "background/room_quiet.wav" in sources.audio
     assert dataset_module.SILENT_PEAK_DBFS == -80.0  # detect's own constant
+
+
+def test_a_clipped_source_is_taken_with_a_warning_as_detect_gives_one(tmp_path):
+    # GIVEN an alarm recorded too close (a tone 20 dB over full scale, clipped to 16 bits)
+    # and a loud background that only touches full scale once
+    alarms, backgrounds = write_corpus(tmp_path / "corpus")
+    t = np.arange(3 * SR) / SR
+    sf.write(alarms / "close_up.wav", np.clip(10 * np.sin(2 * np.pi * 3100 * t), -1, 1), SR)
+    loud = 0.5 * np.sin(2 * np.pi * 200 * np.arange(6 * SR) / SR)
+    loud[SR] = 1.0
+    sf.write(backgrounds / "loud_hum.wav", loud, SR)
+    # WHEN the sources are loaded
+    with pytest.warns(SoundDetectWarning) as caught:
+        sources = load_sources(alarms, backgrounds, sr=SR)
+    # THEN the clipped one is named with its share of clipped samples, once, and taken; the
+    # other is taken without a word
+    (line,) = [str(w.message) for w in caught]
+    assert re.fullmatch(
+        rf"{re.escape(str(alarms / 'close_up.wav'))}: clipped \(\d+(\.\d+)? % of its samples "
+        r"flat at full scale\); taken as it is, its distortion in every alarm mix it goes into",
+        line,
+    )
+    assert "alarms/close_up.wav" in sources.audio and "background/loud_hum.wav" in sources.audio
+    # AND its share is the one detect's meter gives of the file's samples
+    meter = LevelMeter()
+    meter.observe(sf.read(alarms / "close_up.wav", always_2d=True)[0])
+    assert meter.is_clipped and f"({100 * meter.clipped_share:.3g} % of" in line
 
 
 def test_skip_reasons_say_the_length_first_with_digits_enough(tmp_path):

@@ -15,10 +15,10 @@ import soundfile as sf
 from helpers.signals import encode_with_ffmpeg, left_unclosed, noise, t3_alarm, tone, write_wav
 
 from sounddetect import plots, spectrum, windows
+from sounddetect.audio import LevelMeter
 from sounddetect.classifiers import OnnxClassifier
 from sounddetect.detect import (
     WindowScores,
-    _Level,
     _recording_sounds,
     classify_stream,
     detect_audio,
@@ -311,7 +311,7 @@ def test_a_clipped_recording_is_said_to_be_at_any_block_size(classifier, block_s
 def test_a_clipped_share_counts_the_runs_that_cross_blocks():
     # GIVEN the square wave in blocks of 44 samples, which cut a run almost every block
     y = square_wave(8.0)[:, np.newaxis]
-    level = _Level()
+    level = LevelMeter()
     for start in range(0, len(y), 44):
         level.observe(y[start : start + 44])
     # THEN a run cut by a block's edge still counts: 8 of every 10 samples
