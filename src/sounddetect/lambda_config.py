@@ -51,6 +51,7 @@ SAM_PARAMETERS = {
     "BEEP_PATTERN_GROUPS": "BeepPatternGroups",
     "SPECTROGRAM_CONFIG": "SpectrogramConfig",
     "MAX_UPLOAD_MB": "MaxUploadSizeMB",
+    "REKOGNITION_MAX_WORKERS": "RekognitionMaxWorkers",
 }
 
 

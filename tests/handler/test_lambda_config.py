@@ -135,11 +135,13 @@ def test_values_are_read():
         ),
         (
             {"MAX_UPLOAD_MB": "10", "REKOGNITION_MAX_WORKERS": "1.5"},
-            "^REKOGNITION_MAX_WORKERS=1.5 must be an integer from 1 to 256$",
+            r"^REKOGNITION_MAX_WORKERS=1.5 \(SAM parameter RekognitionMaxWorkers\) "
+            "must be an integer from 1 to 256$",
         ),
         (
             {"MAX_UPLOAD_MB": "10", "REKOGNITION_MAX_WORKERS": "1000"},
-            "^REKOGNITION_MAX_WORKERS=1000 must be an integer from 1 to 256$",
+            r"^REKOGNITION_MAX_WORKERS=1000 \(SAM parameter RekognitionMaxWorkers\) "
+            "must be an integer from 1 to 256$",
         ),
         (
             {"MIN_EVENT_WINDOWS": "0", "EVENT_MERGE_GAP": "2"},

@@ -15,7 +15,7 @@ from lambda_helpers import EVENTS, MODEL_ARN, ROOT
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-from sounddetect.classifiers.base import PLACEHOLDER_ARN, check_model_arn
+from sounddetect.classifiers.base import MAX_THREADS, PLACEHOLDER_ARN, check_model_arn
 from sounddetect.exceptions import ParameterError
 from sounddetect.lambda_config import read_settings
 from sounddetect.spectrum import SpectrogramConfig
@@ -175,6 +175,19 @@ def test_rules_refuse_rekognition_without_a_model_arn(template):
     assert rule["Assertions"][0]["Assert"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "ModelArn"}, "CHANGE_ME"]}]
     }
+
+
+def test_rekognition_workers_are_a_parameter_within_the_code_s_range(template):
+    # GIVEN the template's parameter for concurrent Rekognition requests
+    spec = template["Parameters"]["RekognitionMaxWorkers"]
+    assert (spec["Default"], spec["MinValue"], spec["MaxValue"]) == (4, 1, MAX_THREADS)
+    # THEN the function is given its value
+    whole = SpectrogramConfig().to_json()
+    env = function_environment(
+        template, ModelArn=MODEL_ARN, SpectrogramConfig=whole, RekognitionMaxWorkers="16"
+    )
+    assert read_settings(env).rekognition_max_workers == 16
+    assert read_settings({**env, "REKOGNITION_MAX_WORKERS": "4"}).rekognition_max_workers == 4
 
 
 def test_rules_refuse_rekognition_without_a_spectrogram_config(template):
