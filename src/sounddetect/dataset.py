@@ -288,11 +288,18 @@ class GeneratorSettings:
                 f"SAMPLE_DURATION (--sample-duration) {self.sample_duration:g} s is above the "
                 f"longest supported window, {MAX_DURATION:g} s"
             )
-        self.configs()  # validates sr and duration against the spectrogram config
+        try:
+            self.configs()  # validates sr and duration against the spectrogram config
+        except ParameterError as exc:
+            message = str(exc)
+            if message.startswith("duration "):  # the config's name for the window
+                message = "SAMPLE_DURATION (--sample-duration) " + message.removeprefix("duration ")
+            raise ParameterError(message) from None
         if self.min_active_s > self.sample_duration:
             raise ParameterError(
-                f"min_active_s (--min-active-s) {self.min_active_s} s is longer than the window "
-                f"({self.sample_duration} s)"
+                f"SAMPLE_DURATION (--sample-duration) {self.sample_duration:g} s is shorter than "
+                f"the {self.min_active_s:g} s of alarm sound an alarm window holds "
+                "(--min-active-s): make the window longer or --min-active-s smaller"
             )
         if not 0.0 <= self.alarm_snippets <= 1.0:
             raise ParameterError(f"alarm_snippets must be in [0, 1], got {self.alarm_snippets}")
@@ -569,10 +576,12 @@ def _checked_source_folders(
     """
     folders = {"alarm": Path(alarm_source), "background": Path(background_source)}
     for role, folder in folders.items():
+        # Named with what sets it: a variable left in a .env file is easily forgotten.
+        given = f"{role.upper()}_AUDIO_SOURCE or --{role}-source"
         if not folder.exists():
-            raise ParameterError(f"{folder}: {role} source folder does not exist")
+            raise ParameterError(f"{folder}: {role} source folder does not exist ({given})")
         if not folder.is_dir():
-            raise ParameterError(f"{folder}: {role} source is not a folder")
+            raise ParameterError(f"{folder}: {role} source is not a folder ({given})")
     resolved = {role: folder.resolve() for role, folder in folders.items()}
     if (
         resolved["alarm"] == resolved["background"]

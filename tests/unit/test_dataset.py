@@ -792,7 +792,10 @@ def test_overwrite_never_deletes_a_folder_that_is_not_a_dataset(corpus, tmp_path
         ({"types": ("mel", "spectral")}, "need distinct types"),
         ({"split": (0.5, 0.5, 0.5)}, "summing to 1"),
         ({"split": (float("nan"), 0.5, 0.5)}, "summing to 1"),
-        ({"sample_duration": float("inf")}, "duration must be a finite number"),
+        (
+            {"sample_duration": float("inf")},
+            r"SAMPLE_DURATION \(--sample-duration\) must be a finite number",
+        ),
         ({"snr_db": (10, -10)}, "MIN <= MAX"),
         ({"snr_db": (7000, 7000)}, r"need numbers from -30 to 60 dB"),
         ({"snr_db": (-300, -300)}, r"need numbers from -30 to 60 dB \(an alarm further under"),

@@ -151,6 +151,45 @@ def test_a_bad_environment_variable_is_a_usage_error(
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        # a window shorter than the alarm sound an alarm window must hold
+        (
+            "SAMPLE_DURATION",
+            "0.5",
+            "SAMPLE_DURATION (--sample-duration) 0.5 s is shorter than the 1 s of alarm sound "
+            "an alarm window holds (--min-active-s): make the window longer or --min-active-s "
+            "smaller",
+        ),
+        (
+            "SAMPLE_DURATION",
+            "0.01",
+            "SAMPLE_DURATION (--sample-duration) 0.01 s is shorter than one FFT frame (1024 "
+            "samples)",
+        ),
+        # a folder set in a variable the user may have forgotten
+        (
+            "ALARM_AUDIO_SOURCE",
+            "/nonexistent/alarms",
+            "/nonexistent/alarms: alarm source folder does not exist (ALARM_AUDIO_SOURCE or "
+            "--alarm-source)",
+        ),
+    ],
+)
+def test_a_variable_s_value_the_generator_cannot_use_is_named_by_its_variable(
+    corpus, tmp_path, monkeypatch, capsys, variable, value, reason
+):
+    monkeypatch.setenv(variable, value)
+    argv = generate_argv(corpus, tmp_path / "data")
+    if variable == "ALARM_AUDIO_SOURCE":
+        at = argv.index("--alarm-source")
+        del argv[at : at + 2]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip() == f"error: {reason}"
+    assert not (tmp_path / "data").exists()
+
+
 def test_an_existing_target_is_refused_without_overwrite(corpus, tmp_path, capsys):
     target = tmp_path / "data"
     assert main(generate_argv(corpus, target)) == 0
