@@ -161,8 +161,12 @@ SNR_DB_LIMITS = (-30.0, 60.0)
 #: Most background layers (MAX_BACKGROUND_LAYERS): a sample of more is a noise no room makes.
 MAX_BACKGROUND_LAYERS = 16
 
-#: s3://BUCKET[/PREFIX], with a bucket name as S3 allows it: the manifests' source-refs.
-_S3_PREFIX = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/|$)"
+#: s3://BUCKET[/PREFIX], with a bucket name as S3 allows it (no two dots in a row, not an
+#: IP address) and a prefix of non-empty folder names: the manifests' source-refs.
+_S3_PREFIX = (
+    r"s3://(?!\d+\.\d+\.\d+\.\d+(/|$))(?![^/]*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
+    r"(/[^/\s?#]+)*/?"
+)
 
 
 def _check_image_rate(sr: int) -> None:
@@ -303,10 +307,11 @@ class GeneratorSettings:
             )
         if not 0.0 <= self.alarm_snippets <= 1.0:
             raise ParameterError(f"alarm_snippets must be in [0, 1], got {self.alarm_snippets}")
-        if self.s3_prefix is not None and not re.match(_S3_PREFIX, self.s3_prefix):
+        if self.s3_prefix is not None and not re.fullmatch(_S3_PREFIX, self.s3_prefix):
             raise ParameterError(
                 f"--s3-prefix must be s3://BUCKET or s3://BUCKET/PREFIX (a bucket name of "
-                f"3-63 lowercase letters, digits, dots and hyphens), got {self.s3_prefix!r}"
+                f"3-63 lowercase letters, digits, dots and hyphens, not an IP address; folder "
+                f"names without spaces, '?' or '#', none empty), got {self.s3_prefix!r}"
             )
 
     def configs(self) -> dict[str, SpectrogramConfig]:

@@ -805,6 +805,11 @@ def test_overwrite_never_deletes_a_folder_that_is_not_a_dataset(corpus, tmp_path
         ({"s3_prefix": "s3://"}, "must be s3://BUCKET"),
         ({"sr": 8000}, r"--sr 8000 Hz: the images show up to 8000 Hz, which takes a rate of at"),
         ({"s3_prefix": "s3:///datasets"}, "must be s3://BUCKET"),
+        ({"s3_prefix": "s3://bucket//datasets"}, "none empty"),
+        ({"s3_prefix": "s3://192.168.1.1/datasets"}, "not an IP address"),
+        ({"s3_prefix": "s3://my..bucket/datasets"}, "must be s3://BUCKET"),
+        ({"s3_prefix": "s3://bucket/data sets"}, "without spaces"),
+        ({"s3_prefix": "s3://bucket/x?y"}, "'?'"),
         ({"sample_duration": 0.01}, "shorter than one FFT frame"),
     ],
 )
