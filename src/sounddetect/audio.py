@@ -10,6 +10,8 @@ Decoding
                            with its channels (bounded memory: hours of audio never sit in
                            memory at once)
     load_audio          -- a whole file as float32 at a target rate, mono or with its channels
+Level
+    LevelMeter          -- peak and clipped share of the native-rate blocks decoding sees
 Arrays
     iter_array_blocks   -- an array (float, int16 or int32) as the blocks of a file of it
     valid_audio         -- check an array is finite float audio, mono or (channels, n)
@@ -839,6 +841,7 @@ class LevelMeter:
         self._tail: np.ndarray | None = None  # the last two frames observed
 
     def observe(self, block: np.ndarray) -> None:
+        """Add a block of samples, shape (frames, channels), the recording's next."""
         if not block.size:
             return
         highs, lows = block.max(axis=0), block.min(axis=0)

@@ -63,7 +63,6 @@ import numpy as np
 
 from sounddetect import __version__
 from sounddetect.audio import (
-    CLIPPED_SHARE,
     SILENT_PEAK_DBFS,
     LevelMeter,
     is_audio_path,
@@ -295,10 +294,11 @@ class GeneratorSettings:
         try:
             self.configs()  # validates sr and duration against the spectrogram config
         except ParameterError as exc:
-            message = str(exc)
-            if message.startswith("duration "):  # the config's name for the window
-                message = "SAMPLE_DURATION (--sample-duration) " + message.removeprefix("duration ")
-            raise ParameterError(message) from None
+            # The config names the window "duration"; the user set SAMPLE_DURATION.
+            if not str(exc).startswith("duration "):
+                raise
+            message = str(exc).removeprefix("duration ")
+            raise ParameterError(f"SAMPLE_DURATION (--sample-duration) {message}") from None
         if self.min_active_s > self.sample_duration:
             raise ParameterError(
                 f"SAMPLE_DURATION (--sample-duration) {self.sample_duration:g} s is shorter than "
@@ -464,15 +464,14 @@ class _Decoded:
     peak : float
         The loudest sample's distance from its channel's mean, over all channels: the level
         ``detect`` calls a recording silent by (:data:`~sounddetect.audio.SILENT_PEAK_DBFS`).
-    clipped_share : float
-        The share of its samples clipped at the file's rate, as ``detect`` measures it
-        (:class:`~sounddetect.audio.LevelMeter`).
+    level : LevelMeter
+        Its native-rate samples' level, clipping among it, as ``detect`` measures it.
     """
 
     y: np.ndarray
     offset_removed: bool
     peak: float
-    clipped_share: float = 0.0
+    level: LevelMeter
 
 
 def _decode_source(path: Path, *, sr: int) -> _Decoded:
@@ -496,7 +495,7 @@ def _decode_source(path: Path, *, sr: int) -> _Decoded:
         y=y[0] if y.shape[0] == 1 else y,
         offset_removed=bool(material.any()),
         peak=peak,
-        clipped_share=meter.clipped_share,
+        level=meter,
     )
 
 
@@ -528,8 +527,10 @@ def load_sources(
     :data:`~sounddetect.audio.SILENT_PEAK_DBFS`: a muted microphone), a background shorter than
     ``sample_duration``, a copy of a file taken (the same bytes, or the same decoded audio:
     a FLAC of a WAV), which would be heard in two splits or under both labels; so are
-    folders that cannot be read. Of copies, an alarm is taken before a background, then the
-    shallowest path in its folder, then the first in sorted order. A channel's DC
+    folders that cannot be read. A clipped file (:class:`~sounddetect.audio.LevelMeter`) is
+    taken, with a warning naming it and its share of clipped samples. Of copies, an alarm
+    is taken before a background, then the shallowest path in its folder, then the first
+    in sorted order. A channel's DC
     offset is removed when it is more than :data:`DC_OFFSET_LIMIT` of the channel's AC RMS:
     a recorder's offset would count as sound when the alarm's active frames, the ratios and
     the levels are measured. Hidden files (``.name``) are ignored; linked folders are
@@ -730,12 +731,13 @@ def _decode_distinct(
         if sound in first_with:
             _skip(sources, path, f"the same audio as {first_with[sound]}")
             continue
-        if decoded.clipped_share >= CLIPPED_SHARE:
+        if decoded.level.is_clipped:
             # Taken all the same: a real alarm recorded too close often clips, and the user
             # chose the clip; but its distortion is in every mix it goes into.
+            share = 100 * decoded.level.clipped_share
             warnings.warn(
-                f"{path}: clipped ({100 * decoded.clipped_share:.3g} % of its samples flat at "
-                f"full scale); taken as it is, its distortion in every {role} mix it goes into",
+                f"{path}: clipped ({share:.3g} % of its samples flat at full scale); taken as "
+                f"it is, its distortion in every {role} mix it goes into",
                 SoundDetectWarning,
                 stacklevel=3,
             )

@@ -75,9 +75,9 @@ class LambdaSettings:
         is the model's.
     spectrogram_fields : Mapping
         :class:`SpectrogramConfig` fields given by the deployment (``SPECTROGRAM_CONFIG``
-        plus ``duration`` from ``SAMPLE_DURATION`` unless it is ``auto``); the rest take the
-        library defaults (Rekognition) or ``model.json``'s, which any field given must agree
-        with (ONNX).
+        plus ``duration`` from ``SAMPLE_DURATION`` unless it is ``auto``): every field for
+        Rekognition, which has no model.json; for ONNX the rest are ``model.json``'s, which
+        any field given must agree with.
     hop_s : float or None
         Seconds between window starts, at least :data:`~sounddetect.windows.MIN_HOP_S`;
         None (``auto``) is half a window, as in ``detect``.
@@ -120,7 +120,8 @@ class LambdaSettings:
     rekognition_max_workers: int = 4
 
     def spectrogram_config(self) -> SpectrogramConfig:
-        """The config the deployment asks for (library defaults for fields not given)."""
+        """The config the deployment gives (whole for Rekognition; for ONNX, fields not
+        given take the library defaults here, and ``model.json``'s in the classifier)."""
         return SpectrogramConfig.from_dict(dict(self.spectrogram_fields))
 
 
@@ -176,7 +177,7 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
         raise ParameterError(
             f"MIN_CONFIDENCE={threshold_pct} (SAM parameter MinConfidence) must be in (0, 100] %"
         )
-    # auto: the ONNX model's own window (model.json), or the library's for Rekognition
+    # auto: the model's own window (model.json, or SPECTROGRAM_CONFIG's for Rekognition)
     duration = _number_or_auto(env, "SAMPLE_DURATION")
     hop_s = _number_or_auto(env, "WINDOW_HOP")
     min_event_s = _number(env, "MIN_EVENT_DURATION", defaults.min_event_s)
@@ -187,17 +188,6 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     if min_event_s < 0:
         raise _out_of_range(env, "MIN_EVENT_DURATION", ">= 0 s")
     fields = _spectrogram_fields(env.get("SPECTROGRAM_CONFIG", ""), duration=duration)
-    if classifier == "rekognition":
-        # Rekognition has no model.json to take the rest from: the config must be complete
-        # and valid now, not at the first upload.
-        try:
-            config = SpectrogramConfig.from_dict(fields)
-        except ParameterError as exc:
-            raise ParameterError(
-                f"SPECTROGRAM_CONFIG (SAM parameter SpectrogramConfig) with SAMPLE_DURATION="
-                f"{env.get('SAMPLE_DURATION') or 'auto'}: {exc}"
-            ) from None
-        _check_hop(hop_s, config)  # an ONNX model's window is checked once it is loaded
 
     upload_prefix = env.get("UPLOAD_PREFIX", defaults.upload_prefix)
     results_prefix = env.get("RESULTS_PREFIX", defaults.results_prefix)
@@ -237,7 +227,18 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
     if not model_dir.is_absolute() and env.get("LAMBDA_TASK_ROOT"):
         model_dir = Path(env["LAMBDA_TASK_ROOT"]) / model_dir
     if classifier == "rekognition":
-        _check_complete(fields)  # after the other settings, whose errors say more
+        # Rekognition has no model.json to take the rest from: the config must be whole and
+        # valid now, not at the first upload. Whole first: a field left out would otherwise
+        # be judged by a default the user never set.
+        _check_complete(fields)
+        try:
+            config = SpectrogramConfig.from_dict(fields)
+        except ParameterError as exc:
+            raise ParameterError(
+                f"SPECTROGRAM_CONFIG (SAM parameter SpectrogramConfig) with SAMPLE_DURATION="
+                f"{env.get('SAMPLE_DURATION') or 'auto'}: {exc}"
+            ) from None
+        _check_hop(hop_s, config)  # an ONNX model's window is checked once it is loaded
 
     return LambdaSettings(
         classifier=classifier,
@@ -334,10 +335,8 @@ def _with_hop_checked(settings: LambdaSettings, classifier: Classifier) -> Class
 
 def _check_complete(fields: Mapping[str, Any]) -> None:
     """Refuse a Rekognition deployment's config that leaves fields to the library's
-    defaults (:func:`~sounddetect.classifiers.rekognition.missing_config_fields`)."""
-    from sounddetect.classifiers.rekognition import missing_config_fields
-
-    missing = missing_config_fields(fields)
+    defaults (:meth:`~sounddetect.spectrum.SpectrogramConfig.missing_fields`)."""
+    missing = SpectrogramConfig.missing_fields(fields)
     if missing:
         raise ParameterError(
             "SPECTROGRAM_CONFIG (SAM parameter SpectrogramConfig) with Classifier=rekognition "

@@ -262,6 +262,22 @@ class SpectrogramConfig:
         strings."""
         return json.dumps(self.to_dict(), sort_keys=True)
 
+    @classmethod
+    def missing_fields(cls, data: Mapping[str, Any]) -> list[str]:
+        """The fields ``data`` leaves out, sorted: what :meth:`from_dict` would fill in
+        with this version's defaults.
+
+        A config that travels without its model (a Rekognition model's, from a deployment's
+        settings or a ``--config`` file) must be whole: a later default would otherwise
+        change what the model sees without a word.
+
+        Examples
+        --------
+        >>> SpectrogramConfig.missing_fields({"kind": "mel", "n_mels": 128})[:3]
+        ['bins_per_octave', 'cmap', 'duration']
+        """
+        return sorted({f.name for f in dataclasses.fields(cls)} - set(data))
+
     def describe_differences(
         self, other: SpectrogramConfig, *, this: str = "this", that: str = "other"
     ) -> str:

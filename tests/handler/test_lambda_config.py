@@ -6,15 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
-from lambda_helpers import MODEL_ARN
+from lambda_helpers import MODEL_ARN, whole_config
 
 from sounddetect.exceptions import ParameterError
 from sounddetect.lambda_config import LambdaSettings, check_prefixes, read_settings
 from sounddetect.s3_detect import result_key
 from sounddetect.spectrum import SpectrogramConfig
 
+#: A Rekognition deployment's config with every field, its duration given as null.
+WHOLE_BUT_NULL_DURATION = json.dumps({**SpectrogramConfig().to_dict(), "duration": None})
 
-def test_defaults_match_the_template_defaults():
+
+def test_a_whole_rekognition_config_and_the_template_defaults_are_read():
     whole = SpectrogramConfig(n_mels=64).to_dict()
     settings = read_settings({"MODEL_ARN": MODEL_ARN, "SPECTROGRAM_CONFIG": json.dumps(whole)})
     assert settings == LambdaSettings(
@@ -49,6 +52,23 @@ def test_a_rekognition_config_that_leaves_fields_to_the_defaults_is_refused(fiel
         assert read_settings({**env, "SAMPLE_DURATION": "4"}).spectrogram_config().duration == 4
     # AND a local model takes the rest from its model.json, so it may leave them out
     assert read_settings({**env, "CLASSIFIER": "onnx"}).classifier == "onnx"
+
+
+def test_a_partial_rekognition_config_is_told_whole_before_its_fields_are_judged():
+    # GIVEN a partial config whose one field does not fit the defaults of the others
+    env = {"MODEL_ARN": MODEL_ARN, "SPECTROGRAM_CONFIG": '{"sr": 8000}', "WINDOW_HOP": "9"}
+    # THEN the error is that it is partial, not about fmax or the window it never set
+    with pytest.raises(ParameterError, match="must give the whole config") as caught:
+        read_settings(env)
+    left_out = str(caught.value).split("not leave ")[1].split(" to this version")[0]
+    assert "fmax" in left_out.split(", ") and "sr" not in left_out.split(", ")
+
+
+def test_a_whole_config_and_the_same_sample_duration_agree():
+    env = {"MODEL_ARN": MODEL_ARN, "SPECTROGRAM_CONFIG": whole_config(duration=2.5)}
+    assert read_settings({**env, "SAMPLE_DURATION": "2.5"}).spectrogram_config().duration == 2.5
+    with pytest.raises(ParameterError, match="duration=2.5 but SAMPLE_DURATION"):
+        read_settings({**env, "SAMPLE_DURATION": "4"})
 
 
 def test_values_are_read():
@@ -95,13 +115,23 @@ def test_values_are_read():
             r"^WINDOW_HOP=0 \(SAM parameter WindowHop\) must be >= 0.1 s, or auto$",
         ),
         ({"WINDOW_HOP": "0.05"}, r"^WINDOW_HOP=0.05 \(SAM parameter WindowHop\) must be >= 0.1 s"),
-        ({"WINDOW_HOP": "5"}, r"WINDOW_HOP=5 s .* longer than the 4 s window"),
-        ({"WINDOW_HOP": "3", "SAMPLE_DURATION": "2.5"}, "longer than the 2.5 s window"),
         (
-            {"WINDOW_HOP": "3", "SPECTROGRAM_CONFIG": '{"duration": 2}'},
+            {"WINDOW_HOP": "5", "SPECTROGRAM_CONFIG": whole_config()},
+            r"WINDOW_HOP=5 s .* longer than the 4 s window",
+        ),
+        (
+            {
+                "WINDOW_HOP": "3",
+                "SAMPLE_DURATION": "2.5",
+                "SPECTROGRAM_CONFIG": whole_config(duration=None),
+            },
+            "longer than the 2.5 s window",
+        ),
+        (
+            {"WINDOW_HOP": "3", "SPECTROGRAM_CONFIG": whole_config(duration=2)},
             "longer than the 2 s window",
         ),
-        ({"SPECTROGRAM_CONFIG": '{"duration": null}'}, "duration must be a number, got None"),
+        ({"SPECTROGRAM_CONFIG": WHOLE_BUT_NULL_DURATION}, "duration must be a number, got None"),
         (
             {"SAMPLE_DURATION": "0", "WINDOW_HOP": "1"},
             r"^SAMPLE_DURATION=0 \(SAM parameter SampleDuration\) must be > 0 s, or auto$",
@@ -117,18 +147,27 @@ def test_values_are_read():
             {"SAMPLE_DURATION": "4", "SPECTROGRAM_CONFIG": '{"duration": 2}'},
             "duration=2 but SAMPLE_DURATION",
         ),
-        ({"SPECTROGRAM_CONFIG": '{"kind": "spectral"}'}, "unknown spectrogram type 'spectral'"),
+        (
+            {"SPECTROGRAM_CONFIG": whole_config(kind="spectral")},
+            "unknown spectrogram type 'spectral'",
+        ),
         (
             {"SAMPLE_DURATION": "4", "SPECTROGRAM_CONFIG": '{"duration": null}'},
             "duration=None but SAMPLE_DURATION",
         ),
         (
-            {"SPECTROGRAM_CONFIG": '{"n_mels": "128"}'},
+            {"SPECTROGRAM_CONFIG": whole_config(n_mels="128")},
             r"^SPECTROGRAM_CONFIG \(SAM parameter SpectrogramConfig\) with SAMPLE_DURATION=auto: "
             r"spectrogram config n_mels must be an integer, got '128'$",
         ),
-        ({"SPECTROGRAM_CONFIG": '{"n_mels": 64.5}'}, "n_mels must be an integer, got 64.5"),
-        ({"SPECTROGRAM_CONFIG": '{"sr": "16000"}'}, "sr must be an integer, got '16000'"),
+        (
+            {"SPECTROGRAM_CONFIG": whole_config(n_mels=64.5)},
+            "n_mels must be an integer, got 64.5",
+        ),
+        (
+            {"SPECTROGRAM_CONFIG": whole_config(sr="16000")},
+            "sr must be an integer, got '16000'",
+        ),
         (
             {"MAX_UPLOAD_MB": "-1", "REKOGNITION_MAX_WORKERS": "2"},
             r"^MAX_UPLOAD_MB=-1 \(SAM parameter MaxUploadSizeMB\) must be > 0$",

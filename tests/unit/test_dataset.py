@@ -19,7 +19,7 @@ from helpers.permissions import run_as_a_user
 from helpers.signals import encode_with_ffmpeg
 
 from sounddetect import dataset as dataset_module
-from sounddetect.audio import LevelMeter
+from sounddetect.audio import CLIPPED_SHARE, LevelMeter
 from sounddetect.dataset import (
     DATASET_FORMAT,
     SAMPLE_COLUMNS,
@@ -1158,12 +1158,13 @@ def test_a_muted_microphone_recording_is_skipped_as_silent_as_detect_calls_it(tm
 
 def test_a_clipped_source_is_taken_with_a_warning_as_detect_gives_one(tmp_path):
     # GIVEN an alarm recorded too close (a tone 20 dB over full scale, clipped to 16 bits)
-    # and a loud background that only touches full scale once
+    # and a loud background clipped in one slam, under a thousandth of its samples
     alarms, backgrounds = write_corpus(tmp_path / "corpus")
     t = np.arange(3 * SR) / SR
     sf.write(alarms / "close_up.wav", np.clip(10 * np.sin(2 * np.pi * 3100 * t), -1, 1), SR)
     loud = 0.5 * np.sin(2 * np.pi * 200 * np.arange(6 * SR) / SR)
-    loud[SR] = 1.0
+    slam = int(CLIPPED_SHARE * len(loud)) // 2
+    loud[SR : SR + slam] = 1.0
     sf.write(backgrounds / "loud_hum.wav", loud, SR)
     # WHEN the sources are loaded
     with pytest.warns(SoundDetectWarning) as caught:
@@ -1181,6 +1182,10 @@ def test_a_clipped_source_is_taken_with_a_warning_as_detect_gives_one(tmp_path):
     meter = LevelMeter()
     meter.observe(sf.read(alarms / "close_up.wav", always_2d=True)[0])
     assert meter.is_clipped and f"({100 * meter.clipped_share:.3g} % of" in line
+    # AND the slam is clipping that meter counts, under the share worth a warning
+    meter = LevelMeter()
+    meter.observe(sf.read(backgrounds / "loud_hum.wav", always_2d=True)[0])
+    assert 0 < meter.clipped and not meter.is_clipped
 
 
 def test_skip_reasons_say_the_length_first_with_digits_enough(tmp_path):

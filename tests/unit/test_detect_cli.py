@@ -357,9 +357,25 @@ def test_a_rekognition_config_that_leaves_fields_to_the_defaults_is_a_usage_erro
     assert f"error: --config {path}: a Rekognition model's config must be the whole" in err
     assert "n_mfcc, sr, top_db, width to this version's defaults" in err
     assert "pass the training data's dataset.json" in err
-    # AND the whole config is taken (moto is not there: the recordings fail, not the config)
+    # AND a whole config is taken
     path.write_text(json.dumps(SpectrogramConfig(n_mels=64).to_dict()))
     assert read_config(path, whole=True) == SpectrogramConfig(n_mels=64)
+
+
+def test_a_dataset_json_whose_config_leaves_fields_out_is_refused_for_rekognition(
+    capsys, recordings, tmp_path
+):
+    # GIVEN a dataset.json of a version before a field existed: its config lacks the field
+    dataset = write_dataset_json(tmp_path / "dataset.json", {"mel": SpectrogramConfig()})
+    info = json.loads(dataset.read_text())
+    del info["configs"]["mel"]["n_chroma"]
+    dataset.write_text(json.dumps(info))
+    # WHEN it is the config of a Rekognition model THEN the field is named, not defaulted
+    code, out, err = run_cli(capsys, recordings, "--model", ARN, "--config", dataset)
+    assert code == 2 and out == ""
+    assert "not leave n_chroma to this version's defaults" in err
+    # AND a local model, whose model.json is whole, may still be checked against it
+    assert read_config(dataset) == SpectrogramConfig()
 
 
 def write_dataset_json(path, configs, **info):

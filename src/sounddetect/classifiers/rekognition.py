@@ -15,7 +15,6 @@ model throttles. Errors map to the project's types:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -216,22 +215,6 @@ class RekognitionClassifier(ClassifierBase):
                 "later or add inference units"
             )
         return ModelError(f"Rekognition model {self.model}: {code} ({message})")
-
-
-def missing_config_fields(fields: Mapping[str, Any]) -> list[str]:
-    """The :class:`~sounddetect.spectrum.SpectrogramConfig` fields that ``fields`` leaves out.
-
-    A Rekognition model has no model.json: the config its deployment or ``--config`` gives
-    is all that says how its training images were rendered. A field left out would take
-    the library's default of the day, and a later default would change what the model sees
-    without a word; so its config must be whole, as the generator's dataset.json holds it.
-
-    Examples
-    --------
-    >>> missing_config_fields({"kind": "mel", "n_mels": 128})[:3]
-    ['bins_per_octave', 'cmap', 'duration']
-    """
-    return sorted(set(SpectrogramConfig().to_dict()) - set(fields))
 
 
 def _settings_problem(exc: BotoCoreError) -> str:

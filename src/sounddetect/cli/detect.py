@@ -116,14 +116,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "installed with sounddetect); Rekognition requests are retried as AWS_MAX_ATTEMPTS "
         "says (first try included), else 8 times: about 40 s for each recording when "
         "Rekognition refuses the connection, up to 1.5 min when connecting times out (5 s "
-        "a try)",
+        "a try) and 3 min when answers do not come (15 s a try)",
     )
     parser.add_argument(
         "--config",
         type=nonempty_path,
         help="JSON with the spectrogram config (a config dict, a model.json, or the "
-        "generator's dataset.json with --type); required with a Rekognition ARN, checked "
-        "against model.json for an ONNX model",
+        "generator's dataset.json with --type); required with a Rekognition ARN, whole (every "
+        "field, as the dataset.json holds it), checked against model.json for an ONNX model",
     )
     parser.add_argument(
         "--type",
@@ -483,9 +483,10 @@ def read_config(path: Path, *, kind: str | None = None, whole: bool = False):
     left out when the dataset holds one type (read as
     :func:`sounddetect.dataset.dataset_config` reads it for training and evaluation).
 
-    ``whole`` refuses a config that leaves fields to the library's defaults, as a
-    Rekognition model's must not
-    (:func:`~sounddetect.classifiers.rekognition.missing_config_fields`)."""
+    ``whole`` refuses a config that leaves fields to the library's defaults
+    (:meth:`~sounddetect.spectrum.SpectrogramConfig.missing_fields`), as a Rekognition
+    model's must not: a dataset.json's too, which one written before a field existed
+    would."""
     from sounddetect.dataset import DATASET_FORMAT, dataset_config
     from sounddetect.spectrum import SpectrogramConfig
 
@@ -505,27 +506,28 @@ def read_config(path: Path, *, kind: str | None = None, whole: bool = False):
         raise ParameterError(f"--config {path}: not a readable JSON file ({exc})") from exc
     if isinstance(data, dict) and ("configs" in data or data.get("format") == DATASET_FORMAT):
         try:
-            return dataset_config(path, kind=kind)
+            config = dataset_config(path, kind=kind)
         except ParameterError as exc:  # its message starts with the path
             raise ParameterError(f"--config {exc}") from exc
-    if kind is not None:
+        fields = data["configs"][config.kind]  # dataset_config found the type there
+    elif kind is not None:
         raise ParameterError(f"--type {kind}: needs a dataset.json as --config")
-    if isinstance(data, dict) and isinstance(data.get("config"), dict):
-        data = data["config"]
-    if not isinstance(data, dict):
-        raise ParameterError(f"--config {path}: expected a JSON object with a spectrogram config")
-    config = SpectrogramConfig.from_dict(data)
-    if whole:
-        from sounddetect.classifiers.rekognition import missing_config_fields
-
-        missing = missing_config_fields(data)
-        if missing:
+    else:
+        if isinstance(data, dict) and isinstance(data.get("config"), dict):
+            data = data["config"]
+        if not isinstance(data, dict):
             raise ParameterError(
-                f"--config {path}: a Rekognition model's config must be the whole config its "
-                f"training images were rendered with, not leave {', '.join(missing)} to this "
-                "version's defaults: pass the training data's dataset.json (with --type when "
-                "it holds several types)"
+                f"--config {path}: expected a JSON object with a spectrogram config"
             )
+        config, fields = SpectrogramConfig.from_dict(data), data
+    missing = SpectrogramConfig.missing_fields(fields) if whole else []
+    if missing:
+        raise ParameterError(
+            f"--config {path}: a Rekognition model's config must be the whole config its "
+            f"training images were rendered with, not leave {', '.join(missing)} to this "
+            "version's defaults: pass the training data's dataset.json (with --type when it "
+            "holds several types)"
+        )
     return config
 
 
