@@ -640,3 +640,25 @@ def test_rekognition_credentials_that_cannot_be_loaded_are_a_model_error(
     expected = rf"{re.escape(ARN)}: AWS credentials or settings .*{reason}"
     with pytest.raises(ModelError, match=expected):
         RekognitionClassifier(ARN, config=CONFIG, max_attempts=0).classify(images[:1])
+
+
+def test_rekognition_profile_that_does_not_exist_is_a_model_error(aws_credentials, monkeypatch):
+    # GIVEN AWS_PROFILE naming a profile the AWS config does not hold (a typo)
+    monkeypatch.setenv("AWS_PROFILE", "smoke-typo")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    # THEN making the classifier is one ModelError naming the model and the profile
+    with pytest.raises(ModelError, match=r"AWS credentials or settings .*\(smoke-typo\)"):
+        RekognitionClassifier(ARN, config=CONFIG)
+
+
+@pytest.mark.parametrize(("setting", "mode"), [(None, "adaptive"), ("standard", "standard")])
+def test_rekognition_retry_mode_follows_the_user_s_aws_retry_mode(
+    aws_credentials, monkeypatch, setting, mode
+):
+    # adaptive unless the user chose a mode (AWS_RETRY_MODE or the profile's retry_mode)
+    if setting is None:
+        monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
+    else:
+        monkeypatch.setenv("AWS_RETRY_MODE", setting)
+    classifier = RekognitionClassifier(ARN, config=CONFIG, max_attempts=2)
+    assert classifier.client.meta.config.retries == {"mode": mode, "total_max_attempts": 3}

@@ -15,6 +15,7 @@ model throttles. Errors map to the project's types:
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -129,24 +130,23 @@ class RekognitionClassifier(ClassifierBase):
         self.threshold = float(threshold)
         self.min_confidence = float(min_confidence)
         self.max_workers = max_workers
-        retries: dict[str, Any] = {"mode": "adaptive"}
-        if max_attempts is not None:
-            retries["max_attempts"] = max_attempts
-        elif botocore.session.get_session().get_config_variable("max_attempts") is None:
-            # Unless the user set it: offline, 8 retries of each request take about 40 s.
-            retries["max_attempts"] = DEFAULT_MAX_ATTEMPTS
-        self.client = client or self._default_client(retries)
+        self.client = client or self._default_client(max_attempts)
 
-    def _default_client(self, retries: dict[str, Any]) -> Any:
-        config = Config(
-            retries=retries, connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S
-        )
+    def _default_client(self, max_attempts: int | None) -> Any:
         try:
             # A session of its own: boto3's default one keeps the credentials and settings
             # it first loaded for the life of the process.
-            session = boto3.session.Session()
+            settings = botocore.session.get_session()
+            session = boto3.session.Session(botocore_session=settings)
+            config = Config(
+                retries=_retries(settings, max_attempts),
+                connect_timeout=CONNECT_TIMEOUT_S,
+                read_timeout=READ_TIMEOUT_S,
+            )
             return session.client("rekognition", region_name=self.region, config=config)
-        except BotoCoreError as exc:  # a profile's credential process fails when it is made
+        # AWS_PROFILE naming no profile, or a profile's credential process that fails, which
+        # both show when the client is made
+        except BotoCoreError as exc:
             raise ModelError(f"{self.model}: {_settings_problem(exc)}") from exc
 
     def classify(self, images: np.ndarray) -> np.ndarray:
@@ -215,6 +215,23 @@ class RekognitionClassifier(ClassifierBase):
                 "later or add inference units"
             )
         return ModelError(f"Rekognition model {self.model}: {code} ({message})")
+
+
+def _retries(session: botocore.session.Session, max_attempts: int | None) -> dict[str, Any]:
+    """botocore's retry settings: the user's mode and attempts where the AWS settings give
+    them (``AWS_RETRY_MODE``, ``AWS_MAX_ATTEMPTS`` or the profile), else adaptive mode,
+    which slows down when the model throttles, and :data:`DEFAULT_MAX_ATTEMPTS`."""
+    profile = session.get_scoped_config()
+    user_mode = "AWS_RETRY_MODE" in os.environ or "retry_mode" in profile
+    retries: dict[str, Any] = {
+        "mode": session.get_config_variable("retry_mode") if user_mode else "adaptive"
+    }
+    if max_attempts is not None:
+        retries["max_attempts"] = max_attempts
+    elif session.get_config_variable("max_attempts") is None:
+        # Unless the user set it: offline, 8 retries of each request take about 40 s.
+        retries["max_attempts"] = DEFAULT_MAX_ATTEMPTS
+    return retries
 
 
 def _settings_problem(exc: BotoCoreError) -> str:
