@@ -101,8 +101,8 @@ def default_min_windows(*, window_s: float, hop_s: float) -> int:
     alarm-like sound at any hop. Three windows at every hop asked for more at a longer hop and
     less at a shorter one: at a 4 s hop (with a 2 s gap) they found 13 of 40 CO alarms in
     40 s recordings, where this rule with :func:`default_merge_gap_s` finds 32; at a 1 s hop
-    39 of 432 household recordings raised an alarm, with five windows 32 (README, "From
-    windows to events").
+    39 of 432 household recordings raised an alarm, with five windows 32 (docs/detection.md,
+    "At other hops").
 
     Parameters
     ----------
