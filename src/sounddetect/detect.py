@@ -44,6 +44,7 @@ from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
     default_merge_gap_s,
     default_min_windows,
+    is_continuous_tone,
     merge_events,
     refine_event_bounds,
     sounding_timeline,
@@ -316,6 +317,7 @@ def detect_file(
     merge_gap_s: float | None = None,
     beep_patterns: bool = True,
     min_pattern_groups: int = patterns.DEFAULT_MIN_GROUPS,
+    continuous_tones: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
     name: str | None = None,
@@ -381,6 +383,12 @@ def detect_file(
         (:class:`sounddetect.patterns.PatternSearch`).
     min_pattern_groups : int >= 1
         Beep groups in a row that make a pattern event.
+    continuous_tones : bool
+        Whether an alarm sound that goes on without a pause is an alarm: a continuous-tone
+        alarm, or a machine's steady whine in the piezo band (a plant room's
+        variable-frequency drive) that the model cannot tell from one. False drops such
+        events (:func:`sounddetect.events.is_continuous_tone`) and keeps beeping alarms;
+        it needs a classifier that says when in each window the alarm sounds.
     batch_size : int > 0
         Windows rendered and classified per call.
     block_seconds : float >= :data:`MIN_BLOCK_SECONDS`
@@ -457,6 +465,7 @@ def detect_file(
         merge_gap_s=merge_gap_s,
         beep_patterns=beep_patterns,
         min_pattern_groups=min_pattern_groups,
+        continuous_tones=continuous_tones,
         batch_size=batch_size,
         block_seconds=block_seconds,
         deadline=deadline,
@@ -527,6 +536,7 @@ def detect_audio(
     merge_gap_s: float | None = None,
     beep_patterns: bool = True,
     min_pattern_groups: int = patterns.DEFAULT_MIN_GROUPS,
+    continuous_tones: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
     deadline: float | None = None,
@@ -558,7 +568,7 @@ def detect_audio(
         microphone's name; default ``"audio"``.
     hop_s, threshold, min_event_s, min_windows, merge_gap_s
         As :func:`detect_file`.
-    beep_patterns, min_pattern_groups, batch_size, deadline, retry_s
+    beep_patterns, min_pattern_groups, continuous_tones, batch_size, deadline, retry_s
         As :func:`detect_file`.
     block_seconds : float >= :data:`MIN_BLOCK_SECONDS`
         Resampling block (s) of ``y``: memory beyond ``y`` is bounded by it and
@@ -608,6 +618,7 @@ def detect_audio(
         merge_gap_s=merge_gap_s,
         beep_patterns=beep_patterns,
         min_pattern_groups=min_pattern_groups,
+        continuous_tones=continuous_tones,
         batch_size=batch_size,
         block_seconds=block_seconds,
         deadline=deadline,
@@ -649,6 +660,7 @@ class _Options:
     merge_gap_s: float
     beep_patterns: bool
     min_pattern_groups: int
+    continuous_tones: bool
     batch_size: int
     described: dict[str, Any]
 
@@ -664,6 +676,7 @@ def _check_options(
     merge_gap_s: Any,
     beep_patterns: Any,
     min_pattern_groups: Any,
+    continuous_tones: Any,
     batch_size: Any,
     block_seconds: Any,
     deadline: Any,
@@ -700,6 +713,14 @@ def _check_options(
     if not isinstance(beep_patterns, bool | np.bool_):
         raise ParameterError(f"beep_patterns must be True or False, got {beep_patterns!r}")
     min_pattern_groups = _option("min_pattern_groups", min_pattern_groups, low=1, integer=True)
+    if not isinstance(continuous_tones, bool | np.bool_):
+        raise ParameterError(f"continuous_tones must be True or False, got {continuous_tones!r}")
+    if not continuous_tones and not getattr(classifier, "sounding_output", None):
+        raise ParameterError(
+            "continuous_tones=False needs a model that says when in each window the alarm "
+            f"sounds (a local model of sounddetect train); the {classifier.backend} model "
+            f"{classifier.model} does not"
+        )
     batch_size = _option("batch_size", batch_size, low=1, integer=True)
     _option("block_seconds", block_seconds, low=MIN_BLOCK_SECONDS, unit=" s")
     if deadline is not None:
@@ -715,6 +736,7 @@ def _check_options(
         merge_gap_s=merge_gap_s,
         beep_patterns=bool(beep_patterns),
         min_pattern_groups=min_pattern_groups,
+        continuous_tones=bool(continuous_tones),
         batch_size=batch_size,
         described={**classifier.describe(), "threshold": threshold},
     )
@@ -865,6 +887,8 @@ def _detect(
                 events, timeline, step_s=step_s, window_s=config.duration, reach_s=hop_s
             )
         ]
+    if not options.continuous_tones:  # checked: such a classifier gives a timeline
+        events = [e for e in events if not is_continuous_tone(e, timeline, step_s=step_s)]
     if options.beep_patterns:
         events = merge_events(events, pattern_events, gap_s=merge_gap_s)
     return make_result(

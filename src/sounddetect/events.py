@@ -4,6 +4,7 @@
     sounding_timeline   -- per-window alarm-sounding probabilities on one time grid
     refine_event_bounds -- move event bounds to where the alarm is heard to start and stop
     merge_events        -- the union of events found in different ways
+    is_continuous_tone  -- does an event's alarm sound go on without a pause?
     default_min_windows -- the alarm windows an event needs by default, at any hop
     default_merge_gap_s -- the gap between alarm windows bridged by default, at any hop
 
@@ -684,6 +685,51 @@ def refine_event_bounds(
             event["end"] = float(bound + half)
         moved.append(event)
     return merge_events(moved)
+
+
+#: Share of an event's time steps in which the alarm sounds (by the model's sounding output,
+#: at :data:`SHORT_EVENT_SOUNDING_THRESHOLD`) from which the event is a continuous tone. Over
+#: the alarm windows of a review's plant-room recordings, temporal-three alarms sounded
+#: 35-65 % of the time (long reverberation smears the beeps), CO alarms 14-20 % unless a
+#: machine's whine merged with them; a steady whine of a variable-frequency drive 59-100 %.
+#: High, so that beeping alarms are kept: it catches the clearest whines only
+#: (docs/detection.md, "Continuous tones").
+CONTINUOUS_SOUND_SHARE = 0.9
+
+
+def is_continuous_tone(event: dict, timeline, *, step_s: float) -> bool:
+    """Whether the alarm sound of ``event`` goes on without a pause.
+
+    Parameters
+    ----------
+    event : dict
+        An event with ``start`` and ``end`` in seconds.
+    timeline : array-like [shape=(m,)]
+        Alarm-sounding probabilities on one grid (:func:`sounding_timeline`).
+    step_s : float > 0
+        The grid's step in seconds.
+
+    Returns
+    -------
+    bool
+        True when at least :data:`CONTINUOUS_SOUND_SHARE` of the event's grid steps sound.
+
+    Examples
+    --------
+    >>> is_continuous_tone({"start": 0.0, "end": 4.0}, [1, 1, 1, 1], step_s=1.0)
+    True
+    >>> is_continuous_tone({"start": 0.0, "end": 4.0}, [1, 0, 1, 0], step_s=1.0)
+    False
+    """
+    timeline = np.asarray(timeline, dtype=np.float64).reshape(-1)
+    if not step_s > 0:
+        raise ParameterError(f"step_s must be positive, got {step_s}")
+    first = max(int(np.floor(event["start"] / step_s)), 0)
+    last = min(int(np.ceil(event["end"] / step_s)), len(timeline))
+    steps = timeline[first:last]
+    if not len(steps):
+        return False
+    return bool(np.mean(steps >= SHORT_EVENT_SOUNDING_THRESHOLD) >= CONTINUOUS_SOUND_SHARE)
 
 
 def merge_events(*event_lists: list[dict], gap_s: float = 0.0) -> list[dict]:

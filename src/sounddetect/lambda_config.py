@@ -52,6 +52,7 @@ SAM_PARAMETERS = {
     "SPECTROGRAM_CONFIG": "SpectrogramConfig",
     "MAX_UPLOAD_MB": "MaxUploadSizeMB",
     "REKOGNITION_MAX_WORKERS": "RekognitionMaxWorkers",
+    "CONTINUOUS_TONES": "ContinuousTones",
 }
 
 
@@ -92,6 +93,11 @@ class LambdaSettings:
     pattern_groups : int
         Temporal-three beep groups in a row that make an alarm event by themselves
         (:mod:`sounddetect.patterns`); 0 turns the search off.
+    continuous_tones : bool
+        Whether an alarm sound that never pauses is an alarm (``CONTINUOUS_TONES``; false
+        for rooms where a machine whines steadily in the piezo band;
+        :func:`sounddetect.detect.detect_file`'s ``continuous_tones``). False needs the
+        local model.
     upload_prefix, results_prefix : str
         Key prefixes of uploads (the S3 notification's filter) and results. Neither may
         contain the other, so a result can never trigger the function.
@@ -113,6 +119,7 @@ class LambdaSettings:
     min_windows: int | None = None
     merge_gap_s: float | None = None
     pattern_groups: int = DEFAULT_MIN_GROUPS
+    continuous_tones: bool = True
     upload_prefix: str = "uploads/"
     results_prefix: str = "results/"
     topic_arn: str | None = None
@@ -206,6 +213,19 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
             env, "BEEP_PATTERN_GROUPS", "an integer >= 0 (0: no beep-pattern search)"
         )
 
+    continuous_text = env.get("CONTINUOUS_TONES", "true").strip().lower() or "true"
+    if continuous_text not in ("true", "false"):
+        raise ParameterError(
+            f"CONTINUOUS_TONES={env['CONTINUOUS_TONES'].strip()!r}{_parameter('CONTINUOUS_TONES')} "
+            "must be true or false"
+        )
+    continuous_tones = continuous_text == "true"
+    if classifier == "rekognition" and not continuous_tones:
+        raise ParameterError(
+            "CONTINUOUS_TONES=false (SAM parameter ContinuousTones) needs the local model, "
+            "which says when in each window the alarm sounds; Rekognition models do not"
+        )
+
     max_upload_mb = _number(env, "MAX_UPLOAD_MB", defaults.max_upload_bytes / 2**20)
     if max_upload_mb <= 0:
         raise _out_of_range(env, "MAX_UPLOAD_MB", "> 0")
@@ -251,6 +271,7 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
         min_windows=None if min_windows is None else int(min_windows),
         merge_gap_s=merge_gap_s,
         pattern_groups=int(pattern_groups),
+        continuous_tones=continuous_tones,
         upload_prefix=upload_prefix,
         results_prefix=results_prefix,
         topic_arn=topic_arn,

@@ -204,3 +204,21 @@ def test_a_hop_under_the_shortest_fails_the_cold_start(aws, load_app, tiny_model
     # fail on it, and be retried.
     with pytest.raises(ParameterError, match=r"^WINDOW_HOP=0.00001 .* must be >= 0.1 s"):
         load_app(onnx_environment(aws, tiny_model_dir, WINDOW_HOP="0.00001"))
+
+
+@pytest.mark.parametrize(("setting", "alarm"), [("true", True), ("false", False)])
+def test_continuous_tones_false_leaves_a_plant_room_s_whine_out(
+    aws, load_app, tmp_path, rng, lambda_context, setting, alarm
+):
+    # GIVEN the shipped model and a plant room's steady 3.4 kHz whine
+    from sounddetect.classifiers import default_model_dir
+
+    app = load_app(onnx_environment(aws, default_model_dir(), CONTINUOUS_TONES=setting))
+    room = noise(30.0, sr=SR, rng=rng, amplitude=0.02)
+    whine = room + tone(30.0, sr=SR, freq_hz=3400.0, amplitude=0.1)
+    aws.upload("uploads/vfd.wav", write_wav(tmp_path / "v.wav", whine, SR))
+    # WHEN it is uploaded
+    app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/vfd.wav"), lambda_context)
+    # THEN it is an alarm unless ContinuousTones is false; a false alarm sends an alert
+    assert aws.stored_result("results/vfd.wav.json")["alarm"] is alarm
+    assert len(aws.alerts()) == int(alarm)

@@ -245,3 +245,21 @@ def test_overlapping_prefixes_are_refused(upload, results):
 )
 def test_result_key_mirrors_the_upload_path(key, expected):
     assert result_key(key, upload_prefix="uploads/", results_prefix="results/") == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [("false", False), (" FALSE ", False), ("", True)])
+def test_continuous_tones_are_read_for_the_local_model(value, expected):
+    settings = read_settings({"CLASSIFIER": "onnx", "CONTINUOUS_TONES": value})
+    assert settings.continuous_tones is expected
+    assert read_settings({"CLASSIFIER": "onnx"}).continuous_tones is True
+
+
+def test_continuous_tones_refuse_other_words_and_a_rekognition_model():
+    with pytest.raises(
+        ParameterError,
+        match=r"^CONTINUOUS_TONES='no' \(SAM parameter ContinuousTones\) must be true or false$",
+    ):
+        read_settings({"CLASSIFIER": "onnx", "CONTINUOUS_TONES": "no"})
+    env = {"MODEL_ARN": MODEL_ARN, "SPECTROGRAM_CONFIG": whole_config()}
+    with pytest.raises(ParameterError, match=r"CONTINUOUS_TONES=false .* needs the local model"):
+        read_settings({**env, "CONTINUOUS_TONES": "false"})

@@ -190,6 +190,16 @@ def test_rekognition_workers_are_a_parameter_within_the_code_s_range(template):
     assert read_settings({**env, "REKOGNITION_MAX_WORKERS": "4"}).rekognition_max_workers == 4
 
 
+def test_continuous_tones_is_a_parameter_the_local_model_alone_may_turn_off(template):
+    spec = template["Parameters"]["ContinuousTones"]
+    assert (spec["Default"], spec["AllowedValues"]) == ("true", ["true", "false"])
+    env = function_environment(template, Classifier="onnx", ContinuousTones="false")
+    assert read_settings(env).continuous_tones is False
+    rule = template["Rules"]["ContinuousTonesNeedTheLocalModel"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "ContinuousTones"}, "false"]}
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "Classifier"}, "onnx"]}
+
+
 def test_rules_refuse_rekognition_without_a_spectrogram_config(template):
     # its default, {}, would leave every field to the library's defaults (read_settings
     # refuses any field left out at cold start; the rule catches the default at deployment)

@@ -1349,3 +1349,40 @@ def test_public_functions_document_each_parameter(function):
 )
 def test_window_times_and_config_serialisation_are_documented(member, words):
     assert words in (inspect.getdoc(member) or "")
+
+
+def test_continuous_tones_can_be_left_out_and_beeping_alarms_stay(rng):
+    # GIVEN the shipped model, a steady 3.4 kHz whine over a room's noise for 30 s (a
+    # variable-frequency drive, or a continuous-tone alarm: the model hears both as an
+    # alarm) and a temporal-three alarm of the same tone in the same noise
+    from sounddetect.classifiers import default_model_dir
+
+    model = OnnxClassifier.from_dir(default_model_dir())
+    sr = 16000
+    room = noise(30.0, sr=sr, rng=rng, amplitude=0.02)
+    whine = room + tone(30.0, sr=sr, freq_hz=3400.0, amplitude=0.1)
+    beeping = room + t3_alarm(30.0, sr=sr, freq_hz=3400.0, amplitude=0.1)
+    # WHEN each is detected with continuous tones and without
+    with_tones = [detect_audio(y, sr=sr, classifier=model) for y in (whine, beeping)]
+    without = [
+        detect_audio(y, sr=sr, classifier=model, continuous_tones=False) for y in (whine, beeping)
+    ]
+    # THEN both are alarms by default; without continuous tones the whine is not, and the
+    # beeping alarm's event is the same
+    assert [r["alarm"] for r in with_tones] == [True, True]
+    assert [r["alarm"] for r in without] == [False, True]
+    assert without[1]["events"] == with_tones[1]["events"]
+    assert without[0]["windows"] == with_tones[0]["windows"]  # the windows' scores stay
+
+
+def test_leaving_out_continuous_tones_needs_a_model_that_says_when_the_alarm_sounds(
+    classifier,
+):
+    # GIVEN a model without the alarm-sounding output
+    assert classifier.sounding_output is None
+    y = tone(8.0, sr=SR)
+    # THEN asking to leave out continuous tones is refused by name, before any audio is read
+    with pytest.raises(ParameterError, match="continuous_tones=False needs a model that says"):
+        detect_audio(y, sr=SR, classifier=classifier, continuous_tones=False)
+    with pytest.raises(ParameterError, match="continuous_tones must be True or False"):
+        detect_audio(y, sr=SR, classifier=classifier, continuous_tones="no")

@@ -1336,3 +1336,30 @@ def test_detect_without_model_uses_the_installed_model_from_any_folder_and_a_loc
     assert code == 0
     assert "in models/default" in caplog.text
     assert json.loads(out)["classifier"]["model"] == "tiny"
+
+
+def test_no_continuous_tones_drops_a_steady_whine_and_keeps_a_beeping_alarm(capsys, tmp_path, rng):
+    # GIVEN a steady 3.4 kHz whine in a room and a temporal-three alarm there, and the
+    # default model (models/default of a checkout: the shipped one)
+    room = noise(30.0, sr=SR, rng=rng, amplitude=0.02)
+    write_wav(tmp_path / "vfd.wav", room + tone(30.0, sr=SR, freq_hz=3400.0, amplitude=0.1), SR)
+    alarm = room + t3_alarm(30.0, sr=SR, freq_hz=3400.0, amplitude=0.1)
+    write_wav(tmp_path / "alarm.wav", alarm, SR)
+    inputs = [tmp_path / "vfd.wav", tmp_path / "alarm.wav", "--format", "json"]
+    # WHEN both are detected with and without --no-continuous-tones
+    code, out, _ = run_cli(capsys, *inputs)
+    assert code == 0 and [json.loads(line)["alarm"] for line in out.splitlines()] == [True, True]
+    code, out, _ = run_cli(capsys, *inputs, "--no-continuous-tones")
+    # THEN only the beeping alarm raises one
+    assert code == 0 and [json.loads(line)["alarm"] for line in out.splitlines()] == [False, True]
+
+
+def test_no_continuous_tones_with_a_model_that_cannot_tell_is_a_usage_error(
+    capsys, recordings, tmp_path
+):
+    config = tmp_path / "config.json"
+    config.write_text(SpectrogramConfig().to_json())
+    argv = ["--model", ARN, "--config", config, "--no-continuous-tones"]
+    code, out, err = run_cli(capsys, recordings, *argv)
+    assert code == 2 and out == ""
+    assert "error: --no-continuous-tones needs a model that says when in each window" in err

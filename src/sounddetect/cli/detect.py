@@ -191,6 +191,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="beep groups in a row that make a pattern event",
     )
     parser.add_argument(
+        "--continuous-tones",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="an alarm sound that never pauses is an alarm (a continuous-tone alarm); "
+        "--no-continuous-tones drops such events, for rooms where a machine whines steadily "
+        "in the piezo band (a variable-frequency drive), and keeps beeping alarms (a local "
+        "model only)",
+    )
+    parser.add_argument(
         "--threads",
         type=bounded_int(0, MAX_THREADS),
         default=0,
@@ -252,6 +261,7 @@ def run(args: argparse.Namespace) -> int:
                     merge_gap_s=args.merge_gap,
                     beep_patterns=args.beep_patterns,
                     min_pattern_groups=args.pattern_groups,
+                    continuous_tones=args.continuous_tones,
                 )
             if result["error"]:
                 n_failed += 1
@@ -564,6 +574,11 @@ def load_classifier_for(args: argparse.Namespace):
         raise ParameterError(
             f"--hop {args.hop:g} s is longer than the model's "
             f"{classifier.config.duration:g} s window: windows would skip audio"
+        )
+    if not args.continuous_tones and not getattr(classifier, "sounding_output", None):
+        raise ParameterError(
+            f"--no-continuous-tones needs a model that says when in each window the alarm "
+            f"sounds (a local model of sounddetect train); {classifier.model} does not"
         )
     if args.hop is not None and args.hop < MIN_HOP_S:
         raise ParameterError(
