@@ -39,7 +39,7 @@ from sounddetect.audio import (
     source_name,
     valid_audio,
 )
-from sounddetect.classifiers.base import Classifier
+from sounddetect.classifiers.base import Classifier, says_when_alarm_sounds
 from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
     default_merge_gap_s,
@@ -715,7 +715,7 @@ def _check_options(
     min_pattern_groups = _option("min_pattern_groups", min_pattern_groups, low=1, integer=True)
     if not isinstance(continuous_tones, bool | np.bool_):
         raise ParameterError(f"continuous_tones must be True or False, got {continuous_tones!r}")
-    if not continuous_tones and not getattr(classifier, "sounding_output", None):
+    if not continuous_tones and not says_when_alarm_sounds(classifier):
         raise ParameterError(
             "continuous_tones=False needs a model that says when in each window the alarm "
             f"sounds (a local model of sounddetect train); the {classifier.backend} model "
@@ -887,7 +887,7 @@ def _detect(
                 events, timeline, step_s=step_s, window_s=config.duration, reach_s=hop_s
             )
         ]
-    if not options.continuous_tones:  # checked: such a classifier gives a timeline
+    if not options.continuous_tones and timeline is not None:
         events = [e for e in events if not is_continuous_tone(e, timeline, step_s=step_s)]
     if options.beep_patterns:
         events = merge_events(events, pattern_events, gap_s=merge_gap_s)

@@ -712,7 +712,8 @@ def is_continuous_tone(event: dict, timeline, *, step_s: float) -> bool:
     Returns
     -------
     bool
-        True when at least :data:`CONTINUOUS_SOUND_SHARE` of the event's grid steps sound.
+        True when at least :data:`CONTINUOUS_SOUND_SHARE` of the event's grid steps (those
+        whose middle lies inside it) sound; False for an event that holds no step.
 
     Examples
     --------
@@ -724,9 +725,9 @@ def is_continuous_tone(event: dict, timeline, *, step_s: float) -> bool:
     timeline = np.asarray(timeline, dtype=np.float64).reshape(-1)
     if not step_s > 0:
         raise ParameterError(f"step_s must be positive, got {step_s}")
-    first = max(int(np.floor(event["start"] / step_s)), 0)
-    last = min(int(np.ceil(event["end"] / step_s)), len(timeline))
-    steps = timeline[first:last]
+    # A step is the event's when its middle lies inside it, as refine_event_bounds counts.
+    middles = (np.arange(len(timeline)) + 0.5) * step_s
+    steps = timeline[(middles > event["start"]) & (middles < event["end"])]
     if not len(steps):
         return False
     return bool(np.mean(steps >= SHORT_EVENT_SOUNDING_THRESHOLD) >= CONTINUOUS_SOUND_SHARE)

@@ -25,6 +25,7 @@ from sounddetect.classifiers.base import (
     PLACEHOLDER_ARN,
     Classifier,
     check_model_arn,
+    says_when_alarm_sounds,
 )
 from sounddetect.events import DEFAULT_MIN_EVENT_S
 from sounddetect.exceptions import ModelError, ParameterError
@@ -345,6 +346,13 @@ def make_classifier(settings: LambdaSettings) -> Classifier:
             f"{settings.model_dir / 'model.json'}: the model was trained on a different "
             f"spectrogram config ({listed}); set SampleDuration to auto and "
             "SpectrogramConfig to {} (the model's values), or bundle a model trained on yours"
+        )
+    if not settings.continuous_tones and not says_when_alarm_sounds(classifier):
+        raise ModelError(
+            f"{settings.model_dir / 'model.json'}: CONTINUOUS_TONES=false (SAM parameter "
+            "ContinuousTones) needs a model that says when in each window the alarm sounds, "
+            "and this one has no sounding output (trained with --frame-loss 0, or before "
+            "it existed)"
         )
     return _with_hop_checked(settings, classifier)
 

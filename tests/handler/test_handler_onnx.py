@@ -222,3 +222,13 @@ def test_continuous_tones_false_leaves_a_plant_room_s_whine_out(
     # THEN it is an alarm unless ContinuousTones is false; a false alarm sends an alert
     assert aws.stored_result("results/vfd.wav.json")["alarm"] is alarm
     assert len(aws.alerts()) == int(alarm)
+
+
+def test_continuous_tones_false_with_a_model_that_cannot_tell_fails_at_cold_start(
+    aws, load_app, tiny_model_dir
+):
+    # GIVEN a bundled model without the alarm-sounding output and ContinuousTones=false
+    env = onnx_environment(aws, tiny_model_dir, CONTINUOUS_TONES="false")
+    # THEN the cold start refuses it, not every upload after it
+    with pytest.raises(ModelError, match="CONTINUOUS_TONES=false .* no sounding output"):
+        load_app(env)

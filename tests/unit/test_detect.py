@@ -1362,17 +1362,22 @@ def test_continuous_tones_can_be_left_out_and_beeping_alarms_stay(rng):
     room = noise(30.0, sr=sr, rng=rng, amplitude=0.02)
     whine = room + tone(30.0, sr=sr, freq_hz=3400.0, amplitude=0.1)
     beeping = room + t3_alarm(30.0, sr=sr, freq_hz=3400.0, amplitude=0.1)
-    # WHEN each is detected with continuous tones and without
-    with_tones = [detect_audio(y, sr=sr, classifier=model) for y in (whine, beeping)]
-    without = [
-        detect_audio(y, sr=sr, classifier=model, continuous_tones=False) for y in (whine, beeping)
-    ]
+    # WHEN each is detected with continuous tones and without, the model alone (without the
+    # beep-pattern search, which would find the alarm by itself)
+    options = {"classifier": model, "beep_patterns": False}
+    with_tones = [detect_audio(y, sr=sr, **options) for y in (whine, beeping)]
+    without = [detect_audio(y, sr=sr, continuous_tones=False, **options) for y in (whine, beeping)]
     # THEN both are alarms by default; without continuous tones the whine is not, and the
     # beeping alarm's event is the same
     assert [r["alarm"] for r in with_tones] == [True, True]
     assert [r["alarm"] for r in without] == [False, True]
     assert without[1]["events"] == with_tones[1]["events"]
     assert without[0]["windows"] == with_tones[0]["windows"]  # the windows' scores stay
+    # AND an alarm sounding over the whine joins it into one event, which only the
+    # beep-pattern search brings back
+    both = whine + t3_alarm(30.0, sr=sr, freq_hz=3100.0, amplitude=0.1)
+    assert not detect_audio(both, sr=sr, continuous_tones=False, **options)["alarm"]
+    assert detect_audio(both, sr=sr, classifier=model, continuous_tones=False)["alarm"]
 
 
 def test_leaving_out_continuous_tones_needs_a_model_that_says_when_the_alarm_sounds(

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sounddetect.events import (
+    CONTINUOUS_SOUND_SHARE,
     DEFAULT_MIN_EVENT_S,
     LONE_SOUND_MAX_S,
     LONE_SOUND_REACH_S,
@@ -14,6 +15,7 @@ from sounddetect.events import (
     SHORT_EVENT_SOUNDING_THRESHOLD,
     default_merge_gap_s,
     default_min_windows,
+    is_continuous_tone,
     merge_events,
     refine_event_bounds,
     sounding_timeline,
@@ -669,3 +671,32 @@ def test_an_event_the_rule_keeps_whole_is_not_dropped_for_a_lone_sound():
 def test_bad_sounding_arguments_raise_parameter_error(options, match):
     with pytest.raises(ParameterError, match=match):
         windows_to_events([0.0], [4.0], [0.9], recording_s=4.0, **options)
+
+
+def test_an_event_is_a_continuous_tone_from_its_share_of_sounding_steps():
+    # GIVEN 40 steps of 0.1 s: a T3-like rhythm (5 on, 5 off), then 20 steps all sounding
+    step = 0.1
+    timeline = np.array([1.0] * 5 + [0.0] * 5 + [1.0] * 5 + [0.0] * 5 + [1.0] * 20)
+    # THEN the rhythm is not, the steady part is, and an event over both is not (60 %)
+    assert not is_continuous_tone({"start": 0.0, "end": 2.0}, timeline, step_s=step)
+    assert is_continuous_tone({"start": 2.0, "end": 4.0}, timeline, step_s=step)
+    assert not is_continuous_tone({"start": 0.0, "end": 4.0}, timeline, step_s=step)
+
+
+def test_continuous_tone_share_counts_steps_whose_middle_is_inside_the_event():
+    step = 0.1
+    # 9 of 10 steps sounding is the share exactly; 8 of 10 is under it
+    nine = np.array([1.0] * 9 + [0.0])
+    eight = np.array([1.0] * 8 + [0.0] * 2)
+    assert CONTINUOUS_SOUND_SHARE == 0.9
+    assert is_continuous_tone({"start": 0.0, "end": 1.0}, nine, step_s=step)
+    assert not is_continuous_tone({"start": 0.0, "end": 1.0}, eight, step_s=step)
+    # a bound a rounding error past a step's edge takes in no extra step (refined bounds)
+    assert is_continuous_tone({"start": 0.0, "end": 1.0 + 1e-12}, [*nine, 0.0], step_s=step)
+    quiet_after = np.array([1.0] * 10 + [0.0] * 10)
+    # an event past the timeline's end counts the steps there are; one with none is not
+    assert is_continuous_tone({"start": 0.5, "end": 9.0}, quiet_after[:10], step_s=step)
+    assert not is_continuous_tone({"start": 5.0, "end": 6.0}, quiet_after, step_s=step)
+    assert not is_continuous_tone({"start": 0.0, "end": 1.0}, [], step_s=step)
+    with pytest.raises(ParameterError, match="step_s must be positive"):
+        is_continuous_tone({"start": 0.0, "end": 1.0}, nine, step_s=0.0)

@@ -93,6 +93,17 @@ class ClassifierBase:
         }
 
 
+def says_when_alarm_sounds(classifier: Any) -> bool:
+    """Whether ``classifier`` says when in each window the alarm sounds: it offers
+    ``classify_with_sounding`` and, when it names its sounding output (an ONNX model's
+    ``sounding_output``), has one. A local model of ``sounddetect train`` does; a
+    Rekognition model, or a local model trained with ``--frame-loss 0``, does not."""
+    return (
+        callable(getattr(classifier, "classify_with_sounding", None))
+        and getattr(classifier, "sounding_output", True) is not None
+    )
+
+
 def check_model_arn(model_arn: str) -> re.Match:
     """Match a Rekognition project version ARN, or raise saying what is wrong with it.
 

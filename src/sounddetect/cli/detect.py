@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sounddetect.audio import AUDIO_SUFFIXES, FFMPEG_AUDIO_SUFFIXES
-from sounddetect.classifiers.base import MAX_THREADS
+from sounddetect.classifiers.base import MAX_THREADS, says_when_alarm_sounds
 from sounddetect.cli import (
     EXIT_FAILED,
     EXIT_OK,
@@ -575,7 +575,7 @@ def load_classifier_for(args: argparse.Namespace):
             f"--hop {args.hop:g} s is longer than the model's "
             f"{classifier.config.duration:g} s window: windows would skip audio"
         )
-    if not args.continuous_tones and not getattr(classifier, "sounding_output", None):
+    if not args.continuous_tones and not says_when_alarm_sounds(classifier):
         raise ParameterError(
             f"--no-continuous-tones needs a model that says when in each window the alarm "
             f"sounds (a local model of sounddetect train); {classifier.model} does not"
