@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import soundfile as sf
-from helpers.signals import noise, t3_alarm, tone, write_wav
+from helpers.signals import noise, plant_room, t3_alarm, tone, write_wav
 from lambda_helpers import LambdaContext, event_for, handler_environment
 
 from sounddetect.exceptions import FailedRecordsError, ModelError, ParameterError
@@ -214,8 +214,7 @@ def test_continuous_tones_false_leaves_a_plant_room_s_whine_out(
     from sounddetect.classifiers import default_model_dir
 
     app = load_app(onnx_environment(aws, default_model_dir(), CONTINUOUS_TONES=setting))
-    room = noise(30.0, sr=SR, rng=rng, amplitude=0.02)
-    whine = room + tone(30.0, sr=SR, freq_hz=3400.0, amplitude=0.1)
+    whine, _ = plant_room(30.0, sr=SR, rng=rng)
     aws.upload("uploads/vfd.wav", write_wav(tmp_path / "v.wav", whine, SR))
     # WHEN it is uploaded
     app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/vfd.wav"), lambda_context)

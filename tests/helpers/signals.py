@@ -17,6 +17,14 @@ def tone(duration_s: float, *, sr: int, freq_hz: float = 3100.0, amplitude: floa
     return (amplitude * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
 
 
+def plant_room(duration_s: float, *, sr: int, rng: np.random.Generator):
+    """A machine's steady 3.4 kHz whine over a room's noise (a variable-frequency drive),
+    and a temporal-three alarm of that tone in the same noise, float32."""
+    room = noise(duration_s, sr=sr, rng=rng, amplitude=0.02)
+    whine = room + tone(duration_s, sr=sr, freq_hz=3400.0, amplitude=0.1)
+    return whine, room + t3_alarm(duration_s, sr=sr, freq_hz=3400.0, amplitude=0.1)
+
+
 def t3_alarm(duration_s: float, *, sr: int, freq_hz: float = 3100.0, amplitude: float = 0.5):
     """A temporal-three smoke alarm: three 0.5 s beeps 0.5 s apart, then 1.5 s pause."""
     y = tone(duration_s, sr=sr, freq_hz=freq_hz, amplitude=amplitude)

@@ -542,18 +542,27 @@ def test_rekognition_wrong_arn_is_refused_at_construction(arn, match):
         RekognitionClassifier(arn, config=CONFIG)
 
 
-@pytest.mark.parametrize(("setting", "expected"), [(None, 9), ("1", 1), ("3", 3)])
-def test_rekognition_retries_follow_the_user_s_aws_max_attempts(
-    aws_credentials, monkeypatch, setting, expected
+@pytest.mark.parametrize(
+    ("variable", "setting", "max_attempts", "expected"),
+    [
+        # AWS_MAX_ATTEMPTS counts the first try too; unset, 8 retries ride out throttling
+        ("AWS_MAX_ATTEMPTS", None, None, {"mode": "adaptive", "total_max_attempts": 9}),
+        ("AWS_MAX_ATTEMPTS", "1", None, {"mode": "adaptive", "total_max_attempts": 1}),
+        ("AWS_MAX_ATTEMPTS", "3", None, {"mode": "adaptive", "total_max_attempts": 3}),
+        # adaptive unless the user chose a mode (AWS_RETRY_MODE or the profile's retry_mode)
+        ("AWS_RETRY_MODE", None, 2, {"mode": "adaptive", "total_max_attempts": 3}),
+        ("AWS_RETRY_MODE", "standard", 2, {"mode": "standard", "total_max_attempts": 3}),
+    ],
+)
+def test_rekognition_retries_follow_the_user_s_aws_settings(
+    aws_credentials, monkeypatch, variable, setting, max_attempts, expected
 ):
-    # AWS_MAX_ATTEMPTS counts the first try too; unset, 8 retries ride out throttling
     if setting is None:
-        monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+        monkeypatch.delenv(variable, raising=False)
     else:
-        monkeypatch.setenv("AWS_MAX_ATTEMPTS", setting)
-    classifier = RekognitionClassifier(ARN, config=CONFIG)
-    retries = classifier.client.meta.config.retries
-    assert retries == {"mode": "adaptive", "total_max_attempts": expected}
+        monkeypatch.setenv(variable, setting)
+    classifier = RekognitionClassifier(ARN, config=CONFIG, max_attempts=max_attempts)
+    assert classifier.client.meta.config.retries == expected
 
 
 def test_rekognition_default_client_uses_the_arn_region_and_adaptive_retries(aws_credentials):
@@ -649,16 +658,3 @@ def test_rekognition_profile_that_does_not_exist_is_a_model_error(aws_credential
     # THEN making the classifier is one ModelError naming the model and the profile
     with pytest.raises(ModelError, match=r"AWS credentials or settings .*\(smoke-typo\)"):
         RekognitionClassifier(ARN, config=CONFIG)
-
-
-@pytest.mark.parametrize(("setting", "mode"), [(None, "adaptive"), ("standard", "standard")])
-def test_rekognition_retry_mode_follows_the_user_s_aws_retry_mode(
-    aws_credentials, monkeypatch, setting, mode
-):
-    # adaptive unless the user chose a mode (AWS_RETRY_MODE or the profile's retry_mode)
-    if setting is None:
-        monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
-    else:
-        monkeypatch.setenv("AWS_RETRY_MODE", setting)
-    classifier = RekognitionClassifier(ARN, config=CONFIG, max_attempts=2)
-    assert classifier.client.meta.config.retries == {"mode": mode, "total_max_attempts": 3}

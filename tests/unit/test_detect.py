@@ -12,7 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from helpers.signals import encode_with_ffmpeg, left_unclosed, noise, t3_alarm, tone, write_wav
+from helpers.signals import (
+    encode_with_ffmpeg,
+    left_unclosed,
+    noise,
+    plant_room,
+    t3_alarm,
+    tone,
+    write_wav,
+)
 
 from sounddetect import plots, spectrum, windows
 from sounddetect.audio import LevelMeter
@@ -1359,9 +1367,7 @@ def test_continuous_tones_can_be_left_out_and_beeping_alarms_stay(rng):
 
     model = OnnxClassifier.from_dir(default_model_dir())
     sr = 16000
-    room = noise(30.0, sr=sr, rng=rng, amplitude=0.02)
-    whine = room + tone(30.0, sr=sr, freq_hz=3400.0, amplitude=0.1)
-    beeping = room + t3_alarm(30.0, sr=sr, freq_hz=3400.0, amplitude=0.1)
+    whine, beeping = plant_room(30.0, sr=sr, rng=rng)
     # WHEN each is detected with continuous tones and without, the model alone (without the
     # beep-pattern search, which would find the alarm by itself)
     options = {"classifier": model, "beep_patterns": False}

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from helpers.permissions import run_as_a_user, run_with_a_small_disk
-from helpers.signals import encode_with_ffmpeg, noise, t3_alarm, tone, write_wav
+from helpers.signals import encode_with_ffmpeg, noise, plant_room, t3_alarm, tone, write_wav
 from helpers.tiny_model import write_tiny_model
 from moto import mock_aws
 
@@ -1341,9 +1341,8 @@ def test_detect_without_model_uses_the_installed_model_from_any_folder_and_a_loc
 def test_no_continuous_tones_drops_a_steady_whine_and_keeps_a_beeping_alarm(capsys, tmp_path, rng):
     # GIVEN a steady 3.4 kHz whine in a room and a temporal-three alarm there, and the
     # default model (models/default of a checkout: the shipped one)
-    room = noise(30.0, sr=SR, rng=rng, amplitude=0.02)
-    write_wav(tmp_path / "vfd.wav", room + tone(30.0, sr=SR, freq_hz=3400.0, amplitude=0.1), SR)
-    alarm = room + t3_alarm(30.0, sr=SR, freq_hz=3400.0, amplitude=0.1)
+    whine, alarm = plant_room(30.0, sr=SR, rng=rng)
+    write_wav(tmp_path / "vfd.wav", whine, SR)
     write_wav(tmp_path / "alarm.wav", alarm, SR)
     inputs = [tmp_path / "vfd.wav", tmp_path / "alarm.wav", "--format", "json"]
     # WHEN both are detected with and without --no-continuous-tones
