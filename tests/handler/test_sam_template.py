@@ -130,9 +130,10 @@ def test_window_hop_takes_a_tenth_of_a_second_or_more(template):
         assert not re.fullmatch(pattern, value), value
 
 
-def lifecycle_rules(template, **parameters) -> list[dict]:
-    """The audio bucket's lifecycle rules with the parameters' values (or defaults): each
-    Fn::If resolved by the condition it names (an Fn::Equals on a parameter, or its Not)."""
+def resolved(template, node, **parameters):
+    """``node`` of the template with the parameters' values (or defaults): each Ref to a
+    parameter replaced, each Fn::If resolved by the condition it names (an Fn::Equals on a
+    parameter, or its Not)."""
     values = {name: spec.get("Default") for name, spec in template["Parameters"].items()}
     values.update(parameters)
 
@@ -152,8 +153,15 @@ def lifecycle_rules(template, **parameters) -> list[dict]:
             return {key: resolve(value) for key, value in node.items()}
         return node
 
+    return resolve(node)
+
+
+def lifecycle_rules(template, **parameters) -> list[dict]:
+    """The audio bucket's lifecycle rules with the parameters' values (or defaults)."""
     bucket = template["Resources"]["AudioBucket"]["Properties"]
-    rules = [resolve(rule) for rule in bucket["LifecycleConfiguration"]["Rules"]]
+    rules = [
+        resolved(template, rule, **parameters) for rule in bucket["LifecycleConfiguration"]["Rules"]
+    ]
     return [rule for rule in rules if rule != {"Ref": "AWS::NoValue"}]
 
 
@@ -188,6 +196,17 @@ def test_rekognition_workers_are_a_parameter_within_the_code_s_range(template):
     )
     assert read_settings(env).rekognition_max_workers == 16
     assert read_settings({**env, "REKOGNITION_MAX_WORKERS": "4"}).rekognition_max_workers == 4
+
+
+def test_concurrency_is_unlimited_unless_a_limit_is_set(template, deployed):
+    # GIVEN the parameter that caps how many recordings are processed at once
+    spec = template["Parameters"]["MaxConcurrentRecordings"]
+    assert (spec["Default"], spec["MinValue"]) == (0, 0)
+    # THEN the deployed function reserves that many, and none (no limit) by default
+    function = deployed["Resources"]["DetectFunction"]["Properties"]
+    reserved = function["ReservedConcurrentExecutions"]
+    assert resolved(deployed, reserved) == {"Ref": "AWS::NoValue"}
+    assert resolved(deployed, reserved, MaxConcurrentRecordings=5) == 5
 
 
 def test_continuous_tones_is_a_parameter_the_local_model_alone_may_turn_off(template):
