@@ -176,6 +176,8 @@ SENTENCES = (
 
 def speak(text, voice, speed, pitch):
     """espeak-ng's ``text`` at SR, at an rms of 0.1 over its sounding samples."""
+    # Not foreign_sounds.speak: this generator shares no code with the project's sounds,
+    # and the review's scipy resampling and level keep its recordings byte for byte.
     wav = subprocess.run(
         ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdout", text],
         check=True,
