@@ -32,7 +32,7 @@ STEPS_S = (0.3, 0.4, 0.5, 0.6, 0.7)
 TIMBRES = {
     "sine": (0.0,),
     "odd partials": (0.0, -np.inf, -12.0, -np.inf, -20.0),
-    # A square wave's odd partials fall as 1/k; up to the 15th (16.5 kHz at 1.1 kHz).
+    # A square wave's odd partials fall as 1/k (harmonic_tone keeps those under 0.45 x SR).
     "square wave": tuple(-20 * np.log10(k) if k % 2 else -np.inf for k in range(1, 16)),
     # The sign of a sine at 16 kHz: its partials above 8 kHz fold back below, a mesh of
     # tones that no sounder plays but a digital device with a naive synthesiser may.
