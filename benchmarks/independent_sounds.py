@@ -7,7 +7,7 @@ Every other recording check draws its sounds from ``sounddetect.synth``, the cor
 recipes, or plays them through its rooms and microphones, so a model that has learnt those
 recipes is judged on them. This check is a reviewer's test-set generator, written from
 scratch without ``sounddetect`` and ported here draw for draw (its numbers are the point:
-the recordings are the generator's, byte for byte, but that its square waves are now
+the recordings are the generator's, byte for byte, except that its square waves are
 band-limited, as a sounder's are: :func:`bandlimited_square`): no recipe, room, microphone
 or codec is shared with the corpus, so its figures are not flattered by the corpus's own
 recipes.

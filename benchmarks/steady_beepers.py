@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                 frequency_hz=args.frequency,
                 start_s=-rng.uniform(0.0, on_s + off_s),
             )
-            audio = record(dry, index=index, rng=rng, seed=int(rng.integers(2**31)))
+            audio = record(dry, index=index, rng=rng)
             paths.append(folder / f"on{on_s:.1f}_off{off_s:.1f}.{args.file_format}")
             grid[paths[-1].name] = (on_s, off_s)
             write_recording(paths[-1], audio, sample_rate=args.sample_rate)
