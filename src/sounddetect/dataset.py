@@ -1245,6 +1245,10 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
 #: Fewer alarm recordings than this in the validate or test split are warned of: the
 #: split's scores would say how a model does on that many sounds.
 FEW_SCORED_ALARMS = 3
+#: Most lines a Rekognition Custom Labels manifest may hold (its validation rules for
+#: manifest files; also the default quota of images in a classification dataset): a train
+#: split with more images per type than this is warned of before it is rendered.
+REKOGNITION_MANIFEST_LINES = 250_000
 
 
 def _warn_of_few_scored_alarms(
@@ -1364,6 +1368,17 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
             f"split {'/'.join(f'{f:g}' for f in settings.split)} gives {' and '.join(lacking)} "
             "samples per layer count, too few for an alarm and a non-alarm; `sounddetect "
             "train` needs both in train and validate: raise --samples-per-layer",
+            SoundDetectWarning,
+            stacklevel=2,
+        )
+    # Each split draws its samples per layer count for every count up to the maximum.
+    train_images = per_split[SPLITS.index("train")] * settings.max_background_layers
+    if train_images > REKOGNITION_MANIFEST_LINES:
+        warnings.warn(
+            f"{settings.target_path}: the train split will hold {train_images:,} images per "
+            f"type, and its manifest as many lines; Rekognition Custom Labels imports at most "
+            f"{REKOGNITION_MANIFEST_LINES:,}: `sounddetect train` takes them all, but for "
+            "Rekognition lower --samples-per-layer",
             SoundDetectWarning,
             stacklevel=2,
         )

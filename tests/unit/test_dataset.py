@@ -389,6 +389,39 @@ def test_splits_too_small_for_both_labels_are_said(corpus, tmp_path):
     assert {row["split"] for row in read_samples(target)} == {"train"}
 
 
+def test_a_train_split_over_rekognitions_manifest_limit_is_said(corpus, tmp_path, monkeypatch):
+    # GIVEN a manifest limit below the train split's images (250,000 would take hours here)
+    monkeypatch.setattr(dataset_module, "REKOGNITION_MANIFEST_LINES", 20)
+    target = tmp_path / "data"
+    with pytest.warns(SoundDetectWarning) as caught:
+        generate_dataset(
+            settings(*corpus, target, types=("mel",), samples_per_layer=20), progress=False
+        )
+    # THEN one line says so before rendering, with the count the manifest then holds
+    (message,) = [str(w.message) for w in caught if "Rekognition" in str(w.message)]
+    lines = (target / "manifests" / "train.manifest").read_text().splitlines()
+    assert message == (
+        f"{target}: the train split will hold {len(lines):,} images per type, and its manifest "
+        "as many lines; Rekognition Custom Labels imports at most 20: `sounddetect train` "
+        "takes them all, but for Rekognition lower --samples-per-layer"
+    )
+    assert len(lines) > 20
+
+
+def test_a_train_split_within_the_manifest_limit_is_not_warned_of(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(dataset_module, "REKOGNITION_MANIFEST_LINES", 28)
+    target = tmp_path / "data"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        generate_dataset(
+            settings(*corpus, target, types=("mel",), samples_per_layer=20), progress=False
+        )
+    assert (
+        len((target / "manifests" / "train.manifest").read_text().splitlines()) == 28
+    )  # at the limit
+    assert not [w for w in caught if "Rekognition" in str(w.message)]
+
+
 def test_a_target_path_inside_a_file_is_refused(corpus, tmp_path):
     (tmp_path / "notes").write_text("a file, not a folder")
     target = tmp_path / "notes" / "data"
