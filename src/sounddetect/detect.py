@@ -45,6 +45,7 @@ from sounddetect.events import (
     default_merge_gap_s,
     default_min_windows,
     is_continuous_tone,
+    is_wandering_tone,
     merge_events,
     refine_event_bounds,
     sounding_timeline,
@@ -889,6 +890,10 @@ def _detect(
         ]
     if not options.continuous_tones and timeline is not None:
         events = [e for e in events if not is_continuous_tone(e, timeline, step_s=step_s)]
+    # One tone heard all along whose pitch glides or wanders is a kettle's whistle: an
+    # alarm's tone holds its pitch (docs/detection.md, "Whistles that wander in pitch").
+    track = search.tone_track()
+    events = [e for e in events if not is_wandering_tone(e, *track)]
     if options.beep_patterns:
         events = merge_events(events, pattern_events, gap_s=merge_gap_s)
     return make_result(

@@ -85,6 +85,10 @@ PERIOD_S = (2.8, 6.0)
 #: Successive periods of a run agree this closely (an alarm's timer is steady; a sound
 #: replayed after random pauses is not), and its beats within RUN_BEAT_TOLERANCE.
 PERIOD_TOLERANCE = 0.06
+#: The band (Hz) in which :func:`tone_track` looks for each frame's tone: piezo, square-wave
+#: and loudspeaker alarms, kettle whistles and machine whines all sound their strongest
+#: partial there.
+TONE_BAND_HZ = (400.0, 5000.0)
 RUN_BEAT_TOLERANCE = 0.1
 #: Groups in a row that make an alarm by default: three (about 10.5 s of alarm). Two, over
 #: the benchmarks' recordings, found 16 more alarms of 624 and 5 more false alarms of about
@@ -166,6 +170,10 @@ class PatternSearch:
         #: The recording's :func:`loud_sounds`, once :meth:`events` has searched a recording
         #: that fits in one stretch (150 s); None for a longer one, whose frames are gone.
         self.sounds: np.ndarray | None = None
+        # Every frame's tone_track, kept for the whole recording (8 bytes a frame: 0.9 MB
+        # an hour), for the event rule's check for a wandering whistle.
+        self._pitch: list[np.ndarray] = []
+        self._prominence: list[np.ndarray] = []
 
     def add_frames(self, first: int, frames_db: np.ndarray) -> None:
         """Take frames ``first``, ``first + 1``, ... (dB, shape (frames, rows)); the ones
@@ -214,9 +222,24 @@ class PatternSearch:
             self._search(self._buffered)
         return merge_events(self._events)
 
+    def tone_track(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every frame taken: its middle (s from the recording's start), and the pitch (Hz)
+        and prominence (dB) of its strongest tone (:func:`tone_track`)."""
+        pitch = np.concatenate(self._pitch) if self._pitch else np.zeros(0, dtype=np.float32)
+        prominence = (
+            np.concatenate(self._prominence) if self._prominence else np.zeros(0, np.float32)
+        )
+        middles_s = (
+            np.arange(len(pitch)) * self.config.hop_length + self.config.n_fft / 2
+        ) / self.config.sr
+        return middles_s, pitch, prominence
+
     def _append(self, rows_db: np.ndarray) -> None:
         if not len(rows_db):
             return
+        pitch, prominence = tone_track(rows_db, row_hz=self.row_hz)
+        self._pitch.append(pitch)
+        self._prominence.append(prominence)
         self._rows.append(rows_db.copy())  # the caller's buffer may be reused
         self.n_frames += len(rows_db)
         self._buffered += len(rows_db)
@@ -301,6 +324,45 @@ def band_levels(rows_db: np.ndarray, band_rows: Sequence[tuple[int, int]]) -> np
         stop = band_rows[heard[-1]][1]
         levels[heard] = np.maximum.reduceat(rows_db[:, :stop], firsts, axis=1).T
     return levels
+
+
+def tone_track(
+    rows_db: np.ndarray, *, row_hz: np.ndarray, band_hz: tuple[float, float] = TONE_BAND_HZ
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each frame's strongest tone: its pitch (Hz) and how far it stands over the frame (dB).
+
+    Parameters
+    ----------
+    rows_db : np.ndarray [shape=(frames, rows)]
+        Spectrogram frames in dB, rows ascending in frequency.
+    row_hz : np.ndarray [shape=(rows,)]
+        Centre frequency of each row in Hz.
+    band_hz : (float, float)
+        The band searched, in Hz; it must hold three rows or more.
+
+    Returns
+    -------
+    pitch_hz : np.ndarray [shape=(frames,), dtype=float32]
+        The loudest row's frequency in the band, moved towards the louder neighbour by a
+        parabola through the three levels (rows are 3 % apart at 3 kHz in a mel spectrogram).
+    prominence_db : np.ndarray [shape=(frames,), dtype=float32]
+        The loudest row's level over the median of the band's rows: a tone stands 20 dB or
+        more over a frame of noise, speech or a room's hum.
+    """
+    rows = np.flatnonzero((row_hz >= band_hz[0]) & (row_hz <= band_hz[1]))
+    if rows.size < 3:
+        raise ParameterError(f"tone_track needs 3 rows in {band_hz} Hz, got {rows.size}")
+    levels = np.asarray(rows_db, dtype=np.float32)[:, rows]
+    if not len(levels):
+        return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
+    peak = np.clip(levels.argmax(axis=1), 1, rows.size - 2)
+    frames = np.arange(len(levels))
+    below, at, above = (levels[frames, peak + step] for step in (-1, 0, 1))
+    curve = below - 2 * at + above
+    shift = np.divide(below - above, 2 * curve, out=np.zeros_like(curve), where=curve < 0)
+    pitch = np.interp(peak + np.clip(shift, -0.5, 0.5), np.arange(rows.size), row_hz[rows])
+    prominence = levels.max(axis=1) - np.median(levels, axis=1)
+    return pitch.astype(np.float32), prominence.astype(np.float32)
 
 
 def band_rows(row_hz: np.ndarray, *, edges: np.ndarray | None = None) -> list[tuple[int, int]]:

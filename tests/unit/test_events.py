@@ -11,11 +11,14 @@ from sounddetect.events import (
     LONE_SOUND_MAX_S,
     LONE_SOUND_REACH_S,
     MIN_CENTRAL_EVENT_SOUNDING_S,
+    MIN_DRIFT_SECONDS,
     MIN_SHORT_EVENT_SOUNDING_S,
     SHORT_EVENT_SOUNDING_THRESHOLD,
+    WANDERING_DRIFT,
     default_merge_gap_s,
     default_min_windows,
     is_continuous_tone,
+    is_wandering_tone,
     merge_events,
     refine_event_bounds,
     sounding_timeline,
@@ -700,3 +703,62 @@ def test_continuous_tone_share_counts_steps_whose_middle_is_inside_the_event():
     assert not is_continuous_tone({"start": 0.0, "end": 1.0}, [], step_s=step)
     with pytest.raises(ParameterError, match="step_s must be positive"):
         is_continuous_tone({"start": 0.0, "end": 1.0}, nine, step_s=0.0)
+
+
+# ---------------------------------------------------------------- wandering tones
+
+FRAME_S = 0.03125
+FRAMES = np.arange(0, 20, FRAME_S) + FRAME_S / 2
+
+
+def wandering(pitch, *, heard=None, start=0.0, end=20.0):
+    prominence = np.full(FRAMES.size, 30.0) if heard is None else np.where(heard, 30.0, 5.0)
+    return is_wandering_tone({"start": start, "end": end}, FRAMES, pitch, prominence)
+
+
+def test_a_whistle_gliding_up_wanders():
+    # a kettle's whistle rising from 2.4 to 3 kHz over the event
+    assert wandering(2400 + 30 * FRAMES)
+
+
+def test_a_steady_or_warbling_tone_does_not_wander():
+    assert not wandering(np.full(FRAMES.size, 3100.0))
+    # a warble of +-8 % at 3 Hz: each second's mean holds the pitch
+    assert not wandering(3100 * (1 + 0.08 * np.sin(2 * np.pi * 3 * FRAMES)))
+
+
+def test_a_drift_just_under_the_threshold_does_not_wander():
+    # a linear glide's 10th-90th percentile spread of second means is 0.8 of its range
+    glide = 3000 * (1 + 0.9 * WANDERING_DRIFT / 0.8 * FRAMES / 20)
+    assert not wandering(glide)
+    assert wandering(3000 * (1 + 1.2 * WANDERING_DRIFT / 0.8 * FRAMES / 20))
+
+
+def test_a_tone_with_pauses_is_no_wandering_tone():
+    # a T3 alarm whose pitch sweeps: its tone is heard in half the frames
+    beeping = (FRAMES % 1.0) < 0.5
+    assert not wandering(2400 + 30 * FRAMES, heard=beeping)
+
+
+def test_partials_and_other_sounds_outside_the_tones_span_are_not_its_pitch():
+    # every tenth frame's strongest row is an octave up: the tone is heard in 90 % of frames
+    pitch = np.where(np.arange(FRAMES.size) % 10 == 0, 6000.0, 3000.0 + 30 * FRAMES)
+    assert not wandering(pitch)
+
+
+def test_an_event_too_short_to_read_a_drift_does_not_wander():
+    glide = 2400 + 60 * FRAMES
+    assert wandering(glide, end=MIN_DRIFT_SECONDS + 0.5)
+    assert not wandering(glide, end=MIN_DRIFT_SECONDS - 1.0)
+
+
+def test_only_the_events_frames_count():
+    # a steady alarm tone for 12 s, then a whistle gliding up from 2.6 to 3.8 kHz
+    pitch = np.where(FRAMES < 12, 3100.0, 2600 + 150 * (FRAMES - 12))
+    assert not wandering(pitch, end=12.0)
+    assert wandering(pitch, start=8.0)
+
+
+def test_wandering_tone_arrays_of_different_lengths_are_refused():
+    with pytest.raises(ParameterError, match="differ in length: 3, 2, 3"):
+        is_wandering_tone({"start": 0, "end": 1}, [0, 1, 2], [1, 2], [1, 2, 3])

@@ -298,3 +298,35 @@ def test_a_search_refuses_frames_of_another_shape_and_integer_audio():
     assert search.n_frames == 0 and search.events() == []
     with pytest.raises(ParameterError, match="n_groups must be >= 1"):
         patterns.pattern_confidence(0)
+
+
+def test_tone_track_finds_a_tones_pitch_and_how_it_stands_out(rng):
+    config = patterns.frames_config(SpectrogramConfig())
+    row_hz = spectrum.row_frequencies(config)
+    for freq in (520.0, 1100.0, 3100.0, 4400.0):
+        audio = tone(2.0, sr=config.sr, freq_hz=freq) + noise(
+            2.0, sr=config.sr, rng=rng, amplitude=0.01
+        )
+        pitch, prominence = patterns.tone_track(
+            spectrum.frame_levels(audio, config=config), row_hz=row_hz
+        )
+        # mel rows are 3-6 % apart here; the parabola lands within 2 %
+        assert np.median(np.abs(pitch / freq - 1)) < 0.02, freq
+        assert np.median(prominence) > 20
+    frames = spectrum.frame_levels(noise(2.0, sr=config.sr, rng=rng), config=config)
+    assert np.median(patterns.tone_track(frames, row_hz=row_hz)[1]) < 20
+
+
+def test_pattern_search_keeps_every_frames_tone_track(rng):
+    config = patterns.frames_config(SpectrogramConfig())
+    search = PatternSearch(config, min_groups=None)
+    audio = np.concatenate(
+        [tone(3.0, sr=config.sr, freq_hz=2000.0), tone(3.0, sr=config.sr, freq_hz=3000.0)]
+    )
+    for block in np.split(audio, 6):
+        search.add_audio(block)
+    middles, pitch, prominence = search.tone_track()
+    assert middles.size == pitch.size == prominence.size == search.n_frames
+    assert np.allclose(np.diff(middles), config.hop_length / config.sr)
+    assert abs(np.median(pitch[middles < 2.8]) / 2000 - 1) < 0.02
+    assert abs(np.median(pitch[middles > 3.2]) / 3000 - 1) < 0.02
