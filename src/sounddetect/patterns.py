@@ -11,6 +11,7 @@
     chain_groups      -- runs of such groups repeating at one period
     find_t3_events    -- the temporal-three patterns in a stretch of frames, as events
     pattern_confidence -- an event's confidence from the number of groups in a row
+    tone_track        -- each frame's strongest tone: its pitch and how far it stands out
 
 Every smoke alarm that follows ISO 8201 / NFPA 72 beeps in the temporal-three pattern:
 three beeps about a second apart, a pause of about 1.5 s, again and again, each beep at one
@@ -19,7 +20,9 @@ never heard (a 520 Hz square wave behind a wall, which has lost its harmonics; a
 alarm's odd timbre) can fall below its threshold even when the pattern is plain to see. This
 module looks for the pattern alone, band by band, so that a recording of three or more beep
 groups in a row at a steady period and pitch raises an alarm however its beeps sound
-(README, "Beep patterns"). numpy only: this module runs inside the Lambda.
+(README, "Beep patterns"). The same frames give each frame's strongest tone, by which the
+event rule tells a kettle's wandering whistle from an alarm's steady tone. numpy only: this
+module runs inside the Lambda.
 
 Temporal-four (CO) groups are not searched: four 0.1 s pips smear into one sound in a
 reverberant room, and a pattern of single short sounds every few seconds is also what
@@ -85,11 +88,11 @@ PERIOD_S = (2.8, 6.0)
 #: Successive periods of a run agree this closely (an alarm's timer is steady; a sound
 #: replayed after random pauses is not), and its beats within RUN_BEAT_TOLERANCE.
 PERIOD_TOLERANCE = 0.06
+RUN_BEAT_TOLERANCE = 0.1
 #: The band (Hz) in which :func:`tone_track` looks for each frame's tone: piezo, square-wave
 #: and loudspeaker alarms, kettle whistles and machine whines all sound their strongest
 #: partial there.
 TONE_BAND_HZ = (400.0, 5000.0)
-RUN_BEAT_TOLERANCE = 0.1
 #: Groups in a row that make an alarm by default: three (about 10.5 s of alarm). Two, over
 #: the benchmarks' recordings, found 16 more alarms of 624 and 5 more false alarms of about
 #: 1,900 recordings: a telephone's busy tone replayed after random pauses, and a deer's call.
@@ -344,7 +347,7 @@ def tone_track(
     -------
     pitch_hz : np.ndarray [shape=(frames,), dtype=float32]
         The loudest row's frequency in the band, moved towards the louder neighbour by a
-        parabola through the three levels (rows are 3 % apart at 3 kHz in a mel spectrogram).
+        parabola through the three levels (the default mel rows are about 2 % apart at 3 kHz).
     prominence_db : np.ndarray [shape=(frames,), dtype=float32]
         The loudest row's level over the median of the band's rows: a tone stands 20 dB or
         more over a frame of noise, speech or a room's hum.
