@@ -892,8 +892,9 @@ def _detect(
         events = [e for e in events if not is_continuous_tone(e, timeline, step_s=step_s)]
     # One tone heard all along whose pitch glides or wanders is a kettle's whistle: an
     # alarm's tone holds its pitch (docs/detection.md, "Whistles that wander in pitch").
-    track = search.tone_track()
-    events = [e for e in events if not is_wandering_tone(e, *track)]
+    if events:  # the track is the whole recording's frames: joined only when needed
+        track = search.tone_track()
+        events = [e for e in events if not is_wandering_tone(e, *track)]
     if options.beep_patterns:
         events = merge_events(events, pattern_events, gap_s=merge_gap_s)
     return make_result(
