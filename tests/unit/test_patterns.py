@@ -119,6 +119,38 @@ def test_runs_keep_their_period_and_pitch():
         chain_groups(groups, resolution_hz=20, min_groups=0)
 
 
+def test_a_run_passes_over_one_group_not_heard(rng):
+    # GIVEN a temporal-three alarm of five groups whose third is masked (no beeps at all)
+    heard = [g for g in range(5) if g != 2]
+    onsets = [2.0 + g * 4.0 + b for g in heard for b in range(3)]
+    y = beeps(onsets, duration_s=24.0) + noise(24.0, sr=SR, rng=rng, amplitude=0.01)
+    # THEN one event runs from the first beep to the end of the last group, of four groups
+    (event,) = search_audio(y)
+    assert event["start"] == pytest.approx(2.0, abs=0.1)
+    assert event["end"] == pytest.approx(20.5, abs=0.15)
+    assert event["confidence"] == pytest.approx(patterns.pattern_confidence(4))
+
+
+@pytest.mark.parametrize(
+    "heard, why",
+    [
+        ([0, 1, 4, 5], "two groups in a row not heard"),
+        ([0, 2, 3], "a group missed before two groups set the period"),
+    ],
+)
+def test_a_run_does_not_pass_over_more(heard, why):
+    groups = [BeepGroup(4.0 * k, 4.0 * k + 2.5, 1.0, 520.0) for k in heard]
+    assert chain_groups(groups, resolution_hz=20) == [], why
+
+
+def test_a_group_after_a_missed_one_keeps_the_period():
+    groups = [BeepGroup(4.0 * k, 4.0 * k + 2.5, 1.0, 520.0) for k in range(2)]
+    on_time = groups + [BeepGroup(12.3, 14.8, 1.0, 520.0)]  # 4.15 s a period: within 6 %
+    assert [len(run) for run in chain_groups(on_time, resolution_hz=20)] == [3]
+    late = groups + [BeepGroup(12.6, 15.1, 1.0, 520.0)]  # 4.3 s a period: 7.5 % off
+    assert chain_groups(late, resolution_hz=20) == []
+
+
 def test_blocks_of_any_size_give_the_same_events(rng):
     y = noise(40.0, sr=SR, rng=rng, amplitude=0.05)
     y[5 * SR : 35 * SR] += t3_alarm(30.0, sr=SR, freq_hz=3100.0, amplitude=0.2)
