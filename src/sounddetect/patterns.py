@@ -90,10 +90,10 @@ PERIOD_S = (2.8, 6.0)
 PERIOD_TOLERANCE = 0.06
 RUN_BEAT_TOLERANCE = 0.1
 #: A run passes over this many groups in a row that were not heard whole (a word or a
-#: clatter over one beep of the next room's alarm), once its first two groups have set its
-#: period: the next group then comes that many periods later, within PERIOD_TOLERANCE of
-#: each. On the benchmarks' alarms behind a door or a wall it found 9 more of 768, and one
-#: more of 1,650 device recordings raised an alarm (docs/detection.md, "A group not heard").
+#: clatter over one beep of the next room's alarm, a voice alarm's message in place of a
+#: group): the next group then comes that many periods later, within PERIOD_TOLERANCE of
+#: each. On the benchmarks it found 25 more of about 2,700 alarm recordings and raised 3
+#: more false alarms of about 5,000 (docs/detection.md, "A group not heard").
 MAX_MISSED_GROUPS = 1
 #: The band (Hz) in which :func:`tone_track` looks for each frame's tone: piezo, square-wave
 #: and loudspeaker alarms, kettle whistles and machine whines all sound their strongest
@@ -581,10 +581,11 @@ def chain_groups(
 ) -> list[list[BeepGroup]]:
     """Runs of at least ``min_groups`` groups repeating as one alarm repeats its pattern.
 
-    Each group follows the last after PERIOD_S (onset to onset) at its beat (within
-    RUN_BEAT_TOLERANCE) and pitch, and each period after the first agrees with the one
-    before within PERIOD_TOLERANCE. Once a run has its period, a group may also follow
-    after up to MAX_MISSED_GROUPS periods not heard (:func:`_run_period`).
+    Each group follows the last at its beat (within RUN_BEAT_TOLERANCE) and pitch, one
+    period later or, where up to MAX_MISSED_GROUPS groups were not heard whole, that many
+    periods more; each period lies in PERIOD_S and, after the first, within
+    PERIOD_TOLERANCE of the one before (:func:`_run_period`). The group that ends a run
+    may start the next one with the run's last group.
 
     Examples
     --------
@@ -608,7 +609,11 @@ def chain_groups(
             if period is None:
                 if len(run) >= min_groups:
                     runs.append(run)
-                run = []
+                # The group that ends a run may start the next with the run's last group:
+                # that one may have been paired with a stray group over a missed one.
+                last = run[-1]
+                period = _run_period(group, last, None, resolution_hz=resolution_hz)
+                run = [last] if period is not None else []
         run.append(group)
     if len(run) >= min_groups:
         runs.append(run)
@@ -618,20 +623,18 @@ def chain_groups(
 def _run_period(
     group: BeepGroup, last: BeepGroup, period: float | None, *, resolution_hz: float
 ) -> float | None:
-    """The run's period (s) when ``group`` continues the run that ends in ``last``, else None.
+    """The run's period (s) when ``group`` follows ``last`` in a run, else None.
 
-    ``period`` is the run's so far (None for a run of one group). ``group`` continues it at
-    the beat and pitch of ``last``, 1 to 1 + MAX_MISSED_GROUPS periods after it (a single
-    period once there is one to keep to), each period in PERIOD_S and within
-    PERIOD_TOLERANCE of the run's.
+    ``period`` is the run's so far (None when ``last`` is its first group). ``group`` follows
+    at the beat and pitch of ``last``, 1 to 1 + MAX_MISSED_GROUPS periods after it (the
+    fewest that fit), each period in PERIOD_S and within PERIOD_TOLERANCE of ``period``.
     """
     if abs(group.beat - last.beat) > RUN_BEAT_TOLERANCE * last.beat or not same_pitch(
         [group.pitch, last.pitch], resolution_hz=resolution_hz
     ):
         return None
     elapsed = group.start - last.start
-    most = 1 + (MAX_MISSED_GROUPS if period is not None else 0)
-    for periods in range(1, most + 1):
+    for periods in range(1, 2 + MAX_MISSED_GROUPS):
         each = elapsed / periods
         if PERIOD_S[0] <= each <= PERIOD_S[1] and (
             period is None or abs(each - period) <= PERIOD_TOLERANCE * period
