@@ -91,9 +91,10 @@ PERIOD_TOLERANCE = 0.06
 RUN_BEAT_TOLERANCE = 0.1
 #: A run passes over this many groups in a row that were not heard whole (a word or a
 #: clatter over one beep of the next room's alarm, a voice alarm's message in place of a
-#: group): the next group then comes that many periods later, within PERIOD_TOLERANCE of
-#: each. On the benchmarks it found 25 more of about 2,700 alarm recordings and raised 3
-#: more false alarms of about 5,000 (docs/detection.md, "A group not heard").
+#: group): its next group may come up to this many periods late, each period within
+#: PERIOD_TOLERANCE of the one before. On the benchmarks it found 25 more of about 2,700
+#: alarm recordings and raised 3 more false alarms of about 5,000 (docs/detection.md, "A
+#: group not heard").
 MAX_MISSED_GROUPS = 1
 #: The band (Hz) in which :func:`tone_track` looks for each frame's tone: piezo, square-wave
 #: and loudspeaker alarms, kettle whistles and machine whines all sound their strongest
