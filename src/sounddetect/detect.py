@@ -333,7 +333,7 @@ def detect_file(
     bounds then move to the first and last moment the alarm is heard, up to a hop outside
     its windows (:func:`sounddetect.events.refine_event_bounds`); otherwise they are the
     bounds of its first and last alarm window. With ``beep_patterns``, a temporal-three
-    pattern of ``min_pattern_groups`` beep groups or more in a row is an alarm event too,
+    pattern of ``min_pattern_groups`` beep groups or more in one run is an alarm event too,
     whatever the classifier says of its windows (:mod:`sounddetect.patterns`); events that
     overlap or lie within ``merge_gap_s`` of each other are one. An event that the rule
     keeps only because the recording is too short for a whole event, or cut it short at an
@@ -383,7 +383,8 @@ def detect_file(
         Also look for the temporal-three pattern itself, independent of the classifier
         (:class:`sounddetect.patterns.PatternSearch`).
     min_pattern_groups : int >= 1
-        Beep groups in a row that make a pattern event.
+        Beep groups in one run (:func:`sounddetect.patterns.chain_groups`) that make a
+        pattern event.
     continuous_tones : bool
         Whether an alarm sound that goes on without a pause is an alarm: a continuous-tone
         alarm, or a machine's steady whine in the piezo band (a plant room's

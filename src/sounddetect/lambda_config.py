@@ -92,8 +92,8 @@ class LambdaSettings:
         Largest gap in seconds between the alarm windows of one event; None (``auto``)
         derives it from the hop (:func:`sounddetect.events.default_merge_gap_s`).
     pattern_groups : int
-        Temporal-three beep groups in a row that make an alarm event by themselves
-        (:mod:`sounddetect.patterns`); 0 turns the search off.
+        Temporal-three beep groups in one run (:func:`sounddetect.patterns.chain_groups`)
+        that make an alarm event by themselves; 0 turns the search off.
     continuous_tones : bool
         Whether an alarm sound that never pauses is an alarm (``CONTINUOUS_TONES``; false
         for rooms where a machine whines steadily in the piezo band;

@@ -188,7 +188,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         type=positive_int,
         default=DEFAULT_MIN_GROUPS,
         metavar="N",
-        help="beep groups in a row that make a pattern event",
+        help="temporal-three beep groups in one run (a run passes over one missed group at a "
+        "time) that make a pattern event",
     )
     parser.add_argument(
         "--continuous-tones",
