@@ -606,15 +606,18 @@ def chain_groups(
     period: float | None = None
     for group in groups:
         if run:
-            period = _run_period(group, run[-1], period, resolution_hz=resolution_hz)
-            if period is None:
+            next_period = _run_period(group, run[-1], period, resolution_hz=resolution_hz)
+            if next_period is None:
                 if len(run) >= min_groups:
                     runs.append(run)
                 # The group that ends a run may start the next with the run's last group:
-                # that one may have been paired with a stray group over a missed one.
+                # that one may have been paired with a stray group over a missed one. (A run
+                # of one group, with no period yet, has just been tried so.)
                 last = run[-1]
-                period = _run_period(group, last, None, resolution_hz=resolution_hz)
-                run = [last] if period is not None else []
+                if period is not None:
+                    next_period = _run_period(group, last, None, resolution_hz=resolution_hz)
+                run = [last] if next_period is not None else []
+            period = next_period
         run.append(group)
     if len(run) >= min_groups:
         runs.append(run)
