@@ -22,6 +22,12 @@ a phone filming in stereo: each channel with its own reverberation, the second h
 alarm up to 0.58 ms earlier or later (``foreign_sounds.pair_delay_s``), which can cancel its
 tone in an average of the channels; the recordings are otherwise drawn as without.
 
+``--pulsing`` makes every alarm beep steadily, with no group pause, as some smoke and heat
+alarms do (their manuals: "a single beep every second", "a short and a longer beep every
+second", "a constant pulsed tone"): one beep of 0.1-0.6 s, or two of 0.08-0.3 s, every
+0.7-1.4 s, the sounder, room and scene otherwise drawn as without it. Meant for the piezo
+kind (``--kinds t3piezo``), with ``--detect-option=--pulse-patterns``.
+
 An alarm is found when an event overlaps the time it sounds; an event more than a window
 away from it is a false alarm. The script prints, per alarm kind and per SNR band, how many
 recordings were found, and every miss and false event; then how far the found alarms'
@@ -32,6 +38,7 @@ its last one or the end of the recording).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator
@@ -69,14 +76,39 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the alarm sounds in another room, behind a closed door or a wall",
     )
     parser.add_argument("--stereo", action="store_true", help="two microphones 2-20 cm apart")
+    parser.add_argument(
+        "--pulsing",
+        action="store_true",
+        help="every alarm beeps steadily with no group pause (a beep or two every 0.7-1.4 s)",
+    )
     return parser.parse_args(argv)
 
 
+def pulsing(spec: synth.AlarmSpec, *, seed: int) -> synth.AlarmSpec:
+    """``spec`` beeping steadily: one beep or two a cycle, every 0.7-1.4 s (own stream)."""
+    rng = np.random.default_rng([seed, 7919])
+    period = float(rng.uniform(0.7, 1.4))
+    if rng.random() < 0.6:
+        on = float(rng.uniform(0.1, min(0.6, 0.65 * period)))
+        timing = {"pattern": "pulse", "on_s": on, "off_s": on, "gap_s": period - on}
+    else:
+        on, off = float(rng.uniform(0.08, 0.3)), float(rng.uniform(0.1, 0.25))
+        timing = {"pattern": "pulse2", "on_s": on, "off_s": off, "gap_s": period - 2 * on - off}
+    return dataclasses.replace(spec, **timing, start_s=-float(rng.uniform(0.0, period)))
+
+
 def render(
-    kind: str, *, index: int, seed: int, through: str | None = None, stereo: bool = False
+    kind: str,
+    *,
+    index: int,
+    seed: int,
+    through: str | None = None,
+    stereo: bool = False,
+    pulses: bool = False,
 ) -> tuple[np.ndarray, dict]:
     """One recording of an alarm of ``kind`` over a household scene (the alarm ``through``
-    a door or a wall, if given; in ``stereo``, (n, 2)), and its truth."""
+    a door or a wall, if given; in ``stereo``, (n, 2); beeping steadily with ``pulses``), and
+    its truth."""
     rng = np.random.default_rng(seed)
     room = synth.HOLDOUT_ROOMS[index % len(synth.HOLDOUT_ROOMS)]
     mic = synth.HOLDOUT_MICROPHONES[index % len(synth.HOLDOUT_MICROPHONES)]
@@ -87,6 +119,8 @@ def render(
         alarm_s = RECORDING_S - at_s
     snr_db = float(rng.uniform(-5.0, 15.0))
     spec = synth.draw_alarm(kind, rng, holdout=True, duration_s=alarm_s)
+    if pulses:
+        spec = pulsing(spec, seed=seed)
 
     # A pre-roll lets the room's reverberation and the microphone's filters build up.
     n_pre = round((min(synth.ROOMS[room].rt60_s, 1.5) + 0.1) * SR)
@@ -164,13 +198,21 @@ def score(result: dict, truth: dict) -> tuple[bool, list[dict], tuple[float, flo
 
 
 def recordings(
-    kind: str, *, seed: int, count: int, through: str | None = None, stereo: bool = False
+    kind: str,
+    *,
+    seed: int,
+    count: int,
+    through: str | None = None,
+    stereo: bool = False,
+    pulses: bool = False,
 ) -> Iterator[tuple[np.ndarray, dict]]:
     """The ``count`` recordings of ``kind`` that ``--seed seed`` renders, with their truth."""
     # Seeds drawn from (seed, kind): the corpus seeds its files from (seed, section, index).
     seeds = np.random.SeedSequence([seed, KINDS.index(kind), 104729]).generate_state(count)
     for index, file_seed in enumerate(seeds.tolist()):
-        yield render(kind, index=index, seed=file_seed, through=through, stereo=stereo)
+        yield render(
+            kind, index=index, seed=file_seed, through=through, stereo=stereo, pulses=pulses
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,7 +222,12 @@ def main(argv: list[str] | None = None) -> int:
         folder = args.work / kind
         folder.mkdir(parents=True, exist_ok=True)
         drawn = recordings(
-            kind, seed=args.seed, count=args.count, through=args.through, stereo=args.stereo
+            kind,
+            seed=args.seed,
+            count=args.count,
+            through=args.through,
+            stereo=args.stereo,
+            pulses=args.pulsing,
         )
         for index, (audio, truth) in enumerate(drawn):
             paths.append(folder / f"{kind}_{index:02d}.{args.file_format}")
@@ -217,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.model}: alarm recordings"
         + (f" through a {args.through}" if args.through else "")
         + (" in stereo" if args.stereo else "")
+        + (", beeping steadily" if args.pulsing else "")
     )
     for kind in args.kinds:
         print(line(kind, [o for o in outcomes if o[0]["kind"] == kind]))

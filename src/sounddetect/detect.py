@@ -318,6 +318,7 @@ def detect_file(
     merge_gap_s: float | None = None,
     beep_patterns: bool = True,
     min_pattern_groups: int = patterns.DEFAULT_MIN_GROUPS,
+    pulse_patterns: bool = False,
     continuous_tones: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
@@ -385,6 +386,11 @@ def detect_file(
     min_pattern_groups : int >= 1
         Beep groups in one run (:func:`sounddetect.patterns.chain_groups`) that make a
         pattern event.
+    pulse_patterns : bool
+        Also raise an alarm on :data:`sounddetect.patterns.PULSE_MIN_S` of steady beeping
+        at one pitch in the piezo band with no group pause, as some smoke and heat alarms
+        beep (:func:`sounddetect.patterns.find_pulse_events`); off by default, since a
+        kitchen timer or an alarm clock can beep so too.
     continuous_tones : bool
         Whether an alarm sound that goes on without a pause is an alarm: a continuous-tone
         alarm, or a machine's steady whine in the piezo band (a plant room's
@@ -467,6 +473,7 @@ def detect_file(
         merge_gap_s=merge_gap_s,
         beep_patterns=beep_patterns,
         min_pattern_groups=min_pattern_groups,
+        pulse_patterns=pulse_patterns,
         continuous_tones=continuous_tones,
         batch_size=batch_size,
         block_seconds=block_seconds,
@@ -538,6 +545,7 @@ def detect_audio(
     merge_gap_s: float | None = None,
     beep_patterns: bool = True,
     min_pattern_groups: int = patterns.DEFAULT_MIN_GROUPS,
+    pulse_patterns: bool = False,
     continuous_tones: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
@@ -570,7 +578,9 @@ def detect_audio(
         microphone's name; default ``"audio"``.
     hop_s, threshold, min_event_s, min_windows, merge_gap_s
         As :func:`detect_file`.
-    beep_patterns, min_pattern_groups, continuous_tones, batch_size, deadline, retry_s
+    beep_patterns, min_pattern_groups, pulse_patterns, continuous_tones, batch_size
+        As :func:`detect_file`.
+    deadline, retry_s
         As :func:`detect_file`.
     block_seconds : float >= :data:`MIN_BLOCK_SECONDS`
         Resampling block (s) of ``y``: memory beyond ``y`` is bounded by it and
@@ -620,6 +630,7 @@ def detect_audio(
         merge_gap_s=merge_gap_s,
         beep_patterns=beep_patterns,
         min_pattern_groups=min_pattern_groups,
+        pulse_patterns=pulse_patterns,
         continuous_tones=continuous_tones,
         batch_size=batch_size,
         block_seconds=block_seconds,
@@ -662,6 +673,7 @@ class _Options:
     merge_gap_s: float
     beep_patterns: bool
     min_pattern_groups: int
+    pulse_patterns: bool
     continuous_tones: bool
     batch_size: int
     described: dict[str, Any]
@@ -678,6 +690,7 @@ def _check_options(
     merge_gap_s: Any,
     beep_patterns: Any,
     min_pattern_groups: Any,
+    pulse_patterns: Any,
     continuous_tones: Any,
     batch_size: Any,
     block_seconds: Any,
@@ -715,6 +728,8 @@ def _check_options(
     if not isinstance(beep_patterns, bool | np.bool_):
         raise ParameterError(f"beep_patterns must be True or False, got {beep_patterns!r}")
     min_pattern_groups = _option("min_pattern_groups", min_pattern_groups, low=1, integer=True)
+    if not isinstance(pulse_patterns, bool | np.bool_):
+        raise ParameterError(f"pulse_patterns must be True or False, got {pulse_patterns!r}")
     if not isinstance(continuous_tones, bool | np.bool_):
         raise ParameterError(f"continuous_tones must be True or False, got {continuous_tones!r}")
     if not continuous_tones and not says_when_alarm_sounds(classifier):
@@ -738,6 +753,7 @@ def _check_options(
         merge_gap_s=merge_gap_s,
         beep_patterns=bool(beep_patterns),
         min_pattern_groups=min_pattern_groups,
+        pulse_patterns=bool(pulse_patterns),
         continuous_tones=bool(continuous_tones),
         batch_size=batch_size,
         described={**classifier.describe(), "threshold": threshold},
@@ -827,6 +843,7 @@ def _detect(
         search = patterns.PatternSearch(
             patterns.frames_config(config),
             min_groups=options.min_pattern_groups if options.beep_patterns else None,
+            pulses=options.pulse_patterns,
         )
         # The search reads the frames rendered for the classifier when they are of its kind
         # and on one grid; otherwise it computes its own from the audio.
@@ -896,7 +913,7 @@ def _detect(
     if events:  # the track is the whole recording's frames: joined only when needed
         track = search.tone_track()
         events = [e for e in events if not is_wandering_tone(e, *track)]
-    if options.beep_patterns:
+    if options.beep_patterns or options.pulse_patterns:
         events = merge_events(events, pattern_events, gap_s=merge_gap_s)
     return make_result(
         name,

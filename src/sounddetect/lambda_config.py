@@ -54,6 +54,7 @@ SAM_PARAMETERS = {
     "MAX_UPLOAD_MB": "MaxUploadSizeMB",
     "REKOGNITION_MAX_WORKERS": "RekognitionMaxWorkers",
     "CONTINUOUS_TONES": "ContinuousTones",
+    "PULSE_PATTERNS": "PulsePatterns",
 }
 
 
@@ -99,6 +100,10 @@ class LambdaSettings:
         for rooms where a machine whines steadily in the piezo band;
         :func:`sounddetect.detect.detect_file`'s ``continuous_tones``). False needs the
         local model.
+    pulse_patterns : bool
+        Whether steady beeping in the piezo band with no group pause is an alarm too
+        (``PULSE_PATTERNS``, false by default; :func:`sounddetect.detect.detect_file`'s
+        ``pulse_patterns``).
     upload_prefix, results_prefix : str
         Key prefixes of uploads (the S3 notification's filter) and results. Neither may
         contain the other, so a result can never trigger the function.
@@ -121,6 +126,7 @@ class LambdaSettings:
     merge_gap_s: float | None = None
     pattern_groups: int = DEFAULT_MIN_GROUPS
     continuous_tones: bool = True
+    pulse_patterns: bool = False
     upload_prefix: str = "uploads/"
     results_prefix: str = "results/"
     topic_arn: str | None = None
@@ -214,13 +220,8 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
             env, "BEEP_PATTERN_GROUPS", "an integer >= 0 (0: no beep-pattern search)"
         )
 
-    continuous_text = env.get("CONTINUOUS_TONES", "true").strip().lower() or "true"
-    if continuous_text not in ("true", "false"):
-        raise ParameterError(
-            f"CONTINUOUS_TONES={env['CONTINUOUS_TONES'].strip()!r}{_parameter('CONTINUOUS_TONES')} "
-            "must be true or false"
-        )
-    continuous_tones = continuous_text == "true"
+    continuous_tones = _boolean(env, "CONTINUOUS_TONES", defaults.continuous_tones)
+    pulse_patterns = _boolean(env, "PULSE_PATTERNS", defaults.pulse_patterns)
     if classifier == "rekognition" and not continuous_tones:
         raise ParameterError(
             "CONTINUOUS_TONES=false (SAM parameter ContinuousTones) needs the local model, "
@@ -273,6 +274,7 @@ def read_settings(environ: Mapping[str, str] | None = None) -> LambdaSettings:
         merge_gap_s=merge_gap_s,
         pattern_groups=int(pattern_groups),
         continuous_tones=continuous_tones,
+        pulse_patterns=pulse_patterns,
         upload_prefix=upload_prefix,
         results_prefix=results_prefix,
         topic_arn=topic_arn,
@@ -427,6 +429,16 @@ def _number_or_auto(env: Mapping[str, str], name: str) -> float | None:
 
 def _parameter(name: str) -> str:
     return f" (SAM parameter {SAM_PARAMETERS[name]})" if name in SAM_PARAMETERS else ""
+
+
+def _boolean(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """``env[name]`` as true or false (any case, blank for ``default``)."""
+    text = env.get(name, "").strip().lower() or str(default).lower()
+    if text not in ("true", "false"):
+        raise ParameterError(
+            f"{name}={env[name].strip()!r}{_parameter(name)} must be true or false"
+        )
+    return text == "true"
 
 
 def _out_of_range(env: Mapping[str, str], name: str, rule: str) -> ParameterError:

@@ -10,6 +10,8 @@
     t3_groups         -- groups of three evenly spaced beeps of one pitch, with a pause around
     chain_groups      -- runs of such groups repeating at one period
     find_t3_events    -- the temporal-three patterns in a stretch of frames, as events
+    pulse_trains      -- beeps at one pitch repeating at one period, with no group pause
+    find_pulse_events -- steady beeping in the piezo band in a stretch of frames, as events
     pattern_confidence -- an event's confidence from the number of groups in a row
     tone_track        -- each frame's strongest tone: its pitch and how far it stands out
 
@@ -23,6 +25,13 @@ groups in a row at a steady period and pitch raises an alarm however its beeps s
 (README, "Beep patterns"); a run may pass over a group that was not heard whole. The same
 frames give each frame's strongest tone, by which the event rule tells a kettle's wandering
 whistle from an alarm's steady tone. numpy only: this module runs inside the Lambda.
+
+Some smoke alarms beep on and on without the temporal-three pause: in their manuals, a beep
+every second, or a short and a longer beep every second (heat and smoke alarms of some
+European brands; EN 14604 sets a level, not a pattern). The model, taught that steady
+beeping is a reversing lorry's or an appliance's, misses them; :func:`find_pulse_events`
+finds such beeping when a piezo sounds it, on request (``pulse_patterns``), since a kitchen
+timer or an alarm clock beeps so too.
 
 Temporal-four (CO) groups are not searched: four 0.1 s pips smear into one sound in a
 reverberant room, and a pattern of single short sounds every few seconds is also what
@@ -109,6 +118,27 @@ DEFAULT_MIN_GROUPS = 3
 #: three groups lies whole, with its context, in some stretch.
 SEARCH_S = 120.0
 OVERLAP_S = 30.0
+#: Steady beeping (:func:`find_pulse_events`): beeps at one pitch in the bands whose centres
+#: lie in PULSE_BAND_HZ (2.52-4 kHz: a piezo's; reversing beepers sound at about 1 kHz), one
+#: every PULSE_PERIOD_S, for PULSE_MIN_S or more. Sounds less than PULSE_MERGE_GAP_S apart
+#: are one beep: a beep's onset can stand apart from the rest of it by a frame or two.
+PULSE_BAND_HZ = (2600.0, 4400.0)
+PULSE_PERIOD_S = (0.5, 2.0)
+PULSE_MIN_S = 12.0
+PULSE_MERGE_GAP_S = 0.15
+#: Each beep starts within this many seconds of where the run's beat puts it: in a noisy
+#: room a beep's onset is heard up to 0.1 s early or late, whatever the period.
+PULSE_ONSET_S = 0.15
+#: At most this share of a run's beats may go unheard (one at a time: a metronome whose
+#: every fourth tick is accented at another pitch leaves a quarter), and at least
+#: PULSE_MATCHED of the sounds at its pitch in its span must be its beeps.
+PULSE_MAX_MISSED = 0.15
+PULSE_MATCHED = 0.75
+#: The beeps last this long (s) or longer, as a median: an alarm's beeps do; ticks and
+#: clicks of two frames (62 ms) do not.
+PULSE_MIN_BEEP_S = 0.08
+#: A beep lasts at most this share of the period: a tone that is on for longer is held.
+PULSE_MAX_DUTY = 0.8
 #: The level of frames that hold nothing (the renderer's floor, ``10 log10(AMIN)``).
 SILENT_DB = float(10 * np.log10(spectrum.AMIN))
 
@@ -127,13 +157,14 @@ def frames_config(config: SpectrogramConfig) -> SpectrogramConfig:
 
 
 class PatternSearch:
-    """Search a recording for temporal-three patterns as its spectrogram frames arrive.
+    """Search a recording for temporal-three patterns (and, on request, steady beeping) as
+    its spectrogram frames arrive.
 
-    Frames are searched (:func:`find_t3_events`) a stretch at a time, so memory stays
-    bounded however long the recording: stretches of SEARCH_S seconds that overlap by
-    OVERLAP_S, longer than any group's context, and events found in two stretches are
-    joined; at most 150 s of frames are kept (2.4 MB for the default mel config). Frames come
-    from the classifier's own rendering (:meth:`add_frames`, as
+    Frames are searched (:func:`find_t3_events`, :func:`find_pulse_events`) a stretch at a
+    time, so memory stays bounded however long the recording: stretches of SEARCH_S seconds
+    that overlap by OVERLAP_S, longer than any group's context or PULSE_MIN_S, and events
+    found in two stretches are joined; at most 150 s of frames are kept (2.4 MB for the
+    default mel config). Frames come from the classifier's own rendering (:meth:`add_frames`, as
     :func:`sounddetect.spectrum.render_windows` passes them on) or from the audio
     (:meth:`add_audio`). A recording that fits in one stretch also leaves its
     :func:`loud_sounds` in :attr:`sounds`, for the event rule's check for a lone chirp
@@ -144,8 +175,10 @@ class PatternSearch:
     config : SpectrogramConfig
         Of a :data:`FRAME_KINDS` type (see :func:`frames_config`).
     min_groups : int >= 1 or None
-        Groups in a row an event needs; None searches no patterns and only finds a short
-        recording's :attr:`sounds`.
+        Groups in a row an event needs; None searches no temporal-three patterns.
+    pulses : bool
+        Also search steady beeping in the piezo band (:func:`find_pulse_events`). With
+        neither search, only a short recording's :attr:`sounds` are found.
 
     Examples
     --------
@@ -158,7 +191,11 @@ class PatternSearch:
     """
 
     def __init__(
-        self, config: SpectrogramConfig, *, min_groups: int | None = DEFAULT_MIN_GROUPS
+        self,
+        config: SpectrogramConfig,
+        *,
+        min_groups: int | None = DEFAULT_MIN_GROUPS,
+        pulses: bool = False,
     ) -> None:
         if config.kind not in FRAME_KINDS:
             raise ParameterError(
@@ -168,6 +205,7 @@ class PatternSearch:
             raise ParameterError(f"min_groups must be >= 1, got {min_groups}")
         self.config = config
         self.min_groups = min_groups
+        self.pulses = bool(pulses)
         self.frame_s = config.hop_length / config.sr
         self.row_hz = spectrum.row_frequencies(config)
         self.n_frames = 0  # frames received so far
@@ -226,8 +264,9 @@ class PatternSearch:
             yield block
 
     def events(self) -> list[dict]:
-        """The alarm events of every frame taken (:func:`find_t3_events`), in time order;
-        call it once all frames are taken."""
+        """The alarm events of every frame taken (:func:`find_t3_events`, and
+        :func:`find_pulse_events` with ``pulses``), in time order; call it once all frames
+        are taken."""
         if self._buffered:
             self._search(self._buffered)
         return merge_events(self._events)
@@ -274,6 +313,15 @@ class PatternSearch:
                 frame_s=self.frame_s,
                 min_groups=self.min_groups,
                 segments=segments,
+            ):
+                self._events.append(
+                    {**event, "start": event["start"] + offset_s, "end": event["end"] + offset_s}
+                )
+        if self.pulses:
+            first = self.n_frames - self._buffered
+            pitch = np.concatenate(self._pitch)[first : first + n_frames]
+            for event in find_pulse_events(
+                rows[:n_frames], row_hz=self.row_hz, frame_s=self.frame_s, tone_hz=pitch
             ):
                 self._events.append(
                     {**event, "start": event["start"] + offset_s, "end": event["end"] + offset_s}
@@ -668,6 +716,19 @@ def _checked_frames(
     return rows_db, row_hz
 
 
+def _sound_pitches(
+    band_db: np.ndarray, band_hz: np.ndarray, starts: np.ndarray, stops: np.ndarray
+) -> np.ndarray:
+    """Each sound's pitch (Hz): the median over its frames ``[start, stop)`` of the band's
+    loudest row (``band_db`` frames by the band's rows, ``band_hz`` their frequencies)."""
+    return np.array(
+        [
+            np.median(band_hz[band_db[a:b].argmax(axis=1)])
+            for a, b in zip(starts, stops, strict=True)
+        ]
+    )
+
+
 def pattern_confidence(n_groups: int) -> float:
     """An event's confidence from the groups in a row: ``1 - 2 ** -(n_groups - 1)``.
 
@@ -725,13 +786,7 @@ def find_t3_events(
         starts, stops = starts[beeps], stops[beeps]
         if not starts.size:
             continue
-        # A sound's pitch: the median over its frames of the band's loudest row.
-        pitches = np.array(
-            [
-                np.median(row_hz[first + rows_db[a:b, first:stop].argmax(axis=1)])
-                for a, b in zip(starts, stops, strict=True)
-            ]
-        )
+        pitches = _sound_pitches(rows_db[:, first:stop], row_hz[first:stop], starts, stops)
         resolution = float(spacing[first:stop].max())
         groups = t3_groups(starts * frame_s, stops * frame_s, pitches, resolution_hz=resolution)
         for run in chain_groups(groups, resolution_hz=resolution, min_groups=min_groups):
@@ -744,3 +799,260 @@ def find_t3_events(
                 }
             )
     return merge_events(found)
+
+
+@dataclass(frozen=True)
+class PulseTrain:
+    """Steady beeping: first onset and last offset (s), the period (s) and the pitch (Hz)."""
+
+    start: float
+    end: float
+    period: float
+    pitch: float
+
+
+def pulse_trains(
+    onsets: np.ndarray,
+    offsets: np.ndarray,
+    pitches: np.ndarray,
+    *,
+    resolution_hz: float,
+    min_s: float = PULSE_MIN_S,
+) -> list[PulseTrain]:
+    """Runs of beeps that repeat at one period with no pause: a steadily beeping alarm.
+
+    Sounds less than PULSE_MERGE_GAP_S apart are first joined into one beep. A run follows
+    the beeps as a beat tracker does: each one starts within PULSE_ONSET_S of where the line
+    fitted to the beeps so far puts the next beat, or the one after when a beat went
+    unheard; the period, the line's slope, stays in PULSE_PERIOD_S. A run is kept when at
+    most PULSE_MAX_MISSED of its beats went unheard, at least PULSE_MATCHED of the sounds at
+    its pitch in its span are its beeps (or, tracked at every other onset, the others come
+    at one point of nearly every cycle: a second beep), every beep lasts at most
+    PULSE_MAX_DUTY of the period and their median PULSE_MIN_BEEP_S or more, all are at one
+    pitch, and it lasts ``min_s`` or more.
+
+    Parameters
+    ----------
+    onsets, offsets : np.ndarray [shape=(n,)]
+        One band's sounds, seconds, ascending (:func:`beep_segments`).
+    pitches : np.ndarray [shape=(n,)]
+        Their pitches in Hz.
+    resolution_hz : float
+        The pitches' resolution in Hz (the spacing of the spectrogram's rows there).
+    min_s : float
+        Shortest run in seconds, first onset to last offset.
+
+    Returns
+    -------
+    list of PulseTrain, in time order, none sharing a beep.
+
+    Examples
+    --------
+    >>> onsets = np.arange(16.0)  # a 0.4 s beep every second
+    >>> [(t.start, t.end, t.period) for t in pulse_trains(
+    ...     onsets, onsets + 0.4, np.full(16, 3125.0), resolution_hz=31.25)]
+    [(0.0, 15.4, 1.0)]
+    """
+    onsets, offsets = np.asarray(onsets, dtype=np.float64), np.asarray(offsets, np.float64)
+    pitches = np.asarray(pitches, dtype=np.float64)
+    if len(onsets) > 1:  # join the parts of a beep, keeping the pitch of its first
+        kept = np.concatenate([[True], onsets[1:] - offsets[:-1] >= PULSE_MERGE_GAP_S])
+        last = np.concatenate([kept[1:], [True]])
+        onsets, offsets, pitches = onsets[kept], offsets[last], pitches[kept]
+    trains: list[PulseTrain] = []
+    first = 0
+    while first < len(onsets) - 1:
+        # A cycle of one beep, or of two (its period from every other onset).
+        for lag in (1, 2):
+            beeps, period = _track_beats(onsets, first, lag=lag)
+            train = _pulse_train(
+                onsets,
+                offsets,
+                pitches,
+                beeps,
+                period=period,
+                resolution_hz=resolution_hz,
+                second_beeps=lag == 2,
+            )
+            if train is not None and train.end - train.start >= min_s:
+                trains.append(train)
+                first = beeps[-1]
+                break
+        first += 1
+    return trains
+
+
+def _track_beats(onsets: np.ndarray, first: int, *, lag: int = 1) -> tuple[list[int], float]:
+    """The beeps (indices) a beat tracker follows from ``first``, and their period (s).
+
+    The period starts as the median of the next three times from an onset to the ``lag``-th
+    after it and is then the slope of a line fitted to the beeps heard (onset against beat
+    number), so that one beep heard late moves neither the period nor where the next beep
+    is looked for much.
+    """
+    seeds = onsets[first : first + 3 * lag + 1 : lag]
+    period = float(np.median(np.diff(seeds))) if len(seeds) > 1 else 0.0
+    beeps, beat = [first], 0
+    sums = np.array([1.0, 0.0, 0.0, onsets[first], 0.0])  # n, k, k^2, t, k t
+    while PULSE_PERIOD_S[0] <= period <= PULSE_PERIOD_S[1]:
+        n, sum_k, _, sum_t, _ = sums
+        for skip in (1, 2):  # the next beat, or the one after an unheard beat
+            expected = (sum_t + period * ((beat + skip) * n - sum_k)) / n
+            near = int(np.searchsorted(onsets, expected - PULSE_ONSET_S))
+            if near < len(onsets) and abs(onsets[near] - expected) <= PULSE_ONSET_S:
+                break
+        else:
+            break
+        beat += skip
+        beeps.append(near)
+        sums += (1.0, beat, beat * beat, onsets[near], beat * onsets[near])
+        n, sum_k, sum_kk, sum_t, sum_kt = sums
+        period = float((n * sum_kt - sum_k * sum_t) / (n * sum_kk - sum_k * sum_k))
+    return beeps, period
+
+
+def _pulse_train(onsets, offsets, pitches, beeps, *, period, resolution_hz, second_beeps):
+    """The PulseTrain of these tracked beeps (see :func:`pulse_trains`), or None; with
+    ``second_beeps``, only if a second beep at their pitch sounds in nearly every cycle."""
+    if len(beeps) < 3:
+        return None
+    beats = round((onsets[beeps[-1]] - onsets[beeps[0]]) / period)
+    if len(beeps) - 1 < (1 - PULSE_MAX_MISSED) * beats:
+        return None
+    lengths = offsets[beeps] - onsets[beeps]
+    if np.any(lengths > PULSE_MAX_DUTY * period):
+        return None  # a held tone that flutters, not beeps
+    if np.median(lengths) < PULSE_MIN_BEEP_S:
+        return None
+    if not same_pitch(pitches[beeps], resolution_hz=resolution_hz):
+        return None
+    pitch = float(np.median(pitches[beeps]))
+    # The other sounds at the beeps' pitch between them: few, or each cycle's second beep.
+    # A sound at another pitch (an interconnected unit out of step) does not count.
+    span = np.arange(beeps[0], beeps[-1] + 1)
+    tolerance = max(PITCH_TOLERANCE * pitch, 1.5 * resolution_hz)
+    others = span[(np.abs(pitches[span] - pitch) <= tolerance) & ~np.isin(span, beeps)]
+    if second_beeps:
+        if len(others) < (1 - PULSE_MAX_MISSED) * len(beeps) or not _one_phase(
+            onsets[others] - onsets[beeps[0]], period=period, count=len(beeps)
+        ):
+            return None
+    elif len(beeps) < PULSE_MATCHED * (len(beeps) + len(others)):
+        return None
+    return PulseTrain(float(onsets[beeps[0]]), float(offsets[beeps[-1]]), period, pitch)
+
+
+def _one_phase(times: np.ndarray, *, period: float, count: int) -> bool:
+    """Whether sounds at ``times`` (s from a run's first beep) are a second beep of the
+    run's cycles: at most one a cycle, all within PULSE_ONSET_S of one point of it."""
+    if len(times) > count:
+        return False
+    turns = np.exp(2j * np.pi * times / period)
+    middle = np.angle(turns.mean()) * period / (2 * np.pi)
+    return bool(
+        np.all(np.abs((times - middle + period / 2) % period - period / 2) <= PULSE_ONSET_S)
+    )
+
+
+def pulse_confidence(duration_s: float, *, min_s: float = PULSE_MIN_S) -> float:
+    """A steady-beeping event's confidence from its length: ``1 - 2 ** -(1 + duration_s /
+    min_s)``, 0.75 at ``min_s`` and 0.875 at twice it; like :func:`pattern_confidence`, a
+    measure of how much pattern there is, not a probability."""
+    if not min_s > 0:
+        raise ParameterError(f"min_s must be > 0, got {min_s}")
+    return 1.0 - 2.0 ** -(1.0 + max(duration_s, 0.0) / min_s)
+
+
+def find_pulse_events(
+    rows_db: np.ndarray,
+    *,
+    row_hz: np.ndarray,
+    frame_s: float,
+    min_s: float = PULSE_MIN_S,
+    tone_hz: np.ndarray | None = None,
+) -> list[dict]:
+    """Steady beeping in the piezo band (:func:`pulse_trains`) in a stretch of frames, as
+    alarm events.
+
+    Parameters
+    ----------
+    rows_db : np.ndarray [shape=(frames, rows)]
+        Frames in dB (:func:`sounddetect.spectrum.frame_levels`).
+    row_hz : np.ndarray [shape=(rows,)]
+        Each row's centre frequency in Hz, ascending.
+    frame_s : float
+        Seconds per frame.
+    min_s : float
+        Seconds of beeping an event needs.
+    tone_hz : np.ndarray [shape=(frames,)] or None
+        Each frame's strongest tone in Hz (:func:`tone_track`), when already known; None:
+        found here.
+
+    Returns
+    -------
+    list of dict
+        ``{"label", "start", "end", "confidence"}`` (seconds from the first frame;
+        :func:`pulse_confidence`), in time order, overlapping ones joined; a run whose beeps
+        are a harmonic of a lower tone that beeps with them, or not the strongest tone where
+        they sound, is none.
+    """
+    rows_db, row_hz = _checked_frames(rows_db, row_hz=row_hz, frame_s=frame_s)
+    edges = band_edges()
+    centres = np.sqrt(edges[:-1] * edges[1:])
+    rows = band_rows(row_hz, edges=edges)
+    levels = band_levels(rows_db, rows)
+    pitch = tone_track(rows_db, row_hz=row_hz)[0] if tone_hz is None else tone_hz
+    spacing = np.gradient(row_hz) if row_hz.size > 1 else np.ones(row_hz.size)
+    found = []
+    for band in np.flatnonzero((centres >= PULSE_BAND_HZ[0]) & (centres <= PULSE_BAND_HZ[1])):
+        first, stop = rows[band]
+        if stop <= first:
+            continue
+        [(starts, stops)] = beep_segments(
+            levels[band : band + 1], frame_s=frame_s, min_s=MIN_SOUND_S
+        )
+        if not starts.size:
+            continue
+        pitches = _sound_pitches(rows_db[:, first:stop], row_hz[first:stop], starts, stops)
+        resolution = float(spacing[first:stop].max())
+        for train in pulse_trains(
+            starts * frame_s, stops * frame_s, pitches, resolution_hz=resolution, min_s=min_s
+        ):
+            a, b = round(train.start / frame_s), round(train.end / frame_s)
+            on = np.zeros(b - a, dtype=bool)
+            for start, stop_ in zip(starts, stops, strict=True):
+                on[max(start - a, 0) : max(min(stop_, b) - a, 0)] = True
+            # A fundamental of which the beeps would be a harmonic lies an octave or more
+            # below them; nearer bands hear the beeps' own tone.
+            below = centres <= train.pitch / 1.8
+            if on.all() or _beeps_below(levels[below, a:b], levels[band, a:b], on):
+                continue
+            # The beeps are the loudest tone where they sound, not a partial of another.
+            if np.median(np.abs(pitch[a:b][on] - train.pitch)) > PITCH_TOLERANCE * train.pitch:
+                continue
+            found.append(
+                {
+                    "label": ALARM,
+                    "start": train.start,
+                    "end": train.end,
+                    "confidence": pulse_confidence(train.end - train.start, min_s=min_s),
+                }
+            )
+    return merge_events(found)
+
+
+def _beeps_below(lower_db: np.ndarray, band_db: np.ndarray, on: np.ndarray) -> bool:
+    """Whether a lower band beeps with the band's beeps, as loud and as plainly: then the
+    band hears a lower tone's harmonic (a reversing beeper's square wave), not a piezo.
+
+    ``lower_db`` (bands, frames) and ``band_db`` (frames,) are band levels over a run, ``on``
+    its frames of beeps in the band.
+    """
+    contrast = band_db[on].mean() - band_db[~on].mean()
+    lower_on, lower_off = lower_db[:, on].mean(axis=1), lower_db[:, ~on].mean(axis=1)
+    return bool(
+        np.any(
+            (lower_on >= band_db[on].mean() - 6.0)
+            & (lower_on - lower_off >= max(3.0, contrast / 3))
+        )
+    )

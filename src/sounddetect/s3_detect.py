@@ -339,6 +339,7 @@ def process_upload(
                     merge_gap_s=settings.merge_gap_s,
                     beep_patterns=settings.pattern_groups > 0,
                     min_pattern_groups=max(settings.pattern_groups, 1),
+                    pulse_patterns=settings.pulse_patterns,
                     continuous_tones=settings.continuous_tones,
                     name=name,
                     deadline=deadline,

@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pytest
 import soundfile as sf
 from helpers.signals import noise, plant_room, t3_alarm, tone, write_wav
@@ -221,6 +222,24 @@ def test_continuous_tones_false_leaves_a_plant_room_s_whine_out(
     # THEN it is an alarm unless ContinuousTones is false; a false alarm sends an alert
     assert aws.stored_result("results/vfd.wav.json")["alarm"] is alarm
     assert len(aws.alerts()) == int(alarm)
+
+
+@pytest.mark.parametrize(("setting", "alarm"), [("true", True), ("false", False)])
+def test_pulse_patterns_true_finds_a_steadily_beeping_piezo(
+    aws, load_app, tmp_path, rng, lambda_context, tiny_model_dir, setting, alarm
+):
+    # GIVEN a 3.1 kHz piezo beeping 0.4 s every second, under noise, which the tiny model
+    # does not hear
+    app = load_app(onnx_environment(aws, tiny_model_dir, PULSE_PATTERNS=setting))
+    y = noise(30.0, sr=SR, rng=rng, amplitude=0.05)
+    for onset in np.arange(2.0, 28.0, 1.0):
+        start = int(onset * SR)
+        y[start : start + int(0.4 * SR)] += tone(0.4, sr=SR, freq_hz=3100.0, amplitude=0.05)
+    aws.upload("uploads/pulsing.wav", write_wav(tmp_path / "p.wav", y, SR))
+    # WHEN it is uploaded
+    app.lambda_handler(event_for(aws, "s3-put-wav.json", "uploads/pulsing.wav"), lambda_context)
+    # THEN it is an alarm only with PulsePatterns true
+    assert aws.stored_result("results/pulsing.wav.json")["alarm"] is alarm
 
 
 def test_continuous_tones_false_with_a_model_that_cannot_tell_fails_at_cold_start(

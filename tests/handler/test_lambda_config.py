@@ -263,3 +263,14 @@ def test_continuous_tones_refuse_other_words_and_a_rekognition_model():
     env = {"MODEL_ARN": MODEL_ARN, "SPECTROGRAM_CONFIG": whole_config()}
     with pytest.raises(ParameterError, match=r"CONTINUOUS_TONES=false .* needs the local model"):
         read_settings({**env, "CONTINUOUS_TONES": "false"})
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", True), (" True ", True), ("", False)])
+def test_pulse_patterns_are_read_off_by_default(value, expected):
+    assert read_settings({"CLASSIFIER": "onnx", "PULSE_PATTERNS": value}).pulse_patterns is expected
+    assert read_settings({"CLASSIFIER": "onnx"}).pulse_patterns is False
+    with pytest.raises(
+        ParameterError,
+        match=r"^PULSE_PATTERNS='1' \(SAM parameter PulsePatterns\) must be true or false$",
+    ):
+        read_settings({"CLASSIFIER": "onnx", "PULSE_PATTERNS": "1"})

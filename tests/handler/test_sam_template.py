@@ -219,6 +219,14 @@ def test_continuous_tones_is_a_parameter_the_local_model_alone_may_turn_off(temp
     assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "Classifier"}, "onnx"]}
 
 
+def test_pulse_patterns_is_a_parameter_off_by_default(template):
+    spec = template["Parameters"]["PulsePatterns"]
+    assert (spec["Default"], spec["AllowedValues"]) == ("false", ["true", "false"])
+    assert read_settings(function_environment(template, Classifier="onnx")).pulse_patterns is False
+    env = function_environment(template, Classifier="onnx", PulsePatterns="true")
+    assert read_settings(env).pulse_patterns is True
+
+
 def test_rules_refuse_rekognition_without_a_spectrogram_config(template):
     # its default, {}, would leave every field to the library's defaults (read_settings
     # refuses any field left out at cold start; the rule catches the default at deployment)

@@ -977,6 +977,25 @@ def test_a_beep_pattern_the_classifier_misses_is_an_event(tmp_path, rng, classif
     assert detect_file(path, classifier, beep_patterns=False)["alarm"] is False
 
 
+def test_steady_piezo_beeping_is_an_event_only_with_pulse_patterns(tmp_path, rng, classifier):
+    # GIVEN a 3.1 kHz piezo beeping 0.4 s every second from 4 s to 28 s (a smoke or heat
+    # alarm that does not use the temporal-three pattern), faint under noise
+    y = noise(32.0, sr=SR, rng=rng, amplitude=0.1)
+    for onset in np.arange(4.0, 28.0, 1.0):
+        start = int(onset * SR)
+        y[start : start + int(0.4 * SR)] += tone(0.4, sr=SR, freq_hz=3100.0, amplitude=0.05)
+    path = write_wav(tmp_path / "pulsing.wav", y, SR)
+    # WHEN detected with and without the pulse search
+    plain = detect_file(path, classifier)
+    (event,) = detect_file(path, classifier, pulse_patterns=True)["events"]
+    # THEN only the pulse search raises an alarm, over the beeping
+    assert plain["alarm"] is False
+    assert all(w["label"] == "no_alarm" for w in plain["windows"])
+    assert event["start"] == pytest.approx(4.0, abs=0.1)
+    assert event["end"] == pytest.approx(27.4, abs=0.15)
+    assert detect_file(path, classifier, pulse_patterns=True, beep_patterns=False)["alarm"]
+
+
 def test_a_beep_pattern_is_found_at_any_hop(tmp_path, rng, classifier):
     # At 1.7 s the windows share no frames, and the search computes its own.
     path = write_wav(tmp_path / "next_room.wav", dull_alarm_in_noise(rng), SR)
@@ -1066,6 +1085,7 @@ def test_at_a_4_s_hop_the_default_rule_follows_the_hop(tmp_path, rng, classifier
         ({"threshold": "0.5"}, "^threshold must be a number, got '0.5'$"),
         ({"min_event_s": "2"}, "^min_event_s must be a number, got '2'$"),
         ({"beep_patterns": "no"}, "^beep_patterns must be True or False, got 'no'$"),
+        ({"pulse_patterns": 1}, "^pulse_patterns must be True or False, got 1$"),
         ({"block_seconds": float("inf")}, "^block_seconds must be a finite number, got inf$"),
         ({"deadline": float("nan")}, "^deadline must be a finite number, got nan$"),
         ({"deadline": "1"}, "^deadline must be a number, got '1'$"),

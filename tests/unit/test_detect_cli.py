@@ -503,6 +503,21 @@ def test_beep_patterns_can_be_switched_off_or_asked_for_more_groups(
     assert alarms == [True, False, False, True]
 
 
+def test_pulse_patterns_are_asked_for(capsys, tmp_path, rng, tiny_model_dir):
+    # A 3.1 kHz piezo beeping every second, faint under noise: no temporal-three pattern.
+    y = noise(32.0, sr=SR, rng=rng, amplitude=0.05)
+    for onset in np.arange(4.0, 28.0, 1.0):
+        start = int(onset * SR)
+        y[start : start + int(0.4 * SR)] += tone(0.4, sr=SR, freq_hz=3100.0, amplitude=0.05)
+    path = write_wav(tmp_path / "pulsing.wav", y, SR)
+    argv = [path, "--model", tiny_model_dir, "--format", "json"]
+    alarms = [
+        json.loads(run_cli(capsys, *argv, *option)[1])["alarm"]
+        for option in ([], ["--pulse-patterns"], ["--no-pulse-patterns"])
+    ]
+    assert alarms == [False, True, False]
+
+
 def test_plots_one_png_per_processed_file(capsys, recordings, tiny_model_dir, tmp_path):
     (recordings / "zero.wav").touch()
     plots = tmp_path / "plots"

@@ -382,3 +382,127 @@ def test_pattern_search_keeps_every_frames_tone_track(rng):
     assert np.allclose(np.diff(middles), config.hop_length / config.sr)
     assert abs(np.median(pitch[middles < 2.8]) / 2000 - 1) < 0.02
     assert abs(np.median(pitch[middles > 3.2]) / 3000 - 1) < 0.02
+
+
+def square_beeps(onsets_s, *, duration_s, beep_s, freq_hz, amplitude=0.05):
+    """Beeps of a square wave's odd partials up to 4.5 kHz, each at 1/k of the fundamental."""
+    y = np.zeros(int(duration_s * SR), dtype=np.float32)
+    for k in range(1, 100, 2):
+        if k * freq_hz > 4500.0:
+            break
+        y += beeps(
+            onsets_s,
+            duration_s=duration_s,
+            beep_s=beep_s,
+            freqs_hz=k * freq_hz,
+            amplitude=amplitude / k,
+        )
+    return y
+
+
+def test_a_piezo_beeping_every_second_is_found_only_when_asked(rng):
+    # GIVEN a 3.1 kHz piezo beeping 0.4 s every second from 3 s to 27 s, as some smoke and
+    # heat alarms do in place of the temporal-three pattern, over noise
+    y = beeps(np.arange(3.0, 27.0, 1.0), duration_s=32.0, beep_s=0.4, freqs_hz=3100.0)
+    y += noise(32.0, sr=SR, rng=rng, amplitude=0.01)
+    # WHEN searched with and without the pulse search
+    # THEN only the pulse search finds it, from its first beep to the end of its last
+    assert search_audio(y) == []
+    (event,) = search_audio(y, min_groups=None, pulses=True)
+    assert event["label"] == "alarm"
+    assert event["start"] == pytest.approx(3.0, abs=0.1)
+    assert event["end"] == pytest.approx(26.4, abs=0.15)
+    assert event["confidence"] == pytest.approx(patterns.pulse_confidence(23.4), abs=0.01)
+
+
+def test_a_short_and_a_longer_beep_every_second_is_a_pulse_train():
+    # A cycle of two beeps (0.1 s, then 0.3 s from 0.3 s on), repeating every second.
+    onsets = np.sort(np.concatenate([np.arange(20.0), np.arange(20.0) + 0.3]))
+    offsets = onsets + np.where(np.arange(40) % 2, 0.3, 0.1)
+    (train,) = patterns.pulse_trains(onsets, offsets, np.full(40, 3300.0), resolution_hz=40.0)
+    # The run is followed on each cycle's first beep.
+    assert (train.start, train.end, train.period) == (0.0, 19.1, 1.0)
+    # Two beeps a cycle at two pitches, though, are no such cycle.
+    pitches = np.where(np.arange(40) % 2, 3300.0, 3700.0)
+    assert patterns.pulse_trains(onsets, offsets, pitches, resolution_hz=40.0) == []
+
+
+def test_a_pulse_train_is_followed_through_late_onsets_and_an_unheard_beep(rng):
+    # Beeps every 0.8 s for 24 s, each heard up to 0.08 s early or late, one not at all.
+    onsets = np.arange(30) * 0.8 + rng.uniform(-0.08, 0.08, size=30)
+    onsets = np.delete(onsets, 12)
+    (train,) = patterns.pulse_trains(onsets, onsets + 0.25, np.full(29, 3300.0), resolution_hz=40.0)
+    assert train.start == onsets[0] and train.end == onsets[-1] + 0.25
+    assert train.period == pytest.approx(0.8, abs=0.03)
+
+
+@pytest.mark.parametrize(
+    "onsets, lengths, pitches, why",
+    [
+        (np.arange(10.0), 0.4, 3100.0, "9.4 s of beeping, under the 12 s an event needs"),
+        (np.arange(20.0), 0.95, 3100.0, "a tone held for 0.95 of every second"),
+        (np.arange(20.0), 0.4, np.where(np.arange(20) % 2, 3100.0, 3400.0), "two pitches"),
+        (np.cumsum(np.tile([0.8, 1.3], 10)), 0.4, 3100.0, "beeps at two alternating gaps"),
+        (np.cumsum(np.tile([1.0, 1.0, 2.6], 8)), 0.4, 3100.0, "groups of three, long pauses"),
+        (np.arange(0.0, 30.0, 2.5), 0.4, 3100.0, "a beep every 2.5 s, slower than alarms"),
+    ],
+)
+def test_beeping_that_is_no_steady_alarm_is_no_pulse_train(onsets, lengths, pitches, why):
+    onsets = np.asarray(onsets, dtype=float)
+    pitches = np.broadcast_to(pitches, onsets.shape)
+    trains = patterns.pulse_trains(onsets, onsets + lengths, pitches, resolution_hz=40.0)
+    assert trains == [], why
+
+
+def test_a_beeps_onset_split_from_the_rest_of_it_is_one_beep():
+    # Each 0.4 s beep heard as a 0.06 s onset, a 0.08 s gap and the rest.
+    starts = np.arange(16.0)
+    onsets = np.sort(np.concatenate([starts, starts + 0.14]))
+    offsets = np.sort(np.concatenate([starts + 0.06, starts + 0.4]))
+    (train,) = patterns.pulse_trains(onsets, offsets, np.full(32, 3100.0), resolution_hz=40.0)
+    assert (train.start, train.end, train.period) == (0.0, 15.4, 1.0)
+
+
+@pytest.mark.parametrize("freq_hz", [1100.0, 1250.0])
+def test_a_reversing_beepers_square_wave_is_not_found_by_its_piezo_band_partial(rng, freq_hz):
+    # A reversing beeper at 1.1-1.25 kHz: its third partial (3.3-3.75 kHz) beeps steadily
+    # in the piezo band, under its louder fundamental.
+    onsets = np.arange(1.0, 30.0, 1.0)
+    y = square_beeps(onsets, duration_s=32.0, beep_s=0.5, freq_hz=freq_hz)
+    y += noise(32.0, sr=SR, rng=rng, amplitude=0.005)
+    assert search_audio(y, min_groups=None, pulses=True) == []
+    # The same beeper at a piezo's pitch is found.
+    y = square_beeps(onsets, duration_s=32.0, beep_s=0.5, freq_hz=3 * freq_hz)
+    y += noise(32.0, sr=SR, rng=rng, amplitude=0.005)
+    assert len(search_audio(y, min_groups=None, pulses=True)) == 1
+
+
+def test_pulse_confidence_grows_with_the_beeping_heard():
+    assert patterns.pulse_confidence(patterns.PULSE_MIN_S) == pytest.approx(0.75)
+    assert patterns.pulse_confidence(2 * patterns.PULSE_MIN_S) == pytest.approx(0.875)
+    with pytest.raises(ParameterError, match="min_s"):
+        patterns.pulse_confidence(10.0, min_s=0.0)
+
+
+def test_the_search_finds_the_pulses_that_frames_searched_alone_give(rng):
+    # The search hands find_pulse_events the tone track it keeps; alone, it computes one.
+    y = beeps(np.arange(3.0, 27.0, 0.9), duration_s=32.0, beep_s=0.3, freqs_hz=2900.0)
+    y += noise(32.0, sr=SR, rng=rng, amplitude=0.01)
+    frames = spectrum.frame_levels(y, config=CONFIG)
+    alone = patterns.find_pulse_events(
+        frames,
+        row_hz=spectrum.row_frequencies(CONFIG),
+        frame_s=CONFIG.hop_length / CONFIG.sr,
+    )
+    assert len(alone) == 1
+    assert search_audio(y, min_groups=None, pulses=True) == alone
+
+
+def test_steady_beeping_across_two_search_stretches_is_one_event(rng):
+    # Beeping from 100 s to 160 s: the first 120 s stretch ends inside it, the next begins
+    # 30 s before that end.
+    y = beeps(np.arange(100.0, 160.0, 1.0), duration_s=200.0, beep_s=0.4, freqs_hz=3100.0)
+    y += noise(200.0, sr=SR, rng=rng, amplitude=0.01)
+    (event,) = search_audio(y, min_groups=None, pulses=True, block_s=13.0)
+    assert event["start"] == pytest.approx(100.0, abs=0.1)
+    assert event["end"] == pytest.approx(159.4, abs=0.15)

@@ -189,6 +189,19 @@ def test_voice_message_fills_the_gap_between_beep_groups():
     assert np.sqrt(np.mean(y[start:stop] ** 2)) > 0.01
 
 
+@pytest.mark.parametrize(("pattern", "per_cycle"), [("pulse", 1), ("pulse2", 2)])
+def test_a_pulsing_alarm_beeps_on_and_on_without_a_group_pause(pattern, per_cycle):
+    spec = synth.AlarmSpec(
+        pattern=pattern, duration_s=11.9, on_s=0.2, off_s=0.15, gap_s=0.6, start_s=0.0
+    )
+    beeps, _ = synth.alarm_intervals(spec)
+    cycle_s = per_cycle * 0.2 + (per_cycle - 1) * 0.15 + 0.6
+    assert len(beeps) == per_cycle * int(np.ceil(11.9 / cycle_s))
+    np.testing.assert_allclose(np.diff(beeps[::per_cycle, 0]), cycle_s)
+    with pytest.raises(ParameterError, match="pattern must be one of t3, t4, pulse, pulse2"):
+        synth.AlarmSpec(pattern="t5")
+
+
 def test_interconnected_second_unit_sounds_later_at_its_own_pitch():
     spec = synth.AlarmSpec(
         f0_hz=3000.0,

@@ -192,6 +192,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "time) that make a pattern event",
     )
     parser.add_argument(
+        "--pulse-patterns",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="also raise an alarm on steady beeping in the piezo band (one pitch, a beep or "
+        "two every 0.5-2 s, no pause, for 12 s or more), as some smoke and heat alarms beep "
+        "instead of the temporal-three pattern; off by default: a kitchen timer or an alarm "
+        "clock can beep so too",
+    )
+    parser.add_argument(
         "--continuous-tones",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -262,6 +271,7 @@ def run(args: argparse.Namespace) -> int:
                     merge_gap_s=args.merge_gap,
                     beep_patterns=args.beep_patterns,
                     min_pattern_groups=args.pattern_groups,
+                    pulse_patterns=args.pulse_patterns,
                     continuous_tones=args.continuous_tones,
                 )
             if result["error"]:

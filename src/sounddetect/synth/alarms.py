@@ -25,8 +25,10 @@ from sounddetect.synth.voices import babble
 #: Length in seconds of the model's window; a share of the alarm clips is exactly this long.
 SAMPLE_DURATION = 4.0
 
-#: Beeps per group of each temporal pattern.
-PATTERN_BEEPS = {"t3": 3, "t4": 4}
+#: Beeps per group of each temporal pattern: smoke (temporal-three), CO (temporal-four), and
+#: steady beeping of one or two beeps a cycle with no group pause, as some smoke and heat
+#: alarms beep (not in the corpus: ``benchmarks/alarm_recordings.py --pulsing``).
+PATTERN_BEEPS = {"t3": 3, "t4": 4, "pulse": 1, "pulse2": 2}
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ class AlarmSpec:
     kind : str
         Corpus kind (the file stem's prefix), e.g. ``"t3piezo"``.
     pattern : str
-        ``"t3"`` (smoke), ``"t4"`` (carbon monoxide) or ``"continuous"``.
+        ``"t3"`` (smoke), ``"t4"`` (carbon monoxide), ``"continuous"``, or ``"pulse"`` /
+        ``"pulse2"`` (one or two beeps, ``gap_s`` apart, again and again).
     source : str
         What makes the sound: ``"piezo"``, ``"square"`` (a low-frequency square-wave sounder)
         or ``"speaker"``; descriptive, the timbre is in ``partials_db``.
@@ -111,7 +114,10 @@ class AlarmSpec:
 
     def __post_init__(self):
         if self.pattern not in (*PATTERN_BEEPS, "continuous"):
-            raise ParameterError(f"pattern must be t3, t4 or continuous, got {self.pattern!r}")
+            raise ParameterError(
+                f"pattern must be one of {', '.join((*PATTERN_BEEPS, 'continuous'))}, "
+                f"got {self.pattern!r}"
+            )
         if self.f0_hz <= 0 or self.duration_s <= 0 or self.on_s <= 0:
             raise ParameterError(
                 f"f0_hz, duration_s and on_s must be positive, got {self.f0_hz}, "
@@ -171,7 +177,7 @@ def alarm_intervals(spec: AlarmSpec, *, seed=0):
     """When the alarm sounds: beep intervals and voice-message intervals (both (n, 2), s).
 
     With an interconnected second unit, the intervals are those of either unit, overlapping
-    ones merged. A ``"t3"`` or ``"t4"`` pattern follows the timing of
+    ones merged. A beeping pattern (``"t3"``, ``"t4"``, ``"pulse"``) follows the timing of
     :func:`~sounddetect.synth.temporal.beep_pattern`, except that with ``spec.message_s`` a
     voice message takes the place of the gap after every ``spec.message_every``-th group,
     with a pause of about ``spec.off_s`` either side.
