@@ -25,7 +25,8 @@ tone in an average of the channels; the recordings are otherwise drawn as withou
 ``--pulsing`` makes every alarm beep steadily, with no group pause, as some smoke and heat
 alarms do (their manuals: "a single beep every second", "a short and a longer beep every
 second", "a constant pulsed tone"): one beep of 0.1-0.6 s, or two of 0.08-0.3 s, every
-0.7-1.4 s, the sounder, room and scene otherwise drawn as without it. Meant for the piezo
+0.7-1.4 s (longer where two long beeps need it), the sounder, room and scene otherwise drawn
+as without it. Meant for the piezo
 kind (``--kinds t3piezo``), with ``--detect-option=--pulse-patterns``.
 
 An alarm is found when an event overlaps the time it sounds; an event more than a window
@@ -91,9 +92,10 @@ def pulsing(spec: synth.AlarmSpec, *, seed: int) -> synth.AlarmSpec:
     if rng.random() < 0.6:
         on = float(rng.uniform(0.1, min(0.6, 0.65 * period)))
         timing = {"pattern": "pulse", "on_s": on, "off_s": on, "gap_s": period - on}
-    else:
+    else:  # the pause after the second beep at least as long as the one between them
         on, off = float(rng.uniform(0.08, 0.3)), float(rng.uniform(0.1, 0.25))
-        timing = {"pattern": "pulse2", "on_s": on, "off_s": off, "gap_s": period - 2 * on - off}
+        gap = max(period - 2 * on - off, off)
+        timing = {"pattern": "pulse2", "on_s": on, "off_s": off, "gap_s": gap}
     return dataclasses.replace(spec, **timing, start_s=-float(rng.uniform(0.0, period)))
 
 

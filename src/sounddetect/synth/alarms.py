@@ -177,10 +177,10 @@ def alarm_intervals(spec: AlarmSpec, *, seed=0):
     """When the alarm sounds: beep intervals and voice-message intervals (both (n, 2), s).
 
     With an interconnected second unit, the intervals are those of either unit, overlapping
-    ones merged. A beeping pattern (``"t3"``, ``"t4"``, ``"pulse"``) follows the timing of
-    :func:`~sounddetect.synth.temporal.beep_pattern`, except that with ``spec.message_s`` a
-    voice message takes the place of the gap after every ``spec.message_every``-th group,
-    with a pause of about ``spec.off_s`` either side.
+    ones merged. A beeping pattern (``"t3"``, ``"t4"``, ``"pulse"``, ``"pulse2"``) follows the
+    timing of :func:`~sounddetect.synth.temporal.beep_pattern`, except that with
+    ``spec.message_s`` a voice message takes the place of the gap after every
+    ``spec.message_every``-th group, with a pause of about ``spec.off_s`` either side.
     A ``"continuous"`` pattern is one interval from ``max(spec.start_s, 0)`` to
     ``spec.duration_s`` (none when it starts after the clip), without jitter or messages.
 
