@@ -390,7 +390,8 @@ def detect_file(
         Also raise an alarm on :data:`sounddetect.patterns.PULSE_MIN_S` of steady beeping
         at one pitch in the piezo band with no group pause, as some smoke and heat alarms
         beep (:func:`sounddetect.patterns.find_pulse_events`); off by default, since a
-        kitchen timer or an alarm clock can beep so too.
+        kitchen timer or an alarm clock can beep so too. Without it, such beeping outside
+        every alarm event is said in a warning.
     continuous_tones : bool
         Whether an alarm sound that goes on without a pause is an alarm: a continuous-tone
         alarm, or a machine's steady whine in the piezo band (a plant room's
@@ -447,6 +448,8 @@ def detect_file(
         The recording is clipped: at least :data:`~sounddetect.audio.CLIPPED_SHARE` of its
         samples hold one value at :data:`~sounddetect.audio.CLIP_LEVEL` or beyond for three
         samples or more.
+        Without ``pulse_patterns``: steady beeping in the piezo band was heard outside every
+        alarm event (where and when).
 
     See Also
     --------
@@ -604,7 +607,7 @@ def detect_audio(
     -----
     SoundDetectWarning
         As :func:`detect_file`: ``sr`` too low for the model's frequency range, silence
-        throughout, clipping, audio shorter than one window.
+        throughout, clipping, audio shorter than one window, steady beeping not raised.
 
     See Also
     --------
@@ -843,7 +846,8 @@ def _detect(
         search = patterns.PatternSearch(
             patterns.frames_config(config),
             min_groups=options.min_pattern_groups if options.beep_patterns else None,
-            pulses=options.pulse_patterns,
+            # Searched either way: without pulse_patterns, steady beeping is said, not raised.
+            pulses=True,
         )
         # The search reads the frames rendered for the classifier when they are of its kind
         # and on one grid; otherwise it computes its own from the audio.
@@ -913,8 +917,13 @@ def _detect(
     if events:  # the track is the whole recording's frames: joined only when needed
         track = search.tone_track()
         events = [e for e in events if not is_wandering_tone(e, *track)]
-    if options.beep_patterns or options.pulse_patterns:
+    if options.beep_patterns:
         events = merge_events(events, pattern_events, gap_s=merge_gap_s)
+    pulse_events = search.pulse_events()
+    if options.pulse_patterns:
+        events = merge_events(events, pulse_events, gap_s=merge_gap_s)
+    else:
+        _warn_of_steady_beeping(pulse_events, events, name=name)
     return make_result(
         name,
         duration_s=recording_s,
@@ -1063,6 +1072,22 @@ def _warn_if_silent(peak: float, *, name: str) -> bool:
         stacklevel=4,
     )
     return True
+
+
+def _warn_of_steady_beeping(pulses: list[dict], events: list[dict], *, name: str) -> None:
+    """Say where steady beeping in the piezo band was heard outside every alarm event: an
+    alarm that beeps so (some European brands do) is raised only with ``pulse_patterns``."""
+    for pulse in pulses:
+        if any(e["start"] < pulse["end"] and e["end"] > pulse["start"] for e in events):
+            continue
+        warnings.warn(
+            f"{name}: steady beeping in the piezo band from {pulse['start']:.1f} to "
+            f"{pulse['end']:.1f} s, not the temporal-three pattern: no alarm raised (an alarm "
+            "that beeps so, or a timer or an alarm clock; --pulse-patterns, PulsePatterns=true "
+            "in the Lambda, raises one)",
+            SoundDetectWarning,
+            stacklevel=4,
+        )
 
 
 def _warn_if_clipped(level: LevelMeter, *, name: str) -> None:

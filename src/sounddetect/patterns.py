@@ -177,8 +177,9 @@ class PatternSearch:
     min_groups : int >= 1 or None
         Groups in a row an event needs; None searches no temporal-three patterns.
     pulses : bool
-        Also search steady beeping in the piezo band (:func:`find_pulse_events`). With
-        neither search, only a short recording's :attr:`sounds` are found.
+        Also search steady beeping in the piezo band (:func:`find_pulse_events`), kept apart
+        from the temporal-three events (:meth:`pulse_events`). With neither search, only a
+        short recording's :attr:`sounds` are found.
 
     Examples
     --------
@@ -214,6 +215,7 @@ class PatternSearch:
         self._rows: list[np.ndarray] = []  # buffered frames, in blocks
         self._buffered = 0
         self._events: list[dict] = []
+        self._pulse_events: list[dict] = []
         self._tail: np.ndarray | None = None  # audio not yet in a whole frame
         #: The recording's :func:`loud_sounds`, once :meth:`events` has searched a recording
         #: that fits in one stretch (150 s); None for a longer one, whose frames are gone.
@@ -264,12 +266,18 @@ class PatternSearch:
             yield block
 
     def events(self) -> list[dict]:
-        """The alarm events of every frame taken (:func:`find_t3_events`, and
-        :func:`find_pulse_events` with ``pulses``), in time order; call it once all frames
-        are taken."""
+        """The temporal-three events of every frame taken (:func:`find_t3_events`), in time
+        order; call it once all frames are taken."""
         if self._buffered:
             self._search(self._buffered)
         return merge_events(self._events)
+
+    def pulse_events(self) -> list[dict]:
+        """The steady beeping of every frame taken (:func:`find_pulse_events`; none without
+        ``pulses``), as events in time order; call it once all frames are taken."""
+        if self._buffered:
+            self._search(self._buffered)
+        return merge_events(self._pulse_events)
 
     def tone_track(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every frame taken: its middle (s from the recording's start), and the pitch (Hz)
@@ -323,7 +331,7 @@ class PatternSearch:
             for event in find_pulse_events(
                 rows[:n_frames], row_hz=self.row_hz, frame_s=self.frame_s, tone_hz=pitch
             ):
-                self._events.append(
+                self._pulse_events.append(
                     {**event, "start": event["start"] + offset_s, "end": event["end"] + offset_s}
                 )
         drop = max(n_frames - self._overlap_frames, 0) if n_frames < self._buffered else n_frames

@@ -986,9 +986,18 @@ def test_steady_piezo_beeping_is_an_event_only_with_pulse_patterns(tmp_path, rng
         y[start : start + int(0.4 * SR)] += tone(0.4, sr=SR, freq_hz=3100.0, amplitude=0.05)
     path = write_wav(tmp_path / "pulsing.wav", y, SR)
     # WHEN detected with and without the pulse search
-    plain = detect_file(path, classifier)
-    (event,) = detect_file(path, classifier, pulse_patterns=True)["events"]
-    # THEN only the pulse search raises an alarm, over the beeping
+    with pytest.warns(SoundDetectWarning) as said:
+        plain = detect_file(path, classifier)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (event,) = detect_file(path, classifier, pulse_patterns=True)["events"]
+    # THEN only the pulse search raises an alarm, over the beeping; without it a warning
+    # says where the beeping is and how to raise it
+    assert [str(w.message) for w in said] == [
+        f"{path}: steady beeping in the piezo band from 4.0 to 27.4 s, not the temporal-three "
+        "pattern: no alarm raised (an alarm that beeps so, or a timer or an alarm clock; "
+        "--pulse-patterns, PulsePatterns=true in the Lambda, raises one)"
+    ]
     assert plain["alarm"] is False
     assert all(w["label"] == "no_alarm" for w in plain["windows"])
     assert event["start"] == pytest.approx(4.0, abs=0.1)

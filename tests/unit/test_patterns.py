@@ -14,12 +14,13 @@ CONFIG = SpectrogramConfig(sr=SR)
 
 
 def search_audio(y, *, config=CONFIG, block_s=7.0, **kwargs):
-    """The events of PatternSearch fed ``y`` in blocks of ``block_s`` seconds."""
+    """The events of PatternSearch fed ``y`` in blocks of ``block_s`` seconds (its pulse
+    events, when it searches pulses)."""
     search = PatternSearch(config, **kwargs)
     step = int(block_s * config.sr)
     for first in range(0, len(y), step):
         search.add_audio(y[first : first + step])
-    return search.events()
+    return search.pulse_events() if search.pulses else search.events()
 
 
 def beeps(onsets_s, *, duration_s, sr=SR, beep_s=0.5, freqs_hz=520.0, amplitude=0.05):
@@ -406,9 +407,13 @@ def test_a_piezo_beeping_every_second_is_found_only_when_asked(rng):
     y = beeps(np.arange(3.0, 27.0, 1.0), duration_s=32.0, beep_s=0.4, freqs_hz=3100.0)
     y += noise(32.0, sr=SR, rng=rng, amplitude=0.01)
     # WHEN searched with and without the pulse search
-    # THEN only the pulse search finds it, from its first beep to the end of its last
+    # THEN only the pulse search finds it, from its first beep to the end of its last, and
+    # keeps it apart from the temporal-three events
     assert search_audio(y) == []
-    (event,) = search_audio(y, min_groups=None, pulses=True)
+    search = PatternSearch(CONFIG, pulses=True)
+    search.add_audio(y)
+    assert search.events() == []
+    (event,) = search.pulse_events()
     assert event["label"] == "alarm"
     assert event["start"] == pytest.approx(3.0, abs=0.1)
     assert event["end"] == pytest.approx(26.4, abs=0.15)

@@ -197,8 +197,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=False,
         help="also raise an alarm on steady beeping in the piezo band (one pitch, a beep or "
         "two every 0.5-2 s, no pause, for 12 s or more), as some smoke and heat alarms beep "
-        "instead of the temporal-three pattern; off by default: a kitchen timer or an alarm "
-        "clock can beep so too",
+        "instead of the temporal-three pattern; off by default (such beeping is then said in "
+        "a warning): a kitchen timer or an alarm clock can beep so too",
     )
     parser.add_argument(
         "--continuous-tones",
