@@ -459,6 +459,9 @@ def beep_segments(
         Per band: the first frame of each sound and the frame after its last, for sounds of
         at least ``min_s`` after closing gaps shorter than MERGE_GAP_S.
     """
+    if not levels_db.shape[1]:  # an empty stretch holds no sounds
+        none = np.zeros(0, dtype=np.int64)
+        return [(none, none) for _ in levels_db]
     frames_per_block = max(1, round(STAT_BLOCK_S / frame_s))
     floor = _block_stat(
         levels_db,

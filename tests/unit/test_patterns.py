@@ -511,3 +511,10 @@ def test_steady_beeping_across_two_search_stretches_is_one_event(rng):
     (event,) = search_audio(y, min_groups=None, pulses=True, block_s=13.0)
     assert event["start"] == pytest.approx(100.0, abs=0.1)
     assert event["end"] == pytest.approx(159.4, abs=0.15)
+
+
+@pytest.mark.parametrize("search", [patterns.find_t3_events, patterns.find_pulse_events])
+def test_a_stretch_of_no_frames_holds_no_events(search):
+    row_hz = spectrum.row_frequencies(CONFIG)
+    frames = np.zeros((0, row_hz.size), dtype=np.float32)
+    assert search(frames, row_hz=row_hz, frame_s=CONFIG.hop_length / CONFIG.sr) == []
