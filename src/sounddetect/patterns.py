@@ -833,7 +833,8 @@ def pulse_trains(
     """Runs of beeps that repeat at one period with no pause: a steadily beeping alarm.
 
     Sounds less than PULSE_MERGE_GAP_S apart are first joined into one beep. A run follows
-    the beeps as a beat tracker does: each one starts within PULSE_ONSET_S of where the line
+    the beeps at its first beep's pitch as a beat tracker does: each one starts within
+    PULSE_ONSET_S of where the line
     fitted to the beeps so far puts the next beat, or the one after when a beat went
     unheard; the period, the line's slope, stays in PULSE_PERIOD_S. A run is kept when at
     most PULSE_MAX_MISSED of its beats went unheard, at least PULSE_MATCHED of the sounds at
@@ -872,10 +873,22 @@ def pulse_trains(
         onsets, offsets, pitches = onsets[kept], offsets[last], pitches[kept]
     trains: list[PulseTrain] = []
     first = 0
+    # The runs followed, by lag and beep: a start inside one takes the rest of it rather
+    # than following it again, so that steady sound refused (ticks, say) is followed once,
+    # not once for every beep of it.
+    followed: dict[tuple[int, int], tuple[list[int], float, int]] = {}
     while first < len(onsets) - 1:
+        following = first + 1
         # A cycle of one beep, or of two (its period from every other onset).
         for lag in (1, 2):
-            beeps, period = _track_beats(onsets, first, lag=lag)
+            if (lag, first) in followed:
+                run, period, position = followed[lag, first]
+                beeps = run[position:]
+            else:
+                beeps, period = _track_beats(
+                    onsets, pitches, first, lag=lag, resolution_hz=resolution_hz
+                )
+                followed.update(((lag, beep), (beeps, period, k)) for k, beep in enumerate(beeps))
             train = _pulse_train(
                 onsets,
                 offsets,
@@ -887,32 +900,42 @@ def pulse_trains(
             )
             if train is not None and train.end - train.start >= min_s:
                 trains.append(train)
-                first = beeps[-1]
+                following = beeps[-1] + 1
                 break
-        first += 1
+        first = following
     return trains
 
 
-def _track_beats(onsets: np.ndarray, first: int, *, lag: int = 1) -> tuple[list[int], float]:
+def _track_beats(
+    onsets: np.ndarray, pitches: np.ndarray, first: int, *, lag: int, resolution_hz: float
+) -> tuple[list[int], float]:
     """The beeps (indices) a beat tracker follows from ``first``, and their period (s).
 
     The period starts as the median of the next three times from an onset to the ``lag``-th
     after it and is then the slope of a line fitted to the beeps heard (onset against beat
     number), so that one beep heard late moves neither the period nor where the next beep
-    is looked for much.
+    is looked for much. A beep is followed only at the first one's pitch: a sound at
+    another pitch where a beep is due is no beep of the run.
     """
     seeds = onsets[first : first + 3 * lag + 1 : lag]
     period = float(np.median(np.diff(seeds))) if len(seeds) > 1 else 0.0
+    tolerance_hz = max(PITCH_TOLERANCE * pitches[first], 1.5 * resolution_hz)
     beeps, beat = [first], 0
     sums = np.array([1.0, 0.0, 0.0, onsets[first], 0.0])  # n, k, k^2, t, k t
     while PULSE_PERIOD_S[0] <= period <= PULSE_PERIOD_S[1]:
         n, sum_k, _, sum_t, _ = sums
+        near = None
         for skip in (1, 2):  # the next beat, or the one after an unheard beat
             expected = (sum_t + period * ((beat + skip) * n - sum_k)) / n
-            near = int(np.searchsorted(onsets, expected - PULSE_ONSET_S))
-            if near < len(onsets) and abs(onsets[near] - expected) <= PULSE_ONSET_S:
+            candidate = int(np.searchsorted(onsets, expected - PULSE_ONSET_S))
+            while candidate < len(onsets) and onsets[candidate] <= expected + PULSE_ONSET_S:
+                if abs(pitches[candidate] - pitches[first]) <= tolerance_hz:
+                    near = candidate
+                    break
+                candidate += 1
+            if near is not None:
                 break
-        else:
+        if near is None:
             break
         beat += skip
         beeps.append(near)

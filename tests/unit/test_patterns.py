@@ -518,3 +518,25 @@ def test_a_stretch_of_no_frames_holds_no_events(search):
     row_hz = spectrum.row_frequencies(CONFIG)
     frames = np.zeros((0, row_hz.size), dtype=np.float32)
     assert search(frames, row_hz=row_hz, frame_s=CONFIG.hop_length / CONFIG.sr) == []
+
+
+def test_a_sound_at_another_pitch_where_a_beep_is_due_is_an_unheard_beat():
+    # Beeps every second at 3.1 kHz for 20 s; the tenth is a 3.6 kHz sound instead.
+    onsets = np.arange(20.0)
+    pitches = np.where(np.arange(20) == 9, 3600.0, 3100.0)
+    (train,) = patterns.pulse_trains(onsets, onsets + 0.4, pitches, resolution_hz=40.0)
+    assert (train.start, train.end, train.pitch) == (0.0, 19.4, 3100.0)
+
+
+def test_steady_sound_refused_is_followed_once_not_once_a_beep(monkeypatch):
+    # Two minutes of 62 ms ticks every 0.5 s: too short for beeps, refused however it is
+    # cut. The tracker follows it once per lag and reuses the run for every later start.
+    calls = []
+    track = patterns._track_beats
+    monkeypatch.setattr(patterns, "_track_beats", lambda *a, **k: calls.append(1) or track(*a, **k))
+    onsets = np.arange(240) * 0.5
+    assert (
+        patterns.pulse_trains(onsets, onsets + 0.062, np.full(240, 2800.0), resolution_hz=40.0)
+        == []
+    )
+    assert len(calls) <= 4
