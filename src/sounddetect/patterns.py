@@ -834,14 +834,13 @@ def pulse_trains(
 
     Sounds less than PULSE_MERGE_GAP_S apart are first joined into one beep. A run follows
     the beeps at its first beep's pitch as a beat tracker does: each one starts within
-    PULSE_ONSET_S of where the line
-    fitted to the beeps so far puts the next beat, or the one after when a beat went
-    unheard; the period, the line's slope, stays in PULSE_PERIOD_S. A run is kept when at
-    most PULSE_MAX_MISSED of its beats went unheard, at least PULSE_MATCHED of the sounds at
-    its pitch in its span are its beeps (or, tracked at every other onset, the others come
-    at one point of nearly every cycle: a second beep), every beep lasts at most
-    PULSE_MAX_DUTY of the period and their median PULSE_MIN_BEEP_S or more, all are at one
-    pitch, and it lasts ``min_s`` or more.
+    PULSE_ONSET_S of where the line fitted to the beeps so far puts the next beat, or the
+    one after when a beat went unheard; the period, the line's slope, stays in
+    PULSE_PERIOD_S. A run is kept when at most PULSE_MAX_MISSED of its beats went unheard,
+    at least PULSE_MATCHED of the sounds at its pitch in its span are its beeps (or, tracked
+    at every other onset, the others come at one point of nearly every cycle: a second
+    beep), every beep lasts at most PULSE_MAX_DUTY of the period and their median
+    PULSE_MIN_BEEP_S or more, all are at one pitch, and it lasts ``min_s`` or more.
 
     Parameters
     ----------
