@@ -308,9 +308,12 @@ class PatternSearch:
         of them (none, at the end: nothing more comes)."""
         rows = np.concatenate(self._rows) if len(self._rows) > 1 else self._rows[0]
         offset_s = (self.n_frames - self._buffered) * self.frame_s  # the first buffered frame
+        whole = self.n_frames == self._buffered == n_frames  # the whole recording, at its end
         segments = None
-        if self.n_frames == self._buffered == n_frames:  # the whole recording, at its end
+        if whole or self.min_groups is not None or self.pulses:
+            # Each band's sounds, found once for the recording's sounds and both searches.
             segments = sound_segments(rows[:n_frames], row_hz=self.row_hz, frame_s=self.frame_s)
+        if whole:
             self.sounds = loud_sounds(
                 rows[:n_frames], row_hz=self.row_hz, frame_s=self.frame_s, segments=segments
             )
@@ -326,10 +329,12 @@ class PatternSearch:
                     {**event, "start": event["start"] + offset_s, "end": event["end"] + offset_s}
                 )
         if self.pulses:
-            first = self.n_frames - self._buffered
-            pitch = np.concatenate(self._pitch)[first : first + n_frames]
             for event in find_pulse_events(
-                rows[:n_frames], row_hz=self.row_hz, frame_s=self.frame_s, tone_hz=pitch
+                rows[:n_frames],
+                row_hz=self.row_hz,
+                frame_s=self.frame_s,
+                segments=segments,
+                tone_hz=_last(self._pitch, self._buffered)[:n_frames],
             ):
                 self._pulse_events.append(
                     {**event, "start": event["start"] + offset_s, "end": event["end"] + offset_s}
@@ -337,6 +342,17 @@ class PatternSearch:
         drop = max(n_frames - self._overlap_frames, 0) if n_frames < self._buffered else n_frames
         self._rows = [rows[drop:]]
         self._buffered -= drop
+
+
+def _last(blocks: list[np.ndarray], n: int) -> np.ndarray:
+    """The last ``n`` entries of ``blocks`` joined, without joining the ones before."""
+    tail, count = [], 0
+    for block in reversed(blocks):
+        if count >= n:
+            break
+        tail.append(block)
+        count += len(block)
+    return np.concatenate(tail[::-1])[count - n :] if tail else np.zeros(0, dtype=np.float32)
 
 
 def _block_stat(levels_db: np.ndarray, *, frames_per_block: int, span_blocks: int, kind: str):
@@ -1002,6 +1018,7 @@ def find_pulse_events(
     row_hz: np.ndarray,
     frame_s: float,
     min_s: float = PULSE_MIN_S,
+    segments: list[tuple[np.ndarray, np.ndarray]] | None = None,
     tone_hz: np.ndarray | None = None,
 ) -> list[dict]:
     """Steady beeping in the piezo band (:func:`pulse_trains`) in a stretch of frames, as
@@ -1017,6 +1034,9 @@ def find_pulse_events(
         Seconds per frame.
     min_s : float
         Seconds of beeping an event needs.
+    segments : list of (starts, stops) or None
+        Each band's sounds in these frames (:func:`sound_segments`) when already found;
+        None: found here.
     tone_hz : np.ndarray [shape=(frames,)] or None
         Each frame's strongest tone in Hz (:func:`tone_track`), when already known; None:
         found here.
@@ -1034,6 +1054,8 @@ def find_pulse_events(
     centres = np.sqrt(edges[:-1] * edges[1:])
     rows = band_rows(row_hz, edges=edges)
     levels = band_levels(rows_db, rows)
+    if segments is None:
+        segments = beep_segments(levels, frame_s=frame_s, min_s=MIN_SOUND_S)
     pitch = tone_track(rows_db, row_hz=row_hz)[0] if tone_hz is None else tone_hz
     spacing = np.gradient(row_hz) if row_hz.size > 1 else np.ones(row_hz.size)
     found = []
@@ -1041,9 +1063,7 @@ def find_pulse_events(
         first, stop = rows[band]
         if stop <= first:
             continue
-        [(starts, stops)] = beep_segments(
-            levels[band : band + 1], frame_s=frame_s, min_s=MIN_SOUND_S
-        )
+        starts, stops = segments[band]
         if not starts.size:
             continue
         pitches = _sound_pitches(rows_db[:, first:stop], row_hz[first:stop], starts, stops)
