@@ -45,6 +45,7 @@ from sounddetect.events import (
     default_merge_gap_s,
     default_min_windows,
     is_continuous_tone,
+    is_steady_beeper,
     is_wandering_tone,
     merge_events,
     refine_event_bounds,
@@ -846,7 +847,8 @@ def _detect(
         search = patterns.PatternSearch(
             patterns.frames_config(config),
             min_groups=options.min_pattern_groups if options.beep_patterns else None,
-            # Searched either way: without pulse_patterns, steady beeping is said, not raised.
+            # Searched either way: without pulse_patterns, steady beeping is said, not raised;
+            # the beepers below the piezo band serve the event rule (is_steady_beeper).
             pulses=True,
         )
         # The search reads the frames rendered for the classifier when they are of its kind
@@ -917,6 +919,11 @@ def _detect(
     if events:  # the track is the whole recording's frames: joined only when needed
         track = search.tone_track()
         events = [e for e in events if not is_wandering_tone(e, *track)]
+    # Steady beeping below a piezo's band, alone between its beeps, that the model hears as
+    # the alarm is a reversing lorry or an appliance (docs/detection.md, "Steady beepers").
+    if events and timeline is not None:
+        beepers = [(train.start, train.end) for train in search.beepers()]
+        events = [e for e in events if not is_steady_beeper(e, beepers, timeline, step_s=step_s)]
     if options.beep_patterns:
         events = merge_events(events, pattern_events, gap_s=merge_gap_s)
     pulse_events = search.pulse_events()

@@ -6,6 +6,7 @@
     merge_events        -- the union of events found in different ways
     is_continuous_tone  -- does an event's alarm sound go on without a pause?
     is_wandering_tone   -- is an event one tone heard all along whose pitch wanders?
+    is_steady_beeper    -- is an event a steady beeper's beeping, such as a reversing lorry's?
     default_min_windows -- the alarm windows an event needs by default, at any hop
     default_merge_gap_s -- the gap between alarm windows bridged by default, at any hop
 
@@ -723,6 +724,13 @@ def is_continuous_tone(event: dict, timeline, *, step_s: float) -> bool:
     >>> is_continuous_tone({"start": 0.0, "end": 4.0}, [1, 0, 1, 0], step_s=1.0)
     False
     """
+    share = _sounding_share(event, timeline, step_s=step_s)
+    return share is not None and share >= CONTINUOUS_SOUND_SHARE
+
+
+def _sounding_share(event: dict, timeline, *, step_s: float) -> float | None:
+    """The share of the event's grid steps that sound (at SHORT_EVENT_SOUNDING_THRESHOLD);
+    None when it holds no step."""
     timeline = np.asarray(timeline, dtype=np.float64).reshape(-1)
     if not step_s > 0:
         raise ParameterError(f"step_s must be positive, got {step_s}")
@@ -730,8 +738,8 @@ def is_continuous_tone(event: dict, timeline, *, step_s: float) -> bool:
     middles = (np.arange(len(timeline)) + 0.5) * step_s
     steps = timeline[(middles > event["start"]) & (middles < event["end"])]
     if not len(steps):
-        return False
-    return bool(np.mean(steps >= SHORT_EVENT_SOUNDING_THRESHOLD) >= CONTINUOUS_SOUND_SHARE)
+        return None
+    return float(np.mean(steps >= SHORT_EVENT_SOUNDING_THRESHOLD))
 
 
 #: A frame holds a tone when its strongest row stands this far (dB) over the median of the
@@ -827,6 +835,93 @@ def is_wandering_tone(
     means = sums[full] / counts[full]
     low, high = np.percentile(means, [10, 90])
     return bool((high - low) / np.median(means) >= min_drift)
+
+
+#: An event is a steady beeper's when beepers (:func:`sounddetect.patterns.find_beepers`)
+#: sound through at least this share of it, ...
+BEEPER_SHARE = 0.8
+#: ... the beeping starts and ends within this many seconds of the event's start and end (an
+#: alarm that sounds while a beeper beeps on sets its own bounds), ...
+BEEPER_BOUND_S = 2.0
+#: ... and the model hears the alarm sound in at least this share of its steps (at
+#: :data:`SHORT_EVENT_SOUNDING_THRESHOLD`): what it hears is then the beeping. In the events
+#: it raised on beepers alone the model heard 48-94 % of the steps, in CO and voice alarms
+#: sounding with a beeper 9-23 % (their pips and beeps only); docs/detection.md, "Steady
+#: beepers".
+BEEPER_HEARD_SHARE = 0.35
+
+
+def is_steady_beeper(
+    event: dict,
+    beepers,
+    timeline,
+    *,
+    step_s: float,
+    min_share: float = BEEPER_SHARE,
+    min_heard: float = BEEPER_HEARD_SHARE,
+) -> bool:
+    """Whether ``event`` is a steady beeper's beeping: a reversing lorry's, an appliance's.
+
+    It is when the beepers sound through ``min_share`` of it, start and end within
+    BEEPER_BOUND_S of its start and end, and the model hears alarm sound in ``min_heard`` of
+    its steps.
+
+    Parameters
+    ----------
+    event : dict
+        An event with ``start`` and ``end`` in seconds.
+    beepers : iterable of (float, float)
+        Where steady beepers sound, ``(start, end)`` in seconds; they may overlap.
+    timeline : array-like [shape=(m,)]
+        Alarm-sounding probabilities on one grid (:func:`sounding_timeline`).
+    step_s : float > 0
+        The grid's step in seconds.
+    min_share : float in (0, 1]
+        Share of the event's time that the beepers must cover together.
+    min_heard : float in [0, 1]
+        Share of the event's grid steps that must sound.
+
+    Returns
+    -------
+    bool
+        False for an event of no length or that holds no step.
+
+    Examples
+    --------
+    >>> heard = np.tile([1.0, 1.0, 0.0], 10)  # the model hears 2 of every 3 steps
+    >>> event = {"start": 2.0, "end": 12.0}
+    >>> is_steady_beeper(event, [(1.0, 8.0), (7.0, 11.5)], heard, step_s=0.5)
+    True
+    >>> is_steady_beeper(event, [(1.0, 8.0)], heard, step_s=0.5)  # 6 of 10 s
+    False
+    >>> is_steady_beeper(event, [(0.0, 15.0)], heard, step_s=0.5)  # it beeps on after
+    False
+    >>> is_steady_beeper(event, [(1.0, 12.0)], np.tile([1.0, 0, 0, 0, 0], 6), step_s=0.5)
+    False
+    """
+    if not 0 < min_share <= 1:
+        raise ParameterError(f"min_share must be in (0, 1], got {min_share}")
+    if not 0 <= min_heard <= 1:
+        raise ParameterError(f"min_heard must be in [0, 1], got {min_heard}")
+    length = event["end"] - event["start"]
+    if not length > 0:
+        return False
+    covered, reach = 0.0, event["start"]
+    for start, end in sorted(beepers):
+        start, end = max(start, reach), min(end, event["end"])
+        if end > start:
+            covered += end - start
+            reach = end
+    if covered < min_share * length:
+        return False
+    spans = [
+        (start, end) for start, end in beepers if start < event["end"] and end > event["start"]
+    ]
+    first, last = min(start for start, _ in spans), max(end for _, end in spans)
+    if abs(first - event["start"]) > BEEPER_BOUND_S or abs(last - event["end"]) > BEEPER_BOUND_S:
+        return False
+    heard = _sounding_share(event, timeline, step_s=step_s)
+    return heard is not None and heard >= min_heard
 
 
 def merge_events(*event_lists: list[dict], gap_s: float = 0.0) -> list[dict]:

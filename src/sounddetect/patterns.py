@@ -12,6 +12,7 @@
     find_t3_events    -- the temporal-three patterns in a stretch of frames, as events
     pulse_trains      -- beeps at one pitch repeating at one period, with no group pause
     find_pulse_events -- steady beeping in the piezo band in a stretch of frames, as events
+    find_beepers      -- steady beepers below the piezo band: reversing lorries, appliances
     pattern_confidence -- an event's confidence from the number of groups in a row
     tone_track        -- each frame's strongest tone: its pitch and how far it stands out
 
@@ -31,7 +32,10 @@ every second, or a short and a longer beep every second (heat and smoke alarms o
 European brands; EN 14604 sets a level, not a pattern). The model, taught that steady
 beeping is a reversing lorry's or an appliance's, misses them; :func:`find_pulse_events`
 finds such beeping when a piezo sounds it, on request (``pulse_patterns``), since a kitchen
-timer or an alarm clock beeps so too.
+timer or an alarm clock beeps so too. Below the piezo band no smoke alarm beeps so: there
+:func:`find_beepers` finds a reversing lorry's or an appliance's steady beeping, whose
+events the event rule drops when the model hears the beeping as the alarm
+(:func:`sounddetect.events.is_steady_beeper`).
 
 Temporal-four (CO) groups are not searched: four 0.1 s pips smear into one sound in a
 reverberant room, and a pattern of single short sounds every few seconds is also what
@@ -42,12 +46,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from sounddetect import spectrum
-from sounddetect.events import ALARM, merge_events
+from sounddetect.events import ALARM, TONE_PROMINENCE_DB, merge_events
 from sounddetect.exceptions import ParameterError
 from sounddetect.spectrum import SpectrogramConfig
 
@@ -139,6 +143,14 @@ PULSE_MATCHED = 0.75
 PULSE_MIN_BEEP_S = 0.08
 #: A beep lasts at most this share of the period: a tone that is on for longer is held.
 PULSE_MAX_DUTY = 0.8
+#: Steady beepers (:func:`find_beepers`): steady beeping in the bands whose centres lie in
+#: BEEPER_BAND_HZ, below a piezo's, is a reversing lorry's or an appliance's; no smoke alarm
+#: beeps so there (a 520 Hz square wave beeps temporal-three).
+BEEPER_BAND_HZ = (FMIN_HZ, PULSE_BAND_HZ[0])
+#: Between a beeper's beeps at most this share of the frames, those BEEPER_GAP_FRAMES or
+#: more from a beep (the beep's own smear), holds another tone (TONE_PROMINENCE_DB).
+BEEPER_GAP_TONAL = 0.2
+BEEPER_GAP_FRAMES = 2
 #: The level of frames that hold nothing (the renderer's floor, ``10 log10(AMIN)``).
 SILENT_DB = float(10 * np.log10(spectrum.AMIN))
 
@@ -178,8 +190,9 @@ class PatternSearch:
         Groups in a row an event needs; None searches no temporal-three patterns.
     pulses : bool
         Also search steady beeping in the piezo band (:func:`find_pulse_events`), kept apart
-        from the temporal-three events (:meth:`pulse_events`). With neither search, only a
-        short recording's :attr:`sounds` are found.
+        from the temporal-three events (:meth:`pulse_events`), and the steady beepers below
+        it (:func:`find_beepers`, :meth:`beepers`). With neither search, only a short
+        recording's :attr:`sounds` are found.
 
     Examples
     --------
@@ -216,6 +229,7 @@ class PatternSearch:
         self._buffered = 0
         self._events: list[dict] = []
         self._pulse_events: list[dict] = []
+        self._beepers: list[PulseTrain] = []
         self._tail: np.ndarray | None = None  # audio not yet in a whole frame
         #: The recording's :func:`loud_sounds`, once :meth:`events` has searched a recording
         #: that fits in one stretch (150 s); None for a longer one, whose frames are gone.
@@ -279,6 +293,15 @@ class PatternSearch:
             self._search(self._buffered)
         return merge_events(self._pulse_events)
 
+    def beepers(self) -> list[PulseTrain]:
+        """The steady beepers below the piezo band in every frame taken (:func:`find_beepers`;
+        none without ``pulses``), seconds from the recording's start, in time order; a run
+        across two stretches may come as two that overlap. Call it once all frames are
+        taken."""
+        if self._buffered:
+            self._search(self._buffered)
+        return sorted(self._beepers, key=lambda train: train.start)
+
     def tone_track(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every frame taken: its middle (s from the recording's start), and the pitch (Hz)
         and prominence (dB) of its strongest tone (:func:`tone_track`)."""
@@ -329,15 +352,27 @@ class PatternSearch:
                     {**event, "start": event["start"] + offset_s, "end": event["end"] + offset_s}
                 )
         if self.pulses:
+            tone_hz = _last(self._pitch, self._buffered)[:n_frames]
             for event in find_pulse_events(
                 rows[:n_frames],
                 row_hz=self.row_hz,
                 frame_s=self.frame_s,
                 segments=segments,
-                tone_hz=_last(self._pitch, self._buffered)[:n_frames],
+                tone_hz=tone_hz,
             ):
                 self._pulse_events.append(
                     {**event, "start": event["start"] + offset_s, "end": event["end"] + offset_s}
+                )
+            for train in find_beepers(
+                rows[:n_frames],
+                row_hz=self.row_hz,
+                frame_s=self.frame_s,
+                segments=segments,
+                tone_hz=tone_hz,
+                prominence_db=_last(self._prominence, self._buffered)[:n_frames],
+            ):
+                self._beepers.append(
+                    replace(train, start=train.start + offset_s, end=train.end + offset_s)
                 )
         drop = max(n_frames - self._overlap_frames, 0) if n_frames < self._buffered else n_frames
         self._rows = [rows[drop:]]
@@ -1050,16 +1085,116 @@ def find_pulse_events(
         they sound, is none.
     """
     rows_db, row_hz = _checked_frames(rows_db, row_hz=row_hz, frame_s=frame_s)
+    if tone_hz is None:
+        tone_hz = tone_track(rows_db, row_hz=row_hz)[0]
+    found = [
+        {
+            "label": ALARM,
+            "start": train.start,
+            "end": train.end,
+            "confidence": pulse_confidence(train.end - train.start, min_s=min_s),
+        }
+        for train, _, _ in _steady_trains(
+            rows_db,
+            row_hz=row_hz,
+            frame_s=frame_s,
+            band_hz=PULSE_BAND_HZ,
+            min_s=min_s,
+            segments=segments,
+            tone_hz=tone_hz,
+        )
+    ]
+    return merge_events(found)
+
+
+def find_beepers(
+    rows_db: np.ndarray,
+    *,
+    row_hz: np.ndarray,
+    frame_s: float,
+    min_s: float = PULSE_MIN_S,
+    segments: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    tone_hz: np.ndarray | None = None,
+    prominence_db: np.ndarray | None = None,
+) -> list[PulseTrain]:
+    """Steady beepers below the piezo band in a stretch of frames: a reversing lorry's, a
+    forklift's, an appliance's, or a ringtone's repeated note.
+
+    A run of :func:`pulse_trains` in a band whose centre lies in BEEPER_BAND_HZ, of beeps
+    that are the strongest tone where they sound and no harmonic of a lower tone (as
+    :func:`find_pulse_events` asks), with at most BEEPER_GAP_TONAL of the frames between
+    its beeps (BEEPER_GAP_FRAMES or more from one) holding another tone: a warbling alarm's
+    second tone, or an alarm sounding with the beeper, fills the gaps.
+
+    Parameters
+    ----------
+    rows_db, row_hz, frame_s, min_s, segments, tone_hz
+        As for :func:`find_pulse_events`.
+    prominence_db : np.ndarray [shape=(frames,)] or None
+        How far each frame's strongest tone stands out in dB (:func:`tone_track`), when
+        already known (with ``tone_hz``); None: found here.
+
+    Returns
+    -------
+    list of PulseTrain
+        Seconds from the first frame, in time order of the bands' runs (runs in two bands
+        may overlap).
+
+    Examples
+    --------
+    >>> from sounddetect.spectrum import SpectrogramConfig, frame_levels, row_frequencies
+    >>> config = SpectrogramConfig()
+    >>> t = np.arange(30 * config.sr) / config.sr
+    >>> beeper = np.sin(2 * np.pi * 1100 * t) * ((t % 1.0) < 0.5)  # 0.5 s on, 0.5 s off
+    >>> rows = frame_levels(beeper.astype(np.float32), config=config)
+    >>> [(round(b.period, 2), round(b.pitch, -1)) for b in find_beepers(
+    ...     rows, row_hz=row_frequencies(config), frame_s=config.hop_length / config.sr)]
+    [(1.0, 1100.0)]
+    """
+    rows_db, row_hz = _checked_frames(rows_db, row_hz=row_hz, frame_s=frame_s)
+    if tone_hz is None or prominence_db is None:
+        tone_hz, prominence_db = tone_track(rows_db, row_hz=row_hz)
+    found = []
+    for train, a, on in _steady_trains(
+        rows_db,
+        row_hz=row_hz,
+        frame_s=frame_s,
+        band_hz=BEEPER_BAND_HZ,
+        min_s=min_s,
+        segments=segments,
+        tone_hz=tone_hz,
+    ):
+        near = np.convolve(on, np.ones(2 * BEEPER_GAP_FRAMES + 1), mode="same") > 0
+        gap = slice(a, a + len(on))
+        other = (prominence_db[gap][~near] > TONE_PROMINENCE_DB) & (
+            np.abs(tone_hz[gap][~near] - train.pitch) > PITCH_TOLERANCE * train.pitch
+        )
+        if other.size and other.mean() <= BEEPER_GAP_TONAL:
+            found.append(train)
+    return found
+
+
+def _steady_trains(
+    rows_db: np.ndarray,
+    *,
+    row_hz: np.ndarray,
+    frame_s: float,
+    band_hz: tuple[float, float],
+    min_s: float,
+    segments: list[tuple[np.ndarray, np.ndarray]] | None,
+    tone_hz: np.ndarray,
+) -> Iterator[tuple[PulseTrain, int, np.ndarray]]:
+    """The :func:`pulse_trains` of the bands whose centres lie in ``band_hz`` whose beeps
+    are the strongest tone where they sound and no harmonic of a lower tone beeping with
+    them; each with its first frame and which of its frames hold a beep in its band."""
     edges = band_edges()
     centres = np.sqrt(edges[:-1] * edges[1:])
     rows = band_rows(row_hz, edges=edges)
     levels = band_levels(rows_db, rows)
     if segments is None:
         segments = beep_segments(levels, frame_s=frame_s, min_s=MIN_SOUND_S)
-    pitch = tone_track(rows_db, row_hz=row_hz)[0] if tone_hz is None else tone_hz
     spacing = np.gradient(row_hz) if row_hz.size > 1 else np.ones(row_hz.size)
-    found = []
-    for band in np.flatnonzero((centres >= PULSE_BAND_HZ[0]) & (centres <= PULSE_BAND_HZ[1])):
+    for band in np.flatnonzero((centres >= band_hz[0]) & (centres < band_hz[1])):
         first, stop = rows[band]
         if stop <= first:
             continue
@@ -1081,17 +1216,9 @@ def find_pulse_events(
             if on.all() or _beeps_below(levels[below, a:b], levels[band, a:b], on):
                 continue
             # The beeps are the loudest tone where they sound, not a partial of another.
-            if np.median(np.abs(pitch[a:b][on] - train.pitch)) > PITCH_TOLERANCE * train.pitch:
+            if np.median(np.abs(tone_hz[a:b][on] - train.pitch)) > PITCH_TOLERANCE * train.pitch:
                 continue
-            found.append(
-                {
-                    "label": ALARM,
-                    "start": train.start,
-                    "end": train.end,
-                    "confidence": pulse_confidence(train.end - train.start, min_s=min_s),
-                }
-            )
-    return merge_events(found)
+            yield train, a, on
 
 
 def _beeps_below(lower_db: np.ndarray, band_db: np.ndarray, on: np.ndarray) -> bool:

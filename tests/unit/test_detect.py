@@ -1415,6 +1415,52 @@ def test_continuous_tones_can_be_left_out_and_beeping_alarms_stay(rng):
     assert detect_audio(both, sr=sr, classifier=model, continuous_tones=False)["alarm"]
 
 
+def test_a_steady_beeper_the_model_hears_as_an_alarm_raises_none(rng):
+    # GIVEN the shipped model and a 1.1 kHz beeper sampled as a bare square wave (its
+    # partials above 8 kHz fold back into a mesh of tones, as a digital device's may),
+    # 0.5 s every 1.2 s for 40 s over quiet noise
+    from sounddetect.classifiers import default_model_dir
+
+    model = OnnxClassifier.from_dir(default_model_dir())
+    sr = 16000
+    t = np.arange(40 * sr) / sr
+    beeper = 0.1 * np.sign(np.sin(2 * np.pi * 1100 * t)) * ((t % 1.2) < 0.5)
+    beeper = (beeper + noise(40.0, sr=sr, rng=rng, amplitude=0.003)).astype(np.float32)
+    # WHEN it is detected
+    result = detect_audio(beeper, sr=sr, classifier=model)
+    # THEN the model hears every window as an alarm, but the beeper raises none
+    assert all(w["label"] == "alarm" for w in result["windows"])
+    assert not result["alarm"]
+    # AND a temporal-three alarm sounding with it raises one, by the model alone too
+    both = beeper + t3_alarm(40.0, sr=sr, freq_hz=3100.0, amplitude=0.1)
+    assert detect_audio(both, sr=sr, classifier=model, beep_patterns=False)["alarm"]
+
+
+def test_a_co_alarm_sounding_with_a_reversing_beeper_is_found(rng):
+    # GIVEN the shipped model, a CO alarm (four 0.1 s pips at 3.1 kHz every 5.8 s) and a
+    # 1.1 kHz square-wave beeper (0.5 s every 1.2 s) sounding with it all along
+    from sounddetect.classifiers import default_model_dir
+
+    model = OnnxClassifier.from_dir(default_model_dir())
+    sr = 16000
+    t = np.arange(40 * sr) / sr
+    phase = t % 5.8
+    co = 0.1 * np.sin(2 * np.pi * 3100 * t) * ((phase < 0.8) & (phase % 0.2 < 0.1))
+    square = sum(np.sin(2 * np.pi * k * 1100 * t) / k for k in (1, 3, 5, 7))
+    beeper = 0.1 * square * ((t % 1.2) < 0.5)
+    quiet = noise(40.0, sr=sr, rng=rng, amplitude=0.003)
+    # WHEN each and both are detected
+    alone = [
+        detect_audio((y + quiet).astype(np.float32), sr=sr, classifier=model) for y in (co, beeper)
+    ]
+    both = detect_audio((co + beeper + quiet).astype(np.float32), sr=sr, classifier=model)
+    # THEN the alarm is found with the beeper as without it: the beeper covers the event, but
+    # the model hears the alarm only in the pips, not in the beeping
+    assert [r["alarm"] for r in alone] == [True, False]
+    assert both["alarm"]
+    assert both["events"][0]["start"] < 1.0 and both["events"][-1]["end"] > 35.0
+
+
 def test_leaving_out_continuous_tones_needs_a_model_that_says_when_the_alarm_sounds(
     classifier,
 ):

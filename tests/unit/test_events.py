@@ -18,6 +18,7 @@ from sounddetect.events import (
     default_merge_gap_s,
     default_min_windows,
     is_continuous_tone,
+    is_steady_beeper,
     is_wandering_tone,
     merge_events,
     refine_event_bounds,
@@ -762,3 +763,49 @@ def test_only_the_events_frames_count():
 def test_wandering_tone_arrays_of_different_lengths_are_refused():
     with pytest.raises(ParameterError, match="differ in length: 3, 2, 3"):
         is_wandering_tone({"start": 0, "end": 1}, [0, 1, 2], [1, 2], [1, 2, 3])
+
+
+HEARD = np.ones(60)  # the model hears every 0.25 s step of 15 s
+
+
+@pytest.mark.parametrize(
+    "beepers, expected",
+    [
+        ([(5.0, 17.0)], True),
+        ([(6.0, 13.0), (12.0, 16.0)], True),  # overlapping runs count once: 10 of 10 s
+        ([(6.0, 10.0), (7.0, 10.0), (8.0, 10.0), (11.0, 16.0)], True),  # 9 of 10 s
+        ([(6.0, 10.0), (7.0, 10.0), (8.0, 10.0), (11.0, 14.0)], False),  # 7 of 10 s
+        ([(6.0, 11.0), (11.5, 15.0)], True),  # 8.5 of 10 s
+        ([(16.0, 30.0)], False),
+        ([], False),
+        # Beeping from well before the event or to well after it: the event has bounds of its
+        # own, such as an alarm's sounding while a beeper beeps on.
+        ([(0.0, 17.0)], False),
+        ([(5.0, 30.0)], False),
+    ],
+)
+def test_an_event_is_a_beeper_s_when_beepers_sound_through_it_from_start_to_end(beepers, expected):
+    event = {"label": "alarm", "start": 6.0, "end": 16.0, "confidence": 0.9}
+    assert is_steady_beeper(event, beepers, np.ones(80), step_s=0.25) is expected
+
+
+@pytest.mark.parametrize("heard_every, expected", [(1, True), (2, True), (3, False), (5, False)])
+def test_an_event_whose_alarm_sound_is_sparse_is_no_beeper_s(heard_every, expected):
+    # A CO alarm sounding with a beeper: the model hears its pips, a fifth of the steps.
+    timeline = (np.arange(60) % heard_every == 0).astype(float)
+    event = {"label": "alarm", "start": 0.0, "end": 15.0, "confidence": 0.9}
+    assert is_steady_beeper(event, [(0.0, 15.0)], timeline, step_s=0.25) is expected
+
+
+def test_is_steady_beeper_checks_its_shares_and_passes_an_event_of_no_length_or_steps():
+    assert not is_steady_beeper({"start": 3.0, "end": 3.0}, [(0.0, 9.0)], HEARD, step_s=0.25)
+    assert not is_steady_beeper({"start": 20.0, "end": 30.0}, [(0, 40)], HEARD, step_s=0.25)
+    assert is_steady_beeper(
+        {"start": 0.0, "end": 10.0}, [(0.0, 3.0), (7.0, 9.0)], HEARD, step_s=0.25, min_share=0.5
+    )
+    with pytest.raises(ParameterError, match="min_share"):
+        is_steady_beeper({"start": 0.0, "end": 1.0}, [], HEARD, step_s=0.25, min_share=0.0)
+    with pytest.raises(ParameterError, match="min_heard"):
+        is_steady_beeper({"start": 0.0, "end": 1.0}, [], HEARD, step_s=0.25, min_heard=1.5)
+    with pytest.raises(ParameterError, match="step_s"):
+        is_steady_beeper({"start": 0.0, "end": 10.0}, [(0, 10)], HEARD, step_s=0.0)

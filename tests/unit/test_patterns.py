@@ -513,7 +513,9 @@ def test_steady_beeping_across_two_search_stretches_is_one_event(rng):
     assert event["end"] == pytest.approx(159.4, abs=0.15)
 
 
-@pytest.mark.parametrize("search", [patterns.find_t3_events, patterns.find_pulse_events])
+@pytest.mark.parametrize(
+    "search", [patterns.find_t3_events, patterns.find_pulse_events, patterns.find_beepers]
+)
 def test_a_stretch_of_no_frames_holds_no_events(search):
     row_hz = spectrum.row_frequencies(CONFIG)
     frames = np.zeros((0, row_hz.size), dtype=np.float32)
@@ -540,3 +542,64 @@ def test_steady_sound_refused_is_followed_once_not_once_a_beep(monkeypatch):
         == []
     )
     assert len(calls) <= 4
+
+
+def beepers_of(y, **kwargs):
+    """The steady beepers PatternSearch finds in ``y`` (fed in 7 s blocks)."""
+    search = PatternSearch(CONFIG, min_groups=None, pulses=True)
+    for first in range(0, len(y), 7 * SR):
+        search.add_audio(y[first : first + 7 * SR])
+    return search.beepers()
+
+
+@pytest.mark.parametrize("freq_hz", [1100.0, 520.0, 1800.0])
+def test_a_reversing_beeper_below_the_piezo_band_is_a_steady_beeper(rng, freq_hz):
+    # GIVEN a square-wave beeper sounding 0.5 s every 1.2 s from 2 s to 30 s over noise
+    onsets = np.arange(2.0, 30.0, 1.2)
+    y = square_beeps(onsets, duration_s=32.0, beep_s=0.5, freq_hz=freq_hz)
+    y += noise(32.0, sr=SR, rng=rng, amplitude=0.005)
+    # WHEN the search looks for beepers
+    (beeper,) = beepers_of(y)
+    # THEN it finds the beeper at its fundamental, over the whole beeping
+    assert beeper.pitch == pytest.approx(freq_hz, rel=0.03)
+    assert beeper.period == pytest.approx(1.2, abs=0.02)
+    assert beeper.start == pytest.approx(2.0, abs=0.1)
+    assert beeper.end == pytest.approx(onsets[-1] + 0.5, abs=0.15)
+    # AND frames searched alone, without the search's tone track, give the same
+    frames = spectrum.frame_levels(y, config=CONFIG)
+    alone = patterns.find_beepers(
+        frames, row_hz=spectrum.row_frequencies(CONFIG), frame_s=CONFIG.hop_length / CONFIG.sr
+    )
+    assert alone == [beeper]
+
+
+def test_a_piezo_s_steady_beeping_is_no_beeper(rng):
+    # The piezo band's steady beeping is the pulse search's (an alarm on request), not a
+    # beeper's.
+    y = beeps(np.arange(2.0, 30.0, 1.0), duration_s=32.0, beep_s=0.4, freqs_hz=3100.0)
+    y += noise(32.0, sr=SR, rng=rng, amplitude=0.005)
+    assert beepers_of(y) == []
+    assert len(search_audio(y, min_groups=None, pulses=True)) == 1
+
+
+def warble(duration_s, *, freqs_hz=(800.0, 970.0), step_s=0.5, amplitude=0.05):
+    """Two tones in turn, ``step_s`` each: a warbling sounder."""
+    t = np.arange(int(duration_s * SR)) / SR
+    freq = np.where((t // step_s) % 2 == 0, freqs_hz[0], freqs_hz[1])
+    return (amplitude * np.sin(2 * np.pi * np.cumsum(freq) / SR)).astype(np.float32)
+
+
+def test_beeping_whose_gaps_hold_another_tone_is_no_beeper(rng):
+    # GIVEN a warbling sounder (800 and 970 Hz in turn, each beeping in its own band) and a
+    # 1.1 kHz beeper with a temporal-three alarm at 3.1 kHz sounding in its gaps
+    warbling = warble(30.0) + noise(30.0, sr=SR, rng=rng, amplitude=0.005)
+    onsets = np.arange(1.0, 29.0, 1.2)
+    beeper = square_beeps(onsets, duration_s=30.0, beep_s=0.5, freq_hz=1100.0, amplitude=0.03)
+    alarm = t3_alarm(30.0, sr=SR, freq_hz=3100.0, amplitude=0.05)
+    with_alarm = beeper + alarm + noise(30.0, sr=SR, rng=rng, amplitude=0.005)
+    # WHEN the search looks for beepers
+    # THEN neither is one: between the beeps another tone sounds
+    assert beepers_of(warbling) == []
+    assert beepers_of(with_alarm) == []
+    # AND the beeper alone is
+    assert len(beepers_of(beeper + noise(30.0, sr=SR, rng=rng, amplitude=0.005))) == 1
