@@ -845,9 +845,8 @@ BEEPER_SHARE = 0.8
 BEEPER_BOUND_S = 2.0
 #: ... and the model hears the alarm sound in at least this share of its steps (at
 #: :data:`SHORT_EVENT_SOUNDING_THRESHOLD`): what it hears is then the beeping. In the events
-#: it raised on beepers alone the model heard 48-94 % of the steps, in CO and voice alarms
-#: sounding with a beeper 9-23 % (their pips and beeps only); docs/detection.md, "Steady
-#: beepers".
+#: it raised on beepers alone the model heard 48-94 % of the steps, in CO alarms sounding
+#: with a beeper 9-23 % (their pips only); docs/detection.md, "Steady beepers".
 BEEPER_HEARD_SHARE = 0.35
 
 
