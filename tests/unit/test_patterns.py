@@ -544,7 +544,7 @@ def test_steady_sound_refused_is_followed_once_not_once_a_beep(monkeypatch):
     assert len(calls) <= 4
 
 
-def beepers_of(y, **kwargs):
+def beepers_of(y):
     """The steady beepers PatternSearch finds in ``y`` (fed in 7 s blocks)."""
     search = PatternSearch(CONFIG, min_groups=None, pulses=True)
     for first in range(0, len(y), 7 * SR):
@@ -582,15 +582,15 @@ def test_a_piezo_s_steady_beeping_is_no_beeper(rng):
     assert len(search_audio(y, min_groups=None, pulses=True)) == 1
 
 
-def warble(duration_s, *, freqs_hz=(800.0, 970.0), step_s=0.5, amplitude=0.05):
+def warble(duration_s, *, freqs_hz=(600.0, 900.0), step_s=0.5, amplitude=0.05):
     """Two tones in turn, ``step_s`` each: a warbling sounder."""
     t = np.arange(int(duration_s * SR)) / SR
     freq = np.where((t // step_s) % 2 == 0, freqs_hz[0], freqs_hz[1])
     return (amplitude * np.sin(2 * np.pi * np.cumsum(freq) / SR)).astype(np.float32)
 
 
-def test_beeping_whose_gaps_hold_another_tone_is_no_beeper(rng):
-    # GIVEN a warbling sounder (800 and 970 Hz in turn, each beeping in its own band) and a
+def test_beeping_whose_gaps_hold_another_tone_is_no_beeper(rng, monkeypatch):
+    # GIVEN a warbling sounder (600 and 900 Hz in turn, each beeping in its own band) and a
     # 1.1 kHz beeper with a temporal-three alarm at 3.1 kHz sounding in its gaps
     warbling = warble(30.0) + noise(30.0, sr=SR, rng=rng, amplitude=0.005)
     onsets = np.arange(1.0, 29.0, 1.2)
@@ -603,3 +603,7 @@ def test_beeping_whose_gaps_hold_another_tone_is_no_beeper(rng):
     assert beepers_of(with_alarm) == []
     # AND the beeper alone is
     assert len(beepers_of(beeper + noise(30.0, sr=SR, rng=rng, amplitude=0.005))) == 1
+    # AND with any tone allowed between the beeps, each is found: the gaps refused them
+    monkeypatch.setattr(patterns, "BEEPER_GAP_TONAL", 1.0)
+    assert sorted(round(b.pitch, -2) for b in beepers_of(warbling)) == [600.0, 900.0]
+    assert [round(b.pitch, -2) for b in beepers_of(with_alarm)] == [1100.0]
