@@ -29,6 +29,12 @@ second", "a constant pulsed tone"): one beep of 0.1-0.6 s, or two of 0.08-0.3 s,
 as without it. Meant for the piezo
 kind (``--kinds t3piezo``), with ``--detect-option=--pulse-patterns``.
 
+``--beeper DB`` adds a reversing lorry's beeper recorded in a held-out room (a 1.1 kHz
+square wave as ``steady_beepers.py`` makes it, beeps and pauses of 0.3-0.7 s, its own
+stream) at DB against the recording's level, beeping all along, or with ``--beeper-span
+alarm`` only while the alarm sounds: the case in which the event rule's check for steady
+beepers (docs/detection.md, "Steady beepers") could cost an alarm.
+
 An alarm is found when an event overlaps the time it sounds; an event more than a window
 away from it is a false alarm. The script prints, per alarm kind and per SNR band, how many
 recordings were found, and every miss and false event; then how far the found alarms'
@@ -51,10 +57,12 @@ from foreign_sounds import (
     delayed,
     pair_delay_s,
     partition,
+    record,
     recordings_parser,
     run_detect,
     write_recording,
 )
+from steady_beepers import STEPS_S, TIMBRES, beeper
 
 from sounddetect import synth
 
@@ -82,7 +90,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="every alarm beeps steadily with no group pause (a beep or two every 0.7-1.4 s)",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--beeper",
+        type=float,
+        metavar="DB",
+        help="a 1.1 kHz reversing beeper in the microphone's room, DB against the recording",
+    )
+    parser.add_argument(
+        "--beeper-span",
+        choices=("recording", "alarm"),
+        default="recording",
+        help="the beeper beeps all along (default) or only while the alarm sounds",
+    )
+    args = parser.parse_args(argv)
+    if args.beeper is not None and args.stereo:
+        parser.error("--beeper records in mono; leave out --stereo")
+    return args
 
 
 def pulsing(spec: synth.AlarmSpec, *, seed: int) -> synth.AlarmSpec:
@@ -99,6 +122,31 @@ def pulsing(spec: synth.AlarmSpec, *, seed: int) -> synth.AlarmSpec:
     return dataclasses.replace(spec, **timing, start_s=-float(rng.uniform(0.0, period)))
 
 
+def with_beeper(
+    audio: np.ndarray, truth: dict, *, index: int, seed: int, level_db: float, span: str
+) -> tuple[np.ndarray, dict]:
+    """``audio`` with a reversing beeper recorded in a held-out room, ``level_db`` against
+    the recording's level, beeping all along or (``span="alarm"``) while the alarm sounds;
+    the truth says how it beeps."""
+    rng = np.random.default_rng([seed, 6007])  # its own stream: the alarm draws as without
+    on_s, off_s = (float(rng.choice(STEPS_S)) for _ in range(2))
+    dry = beeper(
+        on_s,
+        off_s,
+        partials_db=TIMBRES["square wave"],
+        frequency_hz=1100.0,
+        start_s=-float(rng.uniform(0.0, on_s + off_s)),
+    )
+    heard = record(dry, index=index, rng=rng)[: len(audio)]
+    gain = np.sqrt(np.mean(audio**2) / np.mean(heard**2)) * 10.0 ** (level_db / 20.0)
+    if span == "alarm":
+        heard[: round(truth["start"] * SR)] = 0.0
+        heard[round(truth["end"] * SR) :] = 0.0
+    mixed = audio.copy()
+    mixed[: len(heard)] += gain * heard
+    return mixed, {**truth, "beeper": {"on_s": on_s, "off_s": off_s, "level_db": level_db}}
+
+
 def render(
     kind: str,
     *,
@@ -107,10 +155,12 @@ def render(
     through: str | None = None,
     stereo: bool = False,
     pulses: bool = False,
+    beeper_db: float | None = None,
+    beeper_span: str = "recording",
 ) -> tuple[np.ndarray, dict]:
     """One recording of an alarm of ``kind`` over a household scene (the alarm ``through``
-    a door or a wall, if given; in ``stereo``, (n, 2); beeping steadily with ``pulses``), and
-    its truth."""
+    a door or a wall, if given; in ``stereo``, (n, 2); beeping steadily with ``pulses``;
+    with a reversing beeper at ``beeper_db``, :func:`with_beeper`), and its truth."""
     rng = np.random.default_rng(seed)
     room = synth.HOLDOUT_ROOMS[index % len(synth.HOLDOUT_ROOMS)]
     mic = synth.HOLDOUT_MICROPHONES[index % len(synth.HOLDOUT_MICROPHONES)]
@@ -177,6 +227,10 @@ def render(
         "start": float(heard[:, 0].min()),
         "end": float(min(heard[:, 1].max(), RECORDING_S)),
     }
+    if beeper_db is not None:
+        return with_beeper(
+            audio, truth, index=index, seed=seed, level_db=beeper_db, span=beeper_span
+        )
     return audio, truth
 
 
@@ -207,13 +261,22 @@ def recordings(
     through: str | None = None,
     stereo: bool = False,
     pulses: bool = False,
+    beeper_db: float | None = None,
+    beeper_span: str = "recording",
 ) -> Iterator[tuple[np.ndarray, dict]]:
     """The ``count`` recordings of ``kind`` that ``--seed seed`` renders, with their truth."""
     # Seeds drawn from (seed, kind): the corpus seeds its files from (seed, section, index).
     seeds = np.random.SeedSequence([seed, KINDS.index(kind), 104729]).generate_state(count)
     for index, file_seed in enumerate(seeds.tolist()):
         yield render(
-            kind, index=index, seed=file_seed, through=through, stereo=stereo, pulses=pulses
+            kind,
+            index=index,
+            seed=file_seed,
+            through=through,
+            stereo=stereo,
+            pulses=pulses,
+            beeper_db=beeper_db,
+            beeper_span=beeper_span,
         )
 
 
@@ -230,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
             through=args.through,
             stereo=args.stereo,
             pulses=args.pulsing,
+            beeper_db=args.beeper,
+            beeper_span=args.beeper_span,
         )
         for index, (audio, truth) in enumerate(drawn):
             paths.append(folder / f"{kind}_{index:02d}.{args.file_format}")
@@ -267,6 +332,12 @@ def main(argv: list[str] | None = None) -> int:
         + (f" through a {args.through}" if args.through else "")
         + (" in stereo" if args.stereo else "")
         + (", beeping steadily" if args.pulsing else "")
+        + (
+            f", a reversing beeper at {args.beeper:+g} dB"
+            + (" while the alarm sounds" if args.beeper_span == "alarm" else "")
+            if args.beeper is not None
+            else ""
+        )
     )
     for kind in args.kinds:
         print(line(kind, [o for o in outcomes if o[0]["kind"] == kind]))
