@@ -222,6 +222,7 @@ class PatternSearch:
         self.pulses = bool(pulses)
         self.frame_s = config.hop_length / config.sr
         self.row_hz = spectrum.row_frequencies(config)
+        self._bands = band_rows(self.row_hz)
         self.n_frames = 0  # frames received so far
         self._search_frames = round(SEARCH_S / self.frame_s)
         self._overlap_frames = round(OVERLAP_S / self.frame_s)
@@ -332,10 +333,12 @@ class PatternSearch:
         rows = np.concatenate(self._rows) if len(self._rows) > 1 else self._rows[0]
         offset_s = (self.n_frames - self._buffered) * self.frame_s  # the first buffered frame
         whole = self.n_frames == self._buffered == n_frames  # the whole recording, at its end
-        segments = None
+        segments = levels = None
         if whole or self.min_groups is not None or self.pulses:
-            # Each band's sounds, found once for the recording's sounds and both searches.
-            segments = sound_segments(rows[:n_frames], row_hz=self.row_hz, frame_s=self.frame_s)
+            # Each band's levels and sounds, found once for the recording's sounds and every
+            # search (as sound_segments finds them).
+            levels = band_levels(rows[:n_frames], self._bands)
+            segments = beep_segments(levels, frame_s=self.frame_s, min_s=MIN_SOUND_S)
         if whole:
             self.sounds = loud_sounds(
                 rows[:n_frames], row_hz=self.row_hz, frame_s=self.frame_s, segments=segments
@@ -359,6 +362,7 @@ class PatternSearch:
                 frame_s=self.frame_s,
                 segments=segments,
                 tone_hz=tone_hz,
+                levels_db=levels,
             ):
                 self._pulse_events.append(
                     {**event, "start": event["start"] + offset_s, "end": event["end"] + offset_s}
@@ -370,6 +374,7 @@ class PatternSearch:
                 segments=segments,
                 tone_hz=tone_hz,
                 prominence_db=_last(self._prominence, self._buffered)[:n_frames],
+                levels_db=levels,
             ):
                 self._beepers.append(
                     replace(train, start=train.start + offset_s, end=train.end + offset_s)
@@ -1055,6 +1060,7 @@ def find_pulse_events(
     min_s: float = PULSE_MIN_S,
     segments: list[tuple[np.ndarray, np.ndarray]] | None = None,
     tone_hz: np.ndarray | None = None,
+    levels_db: np.ndarray | None = None,
 ) -> list[dict]:
     """Steady beeping in the piezo band (:func:`pulse_trains`) in a stretch of frames, as
     alarm events.
@@ -1075,6 +1081,9 @@ def find_pulse_events(
     tone_hz : np.ndarray [shape=(frames,)] or None
         Each frame's strongest tone in Hz (:func:`tone_track`), when already known; None:
         found here.
+    levels_db : np.ndarray [shape=(bands, frames)] or None
+        Each band's level per frame (:func:`band_levels`), when already known; None: found
+        here.
 
     Returns
     -------
@@ -1102,6 +1111,7 @@ def find_pulse_events(
             min_s=min_s,
             segments=segments,
             tone_hz=tone_hz,
+            levels_db=levels_db,
         )
     ]
     return merge_events(found)
@@ -1116,6 +1126,7 @@ def find_beepers(
     segments: list[tuple[np.ndarray, np.ndarray]] | None = None,
     tone_hz: np.ndarray | None = None,
     prominence_db: np.ndarray | None = None,
+    levels_db: np.ndarray | None = None,
 ) -> list[PulseTrain]:
     """Steady beepers below the piezo band in a stretch of frames: a reversing lorry's, a
     forklift's, an appliance's, or a ringtone's repeated note.
@@ -1128,7 +1139,7 @@ def find_beepers(
 
     Parameters
     ----------
-    rows_db, row_hz, frame_s, min_s, segments, tone_hz
+    rows_db, row_hz, frame_s, min_s, segments, tone_hz, levels_db
         As for :func:`find_pulse_events`.
     prominence_db : np.ndarray [shape=(frames,)] or None
         How far each frame's strongest tone stands out in dB (:func:`tone_track`), when
@@ -1163,6 +1174,7 @@ def find_beepers(
         min_s=min_s,
         segments=segments,
         tone_hz=tone_hz,
+        levels_db=levels_db,
     ):
         near = np.convolve(on, np.ones(2 * BEEPER_GAP_FRAMES + 1), mode="same") > 0
         gap = slice(a, a + len(on))
@@ -1183,6 +1195,7 @@ def _steady_trains(
     min_s: float,
     segments: list[tuple[np.ndarray, np.ndarray]] | None,
     tone_hz: np.ndarray,
+    levels_db: np.ndarray | None,
 ) -> Iterator[tuple[PulseTrain, int, np.ndarray]]:
     """The :func:`pulse_trains` of the bands whose centres lie in ``band_hz`` whose beeps
     are the strongest tone where they sound and no harmonic of a lower tone beeping with
@@ -1190,7 +1203,7 @@ def _steady_trains(
     edges = band_edges()
     centres = np.sqrt(edges[:-1] * edges[1:])
     rows = band_rows(row_hz, edges=edges)
-    levels = band_levels(rows_db, rows)
+    levels = band_levels(rows_db, rows) if levels_db is None else levels_db
     if segments is None:
         segments = beep_segments(levels, frame_s=frame_s, min_s=MIN_SOUND_S)
     spacing = np.gradient(row_hz) if row_hz.size > 1 else np.ones(row_hz.size)
