@@ -253,31 +253,13 @@ def score(result: dict, truth: dict) -> tuple[bool, list[dict], tuple[float, flo
     return bool(overlapping), false, bounds
 
 
-def recordings(
-    kind: str,
-    *,
-    seed: int,
-    count: int,
-    through: str | None = None,
-    stereo: bool = False,
-    pulses: bool = False,
-    beeper_db: float | None = None,
-    beeper_span: str = "recording",
-) -> Iterator[tuple[np.ndarray, dict]]:
-    """The ``count`` recordings of ``kind`` that ``--seed seed`` renders, with their truth."""
+def recordings(kind: str, *, seed: int, count: int, **options) -> Iterator[tuple[np.ndarray, dict]]:
+    """The ``count`` recordings of ``kind`` that ``--seed seed`` renders, with their truth
+    (``options``: :func:`render`'s, ``through`` to ``beeper_span``)."""
     # Seeds drawn from (seed, kind): the corpus seeds its files from (seed, section, index).
     seeds = np.random.SeedSequence([seed, KINDS.index(kind), 104729]).generate_state(count)
     for index, file_seed in enumerate(seeds.tolist()):
-        yield render(
-            kind,
-            index=index,
-            seed=file_seed,
-            through=through,
-            stereo=stereo,
-            pulses=pulses,
-            beeper_db=beeper_db,
-            beeper_span=beeper_span,
-        )
+        yield render(kind, index=index, seed=file_seed, **options)
 
 
 def main(argv: list[str] | None = None) -> int:
