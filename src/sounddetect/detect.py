@@ -42,6 +42,7 @@ from sounddetect.audio import (
 from sounddetect.classifiers.base import Classifier, says_when_alarm_sounds
 from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
+    START_EDGE_MAX_RECORDING_S,
     default_merge_gap_s,
     default_min_windows,
     is_continuous_tone,
@@ -339,7 +340,8 @@ def detect_file(
     whatever the classifier says of its windows (:mod:`sounddetect.patterns`); events that
     overlap or lie within ``merge_gap_s`` of each other are one. An event that the rule
     keeps only because the recording is too short for a whole event, or cut it short at an
-    edge, needs such a classifier to hear
+    edge (at its start only in a recording under
+    :data:`sounddetect.events.START_EDGE_MAX_RECORDING_S`), needs such a classifier to hear
     :data:`sounddetect.events.MIN_SHORT_EVENT_SOUNDING_S` of alarm sound in it: in so few
     windows a lone chirp can pass for an alarm. So does an event of two windows with less
     than a window of the recording on either side (in a recording of 8-12 s by default),
@@ -368,8 +370,10 @@ def detect_file(
         Alarm probability threshold; default the classifier's (``model.json``'s).
     min_event_s : float >= 0
         Events shorter than this (s) are dropped, unless one spans the whole recording or
-        one at its start or end, or with less than a window of the recording on either
-        side, lasts two consecutive windows (window + hop, if shorter);
+        one at its end (or at its start, in a recording shorter than
+        :data:`sounddetect.events.START_EDGE_MAX_RECORDING_S`), or with less than a window
+        of the recording on either side, lasts two consecutive windows (window + hop, if
+        shorter);
         a recording shorter than this raises an alarm when its windows' mean probability
         reaches the threshold; 0 keeps a single alarm window. The default is three
         consecutive windows' span (:data:`sounddetect.events.DEFAULT_MIN_EVENT_S`).
@@ -900,6 +904,7 @@ def _detect(
         min_windows=options.min_windows,
         merge_gap_s=merge_gap_s,
         recording_s=recording_s,
+        start_edge_max_recording_s=START_EDGE_MAX_RECORDING_S,
         sounding=timeline,
         sounding_step_s=step_s,
         sounds=sounds,

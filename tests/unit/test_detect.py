@@ -33,6 +33,7 @@ from sounddetect.detect import (
     detect_file,
     pace_refusal,
 )
+from sounddetect.events import START_EDGE_MAX_RECORDING_S
 from sounddetect.exceptions import ParameterError, SoundDetectWarning, TransientError
 from sounddetect.result import (
     RESULT_KEYS,
@@ -937,6 +938,20 @@ def test_an_alarm_cut_short_by_the_recording_needs_two_windows_not_three(tmp_pat
     assert detect_file(write_wav(tmp_path / "e.wav", at_end, SR), classifier, min_event_s=12.0)[
         "alarm"
     ]
+
+
+def test_a_long_recording_keeps_no_event_of_two_windows_at_its_start(tmp_path, rng, classifier):
+    # A tone over the first 5 s, heard by the windows 0-4 and 2-6 and no later one. In a
+    # 16 s recording the recording may have cut an alarm short, as at its end; in one of
+    # START_EDGE_MAX_RECORDING_S or more an alarm sounding at its start would have gone on.
+    assert 16.0 < START_EDGE_MAX_RECORDING_S <= 24.0
+    short = alarm_in_noise(rng, before=0.0, alarm=5.0, after=11.0)
+    long = alarm_in_noise(rng, before=0.0, alarm=5.0, after=19.0)
+    short_result = detect_file(write_wav(tmp_path / "short.wav", short, SR), classifier)
+    long_result = detect_file(write_wav(tmp_path / "long.wav", long, SR), classifier)
+    assert [(e["start"], e["end"]) for e in short_result["events"]] == [(0.0, 6.0)]
+    assert [w["label"] for w in long_result["windows"][:3]] == ["alarm", "alarm", "no_alarm"]
+    assert long_result["events"] == [] and long_result["alarm"] is False
 
 
 def test_beep_groups_each_in_one_window_make_one_event_across_the_pauses(tmp_path, rng, classifier):

@@ -14,6 +14,7 @@ from sounddetect.events import (
     MIN_DRIFT_SECONDS,
     MIN_SHORT_EVENT_SOUNDING_S,
     SHORT_EVENT_SOUNDING_THRESHOLD,
+    START_EDGE_MAX_RECORDING_S,
     WANDERING_DRIFT,
     default_merge_gap_s,
     default_min_windows,
@@ -193,6 +194,45 @@ def test_events_at_the_recording_s_edges_need_only_the_edge_duration(probabiliti
     )
 
 
+EDGE_RULE = {
+    "threshold": 0.5,
+    "min_duration_s": DEFAULT_MIN_EVENT_S,
+    "min_edge_duration_s": 6.0,
+    "min_windows": 3,
+    "start_edge_max_recording_s": START_EDGE_MAX_RECORDING_S,
+}
+
+
+@pytest.mark.parametrize("recording", [20.0, 40.0])
+def test_a_long_recording_keeps_no_event_of_two_windows_at_its_start(recording):
+    n = int((recording - 4.0) / 2.0) + 1  # windows 0-4, 2-6, ..., ending at the recording's end
+    start = [0.9, 0.8] + [0.1] * (n - 2)
+    assert events_of(start, recording_s=recording, **EDGE_RULE) == []
+    # ... where its end keeps one (an alarm may start in its last seconds),
+    end = [0.1] * (n - 2) + [0.8, 0.9]
+    assert [(e["start"], e["end"]) for e in events_of(end, recording_s=recording, **EDGE_RULE)] == [
+        (recording - 6.0, recording)
+    ]
+    # and an event of three windows at its start is an event like any other.
+    three = [0.9, 0.8, 0.7] + [0.1] * (n - 3)
+    assert [
+        (e["start"], e["end"]) for e in events_of(three, recording_s=recording, **EDGE_RULE)
+    ] == [(0.0, 8.0)]
+    # Without the limit the start keeps its exception, as before.
+    no_limit = {**EDGE_RULE, "start_edge_max_recording_s": None}
+    assert len(events_of(start, recording_s=recording, **no_limit)) == 1
+
+
+def test_a_shorter_recording_keeps_an_event_of_two_windows_at_its_start():
+    # 18 s: an excerpt an alarm may fill, whose later windows missed it.
+    probs = [0.9, 0.8] + [0.1] * 6
+    kept = events_of(probs, recording_s=18.0, **EDGE_RULE)
+    assert [(e["start"], e["end"]) for e in kept] == [(0.0, 6.0)]
+    # Just under the limit it still does; at the limit it does not.
+    assert len(events_of(probs + [0.1], recording_s=19.99, **EDGE_RULE)) == 1
+    assert events_of(probs + [0.1], recording_s=20.0, **EDGE_RULE) == []
+
+
 def test_an_event_spanning_the_whole_recording_is_kept_however_short():
     # A 5 s recording: windows 0-4 and 1-5 (the tail window); nothing contradicts them.
     whole = windows_to_events(
@@ -255,6 +295,8 @@ def test_unsorted_windows_give_the_same_events():
         ([0], [4], [0.5], {"min_duration_s": 6.0, "min_edge_duration_s": 8.0}, "min_edge"),
         ([0], [4], [0.5], {"min_edge_duration_s": -1.0}, "min_edge"),
         ([0], [4], [0.5], {"recording_s": 0.0}, "recording_s must be positive"),
+        ([0], [4], [0.5], {"start_edge_max_recording_s": 0.0}, "start_edge_max"),
+        ([0], [4], [0.5], {"start_edge_max_recording_s": np.nan}, "start_edge_max"),
         ([0], [4], [0.5], {"min_windows": 0}, "min_windows"),
         ([0], [4], [0.5], {"min_windows": 1.5}, "min_windows"),
         ([0], [4], [0.5], {"min_windows": True}, "min_windows"),

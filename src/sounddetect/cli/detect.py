@@ -14,9 +14,10 @@ rec.wav get two timelines (day1/rec.png, day2/rec.png).
 A recording of 1 s up to one window (4 s for the default model) is classified as one
 window, continued with its own quietest sound (with a warning); a recording under 1 s is
 refused as too short. With a model that says when the alarm sounds, an event in a recording
-too short for a whole event (under --min-event), or cut short at its start or end, must
-also hold 0.5 s of alarm sound; two windows in the middle of a recording that leaves less
-than a window on either side of them (8-12 s by default) make an event with 1 s.
+too short for a whole event (under --min-event), or cut short at its end (or at its start,
+in a recording under 20 s), must also hold 0.5 s of alarm sound; two windows in the middle
+of a recording that leaves less than a window on either side of them (8-12 s by default)
+make an event with 1 s.
 
 Exit codes: 0 every input processed, 1 at least one input failed (its result says why) or
 a timeline of --plot could not be written, 2 usage or configuration error (bad option,
@@ -157,11 +158,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         type=non_negative_float,
         default=DEFAULT_MIN_EVENT_S,
         metavar="S",
-        help="drop shorter events, unless one spans the whole recording or one at its start "
-        "or end, or with less than a window of the recording on either side, lasts two "
-        "windows; a shorter recording raises an alarm when its windows' "
-        "mean probability reaches the threshold (0 with --min-windows 1 keeps single alarm "
-        "windows)",
+        help="drop shorter events, unless one spans the whole recording or one at its end "
+        "(or its start, in a recording under 20 s), or with less than a window of the "
+        "recording on either side, lasts two windows; a shorter recording raises an alarm "
+        "when its windows' mean probability reaches the threshold (0 with --min-windows 1 "
+        "keeps single alarm windows)",
     )
     parser.add_argument(
         "--min-windows",
