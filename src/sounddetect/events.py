@@ -385,12 +385,12 @@ def windows_to_events(
     except (when ``recording_s`` is given) one that starts at the start or ends at the end
     of the recording and lasts ``min_edge_duration_s``, and one that spans the whole
     recording: the recording cut those short, and a recording too short for a longer event
-    has no other windows to contradict it. With ``start_edge_max_recording_s``, a recording
+    has no other windows to contradict it (with ``start_edge_max_recording_s``, a recording
     that long or longer keeps no such event at its start: an alarm sounding when it starts
-    would have gone on. So is, in a recording of ``min_duration_s`` or
-    more, a *central* event of ``min_edge_duration_s`` that leaves less than a window of the
-    recording on either side (two windows in the middle of a recording of 8-12 s): no window
-    lies wholly outside it, and the windows it leaves out may hold only the alarm's pauses.
+    would have gone on). So is, in a recording of ``min_duration_s`` or more, a *central*
+    event of ``min_edge_duration_s`` that leaves less than a window of the recording on
+    either side (two windows in the middle of a recording of 8-12 s): no window lies wholly
+    outside it, and the windows it leaves out may hold only the alarm's pauses.
     A recording shorter than ``min_duration_s`` cannot show an alarm going on at all; there
     the windows together are all the evidence, and every event is kept when their mean
     probability reaches ``threshold``, as the one window of a recording one window long
