@@ -131,6 +131,11 @@ SAMPLE_COLUMNS = (
 #: interrupted run leaves no ``train/`` (or ``mel/``) tree that Rekognition would import as
 #: if whole.
 STAGING = ".partial"
+#: In the staging folder: the fingerprint of what the run renders (:func:`_plan`), and a line
+#: per sample whose images are all written (its id and the gains its samples.csv row takes
+#: from the rendering), so ``--resume`` renders only the rest.
+PLAN_FILE = "plan.json"
+FINISHED_FILE = "finished.jsonl"
 #: A channel's mean is removed when it is more than this share of the channel's AC RMS (its
 #: standard deviation). A recorder's DC offset counts as sound: over about 7 % of a beep's
 #: amplitude it lifts an alarm clip's silent frames to within 20 dB of its beeps, so every
@@ -214,6 +219,9 @@ class GeneratorSettings:
         Processes that mix and render. Does not change the output.
     overwrite : bool
         Replace an existing dataset at ``target_path``.
+    resume : bool
+        Go on from the samples an interrupted run with the same settings and sources
+        finished (kept in ``target_path/.partial``), rendering only the rest.
     s3_prefix : str or None
         ``s3://bucket/prefix`` for the manifests' ``source-ref``; None writes paths relative
         to ``target_path``.
@@ -241,6 +249,7 @@ class GeneratorSettings:
     split: tuple[float, float, float] = (0.7, 0.15, 0.15)
     workers: int = 1
     overwrite: bool = False
+    resume: bool = False
     s3_prefix: str | None = None
     min_active_s: float = 1.0
     alarm_snippets: float = 0.25
@@ -1145,7 +1154,9 @@ def _refuse_if_being_written(target: Path) -> None:
             pass
 
 
-def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> list[Path]:
+def _check_target(
+    target: Path, *, overwrite: bool, types: Sequence[str], resume: bool = False
+) -> list[Path]:
     """What must be removed before writing to ``target``; refuse anything that is not ours.
 
     Returns the generator's own files and folders of an earlier dataset at ``target`` (empty
@@ -1155,7 +1166,8 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
     bad source folder found later) leaves ``target`` as it was. The old dataset's tree folders
     (``train/``, ``validate/``, ``test/``, ``manifests/``, or a folder per type) are removed
     whole, so it is refused when they hold a file the generator does not write (see
-    :data:`_OWN_FILE`): a user's recording or notes put there.
+    :data:`_OWN_FILE`): a user's recording or notes put there. With ``resume`` a dataset an
+    interrupted run left incomplete is taken as with ``overwrite``.
     """
     if target.exists() and not target.is_dir():
         raise ParameterError(f"{target}: TARGET_PATH exists and is not a folder")
@@ -1186,11 +1198,12 @@ def _check_target(target: Path, *, overwrite: bool, types: Sequence[str]) -> lis
             "valid dataset.json); refusing to use it even with --overwrite, which deletes only "
             "a dataset: choose an empty folder or move those away"
         ) from None
-    if not overwrite:
+    if not overwrite and not (resume and old.get("complete") is False):
         if old.get("complete") is False:
             raise ParameterError(
-                f"{target}: TARGET_PATH holds a dataset an interrupted run left incomplete (a "
-                "run is not resumed); use --overwrite to generate it again"
+                f"{target}: TARGET_PATH holds a dataset an interrupted run left incomplete; use "
+                "--resume to go on from the samples it finished, or --overwrite to generate it "
+                "again"
             )
         raise ParameterError(
             f"{target}: TARGET_PATH exists and is not empty; use --overwrite to replace a "
@@ -1329,7 +1342,9 @@ def generate_dataset(settings: GeneratorSettings, *, progress: bool = True) -> d
     _check_apart(target, alarm=settings.alarm_source, background=settings.background_source)
     _refuse_if_being_written(target)
     # Checked again under the lock, once the sources are read (the result is that one's).
-    _check_target(target, overwrite=settings.overwrite, types=settings.types)
+    _check_target(
+        target, overwrite=settings.overwrite, types=settings.types, resume=settings.resume
+    )
     sources = load_sources(
         settings.alarm_source,
         settings.background_source,
@@ -1448,7 +1463,9 @@ def _write_dataset(
     target = settings.target_path
     staging = target / STAGING
     # Again, now that no other run can change it: one may have ended since the first.
-    stale = _check_target(target, overwrite=settings.overwrite, types=settings.types)
+    stale = _check_target(
+        target, overwrite=settings.overwrite, types=settings.types, resume=settings.resume
+    )
     info: dict[str, Any] = {
         "format": DATASET_FORMAT,
         "version": __version__,
@@ -1463,8 +1480,11 @@ def _write_dataset(
         "configs": {kind: config.to_dict() for kind, config in configs.items()},
         "creation_date": _creation_date(settings.seed),
     }
+    plan = _plan(info, specs)
+    finished = _finished_samples(staging, plan) if settings.resume else None
     try:
-        _clear([staging])  # what an interrupted run could not delete
+        if finished is None:
+            _clear([staging])  # an interrupted run's samples, not to be resumed
         if not stale:
             # Written first, so an interrupted run still marks the folder as ours for
             # --overwrite.
@@ -1482,6 +1502,8 @@ def _write_dataset(
             sources=sources,
             configs=configs,
             progress=progress,
+            plan=plan,
+            finished=finished or {},
         )
         # Only now that the new dataset is whole does the old one go; "complete": false
         # marks the moment between. The old dataset.json, so marked, names the old folders
@@ -1491,8 +1513,9 @@ def _write_dataset(
         if stale:
             _write_json(target / "dataset.json", {**read_dataset_info(target), "complete": False})
     except BaseException:
-        # An earlier dataset stays as it was, and no half-written tree is left beside it.
-        shutil.rmtree(staging, ignore_errors=True)
+        # An earlier dataset stays as it was, and no half-written tree is left beside it: the
+        # samples finished stay in the hidden staging folder for --resume, if there are any.
+        _keep_for_resume(staging, target=target, n_samples=len(specs))
         raise
     _clear([path for path in stale if path.name not in ("dataset.json", "samples.csv", STAGING)])
     _write_json(target / "dataset.json", info)
@@ -1504,6 +1527,7 @@ def _write_dataset(
         for kind in settings.types:
             (staging / kind).rename(target / kind)
     os.replace(staging / "samples.csv", target / "samples.csv")
+    _clear([staging / PLAN_FILE, staging / FINISHED_FILE])
     staging.rmdir()
 
     counts = _count(rows, settings.types)
@@ -1533,9 +1557,13 @@ def _write_staged(
     sources: Sources,
     configs: Mapping[str, SpectrogramConfig],
     progress: bool,
+    plan: Mapping[str, Any],
+    finished: Mapping[str, tuple[float | None, float]],
 ) -> list[dict[str, str]]:
     """Render every sample into ``staging`` (``TARGET_PATH/.partial``): the type trees with
-    their manifests, and samples.csv; returns samples.csv's rows."""
+    their manifests, and samples.csv; returns samples.csv's rows. The samples ``finished`` by
+    an interrupted run of the same ``plan`` (their gains by sample id, :data:`FINISHED_FILE`)
+    are not rendered again while their every image is there."""
     from tqdm import tqdm
 
     for kind in settings.types:
@@ -1545,22 +1573,58 @@ def _write_staged(
         (staging / kind / "manifests").mkdir(exist_ok=True)
 
     alarm_active = {clip.name: clip.active for clip in sources.clips["alarm"]}
-    rows: list[dict[str, str]] = []
-    bar = tqdm(total=len(specs), desc="samples", unit="sample", disable=not progress)
+    with _writing(staging / PLAN_FILE):  # one cut short is refused by --resume, never used
+        (staging / PLAN_FILE).write_text(json.dumps(plan) + "\n", encoding="utf-8")
+    rows_of: dict[str, dict[str, str]] = {}
+    todo = []
+    for index, spec in enumerate(specs):
+        if spec.sample_id in finished:
+            alarm_gain_db, output_gain_db = finished[spec.sample_id]
+            row = _spec_row(
+                spec,
+                split_names[index],
+                alarm_gain_db,
+                output_gain_db,
+                alarm_active=alarm_active,
+                sr=settings.sr,
+            )
+            if all(image_path(staging / kind, row).is_file() for kind in settings.types):
+                rows_of[spec.sample_id] = row
+                continue
+        todo.append(index)
+    if finished:
+        logger.info(
+            "%s: resuming: %d of %d samples finished, rendering the rest",
+            settings.target_path,
+            len(rows_of),
+            len(specs),
+        )
+    bar = tqdm(
+        total=len(specs),
+        initial=len(specs) - len(todo),
+        desc="samples",
+        unit="sample",
+        disable=not progress,
+    )
     chunks = _render_all(
-        specs,
+        [specs[index] for index in todo],
         audio=sources.audio,
         configs=configs,
         sr=settings.sr,
-        workers=_workers_for(len(specs), settings.workers),
+        workers=_workers_for(len(todo), settings.workers),
     )
+    log_path = staging / FINISHED_FILE
+    with _writing(log_path):
+        # Unbuffered: a write that fails (a full disk) fails once, not again on closing.
+        log = open(log_path, "ab", buffering=0)  # noqa: SIM115 (closed with the others)
     # Closed on any error here (an image that cannot be written), so the workers are
     # stopped now: left to the interpreter's exit, their pool's clean-up can hang.
-    with bar, contextlib.closing(chunks):
+    with bar, contextlib.closing(chunks), log:
         position = 0
         for chunk in chunks:
             for images, alarm_gain_db, output_gain_db in chunk:
-                spec, split = specs[position], split_names[position]
+                index = todo[position]
+                spec, split = specs[index], split_names[index]
                 row = _spec_row(
                     spec,
                     split,
@@ -1573,9 +1637,14 @@ def _write_staged(
                     path = image_path(staging / kind, row)
                     with _writing(path):
                         path.write_bytes(png)
-                rows.append(row)
+                # Logged once its every image is written: a line stands for a whole sample.
+                with _writing(log_path):
+                    line = json.dumps([spec.sample_id, alarm_gain_db, output_gain_db])
+                    log.write(f"{line}\n".encode())
+                rows_of[spec.sample_id] = row
                 position += 1
             bar.update(len(chunk))
+    rows = [rows_of[spec.sample_id] for spec in specs]
 
     with (
         _writing(staging / "samples.csv"),
@@ -1600,6 +1669,84 @@ def _write_staged(
             with _writing(manifest):
                 manifest.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return rows
+
+
+def _plan(info: Mapping[str, Any], specs: Sequence[SampleSpec]) -> dict[str, Any]:
+    """What a run renders, as :data:`PLAN_FILE` records it: a sha256 over its dataset.json
+    (settings, sources and their sha256, configs, the sounddetect version) and every sample's
+    recipe, so that ``--resume`` goes on only from a run that drew the same samples."""
+    digest = hashlib.sha256()
+    recorded = {key: value for key, value in info.items() if key != "complete"}
+    digest.update(json.dumps(recorded, sort_keys=True).encode())
+    for spec in specs:
+        digest.update(repr(spec).encode())
+    return {"sha256": digest.hexdigest(), "samples": len(specs)}
+
+
+def _finished_samples(
+    staging: Path, plan: Mapping[str, Any]
+) -> dict[str, tuple[float | None, float]] | None:
+    """The gains (alarm, output; dB) by sample id of the samples an interrupted run of the
+    same ``plan`` logged as finished in ``staging``. None (with a warning) when no
+    interrupted run's samples are there.
+
+    Raises
+    ------
+    ParameterError
+        ``staging`` holds the samples of a run that drew others.
+    """
+    target = staging.parent
+    try:
+        kept = json.loads((staging / PLAN_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        warnings.warn(
+            f"{target}: --resume: no interrupted run's samples to go on from; generating all "
+            f"{plan['samples']:,}",
+            SoundDetectWarning,
+            stacklevel=4,
+        )
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParameterError(
+            f"{staging / PLAN_FILE}: unreadable ({getattr(exc, 'strerror', None) or exc}); run "
+            "without --resume to generate the dataset from the start"
+        ) from None
+    if kept != plan:
+        raise ParameterError(
+            f"{target}: --resume: the interrupted run drew other samples (other settings, "
+            "sources or sounddetect version); run without --resume to generate them all"
+        )
+    try:
+        lines = (staging / FINISHED_FILE).read_bytes().splitlines()
+    except FileNotFoundError:
+        lines = []
+    finished = {}
+    for line in lines:
+        try:
+            sample_id, alarm_gain_db, output_gain_db = json.loads(line)
+        except ValueError:  # the last line, cut short as the run stopped
+            continue
+        finished[sample_id] = (alarm_gain_db, output_gain_db)
+    return finished
+
+
+def _keep_for_resume(staging: Path, *, target: Path, n_samples: int) -> None:
+    """After a run stopped: keep ``staging`` for ``--resume`` when it holds finished samples,
+    saying so in a warning, else remove it."""
+    try:
+        # Whole lines, each sample once (one whose image was lost is logged again).
+        n_finished = len(set((staging / FINISHED_FILE).read_bytes().split(b"\n")[:-1]))
+    except OSError:
+        n_finished = 0
+    if not n_finished:
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    warnings.warn(
+        f"{target}: {n_finished:,} of {n_samples:,} samples are kept in {staging}; the same "
+        "command with --resume renders only the rest",
+        SoundDetectWarning,
+        stacklevel=3,
+    )
 
 
 def _workers_for(n_samples: int, workers: int) -> int:
@@ -1701,7 +1848,7 @@ def _refuse_incomplete(target_path: str | os.PathLike, info: dict[str, Any]) -> 
     if info.get("complete") is False:
         raise ParameterError(
             f"{target_path}: an interrupted `sounddetect generate` left this dataset incomplete; "
-            "generate it again (with --overwrite)"
+            "finish it with the same command and --resume"
         )
 
 

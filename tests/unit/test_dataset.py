@@ -1,5 +1,6 @@
 """Datasets: layout, side files, manifests, splits, determinism, rebuilding, bad input."""
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -51,6 +52,16 @@ from sounddetect.train import data_hash
 
 SR = 16000
 TYPES = ("mel", "mfcc")
+#: What TARGET_PATH holds once a dataset of one type is written (its tree is TARGET_PATH's own).
+ONE_TYPE_LAYOUT = [
+    "dataset.json",
+    "manifests",
+    "run.json",
+    "samples.csv",
+    "test",
+    "train",
+    "validate",
+]
 
 
 def write_beeps(path: Path, *, seconds: float, freq: float, sr: int = SR, channels: int = 1):
@@ -693,45 +704,146 @@ def test_a_dataset_of_one_type_in_its_own_folder_is_read_and_replaced(corpus, tm
     assert all(image_path(target, row).is_file() for row in read_samples(target))
 
 
+def interrupted_after(n_chunks, real_render_all):
+    """A stand-in for ``_render_all`` that yields the first ``n_chunks`` chunks, then is
+    interrupted (Ctrl-C, SIGTERM)."""
+
+    def interrupted(*args, **kwargs):
+        chunks = iter(real_render_all(*args, **kwargs))
+        for _ in range(n_chunks):
+            yield next(chunks)
+        raise KeyboardInterrupt
+
+    return interrupted
+
+
 def test_an_interrupted_run_leaves_no_type_folder_to_import(corpus, tmp_path, monkeypatch):
     # GIVEN a run interrupted after its first chunk of samples (Ctrl-C, a full disk)
     real_render_all = dataset_module._render_all
-
-    def interrupted(*args, **kwargs):
-        yield next(iter(real_render_all(*args, **kwargs)))
-        raise KeyboardInterrupt
-
     target = tmp_path / "data"
-    monkeypatch.setattr(dataset_module, "_render_all", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
-    # THEN no train/ tree exists for an S3 sync and a folder-name import to take as whole,
-    # nor the half-written one
+    monkeypatch.setattr(dataset_module, "_render_all", interrupted_after(1, real_render_all))
+    with pytest.warns(SoundDetectWarning, match=r"16 of 20 samples are kept in .*--resume"):
+        with pytest.raises(KeyboardInterrupt):
+            generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
+    # THEN no train/ tree exists for an S3 sync and a folder-name import to take as whole;
+    # the samples finished wait in the hidden staging folder
     assert not (target / "train").exists() and not (target / "mel").exists()
-    assert not (target / STAGING).exists()
+    assert len(list((target / STAGING).rglob("*.png"))) == dataset_module.CHUNK_SIZE
     assert read_dataset_info(target)["complete"] is False
     # AND a sample is not rebuilt from it, which says why rather than "no samples.csv"
     with pytest.raises(ParameterError, match="an interrupted `sounddetect generate` left this"):
         rebuild_sample(target, "train-1bg-0000")
-    # AND a run without --overwrite says it is not resumed
+    # AND a run with neither --resume nor --overwrite names both
     monkeypatch.setattr(dataset_module, "_render_all", real_render_all)
-    with pytest.raises(ParameterError, match="an interrupted run left incomplete .a run is not"):
+    with pytest.raises(ParameterError, match="left incomplete; use --resume .* or --overwrite"):
         generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
-    # AND a run with --overwrite replaces it, leaving only the finished tree
-    monkeypatch.setattr(dataset_module, "_render_all", real_render_all)
+    # AND a run with --overwrite starts over, leaving only the finished tree
     generate_dataset(settings(*corpus, target, types=("mel",), overwrite=True), progress=False)
     assert not (target / STAGING).exists()
-    assert sorted(p.name for p in target.iterdir()) == [
-        "dataset.json",
-        "manifests",
-        "run.json",
-        "samples.csv",
-        "test",
-        "train",
-        "validate",
-    ]
+    assert sorted(p.name for p in target.iterdir()) == ONE_TYPE_LAYOUT
     mel = type_folder(target, "mel")
     assert all(image_path(mel, row).is_file() for row in read_samples(target))
+
+
+def test_resume_renders_only_the_samples_an_interrupted_run_did_not_finish(
+    corpus, tmp_path, monkeypatch
+):
+    # GIVEN the dataset of a run never interrupted (80 samples), and the same run interrupted
+    # twice
+    whole = tmp_path / "whole"
+    generate_dataset(settings(*corpus, whole, samples_per_layer=40), progress=False)
+    target = tmp_path / "data"
+    real_render_all = dataset_module._render_all
+    monkeypatch.setattr(dataset_module, "_render_all", interrupted_after(1, real_render_all))
+    with pytest.warns(SoundDetectWarning, match="16 of 80 samples are kept"):
+        with pytest.raises(KeyboardInterrupt):
+            generate_dataset(settings(*corpus, target, samples_per_layer=40), progress=False)
+    monkeypatch.setattr(dataset_module, "_render_all", interrupted_after(2, real_render_all))
+    again = settings(*corpus, target, samples_per_layer=40, resume=True)
+    with pytest.warns(SoundDetectWarning, match="48 of 80 samples are kept"):
+        with pytest.raises(KeyboardInterrupt):
+            generate_dataset(again, progress=False)
+    # WHEN it is resumed once more, counting the samples it renders
+    rendered = []
+
+    def counting(specs, **kwargs):
+        rendered.extend(spec.sample_id for spec in specs)
+        return real_render_all(specs, **kwargs)
+
+    monkeypatch.setattr(dataset_module, "_render_all", counting)
+    generate_dataset(again, progress=False)
+    # THEN only the 32 samples not finished were rendered
+    assert len(rendered) == 32
+    # AND the dataset is the uninterrupted run's, byte for byte, with no staging left
+    assert files_of(target) == files_of(whole)
+    assert not (target / STAGING).exists()
+    assert read_dataset_info(target)["complete"] is True
+
+
+def test_resume_renders_a_finished_sample_again_when_its_image_is_gone(
+    corpus, tmp_path, monkeypatch
+):
+    # GIVEN an interrupted run whose log ends in a line cut short, and one of whose finished
+    # samples lost an image
+    target = tmp_path / "data"
+    real_render_all = dataset_module._render_all
+    monkeypatch.setattr(dataset_module, "_render_all", interrupted_after(1, real_render_all))
+    with pytest.warns(SoundDetectWarning), pytest.raises(KeyboardInterrupt):
+        generate_dataset(settings(*corpus, target), progress=False)
+    staging = target / STAGING
+    with open(staging / dataset_module.FINISHED_FILE, "a", encoding="utf-8") as log:
+        log.write('["train-2bg-00')
+    lost = next(iter(sorted((staging / "mfcc").rglob("*.png"))))
+    lost.unlink()
+    # WHEN it is resumed
+    rendered = []
+
+    def counting(specs, **kwargs):
+        rendered.extend(spec.sample_id for spec in specs)
+        return real_render_all(specs, **kwargs)
+
+    monkeypatch.setattr(dataset_module, "_render_all", counting)
+    generate_dataset(settings(*corpus, target, resume=True), progress=False)
+    # THEN that sample is rendered again with the 4 never finished, and every image is there
+    assert len(rendered) == 5 and lost.stem in rendered
+    for kind in TYPES:
+        folder = type_folder(target, kind)
+        assert all(image_path(folder, row).is_file() for row in read_samples(target))
+
+
+def test_resume_refuses_an_interrupted_run_of_other_settings(corpus, tmp_path, monkeypatch):
+    # GIVEN a run with seed 3 interrupted
+    target = tmp_path / "data"
+    real_render_all = dataset_module._render_all
+    monkeypatch.setattr(dataset_module, "_render_all", interrupted_after(1, real_render_all))
+    with pytest.warns(SoundDetectWarning), pytest.raises(KeyboardInterrupt):
+        generate_dataset(settings(*corpus, target), progress=False)
+    kept = files_of(target / STAGING)
+    # WHEN it is resumed with seed 4
+    monkeypatch.setattr(dataset_module, "_render_all", real_render_all)
+    with pytest.raises(ParameterError, match="the interrupted run drew other samples"):
+        generate_dataset(settings(*corpus, target, seed=4, resume=True), progress=False)
+    # THEN its samples are kept as they were
+    assert files_of(target / STAGING) == kept
+
+
+def test_resume_without_an_interrupted_run_generates_every_sample(corpus, tmp_path):
+    target = tmp_path / "data"
+    with pytest.warns(SoundDetectWarning, match="no interrupted run's samples to go on from"):
+        generate_dataset(settings(*corpus, target, types=("mel",), resume=True), progress=False)
+    assert len(read_samples(target)) == 20
+    # AND --resume does not replace a finished dataset
+    with pytest.raises(ParameterError, match="exists and is not empty; use --overwrite"):
+        generate_dataset(settings(*corpus, target, types=("mel",), resume=True), progress=False)
+
+
+def test_a_run_stopped_before_its_first_sample_leaves_no_staging(corpus, tmp_path, monkeypatch):
+    target = tmp_path / "data"
+    real_render_all = dataset_module._render_all
+    monkeypatch.setattr(dataset_module, "_render_all", interrupted_after(0, real_render_all))
+    with pytest.raises(KeyboardInterrupt):
+        generate_dataset(settings(*corpus, target, types=("mel",)), progress=False)
+    assert not (target / STAGING).exists()
 
 
 def test_an_interrupted_overwrite_leaves_the_old_dataset_as_it_was(corpus, tmp_path, monkeypatch):
@@ -741,19 +853,17 @@ def test_an_interrupted_overwrite_leaves_the_old_dataset_as_it_was(corpus, tmp_p
     generate_dataset(settings(*corpus, target, types=("mel", "mfcc")), progress=False)
     before = files_of(target) | {"run.json": (target / "run.json").read_bytes()}
     real_render_all = dataset_module._render_all
-
-    def interrupted(*args, **kwargs):
-        yield next(iter(real_render_all(*args, **kwargs)))
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(dataset_module, "_render_all", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        generate_dataset(
-            settings(*corpus, target, types=("mel",), seed=1, overwrite=True), progress=False
-        )
-    # THEN every file of the old dataset is there, unchanged, and nothing else
-    assert files_of(target) | {"run.json": (target / "run.json").read_bytes()} == before
+    monkeypatch.setattr(dataset_module, "_render_all", interrupted_after(1, real_render_all))
+    new = settings(*corpus, target, types=("mel",), seed=1, overwrite=True)
+    with pytest.warns(SoundDetectWarning, match="samples are kept"):
+        with pytest.raises(KeyboardInterrupt):
+            generate_dataset(new, progress=False)
+    # THEN every file of the old dataset is there, unchanged, and beside it only the hidden
+    # staging folder of the samples finished
+    kept = {name: data for name, data in files_of(target).items() if not name.startswith(STAGING)}
+    assert kept | {"run.json": (target / "run.json").read_bytes()} == before
     assert sorted(path.name for path in target.iterdir()) == [
+        STAGING,
         "dataset.json",
         "mel",
         "mfcc",
@@ -761,6 +871,13 @@ def test_an_interrupted_overwrite_leaves_the_old_dataset_as_it_was(corpus, tmp_p
         "samples.csv",
     ]
     assert read_dataset_info(target)["complete"] is True
+    # AND --resume alone does not replace the old dataset; with --overwrite it finishes
+    monkeypatch.setattr(dataset_module, "_render_all", real_render_all)
+    with pytest.raises(ParameterError, match="exists and is not empty; use --overwrite"):
+        generate_dataset(dataclasses.replace(new, overwrite=False, resume=True), progress=False)
+    generate_dataset(dataclasses.replace(new, resume=True), progress=False)
+    assert sorted(path.name for path in target.iterdir()) == ONE_TYPE_LAYOUT
+    assert read_dataset_info(target)["settings"]["seed"] == 1
 
 
 def test_an_overwrite_interrupted_while_deleting_the_old_layout_leaves_it_owned(

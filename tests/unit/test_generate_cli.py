@@ -2,7 +2,9 @@
 
 import fcntl
 import json
+import logging
 import os
+import re
 import runpy
 import shutil
 import signal
@@ -521,13 +523,24 @@ def test_sigterm_or_ctrl_c_ends_generate_and_its_workers_without_a_trace(
         # A pool whose workers died of Ctrl-C waited for them forever: a failure, not a hang
         timeout=600,
     )
-    # THEN it ends with one line and 128 + the signal's number, no worker's traceback, and
-    # no half-written tree: only the dataset.json that marks the folder as an unfinished run
+    # THEN it ends with 128 + the signal's number, a line saying so after one on the samples
+    # kept, no worker's traceback, and no half-written tree: only the dataset.json that
+    # marks the folder as an unfinished run, and the hidden staging folder
     assert done.returncode == code, done.stderr
-    assert done.stderr.splitlines()[-1] == said
+    *_, kept, last = done.stderr.splitlines()
+    assert last == said
+    assert re.fullmatch(
+        rf"warning: {target}: \d+ of 80 samples are kept in {target}/\.partial; the same "
+        "command with --resume renders only the rest",
+        kept,
+    )
     assert "Traceback" not in done.stderr and "ForkPoolWorker" not in done.stderr
-    assert [path.name for path in target.iterdir()] == ["dataset.json"]
+    assert sorted(path.name for path in target.iterdir()) == [".partial", "dataset.json"]
     assert read_dataset_info(target)["complete"] is False
+    # AND the same command with --resume finishes the dataset
+    assert main([*argv, "--resume", "--no-progress"]) == 0
+    assert len(read_samples(target)) == 80 and not (target / ".partial").exists()
+    assert read_dataset_info(target)["complete"] is True
 
 
 def folder_of_length(root: Path, length: int) -> Path:
@@ -664,7 +677,9 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
-def test_a_dataset_json_the_file_system_refuses_leaves_the_dataset_before_whole(corpus, tmp_path):
+def test_a_dataset_json_the_file_system_refuses_leaves_the_dataset_before_whole(
+    corpus, tmp_path, caplog
+):
     # GIVEN a dataset, and a file size limit its images, samples.csv and manifests fit under
     # but its dataset.json does not (what a disk filling up at that moment does)
     target = tmp_path / "data"
@@ -682,12 +697,19 @@ def test_a_dataset_json_the_file_system_refuses_leaves_the_dataset_before_whole(
     )
     # THEN one line names dataset.json and why, and the dataset before is there as it was:
     # dataset.json was not truncated (which disowns the folder for the next --overwrite),
-    # and the new tree is not left beside it
+    # and the new tree is not left beside it, only the hidden staging folder of its samples
     assert done.returncode == 1, done.stderr
     assert done.stderr.splitlines()[-1] == f"error: {target / 'dataset.json'}: File too large"
     assert "Traceback" not in done.stderr
-    assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
-    assert not [p for p in target.iterdir() if p.name.startswith(".")]
+    staging = target / ".partial"
+    after = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    assert {p: data for p, data in after.items() if not p.is_relative_to(staging)} == before
+    assert [p.name for p in target.iterdir() if p.name.startswith(".")] == [".partial"]
+    # AND once the disk has room, --resume finishes the new dataset without rendering again
+    with caplog.at_level(logging.INFO, logger="sounddetect.dataset"):
+        assert main([*argv, "--overwrite", "--resume"]) == 0
+    assert "resuming: 8 of 8 samples finished" in caplog.text
+    assert not staging.exists() and read_dataset_info(target)["complete"] is True
 
 
 def test_too_few_alarm_recordings_for_the_scored_splits_is_warned_of(corpus, tmp_path, capsys):

@@ -182,6 +182,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="replace an existing dataset at the target path (never other folders)",
     )
     parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on from the samples an interrupted run with the same settings and sources "
+        "finished (kept in TARGET_PATH/.partial), rendering only the rest",
+    )
+    parser.add_argument(
         "--s3-prefix",
         metavar="S3URI",
         help="the S3 folder TARGET_PATH's images are copied to (s3://BUCKET/training-data for "
@@ -224,6 +230,7 @@ def settings_from_args(
         split=tuple(args.split),
         workers=args.workers,
         overwrite=args.overwrite,
+        resume=args.resume,
         s3_prefix=args.s3_prefix,
         min_active_s=args.min_active_s,
         alarm_snippets=args.alarm_snippets,
