@@ -319,7 +319,9 @@ def test_an_incomplete_dataset_is_refused_by_name(tmp_path, capsys):
     # THEN train says so, not that a file is missing
     argv = ["train", str(data), "--out", str(tmp_path / "m"), "--epochs", "1"]
     assert main(argv) == 2
-    assert "left this dataset incomplete; generate it again" in capsys.readouterr().err
+    assert "left this dataset incomplete; finish it with the same command and --resume" in (
+        capsys.readouterr().err
+    )
 
 
 def test_an_out_inside_a_file_is_refused_before_training(tiny_dataset, tmp_path, capsys):
