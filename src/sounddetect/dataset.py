@@ -1575,19 +1575,22 @@ def _write_staged(
     alarm_active = {clip.name: clip.active for clip in sources.clips["alarm"]}
     with _writing(staging / PLAN_FILE):  # one cut short is refused by --resume, never used
         (staging / PLAN_FILE).write_text(json.dumps(plan) + "\n", encoding="utf-8")
+
+    def row_of(index: int, alarm_gain_db: float | None, output_gain_db: float) -> dict:
+        return _spec_row(
+            specs[index],
+            split_names[index],
+            alarm_gain_db,
+            output_gain_db,
+            alarm_active=alarm_active,
+            sr=settings.sr,
+        )
+
     rows_of: dict[str, dict[str, str]] = {}
     todo = []
     for index, spec in enumerate(specs):
         if spec.sample_id in finished:
-            alarm_gain_db, output_gain_db = finished[spec.sample_id]
-            row = _spec_row(
-                spec,
-                split_names[index],
-                alarm_gain_db,
-                output_gain_db,
-                alarm_active=alarm_active,
-                sr=settings.sr,
-            )
+            row = row_of(index, *finished[spec.sample_id])
             if all(image_path(staging / kind, row).is_file() for kind in settings.types):
                 rows_of[spec.sample_id] = row
                 continue
@@ -1599,6 +1602,10 @@ def _write_staged(
             len(rows_of),
             len(specs),
         )
+    log_path = staging / FINISHED_FILE
+    with _writing(log_path):
+        # Unbuffered: a write that fails (a full disk) fails once, not again on closing.
+        log = open(log_path, "ab", buffering=0)  # noqa: SIM115 (closed with the others)
     bar = tqdm(
         total=len(specs),
         initial=len(specs) - len(todo),
@@ -1613,10 +1620,6 @@ def _write_staged(
         sr=settings.sr,
         workers=_workers_for(len(todo), settings.workers),
     )
-    log_path = staging / FINISHED_FILE
-    with _writing(log_path):
-        # Unbuffered: a write that fails (a full disk) fails once, not again on closing.
-        log = open(log_path, "ab", buffering=0)  # noqa: SIM115 (closed with the others)
     # Closed on any error here (an image that cannot be written), so the workers are
     # stopped now: left to the interpreter's exit, their pool's clean-up can hang.
     with bar, contextlib.closing(chunks), log:
@@ -1624,15 +1627,7 @@ def _write_staged(
         for chunk in chunks:
             for images, alarm_gain_db, output_gain_db in chunk:
                 index = todo[position]
-                spec, split = specs[index], split_names[index]
-                row = _spec_row(
-                    spec,
-                    split,
-                    alarm_gain_db,
-                    output_gain_db,
-                    alarm_active=alarm_active,
-                    sr=settings.sr,
-                )
+                spec, row = specs[index], row_of(index, alarm_gain_db, output_gain_db)
                 for kind, png in images.items():
                     path = image_path(staging / kind, row)
                     with _writing(path):

@@ -717,6 +717,17 @@ def interrupted_after(n_chunks, real_render_all):
     return interrupted
 
 
+def counting(rendered, real_render_all):
+    """A stand-in for ``_render_all`` that adds the id of every sample it renders to
+    ``rendered``."""
+
+    def render_all(specs, **kwargs):
+        rendered.extend(spec.sample_id for spec in specs)
+        return real_render_all(specs, **kwargs)
+
+    return render_all
+
+
 def test_an_interrupted_run_leaves_no_type_folder_to_import(corpus, tmp_path, monkeypatch):
     # GIVEN a run interrupted after its first chunk of samples (Ctrl-C, a full disk)
     real_render_all = dataset_module._render_all
@@ -765,12 +776,7 @@ def test_resume_renders_only_the_samples_an_interrupted_run_did_not_finish(
             generate_dataset(again, progress=False)
     # WHEN it is resumed once more, counting the samples it renders
     rendered = []
-
-    def counting(specs, **kwargs):
-        rendered.extend(spec.sample_id for spec in specs)
-        return real_render_all(specs, **kwargs)
-
-    monkeypatch.setattr(dataset_module, "_render_all", counting)
+    monkeypatch.setattr(dataset_module, "_render_all", counting(rendered, real_render_all))
     generate_dataset(again, progress=False)
     # THEN only the 32 samples not finished were rendered
     assert len(rendered) == 32
@@ -797,12 +803,7 @@ def test_resume_renders_a_finished_sample_again_when_its_image_is_gone(
     lost.unlink()
     # WHEN it is resumed
     rendered = []
-
-    def counting(specs, **kwargs):
-        rendered.extend(spec.sample_id for spec in specs)
-        return real_render_all(specs, **kwargs)
-
-    monkeypatch.setattr(dataset_module, "_render_all", counting)
+    monkeypatch.setattr(dataset_module, "_render_all", counting(rendered, real_render_all))
     generate_dataset(settings(*corpus, target, resume=True), progress=False)
     # THEN that sample is rendered again with the 4 never finished, and every image is there
     assert len(rendered) == 5 and lost.stem in rendered
