@@ -659,6 +659,9 @@ def test_an_exception_event_whose_one_sound_is_a_brief_chirp_is_dropped():
     # THEN there is no event: the model heard one chirp, smeared
     assert chirp_events([[1.5, 1.7]]) == []
     assert chirp_events([[1.5, 1.5 + LONE_SOUND_MAX_S - 0.01]]) == []
+    # AND a chirp that the room's echo draws out to 13 frames of 31.25 ms (0.406 s), the
+    # length most chirps that still raised an alarm had
+    assert chirp_events([[1.5, 1.5 + 13 * 0.03125]]) == []
     # AND without the sounds, the same recording raises an alarm, as before
     assert len(chirp_events(None)) == 1
 
@@ -667,6 +670,7 @@ def test_an_exception_event_whose_one_sound_is_a_brief_chirp_is_dropped():
     ("sounds", "why"),
     [
         ([[1.5, 2.0]], "a T3 beep of 0.5 s"),
+        ([[1.5, 1.5 + 14 * 0.03125]], "a T3 beep of 14 frames (0.44 s)"),
         ([[1.3, 1.4], [1.5, 1.6], [1.7, 1.8]], "three pips: part of a CO group"),
         ([[1.5, 1.7], [2.6, 2.8]], "two sounds in the event"),
         ([[-np.inf, 0.1]], "a sound the recording's start cut short"),
