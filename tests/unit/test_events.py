@@ -670,7 +670,7 @@ def test_an_exception_event_whose_one_sound_is_a_brief_chirp_is_dropped():
     ("sounds", "why"),
     [
         ([[1.5, 2.0]], "a T3 beep of 0.5 s"),
-        ([[1.5, 1.5 + 14 * 0.03125]], "a T3 beep of 14 frames (0.44 s)"),
+        ([[1.5, 1.5 + 14 * 0.03125]], "a CO group or T3 beep of 14 frames (0.44 s)"),
         ([[1.3, 1.4], [1.5, 1.6], [1.7, 1.8]], "three pips: part of a CO group"),
         ([[1.5, 1.7], [2.6, 2.8]], "two sounds in the event"),
         ([[-np.inf, 0.1]], "a sound the recording's start cut short"),
