@@ -1198,8 +1198,9 @@ def _check_target(
             "valid dataset.json); refusing to use it even with --overwrite, which deletes only "
             "a dataset: choose an empty folder or move those away"
         ) from None
-    if not overwrite and not (resume and old.get("complete") is False):
-        if old.get("complete") is False:
+    incomplete = old.get("complete") is False
+    if not overwrite and not (resume and incomplete):
+        if incomplete:
             raise ParameterError(
                 f"{target}: TARGET_PATH holds a dataset an interrupted run left incomplete; use "
                 "--resume to go on from the samples it finished, or --overwrite to generate it "
@@ -1711,6 +1712,12 @@ def _finished_samples(
             f"{target}: --resume: the interrupted run drew other samples (other settings, "
             "sources or sounddetect version); run without --resume to generate them all"
         )
+    return _read_finished(staging)
+
+
+def _read_finished(staging: Path) -> dict[str, tuple[float | None, float]]:
+    """The gains (alarm, output; dB) by sample id that :data:`FINISHED_FILE` in ``staging``
+    logs; empty when there is no log."""
     try:
         lines = (staging / FINISHED_FILE).read_bytes().splitlines()
     except FileNotFoundError:
@@ -1729,8 +1736,8 @@ def _keep_for_resume(staging: Path, *, target: Path, n_samples: int) -> None:
     """After a run stopped: keep ``staging`` for ``--resume`` when it holds finished samples,
     saying so in a warning, else remove it."""
     try:
-        # Whole lines, each sample once (one whose image was lost is logged again).
-        n_finished = len(set((staging / FINISHED_FILE).read_bytes().split(b"\n")[:-1]))
+        # Each sample once (one whose image was lost is logged again).
+        n_finished = len(_read_finished(staging))
     except OSError:
         n_finished = 0
     if not n_finished:
