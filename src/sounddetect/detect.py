@@ -347,8 +347,9 @@ def detect_file(
     than a window of the recording on either side (in a recording of 8-12 s by default),
     with :data:`sounddetect.events.MIN_CENTRAL_EVENT_SOUNDING_S`. Such an event is dropped
     when the recording's only sound in it is brief and all the alarm sound heard lies near
-    it (:data:`sounddetect.events.LONE_SOUND_MAX_S`): the recording's sounds are found in
-    the same frames as beep patterns, for a recording of up to 150 s.
+    it (:data:`sounddetect.events.LONE_SOUND_MAX_S`, ``LONE_SOUND_MAX_T3_S`` from 3 s): the
+    recording's sounds are found in the same frames as beep patterns, for a recording of up
+    to 150 s.
 
     Parameters
     ----------

@@ -101,6 +101,15 @@ START_EDGE_MAX_RECORDING_S = 20.0
 #: excerpt of 2,395. docs/model-quality.md, "A lone sound".
 LONE_SOUND_MAX_S = 0.42
 LONE_SOUND_REACH_S = 1.0
+#: In a recording of :data:`LONE_SOUND_T3_RECORDING_S` or more, a lone sound counts as brief
+#: below :data:`LONE_SOUND_MAX_T3_S` instead: any 3 s of a sounding T3 alarm (0.5 s on, 0.5
+#: s off, three times, then 1.5 s off) hold two beeps, so a lone sound there is no T3 alarm
+#: however a room's echo draws it out, and under 0.6 s no CO group of four pips (0.7 s).
+#: Chirp clips raising an alarm: 21 to 8 of 1,440 (draws 0-4), 41 to 24 on fresh draws,
+#: for one CO excerpt of 9,571 alarm excerpts of 1-10 s (its one group heard as one 0.53 s
+#: sound). docs/model-quality.md, "A lone sound".
+LONE_SOUND_T3_RECORDING_S = 3.0
+LONE_SOUND_MAX_T3_S = 0.6
 
 #: Longest silence (s) within one alarm's sound when an event's bound moves out of its
 #: windows: a temporal-three alarm pauses 1.5 s between beep groups; a further sound is
@@ -341,18 +350,24 @@ def _hears_alarm(
 
 
 def _lone_brief_sound(
-    event: dict, sounds: np.ndarray | None, *, heard_middles_s: np.ndarray | None
+    event: dict,
+    sounds: np.ndarray | None,
+    *,
+    heard_middles_s: np.ndarray | None,
+    recording_s: float,
 ) -> bool:
     """Whether the one sound in ``event`` is brief and all the alarm sound heard in it lies
-    near it (:data:`LONE_SOUND_MAX_S`, :data:`LONE_SOUND_REACH_S`): a lone chirp. False
-    without the recording's ``sounds`` or a sounding timeline, which the check needs."""
+    near it (:data:`LONE_SOUND_MAX_S`, or :data:`LONE_SOUND_MAX_T3_S` in a recording of
+    :data:`LONE_SOUND_T3_RECORDING_S` or more; :data:`LONE_SOUND_REACH_S`): a lone chirp.
+    False without the recording's ``sounds`` or a sounding timeline, which the check needs."""
     if sounds is None or heard_middles_s is None:
         return False
     inside = sounds[(sounds[:, 1] > event["start"]) & (sounds[:, 0] < event["end"])]
     if len(inside) != 1:
         return False
     start, end = inside[0]
-    if not end - start < LONE_SOUND_MAX_S:
+    long_enough = recording_s >= LONE_SOUND_T3_RECORDING_S - 1e-9
+    if not end - start < (LONE_SOUND_MAX_T3_S if long_enough else LONE_SOUND_MAX_S):
         return False
     heard = heard_middles_s[(heard_middles_s > event["start"]) & (heard_middles_s < event["end"])]
     return bool(np.all((heard >= start - LONE_SOUND_REACH_S) & (heard <= end + LONE_SOUND_REACH_S)))
@@ -401,7 +416,8 @@ def windows_to_events(
     ``min_central_sounding_s``): with so few windows, how long the alarm sounds is what
     tells it from a single chirp or beep. Given also the recording's distinct ``sounds``,
     such an event is dropped when its only sound is brief and the alarm sound heard in it
-    lies near that sound (:data:`LONE_SOUND_MAX_S`): the model heard one chirp.
+    lies near that sound (:data:`LONE_SOUND_MAX_S`, :data:`LONE_SOUND_MAX_T3_S`): the model
+    heard one chirp.
 
     Parameters
     ----------
@@ -571,7 +587,9 @@ def windows_to_events(
             and _hears_alarm(
                 event, needed_s, heard_middles_s=heard_middles_s, step_s=sounding_step_s
             )
-            and not _lone_brief_sound(event, sounds, heard_middles_s=heard_middles_s)
+            and not _lone_brief_sound(
+                event, sounds, heard_middles_s=heard_middles_s, recording_s=recording_s
+            )
         )
 
     return [event for event, n in zip(events, windows, strict=True) if kept(event, n)]

@@ -10,6 +10,7 @@ from sounddetect.events import (
     DEFAULT_MIN_EVENT_S,
     LONE_SOUND_MAX_S,
     LONE_SOUND_REACH_S,
+    LONE_SOUND_T3_RECORDING_S,
     MIN_CENTRAL_EVENT_SOUNDING_S,
     MIN_DRIFT_SECONDS,
     MIN_SHORT_EVENT_SOUNDING_S,
@@ -660,26 +661,41 @@ def test_an_exception_event_whose_one_sound_is_a_brief_chirp_is_dropped():
     assert chirp_events([[1.5, 1.7]]) == []
     assert chirp_events([[1.5, 1.5 + LONE_SOUND_MAX_S - 0.01]]) == []
     # AND a chirp that the room's echo draws out to 13 frames of 31.25 ms (0.406 s), the
-    # length most chirps that still raised an alarm had
-    assert chirp_events([[1.5, 1.5 + 13 * 0.03125]]) == []
+    # length most chirps that still raised an alarm had, in a recording of any length
+    assert chirp_events([[1.5, 1.5 + 13 * 0.03125]], recording=2.5) == []
     # AND without the sounds, the same recording raises an alarm, as before
     assert len(chirp_events(None)) == 1
 
 
+def test_in_a_recording_of_3_s_a_lone_sound_under_a_co_group_is_brief():
+    # GIVEN one sound of 0.5 s, a T3 beep's length or a chirp drawn out by a room's echo
+    beep = [[1.5, 2.0]]
+    # WHEN the recording is 3 s long, where a T3 alarm would have sounded two beeps
+    # THEN it is brief: the event goes
+    assert LONE_SOUND_T3_RECORDING_S == 3.0
+    assert chirp_events(beep, recording=3.0) == []
+    # AND so is one of 18 frames (0.5625 s), the longest echo-drawn chirps that raised alarms
+    assert chirp_events([[1.5, 1.5 + 18 * 0.03125]], recording=3.0) == []
+    # BUT in a shorter recording the one beep may be all of a T3 alarm it caught: kept
+    assert len(chirp_events(beep, recording=2.99)) == 1
+
+
 @pytest.mark.parametrize(
-    ("sounds", "why"),
+    ("sounds", "recording", "why"),
     [
-        ([[1.5, 2.0]], "a T3 beep of 0.5 s"),
-        ([[1.5, 1.5 + 14 * 0.03125]], "a CO group or T3 beep of 14 frames (0.44 s)"),
-        ([[1.3, 1.4], [1.5, 1.6], [1.7, 1.8]], "three pips: part of a CO group"),
-        ([[1.5, 1.7], [2.6, 2.8]], "two sounds in the event"),
-        ([[-np.inf, 0.1]], "a sound the recording's start cut short"),
-        ([[2.9, np.inf]], "a sound the recording's end cut short"),
-        (np.zeros((0, 2)), "no distinct sound: a steady tone is the floor"),
+        ([[1.5, 2.0]], 2.5, "a T3 beep of 0.5 s in a recording too short to show two"),
+        ([[1.5, 1.5 + 14 * 0.03125]], 2.5, "a T3 beep of 14 frames (0.44 s) there"),
+        ([[1.3, 2.0]], 3.0, "a CO group of four pips heard as one sound of 0.7 s"),
+        ([[1.5, 1.5 + 20 * 0.03125]], 3.0, "a CO group of 20 frames (0.625 s)"),
+        ([[1.3, 1.4], [1.5, 1.6], [1.7, 1.8]], 3.0, "three pips: part of a CO group"),
+        ([[1.5, 1.7], [2.6, 2.8]], 3.0, "two sounds in the event"),
+        ([[-np.inf, 0.1]], 3.0, "a sound the recording's start cut short"),
+        ([[2.9, np.inf]], 3.0, "a sound the recording's end cut short"),
+        (np.zeros((0, 2)), 3.0, "no distinct sound: a steady tone is the floor"),
     ],
 )
-def test_an_exception_event_with_more_than_one_brief_sound_is_kept(sounds, why):
-    assert len(chirp_events(sounds)) == 1, why
+def test_an_exception_event_with_more_than_one_brief_sound_is_kept(sounds, recording, why):
+    assert len(chirp_events(sounds, recording=recording)) == 1, why
 
 
 def test_a_lone_chirp_does_not_drop_alarm_sound_heard_far_from_it():
