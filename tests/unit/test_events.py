@@ -694,7 +694,7 @@ def test_in_a_recording_of_3_s_a_lone_sound_under_a_co_group_is_brief():
         (np.zeros((0, 2)), 3.0, "no distinct sound: a steady tone is the floor"),
     ],
 )
-def test_an_exception_event_with_more_than_one_brief_sound_is_kept(sounds, recording, why):
+def test_an_exception_event_that_is_not_one_brief_sound_is_kept(sounds, recording, why):
     assert len(chirp_events(sounds, recording=recording)) == 1, why
 
 
