@@ -349,25 +349,33 @@ def _hears_alarm(
     return np.count_nonzero(inside) * step_s >= seconds - 1e-9
 
 
+def _lone_sound_max_s(recording_s: float | None) -> float:
+    """Length (s) under which a lone sound counts as brief in a recording of ``recording_s``
+    (:data:`LONE_SOUND_MAX_S`, or :data:`LONE_SOUND_MAX_T3_S` from
+    :data:`LONE_SOUND_T3_RECORDING_S`; None: the shorter)."""
+    if recording_s is not None and recording_s >= LONE_SOUND_T3_RECORDING_S - 1e-9:
+        return LONE_SOUND_MAX_T3_S
+    return LONE_SOUND_MAX_S
+
+
 def _lone_brief_sound(
     event: dict,
     sounds: np.ndarray | None,
     *,
     heard_middles_s: np.ndarray | None,
-    recording_s: float,
+    max_s: float,
 ) -> bool:
-    """Whether the one sound in ``event`` is brief and all the alarm sound heard in it lies
-    near it (:data:`LONE_SOUND_MAX_S`, or :data:`LONE_SOUND_MAX_T3_S` in a recording of
-    :data:`LONE_SOUND_T3_RECORDING_S` or more; :data:`LONE_SOUND_REACH_S`): a lone chirp.
-    False without the recording's ``sounds`` or a sounding timeline, which the check needs."""
+    """Whether the one sound in ``event`` is shorter than ``max_s`` (:func:`_lone_sound_max_s`)
+    and all the alarm sound heard in it lies near it (:data:`LONE_SOUND_REACH_S`): a lone
+    chirp. False without the recording's ``sounds`` or a sounding timeline, which the check
+    needs."""
     if sounds is None or heard_middles_s is None:
         return False
     inside = sounds[(sounds[:, 1] > event["start"]) & (sounds[:, 0] < event["end"])]
     if len(inside) != 1:
         return False
     start, end = inside[0]
-    long_enough = recording_s >= LONE_SOUND_T3_RECORDING_S - 1e-9
-    if not end - start < (LONE_SOUND_MAX_T3_S if long_enough else LONE_SOUND_MAX_S):
+    if not end - start < max_s:
         return False
     heard = heard_middles_s[(heard_middles_s > event["start"]) & (heard_middles_s < event["end"])]
     return bool(np.all((heard >= start - LONE_SOUND_REACH_S) & (heard <= end + LONE_SOUND_REACH_S)))
@@ -567,6 +575,8 @@ def windows_to_events(
         else (np.flatnonzero(sounding >= sounding_threshold) + 0.5) * sounding_step_s
     )
 
+    lone_sound_max_s = _lone_sound_max_s(recording_s)
+
     def kept(event: dict, n_windows: int) -> bool:
         length = event["end"] - event["start"]
         if length >= min_duration_s - 1e-9 and n_windows >= min_windows:
@@ -588,7 +598,7 @@ def windows_to_events(
                 event, needed_s, heard_middles_s=heard_middles_s, step_s=sounding_step_s
             )
             and not _lone_brief_sound(
-                event, sounds, heard_middles_s=heard_middles_s, recording_s=recording_s
+                event, sounds, heard_middles_s=heard_middles_s, max_s=lone_sound_max_s
             )
         )
 
